@@ -1,0 +1,329 @@
+//! The configuration of one Maillage instance.
+//!
+//! Owns the settings tree, its three layers (the compiled-in
+//! `config/default.toml`, an optional file, then `MAILLAGE__SECTION__KEY`
+//! environment variables) and the checks run before anything starts. Every
+//! error names the setting at fault and how to fix it.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The defaults, compiled in so that the binary needs no file to start.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Prefix of environment overrides: `MAILLAGE__SERVER__LISTEN` sets `server.listen`.
+pub const ENV_PREFIX: &str = "MAILLAGE__";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub instance: InstanceConfig,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub hub: HubConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    /// Host name (and, for localhost only, port) of every id we mint.
+    pub domain: String,
+    /// `None`: derived from the domain. See [`Config::uses_https`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub max_body_bytes: usize,
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: usize,
+    pub connect_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    pub handle: String,
+    pub name: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub filter: String,
+}
+
+/// Why a configuration cannot be used. The message is meant for a hub admin.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("configuration file {path} is not valid TOML: {reason}")]
+    FileSyntax { path: String, reason: String },
+    #[error("environment variable {var} does not name a setting: {reason}")]
+    UnknownEnv { var: String, reason: String },
+    #[error("environment variable {var}={value:?}: {reason}")]
+    BadEnv { var: String, value: String, reason: String },
+    #[error("invalid setting `{key}`: {reason}")]
+    Shape { key: String, reason: String },
+    #[error("invalid setting `{key}` = {value:?}: {problem}")]
+    Invalid { key: &'static str, value: String, problem: String },
+}
+
+impl ConfigError {
+    fn invalid(key: &'static str, value: impl fmt::Display, problem: impl Into<String>) -> Self {
+        ConfigError::Invalid { key, value: value.to_string(), problem: problem.into() }
+    }
+}
+
+/// The database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    /// Picks the backend from the URL scheme, or says which schemes exist.
+    pub fn from_url(url: &str) -> Result<Self, ConfigError> {
+        if url.starts_with("sqlite://") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(ConfigError::invalid(
+                "database.url",
+                mask_url_password(url),
+                "use sqlite://PATH (e.g. sqlite://data/maillage.sqlite3) or \
+                 postgres://USER:PASSWORD@HOST:PORT/DBNAME",
+            ))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatabaseKind::Sqlite => "sqlite",
+            DatabaseKind::Postgres => "postgres",
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` when given, then the process environment,
+    /// and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    /// Like [`Config::load`], with the environment given explicitly.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut tree: toml::Table = DEFAULT_TOML.parse().map_err(|e: toml::de::Error| ConfigError::FileSyntax {
+            path: "<compiled-in defaults>".into(),
+            reason: e.to_string(),
+        })?;
+        if let Some(path) = file {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::File { path: shown.clone(), reason: e.to_string() })?;
+            let layer: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::FileSyntax {
+                path: shown,
+                reason: e.message().to_string(),
+            })?;
+            merge(&mut tree, layer);
+        }
+        let mut overrides: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with(ENV_PREFIX)).collect();
+        overrides.sort();
+        for (var, value) in overrides {
+            apply_env(&mut tree, &var, value)?;
+        }
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(tree))
+            .map_err(|e| ConfigError::Shape { key: e.path().to_string(), reason: e.inner().to_string() })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value a running instance depends on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_domain()?;
+        self.listen_addr()?;
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::invalid(
+                "server.max_body_bytes",
+                self.server.max_body_bytes,
+                "must be at least 1024 (1 MiB, 1048576, is the usual value)",
+            ));
+        }
+        DatabaseKind::from_url(&self.database.url)?;
+        if self.database_kind() == DatabaseKind::Sqlite && self.sqlite_path().is_empty() {
+            return Err(ConfigError::invalid(
+                "database.url",
+                &self.database.url,
+                "the SQLite URL has no file path; use sqlite://data/maillage.sqlite3",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::invalid("database.max_connections", 0, "must be at least 1"));
+        }
+        if self.database.connect_timeout_seconds == 0 {
+            return Err(ConfigError::invalid("database.connect_timeout_seconds", 0, "must be at least 1"));
+        }
+        if self.hub.name.trim().is_empty() {
+            return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
+        }
+        Ok(())
+    }
+
+    fn validate_domain(&self) -> Result<(), ConfigError> {
+        let domain = &self.instance.domain;
+        let parsed = url::Url::parse(&format!("http://{domain}/"))
+            .ok()
+            .filter(|u| u.host_str().is_some() && u.path() == "/" && u.username().is_empty());
+        let Some(parsed) = parsed.filter(|_| !domain.contains(['/', '@', '?', '#'])) else {
+            return Err(ConfigError::invalid(
+                "instance.domain",
+                domain,
+                "give a host name only, like hub.example.org (no scheme, no path)",
+            ));
+        };
+        if self.is_local_domain() {
+            return Ok(());
+        }
+        if parsed.port().is_some() {
+            return Err(ConfigError::invalid(
+                "instance.domain",
+                domain,
+                "a public domain is served on the standard https port: remove the port \
+                 (ports are only allowed with localhost)",
+            ));
+        }
+        if self.instance.https == Some(false) {
+            return Err(ConfigError::invalid(
+                "instance.https",
+                "false",
+                format!(
+                    "the public domain {domain} must be served over https: remove instance.https \
+                     or set it to true (plain http is only allowed with localhost)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `localhost[:port]`: http is allowed and federation runs in debug mode.
+    pub fn is_local_domain(&self) -> bool {
+        let host = self.instance.domain.split(':').next().unwrap_or_default();
+        host.eq_ignore_ascii_case("localhost")
+    }
+
+    pub fn uses_https(&self) -> bool {
+        self.instance.https.unwrap_or(!self.is_local_domain())
+    }
+
+    /// `https://domain` or `http://localhost:port`, without a trailing slash.
+    pub fn public_base_url(&self) -> String {
+        let scheme = if self.uses_https() { "https" } else { "http" };
+        format!("{scheme}://{}", self.instance.domain)
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server.listen.parse().map_err(|_| {
+            ConfigError::invalid(
+                "server.listen",
+                &self.server.listen,
+                "give an IP address and port, like 127.0.0.1:8080 or 0.0.0.0:8080",
+            )
+        })
+    }
+
+    pub fn database_kind(&self) -> DatabaseKind {
+        DatabaseKind::from_url(&self.database.url).unwrap_or(DatabaseKind::Sqlite)
+    }
+
+    /// The file path of a `sqlite://` URL (relative to the working directory).
+    pub fn sqlite_path(&self) -> &str {
+        let rest = self.database.url.strip_prefix("sqlite://").unwrap_or_default();
+        rest.split('?').next().unwrap_or_default()
+    }
+
+    /// The effective configuration as TOML, with passwords masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = mask_url_password(&self.database.url);
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host` with `********`.
+pub fn mask_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("********"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Deep-merges `layer` into `base`: tables merge, other values replace.
+fn merge(base: &mut toml::Table, layer: toml::Table) {
+    for (key, value) in layer {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(layer_inner)) => merge(inner, layer_inner),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Applies `MAILLAGE__SECTION__KEY=value`, typed like the default it replaces.
+fn apply_env(tree: &mut toml::Table, var: &str, value: String) -> Result<(), ConfigError> {
+    let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
+    let unknown = |reason: &str| ConfigError::UnknownEnv { var: var.to_string(), reason: reason.to_string() };
+    let [section, key] = path.as_slice() else {
+        return Err(unknown("expected MAILLAGE__SECTION__KEY, e.g. MAILLAGE__SERVER__LISTEN"));
+    };
+    let Some(toml::Value::Table(table)) = tree.get_mut(section) else {
+        return Err(unknown(&format!("there is no [{section}] section")));
+    };
+    let typed = match table.get(key) {
+        Some(toml::Value::Integer(_)) => value.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| {
+            ConfigError::BadEnv { var: var.into(), value: value.clone(), reason: "expected a whole number".into() }
+        })?,
+        Some(toml::Value::Boolean(_)) => parse_bool(var, &value)?,
+        Some(_) => toml::Value::String(value),
+        // Optional settings absent from the defaults.
+        None if section == "instance" && key == "https" => parse_bool(var, &value)?,
+        None => return Err(unknown(&format!("[{section}] has no setting `{key}`"))),
+    };
+    table.insert(key.clone(), typed);
+    Ok(())
+}
+
+fn parse_bool(var: &str, value: &str) -> Result<toml::Value, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(toml::Value::Boolean(true)),
+        "false" | "0" | "no" | "off" => Ok(toml::Value::Boolean(false)),
+        _ => Err(ConfigError::BadEnv { var: var.into(), value: value.into(), reason: "expected true or false".into() }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    Config::load_with_env(None, env(pairs))
+}
+
+#[test]
+fn defaults_are_the_documented_ones() {
+    let config = load(&[]).unwrap();
+    assert_eq!(config.database.url, "sqlite://data/maillage.sqlite3");
+    assert_eq!(config.server.listen, "127.0.0.1:8080");
+    assert_eq!(config.instance.domain, "localhost:8080");
+    assert_eq!(config.hub.handle, "hub");
+    assert_eq!(config.public_base_url(), "http://localhost:8080");
+    assert_eq!(config.database_kind(), DatabaseKind::Sqlite);
+    assert_eq!(config.sqlite_path(), "data/maillage.sqlite3");
+}
+
+#[test]
+fn environment_overrides_a_second_instance() {
+    let config = load(&[
+        ("MAILLAGE__SERVER__LISTEN", "127.0.0.1:9001"),
+        ("MAILLAGE__INSTANCE__DOMAIN", "localhost:9001"),
+        ("MAILLAGE__DATABASE__URL", "sqlite://data/second.sqlite3"),
+        ("MAILLAGE__DATABASE__MAX_CONNECTIONS", "3"),
+        ("UNRELATED", "x"),
+    ])
+    .unwrap();
+    assert_eq!(config.listen_addr().unwrap().port(), 9001);
+    assert_eq!(config.instance.domain, "localhost:9001");
+    assert_eq!(config.sqlite_path(), "data/second.sqlite3");
+    assert_eq!(config.database.max_connections, 3);
+}
+
+#[test]
+fn file_layer_sits_between_defaults_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, "[hub]\nname = \"Pôle Estrie\"\n[server]\nlisten = \"127.0.0.1:7000\"\n").unwrap();
+    let config = Config::load_with_env(Some(&path), env(&[("MAILLAGE__SERVER__LISTEN", "127.0.0.1:7001")])).unwrap();
+    assert_eq!(config.hub.name, "Pôle Estrie");
+    assert_eq!(config.hub.handle, "hub", "untouched keys keep their default");
+    assert_eq!(config.server.listen, "127.0.0.1:7001", "environment wins over the file");
+}
+
+#[test]
+fn public_domain_needs_https_and_no_port() {
+    let ok = load(&[("MAILLAGE__INSTANCE__DOMAIN", "hub.example.org")]).unwrap();
+    assert_eq!(ok.public_base_url(), "https://hub.example.org");
+    assert!(!ok.is_local_domain());
+
+    let err = load(&[("MAILLAGE__INSTANCE__DOMAIN", "hub.example.org:8443")]).unwrap_err().to_string();
+    assert!(err.contains("instance.domain") && err.contains("remove the port"), "{err}");
+
+    let err = load(&[("MAILLAGE__INSTANCE__DOMAIN", "hub.example.org"), ("MAILLAGE__INSTANCE__HTTPS", "false")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("instance.https") && err.contains("https"), "{err}");
+
+    let err = load(&[("MAILLAGE__INSTANCE__DOMAIN", "https://hub.example.org/")]).unwrap_err().to_string();
+    assert!(err.contains("instance.domain") && err.contains("no scheme"), "{err}");
+}
+
+#[test]
+fn invalid_values_name_the_setting() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("MAILLAGE__SERVER__LISTEN", "not-an-address", "server.listen"),
+        ("MAILLAGE__DATABASE__URL", "mysql://x", "database.url"),
+        ("MAILLAGE__DATABASE__URL", "sqlite://", "database.url"),
+        ("MAILLAGE__DATABASE__MAX_CONNECTIONS", "many", "MAILLAGE__DATABASE__MAX_CONNECTIONS"),
+        ("MAILLAGE__DATABASE__MAX_CONNECTIONS", "0", "database.max_connections"),
+        ("MAILLAGE__SERVER__NOPE", "1", "MAILLAGE__SERVER__NOPE"),
+        ("MAILLAGE__NOPE__X", "1", "MAILLAGE__NOPE__X"),
+        ("MAILLAGE__LISTEN", "1", "MAILLAGE__LISTEN"),
+        ("MAILLAGE__INSTANCE__HTTPS", "maybe", "MAILLAGE__INSTANCE__HTTPS"),
+    ];
+    for (var, value, named) in cases {
+        let err = load(&[(var, value)]).expect_err(var).to_string();
+        assert!(err.contains(named), "{var}={value}: {err}");
+    }
+}
+
+#[test]
+fn file_errors_name_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let err = Config::load_with_env(Some(&missing), env(&[])).unwrap_err().to_string();
+    assert!(err.contains("missing.toml"), "{err}");
+
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, "[server]\nlisen = \"x\"\n").unwrap();
+    let err = Config::load_with_env(Some(&typo), env(&[])).unwrap_err().to_string();
+    assert!(err.contains("server") && err.contains("lisen"), "{err}");
+
+    let wrong_type = dir.path().join("type.toml");
+    std::fs::write(&wrong_type, "[server]\nmax_body_bytes = \"big\"\n").unwrap();
+    let err = Config::load_with_env(Some(&wrong_type), env(&[])).unwrap_err().to_string();
+    assert!(err.contains("server.max_body_bytes"), "{err}");
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[server\n").unwrap();
+    let err = Config::load_with_env(Some(&broken), env(&[])).unwrap_err().to_string();
+    assert!(err.contains("broken.toml") && err.contains("TOML"), "{err}");
+}
+
+#[test]
+fn passwords_are_masked() {
+    let config = load(&[("MAILLAGE__DATABASE__URL", "postgres://maillage:s3cret@db:5432/maillage")]).unwrap();
+    let shown = config.to_masked_toml();
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains("postgres://maillage:********@db:5432/maillage"), "{shown}");
+    assert_eq!(config.database_kind(), DatabaseKind::Postgres);
+}

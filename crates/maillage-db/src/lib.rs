@@ -1,0 +1,51 @@
+//! Storage for Maillage, on SQLite or PostgreSQL with the same code.
+//!
+//! This is the only crate that knows diesel and SQL. It owns the connection
+//! pools ([`Database`]), the embedded migrations of both backends, the
+//! hand-written `schema` shared by both, and the queries, each written once
+//! inside [`with_conn!`] so that it is type-checked against both backends.
+//!
+//! Rules that keep one code base on two databases:
+//! - portable column types only (`BigInt`, `Integer`, `Text`, `Bool`,
+//!   `Timestamp` holding UTC through [`UtcTime`]); JSON and URLs are `Text`;
+//! - "now" is always bound from Rust, never SQL `now()`;
+//! - a SQLite transaction that reads then writes is an immediate one.
+
+/// Runs `$body` with `$c` bound to the connection of whichever backend
+/// `$conn` holds. The body is compiled once per backend, so a construct one
+/// backend lacks is a compile error, not a runtime surprise.
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::pool::DbConn::Pg(obj) => {
+                let $c: &mut diesel_async::AsyncPgConnection = &mut **obj;
+                $body
+            }
+            $crate::pool::DbConn::Sqlite(obj) => {
+                let $c: &mut $crate::pool::SqliteConn = &mut **obj;
+                $body
+            }
+        }
+    };
+}
+
+mod error;
+mod migrate;
+mod pool;
+mod schema;
+mod settings;
+mod time;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::DbError;
+pub use migrate::{MigrationReport, migration_names};
+pub use pool::Database;
+pub use settings::InstanceSetting;
+pub use time::UtcTime;
+
+pub use maillage_config::DatabaseKind;
+
+#[cfg(test)]
+mod tests;

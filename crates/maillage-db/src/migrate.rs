@@ -1,0 +1,93 @@
+//! Embedded migrations for both backends, run at start or by `maillage migrate`.
+//!
+//! The two folders must hold the same migration names (a test checks it).
+//! On PostgreSQL the run holds an advisory lock, so that several processes
+//! starting together apply each migration once.
+
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel::{Connection, RunQueryDsl, connection::SimpleConnection};
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::pool::SQLITE_SETUP;
+use crate::{Database, DatabaseKind, DbError};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Arbitrary, fixed: the key of the advisory lock all Maillage processes share.
+const MIGRATION_LOCK_KEY: i64 = 0x4d61_696c_6c61_6765; // "Maillage"
+
+/// What a migration run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Names of the migrations applied by this run, oldest first.
+    pub applied: Vec<String>,
+}
+
+/// The names of the embedded migrations of one backend, oldest first.
+pub fn migration_names(kind: DatabaseKind) -> Result<Vec<String>, DbError> {
+    let names = match kind {
+        DatabaseKind::Sqlite => MigrationSource::<Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|list| list.iter().map(|m| m.name().to_string()).collect()),
+        DatabaseKind::Postgres => MigrationSource::<Pg>::migrations(&POSTGRES_MIGRATIONS)
+            .map(|list| list.iter().map(|m| m.name().to_string()).collect()),
+    };
+    let mut names: Vec<String> = names.map_err(|e| DbError::Migration(e.to_string()))?;
+    names.sort();
+    Ok(names)
+}
+
+impl Database {
+    /// Applies every pending migration. Safe to call from several processes
+    /// at once on PostgreSQL; SQLite is single-process by design.
+    pub async fn migrate(&self) -> Result<MigrationReport, DbError> {
+        let target = self.target().to_string();
+        let kind = self.kind();
+        // diesel's migration harness is synchronous: run it on a blocking thread.
+        tokio::task::spawn_blocking(move || match kind {
+            DatabaseKind::Sqlite => migrate_sqlite(&target),
+            DatabaseKind::Postgres => migrate_postgres(&target),
+        })
+        .await
+        .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
+    }
+}
+
+fn report(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> MigrationReport {
+    MigrationReport { applied: applied.iter().map(|v| v.to_string()).collect() }
+}
+
+fn migrate_sqlite(path: &str) -> Result<MigrationReport, DbError> {
+    let mut conn = SqliteConnection::establish(path).map_err(|e| DbError::Connect {
+        backend: "sqlite",
+        target: path.to_string(),
+        reason: e.to_string(),
+    })?;
+    conn.batch_execute(SQLITE_SETUP)?;
+    let applied = conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(report(applied))
+}
+
+fn migrate_postgres(url: &str) -> Result<MigrationReport, DbError> {
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url).map_err(|e| DbError::Connect {
+        backend: "postgres",
+        target: maillage_config::mask_url_password(url),
+        reason: e.to_string(),
+    })?;
+    // The lock belongs to this session: lock, migrate and unlock on one connection.
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+        .execute(&mut conn)?;
+    let outcome =
+        conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(report).map_err(|e| DbError::Migration(e.to_string()));
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+        .execute(&mut conn);
+    let report = outcome?;
+    unlocked?;
+    Ok(report)
+}

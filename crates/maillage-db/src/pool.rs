@@ -1,0 +1,193 @@
+//! Connection pools for both backends, chosen by the URL scheme.
+//!
+//! SQLite connections get WAL, a busy timeout, `synchronous = NORMAL` and
+//! foreign keys on every pooled connection. PostgreSQL connections are pure
+//! Rust (tokio-postgres, no libpq) and run their session in UTC.
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::sqlite::SqliteConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use maillage_config::{DatabaseConfig, DatabaseKind, mask_url_password};
+
+use crate::DbError;
+
+pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// The PRAGMAs every SQLite connection runs once, when it is opened.
+pub(crate) const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+#[derive(Clone)]
+enum DbPool {
+    Pg(Pool<AsyncPgConnection>),
+    Sqlite(Pool<SqliteConn>),
+}
+
+/// One pooled connection, on whichever backend is configured.
+pub(crate) enum DbConn {
+    Pg(Object<AsyncPgConnection>),
+    Sqlite(Object<SqliteConn>),
+}
+
+/// A handle on the instance's database: cheap to clone, shared by the HTTP
+/// server, the workers and the CLI.
+#[derive(Clone)]
+pub struct Database {
+    pool: DbPool,
+    kind: DatabaseKind,
+    /// The URL (SQLite: the file path) connections are opened with.
+    target: String,
+    /// The same, safe to print.
+    shown: String,
+}
+
+impl Database {
+    /// Builds the pool and proves the database answers, so that a bad URL,
+    /// an unreachable server or an unwritable directory stops the start.
+    pub async fn connect(config: &DatabaseConfig) -> Result<Self, DbError> {
+        let kind = DatabaseKind::from_url(&config.url).map_err(|e| DbError::Refused(e.to_string()))?;
+        let timeout = Duration::from_secs(config.connect_timeout_seconds);
+        let database = match kind {
+            DatabaseKind::Sqlite => {
+                let path = sqlite_path(&config.url);
+                prepare_sqlite_directory(&path)?;
+                let mut manager_config = ManagerConfig::<SqliteConn>::default();
+                manager_config.custom_setup = Box::new(|path: &str| {
+                    let path = path.to_string();
+                    Box::pin(async move {
+                        let mut conn = SqliteConn::establish(&path).await?;
+                        conn.batch_execute(SQLITE_SETUP)
+                            .await
+                            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                        Ok(conn)
+                    })
+                });
+                let manager = AsyncDieselConnectionManager::new_with_config(&path, manager_config);
+                let pool = build_pool(Pool::builder(manager), config, timeout)?;
+                Database { pool: DbPool::Sqlite(pool), kind, shown: path.clone(), target: path }
+            }
+            DatabaseKind::Postgres => {
+                let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+                manager_config.custom_setup = Box::new(move |url: &str| {
+                    let url = url.to_string();
+                    Box::pin(async move {
+                        let mut conn = tokio::time::timeout(timeout, AsyncPgConnection::establish(&url))
+                            .await
+                            .map_err(|_| {
+                                diesel::ConnectionError::BadConnection(format!(
+                                    "no answer within {} s",
+                                    timeout.as_secs()
+                                ))
+                            })??;
+                        conn.batch_execute("SET TIME ZONE 'UTC'")
+                            .await
+                            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                        Ok(conn)
+                    })
+                });
+                let manager = AsyncDieselConnectionManager::new_with_config(&config.url, manager_config);
+                let pool = build_pool(Pool::builder(manager), config, timeout)?;
+                Database {
+                    pool: DbPool::Pg(pool),
+                    kind,
+                    shown: mask_url_password(&config.url),
+                    target: config.url.clone(),
+                }
+            }
+        };
+        database.ping().await?;
+        Ok(database)
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    /// The database location, with any password masked.
+    pub fn display_target(&self) -> &str {
+        &self.shown
+    }
+
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
+    pub(crate) async fn conn(&self) -> Result<DbConn, DbError> {
+        match &self.pool {
+            DbPool::Pg(pool) => pool.get().await.map(DbConn::Pg).map_err(|e| self.pool_error(e)),
+            DbPool::Sqlite(pool) => pool.get().await.map(DbConn::Sqlite).map_err(|e| self.pool_error(e)),
+        }
+    }
+
+    /// Succeeds when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::sql_query("SELECT 1").execute(c).await)?;
+        Ok(())
+    }
+
+    /// Closes the pool; connections in use are closed when returned.
+    pub fn close(&self) {
+        match &self.pool {
+            DbPool::Pg(pool) => pool.close(),
+            DbPool::Sqlite(pool) => pool.close(),
+        }
+    }
+
+    fn pool_error(&self, error: PoolError) -> DbError {
+        use deadpool::managed::PoolError as P;
+        use diesel_async::pooled_connection::PoolError as Backend;
+        let reason = match error {
+            P::Backend(Backend::ConnectionError(e)) => e.to_string(),
+            P::Backend(Backend::QueryError(e)) => e.to_string(),
+            P::Timeout(_) => "timed out waiting for a connection".to_string(),
+            P::Closed => "the connection pool is closed".to_string(),
+            P::NoRuntimeSpecified => "no async runtime for the pool".to_string(),
+            P::PostCreateHook(e) => e.to_string(),
+        };
+        DbError::Connect { backend: self.kind.as_str(), target: self.shown.clone(), reason }
+    }
+}
+
+fn build_pool<C>(
+    builder: diesel_async::pooled_connection::deadpool::PoolBuilder<C>,
+    config: &DatabaseConfig,
+    timeout: Duration,
+) -> Result<Pool<C>, DbError>
+where
+    C: diesel_async::pooled_connection::PoolableConnection + Send + 'static,
+    AsyncDieselConnectionManager<C>: deadpool::managed::Manager,
+{
+    builder
+        .max_size(config.max_connections)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// The file path of a `sqlite://PATH[?options]` URL.
+pub(crate) fn sqlite_path(url: &str) -> String {
+    let rest = url.strip_prefix("sqlite://").unwrap_or(url);
+    rest.split('?').next().unwrap_or_default().to_string()
+}
+
+/// Creates the directory of the database file when missing, and checks that
+/// it can be written (SQLite needs to create its `-wal` and `-shm` files).
+fn prepare_sqlite_directory(path: &str) -> Result<(), DbError> {
+    let dir = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = dir.unwrap_or(std::path::Path::new("."));
+    let fail = |reason: String| DbError::DataDirectory { path: dir.display().to_string(), reason };
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let probe = dir.join(format!(".maillage-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail(format!("{e} (the directory must be writable)")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! The tables, by hand, in types both backends share. Keep in step with
+//! `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    instance_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    local_actors (id) {
+        id -> BigInt,
+        kind -> Text,
+        username -> Text,
+        ap_id -> Text,
+        display_name -> Text,
+        summary -> Text,
+        public_key_pem -> Text,
+        private_key_pem -> Text,
+        manually_approves_followers -> Bool,
+        discoverable -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remote_actors (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_type -> Text,
+        username -> Text,
+        domain -> Text,
+        display_name -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        url -> Nullable<Text>,
+        icon_url -> Nullable<Text>,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        outbox_url -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        public_key_id -> Text,
+        public_key_pem -> Text,
+        manually_approves_followers -> Bool,
+        raw_json -> Text,
+        fetched_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(instance_settings, local_actors, remote_actors);

@@ -1,0 +1,71 @@
+//! Instance settings: small key/value facts about this instance that must
+//! outlive a configuration change (for example the domain it was created with).
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::schema::instance_settings;
+use crate::{Database, DbError, UtcTime};
+
+/// Keys of [`Database::setting`]; stable, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceSetting {
+    /// The `instance.domain` the database was first used with.
+    Domain,
+}
+
+impl InstanceSetting {
+    fn key(&self) -> &'static str {
+        match self {
+            InstanceSetting::Domain => "domain",
+        }
+    }
+}
+
+impl Database {
+    pub async fn setting(&self, setting: InstanceSetting) -> Result<Option<String>, DbError> {
+        let mut conn = self.conn().await?;
+        let value = with_conn!(&mut conn, |c| instance_settings::table
+            .find(setting.key())
+            .select(instance_settings::value)
+            .first::<String>(c)
+            .await
+            .optional())?;
+        Ok(value)
+    }
+
+    pub async fn set_setting(&self, setting: InstanceSetting, value: &str) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(instance_settings::table)
+            .values((
+                instance_settings::key.eq(setting.key()),
+                instance_settings::value.eq(value),
+                instance_settings::updated_at.eq(now),
+            ))
+            .on_conflict(instance_settings::key)
+            .do_update()
+            .set((instance_settings::value.eq(value), instance_settings::updated_at.eq(now)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Stores `value` unless the setting already has one; returns the value
+    /// that is stored afterwards (the first writer wins, on both backends).
+    pub async fn setting_or_insert(&self, setting: InstanceSetting, value: &str) -> Result<String, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(instance_settings::table)
+            .values((
+                instance_settings::key.eq(setting.key()),
+                instance_settings::value.eq(value),
+                instance_settings::updated_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        drop(conn);
+        self.setting(setting).await?.ok_or_else(|| DbError::Refused("setting vanished after insert".into()))
+    }
+}

@@ -1,0 +1,82 @@
+//! A fresh, empty database per test on the backend under test.
+//!
+//! `MAILLAGE_TEST_DATABASE_URL` picks the backend: unset (or `sqlite://...`)
+//! gives a new SQLite file in a temporary directory; a `postgres://` URL
+//! names a server on which each test gets its own `CREATE DATABASE`, dropped
+//! when the test's handle is dropped. `scripts/test` runs the suite both ways.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use maillage_config::DatabaseKind;
+
+/// The variable that points the test suite at a PostgreSQL server.
+pub const TEST_DATABASE_URL_VAR: &str = "MAILLAGE_TEST_DATABASE_URL";
+
+/// A database that exists for the lifetime of this value.
+pub struct TestDatabase {
+    url: String,
+    kind: DatabaseKind,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// Creates an empty database on the backend `MAILLAGE_TEST_DATABASE_URL` selects.
+    pub async fn create() -> Result<Self, String> {
+        match std::env::var(TEST_DATABASE_URL_VAR) {
+            Ok(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::create_postgres(&url).await
+            }
+            Ok(url) if !url.is_empty() && !url.starts_with("sqlite://") => {
+                Err(format!("{TEST_DATABASE_URL_VAR}={url} is neither postgres:// nor sqlite://"))
+            }
+            _ => Self::create_sqlite(),
+        }
+    }
+
+    pub fn create_sqlite() -> Result<Self, String> {
+        let dir = tempfile::Builder::new().prefix("maillage-test-").tempdir().map_err(|e| e.to_string())?;
+        let url = format!("sqlite://{}", dir.path().join("maillage.sqlite3").display());
+        Ok(TestDatabase { url, kind: DatabaseKind::Sqlite, cleanup: Cleanup::Sqlite(dir) })
+    }
+
+    pub async fn create_postgres(admin_url: &str) -> Result<Self, String> {
+        let name = format!("maillage_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = AsyncPgConnection::establish(admin_url).await.map_err(|e| e.to_string())?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await.map_err(|e| e.to_string())?;
+        let mut url = url::Url::parse(admin_url).map_err(|e| e.to_string())?;
+        url.set_path(&format!("/{name}"));
+        Ok(TestDatabase {
+            url: url.to_string(),
+            kind: DatabaseKind::Postgres,
+            cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), name },
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else { return };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop may run inside a runtime: use a thread with its own runtime.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}

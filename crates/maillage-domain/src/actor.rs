@@ -1,0 +1,220 @@
+//! Local actors and the one username namespace they share.
+//!
+//! Mastodon resolves every actor back through WebFinger by its
+//! `preferredUsername`, so the instance actor, the hub, enterprises and
+//! members all draw their handles from one namespace per instance.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What a local actor is, which fixes its ActivityPub type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// The instance actor (`Application`), which signs our fetches.
+    Instance,
+    /// The regional hub (`Group`).
+    Hub,
+    /// A social-economy enterprise (`Organization`).
+    Enterprise,
+    /// A member of one or more enterprises (`Person`).
+    Member,
+}
+
+impl ActorKind {
+    pub const ALL: [ActorKind; 4] = [ActorKind::Instance, ActorKind::Hub, ActorKind::Enterprise, ActorKind::Member];
+
+    /// The name stored in the database; stable, never renamed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Instance => "instance",
+            ActorKind::Hub => "hub",
+            ActorKind::Enterprise => "enterprise",
+            ActorKind::Member => "member",
+        }
+    }
+
+    /// The ActivityStreams actor type.
+    pub fn activity_type(self) -> &'static str {
+        match self {
+            ActorKind::Instance => "Application",
+            ActorKind::Hub => "Group",
+            ActorKind::Enterprise => "Organization",
+            ActorKind::Member => "Person",
+        }
+    }
+}
+
+impl fmt::Display for ActorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown actor kind {0:?}")]
+pub struct UnknownActorKind(pub String);
+
+impl FromStr for ActorKind {
+    type Err = UnknownActorKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ActorKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownActorKind(s.to_string()))
+    }
+}
+
+/// Names that would collide with our own routes or mislead people.
+pub const RESERVED_HANDLES: &[&str] = &[
+    "about",
+    "account",
+    "accounts",
+    "activity",
+    "activities",
+    "actor",
+    "actors",
+    "admin",
+    "administrator",
+    "announce",
+    "api",
+    "apps",
+    "assets",
+    "auth",
+    "directory",
+    "enterprise",
+    "enterprises",
+    "feed",
+    "feeds",
+    "followers",
+    "following",
+    "healthz",
+    "help",
+    "hostmaster",
+    "inbox",
+    "instance",
+    "login",
+    "logout",
+    "maillage",
+    "media",
+    "metrics",
+    "moderator",
+    "nodeinfo",
+    "notes",
+    "oauth",
+    "outbox",
+    "postmaster",
+    "practice",
+    "practices",
+    "public",
+    "relay",
+    "root",
+    "search",
+    "settings",
+    "static",
+    "support",
+    "system",
+    "tags",
+    "updates",
+    "users",
+    "webfinger",
+    "webmaster",
+    "well-known",
+    "www",
+];
+
+pub const HANDLE_MAX_LEN: usize = 30;
+
+/// A local username: `[a-z0-9_]`, 1 to 30 characters, like Mastodon's, stored
+/// lower-case so that `@Coop` and `@coop` are the same actor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Handle(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandleError {
+    #[error("a handle cannot be empty")]
+    Empty,
+    #[error("handle {0:?} is longer than {HANDLE_MAX_LEN} characters")]
+    TooLong(String),
+    #[error("handle {0:?} may only contain letters a-z, digits and underscores")]
+    BadCharacter(String),
+    #[error("handle {0:?} is reserved; choose another")]
+    Reserved(String),
+}
+
+impl Handle {
+    /// Validates a handle, accepting letters in any case.
+    pub fn parse(input: &str) -> Result<Self, HandleError> {
+        let handle = input.trim().trim_start_matches('@').to_ascii_lowercase();
+        if handle.is_empty() {
+            return Err(HandleError::Empty);
+        }
+        if handle.chars().count() > HANDLE_MAX_LEN {
+            return Err(HandleError::TooLong(handle));
+        }
+        if !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            return Err(HandleError::BadCharacter(input.to_string()));
+        }
+        if RESERVED_HANDLES.contains(&handle.as_str()) {
+            return Err(HandleError::Reserved(handle));
+        }
+        Ok(Handle(handle))
+    }
+
+    /// The handle of the instance actor, which is reserved for everyone else.
+    pub fn instance_actor() -> Self {
+        Handle("instance".to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Handle {
+    type Error = HandleError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Handle::parse(&value)
+    }
+}
+
+impl From<Handle> for String {
+    fn from(value: Handle) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_normalised_and_checked() {
+        assert_eq!(Handle::parse("Coop_Velo42").unwrap().as_str(), "coop_velo42");
+        assert_eq!(Handle::parse("@hub").unwrap().as_str(), "hub");
+        assert_eq!(Handle::parse(""), Err(HandleError::Empty));
+        assert!(matches!(Handle::parse("a-b"), Err(HandleError::BadCharacter(_))));
+        assert!(matches!(Handle::parse("coopé"), Err(HandleError::BadCharacter(_))));
+        assert!(matches!(Handle::parse(&"a".repeat(31)), Err(HandleError::TooLong(_))));
+        assert!(Handle::parse(&"a".repeat(30)).is_ok());
+        for reserved in ["actor", "admin", "api", "inbox", "Instance", "nodeinfo"] {
+            assert!(matches!(Handle::parse(reserved), Err(HandleError::Reserved(_))), "{reserved}");
+        }
+    }
+
+    #[test]
+    fn actor_kinds_round_trip() {
+        for kind in ActorKind::ALL {
+            assert_eq!(kind.as_str().parse::<ActorKind>().unwrap(), kind);
+        }
+        assert_eq!(ActorKind::Hub.activity_type(), "Group");
+        assert_eq!(ActorKind::Enterprise.activity_type(), "Organization");
+        assert!("robot".parse::<ActorKind>().is_err());
+    }
+}

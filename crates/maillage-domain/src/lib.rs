@@ -1,0 +1,8 @@
+//! Maillage's vocabulary and the rules that hold whatever the storage or the
+//! wire: which kinds of local actors exist and what a valid handle is.
+//!
+//! This crate does no I/O: no database, no network, no clock reads.
+
+pub mod actor;
+
+pub use actor::{ActorKind, Handle, HandleError};

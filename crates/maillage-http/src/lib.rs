@@ -1,0 +1,45 @@
+//! Maillage's HTTP surface.
+//!
+//! Owns the axum [`router`], the middleware every request passes through
+//! (tracing, body size limit) and [`HttpError`], the one error type that maps
+//! failures to status codes and JSON bodies without leaking internals.
+
+mod error;
+mod health;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use maillage_config::Config;
+use maillage_db::Database;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::HttpError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub config: Arc<Config>,
+}
+
+/// The whole HTTP application of one instance.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.server.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        // Outside the limit layer, so that its bare 413 gets a JSON body too.
+        .layer(axum::middleware::map_response(error::explain_bare_errors))
+        .layer(TraceLayer::new_for_http())
+}
+
+#[cfg(test)]
+mod tests;

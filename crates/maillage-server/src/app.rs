@@ -1,0 +1,150 @@
+//! Start-up and shutdown of a serving instance.
+//!
+//! Order matters: the database is opened and migrated and the instance's
+//! domain checked before the port is bound, so a bad configuration never
+//! serves a single request.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use maillage_config::{Config, ConfigError};
+use maillage_db::{Database, DbError, InstanceSetting};
+use maillage_http::AppState;
+
+/// Why the server could not start or stopped abnormally. One line, for admins.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(
+        "this database belongs to the instance {stored}, but instance.domain is {configured}: \
+         ActivityPub ids cannot change domain. Use another database.url for a new instance, \
+         or set instance.domain back to {stored}"
+    )]
+    DomainChanged { stored: String, configured: String },
+    #[error("cannot listen on {addr}: {reason} (change server.listen)")]
+    Bind { addr: String, reason: String },
+    #[error("the HTTP server failed: {0}")]
+    Serve(std::io::Error),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// An instance that has opened its database and bound its port, ready to serve.
+pub struct Application {
+    config: Arc<Config>,
+    db: Database,
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+}
+
+impl Application {
+    /// Prepares an instance listening on `server.listen`.
+    pub async fn build(config: Config) -> Result<Self, ServerError> {
+        let addr = config.listen_addr()?;
+        let db = open_database(&config).await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServerError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
+        Self::assemble(config, db, listener)
+    }
+
+    /// Prepares an instance on a listener bound by the caller (tests bind
+    /// port 0 first, to know the port before choosing the domain).
+    pub async fn build_with_listener(config: Config, listener: std::net::TcpListener) -> Result<Self, ServerError> {
+        let db = open_database(&config).await?;
+        let bind_error =
+            |e: std::io::Error| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() };
+        listener.set_nonblocking(true).map_err(bind_error)?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(bind_error)?;
+        Self::assemble(config, db, listener)
+    }
+
+    fn assemble(config: Config, db: Database, listener: tokio::net::TcpListener) -> Result<Self, ServerError> {
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() })?;
+        Ok(Application { config: Arc::new(config), db, listener, local_addr })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Serves until `stop` completes, then lets in-flight requests finish
+    /// for at most `server.shutdown_grace_seconds`.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+        let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
+        let state = AppState { db: self.db.clone(), config: self.config.clone() };
+        let router = maillage_http::router(state);
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(true);
+        });
+        tracing::info!(
+            address = %self.local_addr,
+            url = %self.config.public_base_url(),
+            database = self.db.kind().as_str(),
+            "Maillage is serving"
+        );
+        let outcome = tokio::select! {
+            served = serve.into_future() => served.map_err(ServerError::Serve),
+            _ = async {
+                let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; stopping anyway");
+                Ok(())
+            }
+        };
+        self.db.close();
+        tracing::info!("stopped");
+        outcome
+    }
+}
+
+/// Opens and migrates the database, then makes sure it belongs to this domain.
+pub(crate) async fn open_database(config: &Config) -> Result<Database, ServerError> {
+    let db = Database::connect(&config.database).await?;
+    let report = db.migrate().await?;
+    if !report.applied.is_empty() {
+        tracing::info!(applied = ?report.applied, "database migrated");
+    }
+    let stored = db.setting_or_insert(InstanceSetting::Domain, &config.instance.domain).await?;
+    if stored != config.instance.domain {
+        return Err(ServerError::DomainChanged { stored, configured: config.instance.domain.clone() });
+    }
+    Ok(db)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,5 @@
+//! The integration suite: one binary, real instances over HTTP.
+//! Run on SQLite by default, on PostgreSQL with MAILLAGE_TEST_DATABASE_URL
+//! (`scripts/test` does both).
+
+mod foundation;

@@ -1,0 +1,154 @@
+//! Test harness: real Maillage instances, in-process, on `localhost:<port>`.
+//!
+//! [`TestInstance::spawn`] gives an instance its own fresh database on the
+//! backend under test (`MAILLAGE_TEST_DATABASE_URL`, see
+//! `maillage_db::testing`), binds a free loopback port, names the instance
+//! `localhost:<port>` and serves it until [`TestInstance::shutdown`] (or drop).
+//! Several instances side by side federate with each other over real HTTP.
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use clap::Parser;
+use maillage_config::Config;
+use maillage_db::testing::TestDatabase;
+use maillage_server::cli::{Cli, Command};
+use maillage_server::{Application, ServerError};
+
+pub use maillage_config::DatabaseKind;
+
+/// A running instance. Dropping it stops the server and removes its database.
+pub struct TestInstance {
+    /// `http://localhost:<port>`
+    pub base_url: String,
+    /// `localhost:<port>`, the instance's domain.
+    pub domain: String,
+    pub config: Config,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+    // Dropped last: the database outlives the server using it.
+    database: Option<TestDatabase>,
+}
+
+/// Adjusts an instance's configuration before it starts.
+pub type Tweak = Box<dyn FnOnce(&mut Config) + Send>;
+
+impl TestInstance {
+    pub async fn spawn() -> anyhow::Result<Self> {
+        Self::spawn_with(Box::new(|_| {})).await
+    }
+
+    pub async fn spawn_with(tweak: Tweak) -> anyhow::Result<Self> {
+        let database = TestDatabase::create().await.map_err(anyhow::Error::msg).context("creating test database")?;
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        let port = listener.local_addr()?.port();
+        let config = test_config(port, database.url(), tweak)?;
+        Self::start(config, listener, database).await
+    }
+
+    async fn start(config: Config, listener: TcpListener, database: TestDatabase) -> anyhow::Result<Self> {
+        let app = Application::build_with_listener(config.clone(), listener).await?;
+        let port = app.local_addr().port();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = stop_rx.await;
+        }));
+        Ok(TestInstance {
+            base_url: format!("http://localhost:{port}"),
+            domain: format!("localhost:{port}"),
+            config,
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?,
+            stop: Some(stop_tx),
+            server: Some(server),
+            database: Some(database),
+        })
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        self.database.as_ref().map_or(DatabaseKind::Sqlite, TestDatabase::kind)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<reqwest::Response> {
+        Ok(self.http.get(self.url(path)).send().await?)
+    }
+
+    /// Runs a `maillage` command (anything but `serve`) against this
+    /// instance's configuration and database, as the binary would, and
+    /// returns what it printed.
+    pub async fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let cli = Cli::try_parse_from(std::iter::once("maillage").chain(args.iter().copied()))?;
+        let command = cli.command.unwrap_or(Command::Serve);
+        let mut out = Vec::new();
+        maillage_server::cli::execute(command, &self.config, &mut out).await?;
+        Ok(String::from_utf8(out)?)
+    }
+
+    /// Stops the server as SIGTERM would, waiting for it to finish.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        self.stop_server().await
+    }
+
+    /// Stops the server and starts a new one on the same port and database,
+    /// like a process restart.
+    pub async fn restart(mut self) -> anyhow::Result<Self> {
+        self.stop_server().await?;
+        let port: u16 = self.domain.rsplit(':').next().unwrap_or_default().parse()?;
+        let listener = bind_retrying(port).await?;
+        let database = self.database.take().context("instance has no database")?;
+        let config = self.config.clone();
+        Self::start(config, listener, database).await
+    }
+
+    async fn stop_server(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await??;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TestInstance {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// The configuration of a test instance: defaults, then the test's tweak.
+pub fn test_config(port: u16, database_url: &str, tweak: Tweak) -> anyhow::Result<Config> {
+    let env = [
+        ("MAILLAGE__SERVER__LISTEN", format!("127.0.0.1:{port}")),
+        ("MAILLAGE__INSTANCE__DOMAIN", format!("localhost:{port}")),
+        ("MAILLAGE__DATABASE__URL", database_url.to_string()),
+        ("MAILLAGE__DATABASE__MAX_CONNECTIONS", "4".to_string()),
+        ("MAILLAGE__SERVER__SHUTDOWN_GRACE_SECONDS", "2".to_string()),
+    ];
+    let mut config = Config::load_with_env(None, env.map(|(k, v)| (k.to_string(), v)))?;
+    tweak(&mut config);
+    config.validate()?;
+    Ok(config)
+}
+
+async fn bind_retrying(port: u16) -> anyhow::Result<TcpListener> {
+    let mut last = None;
+    for _ in 0..50 {
+        match TcpListener::bind(("127.0.0.1", port)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(anyhow::anyhow!("port {port} stayed busy: {last:?}"))
+}

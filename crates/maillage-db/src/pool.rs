@@ -29,6 +29,8 @@ enum DbPool {
 }
 
 /// One pooled connection, on whichever backend is configured.
+// One connection per task at a time, held briefly: not worth a Box per checkout.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum DbConn {
     Pg(Object<AsyncPgConnection>),
     Sqlite(Object<SqliteConn>),

@@ -184,6 +184,9 @@ impl Config {
         if self.database.connect_timeout_seconds == 0 {
             return Err(ConfigError::invalid("database.connect_timeout_seconds", 0, "must be at least 1"));
         }
+        if let Err(problem) = maillage_domain::Handle::parse(&self.hub.handle) {
+            return Err(ConfigError::invalid("hub.handle", &self.hub.handle, problem.to_string()));
+        }
         if self.hub.name.trim().is_empty() {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
         }

@@ -77,6 +77,9 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__NOPE__X", "1", "MAILLAGE__NOPE__X"),
         ("MAILLAGE__LISTEN", "1", "MAILLAGE__LISTEN"),
         ("MAILLAGE__INSTANCE__HTTPS", "maybe", "MAILLAGE__INSTANCE__HTTPS"),
+        ("MAILLAGE__HUB__HANDLE", "inbox", "hub.handle"),
+        ("MAILLAGE__HUB__HANDLE", "le pôle", "hub.handle"),
+        ("MAILLAGE__HUB__NAME", "  ", "hub.name"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

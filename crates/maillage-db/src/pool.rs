@@ -78,9 +78,8 @@ impl Database {
                 manager_config.custom_setup = Box::new(move |url: &str| {
                     let url = url.to_string();
                     Box::pin(async move {
-                        let mut conn = tokio::time::timeout(timeout, AsyncPgConnection::establish(&url))
-                            .await
-                            .map_err(|_| {
+                        let mut conn =
+                            tokio::time::timeout(timeout, establish_postgres(&url)).await.map_err(|_| {
                                 diesel::ConnectionError::BadConnection(format!(
                                     "no answer within {} s",
                                     timeout.as_secs()
@@ -173,6 +172,22 @@ where
         .recycle_timeout(Some(timeout))
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// Opens a PostgreSQL connection, keeping the cause of a failure (diesel's
+/// own `establish` reduces it to "error connecting to server").
+async fn establish_postgres(url: &str) -> diesel::ConnectionResult<AsyncPgConnection> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|error| {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        diesel::ConnectionError::BadConnection(reason)
+    })?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
 }
 
 /// The file path of a `sqlite://PATH[?options]` URL.

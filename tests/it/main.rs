@@ -2,4 +2,5 @@
 //! Run on SQLite by default, on PostgreSQL with MAILLAGE_TEST_DATABASE_URL
 //! (`scripts/test` does both).
 
+mod discovery;
 mod foundation;

@@ -81,11 +81,27 @@ impl TestInstance {
     /// instance's configuration and database, as the binary would, and
     /// returns what it printed.
     pub async fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        self.cli_with_input(args, "").await
+    }
+
+    /// Like [`TestInstance::cli`], with `input` as the command's standard input.
+    pub async fn cli_with_input(&self, args: &[&str], input: &str) -> anyhow::Result<String> {
         let cli = Cli::try_parse_from(std::iter::once("maillage").chain(args.iter().copied()))?;
         let command = cli.command.unwrap_or(Command::Serve);
         let mut out = Vec::new();
-        maillage_server::cli::execute(command, &self.config, &mut out).await?;
+        let mut input = input.as_bytes();
+        maillage_server::cli::execute_with_input(command, &self.config, &mut input, &mut out).await?;
         Ok(String::from_utf8(out)?)
+    }
+
+    /// GET with an ActivityPub `Accept`, as Mastodon sends it.
+    pub async fn get_activity(&self, url: &str) -> anyhow::Result<reqwest::Response> {
+        Ok(self
+            .http
+            .get(url)
+            .header("accept", "application/activity+json, application/ld+json, text/html;q=0.1")
+            .send()
+            .await?)
     }
 
     /// Stops the server as SIGTERM would, waiting for it to finish.

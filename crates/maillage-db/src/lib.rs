@@ -29,6 +29,7 @@ macro_rules! with_conn {
     };
 }
 
+mod actors;
 mod error;
 mod migrate;
 mod pool;
@@ -39,6 +40,7 @@ mod time;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use error::DbError;
 pub use migrate::{MigrationReport, migration_names};
 pub use pool::Database;

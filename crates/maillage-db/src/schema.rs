@@ -51,4 +51,16 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(instance_settings, local_actors, remote_actors);
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        password_hash -> Text,
+        is_admin -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> local_actors (actor_id));
+diesel::allow_tables_to_appear_in_same_query!(instance_settings, local_actors, remote_actors, users);

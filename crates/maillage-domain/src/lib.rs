@@ -4,5 +4,6 @@
 //! This crate does no I/O: no database, no network, no clock reads.
 
 pub mod actor;
+pub mod password;
 
 pub use actor::{ActorKind, Handle, HandleError};

@@ -29,11 +29,16 @@ pub struct AppState {
 /// The whole HTTP application of one instance.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.server.max_body_bytes;
+    let federation = maillage_federation::router(maillage_federation::FederationState {
+        db: state.db.clone(),
+        config: state.config.clone(),
+    });
     Router::new()
         .route("/healthz", get(health::healthz))
+        .with_state(state)
+        .merge(federation)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         // Outside the limit layer, so that its bare 413 gets a JSON body too.

@@ -20,6 +20,8 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    Actor(#[from] maillage_federation::ActorError),
     #[error(
         "this database belongs to the instance {stored}, but instance.domain is {configured}: \
          ActivityPub ids cannot change domain. Use another database.url for a new instance, \
@@ -30,6 +32,8 @@ pub enum ServerError {
     Bind { addr: String, reason: String },
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Input(String),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -124,6 +128,7 @@ pub(crate) async fn open_database(config: &Config) -> Result<Database, ServerErr
     if stored != config.instance.domain {
         return Err(ServerError::DomainChanged { stored, configured: config.instance.domain.clone() });
     }
+    maillage_federation::ensure_builtin_actors(&db, config).await?;
     Ok(db)
 }
 

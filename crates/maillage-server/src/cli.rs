@@ -5,15 +5,16 @@
 //! other than `serve` write their output to the writer they are given, so
 //! that tests run them exactly as the binary does.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use maillage_config::Config;
 
 use maillage_db::Database;
+use maillage_domain::ActorKind;
 
-use crate::app::shutdown_signal;
+use crate::app::{open_database, shutdown_signal};
 use crate::{Application, ServerError};
 
 #[derive(Debug, Parser)]
@@ -37,6 +38,47 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Administer the hub: enterprises, members.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Manage enterprises (Organization actors).
+    #[command(subcommand)]
+    Enterprise(EnterpriseCommand),
+    /// Manage member accounts (Person actors).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum EnterpriseCommand {
+    /// Create an enterprise: @HANDLE@DOMAIN on the fediverse.
+    Create {
+        /// Letters a-z, digits and underscores, at most 30.
+        handle: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// A short presentation (plain text).
+        #[arg(long, default_value = "")]
+        summary: String,
+    },
+    /// List the enterprises of this instance.
+    List,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create a member account; the password is read from standard input.
+    Create {
+        username: String,
+        /// Give this member the hub's administration rights.
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -63,6 +105,16 @@ pub async fn main(cli: Cli) -> Result<(), ServerError> {
 
 /// Runs one command other than `serve`, writing what it reports to `out`.
 pub async fn execute(command: Command, config: &Config, out: &mut dyn Write) -> Result<(), ServerError> {
+    execute_with_input(command, config, &mut std::io::stdin().lock(), out).await
+}
+
+/// Like [`execute`], reading what a command asks for (a password) from `input`.
+pub async fn execute_with_input(
+    command: Command,
+    config: &Config,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), ServerError> {
     match command {
         Command::Serve => Err(ServerError::Output(std::io::Error::other("`serve` is started with Application"))),
         Command::Config(ConfigCommand::Check) => {
@@ -87,6 +139,12 @@ pub async fn execute(command: Command, config: &Config, out: &mut dyn Write) -> 
             )?;
             Ok(())
         }
+        Command::Admin(admin) => {
+            let db = open_database(config).await?;
+            let outcome = run_admin(admin, &db, config, input, out).await;
+            db.close();
+            outcome
+        }
     }
 }
 
@@ -96,4 +154,48 @@ fn init_tracing(config: &Config) {
         .or_else(|_| EnvFilter::try_new(&config.log.filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn run_admin(
+    command: AdminCommand,
+    db: &Database,
+    config: &Config,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), ServerError> {
+    let domain = &config.instance.domain;
+    match command {
+        AdminCommand::Enterprise(EnterpriseCommand::Create { handle, name, summary }) => {
+            let actor = maillage_federation::create_enterprise(db, config, &handle, &name, &summary).await?;
+            writeln!(out, "created enterprise @{}@{domain} ({})", actor.username, actor.ap_id)?;
+        }
+        AdminCommand::Enterprise(EnterpriseCommand::List) => {
+            let mut after: Option<String> = None;
+            let mut total = 0;
+            loop {
+                let page = db.list_local_actors(ActorKind::Enterprise, after.as_deref(), 200).await?;
+                for actor in &page {
+                    writeln!(out, "@{}@{domain}\t{}\t{}", actor.username, actor.display_name, actor.ap_id)?;
+                }
+                total += page.len();
+                match page.last() {
+                    Some(last) if page.len() == 200 => after = Some(last.username.clone()),
+                    _ => break,
+                }
+            }
+            writeln!(out, "{total} enterprise(s)")?;
+        }
+        AdminCommand::User(UserCommand::Create { username, admin }) => {
+            let mut password = String::new();
+            input.read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let salt = *uuid::Uuid::new_v4().as_bytes();
+            let hash = maillage_domain::password::hash_password(password, &salt)
+                .map_err(|e| ServerError::Input(e.to_string()))?;
+            let actor = maillage_federation::create_member(db, config, &username, hash, admin).await?;
+            let role = if admin { "admin" } else { "member" };
+            writeln!(out, "created {role} @{}@{domain} ({})", actor.username, actor.ap_id)?;
+        }
+    }
+    Ok(())
 }

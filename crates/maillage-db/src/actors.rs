@@ -1,0 +1,205 @@
+//! Local actors (instance actor, hub, enterprises, members) and member accounts.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use maillage_domain::{ActorKind, Handle};
+
+use crate::schema::{local_actors, users};
+use crate::{Database, DbError, UtcTime};
+
+/// An actor published by this instance, as stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = local_actors)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct LocalActor {
+    pub id: i64,
+    kind: String,
+    pub username: String,
+    pub ap_id: String,
+    pub display_name: String,
+    pub summary: String,
+    pub public_key_pem: String,
+    /// Never logged, never served: used only to sign our requests.
+    pub private_key_pem: String,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+}
+
+impl LocalActor {
+    pub fn kind(&self) -> ActorKind {
+        // The CHECK constraint only admits known kinds.
+        self.kind.parse().unwrap_or(ActorKind::Member)
+    }
+}
+
+/// What it takes to create a local actor.
+#[derive(Debug, Clone)]
+pub struct NewLocalActor {
+    pub kind: ActorKind,
+    pub username: Handle,
+    pub ap_id: String,
+    pub display_name: String,
+    pub summary: String,
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+}
+
+/// A member's log-in account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub password_hash: String,
+    pub is_admin: bool,
+}
+
+/// Counts of local actors by kind, for NodeInfo and the admin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActorCounts {
+    pub enterprises: i64,
+    pub members: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = local_actors)]
+struct LocalActorRow<'a> {
+    kind: &'a str,
+    username: &'a str,
+    ap_id: &'a str,
+    display_name: &'a str,
+    summary: &'a str,
+    public_key_pem: &'a str,
+    private_key_pem: &'a str,
+    created_at: UtcTime,
+    updated_at: UtcTime,
+}
+
+fn insert_values(new: &NewLocalActor, now: UtcTime) -> LocalActorRow<'_> {
+    LocalActorRow {
+        kind: new.kind.as_str(),
+        username: new.username.as_str(),
+        ap_id: &new.ap_id,
+        display_name: &new.display_name,
+        summary: &new.summary,
+        public_key_pem: &new.public_key_pem,
+        private_key_pem: &new.private_key_pem,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+impl Database {
+    /// Creates a local actor; a taken username gives [`DbError::is_unique_violation`].
+    pub async fn create_local_actor(&self, new: &NewLocalActor) -> Result<LocalActor, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let actor = with_conn!(&mut conn, |c| diesel::insert_into(local_actors::table)
+            .values(insert_values(new, now))
+            .returning(LocalActor::as_returning())
+            .get_result(c)
+            .await)?;
+        Ok(actor)
+    }
+
+    /// Creates a member actor and its account together, or neither.
+    pub async fn create_member(&self, new: &NewLocalActor, user: &NewUser) -> Result<LocalActor, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let actor = with_conn!(&mut conn, |c| c
+            .transaction::<_, DbError, _>(async |c| {
+                let actor = diesel::insert_into(local_actors::table)
+                    .values(insert_values(new, now))
+                    .returning(LocalActor::as_returning())
+                    .get_result(c)
+                    .await?;
+                diesel::insert_into(users::table)
+                    .values((
+                        users::actor_id.eq(actor.id),
+                        users::password_hash.eq(&user.password_hash),
+                        users::is_admin.eq(user.is_admin),
+                        users::created_at.eq(now),
+                        users::updated_at.eq(now),
+                    ))
+                    .execute(c)
+                    .await?;
+                Ok(actor)
+            })
+            .await)?;
+        Ok(actor)
+    }
+
+    pub async fn local_actor_by_username(&self, username: &str) -> Result<Option<LocalActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let name = username.to_ascii_lowercase();
+        let actor = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::username.eq(&name))
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
+    /// The first actor of a kind (the instance actor and the hub are unique).
+    pub async fn local_actor_of_kind(&self, kind: ActorKind) -> Result<Option<LocalActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let actor = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::kind.eq(kind.as_str()))
+            .order(local_actors::id)
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
+    /// Actors of one kind, by username, `limit` at a time after `after`.
+    pub async fn list_local_actors(
+        &self,
+        kind: ActorKind,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<LocalActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let after = after.unwrap_or("").to_string();
+        let actors = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::kind.eq(kind.as_str()))
+            .filter(local_actors::username.gt(&after))
+            .order(local_actors::username)
+            .limit(limit)
+            .select(LocalActor::as_select())
+            .load(c)
+            .await)?;
+        Ok(actors)
+    }
+
+    pub async fn count_local_actors(&self) -> Result<ActorCounts, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| local_actors::table
+            .group_by(local_actors::kind)
+            .select((local_actors::kind, diesel::dsl::count_star()))
+            .load(c)
+            .await)?;
+        let mut counts = ActorCounts::default();
+        for (kind, n) in rows {
+            match kind.parse() {
+                Ok(ActorKind::Enterprise) => counts.enterprises = n,
+                Ok(ActorKind::Member) => counts.members = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Whether the member account behind `actor_id` is an admin.
+    pub async fn user_is_admin(&self, actor_id: i64) -> Result<Option<bool>, DbError> {
+        let mut conn = self.conn().await?;
+        let admin = with_conn!(&mut conn, |c| users::table
+            .filter(users::actor_id.eq(actor_id))
+            .select(users::is_admin)
+            .first(c)
+            .await
+            .optional())?;
+        Ok(admin)
+    }
+}

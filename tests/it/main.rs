@@ -2,5 +2,8 @@
 //! Run on SQLite by default, on PostgreSQL with MAILLAGE_TEST_DATABASE_URL
 //! (`scripts/test` does both).
 
+// A test binary: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod discovery;
 mod foundation;

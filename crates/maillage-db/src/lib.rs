@@ -29,10 +29,31 @@ macro_rules! with_conn {
     };
 }
 
+/// Runs `$body` inside a write transaction: an immediate one on SQLite (a
+/// deferred transaction that reads then writes fails under concurrency),
+/// an ordinary one on PostgreSQL. The body returns `Result<_, DbError>`.
+macro_rules! with_write_tx {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::pool::DbConn::Pg(obj) => {
+                let conn: &mut diesel_async::AsyncPgConnection = &mut **obj;
+                diesel_async::AsyncConnection::transaction::<_, $crate::DbError, _>(conn, async |$c| $body).await
+            }
+            $crate::pool::DbConn::Sqlite(obj) => {
+                let conn: &mut $crate::pool::SqliteConn = &mut **obj;
+                conn.immediate_transaction::<_, $crate::DbError, _>(async |$c| $body).await
+            }
+        }
+    };
+}
+
 mod actors;
 mod error;
+mod follows;
 mod migrate;
+mod outbox;
 mod pool;
+mod remote;
 mod schema;
 mod settings;
 mod time;
@@ -42,8 +63,11 @@ pub mod testing;
 
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use error::DbError;
+pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use migrate::{MigrationReport, migration_names};
+pub use outbox::{ClaimedDelivery, DeliveryCounts, OutboxItem, Outgoing};
 pub use pool::Database;
+pub use remote::{NewRemoteActor, RemoteActor};
 pub use settings::InstanceSetting;
 pub use time::UtcTime;
 

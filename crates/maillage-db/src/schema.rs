@@ -63,4 +63,72 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> local_actors (actor_id));
-diesel::allow_tables_to_appear_in_same_query!(instance_settings, local_actors, remote_actors, users);
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        local_actor_id -> BigInt,
+        remote_actor_id -> BigInt,
+        direction -> Text,
+        state -> Text,
+        follow_ap_id -> Text,
+        follow_json -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_id -> BigInt,
+        kind -> Text,
+        public -> Bool,
+        json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox_url -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    received_activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_ap_id -> Text,
+        kind -> Text,
+        json -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(follows -> local_actors (local_actor_id));
+diesel::joinable!(follows -> remote_actors (remote_actor_id));
+diesel::joinable!(activities -> local_actors (actor_id));
+diesel::joinable!(deliveries -> activities (activity_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    instance_settings,
+    local_actors,
+    remote_actors,
+    users,
+    follows,
+    activities,
+    deliveries,
+    received_activities,
+);

@@ -161,3 +161,148 @@ async fn bad_locations_fail_with_a_clear_error() {
         .to_string();
     assert!(err.contains("data directory"), "{err}");
 }
+
+async fn some_local_actor(db: &Database) -> LocalActor {
+    db.create_local_actor(&NewLocalActor {
+        kind: maillage_domain::ActorKind::Enterprise,
+        username: maillage_domain::Handle::parse("coop").unwrap(),
+        ap_id: "http://localhost:1/actors/coop".into(),
+        display_name: "Coop".into(),
+        summary: String::new(),
+        public_key_pem: "PUBLIC".into(),
+        private_key_pem: "PRIVATE".into(),
+    })
+    .await
+    .unwrap()
+}
+
+fn outgoing(actor_id: i64, n: usize, tag: &str) -> Outgoing {
+    Outgoing {
+        ap_id: format!("http://localhost:1/activities/{tag}"),
+        actor_id,
+        kind: "Create".into(),
+        public: true,
+        json: "{}".into(),
+        // Every inbox twice: shared inboxes are delivered once.
+        inboxes: (0..n).flat_map(|i| [format!("http://peer{i}/inbox"), format!("http://peer{i}/inbox")]).collect(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_workers_never_claim_a_delivery_twice() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    db.enqueue(&outgoing(actor.id, 30, "a")).await.unwrap();
+    assert_eq!(db.delivery_counts().await.unwrap().pending, 30);
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = db.claim_deliveries(3, 60).await.unwrap();
+                    if batch.is_empty() {
+                        break mine;
+                    }
+                    mine.extend(batch.into_iter().map(|d| d.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.unwrap());
+    }
+    let unique: std::collections::BTreeSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 30, "every delivery claimed");
+    assert_eq!(unique.len(), 30, "none claimed twice");
+    // Leased rows are not claimable again until the lease ends.
+    assert!(db.claim_deliveries(10, 60).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn delivery_states_and_expired_leases() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    db.enqueue(&outgoing(actor.id, 3, "b")).await.unwrap();
+    // A lease of 0 s expires at once, as if the worker had crashed.
+    let first = db.claim_deliveries(10, 0).await.unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0].actor_ap_id, actor.ap_id);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let again = db.claim_deliveries(10, 60).await.unwrap();
+    assert_eq!(again.len(), 3, "expired leases come back");
+    db.delivery_done(again[0].id, 202).await.unwrap();
+    db.delivery_failed(again[1].id, Some(410), "gone").await.unwrap();
+    let later = UtcTime::from(chrono::Utc::now() + chrono::Duration::hours(1));
+    db.delivery_retry(again[2].id, Some(503), "unavailable", later).await.unwrap();
+    assert_eq!(db.delivery_counts().await.unwrap(), DeliveryCounts { pending: 1, done: 1, failed: 1 });
+    assert!(db.claim_deliveries(10, 60).await.unwrap().is_empty(), "not due before its time");
+    // Public activities show in the outbox, newest first.
+    db.enqueue(&outgoing(actor.id, 1, "c")).await.unwrap();
+    let page = db.outbox_page(actor.id, None, 10).await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert!(page[0].id > page[1].id);
+    assert_eq!(db.outbox_page(actor.id, Some(page[0].id), 10).await.unwrap().len(), 1);
+    assert_eq!(db.outbox_count(actor.id).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn follows_are_saved_with_their_notification() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let remote = db
+        .upsert_remote_actor(&NewRemoteActor {
+            ap_id: "http://peer/users/ana".into(),
+            actor_type: "Person".into(),
+            username: "ana".into(),
+            domain: "peer".into(),
+            display_name: None,
+            summary: None,
+            url: None,
+            icon_url: None,
+            inbox_url: "http://peer/users/ana/inbox".into(),
+            shared_inbox_url: Some("http://peer/inbox".into()),
+            outbox_url: None,
+            followers_url: None,
+            public_key_id: "http://peer/users/ana#main-key".into(),
+            public_key_pem: "PEM".into(),
+            manually_approves_followers: false,
+            raw_json: "{}".into(),
+        })
+        .await
+        .unwrap();
+    let record = FollowRecord {
+        local_actor_id: actor.id,
+        remote_actor_id: remote.id,
+        direction: Direction::Incoming,
+        state: FollowState::Accepted,
+        follow_ap_id: "http://peer/follows/1",
+        follow_json: "{}",
+    };
+    let accept = Outgoing { kind: "Accept".into(), public: false, ..outgoing(actor.id, 1, "accept-1") };
+    db.save_follow(&record, Some(&accept)).await.unwrap();
+    // A duplicate Follow is idempotent and stays accepted.
+    let pending_again =
+        FollowRecord { state: FollowState::Pending, follow_ap_id: "http://peer/follows/2", ..record.clone() };
+    let accept2 = Outgoing { kind: "Accept".into(), public: false, ..outgoing(actor.id, 1, "accept-2") };
+    db.save_follow(&pending_again, Some(&accept2)).await.unwrap();
+    assert_eq!(db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await.unwrap(), 1);
+    let follow = db.find_follow(actor.id, remote.id, Direction::Incoming).await.unwrap().unwrap();
+    assert_eq!(follow.state(), FollowState::Accepted);
+    assert_eq!(follow.follow_ap_id, "http://peer/follows/2");
+    assert_eq!(follow.remote_ap_id, remote.ap_id);
+    assert_eq!(db.delivery_counts().await.unwrap().pending, 2, "each Accept has its delivery");
+    assert_eq!(db.outbox_count(actor.id).await.unwrap(), 0, "Accepts are not public");
+
+    // A failing notification rolls the follow change back: same activity id twice.
+    let removed = db.remove_follow(actor.id, remote.id, Direction::Incoming, Some(&accept)).await;
+    assert!(removed.is_err());
+    assert_eq!(db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await.unwrap(), 1);
+    assert!(db.remove_follow(actor.id, remote.id, Direction::Incoming, None).await.unwrap());
+    assert!(!db.remove_follow(actor.id, remote.id, Direction::Incoming, None).await.unwrap());
+    assert_eq!(db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await.unwrap(), 0);
+}

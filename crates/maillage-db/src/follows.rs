@@ -1,0 +1,267 @@
+//! Follow relationships between local and remote actors.
+//!
+//! Every change that the other side must hear about (Accept, Reject,
+//! Follow, Undo) is written with its outgoing activity in one transaction.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::outbox::insert_outgoing;
+use crate::schema::{follows, remote_actors};
+use crate::{Database, DbError, Outgoing, UtcTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A remote actor follows a local one.
+    Incoming,
+    /// A local actor follows a remote one.
+    Outgoing,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Incoming => "in",
+            Direction::Outgoing => "out",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowState {
+    Pending,
+    Accepted,
+}
+
+impl FollowState {
+    fn as_str(self) -> &'static str {
+        match self {
+            FollowState::Pending => "pending",
+            FollowState::Accepted => "accepted",
+        }
+    }
+}
+
+/// A follow, with the remote side's id and inbox.
+#[derive(Debug, Clone, Queryable)]
+pub struct Follow {
+    pub id: i64,
+    pub local_actor_id: i64,
+    pub remote_actor_id: i64,
+    state: String,
+    pub follow_ap_id: String,
+    pub follow_json: String,
+    pub remote_ap_id: String,
+    pub remote_inbox: String,
+}
+
+impl Follow {
+    pub fn state(&self) -> FollowState {
+        if self.state == "accepted" { FollowState::Accepted } else { FollowState::Pending }
+    }
+}
+
+/// What a follow row is made of.
+#[derive(Debug, Clone)]
+pub struct FollowRecord<'a> {
+    pub local_actor_id: i64,
+    pub remote_actor_id: i64,
+    pub direction: Direction,
+    pub state: FollowState,
+    pub follow_ap_id: &'a str,
+    pub follow_json: &'a str,
+}
+
+macro_rules! follow_columns {
+    () => {
+        (
+            follows::id,
+            follows::local_actor_id,
+            follows::remote_actor_id,
+            follows::state,
+            follows::follow_ap_id,
+            follows::follow_json,
+            remote_actors::ap_id,
+            remote_actors::inbox_url,
+        )
+    };
+}
+
+impl Database {
+    /// Records (or refreshes) a follow and, in the same transaction, the
+    /// activity that tells the other side. An accepted follow stays accepted.
+    pub async fn save_follow(&self, record: &FollowRecord<'_>, notify: Option<&Outgoing>) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let existing: Option<String> = follows::table
+                .filter(follows::local_actor_id.eq(record.local_actor_id))
+                .filter(follows::remote_actor_id.eq(record.remote_actor_id))
+                .filter(follows::direction.eq(record.direction.as_str()))
+                .select(follows::state)
+                .first(c)
+                .await
+                .optional()?;
+            let state = match (existing.as_deref(), record.state) {
+                (Some("accepted"), _) => FollowState::Accepted,
+                (_, state) => state,
+            };
+            match existing {
+                Some(_) => {
+                    diesel::update(
+                        follows::table
+                            .filter(follows::local_actor_id.eq(record.local_actor_id))
+                            .filter(follows::remote_actor_id.eq(record.remote_actor_id))
+                            .filter(follows::direction.eq(record.direction.as_str())),
+                    )
+                    .set((
+                        follows::state.eq(state.as_str()),
+                        follows::follow_ap_id.eq(record.follow_ap_id),
+                        follows::follow_json.eq(record.follow_json),
+                        follows::updated_at.eq(now),
+                    ))
+                    .execute(c)
+                    .await?;
+                }
+                None => {
+                    diesel::insert_into(follows::table)
+                        .values((
+                            follows::local_actor_id.eq(record.local_actor_id),
+                            follows::remote_actor_id.eq(record.remote_actor_id),
+                            follows::direction.eq(record.direction.as_str()),
+                            follows::state.eq(state.as_str()),
+                            follows::follow_ap_id.eq(record.follow_ap_id),
+                            follows::follow_json.eq(record.follow_json),
+                            follows::created_at.eq(now),
+                            follows::updated_at.eq(now),
+                        ))
+                        .execute(c)
+                        .await?;
+                }
+            }
+            if let Some(outgoing) = notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks a follow accepted; returns whether one was pending or accepted.
+    pub async fn accept_follow(
+        &self,
+        local_actor_id: i64,
+        remote_actor_id: i64,
+        direction: Direction,
+        notify: Option<&Outgoing>,
+    ) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let changed = diesel::update(
+                follows::table
+                    .filter(follows::local_actor_id.eq(local_actor_id))
+                    .filter(follows::remote_actor_id.eq(remote_actor_id))
+                    .filter(follows::direction.eq(direction.as_str())),
+            )
+            .set((follows::state.eq(FollowState::Accepted.as_str()), follows::updated_at.eq(now)))
+            .execute(c)
+            .await?;
+            if changed > 0
+                && let Some(outgoing) = notify
+            {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(changed > 0)
+        })
+    }
+
+    /// Removes a follow and records the activity that tells the other side;
+    /// returns whether there was one.
+    pub async fn remove_follow(
+        &self,
+        local_actor_id: i64,
+        remote_actor_id: i64,
+        direction: Direction,
+        notify: Option<&Outgoing>,
+    ) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let removed = diesel::delete(
+                follows::table
+                    .filter(follows::local_actor_id.eq(local_actor_id))
+                    .filter(follows::remote_actor_id.eq(remote_actor_id))
+                    .filter(follows::direction.eq(direction.as_str())),
+            )
+            .execute(c)
+            .await?;
+            if removed > 0
+                && let Some(outgoing) = notify
+            {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(removed > 0)
+        })
+    }
+
+    pub async fn find_follow(
+        &self,
+        local_actor_id: i64,
+        remote_actor_id: i64,
+        direction: Direction,
+    ) -> Result<Option<Follow>, DbError> {
+        let mut conn = self.conn().await?;
+        let row = with_conn!(&mut conn, |c| follows::table
+            .inner_join(remote_actors::table)
+            .filter(follows::local_actor_id.eq(local_actor_id))
+            .filter(follows::remote_actor_id.eq(remote_actor_id))
+            .filter(follows::direction.eq(direction.as_str()))
+            .select(follow_columns!())
+            .first::<Follow>(c)
+            .await
+            .optional())?;
+        Ok(row)
+    }
+
+    /// A page of follows of one local actor, newest first, before `before`.
+    pub async fn follows_page(
+        &self,
+        local_actor_id: i64,
+        direction: Direction,
+        state: FollowState,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Follow>, DbError> {
+        let mut conn = self.conn().await?;
+        let before = before.unwrap_or(i64::MAX);
+        let rows = with_conn!(&mut conn, |c| follows::table
+            .inner_join(remote_actors::table)
+            .filter(follows::local_actor_id.eq(local_actor_id))
+            .filter(follows::direction.eq(direction.as_str()))
+            .filter(follows::state.eq(state.as_str()))
+            .filter(follows::id.lt(before))
+            .order(follows::id.desc())
+            .limit(limit)
+            .select(follow_columns!())
+            .load::<Follow>(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    pub async fn count_follows(
+        &self,
+        local_actor_id: i64,
+        direction: Direction,
+        state: FollowState,
+    ) -> Result<i64, DbError> {
+        let mut conn = self.conn().await?;
+        let n = with_conn!(&mut conn, |c| follows::table
+            .filter(follows::local_actor_id.eq(local_actor_id))
+            .filter(follows::direction.eq(direction.as_str()))
+            .filter(follows::state.eq(state.as_str()))
+            .count()
+            .get_result(c)
+            .await)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,276 @@
+//! The durable outbox: activities we send and their deliveries.
+//!
+//! An outgoing activity is written with one delivery row per target inbox,
+//! in the same transaction as the change that causes it. Delivery workers
+//! claim due rows with a lease (so several processes share the work, and a
+//! crashed worker's rows come back when the lease expires) and mark a row
+//! done only after the receiving server answered 2xx.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::schema::{activities, deliveries, local_actors};
+use crate::{Database, DbError, UtcTime};
+
+/// An activity to send, and where.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub ap_id: String,
+    pub actor_id: i64,
+    pub kind: String,
+    /// Addressed to the public: listed in the actor's outbox.
+    pub public: bool,
+    pub json: String,
+    /// Target inboxes; duplicates are delivered once.
+    pub inboxes: Vec<String>,
+}
+
+/// A delivery claimed by a worker, with what it takes to send it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub inbox_url: String,
+    pub attempts: i32,
+    pub created_at: UtcTime,
+    pub activity_json: String,
+    pub actor_ap_id: String,
+    pub actor_private_key_pem: String,
+}
+
+/// One entry of an actor's outbox collection.
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub json: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub pending: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+const DONE: &str = "done";
+const PENDING: &str = "pending";
+const FAILED: &str = "failed";
+
+/// Inserts the activity and its delivery rows; runs inside a transaction.
+macro_rules! insert_outgoing {
+    ($c:expr, $outgoing:expr, $now:expr) => {{
+        let outgoing: &$crate::Outgoing = $outgoing;
+        let now: $crate::UtcTime = $now;
+        let activity_id: i64 = diesel::insert_into($crate::schema::activities::table)
+            .values((
+                $crate::schema::activities::ap_id.eq(&outgoing.ap_id),
+                $crate::schema::activities::actor_id.eq(outgoing.actor_id),
+                $crate::schema::activities::kind.eq(&outgoing.kind),
+                $crate::schema::activities::public.eq(outgoing.public),
+                $crate::schema::activities::json.eq(&outgoing.json),
+                $crate::schema::activities::created_at.eq(now),
+            ))
+            .returning($crate::schema::activities::id)
+            .get_result($c)
+            .await?;
+        // One row per distinct inbox (several followers share one shared inbox).
+        for inbox in outgoing.inboxes.iter().collect::<std::collections::BTreeSet<_>>() {
+            diesel::insert_into($crate::schema::deliveries::table)
+                .values((
+                    $crate::schema::deliveries::activity_id.eq(activity_id),
+                    $crate::schema::deliveries::inbox_url.eq(inbox),
+                    $crate::schema::deliveries::state.eq("pending"),
+                    $crate::schema::deliveries::attempts.eq(0),
+                    $crate::schema::deliveries::next_attempt_at.eq(now),
+                    $crate::schema::deliveries::created_at.eq(now),
+                    $crate::schema::deliveries::updated_at.eq(now),
+                ))
+                .execute($c)
+                .await?;
+        }
+        activity_id
+    }};
+}
+pub(crate) use insert_outgoing;
+
+impl Database {
+    /// Stores an activity and its deliveries, atomically.
+    pub async fn enqueue(&self, outgoing: &Outgoing) -> Result<i64, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| Ok(insert_outgoing!(c, outgoing, now)))
+    }
+
+    /// Claims up to `limit` due deliveries for `lease_seconds`.
+    pub async fn claim_deliveries(&self, limit: i64, lease_seconds: i64) -> Result<Vec<ClaimedDelivery>, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let until = UtcTime::from(now.as_datetime() + chrono::Duration::seconds(lease_seconds));
+        let candidates = diesel::alias!(deliveries as candidates);
+        let free = deliveries::state
+            .eq(PENDING)
+            .and(deliveries::next_attempt_at.le(now))
+            .and(deliveries::lease_until.is_null().or(deliveries::lease_until.lt(now)));
+        let candidate_free = candidates
+            .field(deliveries::state)
+            .eq(PENDING)
+            .and(candidates.field(deliveries::next_attempt_at).le(now))
+            .and(
+                candidates
+                    .field(deliveries::lease_until)
+                    .is_null()
+                    .or(candidates.field(deliveries::lease_until).lt(now)),
+            );
+        let subquery = candidates
+            .select(candidates.field(deliveries::id))
+            .filter(candidate_free)
+            .order(candidates.field(deliveries::next_attempt_at))
+            .limit(limit);
+        // Re-checking `free` in the outer statement makes a stale subquery harmless.
+        let ids: Vec<i64> = match &mut conn {
+            crate::pool::DbConn::Pg(c) => {
+                diesel::update(
+                    deliveries::table.filter(deliveries::id.eq_any(subquery.for_update().skip_locked())).filter(free),
+                )
+                .set((deliveries::lease_until.eq(until), deliveries::updated_at.eq(now)))
+                .returning(deliveries::id)
+                .get_results(&mut **c)
+                .await?
+            }
+            crate::pool::DbConn::Sqlite(c) => {
+                diesel::update(deliveries::table.filter(deliveries::id.eq_any(subquery)).filter(free))
+                    .set((deliveries::lease_until.eq(until), deliveries::updated_at.eq(now)))
+                    .returning(deliveries::id)
+                    .get_results(&mut **c)
+                    .await?
+            }
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let claimed = with_conn!(&mut conn, |c| deliveries::table
+            .inner_join(activities::table.inner_join(local_actors::table))
+            .filter(deliveries::id.eq_any(&ids))
+            .select((
+                deliveries::id,
+                deliveries::inbox_url,
+                deliveries::attempts,
+                deliveries::created_at,
+                activities::json,
+                local_actors::ap_id,
+                local_actors::private_key_pem,
+            ))
+            .load::<ClaimedDelivery>(c)
+            .await)?;
+        Ok(claimed)
+    }
+
+    /// The receiving server took the activity (2xx).
+    pub async fn delivery_done(&self, id: i64, status: i32) -> Result<(), DbError> {
+        self.finish_delivery(id, DONE, Some(status), None, None).await
+    }
+
+    /// The receiving server refused it for good, or we gave up.
+    pub async fn delivery_failed(&self, id: i64, status: Option<i32>, error: &str) -> Result<(), DbError> {
+        self.finish_delivery(id, FAILED, status, Some(error), None).await
+    }
+
+    /// Try again at `next_attempt_at`.
+    pub async fn delivery_retry(
+        &self,
+        id: i64,
+        status: Option<i32>,
+        error: &str,
+        next_attempt_at: UtcTime,
+    ) -> Result<(), DbError> {
+        self.finish_delivery(id, PENDING, status, Some(error), Some(next_attempt_at)).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        state: &str,
+        status: Option<i32>,
+        error: Option<&str>,
+        next_attempt_at: Option<UtcTime>,
+    ) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let next = next_attempt_at.unwrap_or(now);
+        with_conn!(&mut conn, |c| diesel::update(deliveries::table.find(id))
+            .set((
+                deliveries::state.eq(state),
+                deliveries::attempts.eq(deliveries::attempts + 1),
+                deliveries::last_status.eq(status),
+                deliveries::last_error.eq(error),
+                deliveries::next_attempt_at.eq(next),
+                deliveries::lease_until.eq(None::<UtcTime>),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn delivery_counts(&self) -> Result<DeliveryCounts, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| deliveries::table
+            .group_by(deliveries::state)
+            .select((deliveries::state, diesel::dsl::count_star()))
+            .load(c)
+            .await)?;
+        let mut counts = DeliveryCounts::default();
+        for (state, n) in rows {
+            match state.as_str() {
+                PENDING => counts.pending = n,
+                DONE => counts.done = n,
+                FAILED => counts.failed = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// An activity we sent, by id (activities are served at their id).
+    pub async fn activity_json(&self, ap_id: &str) -> Result<Option<String>, DbError> {
+        let mut conn = self.conn().await?;
+        let json = with_conn!(&mut conn, |c| activities::table
+            .filter(activities::ap_id.eq(ap_id))
+            .select(activities::json)
+            .first(c)
+            .await
+            .optional())?;
+        Ok(json)
+    }
+
+    /// Public activities of an actor, newest first, before the activity `before`.
+    pub async fn outbox_page(
+        &self,
+        actor_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, DbError> {
+        let mut conn = self.conn().await?;
+        let before = before.unwrap_or(i64::MAX);
+        let items = with_conn!(&mut conn, |c| activities::table
+            .filter(activities::actor_id.eq(actor_id))
+            .filter(activities::public.eq(true))
+            .filter(activities::id.lt(before))
+            .order(activities::id.desc())
+            .limit(limit)
+            .select((activities::id, activities::json))
+            .load::<OutboxItem>(c)
+            .await)?;
+        Ok(items)
+    }
+
+    pub async fn outbox_count(&self, actor_id: i64) -> Result<i64, DbError> {
+        let mut conn = self.conn().await?;
+        let n = with_conn!(&mut conn, |c| activities::table
+            .filter(activities::actor_id.eq(actor_id))
+            .filter(activities::public.eq(true))
+            .count()
+            .get_result(c)
+            .await)?;
+        Ok(n)
+    }
+}

@@ -23,6 +23,7 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
+    pub delivery: DeliveryConfig,
     pub hub: HubConfig,
     pub log: LogConfig,
 }
@@ -51,6 +52,17 @@ pub struct DatabaseConfig {
     pub url: String,
     pub max_connections: usize,
     pub connect_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    pub concurrency: usize,
+    pub poll_interval_ms: u64,
+    pub lease_seconds: u64,
+    pub retry_initial_seconds: u64,
+    pub retry_max_seconds: u64,
+    pub give_up_after_hours: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -183,6 +195,25 @@ impl Config {
         }
         if self.database.connect_timeout_seconds == 0 {
             return Err(ConfigError::invalid("database.connect_timeout_seconds", 0, "must be at least 1"));
+        }
+        let delivery = &self.delivery;
+        for (key, value) in [
+            ("delivery.concurrency", delivery.concurrency as u64),
+            ("delivery.poll_interval_ms", delivery.poll_interval_ms),
+            ("delivery.lease_seconds", delivery.lease_seconds),
+            ("delivery.retry_initial_seconds", delivery.retry_initial_seconds),
+            ("delivery.give_up_after_hours", delivery.give_up_after_hours),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, 0, "must be at least 1"));
+            }
+        }
+        if delivery.retry_max_seconds < delivery.retry_initial_seconds {
+            return Err(ConfigError::invalid(
+                "delivery.retry_max_seconds",
+                delivery.retry_max_seconds,
+                "must be at least delivery.retry_initial_seconds",
+            ));
         }
         if let Err(problem) = maillage_domain::Handle::parse(&self.hub.handle) {
             return Err(ConfigError::invalid("hub.handle", &self.hub.handle, problem.to_string()));

@@ -191,6 +191,17 @@ impl Database {
         Ok(counts)
     }
 
+    /// Whether `actor_id` approves its followers by hand.
+    pub async fn set_manual_approval(&self, actor_id: i64, manual: bool) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::update(local_actors::table.find(actor_id))
+            .set((local_actors::manually_approves_followers.eq(manual), local_actors::updated_at.eq(now)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// Whether the member account behind `actor_id` is an admin.
     pub async fn user_is_admin(&self, actor_id: i64) -> Result<Option<bool>, DbError> {
         let mut conn = self.conn().await?;

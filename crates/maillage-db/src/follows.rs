@@ -223,6 +223,24 @@ impl Database {
         Ok(row)
     }
 
+    /// The follow that a `Follow` activity id created.
+    pub async fn find_follow_by_activity(
+        &self,
+        follow_ap_id: &str,
+        direction: Direction,
+    ) -> Result<Option<Follow>, DbError> {
+        let mut conn = self.conn().await?;
+        let row = with_conn!(&mut conn, |c| follows::table
+            .inner_join(remote_actors::table)
+            .filter(follows::follow_ap_id.eq(follow_ap_id))
+            .filter(follows::direction.eq(direction.as_str()))
+            .select(follow_columns!())
+            .first::<Follow>(c)
+            .await
+            .optional())?;
+        Ok(row)
+    }
+
     /// A page of follows of one local actor, newest first, before `before`.
     pub async fn follows_page(
         &self,
@@ -241,6 +259,30 @@ impl Database {
             .filter(follows::state.eq(state.as_str()))
             .filter(follows::id.lt(before))
             .order(follows::id.desc())
+            .limit(limit)
+            .select(follow_columns!())
+            .load::<Follow>(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// A page of follows newer than `after`, oldest first (for `prev` links).
+    pub async fn follows_page_after(
+        &self,
+        local_actor_id: i64,
+        direction: Direction,
+        state: FollowState,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Follow>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| follows::table
+            .inner_join(remote_actors::table)
+            .filter(follows::local_actor_id.eq(local_actor_id))
+            .filter(follows::direction.eq(direction.as_str()))
+            .filter(follows::state.eq(state.as_str()))
+            .filter(follows::id.gt(after))
+            .order(follows::id.asc())
             .limit(limit)
             .select(follow_columns!())
             .load::<Follow>(c)

@@ -52,6 +52,7 @@ mod error;
 mod follows;
 mod migrate;
 mod outbox;
+mod received;
 mod pool;
 mod remote;
 mod schema;

@@ -263,6 +263,21 @@ impl Database {
         Ok(items)
     }
 
+    /// Public activities newer than `after`, oldest first (for `prev` links).
+    pub async fn outbox_page_after(&self, actor_id: i64, after: i64, limit: i64) -> Result<Vec<OutboxItem>, DbError> {
+        let mut conn = self.conn().await?;
+        let items = with_conn!(&mut conn, |c| activities::table
+            .filter(activities::actor_id.eq(actor_id))
+            .filter(activities::public.eq(true))
+            .filter(activities::id.gt(after))
+            .order(activities::id.asc())
+            .limit(limit)
+            .select((activities::id, activities::json))
+            .load::<OutboxItem>(c)
+            .await)?;
+        Ok(items)
+    }
+
     pub async fn outbox_count(&self, actor_id: i64) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
         let n = with_conn!(&mut conn, |c| activities::table

@@ -7,14 +7,19 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::body::Bytes;
+use axum::extract::OriginalUri;
+use axum::http::Method;
+use axum::routing::{get, post};
 use maillage_config::Config;
 use maillage_db::{Database, LocalActor};
 use maillage_domain::ActorKind;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::context::Federation;
 use crate::documents::{actor_document, actor_page};
+use crate::inbox::{self, Received};
 use crate::negotiation::{activity_response, activity_type_for, html_response};
 use crate::urls::Urls;
 
@@ -23,9 +28,15 @@ use crate::urls::Urls;
 pub struct FederationState {
     pub db: Database,
     pub config: Arc<Config>,
+    pub federation: Federation,
 }
 
 impl FederationState {
+    pub fn new(federation: Federation) -> Self {
+        let context = federation.context();
+        FederationState { db: context.db.clone(), config: context.config.clone(), federation }
+    }
+
     fn urls(&self) -> Urls {
         Urls::new(&self.config)
     }
@@ -44,7 +55,10 @@ pub fn router(state: FederationState) -> Router {
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(instance_actor))
         .route("/actors/{username}", get(actor))
+        .route("/actors/{username}/inbox", post(actor_inbox))
         .route("/actors/{username}/{collection}", get(actor_collection))
+        .route("/inbox", post(shared_inbox))
+        .route("/activities/{id}", get(activity))
         .with_state(state)
 }
 
@@ -221,11 +235,22 @@ fn serve_actor(state: &FederationState, actor: &LocalActor, headers: &HeaderMap)
     }
 }
 
-/// The collections of an actor. No activity is stored yet, so each is an
-/// empty `OrderedCollection` until follows and posts land.
+/// `?page=true[&max_id=N|&min_id=N]`: a page of a collection.
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+    max_id: Option<i64>,
+    min_id: Option<i64>,
+}
+
+const PAGE_SIZE: i64 = 40;
+
+/// An actor's outbox, followers or following, as an `OrderedCollection`
+/// whose items are in `OrderedCollectionPage`s (newest first, keyset pages).
 async fn actor_collection(
     State(state): State<FederationState>,
     Path((username, collection)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
     if !matches!(collection.as_str(), "outbox" | "followers" | "following" | "featured") {
@@ -235,12 +260,143 @@ async fn actor_collection(
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let body = json!({
+    let content_type = activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON);
+    let id = Urls::of_actor(&actor.ap_id, &collection);
+    let body = match collection_document(&state, &actor, &collection, &id, &query).await {
+        Ok(body) => body,
+        Err(e) => return internal(e),
+    };
+    activity_response(content_type, &body)
+}
+
+async fn collection_document(
+    state: &FederationState,
+    actor: &LocalActor,
+    collection: &str,
+    id: &str,
+    query: &PageQuery,
+) -> Result<serde_json::Value, maillage_db::DbError> {
+    use maillage_db::{Direction, FollowState};
+    let direction = match collection {
+        "followers" => Some(Direction::Incoming),
+        "following" => Some(Direction::Outgoing),
+        _ => None,
+    };
+    let total = match (collection, direction) {
+        (_, Some(direction)) => state.db.count_follows(actor.id, direction, FollowState::Accepted).await?,
+        ("outbox", None) => state.db.outbox_count(actor.id).await?,
+        // Featured items arrive with the content issue.
+        _ => 0,
+    };
+    if query.page.is_none() && query.max_id.is_none() && query.min_id.is_none() {
+        return Ok(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=true"),
+        }));
+    }
+    // (key, item) pairs, newest first.
+    let mut items: Vec<(i64, serde_json::Value)> = match (collection, direction) {
+        (_, Some(direction)) => {
+            let rows = match query.min_id {
+                Some(min) => state.db.follows_page_after(actor.id, direction, FollowState::Accepted, min, PAGE_SIZE).await?,
+                None => state.db.follows_page(actor.id, direction, FollowState::Accepted, query.max_id, PAGE_SIZE).await?,
+            };
+            rows.into_iter().map(|f| (f.id, json!(f.remote_ap_id))).collect()
+        }
+        ("outbox", None) => {
+            let rows = match query.min_id {
+                Some(min) => state.db.outbox_page_after(actor.id, min, PAGE_SIZE).await?,
+                None => state.db.outbox_page(actor.id, query.max_id, PAGE_SIZE).await?,
+            };
+            rows.into_iter().map(|a| (a.id, serde_json::from_str(&a.json).unwrap_or(json!(null)))).collect()
+        }
+        _ => Vec::new(),
+    };
+    items.sort_by(|a, b| b.0.cmp(&a.0));
+    let page_id = match (query.max_id, query.min_id) {
+        (Some(max), _) => format!("{id}?page=true&max_id={max}"),
+        (None, Some(min)) => format!("{id}?page=true&min_id={min}"),
+        (None, None) => format!("{id}?page=true"),
+    };
+    let mut page = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": Urls::of_actor(&actor.ap_id, &collection),
-        "type": "OrderedCollection",
-        "totalItems": 0,
-        "orderedItems": [],
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": items.iter().map(|(_, item)| item.clone()).collect::<Vec<_>>(),
     });
-    activity_response(activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON), &body)
+    if let (Some((newest, _)), Some((oldest, _))) = (items.first(), items.last()) {
+        // `next` goes to older items, `prev` to newer ones; each only when
+        // this page may not be the end (a full page, or we came from there).
+        if items.len() as i64 == PAGE_SIZE || query.min_id.is_some() {
+            page["next"] = json!(format!("{id}?page=true&max_id={oldest}"));
+        }
+        if query.max_id.is_some() || (query.min_id.is_some() && items.len() as i64 == PAGE_SIZE) {
+            page["prev"] = json!(format!("{id}?page=true&min_id={newest}"));
+        }
+    }
+    Ok(page)
+}
+
+/// `GET /activities/{id}`: an activity we sent, at its id.
+async fn activity(State(state): State<FederationState>, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+    let ap_id = format!("{}{}", state.urls().base(), uri.path());
+    match state.db.activity_json(&ap_id).await {
+        Ok(Some(json)) => {
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or(json!(null));
+            activity_response(activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON), &value)
+        }
+        Ok(None) => error(StatusCode::NOT_FOUND, "no such activity"),
+        Err(e) => internal(e),
+    }
+}
+
+async fn shared_inbox(
+    State(state): State<FederationState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    inbox_response(&state, &method, &uri, &headers, &body, None).await
+}
+
+async fn actor_inbox(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    inbox_response(&state, &method, &uri, &headers, &body, Some(&username)).await
+}
+
+async fn inbox_response(
+    state: &FederationState,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    for_actor: Option<&str>,
+) -> Response {
+    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let result = inbox::receive(&state.federation, method, target, headers, body, for_actor).await;
+    let status = inbox::status_of(&result);
+    match result {
+        Ok(Received::Duplicate) => {
+            tracing::debug!("duplicate activity ignored");
+            StatusCode::ACCEPTED.into_response()
+        }
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(e) if e.is_internal() => internal(e),
+        Err(e) => {
+            tracing::info!(%status, reason = %e, "inbox refused an activity");
+            error(status, &e.to_string())
+        }
+    }
 }

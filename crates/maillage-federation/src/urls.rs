@@ -38,6 +38,21 @@ impl Urls {
         format!("{actor_id}/{part}")
     }
 
+    /// Which local actor a URL names: `Some(None)` for the instance actor,
+    /// `Some(Some(username))` for another one, `None` when not ours.
+    pub fn local_username(&self, url: &url::Url) -> Option<Option<String>> {
+        let url = url.as_str();
+        if url == self.instance_actor() {
+            return Some(None);
+        }
+        let rest = url.strip_prefix(&format!("{}/actors/", self.base))?;
+        (!rest.is_empty() && !rest.contains(['/', '?', '#'])).then(|| Some(rest.to_string()))
+    }
+
+    pub fn new_activity_id(&self, kind: &str) -> String {
+        format!("{}/activities/{}-{}", self.base, kind.to_ascii_lowercase(), uuid::Uuid::new_v4().simple())
+    }
+
     pub fn key_id(actor_id: &str) -> String {
         format!("{actor_id}#main-key")
     }

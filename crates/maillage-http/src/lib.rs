@@ -24,15 +24,13 @@ pub use error::HttpError;
 pub struct AppState {
     pub db: Database,
     pub config: Arc<Config>,
+    pub federation: maillage_federation::Federation,
 }
 
 /// The whole HTTP application of one instance.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.server.max_body_bytes;
-    let federation = maillage_federation::router(maillage_federation::FederationState {
-        db: state.db.clone(),
-        config: state.config.clone(),
-    });
+    let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))
         .with_state(state)

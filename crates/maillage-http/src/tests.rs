@@ -13,7 +13,11 @@ async fn app() -> (TestDatabase, AppState) {
     config.database.url = test_db.url().to_string();
     config.server.max_body_bytes = 4096;
     let db = Database::connect(&config.database).await.unwrap();
-    (test_db, AppState { db, config: Arc::new(config) })
+    db.migrate().await.unwrap();
+    maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
+    let config = Arc::new(config);
+    let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
+    (test_db, AppState { db, config, federation })
 }
 
 async fn json_of(response: axum::response::Response) -> serde_json::Value {

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use maillage_config::{Config, ConfigError};
 use maillage_db::{Database, DbError, InstanceSetting};
+use maillage_federation::Federation;
 use maillage_http::AppState;
 
 /// Why the server could not start or stopped abnormally. One line, for admins.
@@ -22,6 +23,8 @@ pub enum ServerError {
     Database(#[from] DbError),
     #[error(transparent)]
     Actor(#[from] maillage_federation::ActorError),
+    #[error(transparent)]
+    Federation(#[from] maillage_federation::FederationError),
     #[error(
         "this database belongs to the instance {stored}, but instance.domain is {configured}: \
          ActivityPub ids cannot change domain. Use another database.url for a new instance, \
@@ -42,6 +45,7 @@ pub enum ServerError {
 pub struct Application {
     config: Arc<Config>,
     db: Database,
+    federation: Federation,
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
 }
@@ -54,7 +58,7 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
-        Self::assemble(config, db, listener)
+        Self::assemble(config, db, listener).await
     }
 
     /// Prepares an instance on a listener bound by the caller (tests bind
@@ -65,14 +69,16 @@ impl Application {
             |e: std::io::Error| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() };
         listener.set_nonblocking(true).map_err(bind_error)?;
         let listener = tokio::net::TcpListener::from_std(listener).map_err(bind_error)?;
-        Self::assemble(config, db, listener)
+        Self::assemble(config, db, listener).await
     }
 
-    fn assemble(config: Config, db: Database, listener: tokio::net::TcpListener) -> Result<Self, ServerError> {
+    async fn assemble(config: Config, db: Database, listener: tokio::net::TcpListener) -> Result<Self, ServerError> {
         let local_addr = listener
             .local_addr()
             .map_err(|e| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() })?;
-        Ok(Application { config: Arc::new(config), db, listener, local_addr })
+        let config = Arc::new(config);
+        let federation = Federation::new(db.clone(), config.clone()).await?;
+        Ok(Application { config, db, federation, listener, local_addr })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -87,9 +93,14 @@ impl Application {
     /// for at most `server.shutdown_grace_seconds`.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
-        let state = AppState { db: self.db.clone(), config: self.config.clone() };
+        let state = AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone() };
         let router = maillage_http::router(state);
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(maillage_federation::delivery::run(
+            self.federation.context().clone(),
+            maillage_federation::delivery::Wakeup::default(),
+            stopping_rx.clone(),
+        ));
         let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -111,6 +122,11 @@ impl Application {
                 Ok(())
             }
         };
+        // The worker stops between deliveries; an interrupted one is retried
+        // by the next process once its lease ends.
+        if tokio::time::timeout(grace, worker).await.is_err() {
+            tracing::warn!("the delivery worker did not stop in time");
+        }
         self.db.close();
         tracing::info!("stopped");
         outcome

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use maillage_config::Config;
 
 use maillage_db::Database;
+use std::sync::Arc;
+
+use maillage_db::{Direction, FollowState};
 use maillage_domain::ActorKind;
+use maillage_federation::Federation;
 
 use crate::app::{open_database, shutdown_signal};
 use crate::{Application, ServerError};
@@ -51,6 +55,39 @@ pub enum AdminCommand {
     /// Manage member accounts (Person actors).
     #[command(subcommand)]
     User(UserCommand),
+    /// Make a local actor follow a remote one (e.g. this hub follows another hub).
+    Follow {
+        /// The local actor that follows (`actor` for the instance actor).
+        #[arg(long = "as", value_name = "HANDLE")]
+        as_actor: String,
+        /// @user@domain or the actor's URL.
+        target: String,
+    },
+    /// Stop following a remote actor (sends Undo{Follow}).
+    Unfollow {
+        #[arg(long = "as", value_name = "HANDLE")]
+        as_actor: String,
+        target: String,
+    },
+    /// See and answer the followers of a local actor.
+    #[command(subcommand)]
+    Followers(FollowersCommand),
+    /// Whether a local actor approves new followers by hand (on) or accepts them at once (off).
+    Approval {
+        handle: String,
+        #[arg(value_parser = ["on", "off"])]
+        mode: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum FollowersCommand {
+    /// List followers (accepted, then pending requests).
+    List { handle: String },
+    /// Accept a pending follow request.
+    Accept { handle: String, follower: String },
+    /// Reject a pending follow request (or remove a follower).
+    Reject { handle: String, follower: String },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -196,6 +233,87 @@ async fn run_admin(
             let role = if admin { "admin" } else { "member" };
             writeln!(out, "created {role} @{}@{domain} ({})", actor.username, actor.ap_id)?;
         }
+        AdminCommand::Follow { as_actor, target } => {
+            let (federation, local) = federation_and_actor(db, config, &as_actor).await?;
+            let remote = maillage_federation::activities::resolve_actor(&federation, &target).await?;
+            maillage_federation::activities::follow(federation.context(), &local, &remote).await?;
+            writeln!(out, "{} asked to follow {} (pending until accepted)", local.ap_id, remote.row.ap_id)?;
+        }
+        AdminCommand::Unfollow { as_actor, target } => {
+            let (federation, local) = federation_and_actor(db, config, &as_actor).await?;
+            let remote = maillage_federation::activities::resolve_actor(&federation, &target).await?;
+            if maillage_federation::activities::unfollow(federation.context(), &local, &remote).await? {
+                writeln!(out, "{} no longer follows {}", local.ap_id, remote.row.ap_id)?;
+            } else {
+                return Err(ServerError::Input(format!("{} does not follow {}", local.ap_id, remote.row.ap_id)));
+            }
+        }
+        AdminCommand::Followers(FollowersCommand::List { handle }) => {
+            let local = local_actor(db, &handle).await?;
+            for state in [FollowState::Accepted, FollowState::Pending] {
+                let mut before = None;
+                loop {
+                    let page = db.follows_page(local.id, Direction::Incoming, state, before, 200).await?;
+                    for follow in &page {
+                        let label = if state == FollowState::Accepted { "follower" } else { "pending" };
+                        writeln!(out, "{label}\t{}", follow.remote_ap_id)?;
+                    }
+                    match page.last() {
+                        Some(last) if page.len() == 200 => before = Some(last.id),
+                        _ => break,
+                    }
+                }
+            }
+        }
+        AdminCommand::Followers(FollowersCommand::Accept { handle, follower }) => {
+            answer_follower(db, config, &handle, &follower, true, out).await?;
+        }
+        AdminCommand::Followers(FollowersCommand::Reject { handle, follower }) => {
+            answer_follower(db, config, &handle, &follower, false, out).await?;
+        }
+        AdminCommand::Approval { handle, mode } => {
+            let local = local_actor(db, &handle).await?;
+            db.set_manual_approval(local.id, mode == "on").await?;
+            writeln!(out, "{}: followers approved {}", local.ap_id, if mode == "on" { "by hand" } else { "at once" })?;
+        }
     }
     Ok(())
+}
+
+async fn answer_follower(
+    db: &Database,
+    config: &Config,
+    handle: &str,
+    follower: &str,
+    accept: bool,
+    out: &mut dyn Write,
+) -> Result<(), ServerError> {
+    let (federation, local) = federation_and_actor(db, config, handle).await?;
+    let remote = maillage_federation::activities::resolve_actor(&federation, follower).await?;
+    if !maillage_federation::activities::answer_follow_request(federation.context(), &local, &remote, accept).await? {
+        return Err(ServerError::Input(format!("{} has no follow request from {}", local.ap_id, remote.row.ap_id)));
+    }
+    let verb = if accept { "accepted" } else { "rejected" };
+    writeln!(out, "{} {verb} {}", local.ap_id, remote.row.ap_id)?;
+    Ok(())
+}
+
+/// A local actor by handle; `actor` names the instance actor.
+async fn local_actor(db: &Database, handle: &str) -> Result<maillage_db::LocalActor, ServerError> {
+    let found = if handle == "actor" {
+        db.local_actor_of_kind(ActorKind::Instance).await?
+    } else {
+        db.local_actor_by_username(handle.trim_start_matches('@')).await?
+    };
+    found.ok_or_else(|| ServerError::Input(format!("no local actor {handle:?} (see `maillage admin enterprise list`)")))
+}
+
+async fn federation_and_actor(
+    db: &Database,
+    config: &Config,
+    handle: &str,
+) -> Result<(Federation, maillage_db::LocalActor), ServerError> {
+    let local = local_actor(db, handle).await?;
+    let federation = Federation::new(db.clone(), Arc::new(config.clone())).await?;
+    Ok((federation, local))
 }

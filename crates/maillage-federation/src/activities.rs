@@ -1,0 +1,161 @@
+//! The activities we exchange about follows, and what receiving them does.
+//!
+//! Sent: `Follow`, `Undo{Follow}` (unfollow), `Accept{Follow}`,
+//! `Reject{Follow}`. Received: the same four. Each state change is written
+//! with the activity that reports it, in one transaction (see `maillage_db`).
+
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, Outgoing};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::context::{Context, Federation};
+use crate::error::FederationError;
+use crate::objects::RemoteActorObject;
+
+const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+
+/// An id given inline (`"https://..."`) or as an object with an `id`.
+pub fn id_of(value: Option<&Value>) -> Option<&str> {
+    match value? {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(map) => map.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn outgoing(actor: &LocalActor, activity: &Value, inbox: &str) -> Outgoing {
+    Outgoing {
+        ap_id: activity["id"].as_str().unwrap_or_default().to_string(),
+        actor_id: actor.id,
+        kind: activity["type"].as_str().unwrap_or_default().to_string(),
+        public: false,
+        json: activity.to_string(),
+        inboxes: vec![inbox.to_string()],
+    }
+}
+
+/// `Accept` or `Reject` of a received `Follow` (embedded, as Mastodon expects).
+fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, follower: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": ctx.urls.new_activity_id(kind),
+        "type": kind,
+        "actor": local.ap_id,
+        "object": follow,
+        "to": [follower],
+    })
+}
+
+/// A remote actor follows a local one: store it, and accept at once unless
+/// the local actor approves followers by hand.
+pub async fn receive_follow(
+    ctx: &Context,
+    local: &LocalActor,
+    remote: &RemoteActorObject,
+    follow: &Value,
+) -> Result<(), FederationError> {
+    let follow_id = id_of(Some(follow)).unwrap_or_default();
+    let (state, notify) = if local.manually_approves_followers {
+        (FollowState::Pending, None)
+    } else {
+        let accept = answer(ctx, "Accept", local, follow, &remote.row.ap_id);
+        (FollowState::Accepted, Some(outgoing(local, &accept, remote.row.delivery_inbox())))
+    };
+    let record = FollowRecord {
+        local_actor_id: local.id,
+        remote_actor_id: remote.row.id,
+        direction: Direction::Incoming,
+        state,
+        follow_ap_id: follow_id,
+        follow_json: &follow.to_string(),
+    };
+    ctx.db.save_follow(&record, notify.as_ref()).await?;
+    Ok(())
+}
+
+/// The hub's staff accept or reject a pending follower.
+pub async fn answer_follow_request(
+    ctx: &Context,
+    local: &LocalActor,
+    remote: &RemoteActorObject,
+    accept: bool,
+) -> Result<bool, FederationError> {
+    let Some(follow) = ctx.db.find_follow(local.id, remote.row.id, Direction::Incoming).await? else {
+        return Ok(false);
+    };
+    let follow_json: Value =
+        serde_json::from_str(&follow.follow_json).unwrap_or_else(|_| Value::String(follow.follow_ap_id.clone()));
+    let kind = if accept { "Accept" } else { "Reject" };
+    let activity = answer(ctx, kind, local, &follow_json, &remote.row.ap_id);
+    let notify = outgoing(local, &activity, remote.row.delivery_inbox());
+    let changed = if accept {
+        ctx.db.accept_follow(local.id, remote.row.id, Direction::Incoming, Some(&notify)).await?
+    } else {
+        ctx.db.remove_follow(local.id, remote.row.id, Direction::Incoming, Some(&notify)).await?
+    };
+    Ok(changed)
+}
+
+/// Finds a remote actor by `@user@domain`, `user@domain` or actor URL,
+/// through WebFinger and the actor document (cached, refreshed when stale).
+pub async fn resolve_actor(federation: &Federation, target: &str) -> Result<RemoteActorObject, FederationError> {
+    let data = federation.data();
+    let target = target.trim();
+    if target.starts_with("http://") || target.starts_with("https://") {
+        let url = Url::parse(target).map_err(|_| FederationError::Invalid(format!("not a URL: {target}")))?;
+        if data.urls.local_username(&url).is_some() {
+            return Err(FederationError::Invalid(format!("{target} is an actor of this instance")));
+        }
+        return ObjectId::<RemoteActorObject>::from(url).dereference(&data).await;
+    }
+    let handle = target.trim_start_matches('@');
+    if !handle.contains('@') {
+        return Err(FederationError::Invalid(format!("expected @user@domain or an actor URL, not {target:?}")));
+    }
+    if handle.rsplit('@').next().is_some_and(|d| d.eq_ignore_ascii_case(&data.config.instance.domain)) {
+        return Err(FederationError::Invalid(format!("{target} is on this instance")));
+    }
+    webfinger_resolve_actor::<Context, RemoteActorObject>(handle, &data).await
+}
+
+/// A local actor starts following a remote one (pending until `Accept`).
+pub async fn follow(ctx: &Context, local: &LocalActor, remote: &RemoteActorObject) -> Result<(), FederationError> {
+    let activity = json!({
+        "@context": AS_CONTEXT,
+        "id": ctx.urls.new_activity_id("Follow"),
+        "type": "Follow",
+        "actor": local.ap_id,
+        "object": remote.row.ap_id,
+        "to": [remote.row.ap_id],
+    });
+    let record = FollowRecord {
+        local_actor_id: local.id,
+        remote_actor_id: remote.row.id,
+        direction: Direction::Outgoing,
+        state: FollowState::Pending,
+        follow_ap_id: activity["id"].as_str().unwrap_or_default(),
+        follow_json: &activity.to_string(),
+    };
+    ctx.db.save_follow(&record, Some(&outgoing(local, &activity, remote.row.delivery_inbox()))).await?;
+    Ok(())
+}
+
+/// A local actor stops following a remote one: `Undo{Follow}`.
+pub async fn unfollow(ctx: &Context, local: &LocalActor, remote: &RemoteActorObject) -> Result<bool, FederationError> {
+    let Some(existing) = ctx.db.find_follow(local.id, remote.row.id, Direction::Outgoing).await? else {
+        return Ok(false);
+    };
+    let follow: Value = serde_json::from_str(&existing.follow_json).unwrap_or(Value::String(existing.follow_ap_id));
+    let undo = json!({
+        "@context": AS_CONTEXT,
+        "id": ctx.urls.new_activity_id("Undo"),
+        "type": "Undo",
+        "actor": local.ap_id,
+        "object": follow,
+        "to": [remote.row.ap_id],
+    });
+    let notify = outgoing(local, &undo, remote.row.delivery_inbox());
+    Ok(ctx.db.remove_follow(local.id, remote.row.id, Direction::Outgoing, Some(&notify)).await?)
+}

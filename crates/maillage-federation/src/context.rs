@@ -1,0 +1,67 @@
+//! What federation code needs at hand, and the library's configuration.
+//!
+//! [`Federation`] is built once per process: it holds the
+//! `activitypub_federation` configuration (our HTTP client, debug mode only
+//! on `localhost`, Mastodon-compatible signatures, GETs signed by the
+//! instance actor) around a [`Context`] of database, settings and URLs.
+
+use std::sync::Arc;
+
+use activitypub_federation::config::{Data, FederationConfig};
+use maillage_config::Config;
+use maillage_db::Database;
+use maillage_domain::ActorKind;
+
+use crate::client::OutgoingClient;
+use crate::error::FederationError;
+use crate::objects::LocalActorObject;
+use crate::urls::Urls;
+
+/// The application data handed to every federation call.
+#[derive(Clone)]
+pub struct Context {
+    pub db: Database,
+    pub config: Arc<Config>,
+    pub urls: Urls,
+    pub client: OutgoingClient,
+}
+
+/// The federation side of one process.
+#[derive(Clone)]
+pub struct Federation {
+    library: FederationConfig<Context>,
+    context: Context,
+}
+
+impl Federation {
+    /// Needs the instance actor to exist (see `ensure_builtin_actors`).
+    pub async fn new(db: Database, config: Arc<Config>) -> Result<Self, FederationError> {
+        let client = OutgoingClient::new(&config).map_err(|e| FederationError::Invalid(e.to_string()))?;
+        let instance = db
+            .local_actor_of_kind(ActorKind::Instance)
+            .await?
+            .ok_or_else(|| FederationError::NotFound("the instance actor does not exist yet".into()))?;
+        let context = Context { urls: Urls::new(&config), db, config: config.clone(), client: client.clone() };
+        let library = FederationConfig::builder()
+            .domain(config.instance.domain.clone())
+            .app_data(context.clone())
+            .client(client.client().clone().into())
+            // http, ports and loopback peers: only for localhost instances.
+            .debug(config.is_local_domain())
+            .http_signature_compat(true)
+            .signed_fetch_actor(&LocalActorObject::try_from(instance)?)
+            .build()
+            .await
+            .map_err(|e| FederationError::Invalid(format!("federation configuration: {e}")))?;
+        Ok(Federation { library, context })
+    }
+
+    /// A fresh request context (its fetch counter starts at zero).
+    pub fn data(&self) -> Data<Context> {
+        self.library.to_request_data()
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+}

@@ -1,0 +1,194 @@
+//! The delivery worker: drains the durable outbox.
+//!
+//! Every `maillage serve` process runs one. It claims due deliveries with a
+//! lease, signs each POST the way Mastodon expects (`(request-target) host
+//! date digest`, rsa-sha256) and records the outcome: done after a 2xx;
+//! failed for good after a 4xx other than 401, 408 and 429 (Mastodon's rule)
+//! or once a delivery is older than `delivery.give_up_after_hours`; retried
+//! otherwise, after a delay that doubles from `retry_initial_seconds` up to
+//! `retry_max_seconds`. Nothing is lost on a crash: a claimed delivery whose
+//! worker died comes back when its lease ends.
+//!
+//! We sign and send ourselves rather than through the library's
+//! `SendActivityTask::sign_and_send`, because that call reports a refused
+//! delivery (any 4xx, 401 included) as a success and so hides the status we
+//! must record and retry on.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::http::Method;
+use maillage_config::DeliveryConfig;
+use maillage_db::{ClaimedDelivery, UtcTime};
+use tokio::sync::{Notify, watch};
+use url::Url;
+
+use crate::context::Context;
+use crate::signature;
+use crate::urls::Urls;
+
+/// How one attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Delivered(u16),
+    Refused(u16, String),
+    Failed(Option<u16>, String),
+}
+
+/// Whether a status means "try again later".
+pub fn is_retryable(status: u16) -> bool {
+    !(400..500).contains(&status) || matches!(status, 401 | 408 | 429)
+}
+
+/// The delay before attempt number `attempts + 1`.
+pub fn backoff(settings: &DeliveryConfig, attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
+    let delay = settings.retry_initial_seconds.saturating_mul(2u64.saturating_pow(exponent));
+    Duration::from_secs(delay.min(settings.retry_max_seconds))
+}
+
+/// A handle to wake the worker when something was just enqueued.
+#[derive(Clone, Default)]
+pub struct Wakeup(Arc<Notify>);
+
+impl Wakeup {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Runs until `stop` turns true.
+pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) {
+    let settings = ctx.config.delivery.clone();
+    let poll = Duration::from_millis(settings.poll_interval_ms);
+    let lease = i64::try_from(settings.lease_seconds).unwrap_or(i64::MAX);
+    let batch = i64::try_from(settings.concurrency).unwrap_or(8).saturating_mul(2);
+    tracing::info!(concurrency = settings.concurrency, "delivery worker started");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let claimed = match ctx.db.claim_deliveries(batch, lease).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::warn!(%error, "cannot claim deliveries");
+                Vec::new()
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = wakeup.0.notified() => {}
+                changed = stop.changed() => if changed.is_err() { break },
+            }
+            continue;
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(settings.concurrency));
+        let mut tasks = tokio::task::JoinSet::new();
+        for delivery in claimed {
+            let ctx = ctx.clone();
+            let Ok(permit) = semaphore.clone().acquire_owned().await else { break };
+            tasks.spawn(async move {
+                deliver_and_record(&ctx, delivery).await;
+                drop(permit);
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+    tracing::info!("delivery worker stopped");
+}
+
+async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
+    let settings = &ctx.config.delivery;
+    let attempt = deliver(ctx, &delivery).await;
+    let id = delivery.id;
+    let recorded = match &attempt {
+        Attempt::Delivered(status) => ctx.db.delivery_done(id, i32::from(*status)).await,
+        Attempt::Refused(status, error) => ctx.db.delivery_failed(id, Some(i32::from(*status)), error).await,
+        Attempt::Failed(status, error) => {
+            let age = chrono::Utc::now() - delivery.created_at.as_datetime();
+            let status = status.map(i32::from);
+            if age > chrono::Duration::hours(i64::try_from(settings.give_up_after_hours).unwrap_or(i64::MAX)) {
+                ctx.db.delivery_failed(id, status, &format!("gave up: {error}")).await
+            } else {
+                let delay = chrono::Duration::from_std(backoff(settings, delivery.attempts))
+                    .unwrap_or(chrono::Duration::days(1));
+                ctx.db.delivery_retry(id, status, error, UtcTime::from(chrono::Utc::now() + delay)).await
+            }
+        }
+    };
+    match (&attempt, recorded) {
+        (_, Err(error)) => tracing::warn!(%error, delivery = id, "cannot record a delivery outcome"),
+        (Attempt::Delivered(_), Ok(())) => tracing::debug!(inbox = %delivery.inbox_url, "delivered"),
+        (other, Ok(())) => tracing::info!(inbox = %delivery.inbox_url, outcome = ?other, "delivery not done"),
+    }
+}
+
+/// One signed POST of the activity to the inbox.
+pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
+    let url = match Url::parse(&delivery.inbox_url) {
+        Ok(url) => url,
+        Err(_) => return Attempt::Refused(0, format!("not a URL: {}", delivery.inbox_url)),
+    };
+    let body = delivery.activity_json.as_bytes();
+    let key_id = Urls::key_id(&delivery.actor_ap_id);
+    let headers =
+        match signature::sign(&Method::POST, &url, Some(body), &key_id, &delivery.actor_private_key_pem, SystemTime::now()) {
+            Ok(headers) => headers,
+            Err(error) => return Attempt::Failed(None, format!("cannot sign: {error}")),
+        };
+    let request = ctx
+        .client
+        .client()
+        .post(url)
+        .headers(headers)
+        .header("content-type", "application/activity+json")
+        .header("accept", "application/activity+json")
+        .body(delivery.activity_json.clone());
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            if response.status().is_success() {
+                Attempt::Delivered(status)
+            } else {
+                let text = response.text().await.unwrap_or_default();
+                let excerpt: String = text.chars().take(300).collect();
+                let error = format!("HTTP {status}: {excerpt}");
+                if is_retryable(status) { Attempt::Failed(Some(status), error) } else { Attempt::Refused(status, error) }
+            }
+        }
+        Err(error) => Attempt::Failed(None, error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mastodon_rules_for_retrying() {
+        for status in [401, 408, 429, 500, 502, 503] {
+            assert!(is_retryable(status), "{status}");
+        }
+        for status in [400, 403, 404, 410, 422] {
+            assert!(!is_retryable(status), "{status}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let settings = DeliveryConfig {
+            concurrency: 1,
+            poll_interval_ms: 1,
+            lease_seconds: 1,
+            retry_initial_seconds: 60,
+            retry_max_seconds: 86_400,
+            give_up_after_hours: 168,
+        };
+        assert_eq!(backoff(&settings, 0), Duration::from_secs(60));
+        assert_eq!(backoff(&settings, 1), Duration::from_secs(120));
+        assert_eq!(backoff(&settings, 5), Duration::from_secs(1920));
+        assert_eq!(backoff(&settings, 11), Duration::from_secs(86_400));
+        assert_eq!(backoff(&settings, 1000), Duration::from_secs(86_400));
+    }
+}

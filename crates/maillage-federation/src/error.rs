@@ -1,0 +1,70 @@
+//! The federation error type, and how each failure is answered on the wire.
+
+use axum::http::StatusCode;
+use maillage_db::DbError;
+
+use crate::signature::SignatureError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FederationError {
+    #[error(transparent)]
+    Library(#[from] activitypub_federation::error::Error),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("HTTP signature refused: {0}")]
+    Signature(#[from] SignatureError),
+    /// The signature is valid but does not vouch for this activity.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The document is not a usable ActivityPub document.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Actor(#[from] crate::actors::ActorError),
+}
+
+impl FederationError {
+    /// The status an inbox answers with. Client mistakes are 4xx with a
+    /// reason; only our own failures are 500.
+    pub fn status(&self) -> StatusCode {
+        use activitypub_federation::error::Error as Lib;
+        match self {
+            FederationError::Signature(_) | FederationError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            FederationError::Invalid(_) => StatusCode::BAD_REQUEST,
+            FederationError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            FederationError::NotFound(_) => StatusCode::NOT_FOUND,
+            FederationError::Conflict(_) => StatusCode::CONFLICT,
+            FederationError::Actor(crate::actors::ActorError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            FederationError::Actor(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            FederationError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // Failures to fetch the signing actor: we cannot check the signature.
+            FederationError::Library(
+                Lib::NotFound
+                | Lib::ObjectDeleted(_)
+                | Lib::UrlVerificationError(_)
+                | Lib::DomainResolveError(_)
+                | Lib::ResolveInternalIpError(..)
+                | Lib::ParseFetchedObject(..)
+                | Lib::RequestLimit
+                | Lib::ResponseBodyLimit
+                | Lib::WebfingerResolveFailed(_)
+                | Lib::Reqwest(_)
+                | Lib::ReqwestMiddleware(_)
+                | Lib::FetchInvalidContentType(_)
+                | Lib::FetchWrongId(_),
+            ) => StatusCode::UNAUTHORIZED,
+            FederationError::Library(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// Whether the message may be shown to the peer (not our internals).
+    pub fn is_internal(&self) -> bool {
+        self.status().is_server_error()
+    }
+}

@@ -1,0 +1,238 @@
+//! Our actors as the library sees them: remote actors fetched and cached,
+//! and local actors (which sign requests).
+
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::{Actor, Object};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use maillage_db::{LocalActor, NewRemoteActor, RemoteActor};
+use serde_json::Value;
+use url::Url;
+
+use crate::context::Context;
+use crate::error::FederationError;
+
+/// The actor types we follow and accept activities from.
+pub const ACTOR_TYPES: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
+
+/// `host[:port]` of a URL: the unit of trust between servers.
+pub fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> FederationError {
+    FederationError::Invalid(message.into())
+}
+
+fn string_at<'a>(json: &'a Value, key: &str) -> Option<&'a str> {
+    json.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// A link given as a string, an object with `href`/`url`, or a list of those.
+fn first_href(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(map) => map.get("href").or_else(|| map.get("url")).and_then(first_href),
+        Value::Array(items) => items.iter().find_map(first_href),
+        _ => None,
+    }
+}
+
+fn url_at(json: &Value, key: &str) -> Result<Option<Url>, FederationError> {
+    match string_at(json, key) {
+        None => Ok(None),
+        Some(s) => Url::parse(s).map(Some).map_err(|_| invalid(format!("`{key}` is not a URL: {s}"))),
+    }
+}
+
+/// Reads an actor document from any server into what we keep.
+pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationError> {
+    let id = url_at(json, "id")?.ok_or_else(|| invalid("the actor has no `id`"))?;
+    let actor_type = match json.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).next().unwrap_or_default().to_string(),
+        _ => String::new(),
+    };
+    if !ACTOR_TYPES.contains(&actor_type.as_str()) {
+        return Err(invalid(format!("{id} is not an actor (type {actor_type:?})")));
+    }
+    let username = string_at(json, "preferredUsername")
+        .ok_or_else(|| invalid(format!("the actor {id} has no `preferredUsername`")))?
+        .to_string();
+    let inbox = url_at(json, "inbox")?.ok_or_else(|| invalid(format!("the actor {id} has no `inbox`")))?;
+    let shared_inbox = json.get("endpoints").map(|e| url_at(e, "sharedInbox")).transpose()?.flatten();
+    let keys = match json.get("publicKey") {
+        Some(Value::Array(keys)) => keys.iter().collect::<Vec<_>>(),
+        Some(key @ Value::Object(_)) => vec![key],
+        _ => Vec::new(),
+    };
+    // Prefer the key the actor owns; servers that list several name the owner.
+    let key = keys
+        .iter()
+        .find(|k| string_at(k, "owner") == Some(id.as_str()))
+        .or_else(|| keys.first())
+        .ok_or_else(|| invalid(format!("the actor {id} has no `publicKey`")))?;
+    let key_id = string_at(key, "id").ok_or_else(|| invalid("the public key has no `id`"))?;
+    let pem = string_at(key, "publicKeyPem").ok_or_else(|| invalid("the public key has no `publicKeyPem`"))?;
+    if let Some(owner) = string_at(key, "owner")
+        && owner != id.as_str()
+    {
+        return Err(invalid(format!("the public key of {id} is owned by {owner}")));
+    }
+    let key_url = Url::parse(key_id).map_err(|_| invalid(format!("the key id is not a URL: {key_id}")))?;
+    if authority(&key_url) != authority(&id) {
+        return Err(invalid(format!("the key {key_id} is not on the actor's server")));
+    }
+    Ok(NewRemoteActor {
+        domain: authority(&id),
+        ap_id: id.to_string(),
+        actor_type,
+        username,
+        display_name: string_at(json, "name").map(str::to_string),
+        summary: string_at(json, "summary").map(str::to_string),
+        url: json.get("url").and_then(first_href),
+        icon_url: json.get("icon").and_then(first_href),
+        inbox_url: inbox.to_string(),
+        shared_inbox_url: shared_inbox.map(|u| u.to_string()),
+        outbox_url: url_at(json, "outbox")?.map(|u| u.to_string()),
+        followers_url: url_at(json, "followers")?.map(|u| u.to_string()),
+        public_key_id: key_id.to_string(),
+        public_key_pem: pem.to_string(),
+        manually_approves_followers: json.get("manuallyApprovesFollowers").and_then(Value::as_bool).unwrap_or(false),
+        raw_json: json.to_string(),
+    })
+}
+
+/// A remote actor, cached in the database and refreshed after a day.
+#[derive(Debug, Clone)]
+pub struct RemoteActorObject {
+    pub row: RemoteActor,
+    id: Url,
+}
+
+impl TryFrom<RemoteActor> for RemoteActorObject {
+    type Error = FederationError;
+    fn try_from(row: RemoteActor) -> Result<Self, Self::Error> {
+        let id = Url::parse(&row.ap_id).map_err(|_| invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
+        Ok(RemoteActorObject { row, id })
+    }
+}
+
+#[async_trait]
+impl Object for RemoteActorObject {
+    type DataType = Context;
+    type Kind = Value;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.row.fetched_at.as_datetime())
+    }
+
+    async fn read_from_id(id: Url, data: &Data<Context>) -> Result<Option<Self>, FederationError> {
+        data.db.remote_actor_by_ap_id(id.as_str()).await?.map(Self::try_from).transpose()
+    }
+
+    async fn into_json(self, _data: &Data<Context>) -> Result<Value, FederationError> {
+        serde_json::from_str(&self.row.raw_json).map_err(|e| invalid(e.to_string()))
+    }
+
+    async fn verify(json: &Value, expected_domain: &Url, _data: &Data<Context>) -> Result<(), FederationError> {
+        let actor = parse_actor_document(json)?;
+        if actor.domain != authority(expected_domain) {
+            return Err(invalid(format!("the actor {} was served by another server", actor.ap_id)));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: Value, data: &Data<Context>) -> Result<Self, FederationError> {
+        let actor = parse_actor_document(&json)?;
+        Self::try_from(data.db.upsert_remote_actor(&actor).await?)
+    }
+}
+
+impl Actor for RemoteActorObject {
+    fn public_key_pem(&self) -> &str {
+        &self.row.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.row.inbox_url).unwrap_or_else(|_| self.id.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row.shared_inbox_url.as_deref().and_then(|u| Url::parse(u).ok())
+    }
+}
+
+/// A local actor, for signing (the instance actor signs our fetches).
+#[derive(Debug, Clone)]
+pub struct LocalActorObject {
+    pub row: LocalActor,
+    id: Url,
+}
+
+impl TryFrom<LocalActor> for LocalActorObject {
+    type Error = FederationError;
+    fn try_from(row: LocalActor) -> Result<Self, Self::Error> {
+        let id = Url::parse(&row.ap_id).map_err(|_| invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
+        Ok(LocalActorObject { row, id })
+    }
+}
+
+#[async_trait]
+impl Object for LocalActorObject {
+    type DataType = Context;
+    type Kind = Value;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(id: Url, data: &Data<Context>) -> Result<Option<Self>, FederationError> {
+        let Some(name) = data.urls.local_username(&id) else { return Ok(None) };
+        let actor = match name {
+            None => data.db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?,
+            Some(name) => data.db.local_actor_by_username(&name).await?,
+        };
+        actor.filter(|a| a.ap_id == id.as_str()).map(Self::try_from).transpose()
+    }
+
+    async fn into_json(self, data: &Data<Context>) -> Result<Value, FederationError> {
+        Ok(crate::documents::actor_document(&self.row, &data.urls))
+    }
+
+    async fn verify(_json: &Value, _expected: &Url, _data: &Data<Context>) -> Result<(), FederationError> {
+        Err(invalid("local actors are never received from elsewhere"))
+    }
+
+    async fn from_json(_json: Value, _data: &Data<Context>) -> Result<Self, FederationError> {
+        Err(invalid("local actors are never received from elsewhere"))
+    }
+}
+
+impl Actor for LocalActorObject {
+    fn public_key_pem(&self) -> &str {
+        &self.row.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        Some(self.row.private_key_pem.clone())
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&format!("{}/inbox", self.row.ap_id)).unwrap_or_else(|_| self.id.clone())
+    }
+}

@@ -6,4 +6,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod discovery;
+mod federation;
 mod foundation;
+mod inbox;

@@ -120,6 +120,43 @@ impl TestInstance {
         Self::start(config, listener, database).await
     }
 
+    /// Stops the server but keeps its database: CLI commands still work.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.stop_server().await
+    }
+
+    /// Starts a stopped instance again, on the same port and database.
+    pub async fn resume(&mut self) -> anyhow::Result<()> {
+        let port: u16 = self.domain.rsplit(':').next().unwrap_or_default().parse()?;
+        let listener = bind_retrying(port).await?;
+        let app = Application::build_with_listener(self.config.clone(), listener).await?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(app.run_until(async move {
+            let _ = stop_rx.await;
+        })));
+        self.stop = Some(stop_tx);
+        Ok(())
+    }
+
+    /// A handle on this instance's database, as a second process would have.
+    pub async fn database(&self) -> anyhow::Result<maillage_db::Database> {
+        Ok(maillage_db::Database::connect(&self.config.database).await?)
+    }
+
+    /// The ActivityPub id of a local actor (`actor` is the instance actor).
+    pub fn actor_id(&self, handle: &str) -> String {
+        if handle == "actor" { self.url("/actor") } else { self.url(&format!("/actors/{handle}")) }
+    }
+
+    /// The ids listed in the first page of a collection.
+    pub async fn collection_items(&self, collection_url: &str) -> anyhow::Result<Vec<String>> {
+        let page: serde_json::Value = self.get_activity(&format!("{collection_url}?page=true")).await?.json().await?;
+        Ok(page["orderedItems"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+            .unwrap_or_default())
+    }
+
     async fn stop_server(&mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -150,6 +187,8 @@ pub fn test_config(port: u16, database_url: &str, tweak: Tweak) -> anyhow::Resul
         ("MAILLAGE__DATABASE__URL", database_url.to_string()),
         ("MAILLAGE__DATABASE__MAX_CONNECTIONS", "4".to_string()),
         ("MAILLAGE__SERVER__SHUTDOWN_GRACE_SECONDS", "2".to_string()),
+        ("MAILLAGE__DELIVERY__POLL_INTERVAL_MS", "100".to_string()),
+        ("MAILLAGE__DELIVERY__RETRY_INITIAL_SECONDS", "1".to_string()),
     ];
     let mut config = Config::load_with_env(None, env.map(|(k, v)| (k.to_string(), v)))?;
     tweak(&mut config);
@@ -167,4 +206,22 @@ async fn bind_retrying(port: u16) -> anyhow::Result<TcpListener> {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     Err(anyhow::anyhow!("port {port} stayed busy: {last:?}"))
+}
+
+/// Polls `check` until it returns true, for at most `seconds`.
+pub async fn eventually<F, Fut>(seconds: u64, what: &str, mut check: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<bool>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("timed out after {seconds} s waiting for: {what}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

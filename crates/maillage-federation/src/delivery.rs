@@ -132,11 +132,17 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
     };
     let body = delivery.activity_json.as_bytes();
     let key_id = Urls::key_id(&delivery.actor_ap_id);
-    let headers =
-        match signature::sign(&Method::POST, &url, Some(body), &key_id, &delivery.actor_private_key_pem, SystemTime::now()) {
-            Ok(headers) => headers,
-            Err(error) => return Attempt::Failed(None, format!("cannot sign: {error}")),
-        };
+    let headers = match signature::sign(
+        &Method::POST,
+        &url,
+        Some(body),
+        &key_id,
+        &delivery.actor_private_key_pem,
+        SystemTime::now(),
+    ) {
+        Ok(headers) => headers,
+        Err(error) => return Attempt::Failed(None, format!("cannot sign: {error}")),
+    };
     let request = ctx
         .client
         .client()
@@ -154,7 +160,11 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
                 let text = response.text().await.unwrap_or_default();
                 let excerpt: String = text.chars().take(300).collect();
                 let error = format!("HTTP {status}: {excerpt}");
-                if is_retryable(status) { Attempt::Failed(Some(status), error) } else { Attempt::Refused(status, error) }
+                if is_retryable(status) {
+                    Attempt::Failed(Some(status), error)
+                } else {
+                    Attempt::Refused(status, error)
+                }
             }
         }
         Err(error) => Attempt::Failed(None, error.to_string()),

@@ -58,9 +58,7 @@ pub async fn receive(
         return Err(FederationError::NotFound(format!("no actor {username} on this instance")));
     }
     if !acceptable_content_type(headers) {
-        return Err(FederationError::UnsupportedMediaType(
-            "send activities as application/activity+json".to_string(),
-        ));
+        return Err(FederationError::UnsupportedMediaType("send activities as application/activity+json".to_string()));
     }
     let activity: Value = serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
     if !activity.is_object() {
@@ -78,7 +76,8 @@ pub async fn receive(
     if data.urls.local_username(&actor_id).is_some() || authority(&actor_id) == data.config.instance.domain {
         return Err(invalid("activities of this instance's own actors are not received from outside"));
     }
-    let key_id = Url::parse(&params.key_id).map_err(|_| FederationError::Unauthorized("the keyId is not a URL".into()))?;
+    let key_id =
+        Url::parse(&params.key_id).map_err(|_| FederationError::Unauthorized("the keyId is not a URL".into()))?;
     if authority(&key_id) != authority(&actor_id) {
         return Err(FederationError::Unauthorized(format!(
             "the key {} is not on the server of the actor {actor_id}",
@@ -132,7 +131,12 @@ async fn local_actor(ctx: &Context, value: Option<&Value>) -> Result<maillage_db
     found.ok_or_else(|| FederationError::NotFound(format!("{url} is not an actor of this instance")))
 }
 
-async fn process(ctx: &Context, kind: &str, activity: &Value, actor: &RemoteActorObject) -> Result<Received, FederationError> {
+async fn process(
+    ctx: &Context,
+    kind: &str,
+    activity: &Value,
+    actor: &RemoteActorObject,
+) -> Result<Received, FederationError> {
     let object = activity.get("object");
     match kind {
         "Follow" => {

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use axum::body::Bytes;
 use axum::extract::OriginalUri;
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maillage_config::Config;
 use maillage_db::{Database, LocalActor};
@@ -301,8 +301,12 @@ async fn collection_document(
     let mut items: Vec<(i64, serde_json::Value)> = match (collection, direction) {
         (_, Some(direction)) => {
             let rows = match query.min_id {
-                Some(min) => state.db.follows_page_after(actor.id, direction, FollowState::Accepted, min, PAGE_SIZE).await?,
-                None => state.db.follows_page(actor.id, direction, FollowState::Accepted, query.max_id, PAGE_SIZE).await?,
+                Some(min) => {
+                    state.db.follows_page_after(actor.id, direction, FollowState::Accepted, min, PAGE_SIZE).await?
+                }
+                None => {
+                    state.db.follows_page(actor.id, direction, FollowState::Accepted, query.max_id, PAGE_SIZE).await?
+                }
             };
             rows.into_iter().map(|f| (f.id, json!(f.remote_ap_id))).collect()
         }
@@ -315,7 +319,7 @@ async fn collection_document(
         }
         _ => Vec::new(),
     };
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|(key, _)| std::cmp::Reverse(*key));
     let page_id = match (query.max_id, query.min_id) {
         (Some(max), _) => format!("{id}?page=true&max_id={max}"),
         (None, Some(min)) => format!("{id}?page=true&min_id={min}"),

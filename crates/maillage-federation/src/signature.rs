@@ -361,8 +361,9 @@ mod tests {
 
     #[test]
     fn vectors() {
-        let text = std::fs::read_to_string(VECTORS)
-            .unwrap_or_else(|e| panic!("the signature vectors must be at {VECTORS} (shared/ beside the repository): {e}"));
+        let text = std::fs::read_to_string(VECTORS).unwrap_or_else(|e| {
+            panic!("the signature vectors must be at {VECTORS} (shared/ beside the repository): {e}")
+        });
         let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
         let now = httpdate::parse_http_date(vectors["now"].as_str().unwrap()).unwrap();
         let pem = vectors["public_key_pem"].as_str().unwrap();

@@ -9,3 +9,4 @@ mod discovery;
 mod federation;
 mod foundation;
 mod inbox;
+mod peers;

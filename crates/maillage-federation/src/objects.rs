@@ -236,3 +236,173 @@ impl Actor for LocalActorObject {
         Url::parse(&format!("{}/inbox", self.row.ap_id)).unwrap_or_else(|_| self.id.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/actors");
+    const GOTOSOCIAL: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/gotosocial/actor-person.json");
+
+    fn load(path: &str) -> Value {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("fixture {path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The key parses: a verification fails on the signature, not on the key.
+    fn key_parses(pem: &str) -> bool {
+        let headers = http::HeaderMap::new();
+        let parts = crate::signature::RequestParts {
+            method: &http::Method::GET,
+            path_and_query: "/",
+            headers: &headers,
+            body: None,
+        };
+        let params = crate::signature::SignatureParams {
+            key_id: "k".into(),
+            algorithm: None,
+            headers: vec!["(request-target)".into()],
+            signature: vec![0; 256],
+            created: None,
+            expires: None,
+        };
+        crate::signature::verify(&params, &parts, pem) == Err(crate::signature::SignatureError::BadSignature)
+    }
+
+    #[test]
+    fn recorded_actor_documents_parse() {
+        // (file, type, id, shared inbox, key id, username)
+        let cases = [
+            (
+                "mastodon-person.json",
+                "Person",
+                "https://mastodon.example/users/alice",
+                Some("https://mastodon.example/inbox"),
+                "https://mastodon.example/users/alice#main-key",
+                "alice",
+            ),
+            (
+                "mastodon-service.json",
+                "Service",
+                "https://mastodon.example/users/weatherbot",
+                Some("https://mastodon.example/inbox"),
+                "https://mastodon.example/users/weatherbot#main-key",
+                "weatherbot",
+            ),
+            (
+                "mastodon-application.json",
+                "Application",
+                "https://mastodon.example/actor",
+                Some("https://mastodon.example/inbox"),
+                "https://mastodon.example/actor#main-key",
+                "mastodon.example",
+            ),
+            (
+                "lemmy-group.json",
+                "Group",
+                "https://lemmy.example/c/rustaceans",
+                Some("https://lemmy.example/inbox"),
+                "https://lemmy.example/c/rustaceans#main-key",
+                "rustaceans",
+            ),
+            (
+                "lemmy-group-legacy.json",
+                "Group",
+                "https://lemmy.example/c/cyclisme",
+                Some("https://lemmy.example/inbox"),
+                "https://lemmy.example/c/cyclisme#main-key",
+                "cyclisme",
+            ),
+            (
+                "mobilizon-group.json",
+                "Group",
+                "https://mobilizon.example/@jardin_partage",
+                Some("https://mobilizon.example/inbox"),
+                "https://mobilizon.example/@jardin_partage#main-key",
+                "jardin_partage",
+            ),
+            (
+                "mobilizon-group-pkcs1.json",
+                "Group",
+                "https://mobilizon.example/@jardin_partage",
+                Some("https://mobilizon.example/inbox"),
+                "https://mobilizon.example/@jardin_partage#main-key",
+                "jardin_partage",
+            ),
+            (
+                "pleroma-person.json",
+                "Person",
+                "https://pleroma.example/users/bob",
+                Some("https://pleroma.example/inbox"),
+                "https://pleroma.example/users/bob#main-key",
+                "bob",
+            ),
+            (
+                "akkoma-person.json",
+                "Person",
+                "https://akkoma.example/users/carol",
+                Some("https://akkoma.example/inbox"),
+                "https://akkoma.example/users/carol#main-key",
+                "carol",
+            ),
+        ];
+        for (file, kind, id, shared, key_id, username) in cases {
+            let json = load(&format!("{FIXTURES}/{file}"));
+            let actor = parse_actor_document(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(actor.actor_type, kind, "{file}");
+            assert_eq!(actor.ap_id, id, "{file}");
+            assert_eq!(actor.shared_inbox_url.as_deref(), shared, "{file}");
+            assert_eq!(actor.inbox_url, format!("{id}/inbox"), "{file}");
+            assert_eq!(actor.public_key_id, key_id, "{file}");
+            assert_eq!(actor.username, username, "{file}");
+            assert_eq!(actor.domain, Url::parse(id).unwrap().host_str().unwrap(), "{file}");
+            assert!(key_parses(&actor.public_key_pem), "{file}: the public key does not parse");
+        }
+    }
+
+    #[test]
+    fn a_captured_gotosocial_actor_parses() {
+        // The capture wraps the document with how it was served.
+        let json = load(GOTOSOCIAL)["body"].clone();
+        let actor = parse_actor_document(&json).unwrap();
+        assert_eq!(actor.actor_type, "Person");
+        assert_eq!(actor.shared_inbox_url, None, "GoToSocial has no shared inbox");
+        assert!(actor.public_key_id.ends_with("/main-key"), "GoToSocial's key id is a path: {}", actor.public_key_id);
+        assert!(key_parses(&actor.public_key_pem));
+    }
+
+    #[test]
+    fn broken_actor_documents_are_refused_with_a_reason() {
+        let base = load(&format!("{FIXTURES}/mastodon-person.json"));
+        let broken = |change: &dyn Fn(&mut Value)| {
+            let mut json = base.clone();
+            change(&mut json);
+            parse_actor_document(&json).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert!(broken(&|j| j["type"] = "Note".into()).contains("not an actor"));
+        assert!(
+            broken(&|j| {
+                j.as_object_mut().unwrap().remove("preferredUsername");
+            })
+            .contains("preferredUsername")
+        );
+        assert!(
+            broken(&|j| {
+                j.as_object_mut().unwrap().remove("inbox");
+            })
+            .contains("inbox")
+        );
+        assert!(
+            broken(&|j| {
+                j.as_object_mut().unwrap().remove("publicKey");
+            })
+            .contains("publicKey")
+        );
+        assert!(broken(&|j| j["publicKey"]["owner"] = "https://evil.example/users/x".into()).contains("owned by"));
+        assert!(
+            broken(&|j| j["publicKey"]["id"] = "https://evil.example/key".into()).contains("not on the actor's server")
+        );
+        assert!(broken(&|j| j["id"] = "not a url".into()).contains("not a URL"));
+    }
+}

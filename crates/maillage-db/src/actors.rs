@@ -8,7 +8,7 @@ use crate::schema::{local_actors, users};
 use crate::{Database, DbError, UtcTime};
 
 /// An actor published by this instance, as stored.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[derive(Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = local_actors)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct LocalActor {
@@ -27,6 +27,19 @@ pub struct LocalActor {
     pub updated_at: UtcTime,
 }
 
+/// Everything but the private key, which must never reach a log.
+impl std::fmt::Debug for LocalActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalActor")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("username", &self.username)
+            .field("ap_id", &self.ap_id)
+            .field("private_key_pem", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
 impl LocalActor {
     pub fn kind(&self) -> ActorKind {
         // The CHECK constraint only admits known kinds.
@@ -35,7 +48,7 @@ impl LocalActor {
 }
 
 /// What it takes to create a local actor.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewLocalActor {
     pub kind: ActorKind,
     pub username: Handle,
@@ -44,6 +57,17 @@ pub struct NewLocalActor {
     pub summary: String,
     pub public_key_pem: String,
     pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for NewLocalActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewLocalActor")
+            .field("kind", &self.kind)
+            .field("username", &self.username)
+            .field("ap_id", &self.ap_id)
+            .field("private_key_pem", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 /// A member's log-in account.

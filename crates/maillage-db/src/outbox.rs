@@ -26,7 +26,7 @@ pub struct Outgoing {
 }
 
 /// A delivery claimed by a worker, with what it takes to send it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Clone, Queryable)]
 pub struct ClaimedDelivery {
     pub id: i64,
     pub inbox_url: String,
@@ -35,6 +35,18 @@ pub struct ClaimedDelivery {
     pub activity_json: String,
     pub actor_ap_id: String,
     pub actor_private_key_pem: String,
+}
+
+impl std::fmt::Debug for ClaimedDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimedDelivery")
+            .field("id", &self.id)
+            .field("inbox_url", &self.inbox_url)
+            .field("attempts", &self.attempts)
+            .field("actor_ap_id", &self.actor_ap_id)
+            .field("actor_private_key_pem", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 /// One entry of an actor's outbox collection.

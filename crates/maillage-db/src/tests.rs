@@ -306,3 +306,16 @@ async fn follows_are_saved_with_their_notification() {
     assert!(!db.remove_follow(actor.id, remote.id, Direction::Incoming, None).await.unwrap());
     assert_eq!(db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn private_keys_never_show_in_debug_output() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let shown = format!("{actor:?}");
+    assert!(!shown.contains("PRIVATE") && shown.contains("<redacted>"), "{shown}");
+    db.enqueue(&outgoing(actor.id, 1, "d")).await.unwrap();
+    let claimed = db.claim_deliveries(1, 60).await.unwrap();
+    let shown = format!("{claimed:?}");
+    assert!(!shown.contains("PRIVATE") && shown.contains("<redacted>"), "{shown}");
+}

@@ -25,6 +25,8 @@ pub struct LocalActor {
     pub discoverable: bool,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// The enterprise profile (JSON of `maillage_domain::EnterpriseProfile`).
+    pub profile_json: Option<String>,
 }
 
 /// Everything but the private key, which must never reach a log.

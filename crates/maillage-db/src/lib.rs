@@ -48,11 +48,13 @@ macro_rules! with_write_tx {
 }
 
 mod actors;
+mod content;
 mod error;
 mod follows;
 mod migrate;
 mod outbox;
 mod pool;
+mod posts;
 mod received;
 mod remote;
 mod schema;
@@ -63,11 +65,13 @@ mod time;
 pub mod testing;
 
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
+pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use migrate::{MigrationReport, migration_names};
 pub use outbox::{ClaimedDelivery, DeliveryCounts, OutboxItem, Outgoing};
 pub use pool::Database;
+pub use posts::{NewPost, Post, PostContent};
 pub use remote::{NewRemoteActor, RemoteActor};
 pub use settings::InstanceSetting;
 pub use time::UtcTime;

@@ -31,6 +31,8 @@ pub struct RemoteActor {
     pub fetched_at: UtcTime,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// A remote enterprise's profile, when it publishes one (Maillage peers).
+    pub profile_json: Option<String>,
 }
 
 impl RemoteActor {
@@ -60,6 +62,7 @@ pub struct NewRemoteActor {
     pub public_key_pem: String,
     pub manually_approves_followers: bool,
     pub raw_json: String,
+    pub profile_json: Option<String>,
 }
 
 impl Database {

@@ -23,6 +23,7 @@ diesel::table! {
         discoverable -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        profile_json -> Nullable<Text>,
     }
 }
 
@@ -48,6 +49,7 @@ diesel::table! {
         fetched_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        profile_json -> Nullable<Text>,
     }
 }
 
@@ -117,6 +119,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enterprise_editors (enterprise_id, member_id) {
+        enterprise_id -> BigInt,
+        member_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        actor_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        visibility -> Text,
+        language -> Text,
+        title -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        source -> Text,
+        content_html -> Text,
+        tags_json -> Text,
+        mentions_json -> Text,
+        licence -> Nullable<Text>,
+        adapted_from -> Nullable<Text>,
+        in_reply_to -> Nullable<Text>,
+        published -> Timestamp,
+        updated -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    remote_objects (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        attributed_to -> Nullable<Text>,
+        name -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        content_html -> Nullable<Text>,
+        url -> Nullable<Text>,
+        in_reply_to -> Nullable<Text>,
+        language -> Nullable<Text>,
+        published -> Nullable<Timestamp>,
+        updated -> Nullable<Timestamp>,
+        raw_json -> Text,
+        deleted -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reactions (id) {
+        id -> BigInt,
+        kind -> Text,
+        object_ap_id -> Text,
+        actor_ap_id -> Text,
+        activity_ap_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reshares (id) {
+        id -> BigInt,
+        hub_id -> BigInt,
+        object_ap_id -> Text,
+        announce_ap_id -> Text,
+        announce_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    featured (id) {
+        id -> BigInt,
+        hub_id -> BigInt,
+        object_ap_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -131,4 +217,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     deliveries,
     received_activities,
+    enterprise_editors,
+    posts,
+    remote_objects,
+    reactions,
+    reshares,
+    featured,
 );

@@ -272,6 +272,7 @@ async fn follows_are_saved_with_their_notification() {
             public_key_pem: "PEM".into(),
             manually_approves_followers: false,
             raw_json: "{}".into(),
+            profile_json: None,
         })
         .await
         .unwrap();
@@ -318,4 +319,127 @@ async fn private_keys_never_show_in_debug_output() {
     let claimed = db.claim_deliveries(1, 60).await.unwrap();
     let shown = format!("{claimed:?}");
     assert!(!shown.contains("PRIVATE") && shown.contains("<redacted>"), "{shown}");
+}
+
+fn remote_note(ap_id: &str, content: &str) -> NewRemoteObject {
+    NewRemoteObject {
+        ap_id: ap_id.into(),
+        kind: "Note".into(),
+        attributed_to: Some("http://peer/users/ana".into()),
+        name: None,
+        summary: None,
+        content_html: Some(content.into()),
+        url: None,
+        in_reply_to: None,
+        language: Some("fr".into()),
+        published: Some(UtcTime::now()),
+        updated: None,
+        raw_json: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn deletes_win_over_creates_in_any_order() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    assert_eq!(
+        db.store_remote_object(&remote_note("http://peer/n/1", "<p>v1</p>")).await.unwrap(),
+        StoreOutcome::Stored
+    );
+    assert_eq!(
+        db.store_remote_object(&remote_note("http://peer/n/1", "<p>v2</p>")).await.unwrap(),
+        StoreOutcome::Stored
+    );
+    assert_eq!(db.remote_object("http://peer/n/1").await.unwrap().unwrap().content_html.as_deref(), Some("<p>v2</p>"));
+    db.tombstone_remote_object("http://peer/n/1", "Note").await.unwrap();
+    let gone = db.remote_object("http://peer/n/1").await.unwrap().unwrap();
+    assert!(gone.deleted && gone.content_html.is_none());
+    // The Delete came first: the late Create is ignored.
+    db.tombstone_remote_object("http://peer/n/2", "Note").await.unwrap();
+    assert_eq!(
+        db.store_remote_object(&remote_note("http://peer/n/2", "<p>late</p>")).await.unwrap(),
+        StoreOutcome::Tombstoned
+    );
+    assert!(db.remote_objects_by("http://peer/users/ana", 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn reactions_reshares_and_featured_items() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = some_local_actor(&db).await;
+    let object = "http://localhost:1/objects/1";
+    assert!(db.add_reaction(ReactionKind::Like, object, "http://peer/users/ana", "http://peer/likes/1").await.unwrap());
+    assert!(
+        !db.add_reaction(ReactionKind::Like, object, "http://peer/users/ana", "http://peer/likes/2").await.unwrap()
+    );
+    assert!(
+        db.add_reaction(ReactionKind::Announce, object, "http://peer/users/bo", "http://peer/boosts/1").await.unwrap()
+    );
+    let summary = db.reactions_to(object).await.unwrap();
+    assert_eq!(summary.likes, vec!["http://peer/users/ana".to_string()]);
+    assert_eq!(summary.announces, vec!["http://peer/users/bo".to_string()]);
+    assert!(db.remove_reaction("http://peer/likes/1", None, "http://peer/users/ana").await.unwrap());
+    assert!(
+        db.remove_reaction("unknown", Some((ReactionKind::Announce, object)), "http://peer/users/bo").await.unwrap()
+    );
+    assert_eq!(db.reactions_to(object).await.unwrap(), ReactionSummary::default());
+
+    let announce = Outgoing { kind: "Announce".into(), ..outgoing(hub.id, 2, "announce-1") };
+    assert!(db.record_reshare(hub.id, object, &announce.ap_id, "{}", std::slice::from_ref(&announce)).await.unwrap());
+    assert!(!db.record_reshare(hub.id, object, "other", "{}", &[]).await.unwrap(), "one reshare per object");
+    assert_eq!(db.reshare_of(hub.id, object).await.unwrap().as_deref(), Some("{}"));
+    let undo = Outgoing { kind: "Undo".into(), ..outgoing(hub.id, 2, "undo-1") };
+    assert!(db.remove_reshare(hub.id, object, std::slice::from_ref(&undo)).await.unwrap());
+    assert_eq!(db.delivery_counts().await.unwrap().pending, 4);
+
+    assert!(db.set_featured(hub.id, object, true, &[]).await.unwrap());
+    assert!(!db.set_featured(hub.id, object, true, &[]).await.unwrap());
+    assert_eq!(db.featured_of(hub.id).await.unwrap(), vec![object.to_string()]);
+    assert!(db.set_featured(hub.id, object, false, &[]).await.unwrap());
+    assert!(db.featured_of(hub.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn posts_are_created_edited_and_deleted_with_their_activities() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let content = PostContent {
+        language: "fr".into(),
+        title: None,
+        summary: None,
+        source: "Bonjour".into(),
+        content_html: "<p>Bonjour</p>".into(),
+        tags_json: "[]".into(),
+        mentions_json: "[]".into(),
+        licence: None,
+        adapted_from: None,
+    };
+    let new = NewPost {
+        ap_id: "http://localhost:1/objects/a".into(),
+        kind: "note",
+        actor_id: actor.id,
+        author_id: None,
+        visibility: "public",
+        in_reply_to: None,
+        published: UtcTime::now(),
+        content: content.clone(),
+    };
+    let create = outgoing(actor.id, 3, "create-a");
+    let post = db.create_post(&new, std::slice::from_ref(&create)).await.unwrap();
+    assert!(post.is_public());
+    // The same activity id twice: the whole creation is rolled back.
+    let again = NewPost { ap_id: "http://localhost:1/objects/b".into(), ..new.clone() };
+    assert!(db.create_post(&again, std::slice::from_ref(&create)).await.is_err());
+    assert!(db.post_by_ap_id("http://localhost:1/objects/b").await.unwrap().is_none());
+
+    let edited = PostContent { source: "Salut".into(), content_html: "<p>Salut</p>".into(), ..content };
+    let post = db.update_post(post.id, &edited, UtcTime::now(), &[outgoing(actor.id, 1, "update-a")]).await.unwrap();
+    assert_eq!(post.content_html, "<p>Salut</p>");
+    assert!(post.updated.is_some());
+    db.delete_post(post.id, &[outgoing(actor.id, 1, "delete-a")]).await.unwrap();
+    assert!(db.delete_post(post.id, &[]).await.unwrap_err().is_not_found(), "deleting twice");
+    assert!(db.post_by_ap_id(&post.ap_id).await.unwrap().unwrap().deleted_at.is_some());
+    assert!(db.posts_of(actor.id, None, 10).await.unwrap().is_empty());
 }

@@ -104,6 +104,7 @@ pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationEr
         public_key_pem: pem.to_string(),
         manually_approves_followers: json.get("manuallyApprovesFollowers").and_then(Value::as_bool).unwrap_or(false),
         raw_json: json.to_string(),
+        profile_json: None,
     })
 }
 

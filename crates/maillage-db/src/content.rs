@@ -1,0 +1,420 @@
+//! What we hold of other servers' content: remote objects (with tombstones
+//! so that a Delete wins over a late Create), reactions to objects, the
+//! hub's reshares and featured items, and enterprise profiles.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::outbox::insert_outgoing;
+use crate::schema::{featured, local_actors, reactions, remote_actors, remote_objects, reshares};
+use crate::{Database, DbError, Outgoing, UtcTime};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = remote_objects)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct RemoteObject {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub attributed_to: Option<String>,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub url: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub language: Option<String>,
+    pub published: Option<UtcTime>,
+    pub updated: Option<UtcTime>,
+    pub raw_json: String,
+    pub deleted: bool,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+}
+
+/// A remote object as parsed (HTML already sanitised).
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = remote_objects)]
+#[diesel(treat_none_as_null = true)]
+pub struct NewRemoteObject {
+    pub ap_id: String,
+    pub kind: String,
+    pub attributed_to: Option<String>,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub url: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub language: Option<String>,
+    pub published: Option<UtcTime>,
+    pub updated: Option<UtcTime>,
+    pub raw_json: String,
+}
+
+/// How a remote object write went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutcome {
+    Stored,
+    /// The object was deleted before: the write is ignored.
+    Tombstoned,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionKind {
+    Like,
+    Announce,
+}
+
+impl ReactionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ReactionKind::Like => "like",
+            ReactionKind::Announce => "announce",
+        }
+    }
+}
+
+/// Likes and reshares of one object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReactionSummary {
+    pub likes: Vec<String>,
+    pub announces: Vec<String>,
+}
+
+impl Database {
+    /// Inserts or refreshes a remote object, unless it was deleted.
+    pub async fn store_remote_object(&self, object: &NewRemoteObject) -> Result<StoreOutcome, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let deleted: Option<bool> = remote_objects::table
+                .filter(remote_objects::ap_id.eq(&object.ap_id))
+                .select(remote_objects::deleted)
+                .first(c)
+                .await
+                .optional()?;
+            match deleted {
+                Some(true) => Ok(StoreOutcome::Tombstoned),
+                Some(false) => {
+                    diesel::update(remote_objects::table.filter(remote_objects::ap_id.eq(&object.ap_id)))
+                        .set((object, remote_objects::updated_at.eq(now)))
+                        .execute(c)
+                        .await?;
+                    Ok(StoreOutcome::Stored)
+                }
+                None => {
+                    diesel::insert_into(remote_objects::table)
+                        .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
+                        .execute(c)
+                        .await?;
+                    Ok(StoreOutcome::Stored)
+                }
+            }
+        })
+    }
+
+    /// Marks a remote object deleted, keeping a tombstone even when we never
+    /// saw it (a Delete may arrive before its Create).
+    pub async fn tombstone_remote_object(&self, ap_id: &str, kind: &str) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(remote_objects::table)
+            .values((
+                remote_objects::ap_id.eq(ap_id),
+                remote_objects::kind.eq(kind),
+                remote_objects::raw_json.eq("{}"),
+                remote_objects::deleted.eq(true),
+                remote_objects::created_at.eq(now),
+                remote_objects::updated_at.eq(now),
+            ))
+            .on_conflict(remote_objects::ap_id)
+            .do_update()
+            .set((
+                remote_objects::deleted.eq(true),
+                remote_objects::name.eq(None::<String>),
+                remote_objects::summary.eq(None::<String>),
+                remote_objects::content_html.eq(None::<String>),
+                remote_objects::raw_json.eq("{}"),
+                remote_objects::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn remote_object(&self, ap_id: &str) -> Result<Option<RemoteObject>, DbError> {
+        let mut conn = self.conn().await?;
+        let row = with_conn!(&mut conn, |c| remote_objects::table
+            .filter(remote_objects::ap_id.eq(ap_id))
+            .select(RemoteObject::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row)
+    }
+
+    /// Live remote objects attributed to an actor, newest first.
+    pub async fn remote_objects_by(&self, attributed_to: &str, limit: i64) -> Result<Vec<RemoteObject>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| remote_objects::table
+            .filter(remote_objects::attributed_to.eq(attributed_to))
+            .filter(remote_objects::deleted.eq(false))
+            .order(remote_objects::id.desc())
+            .limit(limit)
+            .select(RemoteObject::as_select())
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// Removes a remote actor (deleted at its origin), its objects becoming tombstones.
+    pub async fn remove_remote_actor(&self, ap_id: &str) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            diesel::update(remote_objects::table.filter(remote_objects::attributed_to.eq(ap_id)))
+                .set((
+                    remote_objects::deleted.eq(true),
+                    remote_objects::content_html.eq(None::<String>),
+                    remote_objects::raw_json.eq("{}"),
+                    remote_objects::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            let removed =
+                diesel::delete(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id))).execute(c).await?;
+            Ok(removed > 0)
+        })
+    }
+
+    pub async fn set_remote_profile(&self, ap_id: &str, profile_json: Option<&str>) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id)))
+            .set(remote_actors::profile_json.eq(profile_json))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Remote actors that publish an enterprise profile: the network directory.
+    pub async fn remote_enterprises(&self, limit: i64) -> Result<Vec<crate::RemoteActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| remote_actors::table
+            .filter(remote_actors::profile_json.is_not_null())
+            .order(remote_actors::id)
+            .limit(limit)
+            .select(crate::RemoteActor::as_select())
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// Records a Like or a reshare; returns false when it was already there.
+    pub async fn add_reaction(
+        &self,
+        kind: ReactionKind,
+        object_ap_id: &str,
+        actor_ap_id: &str,
+        activity_ap_id: &str,
+    ) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let n = with_conn!(&mut conn, |c| diesel::insert_into(reactions::table)
+            .values((
+                reactions::kind.eq(kind.as_str()),
+                reactions::object_ap_id.eq(object_ap_id),
+                reactions::actor_ap_id.eq(actor_ap_id),
+                reactions::activity_ap_id.eq(activity_ap_id),
+                reactions::created_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        Ok(n > 0)
+    }
+
+    /// Undoes a Like or reshare, by its activity id or by (kind, object, actor).
+    pub async fn remove_reaction(
+        &self,
+        activity_ap_id: &str,
+        fallback: Option<(ReactionKind, &str)>,
+        actor_ap_id: &str,
+    ) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let mut removed = with_conn!(&mut conn, |c| diesel::delete(
+            reactions::table
+                .filter(reactions::activity_ap_id.eq(activity_ap_id))
+                .filter(reactions::actor_ap_id.eq(actor_ap_id))
+        )
+        .execute(c)
+        .await)?;
+        if removed == 0
+            && let Some((kind, object)) = fallback
+        {
+            removed = with_conn!(&mut conn, |c| diesel::delete(
+                reactions::table
+                    .filter(reactions::kind.eq(kind.as_str()))
+                    .filter(reactions::object_ap_id.eq(object))
+                    .filter(reactions::actor_ap_id.eq(actor_ap_id))
+            )
+            .execute(c)
+            .await)?;
+        }
+        Ok(removed > 0)
+    }
+
+    pub async fn reactions_to(&self, object_ap_id: &str) -> Result<ReactionSummary, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, String)> = with_conn!(&mut conn, |c| reactions::table
+            .filter(reactions::object_ap_id.eq(object_ap_id))
+            .order(reactions::id)
+            .select((reactions::kind, reactions::actor_ap_id))
+            .load(c)
+            .await)?;
+        let mut summary = ReactionSummary::default();
+        for (kind, actor) in rows {
+            if kind == "like" { summary.likes.push(actor) } else { summary.announces.push(actor) }
+        }
+        Ok(summary)
+    }
+
+    /// Records the hub's reshare with its Announce deliveries.
+    pub async fn record_reshare(
+        &self,
+        hub_id: i64,
+        object_ap_id: &str,
+        announce_ap_id: &str,
+        announce_json: &str,
+        notify: &[Outgoing],
+    ) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let inserted = diesel::insert_into(reshares::table)
+                .values((
+                    reshares::hub_id.eq(hub_id),
+                    reshares::object_ap_id.eq(object_ap_id),
+                    reshares::announce_ap_id.eq(announce_ap_id),
+                    reshares::announce_json.eq(announce_json),
+                    reshares::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+                .await?;
+            if inserted > 0 {
+                for outgoing in notify {
+                    insert_outgoing!(c, outgoing, now);
+                }
+            }
+            Ok(inserted > 0)
+        })
+    }
+
+    /// The Announce JSON of a reshare, if the hub reshared the object.
+    pub async fn reshare_of(&self, hub_id: i64, object_ap_id: &str) -> Result<Option<String>, DbError> {
+        let mut conn = self.conn().await?;
+        let json = with_conn!(&mut conn, |c| reshares::table
+            .filter(reshares::hub_id.eq(hub_id))
+            .filter(reshares::object_ap_id.eq(object_ap_id))
+            .select(reshares::announce_json)
+            .first(c)
+            .await
+            .optional())?;
+        Ok(json)
+    }
+
+    /// Removes a reshare with its `Undo{Announce}` deliveries.
+    pub async fn remove_reshare(&self, hub_id: i64, object_ap_id: &str, notify: &[Outgoing]) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let removed = diesel::delete(
+                reshares::table.filter(reshares::hub_id.eq(hub_id)).filter(reshares::object_ap_id.eq(object_ap_id)),
+            )
+            .execute(c)
+            .await?;
+            if removed > 0 {
+                for outgoing in notify {
+                    insert_outgoing!(c, outgoing, now);
+                }
+            }
+            Ok(removed > 0)
+        })
+    }
+
+    /// Adds or removes a featured item, with its `Add`/`Remove` deliveries.
+    pub async fn set_featured(
+        &self,
+        hub_id: i64,
+        object_ap_id: &str,
+        featured_now: bool,
+        notify: &[Outgoing],
+    ) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let changed = if featured_now {
+                diesel::insert_into(featured::table)
+                    .values((
+                        featured::hub_id.eq(hub_id),
+                        featured::object_ap_id.eq(object_ap_id),
+                        featured::created_at.eq(now),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?
+            } else {
+                diesel::delete(
+                    featured::table.filter(featured::hub_id.eq(hub_id)).filter(featured::object_ap_id.eq(object_ap_id)),
+                )
+                .execute(c)
+                .await?
+            };
+            if changed > 0 {
+                for outgoing in notify {
+                    insert_outgoing!(c, outgoing, now);
+                }
+            }
+            Ok(changed > 0)
+        })
+    }
+
+    /// The hub's featured items, newest first.
+    pub async fn featured_of(&self, hub_id: i64) -> Result<Vec<String>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| featured::table
+            .filter(featured::hub_id.eq(hub_id))
+            .order(featured::id.desc())
+            .select(featured::object_ap_id)
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// Changes an enterprise's names and profile, with its `Update` deliveries.
+    pub async fn update_local_profile(
+        &self,
+        actor_id: i64,
+        display_name: &str,
+        summary: &str,
+        profile_json: &str,
+        notify: &[Outgoing],
+    ) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            diesel::update(local_actors::table.find(actor_id))
+                .set((
+                    local_actors::display_name.eq(display_name),
+                    local_actors::summary.eq(summary),
+                    local_actors::profile_json.eq(Some(profile_json)),
+                    local_actors::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(())
+        })
+    }
+}

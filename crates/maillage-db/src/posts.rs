@@ -1,0 +1,209 @@
+//! Objects we publish: enterprises' updates (`Note`) and shared practices
+//! (`Article`). Creating, editing and deleting one is written together with
+//! the activities that announce it.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::outbox::insert_outgoing;
+use crate::schema::{enterprise_editors, posts};
+use crate::{Database, DbError, Outgoing, UtcTime};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct Post {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub actor_id: i64,
+    pub author_id: Option<i64>,
+    pub visibility: String,
+    pub language: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub source: String,
+    pub content_html: String,
+    pub tags_json: String,
+    pub mentions_json: String,
+    pub licence: Option<String>,
+    pub adapted_from: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub published: UtcTime,
+    pub updated: Option<UtcTime>,
+    pub deleted_at: Option<UtcTime>,
+}
+
+impl Post {
+    pub fn is_public(&self) -> bool {
+        self.visibility == "public"
+    }
+}
+
+/// The fields of a post that its author writes (and may edit).
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = posts)]
+#[diesel(treat_none_as_null = true)]
+pub struct PostContent {
+    pub language: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub source: String,
+    pub content_html: String,
+    pub tags_json: String,
+    pub mentions_json: String,
+    pub licence: Option<String>,
+    pub adapted_from: Option<String>,
+}
+
+/// What a new post is, besides its content.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub ap_id: String,
+    /// `note` or `article`.
+    pub kind: &'static str,
+    pub actor_id: i64,
+    pub author_id: Option<i64>,
+    /// `public` or `followers`.
+    pub visibility: &'static str,
+    pub in_reply_to: Option<String>,
+    pub published: UtcTime,
+    pub content: PostContent,
+}
+
+impl Database {
+    /// Stores a post and the activities announcing it, atomically.
+    pub async fn create_post(&self, post: &NewPost, notify: &[Outgoing]) -> Result<Post, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let row = diesel::insert_into(posts::table)
+                .values((
+                    posts::ap_id.eq(&post.ap_id),
+                    posts::kind.eq(post.kind),
+                    posts::actor_id.eq(post.actor_id),
+                    posts::author_id.eq(post.author_id),
+                    posts::visibility.eq(post.visibility),
+                    posts::in_reply_to.eq(&post.in_reply_to),
+                    posts::published.eq(post.published),
+                    &post.content,
+                ))
+                .returning(Post::as_returning())
+                .get_result(c)
+                .await?;
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(row)
+        })
+    }
+
+    /// Replaces a post's content (an edit) and stores the `Update`s.
+    pub async fn update_post(
+        &self,
+        id: i64,
+        content: &PostContent,
+        updated: UtcTime,
+        notify: &[Outgoing],
+    ) -> Result<Post, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let row = diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
+                .set((content, posts::updated.eq(Some(updated))))
+                .returning(Post::as_returning())
+                .get_result(c)
+                .await?;
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(row)
+        })
+    }
+
+    /// Marks a post deleted (it is then served as a Tombstone) and stores the `Delete`s.
+    pub async fn delete_post(&self, id: i64, notify: &[Outgoing]) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            let changed = diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
+                .set(posts::deleted_at.eq(Some(now)))
+                .execute(c)
+                .await?;
+            if changed == 0 {
+                return Err(DbError::Query(diesel::result::Error::NotFound));
+            }
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(())
+        })
+    }
+
+    pub async fn post_by_ap_id(&self, ap_id: &str) -> Result<Option<Post>, DbError> {
+        let mut conn = self.conn().await?;
+        let row = with_conn!(&mut conn, |c| posts::table
+            .filter(posts::ap_id.eq(ap_id))
+            .select(Post::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row)
+    }
+
+    /// Live posts of an actor, newest first, before the post `before`.
+    pub async fn posts_of(&self, actor_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Post>, DbError> {
+        let mut conn = self.conn().await?;
+        let before = before.unwrap_or(i64::MAX);
+        let rows = with_conn!(&mut conn, |c| posts::table
+            .filter(posts::actor_id.eq(actor_id))
+            .filter(posts::deleted_at.is_null())
+            .filter(posts::id.lt(before))
+            .order(posts::id.desc())
+            .limit(limit)
+            .select(Post::as_select())
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    pub async fn add_editor(&self, enterprise_id: i64, member_id: i64) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(enterprise_editors::table)
+            .values((
+                enterprise_editors::enterprise_id.eq(enterprise_id),
+                enterprise_editors::member_id.eq(member_id),
+                enterprise_editors::created_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn is_editor(&self, enterprise_id: i64, member_id: i64) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let n: i64 = with_conn!(&mut conn, |c| enterprise_editors::table
+            .filter(enterprise_editors::enterprise_id.eq(enterprise_id))
+            .filter(enterprise_editors::member_id.eq(member_id))
+            .count()
+            .get_result(c)
+            .await)?;
+        Ok(n > 0)
+    }
+
+    /// Usernames of an enterprise's editors.
+    pub async fn editors_of(&self, enterprise_id: i64) -> Result<Vec<String>, DbError> {
+        use crate::schema::local_actors;
+        let mut conn = self.conn().await?;
+        let names = with_conn!(&mut conn, |c| enterprise_editors::table
+            .inner_join(local_actors::table.on(local_actors::id.eq(enterprise_editors::member_id)))
+            .filter(enterprise_editors::enterprise_id.eq(enterprise_id))
+            .order(local_actors::username)
+            .select(local_actors::username)
+            .load(c)
+            .await)?;
+        Ok(names)
+    }
+}

@@ -71,6 +71,7 @@ pub struct HubConfig {
     pub handle: String,
     pub name: String,
     pub summary: String,
+    pub region: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -217,6 +218,11 @@ impl Config {
         }
         if let Err(problem) = maillage_domain::Handle::parse(&self.hub.handle) {
             return Err(ConfigError::invalid("hub.handle", &self.hub.handle, problem.to_string()));
+        }
+        if !self.hub.region.is_empty()
+            && let Err(problem) = maillage_domain::vocabulary::REGIONS.parse(&self.hub.region)
+        {
+            return Err(ConfigError::invalid("hub.region", &self.hub.region, problem));
         }
         if self.hub.name.trim().is_empty() {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));

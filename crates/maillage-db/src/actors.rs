@@ -166,6 +166,17 @@ impl Database {
         Ok(actor)
     }
 
+    pub async fn local_actor_by_id(&self, id: i64) -> Result<Option<LocalActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let actor = with_conn!(&mut conn, |c| local_actors::table
+            .find(id)
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
     /// The first actor of a kind (the instance actor and the hub are unique).
     pub async fn local_actor_of_kind(&self, kind: ActorKind) -> Result<Option<LocalActor>, DbError> {
         let mut conn = self.conn().await?;

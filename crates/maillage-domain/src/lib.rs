@@ -4,6 +4,10 @@
 //! This crate does no I/O: no database, no network, no clock reads.
 
 pub mod actor;
+pub mod enterprise;
+pub mod html;
 pub mod password;
+pub mod vocabulary;
 
 pub use actor::{ActorKind, Handle, HandleError};
+pub use enterprise::{EnterpriseProfile, ProfileChanges, ProfileError};

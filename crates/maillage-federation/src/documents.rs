@@ -1,13 +1,18 @@
 //! The JSON documents of local actors, as other servers read them.
 
 use maillage_db::LocalActor;
-use maillage_domain::ActorKind;
+use maillage_domain::{ActorKind, EnterpriseProfile};
 use serde_json::{Value, json};
 
 use crate::urls::Urls;
 
+/// Our own extension terms (not registered anywhere yet; documented in
+/// `docs/FEDERATION.md`).
+pub const MAILLAGE_NS: &str = "https://w3id.org/maillage#";
+
 /// The `@context` of actor documents: ActivityStreams, security (for
-/// `publicKey`) and the extension terms we use, named as Mastodon names them.
+/// `publicKey`) and the extension terms we use, named as Mastodon names them,
+/// plus the enterprise profile's terms (schema.org, ESSGlobal, ours).
 pub fn actor_context() -> Value {
     json!([
         "https://www.w3.org/ns/activitystreams",
@@ -20,7 +25,20 @@ pub fn actor_context() -> Value {
             "indexable": "toot:indexable",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "Hashtag": "as:Hashtag",
+            "PostalAddress": "schema:PostalAddress",
+            "address": "schema:address",
+            "streetAddress": "schema:streetAddress",
+            "addressRegion": "schema:addressRegion",
+            "addressCountry": "schema:addressCountry",
+            "foundingDate": "schema:foundingDate",
+            "essglobal": "http://purl.org/essglobal/vocab/",
+            "legalForm": { "@id": "essglobal:legalForm", "@type": "@id" },
+            "economicSector": { "@id": "essglobal:economicSector", "@type": "@id" },
+            "qualifier": { "@id": "essglobal:qualifier", "@type": "@id" },
+            "maillage": MAILLAGE_NS,
+            "enterpriseProfile": { "@id": "maillage:enterpriseProfile", "@type": "@json" }
         }
     ])
 }
@@ -61,6 +79,12 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         "published": actor.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "attachment": [],
     });
+    if kind == ActorKind::Enterprise
+        && let Some(profile) =
+            actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
+    {
+        add_profile(&mut doc, &profile, urls);
+    }
     if kind == ActorKind::Instance {
         // The instance actor is a technical account: not listed, not searchable.
         doc["discoverable"] = json!(false);
@@ -72,6 +96,108 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         doc["indexable"] = json!(actor.discoverable);
     }
     doc
+}
+
+/// A `PropertyValue` profile field, as Mastodon shows it.
+fn field(name: &str, value: String) -> Value {
+    json!({ "type": "PropertyValue", "name": name, "value": value })
+}
+
+/// Puts an enterprise's profile on its `Organization` document: names and
+/// summaries by language (primary first), the four headline facts as profile
+/// fields (legal form, sector, region, website with `rel="me"`), hashtags of
+/// legal form and sectors, the address as a Mobilizon-style `Place`, logo and
+/// banner, ESSGlobal IRIs, and the whole profile as `enterpriseProfile`.
+pub fn add_profile(doc: &mut Value, profile: &EnterpriseProfile, urls: &Urls) {
+    use maillage_domain::vocabulary::{LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS};
+    let lang = profile.primary_language.as_str();
+    let fr = lang == "fr";
+    if let Some(name) = profile.name() {
+        doc["name"] = json!(name);
+    }
+    doc["nameMap"] = Value::Object(profile.names().into_iter().map(|(l, t)| (l.to_string(), json!(t))).collect());
+    let summaries = profile.summaries();
+    if let Some((_, summary)) = summaries.first() {
+        doc["summary"] = json!(text_to_html(summary));
+    }
+    doc["summaryMap"] =
+        Value::Object(summaries.into_iter().map(|(l, t)| (l.to_string(), json!(text_to_html(t)))).collect());
+
+    let mut fields = Vec::new();
+    if let Some(term) = profile.legal_form.as_deref().and_then(|c| LEGAL_FORMS.get(c)) {
+        fields.push(field(
+            if fr { "Forme juridique" } else { "Legal form" },
+            html_escape::encode_text(term.label(lang)).into_owned(),
+        ));
+    }
+    let sectors: Vec<&str> = profile.sectors.iter().filter_map(|c| SECTORS.get(c)).map(|t| t.label(lang)).collect();
+    if !sectors.is_empty() {
+        fields.push(field(
+            if fr { "Secteur" } else { "Sector" },
+            html_escape::encode_text(&sectors.join(", ")).into_owned(),
+        ));
+    }
+    if let Some(term) = profile.region.as_deref().and_then(|c| REGIONS.get(c)) {
+        fields
+            .push(field(if fr { "Région" } else { "Region" }, html_escape::encode_text(term.label(lang)).into_owned()));
+    }
+    if let Some(website) = &profile.website {
+        let shown = website.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
+        let link = format!(
+            "<a href=\"{}\" rel=\"me nofollow noopener noreferrer\" target=\"_blank\">{}</a>",
+            html_escape::encode_double_quoted_attribute(website),
+            html_escape::encode_text(shown)
+        );
+        fields.push(field(if fr { "Site web" } else { "Website" }, link));
+    }
+    doc["attachment"] = json!(fields);
+
+    let mut tags: Vec<Value> = Vec::new();
+    for code in profile.legal_form.iter().chain(profile.sectors.iter()) {
+        tags.push(json!({ "type": "Hashtag", "name": format!("#{}", code.replace('_', "")), "href": urls.tag(code) }));
+    }
+    doc["tag"] = json!(tags);
+
+    if profile.address.is_some() || profile.latitude.is_some() {
+        let mut place = json!({ "type": "Place" });
+        if let Some(address) = &profile.address {
+            place["name"] = json!(address);
+            let region = profile.region.as_deref().and_then(|c| REGIONS.get(c)).map(|t| t.fr);
+            place["address"] = json!({
+                "type": "PostalAddress",
+                "streetAddress": address,
+                "addressRegion": region,
+                "addressCountry": "CA",
+            });
+        }
+        if let (Some(lat), Some(lon)) = (profile.latitude, profile.longitude) {
+            place["latitude"] = json!(lat);
+            place["longitude"] = json!(lon);
+        }
+        doc["location"] = place;
+    }
+    if let Some(logo) = &profile.logo_url {
+        doc["icon"] = json!({ "type": "Image", "url": logo });
+    }
+    if let Some(banner) = &profile.banner_url {
+        doc["image"] = json!({ "type": "Image", "url": banner });
+    }
+    if let Some(iri) = profile.legal_form.as_deref().and_then(|c| LEGAL_FORMS.get(c)).and_then(|t| t.iri) {
+        doc["legalForm"] = json!(iri);
+    }
+    let sector_iris: Vec<&str> = profile.sectors.iter().filter_map(|c| SECTORS.get(c)).filter_map(|t| t.iri).collect();
+    if !sector_iris.is_empty() {
+        doc["economicSector"] = json!(sector_iris);
+    }
+    let qualifier_iris: Vec<&str> =
+        profile.qualifiers.iter().filter_map(|c| QUALIFIERS.get(c)).filter_map(|t| t.iri).collect();
+    if !qualifier_iris.is_empty() {
+        doc["qualifier"] = json!(qualifier_iris);
+    }
+    if let Some(year) = profile.founded {
+        doc["foundingDate"] = json!(year.to_string());
+    }
+    doc["enterpriseProfile"] = serde_json::to_value(profile).unwrap_or(Value::Null);
 }
 
 /// A minimal, escaped HTML profile page for browsers.
@@ -99,4 +225,27 @@ mod tests {
         assert_eq!(text_to_html("a <b> & c\nd\n\ne"), "<p>a &lt;b&gt; &amp; c<br>d</p><p>e</p>");
         assert_eq!(text_to_html("  "), "");
     }
+}
+
+/// A minimal, escaped HTML page of a post, for browsers.
+pub fn post_page(post: &maillage_db::Post, enterprise: &LocalActor, domain: &str) -> String {
+    let title = post.title.as_deref().map(|t| html_escape::encode_text(t).into_owned());
+    let by = html_escape::encode_text(&enterprise.display_name);
+    let handle = html_escape::encode_text(&enterprise.username);
+    let domain = html_escape::encode_text(domain);
+    let json_href = html_escape::encode_double_quoted_attribute(&post.ap_id);
+    let summary =
+        post.summary.as_deref().map(|s| format!("<p><em>{}</em></p>", html_escape::encode_text(s))).unwrap_or_default();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{page_title}</title>\
+         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{json_href}\"></head>\
+         <body><main><article>{heading}{summary}{content}<footer>{by} (@{handle}@{domain})</footer></article></main></body></html>\n",
+        lang = html_escape::encode_double_quoted_attribute(&post.language),
+        page_title = title.clone().unwrap_or_else(|| format!("{by} (@{handle}@{domain})")),
+        heading = title.map(|t| format!("<h1>{t}</h1>")).unwrap_or_default(),
+        // Stored HTML was produced by our sanitiser.
+        content = post.content_html,
+    )
 }

@@ -110,7 +110,7 @@ pub async fn receive(
     if data.db.is_received(activity_id.as_str()).await? {
         return Ok(Received::Duplicate);
     }
-    let outcome = process(&data, kind, &activity, &actor).await?;
+    let outcome = process(federation, &data, kind, &activity, &actor).await?;
     data.db.record_received(activity_id.as_str(), actor_id.as_str(), kind, &activity.to_string()).await?;
     Ok(outcome)
 }
@@ -132,12 +132,22 @@ async fn local_actor(ctx: &Context, value: Option<&Value>) -> Result<maillage_db
 }
 
 async fn process(
+    federation: &Federation,
     ctx: &Context,
     kind: &str,
     activity: &Value,
     actor: &RemoteActorObject,
 ) -> Result<Received, FederationError> {
     let object = activity.get("object");
+    match kind {
+        "Create" | "Update" | "Delete" | "Announce" | "Like" => {
+            return crate::receive_content::process(federation, ctx, kind, activity, actor).await;
+        }
+        "Undo" if matches!(object.and_then(|o| o.get("type")).and_then(Value::as_str), Some("Like" | "Announce")) => {
+            return crate::receive_content::undo_reaction(ctx, object, actor).await;
+        }
+        _ => {}
+    }
     match kind {
         "Follow" => {
             let local = local_actor(ctx, object).await?;

@@ -9,6 +9,7 @@
 pub mod activities;
 pub mod actors;
 mod client;
+pub mod content;
 mod context;
 pub mod delivery;
 mod documents;
@@ -16,6 +17,7 @@ mod error;
 mod inbox;
 mod negotiation;
 pub mod objects;
+mod receive_content;
 mod routes;
 pub mod signature;
 pub mod urls;

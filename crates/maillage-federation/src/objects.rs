@@ -87,7 +87,9 @@ pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationEr
     if authority(&key_url) != authority(&id) {
         return Err(invalid(format!("the key {key_id} is not on the actor's server")));
     }
+    let profile_json = if actor_type == "Organization" { enterprise_profile_of(json) } else { None };
     Ok(NewRemoteActor {
+        profile_json,
         domain: authority(&id),
         ap_id: id.to_string(),
         actor_type,
@@ -104,8 +106,155 @@ pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationEr
         public_key_pem: pem.to_string(),
         manually_approves_followers: json.get("manuallyApprovesFollowers").and_then(Value::as_bool).unwrap_or(false),
         raw_json: json.to_string(),
-        profile_json: None,
     })
+}
+
+/// The profile a Maillage enterprise publishes (`enterpriseProfile`), when
+/// present and valid; other servers' actors have none.
+fn enterprise_profile_of(json: &Value) -> Option<String> {
+    let profile: maillage_domain::EnterpriseProfile =
+        serde_json::from_value(json.get("enterpriseProfile")?.clone()).ok()?;
+    profile.validate().ok()?;
+    serde_json::to_string(&profile).ok()
+}
+
+fn time_at(json: &Value, key: &str) -> Option<maillage_db::UtcTime> {
+    let text = string_at(json, key)?;
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| maillage_db::UtcTime::from(t.to_utc()))
+}
+
+/// The first value of a language map, with its language.
+fn first_of_map<'a>(json: &'a Value, key: &str) -> Option<(&'a str, &'a str)> {
+    json.get(key)?.as_object()?.iter().find_map(|(lang, v)| v.as_str().map(|t| (lang.as_str(), t)))
+}
+
+/// Reads any object (Note, Article, Page, or a type we do not know yet)
+/// into what we keep; HTML is sanitised here, before anything stores it.
+pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject, FederationError> {
+    use maillage_domain::html::sanitize_remote_html;
+    let id = url_at(json, "id")?.ok_or_else(|| invalid("the object has no `id`"))?;
+    let kind = match json.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).next().unwrap_or("Object").to_string(),
+        _ => return Err(invalid(format!("the object {id} has no `type`"))),
+    };
+    if ACTOR_TYPES.contains(&kind.as_str()) {
+        return Err(invalid(format!("{id} is an actor, not a post")));
+    }
+    let attributed_to = match json.get("attributedTo") {
+        Some(Value::Array(items)) => items.iter().find_map(|i| crate::activities::id_of(Some(i))).map(str::to_string),
+        other => crate::activities::id_of(other).map(str::to_string),
+    };
+    if let Some(author) = &attributed_to {
+        let author_url = Url::parse(author).map_err(|_| invalid("`attributedTo` is not a URL"))?;
+        if authority(&author_url) != authority(&id) {
+            return Err(invalid(format!("{id} claims an author on another server")));
+        }
+    }
+    let content = string_at(json, "content").or_else(|| first_of_map(json, "contentMap").map(|(_, t)| t));
+    let language =
+        first_of_map(json, "contentMap").or_else(|| first_of_map(json, "nameMap")).map(|(l, _)| l.to_string());
+    Ok(maillage_db::NewRemoteObject {
+        ap_id: id.to_string(),
+        kind,
+        attributed_to,
+        name: string_at(json, "name").map(|n| maillage_domain::html::html_to_text(n)),
+        summary: string_at(json, "summary").map(sanitize_remote_html),
+        content_html: content.map(sanitize_remote_html),
+        url: json.get("url").and_then(first_href),
+        in_reply_to: crate::activities::id_of(json.get("inReplyTo")).map(str::to_string),
+        language,
+        published: time_at(json, "published"),
+        updated: time_at(json, "updated"),
+        raw_json: json.to_string(),
+    })
+}
+
+/// A remote post (or other object), cached in the database.
+#[derive(Debug, Clone)]
+pub struct RemoteObjectHandle {
+    pub row: maillage_db::RemoteObject,
+    id: Url,
+}
+
+impl TryFrom<maillage_db::RemoteObject> for RemoteObjectHandle {
+    type Error = FederationError;
+    fn try_from(row: maillage_db::RemoteObject) -> Result<Self, Self::Error> {
+        let id =
+            Url::parse(&row.ap_id).map_err(|_| invalid(format!("stored object id is not a URL: {}", row.ap_id)))?;
+        Ok(RemoteObjectHandle { row, id })
+    }
+}
+
+#[async_trait]
+impl Object for RemoteObjectHandle {
+    type DataType = Context;
+    type Kind = Value;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.row.updated_at.as_datetime())
+    }
+
+    async fn read_from_id(id: Url, data: &Data<Context>) -> Result<Option<Self>, FederationError> {
+        data.db.remote_object(id.as_str()).await?.filter(|o| !o.deleted).map(Self::try_from).transpose()
+    }
+
+    async fn delete(&self, data: &Data<Context>) -> Result<(), FederationError> {
+        Ok(data.db.tombstone_remote_object(&self.row.ap_id, &self.row.kind).await?)
+    }
+
+    async fn into_json(self, _data: &Data<Context>) -> Result<Value, FederationError> {
+        serde_json::from_str(&self.row.raw_json).map_err(|e| invalid(e.to_string()))
+    }
+
+    async fn verify(json: &Value, expected_domain: &Url, _data: &Data<Context>) -> Result<(), FederationError> {
+        let object = parse_remote_object(json)?;
+        let id = Url::parse(&object.ap_id).map_err(|_| invalid("bad id"))?;
+        if authority(&id) != authority(expected_domain) {
+            return Err(invalid(format!("the object {id} was served by another server")));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: Value, data: &Data<Context>) -> Result<Self, FederationError> {
+        let object = parse_remote_object(&json)?;
+        if data.db.store_remote_object(&object).await? == maillage_db::StoreOutcome::Tombstoned {
+            return Err(FederationError::NotFound(format!("{} was deleted", object.ap_id)));
+        }
+        let row = data
+            .db
+            .remote_object(&object.ap_id)
+            .await?
+            .ok_or_else(|| FederationError::NotFound(format!("{} vanished", object.ap_id)))?;
+        Self::try_from(row)
+    }
+}
+
+/// Fetches an object from its origin (signed GET) and stores it; also caches
+/// its author, so that remote enterprises join the network directory.
+pub async fn fetch_remote_object(
+    federation: &crate::context::Federation,
+    url: &str,
+) -> Result<maillage_db::RemoteObject, FederationError> {
+    use activitypub_federation::fetch::object_id::ObjectId;
+    let data = federation.data();
+    let url = Url::parse(url).map_err(|_| invalid(format!("not a URL: {url}")))?;
+    if authority(&url) == data.config.instance.domain {
+        return Err(invalid(format!("{url} is on this instance")));
+    }
+    let object = ObjectId::<RemoteObjectHandle>::from(url).dereference_forced(&data).await?;
+    if let Some(author) = object.row.attributed_to.as_deref().and_then(|a| Url::parse(a).ok()) {
+        // Failing to fetch the author does not lose the object.
+        if let Err(error) = ObjectId::<RemoteActorObject>::from(author).dereference(&data).await {
+            tracing::info!(%error, object = %object.row.ap_id, "cannot fetch the author of an object");
+        }
+    }
+    Ok(object.row)
 }
 
 /// A remote actor, cached in the database and refreshed after a day.

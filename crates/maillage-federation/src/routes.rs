@@ -59,6 +59,7 @@ pub fn router(state: FederationState) -> Router {
         .route("/actors/{username}/{collection}", get(actor_collection))
         .route("/inbox", post(shared_inbox))
         .route("/activities/{id}", get(activity))
+        .route("/objects/{id}", get(object))
         .with_state(state)
 }
 
@@ -282,6 +283,16 @@ async fn collection_document(
         "following" => Some(Direction::Outgoing),
         _ => None,
     };
+    if collection == "featured" {
+        let items = state.db.featured_of(actor.id).await?;
+        return Ok(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": items.len(),
+            "orderedItems": items,
+        }));
+    }
     let total = match (collection, direction) {
         (_, Some(direction)) => state.db.count_follows(actor.id, direction, FollowState::Accepted).await?,
         ("outbox", None) => state.db.outbox_count(actor.id).await?,
@@ -356,6 +367,49 @@ async fn activity(State(state): State<FederationState>, OriginalUri(uri): Origin
         }
         Ok(None) => error(StatusCode::NOT_FOUND, "no such activity"),
         Err(e) => internal(e),
+    }
+}
+
+/// `GET /objects/{id}`: a post we published; a deleted one is a `Tombstone`
+/// with 410, a followers-only one is not served to the public.
+async fn object(State(state): State<FederationState>, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+    let ap_id = format!("{}{}", state.urls().base(), uri.path());
+    let post = match state.db.post_by_ap_id(&ap_id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "no such object"),
+        Err(e) => return internal(e),
+    };
+    let content_type = activity_type_for(&headers);
+    if let Some(deleted) = post.deleted_at {
+        let tombstone = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": ap_id,
+            "type": "Tombstone",
+            "formerType": if post.kind == "article" { "Article" } else { "Note" },
+            "deleted": deleted.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        let mut response = activity_response(content_type.unwrap_or(crate::negotiation::ACTIVITY_JSON), &tombstone);
+        *response.status_mut() = StatusCode::GONE;
+        return response;
+    }
+    if !post.is_public() {
+        return error(StatusCode::NOT_FOUND, "no such object");
+    }
+    let (enterprise, author) = match (
+        state.db.local_actor_by_id(post.actor_id).await,
+        match post.author_id {
+            Some(id) => state.db.local_actor_by_id(id).await,
+            None => Ok(None),
+        },
+    ) {
+        (Ok(Some(enterprise)), Ok(author)) => (enterprise, author),
+        (Ok(None), _) => return error(StatusCode::NOT_FOUND, "no such object"),
+        (Err(e), _) | (_, Err(e)) => return internal(e),
+    };
+    let document = crate::content::post_document(&post, &enterprise, author.as_ref(), &state.urls());
+    match content_type {
+        Some(content_type) => activity_response(content_type, &document),
+        None => html_response(crate::documents::post_page(&post, &enterprise, &state.config.instance.domain)),
     }
 }
 

@@ -53,6 +53,15 @@ impl Urls {
         format!("{}/activities/{}-{}", self.base, kind.to_ascii_lowercase(), uuid::Uuid::new_v4().simple())
     }
 
+    pub fn new_object_id(&self) -> String {
+        format!("{}/objects/{}", self.base, uuid::Uuid::new_v4().simple())
+    }
+
+    /// The page of a hashtag (`href` of `Hashtag` tags).
+    pub fn tag(&self, tag: &str) -> String {
+        format!("{}/tags/{}", self.base, url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>())
+    }
+
     pub fn key_id(actor_id: &str) -> String {
         format!("{actor_id}#main-key")
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use maillage_db::{Direction, FollowState};
 use maillage_domain::ActorKind;
-use maillage_federation::Federation;
+use maillage_federation::{Federation, content};
 
 use crate::app::{open_database, shutdown_signal};
 use crate::{Application, ServerError};
@@ -72,6 +72,12 @@ pub enum AdminCommand {
     /// See and answer the followers of a local actor.
     #[command(subcommand)]
     Followers(FollowersCommand),
+    /// Publish, edit and delete updates and practices.
+    #[command(subcommand)]
+    Post(PostCommand),
+    /// What the hub reshares and features.
+    #[command(subcommand)]
+    Hub(HubCommand),
     /// Whether a local actor approves new followers by hand (on) or accepts them at once (off).
     Approval {
         handle: String,
@@ -105,6 +111,212 @@ pub enum EnterpriseCommand {
     },
     /// List the enterprises of this instance.
     List,
+    /// Change an enterprise's profile; its followers receive Update{Organization}.
+    Update(Box<ProfileArgs>),
+    /// Let a member publish for an enterprise.
+    AddEditor { handle: String, username: String },
+    /// Print an enterprise's profile (JSON).
+    Show { handle: String },
+}
+
+/// Profile fields; each given flag replaces the stored value ("" clears it).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProfileArgs {
+    pub handle: String,
+    /// Name in the primary language.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub name_fr: Option<String>,
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// Presentation in the primary language (plain text).
+    #[arg(long)]
+    pub summary: Option<String>,
+    #[arg(long)]
+    pub summary_fr: Option<String>,
+    #[arg(long)]
+    pub summary_en: Option<String>,
+    /// fr or en: the language shown first.
+    #[arg(long)]
+    pub primary_language: Option<String>,
+    /// cooperative, mutual, nonprofit or other.
+    #[arg(long)]
+    pub legal_form: Option<String>,
+    /// workers, consumers, producers, solidarity, worker_shareholder (co-operatives only).
+    #[arg(long)]
+    pub coop_type: Option<String>,
+    /// A sector code (repeat for several; replaces the list).
+    #[arg(long = "sector")]
+    pub sectors: Vec<String>,
+    /// A qualifier code (repeat for several; replaces the list).
+    #[arg(long = "qualifier")]
+    pub qualifiers: Vec<String>,
+    /// A Québec region code (estrie, monteregie, montreal, ...).
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// local, regional, national or international.
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long)]
+    pub website: Option<String>,
+    /// Public contact (email or phone).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Founding year.
+    #[arg(long)]
+    pub founded: Option<i32>,
+    /// active, in_planning, on_hold or closed.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// A language the enterprise works in (repeat; replaces the list).
+    #[arg(long = "language")]
+    pub languages: Vec<String>,
+    #[arg(long)]
+    pub logo: Option<String>,
+    #[arg(long)]
+    pub banner: Option<String>,
+}
+
+impl ProfileArgs {
+    fn changes(&self) -> maillage_domain::ProfileChanges {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        maillage_domain::ProfileChanges {
+            name: self.name.clone(),
+            name_fr: self.name_fr.clone(),
+            name_en: self.name_en.clone(),
+            summary: self.summary.clone(),
+            summary_fr: self.summary_fr.clone(),
+            summary_en: self.summary_en.clone(),
+            primary_language: self.primary_language.clone(),
+            legal_form: self.legal_form.clone(),
+            coop_type: self.coop_type.clone(),
+            sectors: list(&self.sectors),
+            qualifiers: list(&self.qualifiers),
+            region: self.region.clone(),
+            address: self.address.clone(),
+            latitude: self.lat,
+            longitude: self.lon,
+            scope: self.scope.clone(),
+            website: self.website.clone(),
+            contact: self.contact.clone(),
+            founded: self.founded,
+            status: self.status.clone(),
+            languages: list(&self.languages),
+            logo_url: self.logo.clone(),
+            banner_url: self.banner.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PostCommand {
+    /// Post an update (Note) for an enterprise.
+    Note {
+        #[arg(long)]
+        enterprise: String,
+        /// The member writing it (an editor of the enterprise).
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long, default_value = "fr")]
+        language: String,
+        /// Only the enterprise's followers see it.
+        #[arg(long)]
+        followers_only: bool,
+        /// The post (any server) this one answers.
+        #[arg(long)]
+        reply_to: Option<String>,
+    },
+    /// Publish a shared practice (Article).
+    Practice(Box<PracticeArgs>),
+    /// Edit an update's text.
+    EditNote {
+        url: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Replace a practice's content.
+    EditPractice {
+        url: String,
+        #[command(flatten)]
+        practice: Box<PracticeArgs>,
+    },
+    /// Delete a post (it is then served as a Tombstone, 410).
+    Delete { url: String },
+    /// Who liked and reshared a post.
+    Reactions { url: String },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PracticeArgs {
+    #[arg(long)]
+    pub enterprise: String,
+    #[arg(long)]
+    pub author: String,
+    #[arg(long)]
+    pub title: String,
+    /// Plain text, at most 500 characters.
+    #[arg(long)]
+    pub summary: String,
+    /// The body, in Markdown.
+    #[arg(long, conflicts_with = "body_file", required_unless_present = "body_file")]
+    pub body: Option<String>,
+    /// A Markdown file holding the body.
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+    /// A theme (repeat for several).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Licence URL (default: CC BY-SA 4.0).
+    #[arg(long)]
+    pub licence: Option<String>,
+    /// The practice (any server) this one adapts.
+    #[arg(long)]
+    pub adapted_from: Option<String>,
+    #[arg(long, default_value = "fr")]
+    pub language: String,
+}
+
+impl PracticeArgs {
+    fn draft(&self) -> Result<maillage_federation::content::PracticeDraft, ServerError> {
+        let body = match (&self.body, &self.body_file) {
+            (Some(body), _) => body.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| ServerError::Input(format!("cannot read {}: {e}", path.display())))?,
+            (None, None) => return Err(ServerError::Input("give --body or --body-file".into())),
+        };
+        Ok(maillage_federation::content::PracticeDraft {
+            enterprise: self.enterprise.clone(),
+            author: self.author.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            body_markdown: body,
+            tags: self.tags.clone(),
+            licence: self.licence.clone(),
+            adapted_from: self.adapted_from.clone(),
+            language: self.language.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum HubCommand {
+    /// The hub reshares a post (local or remote) to its followers.
+    Reshare { url: String },
+    /// Undo a reshare.
+    Unreshare { url: String },
+    /// Add an enterprise or practice to the hub's featured collection.
+    Feature { url: String },
+    /// Remove it from the featured collection.
+    Unfeature { url: String },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -271,10 +483,96 @@ async fn run_admin(
         AdminCommand::Followers(FollowersCommand::Reject { handle, follower }) => {
             answer_follower(db, config, &handle, &follower, false, out).await?;
         }
+        AdminCommand::Enterprise(EnterpriseCommand::Update(args)) => {
+            let federation = Federation::new(db.clone(), Arc::new(config.clone())).await?;
+            let profile = content::update_profile(&federation, &args.handle, &args.changes()).await?;
+            writeln!(out, "updated @{}@{domain}: {}", args.handle, profile.name().unwrap_or_default())?;
+        }
+        AdminCommand::Enterprise(EnterpriseCommand::AddEditor { handle, username }) => {
+            let enterprise = local_actor(db, &handle).await?;
+            let member = local_actor(db, &username).await?;
+            if enterprise.kind() != ActorKind::Enterprise || member.kind() != ActorKind::Member {
+                return Err(ServerError::Input(format!("{handle} must be an enterprise and {username} a member")));
+            }
+            db.add_editor(enterprise.id, member.id).await?;
+            writeln!(out, "{username} can now publish for {handle}")?;
+        }
+        AdminCommand::Enterprise(EnterpriseCommand::Show { handle }) => {
+            let federation = Federation::new(db.clone(), Arc::new(config.clone())).await?;
+            let enterprise = local_actor(db, &handle).await?;
+            let profile = content::current_profile(federation.context(), &enterprise);
+            let editors = db.editors_of(enterprise.id).await?;
+            let shown = serde_json::json!({ "id": enterprise.ap_id, "profile": profile, "editors": editors });
+            writeln!(out, "{}", serde_json::to_string_pretty(&shown).unwrap_or_default())?;
+        }
+        AdminCommand::Post(command) => {
+            let federation = Federation::new(db.clone(), Arc::new(config.clone())).await?;
+            run_post(&federation, command, out).await?;
+        }
+        AdminCommand::Hub(command) => {
+            let federation = Federation::new(db.clone(), Arc::new(config.clone())).await?;
+            let (done, verb) = match &command {
+                HubCommand::Reshare { url } => (content::reshare(&federation, url).await?, "reshared"),
+                HubCommand::Unreshare { url } => (content::unreshare(&federation, url).await?, "no longer reshares"),
+                HubCommand::Feature { url } => (content::feature(&federation, url, true).await?, "features"),
+                HubCommand::Unfeature { url } => {
+                    (content::feature(&federation, url, false).await?, "no longer features")
+                }
+            };
+            let url = match &command {
+                HubCommand::Reshare { url }
+                | HubCommand::Unreshare { url }
+                | HubCommand::Feature { url }
+                | HubCommand::Unfeature { url } => url,
+            };
+            if done {
+                writeln!(out, "the hub {verb} {url}")?;
+            } else {
+                writeln!(out, "nothing to change for {url}")?;
+            }
+        }
         AdminCommand::Approval { handle, mode } => {
             let local = local_actor(db, &handle).await?;
             db.set_manual_approval(local.id, mode == "on").await?;
             writeln!(out, "{}: followers approved {}", local.ap_id, if mode == "on" { "by hand" } else { "at once" })?;
+        }
+    }
+    Ok(())
+}
+
+async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn Write) -> Result<(), ServerError> {
+    match command {
+        PostCommand::Note { enterprise, author, text, language, followers_only, reply_to } => {
+            let draft =
+                content::NoteDraft { enterprise, author, text, language, followers_only, in_reply_to: reply_to };
+            let post = content::publish_note(federation, &draft).await?;
+            writeln!(out, "published {}", post.ap_id)?;
+        }
+        PostCommand::Practice(args) => {
+            let post = content::publish_practice(federation, &args.draft()?).await?;
+            writeln!(out, "published {}", post.ap_id)?;
+        }
+        PostCommand::EditNote { url, text } => {
+            let post = content::edit_note(federation, &url, &text).await?;
+            writeln!(out, "edited {}", post.ap_id)?;
+        }
+        PostCommand::EditPractice { url, practice } => {
+            let post = content::edit_practice(federation, &url, &practice.draft()?).await?;
+            writeln!(out, "edited {}", post.ap_id)?;
+        }
+        PostCommand::Delete { url } => {
+            content::delete_post(federation, &url).await?;
+            writeln!(out, "deleted {url}")?;
+        }
+        PostCommand::Reactions { url } => {
+            let reactions = federation.context().db.reactions_to(&url).await?;
+            for actor in &reactions.likes {
+                writeln!(out, "like\t{actor}")?;
+            }
+            for actor in &reactions.announces {
+                writeln!(out, "reshare\t{actor}")?;
+            }
+            writeln!(out, "{} like(s), {} reshare(s)", reactions.likes.len(), reactions.announces.len())?;
         }
     }
     Ok(())

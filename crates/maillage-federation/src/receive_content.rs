@@ -1,0 +1,194 @@
+//! What received content activities do: store remote posts (sanitised),
+//! follow edits and deletions (a Delete wins even before its Create), take
+//! a hub's reshares (fetching the object from its origin), keep remote
+//! enterprises' profiles for the network directory, and count likes and
+//! reshares of our own posts.
+
+use activitypub_federation::fetch::object_id::ObjectId;
+use maillage_db::{ReactionKind, StoreOutcome};
+use serde_json::Value;
+use url::Url;
+
+use crate::activities::id_of;
+use crate::context::{Context, Federation};
+use crate::error::FederationError;
+use crate::inbox::Received;
+use crate::objects::{RemoteActorObject, authority, parse_actor_document, parse_remote_object};
+
+fn invalid(message: impl Into<String>) -> FederationError {
+    FederationError::Invalid(message.into())
+}
+
+fn same_server(a: &str, b: &Url) -> bool {
+    Url::parse(a).is_ok_and(|a| authority(&a) == authority(b))
+}
+
+pub async fn process(
+    federation: &Federation,
+    ctx: &Context,
+    kind: &str,
+    activity: &Value,
+    actor: &RemoteActorObject,
+) -> Result<Received, FederationError> {
+    let actor_url = Url::parse(&actor.row.ap_id).map_err(|_| invalid("bad actor id"))?;
+    let object = activity.get("object");
+    let object_id = id_of(object).ok_or_else(|| invalid(format!("the {kind} has no `object`")))?.to_string();
+    match kind {
+        "Create" | "Update" if object_id == actor.row.ap_id => refresh_actor(ctx, object, actor).await,
+        "Create" | "Update" => {
+            if !same_server(&object_id, &actor_url) {
+                return Err(invalid("an actor can only create or update objects of its own server"));
+            }
+            match object.filter(|o| o.is_object()) {
+                Some(embedded) => {
+                    let parsed = parse_remote_object(embedded)?;
+                    if parsed.attributed_to.as_deref().is_some_and(|a| a != actor.row.ap_id) {
+                        // Written by someone else of that server: believe the origin only.
+                        crate::objects::fetch_remote_object(federation, &object_id).await?;
+                    } else if ctx.db.store_remote_object(&parsed).await? == StoreOutcome::Tombstoned {
+                        return Ok(Received::Ignored);
+                    }
+                }
+                None => {
+                    crate::objects::fetch_remote_object(federation, &object_id).await?;
+                }
+            }
+            Ok(Received::Processed)
+        }
+        "Delete" if object_id == actor.row.ap_id => {
+            ctx.db.remove_remote_actor(&actor.row.ap_id).await?;
+            Ok(Received::Processed)
+        }
+        "Delete" => {
+            if !same_server(&object_id, &actor_url) {
+                return Err(invalid("an actor can only delete objects of its own server"));
+            }
+            let kind = object.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or("Object");
+            ctx.db.tombstone_remote_object(&object_id, kind).await?;
+            Ok(Received::Processed)
+        }
+        "Announce" => receive_announce(federation, ctx, object, &object_id, actor, activity).await,
+        "Like" => {
+            if ctx.db.post_by_ap_id(&object_id).await?.is_some() {
+                let activity_id = id_of(activity.get("id")).unwrap_or_default();
+                ctx.db.add_reaction(ReactionKind::Like, &object_id, &actor.row.ap_id, activity_id).await?;
+                return Ok(Received::Processed);
+            }
+            Ok(Received::Ignored)
+        }
+        _ => Ok(Received::Ignored),
+    }
+}
+
+/// `Update{actor}`: the actor's new profile, embedded; believed only when it
+/// is the sender's own document (same id), else refetched.
+async fn refresh_actor(
+    ctx: &Context,
+    object: Option<&Value>,
+    actor: &RemoteActorObject,
+) -> Result<Received, FederationError> {
+    match object.filter(|o| o.is_object()) {
+        Some(document) => {
+            let parsed = parse_actor_document(document)?;
+            if parsed.ap_id != actor.row.ap_id || parsed.public_key_id != actor.row.public_key_id {
+                return Err(FederationError::Unauthorized(
+                    "an Update of an actor must come from that actor, with its key".into(),
+                ));
+            }
+            ctx.db.upsert_remote_actor(&parsed).await?;
+            ctx.db.set_remote_profile(&parsed.ap_id, parsed.profile_json.as_deref()).await?;
+        }
+        None => return Ok(Received::Ignored),
+    }
+    Ok(Received::Processed)
+}
+
+/// A reshare. Of one of our posts: counted. Of anything else: the object is
+/// fetched from its origin, never trusted from the resharer. A hub relaying
+/// an activity (FEP-1b12 `Announce{Create|Update|Delete}`) gets the same
+/// treatment for the activity's object.
+async fn receive_announce(
+    federation: &Federation,
+    ctx: &Context,
+    object: Option<&Value>,
+    object_id: &str,
+    actor: &RemoteActorObject,
+    activity: &Value,
+) -> Result<Received, FederationError> {
+    let inner_kind = object.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or_default();
+    if matches!(inner_kind, "Create" | "Update" | "Delete") {
+        let inner = object.and_then(|o| o.get("object"));
+        let target = id_of(inner).ok_or_else(|| invalid("the relayed activity has no object"))?.to_string();
+        let inner_actor = id_of(object.and_then(|o| o.get("actor"))).unwrap_or_default().to_string();
+        if Url::parse(&target)
+            .is_ok_and(|u| ctx.urls.local_username(&u).is_some() || authority(&u) == ctx.config.instance.domain)
+        {
+            return Ok(Received::Ignored);
+        }
+        if target == inner_actor {
+            // A relayed profile change: refresh the actor from its origin.
+            let url = Url::parse(&target).map_err(|_| invalid("bad actor id"))?;
+            let data = federation.data();
+            let refreshed = ObjectId::<RemoteActorObject>::from(url).dereference_forced(&data).await?;
+            let parsed = parse_actor_document(&serde_json::from_str(&refreshed.row.raw_json).unwrap_or(Value::Null))?;
+            ctx.db.set_remote_profile(&parsed.ap_id, parsed.profile_json.as_deref()).await?;
+            return Ok(Received::Processed);
+        }
+        return match inner_kind {
+            "Delete" => {
+                // Believe a relayed Delete only if the origin says it is gone.
+                match crate::objects::fetch_remote_object(federation, &target).await {
+                    Ok(_) => Ok(Received::Ignored),
+                    Err(FederationError::Library(activitypub_federation::error::Error::ObjectDeleted(_)))
+                    | Err(FederationError::Library(activitypub_federation::error::Error::NotFound))
+                    | Err(FederationError::NotFound(_)) => {
+                        let kind = inner.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or("Object");
+                        ctx.db.tombstone_remote_object(&target, kind).await?;
+                        Ok(Received::Processed)
+                    }
+                    Err(other) => Err(other),
+                }
+            }
+            _ => {
+                fetch_or_ignore_deleted(federation, &target).await?;
+                Ok(Received::Processed)
+            }
+        };
+    }
+    if ctx.db.post_by_ap_id(object_id).await?.is_some() {
+        let activity_id = id_of(activity.get("id")).unwrap_or_default();
+        ctx.db.add_reaction(ReactionKind::Announce, object_id, &actor.row.ap_id, activity_id).await?;
+        return Ok(Received::Processed);
+    }
+    if Url::parse(object_id).is_ok_and(|u| authority(&u) == ctx.config.instance.domain) {
+        return Ok(Received::Ignored);
+    }
+    fetch_or_ignore_deleted(federation, object_id).await?;
+    Ok(Received::Processed)
+}
+
+/// Fetches an object; one deleted at its origin is simply not stored.
+async fn fetch_or_ignore_deleted(federation: &Federation, url: &str) -> Result<(), FederationError> {
+    match crate::objects::fetch_remote_object(federation, url).await {
+        Ok(_) => Ok(()),
+        Err(FederationError::Library(activitypub_federation::error::Error::ObjectDeleted(_)))
+        | Err(FederationError::NotFound(_)) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// `Undo{Like}` / `Undo{Announce}` of one of our posts.
+pub async fn undo_reaction(
+    ctx: &Context,
+    object: Option<&Value>,
+    actor: &RemoteActorObject,
+) -> Result<Received, FederationError> {
+    let inner_id = id_of(object).unwrap_or_default();
+    let kind = match object.and_then(|o| o.get("type")).and_then(Value::as_str) {
+        Some("Like") => ReactionKind::Like,
+        _ => ReactionKind::Announce,
+    };
+    let target = id_of(object.and_then(|o| o.get("object")));
+    let removed = ctx.db.remove_reaction(inner_id, target.map(|t| (kind, t)), &actor.row.ap_id).await?;
+    Ok(if removed { Received::Processed } else { Received::Ignored })
+}

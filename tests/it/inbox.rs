@@ -173,3 +173,111 @@ async fn a_valid_follow_is_accepted_once() -> anyhow::Result<()> {
     assert_eq!(counts.pending + counts.done, 1);
     Ok(())
 }
+
+/// Posts a signed activity from `from` to the target's shared inbox.
+async fn send(target: &TestInstance, from: &Signer, activity: &Value) -> anyhow::Result<(u16, Value)> {
+    post(target, "/inbox", from, activity.to_string().as_bytes(), SystemTime::now(), |_, _| {}).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_content_is_sanitised_and_deletes_win() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let hub = signer(&peer, "hub").await?;
+    let db = target.database().await?;
+    let note_id = format!("{}/objects/hostile", peer.base_url);
+    let hostile = json!({
+        "id": format!("{}/activities/create-1", peer.base_url),
+        "type": "Create",
+        "actor": hub.actor_id,
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": hub.actor_id,
+            "content": "<p onclick=\"x()\" style=\"color:red\">Salut <script>alert(1)</script><a href=\"javascript:alert(2)\">lien</a><img src=x onerror=alert(3)><iframe src=\"http://evil.example\"></iframe></p>",
+            "contentMap": { "fr": "ignored when content is present" },
+        },
+    });
+    let (status, answer) = send(&target, &hub, &hostile).await?;
+    assert_eq!(status, 202, "{answer}");
+    let stored = db.remote_object(&note_id).await?.expect("stored");
+    let html = stored.content_html.unwrap();
+    for bad in ["<script", "alert(1)", "javascript:", "onclick", "style=", "<img", "onerror", "<iframe"] {
+        assert!(!html.contains(bad), "{bad} survived: {html}");
+    }
+    assert!(html.contains("Salut"), "{html}");
+    assert_eq!(stored.language.as_deref(), Some("fr"));
+
+    // An object claiming another server than its sender is refused.
+    let spoofed = json!({
+        "id": format!("{}/activities/create-2", peer.base_url),
+        "type": "Create",
+        "actor": hub.actor_id,
+        "object": { "id": "http://elsewhere.example/notes/1", "type": "Note", "content": "x" },
+    });
+    let (status, _) = send(&target, &hub, &spoofed).await?;
+    assert_eq!(status, 400);
+    assert!(db.remote_object("http://elsewhere.example/notes/1").await?.is_none());
+
+    // A Delete that arrives before its Create wins.
+    let late_id = format!("{}/objects/late", peer.base_url);
+    let delete = json!({
+        "id": format!("{}/activities/delete-1", peer.base_url),
+        "type": "Delete",
+        "actor": hub.actor_id,
+        "object": { "id": late_id, "type": "Tombstone" },
+    });
+    assert_eq!(send(&target, &hub, &delete).await?.0, 202);
+    let create = json!({
+        "id": format!("{}/activities/create-3", peer.base_url),
+        "type": "Create",
+        "actor": hub.actor_id,
+        "object": { "id": late_id, "type": "Note", "attributedTo": hub.actor_id, "content": "<p>trop tard</p>" },
+    });
+    assert_eq!(send(&target, &hub, &create).await?.0, 202);
+    let late = db.remote_object(&late_id).await?.expect("a tombstone");
+    assert!(late.deleted && late.content_html.is_none());
+
+    // Deleting the hostile note removes its content.
+    let delete = json!({
+        "id": format!("{}/activities/delete-2", peer.base_url),
+        "type": "Delete",
+        "actor": hub.actor_id,
+        "object": note_id,
+    });
+    assert_eq!(send(&target, &hub, &delete).await?.0, 202);
+    assert!(db.remote_object(&note_id).await?.unwrap().deleted);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn likes_and_reshares_of_our_posts_are_counted() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    target.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    target.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    target.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    let printed =
+        target.cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Allo"]).await?;
+    let note = printed.trim().trim_start_matches("published ").to_string();
+    let fan = signer(&peer, "hub").await?;
+    let like = json!({
+        "id": format!("{}/activities/like-1", peer.base_url), "type": "Like", "actor": fan.actor_id, "object": note,
+    });
+    let boost = json!({
+        "id": format!("{}/activities/announce-1", peer.base_url), "type": "Announce", "actor": fan.actor_id,
+        "object": note, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    assert_eq!(send(&target, &fan, &like).await?.0, 202);
+    assert_eq!(send(&target, &fan, &boost).await?.0, 202);
+    let printed = target.cli(&["admin", "post", "reactions", &note]).await?;
+    assert!(printed.contains("1 like(s), 1 reshare(s)"), "{printed}");
+    assert!(printed.contains(&format!("like\t{}", fan.actor_id)), "{printed}");
+    let undo = json!({
+        "id": format!("{}/activities/undo-1", peer.base_url), "type": "Undo", "actor": fan.actor_id, "object": like,
+    });
+    assert_eq!(send(&target, &fan, &undo).await?.0, 202);
+    let printed = target.cli(&["admin", "post", "reactions", &note]).await?;
+    assert!(printed.contains("0 like(s), 1 reshare(s)"), "{printed}");
+    Ok(())
+}

@@ -54,3 +54,97 @@ async fn fedify_resolves_follows_and_gets_accepted() -> anyhow::Result<()> {
     assert_eq!(followers, vec![format!("http://localhost:{port}/i")]);
     Ok(())
 }
+
+/// A Mastodon-shaped follower (Fedify) of the hub and of an enterprise gets
+/// `Announce{Note}` from the hub and `Create{Article}` with `summary` and
+/// `url` from the enterprise, all with signatures it verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    if !node_available() {
+        assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "Node.js is required for the Fedify peer");
+        eprintln!("SKIPPED: Node.js is not installed, so the Fedify peer cannot run (CI installs it)");
+        return Ok(());
+    }
+    let instance = TestInstance::spawn().await?;
+    instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    instance.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port().to_string();
+    let fedify_actor = format!("http://localhost:{port}/i");
+    let mut child = tokio::process::Command::new("bash")
+        .arg(PEER)
+        .args(["inbox", "--port", &port, "--duration", "120"])
+        .args(["--follow", &format!("@hub@{}", instance.domain), "--follow", &format!("@coop@{}", instance.domain)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let reader = tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let mut all = Vec::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            all.push(line);
+        }
+        all
+    });
+    maillage_tests::eventually(60, "Fedify follows the hub and the enterprise", || async {
+        let hub = instance.collection_items(&format!("{}/followers", instance.actor_id("hub"))).await?;
+        let coop = instance.collection_items(&format!("{}/followers", instance.actor_id("coop"))).await?;
+        Ok(hub.contains(&fedify_actor) && coop.contains(&fedify_actor))
+    })
+    .await?;
+
+    let note = instance
+        .cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour le fédivers"])
+        .await?;
+    let note = note.trim().trim_start_matches("published ").to_string();
+    let practice = instance
+        .cli(&[
+            "admin",
+            "post",
+            "practice",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--title",
+            "Une pratique",
+            "--summary",
+            "Le résumé",
+            "--body",
+            "Le *corps*",
+        ])
+        .await?;
+    let practice = practice.trim().trim_start_matches("published ").to_string();
+    let db = instance.database().await?;
+    maillage_tests::eventually(30, "every delivery is made", || async {
+        let counts = db.delivery_counts().await?;
+        Ok(counts.pending == 0 && counts.failed == 0)
+    })
+    .await?;
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status()?;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await;
+    let events: Vec<serde_json::Value> =
+        reader.await?.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let received: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "received").collect();
+    assert!(!events.iter().any(|e| e["event"] == "unverified"), "Fedify could not verify: {events:?}");
+    let announce = received
+        .iter()
+        .find(|e| e["type"] == "Announce" && e["activity"]["object"] == note.as_str())
+        .unwrap_or_else(|| panic!("no Announce of {note}: {received:?}"));
+    assert_eq!(announce["actor"], instance.actor_id("hub"));
+    let create = received
+        .iter()
+        .find(|e| e["type"] == "Create" && e["activity"]["object"]["type"] == "Article")
+        .unwrap_or_else(|| panic!("no Create{{Article}}: {received:?}"));
+    let article = &create["activity"]["object"];
+    assert_eq!(article["id"], practice.as_str());
+    assert_eq!(article["summary"], "Le résumé");
+    assert_eq!(article["url"], practice.as_str());
+    assert_eq!(article["name"], "Une pratique");
+    Ok(())
+}

@@ -286,15 +286,15 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
         doc["license"] = json!(post.licence.clone().unwrap_or_else(|| DEFAULT_LICENCE.to_string()));
         if let Some(origin) = &post.adapted_from {
             // FEP-e232 object link: this practice adapts another one.
-            doc["tag"].as_array_mut().map(|t| {
+            if let Some(t) = doc["tag"].as_array_mut() {
                 t.push(json!({
                     "type": "Link",
                     "mediaType": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
                     "href": origin,
                     "name": "adapted from",
                     "rel": "https://w3id.org/fep/e232#adaptedFrom",
-                }))
-            });
+                }));
+            }
             doc["maillage:adaptedFrom"] = json!(origin);
         }
     } else {

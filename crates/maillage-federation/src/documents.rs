@@ -216,17 +216,6 @@ pub fn actor_page(actor: &LocalActor, domain: &str) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summaries_are_escaped_html() {
-        assert_eq!(text_to_html("a <b> & c\nd\n\ne"), "<p>a &lt;b&gt; &amp; c<br>d</p><p>e</p>");
-        assert_eq!(text_to_html("  "), "");
-    }
-}
-
 /// A minimal, escaped HTML page of a post, for browsers.
 pub fn post_page(post: &maillage_db::Post, enterprise: &LocalActor, domain: &str) -> String {
     let title = post.title.as_deref().map(|t| html_escape::encode_text(t).into_owned());
@@ -248,4 +237,15 @@ pub fn post_page(post: &maillage_db::Post, enterprise: &LocalActor, domain: &str
         // Stored HTML was produced by our sanitiser.
         content = post.content_html,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_are_escaped_html() {
+        assert_eq!(text_to_html("a <b> & c\nd\n\ne"), "<p>a &lt;b&gt; &amp; c<br>d</p><p>e</p>");
+        assert_eq!(text_to_html("  "), "");
+    }
 }

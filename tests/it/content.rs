@@ -275,3 +275,129 @@ async fn only_editors_publish_and_bad_posts_are_refused() -> anyhow::Result<()> 
     );
     Ok(())
 }
+
+async fn enterprise_with_editor(instance: &TestInstance, enterprise: &str, member: &str) -> anyhow::Result<()> {
+    instance.cli(&["admin", "enterprise", "create", enterprise, "--name", enterprise]).await?;
+    instance.cli_with_input(&["admin", "user", "create", member], "un mot de passe sûr\n").await?;
+    instance.cli(&["admin", "enterprise", "add-editor", enterprise, member]).await?;
+    Ok(())
+}
+
+async fn drained(instance: &TestInstance) -> anyhow::Result<()> {
+    let db = instance.database().await?;
+    eventually(20, "deliveries drained", || async {
+        let counts = db.delivery_counts().await?;
+        Ok(counts.pending == 0)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_mentions_followers_only_and_reshares() -> anyhow::Result<()> {
+    let (a, b) = two_hubs().await?;
+    let c = TestInstance::spawn().await?;
+    enterprise_with_editor(&c, "ferme", "luc").await?;
+    let c_note = published_url(
+        &c.cli(&["admin", "post", "note", "--enterprise", "ferme", "--author", "luc", "--text", "Récolte ouverte"])
+            .await?,
+    );
+
+    // A reply from A reaches C, who follows nobody: delivered to the parent's author.
+    let reply = published_url(
+        &a.cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--text",
+            "Bravo! On passe samedi.",
+            "--reply-to",
+            &c_note,
+        ])
+        .await?,
+    );
+    let document: Value = a.get_activity(&reply).await?.json().await?;
+    assert_eq!(document["inReplyTo"], c_note.as_str());
+    let c_db = c.database().await?;
+    eventually(20, "C stores the reply", || async {
+        Ok(c_db.remote_object(&reply).await?.is_some_and(|o| o.in_reply_to.as_deref() == Some(c_note.as_str())))
+    })
+    .await?;
+
+    // A mention: the mentioned actor's server receives it, with a Mention tag.
+    let mention = published_url(
+        &a.cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--text",
+            &format!("Merci @ferme@{} pour les légumes", c.domain),
+        ])
+        .await?,
+    );
+    let document: Value = a.get_activity(&mention).await?.json().await?;
+    let tags = document["tag"].as_array().unwrap();
+    assert!(tags.iter().any(|t| t["type"] == "Mention" && t["href"] == c.actor_id("ferme")), "{tags:?}");
+    assert!(document["cc"].as_array().unwrap().contains(&Value::from(c.actor_id("ferme"))));
+    assert!(document["content"].as_str().unwrap().contains("class=\"u-url mention\""));
+    eventually(20, "C stores the mention", || async { Ok(c_db.remote_object(&mention).await?.is_some()) }).await?;
+
+    // Followers-only: not served to the public, not reshared by the hub.
+    let private = published_url(
+        &a.cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--text",
+            "Réunion des membres",
+            "--followers-only",
+        ])
+        .await?,
+    );
+    assert_eq!(a.get_activity(&private).await?.status(), 404);
+    drained(&a).await?;
+    assert!(b.database().await?.remote_object(&private).await?.is_none(), "the hub does not reshare it");
+
+    // The hub reshares remote content, and takes it back.
+    a.cli(&["admin", "hub", "reshare", &c_note]).await?;
+    let hub_followers = a.collection_items(&format!("{}/followers", a.actor_id("hub"))).await?;
+    assert_eq!(hub_followers, vec![b.actor_id("hub")]);
+    let b_db = b.database().await?;
+    eventually(20, "B gets the reshared note, fetched from C", || async {
+        Ok(b_db.remote_object(&c_note).await?.is_some())
+    })
+    .await?;
+    let outbox: Value = a.get_activity(&format!("{}/outbox?page=true", a.actor_id("hub"))).await?.json().await?;
+    assert!(
+        outbox["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["type"] == "Announce" && i["object"] == c_note.as_str())
+    );
+    eventually(20, "C counts the reshare of its post", || async {
+        Ok(c.cli(&["admin", "post", "reactions", &c_note]).await?.contains("0 like(s), 1 reshare(s)"))
+    })
+    .await?;
+    let printed = a.cli(&["admin", "hub", "unreshare", &c_note]).await?;
+    assert!(printed.contains("no longer reshares"), "{printed}");
+    eventually(20, "C sees the reshare undone", || async {
+        Ok(c.cli(&["admin", "post", "reactions", &c_note]).await?.contains("0 like(s), 0 reshare(s)"))
+    })
+    .await?;
+    let printed = a.cli(&["admin", "hub", "unreshare", &c_note]).await?;
+    assert!(printed.contains("nothing to change"), "{printed}");
+    drained(&a).await?;
+    Ok(())
+}

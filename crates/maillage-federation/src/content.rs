@@ -634,11 +634,11 @@ pub async fn reshare(federation: &Federation, object_url: &str) -> Result<bool, 
         let object = crate::objects::fetch_remote_object(federation, object_url).await?;
         object.ap_id
     };
-    let followers = follower_inboxes(ctx, &hub).await?;
+    let inboxes = reshare_audience(ctx, &hub, &object_id).await?;
     let to = json!([PUBLIC]);
     let cc = json!([Urls::of_actor(&hub.ap_id, "followers")]);
     let announce = activity(ctx, "Announce", &hub.ap_id, json!(object_id), &to, &cc);
-    let notify = outgoing(&hub, &announce, true, followers.into_iter().map(|(i, _)| i).collect());
+    let notify = outgoing(&hub, &announce, true, inboxes);
     Ok(ctx.db.record_reshare(hub.id, &object_id, &notify.ap_id, &notify.json, std::slice::from_ref(&notify)).await?)
 }
 
@@ -652,12 +652,25 @@ pub async fn unreshare(federation: &Federation, object_url: &str) -> Result<bool
 async fn unreshare_with(ctx: &Context, hub: &LocalActor, object_url: &str) -> Result<bool, FederationError> {
     let Some(announce_json) = ctx.db.reshare_of(hub.id, object_url).await? else { return Ok(false) };
     let announce: Value = serde_json::from_str(&announce_json).unwrap_or(json!(null));
-    let followers = follower_inboxes(ctx, hub).await?;
+    let inboxes = reshare_audience(ctx, hub, object_url).await?;
     let to = json!([PUBLIC]);
     let cc = json!([Urls::of_actor(&hub.ap_id, "followers")]);
     let undo = activity(ctx, "Undo", &hub.ap_id, announce, &to, &cc);
-    let notify = outgoing(hub, &undo, false, followers.into_iter().map(|(i, _)| i).collect());
+    let notify = outgoing(hub, &undo, false, inboxes);
     Ok(ctx.db.remove_reshare(hub.id, object_url, std::slice::from_ref(&notify)).await?)
+}
+
+/// The hub's followers, and the author of a remote object (who, as on
+/// Mastodon, hears about reshares of their post).
+async fn reshare_audience(ctx: &Context, hub: &LocalActor, object_url: &str) -> Result<Vec<String>, FederationError> {
+    let mut inboxes: Vec<String> = follower_inboxes(ctx, hub).await?.into_iter().map(|(i, _)| i).collect();
+    if let Some(object) = ctx.db.remote_object(object_url).await?
+        && let Some(author) = object.attributed_to
+        && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
+    {
+        inboxes.push(remote.delivery_inbox().to_string());
+    }
+    Ok(inboxes)
 }
 
 async fn hub(ctx: &Context) -> Result<LocalActor, FederationError> {

@@ -174,6 +174,8 @@ async fn practices_and_updates_reach_a_following_hub() -> anyhow::Result<()> {
     assert_eq!(profile["legalForm"], "cooperative");
     assert_eq!(profile["sectors"], serde_json::json!(["transport", "recycling"]));
     assert_eq!(b_db.remote_enterprises(10).await?.len(), 1);
+    let listed = b.cli(&["admin", "enterprise", "list", "--network"]).await?;
+    assert!(listed.contains(&format!("@coop@{}\tCoop Vélo\testrie", a.domain)), "{listed}");
 
     // An edit reaches B; so does a profile change.
     a.cli(&["admin", "post", "edit-note", &note, "--text", "Ouvert samedi et dimanche! #velo"]).await?;

@@ -109,8 +109,12 @@ pub enum EnterpriseCommand {
         #[arg(long, default_value = "")]
         summary: String,
     },
-    /// List the enterprises of this instance.
-    List,
+    /// List the enterprises of this instance (with --network: those of the
+    /// hubs this one follows, from the network directory).
+    List {
+        #[arg(long)]
+        network: bool,
+    },
     /// Change an enterprise's profile; its followers receive Update{Organization}.
     Update(Box<ProfileArgs>),
     /// Let a member publish for an enterprise.
@@ -418,7 +422,25 @@ async fn run_admin(
             let actor = maillage_federation::create_enterprise(db, config, &handle, &name, &summary).await?;
             writeln!(out, "created enterprise @{}@{domain} ({})", actor.username, actor.ap_id)?;
         }
-        AdminCommand::Enterprise(EnterpriseCommand::List) => {
+        AdminCommand::Enterprise(EnterpriseCommand::List { network: true }) => {
+            let remote = db.remote_enterprises(10_000).await?;
+            for actor in &remote {
+                let profile: Option<maillage_domain::EnterpriseProfile> =
+                    actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+                let name = profile.as_ref().and_then(|p| p.name().map(str::to_string)).or(actor.display_name.clone());
+                let region = profile.and_then(|p| p.region).unwrap_or_default();
+                writeln!(
+                    out,
+                    "@{}@{}\t{}\t{region}\t{}",
+                    actor.username,
+                    actor.domain,
+                    name.unwrap_or_default(),
+                    actor.ap_id
+                )?;
+            }
+            writeln!(out, "{} enterprise(s) in the network directory", remote.len())?;
+        }
+        AdminCommand::Enterprise(EnterpriseCommand::List { network: false }) => {
             let mut after: Option<String> = None;
             let mut total = 0;
             loop {

@@ -152,8 +152,12 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         }
     }
     let content = string_at(json, "content").or_else(|| first_of_map(json, "contentMap").map(|(_, t)| t));
-    let language =
-        first_of_map(json, "contentMap").or_else(|| first_of_map(json, "nameMap")).map(|(l, _)| l.to_string());
+    // contentMap (Mastodon & co.), Lemmy's `language.identifier`, Mobilizon's `inLanguage`.
+    let language = first_of_map(json, "contentMap")
+        .or_else(|| first_of_map(json, "nameMap"))
+        .map(|(l, _)| l.to_string())
+        .or_else(|| json.get("language").and_then(|l| string_at(l, "identifier")).map(str::to_string))
+        .or_else(|| string_at(json, "inLanguage").map(str::to_string));
     Ok(maillage_db::NewRemoteObject {
         ap_id: id.to_string(),
         kind,
@@ -520,6 +524,122 @@ mod tests {
         assert_eq!(actor.shared_inbox_url, None, "GoToSocial has no shared inbox");
         assert!(actor.public_key_id.ends_with("/main-key"), "GoToSocial's key id is a path: {}", actor.public_key_id);
         assert!(key_parses(&actor.public_key_pem));
+    }
+
+    const OBJECTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/objects");
+
+    #[test]
+    fn recorded_objects_parse_and_their_html_is_sanitised() {
+        // (file, where the object is, type, id, language)
+        let cases = [
+            (
+                "mastodon-create-note.json",
+                "/object",
+                "Note",
+                "https://mastodon.example/users/alice/statuses/113834528379842108",
+                Some("fr"),
+            ),
+            (
+                "gotosocial-create-note.json",
+                "/object",
+                "Note",
+                "https://gotosocial.example/users/carol/statuses/01JHQ3V6Z8K4M2N7P9R5T0W1XY",
+                Some("en"),
+            ),
+            (
+                "lemmy-announce-create-page.json",
+                "/object/object",
+                "Page",
+                "https://lemmy.example/post/4242",
+                Some("en"),
+            ),
+            ("lemmy-page.json", "", "Page", "https://lemmy.example/post/5120", Some("fr")),
+            (
+                "mobilizon-create-event.json",
+                "/object",
+                "Event",
+                "https://mobilizon.example/events/2b8f4c1e-7d3a-4e9b-8c6f-1a2b3c4d5e6f",
+                Some("fr"),
+            ),
+            (
+                "pleroma-create-note.json",
+                "/object",
+                "Note",
+                "https://pleroma.example/objects/e4a1b2c3-d5f6-4789-a0b1-c2d3e4f5a6b7",
+                Some("fr"),
+            ),
+            (
+                "peertube-or-writefreely-article.json",
+                "/object",
+                "Article",
+                "https://writefreely.example/api/posts/k3j9x2m7q1",
+                Some("en"),
+            ),
+            ("hostile-note.json", "/object", "Note", "https://evil.example/users/mallory/statuses/1", Some("en")),
+        ];
+        for (file, pointer, kind, id, language) in cases {
+            let json = load(&format!("{OBJECTS}/{file}"));
+            let object = json.pointer(pointer).unwrap_or_else(|| panic!("{file}: nothing at {pointer}"));
+            let parsed = parse_remote_object(object).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(parsed.kind, kind, "{file}");
+            assert_eq!(parsed.ap_id, id, "{file}");
+            assert_eq!(parsed.language.as_deref(), language, "{file}");
+            let html = format!("{}{}", parsed.content_html.unwrap_or_default(), parsed.summary.unwrap_or_default());
+            assert!(!html.is_empty() || kind == "Event", "{file}: no content");
+            for bad in ["<script", "javascript:", "onerror", "onclick", "style=", "<iframe", "<img", "data:", "<svg"] {
+                assert!(!html.to_ascii_lowercase().contains(bad), "{file}: {bad} survived in {html}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn recorded_objects_are_stored() {
+        let test_db = maillage_db::testing::TestDatabase::create().await.unwrap();
+        let config = maillage_config::DatabaseConfig {
+            url: test_db.url().into(),
+            max_connections: 2,
+            connect_timeout_seconds: 5,
+        };
+        let db = maillage_db::Database::connect(&config).await.unwrap();
+        db.migrate().await.unwrap();
+        for (file, pointer) in [
+            ("mastodon-create-note.json", "/object"),
+            ("gotosocial-create-note.json", "/object"),
+            ("lemmy-announce-create-page.json", "/object/object"),
+            ("mobilizon-create-event.json", "/object"),
+            ("pleroma-create-note.json", "/object"),
+            ("hostile-note.json", "/object"),
+        ] {
+            let json = load(&format!("{OBJECTS}/{file}"));
+            let parsed = parse_remote_object(json.pointer(pointer).unwrap()).unwrap();
+            assert_eq!(db.store_remote_object(&parsed).await.unwrap(), maillage_db::StoreOutcome::Stored, "{file}");
+            let stored = db.remote_object(&parsed.ap_id).await.unwrap().unwrap();
+            assert_eq!(stored.kind, parsed.kind, "{file}");
+            assert_eq!(stored.content_html, parsed.content_html, "{file}");
+            let raw: Value = serde_json::from_str(&stored.raw_json).unwrap();
+            assert_eq!(raw["id"], parsed.ap_id.as_str(), "{file}: the raw document is kept");
+        }
+    }
+
+    #[test]
+    fn recorded_activities_name_their_objects() {
+        use crate::activities::id_of;
+        let announce = load(&format!("{OBJECTS}/mastodon-announce.json"));
+        assert_eq!(id_of(announce.get("object")), Some("https://other.example/users/bob/statuses/113834590011223344"));
+        let delete = load(&format!("{OBJECTS}/mastodon-delete-note.json"));
+        assert_eq!(
+            id_of(delete.get("object")),
+            Some("https://mastodon.example/users/alice/statuses/113834528379842108")
+        );
+        let undo = load(&format!("{OBJECTS}/mastodon-undo-like.json"));
+        assert_eq!(undo["object"]["type"], "Like");
+        assert_eq!(
+            id_of(undo["object"].get("object")),
+            Some("https://mastodon.example/users/carol/statuses/113830004455667788")
+        );
+        let lemmy = load(&format!("{OBJECTS}/lemmy-announce-create-page.json"));
+        assert_eq!(lemmy["object"]["type"], "Create");
+        assert_eq!(id_of(lemmy["object"].get("actor")), Some("https://lemmy.example/u/ferris"));
     }
 
     #[test]

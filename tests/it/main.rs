@@ -5,6 +5,7 @@
 // A test binary: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod api;
 mod content;
 mod discovery;
 mod federation;

@@ -52,6 +52,7 @@ mod content;
 mod error;
 mod follows;
 mod migrate;
+mod oauth;
 mod outbox;
 mod pool;
 mod posts;
@@ -60,6 +61,7 @@ mod remote;
 mod schema;
 mod settings;
 mod time;
+mod timeline;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -69,6 +71,7 @@ pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, 
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use migrate::{MigrationReport, migration_names};
+pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
 pub use outbox::{ClaimedDelivery, DeliveryCounts, OutboxItem, Outgoing};
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};

@@ -61,10 +61,12 @@ diesel::table! {
         is_admin -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(users -> local_actors (actor_id));
+diesel::joinable!(oauth_tokens -> users (user_id));
 
 diesel::table! {
     follows (id) {
@@ -124,6 +126,45 @@ diesel::table! {
         enterprise_id -> BigInt,
         member_id -> BigInt,
         created_at -> Timestamp,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> BigInt,
+        client_id -> Text,
+        client_secret_hash -> Text,
+        name -> Text,
+        redirect_uris -> Text,
+        scopes -> Text,
+        website -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        app_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_codes (code_hash) {
+        code_hash -> Text,
+        app_id -> BigInt,
+        user_id -> BigInt,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        code_challenge_method -> Nullable<Text>,
+        expires_at -> Timestamp,
     }
 }
 
@@ -223,4 +264,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reactions,
     reshares,
     featured,
+    oauth_apps,
+    oauth_tokens,
+    oauth_codes,
 );

@@ -174,20 +174,24 @@ async fn enterprise_and_author(
     enterprise: &str,
     author: &str,
 ) -> Result<(LocalActor, LocalActor), FederationError> {
-    let enterprise_actor = ctx
-        .db
-        .local_actor_by_username(enterprise.trim_start_matches('@'))
-        .await?
-        .filter(|a| a.kind() == ActorKind::Enterprise)
-        .ok_or_else(|| FederationError::NotFound(format!("no enterprise {enterprise:?} on this instance")))?;
     let author_actor = ctx
         .db
         .local_actor_by_username(author.trim_start_matches('@'))
         .await?
         .filter(|a| a.kind() == ActorKind::Member)
         .ok_or_else(|| FederationError::NotFound(format!("no member {author:?} on this instance")))?;
+    // A member posting as themselves.
+    if enterprise.trim_start_matches('@').eq_ignore_ascii_case(&author_actor.username) {
+        return Ok((author_actor.clone(), author_actor));
+    }
+    let enterprise_actor = ctx
+        .db
+        .local_actor_by_username(enterprise.trim_start_matches('@'))
+        .await?
+        .filter(|a| a.kind() == ActorKind::Enterprise)
+        .ok_or_else(|| FederationError::NotFound(format!("no enterprise {enterprise:?} on this instance")))?;
     if !ctx.db.is_editor(enterprise_actor.id, author_actor.id).await? {
-        return Err(FederationError::Unauthorized(format!(
+        return Err(FederationError::Forbidden(format!(
             "{} cannot publish for {}: add them with `maillage admin enterprise add-editor`",
             author_actor.username, enterprise_actor.username
         )));
@@ -265,7 +269,7 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
     }
     // The member who wrote it is credited in the text (Mastodon shows one
     // author, the enterprise) and by the `author` extension.
-    let credit = author.map(|a| {
+    let credit = author.filter(|a| a.id != enterprise.id).map(|a| {
         format!(
             "<p>— <a href=\"{}\">@{}</a></p>",
             html_escape::encode_double_quoted_attribute(&a.ap_id),
@@ -341,6 +345,7 @@ async fn deliveries_for(
     }
     let mut all = vec![outgoing(enterprise, &main, kind == "Create" && post.is_public(), inboxes)];
     if post.is_public()
+        && enterprise.kind() == ActorKind::Enterprise
         && let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await?
     {
         let followers = follower_inboxes(ctx, &hub).await?;
@@ -459,6 +464,7 @@ async fn store_new_post(
     let post = ctx.db.create_post(&new, &enterprise_sends).await?;
     if let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await?
         && post.is_public()
+        && enterprise.kind() == ActorKind::Enterprise
     {
         let boost = hub_reshares.iter().find(|o| o.public).or(hub_reshares.first());
         let announce_id = boost.map(|o| o.ap_id.clone()).unwrap_or_else(|| ctx.urls.new_activity_id("Announce"));

@@ -19,6 +19,9 @@ pub enum FederationError {
     /// The document is not a usable ActivityPub document.
     #[error("{0}")]
     Invalid(String),
+    /// Known, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -37,6 +40,7 @@ impl FederationError {
         match self {
             FederationError::Signature(_) | FederationError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             FederationError::Invalid(_) => StatusCode::BAD_REQUEST,
+            FederationError::Forbidden(_) => StatusCode::FORBIDDEN,
             FederationError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             FederationError::NotFound(_) => StatusCode::NOT_FOUND,
             FederationError::Conflict(_) => StatusCode::CONFLICT,

@@ -14,7 +14,19 @@ pub enum HttpError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotImplemented(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -25,7 +37,13 @@ impl HttpError {
     pub fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::Conflict(_) => StatusCode::CONFLICT,
+            HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HttpError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            HttpError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -35,6 +53,24 @@ impl HttpError {
 impl From<maillage_db::DbError> for HttpError {
     fn from(error: maillage_db::DbError) -> Self {
         HttpError::Internal(error.to_string())
+    }
+}
+
+impl From<maillage_federation::FederationError> for HttpError {
+    fn from(error: maillage_federation::FederationError) -> Self {
+        use maillage_federation::FederationError as F;
+        match error {
+            F::Invalid(m) => HttpError::Unprocessable(m),
+            F::Forbidden(m) => HttpError::Forbidden(m),
+            F::NotFound(m) => HttpError::NotFound(m),
+            F::Conflict(m) => HttpError::Conflict(m),
+            F::Unauthorized(m) => HttpError::Forbidden(m),
+            F::Actor(e @ maillage_federation::ActorError::Database(_)) => HttpError::Internal(e.to_string()),
+            F::Actor(e) => HttpError::Unprocessable(e.to_string()),
+            // A remote server we could not reach or understand.
+            F::Library(e) => HttpError::Unprocessable(format!("could not resolve that on its server: {e}")),
+            other => HttpError::Internal(other.to_string()),
+        }
     }
 }
 

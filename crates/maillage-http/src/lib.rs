@@ -4,6 +4,7 @@
 //! (tracing, body size limit) and [`HttpError`], the one error type that maps
 //! failures to status codes and JSON bodies without leaking internals.
 
+pub mod api;
 mod error;
 mod health;
 
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::routes())
         .with_state(state)
         .merge(federation)
         .fallback(error::not_found)

@@ -72,6 +72,9 @@ pub enum AdminCommand {
     /// See and answer the followers of a local actor.
     #[command(subcommand)]
     Followers(FollowersCommand),
+    /// Access tokens for the client API.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
@@ -331,6 +334,22 @@ pub enum UserCommand {
         /// Give this member the hub's administration rights.
         #[arg(long)]
         admin: bool,
+        /// An email address the member may also log in with.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set a new password (read from standard input); ends every session.
+    ResetPassword { username: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new access token for a member, for scripts and automation.
+    Create {
+        username: String,
+        /// Space-separated scopes (read, write, follow, ...).
+        #[arg(long, default_value = "read write follow")]
+        scopes: String,
     },
 }
 
@@ -456,16 +475,44 @@ async fn run_admin(
             }
             writeln!(out, "{total} enterprise(s)")?;
         }
-        AdminCommand::User(UserCommand::Create { username, admin }) => {
-            let mut password = String::new();
-            input.read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let salt = *uuid::Uuid::new_v4().as_bytes();
-            let hash = maillage_domain::password::hash_password(password, &salt)
-                .map_err(|e| ServerError::Input(e.to_string()))?;
+        AdminCommand::User(UserCommand::Create { username, admin, email }) => {
+            let email = match email.map(|e| e.trim().to_ascii_lowercase()) {
+                Some(e) if !e.contains('@') || e.contains(char::is_whitespace) => {
+                    return Err(ServerError::Input(format!("{e:?} is not an email address")));
+                }
+                other => other,
+            };
+            let hash = read_password_hash(input)?;
             let actor = maillage_federation::create_member(db, config, &username, hash, admin).await?;
+            if let Some(email) = &email {
+                let account = db.account_for_login(&actor.username).await?;
+                if let Some(account) = account {
+                    db.set_user_email(account.user_id, Some(email)).await?;
+                }
+            }
             let role = if admin { "admin" } else { "member" };
             writeln!(out, "created {role} @{}@{domain} ({})", actor.username, actor.ap_id)?;
+        }
+        AdminCommand::User(UserCommand::ResetPassword { username }) => {
+            let account = db
+                .account_for_login(&username)
+                .await?
+                .ok_or_else(|| ServerError::Input(format!("no member {username:?}")))?;
+            let hash = read_password_hash(input)?;
+            db.set_password_hash(account.user_id, &hash).await?;
+            writeln!(out, "new password set for {}; every session was ended", account.actor.username)?;
+        }
+        AdminCommand::Token(TokenCommand::Create { username, scopes }) => {
+            let account = db
+                .account_for_login(&username)
+                .await?
+                .ok_or_else(|| ServerError::Input(format!("no member {username:?}")))?;
+            let scopes =
+                maillage_http::api::auth::valid_scopes(&scopes).map_err(|e| ServerError::Input(e.to_string()))?;
+            let token = maillage_http::api::auth::new_secret().map_err(|e| ServerError::Input(e.to_string()))?;
+            db.create_token(&maillage_http::api::auth::hash_secret(&token), None, Some(account.user_id), &scopes)
+                .await?;
+            writeln!(out, "{token}")?;
         }
         AdminCommand::Follow { as_actor, target } => {
             let (federation, local) = federation_and_actor(db, config, &as_actor).await?;
@@ -616,6 +663,15 @@ async fn answer_follower(
     let verb = if accept { "accepted" } else { "rejected" };
     writeln!(out, "{} {verb} {}", local.ap_id, remote.row.ap_id)?;
     Ok(())
+}
+
+/// Reads a password line and hashes it (Argon2id, random salt).
+fn read_password_hash(input: &mut dyn BufRead) -> Result<String, ServerError> {
+    let mut password = String::new();
+    input.read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let salt = *uuid::Uuid::new_v4().as_bytes();
+    maillage_domain::password::hash_password(password, &salt).map_err(|e| ServerError::Input(e.to_string()))
 }
 
 /// A local actor by handle; `actor` names the instance actor.

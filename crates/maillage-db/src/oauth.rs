@@ -1,0 +1,269 @@
+//! OAuth 2 applications, access tokens and authorization codes, for the
+//! client API. Only SHA-256 hashes of secrets, tokens and codes are stored.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::schema::{local_actors, oauth_apps, oauth_codes, oauth_tokens, users};
+use crate::{Database, DbError, LocalActor, UtcTime};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = oauth_apps)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct OAuthApp {
+    pub id: i64,
+    pub client_id: String,
+    pub client_secret_hash: String,
+    pub name: String,
+    pub redirect_uris: String,
+    pub scopes: String,
+    pub website: Option<String>,
+    pub created_at: UtcTime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOAuthApp<'a> {
+    pub client_id: &'a str,
+    pub client_secret_hash: &'a str,
+    pub name: &'a str,
+    pub redirect_uris: &'a str,
+    pub scopes: &'a str,
+    pub website: Option<&'a str>,
+}
+
+/// A member account with its actor, as needed to log in or act.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user_id: i64,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub email: Option<String>,
+    pub actor: LocalActor,
+}
+
+/// What a valid access token grants.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub token_id: i64,
+    pub app_id: Option<i64>,
+    pub scopes: String,
+    /// `None` for application-only tokens (client_credentials).
+    pub account: Option<Account>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct AuthorizationCode {
+    pub code_hash: String,
+    pub app_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub expires_at: UtcTime,
+}
+
+type AccountRow = (i64, String, bool, Option<String>, LocalActor);
+
+fn account((user_id, password_hash, is_admin, email, actor): AccountRow) -> Account {
+    Account { user_id, password_hash, is_admin, email, actor }
+}
+
+impl Database {
+    pub async fn create_oauth_app(&self, app: &NewOAuthApp<'_>) -> Result<OAuthApp, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let row = with_conn!(&mut conn, |c| diesel::insert_into(oauth_apps::table)
+            .values((
+                oauth_apps::client_id.eq(app.client_id),
+                oauth_apps::client_secret_hash.eq(app.client_secret_hash),
+                oauth_apps::name.eq(app.name),
+                oauth_apps::redirect_uris.eq(app.redirect_uris),
+                oauth_apps::scopes.eq(app.scopes),
+                oauth_apps::website.eq(app.website),
+                oauth_apps::created_at.eq(now),
+            ))
+            .returning(OAuthApp::as_returning())
+            .get_result(c)
+            .await)?;
+        Ok(row)
+    }
+
+    pub async fn oauth_app(&self, client_id: &str) -> Result<Option<OAuthApp>, DbError> {
+        let mut conn = self.conn().await?;
+        let row = with_conn!(&mut conn, |c| oauth_apps::table
+            .filter(oauth_apps::client_id.eq(client_id))
+            .select(OAuthApp::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row)
+    }
+
+    /// A member account by username or email (as Mastodon clients send either).
+    pub async fn account_for_login(&self, username_or_email: &str) -> Result<Option<Account>, DbError> {
+        let mut conn = self.conn().await?;
+        let name = username_or_email.trim().trim_start_matches('@').to_ascii_lowercase();
+        let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
+            .inner_join(local_actors::table)
+            .filter(local_actors::username.eq(&name).or(users::email.eq(&name)))
+            .select((users::id, users::password_hash, users::is_admin, users::email, LocalActor::as_select()))
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row.map(account))
+    }
+
+    pub async fn account_by_user_id(&self, user_id: i64) -> Result<Option<Account>, DbError> {
+        let mut conn = self.conn().await?;
+        let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
+            .inner_join(local_actors::table)
+            .filter(users::id.eq(user_id))
+            .select((users::id, users::password_hash, users::is_admin, users::email, LocalActor::as_select()))
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row.map(account))
+    }
+
+    pub async fn set_user_email(&self, user_id: i64, email: Option<&str>) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let email = email.map(str::to_ascii_lowercase);
+        with_conn!(&mut conn, |c| diesel::update(users::table.find(user_id))
+            .set(users::email.eq(email))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(&mut conn, |c| {
+            diesel::update(users::table.find(user_id))
+                .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
+                .execute(c)
+                .await?;
+            // A new password ends every session.
+            diesel::update(oauth_tokens::table.filter(oauth_tokens::user_id.eq(user_id)))
+                .set(oauth_tokens::revoked_at.eq(Some(now)))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn create_token(
+        &self,
+        token_hash: &str,
+        app_id: Option<i64>,
+        user_id: Option<i64>,
+        scopes: &str,
+    ) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(oauth_tokens::table)
+            .values((
+                oauth_tokens::token_hash.eq(token_hash),
+                oauth_tokens::app_id.eq(app_id),
+                oauth_tokens::user_id.eq(user_id),
+                oauth_tokens::scopes.eq(scopes),
+                oauth_tokens::created_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// The grant of a live (not revoked) token.
+    pub async fn token_grant(&self, token_hash: &str) -> Result<Option<TokenGrant>, DbError> {
+        let mut conn = self.conn().await?;
+        let row: Option<(i64, Option<i64>, Option<i64>, String)> = with_conn!(&mut conn, |c| oauth_tokens::table
+            .filter(oauth_tokens::token_hash.eq(token_hash))
+            .filter(oauth_tokens::revoked_at.is_null())
+            .select((oauth_tokens::id, oauth_tokens::app_id, oauth_tokens::user_id, oauth_tokens::scopes))
+            .first(c)
+            .await
+            .optional())?;
+        drop(conn);
+        let Some((token_id, app_id, user_id, scopes)) = row else { return Ok(None) };
+        let account = match user_id {
+            Some(id) => match self.account_by_user_id(id).await? {
+                Some(account) => Some(account),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        Ok(Some(TokenGrant { token_id, app_id, scopes, account }))
+    }
+
+    /// Revokes a token; with `app_id`, only a token of that application.
+    pub async fn revoke_token(&self, token_hash: &str, app_id: Option<i64>) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let n = with_conn!(&mut conn, |c| {
+            let mut query = diesel::update(oauth_tokens::table)
+                .filter(oauth_tokens::token_hash.eq(token_hash))
+                .filter(oauth_tokens::revoked_at.is_null())
+                .into_boxed();
+            if let Some(app) = app_id {
+                query = query.filter(oauth_tokens::app_id.eq(app));
+            }
+            query.set(oauth_tokens::revoked_at.eq(Some(now))).execute(c).await
+        })?;
+        Ok(n > 0)
+    }
+
+    pub async fn create_authorization_code(&self, code: &AuthorizationCode) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::insert_into(oauth_codes::table)
+            .values((
+                oauth_codes::code_hash.eq(&code.code_hash),
+                oauth_codes::app_id.eq(code.app_id),
+                oauth_codes::user_id.eq(code.user_id),
+                oauth_codes::redirect_uri.eq(&code.redirect_uri),
+                oauth_codes::scopes.eq(&code.scopes),
+                oauth_codes::code_challenge.eq(&code.code_challenge),
+                oauth_codes::code_challenge_method.eq(&code.code_challenge_method),
+                oauth_codes::expires_at.eq(code.expires_at),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Takes a code (it works once).
+    pub async fn take_authorization_code(&self, code_hash: &str) -> Result<Option<AuthorizationCode>, DbError> {
+        let mut conn = self.conn().await?;
+        let row =
+            with_conn!(&mut conn, |c| diesel::delete(oauth_codes::table.filter(oauth_codes::code_hash.eq(code_hash)))
+                .returning((
+                    oauth_codes::code_hash,
+                    oauth_codes::app_id,
+                    oauth_codes::user_id,
+                    oauth_codes::redirect_uri,
+                    oauth_codes::scopes,
+                    oauth_codes::code_challenge,
+                    oauth_codes::code_challenge_method,
+                    oauth_codes::expires_at,
+                ))
+                .get_result::<AuthorizationCode>(c)
+                .await
+                .optional())?;
+        Ok(row)
+    }
+
+    /// The enterprises a member may publish for.
+    pub async fn enterprises_of_member(&self, member_id: i64) -> Result<Vec<LocalActor>, DbError> {
+        use crate::schema::enterprise_editors;
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| enterprise_editors::table
+            .inner_join(local_actors::table.on(local_actors::id.eq(enterprise_editors::enterprise_id)))
+            .filter(enterprise_editors::member_id.eq(member_id))
+            .order(local_actors::username)
+            .select(LocalActor::as_select())
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+}

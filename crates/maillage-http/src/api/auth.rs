@@ -1,0 +1,153 @@
+//! Bearer tokens and scopes.
+//!
+//! Tokens are 32 random bytes (base64url); only their SHA-256 is stored.
+//! Scopes follow Mastodon: `read` covers every `read:*`, `write` every
+//! `write:*`, and the legacy `follow` covers `read:follows`/`write:follows`.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use base64::Engine;
+use maillage_db::{Account, TokenGrant};
+use sha2::{Digest, Sha256};
+
+use crate::{AppState, HttpError};
+
+/// A new random secret (token, client secret, authorization code).
+pub fn new_secret() -> Result<String, HttpError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| HttpError::Internal(format!("no randomness: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What is stored in place of a secret.
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The scopes we know, as Mastodon names them.
+pub const TOP_SCOPES: &[&str] = &["read", "write", "follow", "push", "profile", "admin:read", "admin:write"];
+
+/// Whether `granted` (space-separated) allows `needed` (e.g. `write:statuses`).
+pub fn has_scope(granted: &str, needed: &str) -> bool {
+    let family = needed.split(':').next().unwrap_or(needed);
+    granted.split_whitespace().any(|scope| {
+        scope == needed
+            || scope == family && !needed.starts_with("admin")
+            || (scope == "follow"
+                && matches!(needed, "read:follows" | "write:follows" | "read:blocks" | "write:blocks"))
+            || (needed.starts_with("admin:") && needed.starts_with(&format!("{scope}:")))
+    })
+}
+
+/// Checks a requested scope list: every entry must be a known scope.
+pub fn valid_scopes(requested: &str) -> Result<String, HttpError> {
+    let scopes: Vec<&str> =
+        requested.split(|c: char| c.is_whitespace() || c == '+').filter(|s| !s.is_empty()).collect();
+    if scopes.is_empty() {
+        return Ok("read".to_string());
+    }
+    for scope in &scopes {
+        let family =
+            scope.split(':').take(if scope.starts_with("admin") { 2 } else { 1 }).collect::<Vec<_>>().join(":");
+        if !TOP_SCOPES.contains(&family.as_str()) && !TOP_SCOPES.contains(scope) {
+            return Err(HttpError::BadRequest(format!("unknown scope {scope:?}")));
+        }
+    }
+    Ok(scopes.join(" "))
+}
+
+/// A request with a valid bearer token (of a user or of an application).
+pub struct Token(pub TokenGrant);
+
+/// A request with a valid bearer token of a logged-in member.
+pub struct User {
+    pub grant: TokenGrant,
+    pub account: Account,
+}
+
+impl User {
+    pub fn require(&self, scope: &str) -> Result<(), HttpError> {
+        if has_scope(&self.grant.scopes, scope) {
+            Ok(())
+        } else {
+            Err(HttpError::Forbidden(format!("this action needs the scope {scope}")))
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Token {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| HttpError::Unauthorized("The access token is invalid".into()))?;
+        let grant = state
+            .db
+            .token_grant(&hash_secret(&token))
+            .await?
+            .ok_or_else(|| HttpError::Unauthorized("The access token is invalid".into()))?;
+        Ok(Token(grant))
+    }
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Token(grant) = Token::from_request_parts(parts, state).await?;
+        let account = grant
+            .account
+            .clone()
+            .ok_or_else(|| HttpError::Unauthorized("This method requires an authenticated user".into()))?;
+        Ok(User { grant, account })
+    }
+}
+
+/// The member behind a token, when the request carries one.
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if bearer(parts).is_none() {
+            return Ok(MaybeUser(None));
+        }
+        User::from_request_parts(parts, state).await.map(|u| MaybeUser(Some(u)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_follow_mastodon() {
+        assert!(has_scope("read write", "write:statuses"));
+        assert!(has_scope("write:statuses", "write:statuses"));
+        assert!(!has_scope("read", "write:statuses"));
+        assert!(has_scope("follow", "write:follows"));
+        assert!(!has_scope("write", "admin:write:accounts"));
+        assert!(has_scope("admin:write", "admin:write:accounts"));
+        assert_eq!(valid_scopes("read write follow").unwrap(), "read write follow");
+        assert_eq!(valid_scopes("read+write:statuses").unwrap(), "read write:statuses");
+        assert_eq!(valid_scopes("").unwrap(), "read");
+        assert!(valid_scopes("read delete-everything").is_err());
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let a = new_secret().unwrap();
+        let b = new_secret().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(hash_secret(&a).len(), 64);
+        assert_ne!(hash_secret(&a), a);
+    }
+}

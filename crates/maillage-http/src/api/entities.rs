@@ -1,0 +1,233 @@
+//! Mastodon API entities (Account, Status, Relationship) built from our
+//! actors and posts, and the ids clients see.
+//!
+//! Ids are decimal strings, as Mastodon's. Local actors and posts keep their
+//! row id; remote ones are offset by [`REMOTE_OFFSET`], so one number names
+//! one thing and stays below 2^53 (safe in JavaScript clients).
+
+use maillage_db::{LocalActor, Post, RemoteActor, RemoteObject};
+use maillage_domain::ActorKind;
+use serde_json::{Value, json};
+
+use crate::{AppState, HttpError};
+
+pub const REMOTE_OFFSET: i64 = 1_000_000_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ref {
+    Local(i64),
+    Remote(i64),
+}
+
+impl Ref {
+    pub fn parse(id: &str) -> Result<Ref, HttpError> {
+        let n: i64 = id.trim().parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
+        match n {
+            n if n <= 0 => Err(HttpError::NotFound("Record not found".into())),
+            n if n >= REMOTE_OFFSET => Ok(Ref::Remote(n - REMOTE_OFFSET)),
+            n => Ok(Ref::Local(n)),
+        }
+    }
+
+    pub fn id(self) -> String {
+        match self {
+            Ref::Local(n) => n.to_string(),
+            Ref::Remote(n) => (n + REMOTE_OFFSET).to_string(),
+        }
+    }
+}
+
+fn iso(time: maillage_db::UtcTime) -> String {
+    time.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The Account of a local actor.
+pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value, HttpError> {
+    use maillage_db::{Direction, FollowState};
+    let followers = state.db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await?;
+    let following = state.db.count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await?;
+    let statuses = state.db.count_posts(actor.id).await?;
+    let note = maillage_domain::html::plain_text_to_html(&actor.summary);
+    Ok(json!({
+        "id": Ref::Local(actor.id).id(),
+        "username": actor.username,
+        "acct": actor.username,
+        "display_name": actor.display_name,
+        "locked": actor.manually_approves_followers,
+        "bot": actor.kind() == ActorKind::Instance,
+        "discoverable": actor.discoverable,
+        "group": actor.kind() == ActorKind::Hub,
+        "created_at": iso(actor.created_at),
+        "note": note,
+        "url": actor.ap_id,
+        "uri": actor.ap_id,
+        "avatar": "",
+        "avatar_static": "",
+        "header": "",
+        "header_static": "",
+        "followers_count": followers,
+        "following_count": following,
+        "statuses_count": statuses,
+        "last_status_at": null,
+        "emojis": [],
+        "fields": [],
+        "maillage_kind": actor.kind().as_str(),
+    }))
+}
+
+/// The Account of a remote actor.
+pub fn remote_account(actor: &RemoteActor) -> Value {
+    json!({
+        "id": Ref::Remote(actor.id).id(),
+        "username": actor.username,
+        "acct": format!("{}@{}", actor.username, actor.domain),
+        "display_name": actor.display_name.clone().unwrap_or_default(),
+        "locked": actor.manually_approves_followers,
+        "bot": matches!(actor.actor_type.as_str(), "Service" | "Application"),
+        "discoverable": true,
+        "group": actor.actor_type == "Group",
+        "created_at": iso(actor.created_at),
+        "note": maillage_domain::html::sanitize_remote_html(actor.summary.as_deref().unwrap_or_default()),
+        "url": actor.url.clone().unwrap_or_else(|| actor.ap_id.clone()),
+        "uri": actor.ap_id,
+        "avatar": actor.icon_url.clone().unwrap_or_default(),
+        "avatar_static": actor.icon_url.clone().unwrap_or_default(),
+        "header": "",
+        "header_static": "",
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": 0,
+        "last_status_at": null,
+        "emojis": [],
+        "fields": [],
+    })
+}
+
+fn base_status(
+    id: String,
+    uri: &str,
+    url: &str,
+    created_at: String,
+    account: Value,
+    content: String,
+    language: Option<&str>,
+) -> Value {
+    json!({
+        "id": id,
+        "uri": uri,
+        "url": url,
+        "created_at": created_at,
+        "account": account,
+        "content": content,
+        "visibility": "public",
+        "sensitive": false,
+        "spoiler_text": "",
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "replies_count": 0,
+        "in_reply_to_id": null,
+        "in_reply_to_account_id": null,
+        "reblog": null,
+        "language": language,
+        "edited_at": null,
+        "favourited": false,
+        "reblogged": false,
+        "muted": false,
+        "bookmarked": false,
+        "pinned": false,
+        "card": null,
+        "poll": null,
+        "application": null,
+    })
+}
+
+/// How Mastodon shows a long-form object: title, summary, link.
+fn article_content(title: Option<&str>, summary: Option<&str>, url: &str) -> String {
+    let mut html = String::new();
+    if let Some(title) = title.filter(|t| !t.is_empty()) {
+        html.push_str(&format!("<p><strong>{}</strong></p>", html_escape::encode_text(title)));
+    }
+    if let Some(summary) = summary.filter(|s| !s.is_empty()) {
+        html.push_str(&format!("<p>{}</p>", html_escape::encode_text(summary)));
+    }
+    let href = html_escape::encode_double_quoted_attribute(url);
+    html.push_str(&format!("<p><a href=\"{href}\">{}</a></p>", html_escape::encode_text(url)));
+    html
+}
+
+/// The Status of one of our posts.
+pub async fn local_status(state: &AppState, post: &Post) -> Result<Value, HttpError> {
+    let actor = state
+        .db
+        .local_actor_by_id(post.actor_id)
+        .await?
+        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let content = if post.kind == "article" {
+        article_content(post.title.as_deref(), post.summary.as_deref(), &post.ap_id)
+    } else {
+        post.content_html.clone()
+    };
+    let mut status = base_status(
+        Ref::Local(post.id).id(),
+        &post.ap_id,
+        &post.ap_id,
+        iso(post.published),
+        local_account(state, &actor).await?,
+        content,
+        Some(&post.language),
+    );
+    status["visibility"] = json!(if post.is_public() { "public" } else { "private" });
+    status["edited_at"] = json!(post.updated.map(iso));
+    let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
+    let base = state.config.public_base_url();
+    status["tags"] =
+        json!(tags.iter().map(|t| json!({ "name": t, "url": format!("{base}/tags/{t}") })).collect::<Vec<_>>());
+    let reactions = state.db.reactions_to(&post.ap_id).await?;
+    status["favourites_count"] = json!(reactions.likes.len());
+    status["reblogs_count"] = json!(reactions.announces.len());
+    if let Some(parent) = &post.in_reply_to {
+        if let Some(remote) = state.db.remote_object(parent).await? {
+            status["in_reply_to_id"] = json!(Ref::Remote(remote.id).id());
+        } else if let Some(local) = state.db.post_by_ap_id(parent).await? {
+            status["in_reply_to_id"] = json!(Ref::Local(local.id).id());
+        }
+    }
+    Ok(status)
+}
+
+/// The Status of a remote object.
+pub async fn remote_status(state: &AppState, object: &RemoteObject) -> Result<Value, HttpError> {
+    let author = match &object.attributed_to {
+        Some(id) => state.db.remote_actor_by_ap_id(id).await?,
+        None => None,
+    };
+    let account = match &author {
+        Some(actor) => remote_account(actor),
+        None => json!({ "id": "0", "username": "unknown", "acct": "unknown", "display_name": "", "url": "" }),
+    };
+    let url = object.url.clone().unwrap_or_else(|| object.ap_id.clone());
+    let content = match object.kind.as_str() {
+        "Note" | "Question" => object.content_html.clone().unwrap_or_default(),
+        _ => article_content(object.name.as_deref(), object.summary.as_deref().map(html_to_text).as_deref(), &url),
+    };
+    let created = object.published.unwrap_or(object.created_at);
+    let mut status = base_status(
+        Ref::Remote(object.id).id(),
+        &object.ap_id,
+        &url,
+        iso(created),
+        account,
+        content,
+        object.language.as_deref(),
+    );
+    status["edited_at"] = json!(object.updated.map(iso));
+    Ok(status)
+}
+
+fn html_to_text(html: &str) -> String {
+    maillage_domain::html::html_to_text(html)
+}

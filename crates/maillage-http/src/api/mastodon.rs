@@ -1,0 +1,458 @@
+//! The Mastodon client API subset: instance, accounts, statuses (posting as
+//! oneself or, with `maillage_as`, as an enterprise one edits), timelines,
+//! search with remote resolution, follows.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use maillage_db::{Direction, FollowState, UtcTime};
+use maillage_domain::ActorKind;
+use maillage_federation::content::{self, NoteDraft};
+use maillage_federation::objects::RemoteActorObject;
+use serde_json::{Value, json};
+
+use super::auth::{MaybeUser, User};
+use super::entities::{Ref, local_account, local_status, remote_account, remote_status};
+use super::params::Params;
+use crate::{AppState, HttpError};
+
+pub const MAX_CHARACTERS: usize = content::NOTE_MAX;
+const DEFAULT_LIMIT: i64 = 20;
+const MAX_LIMIT: i64 = 40;
+
+fn version() -> String {
+    format!("4.2.0 (compatible; Maillage {})", env!("CARGO_PKG_VERSION"))
+}
+
+async fn hub_account(state: &AppState) -> Result<Value, HttpError> {
+    match state.db.local_actor_of_kind(ActorKind::Hub).await? {
+        Some(hub) => local_account(state, &hub).await,
+        None => Ok(Value::Null),
+    }
+}
+
+/// `GET /api/v1/instance`
+pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    let counts = state.db.count_local_actors().await?;
+    Ok(Json(json!({
+        "uri": state.config.instance.domain,
+        "title": state.config.hub.name,
+        "short_description": state.config.hub.summary,
+        "description": state.config.hub.summary,
+        "email": "",
+        "version": version(),
+        "urls": { "streaming_api": "" },
+        "stats": { "user_count": counts.members, "status_count": 0, "domain_count": 0 },
+        "thumbnail": null,
+        "languages": ["fr", "en"],
+        "registrations": false,
+        "approval_required": false,
+        "invites_enabled": false,
+        "configuration": {
+            "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
+            "media_attachments": { "supported_mime_types": [] },
+            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+        },
+        "contact_account": hub_account(&state).await?,
+        "rules": [],
+    })))
+}
+
+/// `GET /api/v2/instance`
+pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    let counts = state.db.count_local_actors().await?;
+    Ok(Json(json!({
+        "domain": state.config.instance.domain,
+        "title": state.config.hub.name,
+        "version": version(),
+        "source_url": "https://www.gnu.org/licenses/agpl-3.0.html",
+        "description": state.config.hub.summary,
+        "usage": { "users": { "active_month": counts.members } },
+        "thumbnail": { "url": "" },
+        "languages": ["fr", "en"],
+        "configuration": {
+            "urls": { "streaming": "" },
+            "accounts": { "max_featured_tags": 0 },
+            "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
+            "media_attachments": { "supported_mime_types": [] },
+            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+            "translation": { "enabled": false },
+        },
+        "registrations": { "enabled": false, "approval_required": false, "message": null },
+        "contact": { "email": "", "account": hub_account(&state).await? },
+        "rules": [],
+    })))
+}
+
+/// `GET /api/v1/accounts/verify_credentials`
+pub async fn verify_credentials(State(state): State<AppState>, user: User) -> Result<Json<Value>, HttpError> {
+    user.require("read:accounts")?;
+    let mut account = local_account(&state, &user.account.actor).await?;
+    let enterprises = state.db.enterprises_of_member(user.account.actor.id).await?;
+    account["source"] = json!({ "privacy": "public", "sensitive": false, "language": "fr", "note": user.account.actor.summary, "fields": [] });
+    account["maillage_enterprises"] = json!(enterprises.iter().map(|e| e.username.clone()).collect::<Vec<_>>());
+    account["maillage_admin"] = json!(user.account.is_admin);
+    Ok(Json(account))
+}
+
+async fn account_json(state: &AppState, id: Ref) -> Result<Value, HttpError> {
+    match id {
+        Ref::Local(id) => {
+            let actor = state.db.local_actor_by_id(id).await?.filter(|a| a.kind() != ActorKind::Instance);
+            local_account(state, &actor.ok_or_else(|| HttpError::NotFound("Record not found".into()))?).await
+        }
+        Ref::Remote(id) => {
+            let actor =
+                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+            Ok(remote_account(&actor))
+        }
+    }
+}
+
+/// `GET /api/v1/accounts/:id`
+pub async fn account(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, HttpError> {
+    Ok(Json(account_json(&state, Ref::parse(&id)?).await?))
+}
+
+/// `GET /api/v1/accounts/lookup?acct=`
+pub async fn lookup(State(state): State<AppState>, params: Params) -> Result<Json<Value>, HttpError> {
+    let acct = params.required("acct")?;
+    let acct = acct.trim_start_matches('@');
+    let (name, domain) = acct.split_once('@').unwrap_or((acct, state.config.instance.domain.as_str()));
+    if domain.eq_ignore_ascii_case(&state.config.instance.domain) {
+        let actor = state.db.local_actor_by_username(name).await?.filter(|a| a.kind() != ActorKind::Instance);
+        return Ok(Json(
+            local_account(&state, &actor.ok_or_else(|| HttpError::NotFound("Record not found".into()))?).await?,
+        ));
+    }
+    let actor = state
+        .db
+        .remote_actor_by_handle(name, domain)
+        .await?
+        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    Ok(Json(remote_account(&actor)))
+}
+
+fn limit(params: &Params) -> Result<i64, HttpError> {
+    Ok(params.number("limit")?.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT))
+}
+
+/// The time a status id stands for, to page before it.
+async fn time_of(state: &AppState, id: Option<String>) -> Result<Option<UtcTime>, HttpError> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(match Ref::parse(&id)? {
+        Ref::Local(id) => state.db.post_by_id(id).await?.map(|p| p.published),
+        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.map(|o| o.created_at),
+    })
+}
+
+/// Merges local posts and remote objects, newest first, with a Link header.
+async fn timeline(
+    state: &AppState,
+    params: &Params,
+    path: &str,
+    local: Option<Option<Vec<i64>>>,
+    remote: Option<Option<Vec<String>>>,
+    public_only: bool,
+) -> Result<Response, HttpError> {
+    let limit = limit(params)?;
+    let before = time_of(state, params.text("max_id")).await?;
+    let mut items: Vec<(UtcTime, Value)> = Vec::new();
+    if let Some(actors) = local {
+        for post in state.db.posts_page(actors.as_deref(), public_only, before, limit).await? {
+            items.push((post.published, local_status(state, &post).await?));
+        }
+    }
+    if let Some(authors) = remote {
+        for object in state.db.remote_objects_page(authors.as_deref(), before, limit).await? {
+            items.push((object.created_at, remote_status(state, &object).await?));
+        }
+    }
+    items.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
+    items.truncate(usize::try_from(limit).unwrap_or(20));
+    let statuses: Vec<Value> = items.into_iter().map(|(_, status)| status).collect();
+    let mut response = Json(json!(statuses)).into_response();
+    if let Some(last) = statuses.last().and_then(|s| s["id"].as_str()) {
+        let link = format!("<{}{path}?max_id={last}&limit={limit}>; rel=\"next\"", state.config.public_base_url());
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
+pub async fn public_timeline(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
+    let only_local = params.flag("local")?.unwrap_or(false);
+    let only_remote = params.flag("remote")?.unwrap_or(false);
+    let local = (!only_remote).then_some(None);
+    let remote = (!only_local).then_some(None);
+    timeline(&state, &params, "/api/v1/timelines/public", local, remote, true).await
+}
+
+/// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, and
+/// the remote accounts one follows.
+pub async fn home_timeline(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
+    user.require("read:statuses")?;
+    let me = &user.account.actor;
+    let mut actors = vec![me.id];
+    actors.extend(state.db.enterprises_of_member(me.id).await?.iter().map(|e| e.id));
+    let followed = state.db.followed_remote_ids(me.id).await?;
+    timeline(&state, &params, "/api/v1/timelines/home", Some(Some(actors)), Some(Some(followed)), false).await
+}
+
+/// `GET /api/v1/accounts/:id/statuses`
+pub async fn account_statuses(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, HttpError> {
+    let path = format!("/api/v1/accounts/{id}/statuses");
+    match Ref::parse(&id)? {
+        Ref::Local(id) => timeline(&state, &params, &path, Some(Some(vec![id])), None, true).await,
+        Ref::Remote(id) => {
+            let actor =
+                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+            timeline(&state, &params, &path, None, Some(Some(vec![actor.ap_id])), true).await
+        }
+    }
+}
+
+/// `POST /api/v1/statuses`; `maillage_as=<enterprise>` posts for an enterprise one edits.
+pub async fn create_status(
+    State(state): State<AppState>,
+    user: User,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:statuses")?;
+    let text = params.required("status")?;
+    let followers_only = match params.text("visibility").as_deref() {
+        None | Some("public") | Some("unlisted") => false,
+        Some("private") => true,
+        Some("direct") => return Err(HttpError::Unprocessable("direct messages are not supported".into())),
+        Some(other) => return Err(HttpError::Unprocessable(format!("unknown visibility {other:?}"))),
+    };
+    if params.text("spoiler_text").is_some_and(|s| !s.trim().is_empty()) {
+        return Err(HttpError::Unprocessable("content warnings (spoiler_text) are not supported yet".into()));
+    }
+    if !params.list("media_ids").is_empty() {
+        return Err(HttpError::Unprocessable("media attachments are not supported yet".into()));
+    }
+    let in_reply_to = match params.text("in_reply_to_id").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(id) => Some(
+            match Ref::parse(&id)? {
+                Ref::Local(id) => state.db.post_by_id(id).await?.map(|p| p.ap_id),
+                Ref::Remote(id) => state.db.remote_object_by_id(id).await?.map(|o| o.ap_id),
+            }
+            .ok_or_else(|| HttpError::NotFound("the status replied to does not exist".into()))?,
+        ),
+    };
+    let me = &user.account.actor;
+    let draft = NoteDraft {
+        enterprise: params.text("maillage_as").filter(|s| !s.is_empty()).unwrap_or_else(|| me.username.clone()),
+        author: me.username.clone(),
+        text,
+        language: params.text("language").filter(|s| !s.is_empty()).unwrap_or_else(|| "fr".to_string()),
+        followers_only,
+        in_reply_to,
+    };
+    let post = content::publish_note(&state.federation, &draft).await?;
+    Ok(Json(local_status(&state, &post).await?))
+}
+
+async fn status_json(state: &AppState, id: Ref, viewer: Option<&User>) -> Result<Value, HttpError> {
+    let missing = || HttpError::NotFound("Record not found".into());
+    match id {
+        Ref::Local(id) => {
+            let post = state.db.post_by_id(id).await?.filter(|p| p.deleted_at.is_none()).ok_or_else(missing)?;
+            let visible = post.is_public()
+                || viewer
+                    .is_some_and(|u| u.account.actor.id == post.actor_id || post.author_id == Some(u.account.actor.id));
+            if !visible {
+                return Err(missing());
+            }
+            local_status(state, &post).await
+        }
+        Ref::Remote(id) => {
+            let object = state.db.remote_object_by_id(id).await?.filter(|o| !o.deleted).ok_or_else(missing)?;
+            remote_status(state, &object).await
+        }
+    }
+}
+
+/// `GET /api/v1/statuses/:id`
+pub async fn status(
+    State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    Ok(Json(status_json(&state, Ref::parse(&id)?, viewer.as_ref()).await?))
+}
+
+/// `DELETE /api/v1/statuses/:id`: only its author (or the enterprise's editors).
+pub async fn delete_status(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:statuses")?;
+    let Ref::Local(id) = Ref::parse(&id)? else { return Err(HttpError::Forbidden("not your status".into())) };
+    let post = state
+        .db
+        .post_by_id(id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let me = user.account.actor.id;
+    let allowed = post.author_id == Some(me) || post.actor_id == me || state.db.is_editor(post.actor_id, me).await?;
+    if !allowed {
+        return Err(HttpError::Forbidden("not your status".into()));
+    }
+    let shown = local_status(&state, &post).await?;
+    content::delete_post(&state.federation, &post.ap_id).await?;
+    Ok(Json(shown))
+}
+
+async fn relationship(state: &AppState, me: i64, id: Ref) -> Result<Value, HttpError> {
+    let (following, requested, followed_by) = match id {
+        Ref::Remote(remote) => {
+            let out = state.db.find_follow(me, remote, Direction::Outgoing).await?;
+            let inc = state.db.find_follow(me, remote, Direction::Incoming).await?;
+            (
+                out.as_ref().is_some_and(|f| f.state() == FollowState::Accepted),
+                out.as_ref().is_some_and(|f| f.state() == FollowState::Pending),
+                inc.is_some_and(|f| f.state() == FollowState::Accepted),
+            )
+        }
+        Ref::Local(_) => (false, false, false),
+    };
+    Ok(json!({
+        "id": id.id(), "following": following, "requested": requested, "followed_by": followed_by,
+        "showing_reblogs": true, "notifying": false, "languages": null, "blocking": false, "blocked_by": false,
+        "muting": false, "muting_notifications": false, "domain_blocking": false, "endorsed": false, "note": "",
+    }))
+}
+
+/// `GET /api/v1/accounts/relationships?id[]=`
+pub async fn relationships(
+    State(state): State<AppState>,
+    user: User,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    user.require("read:follows")?;
+    let mut out = Vec::new();
+    for id in params.list("id") {
+        out.push(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?);
+    }
+    Ok(Json(json!(out)))
+}
+
+async fn remote_for(state: &AppState, id: &str) -> Result<RemoteActorObject, HttpError> {
+    match Ref::parse(id)? {
+        Ref::Remote(id) => {
+            let row =
+                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+            Ok(RemoteActorObject::try_from(row)?)
+        }
+        Ref::Local(_) => {
+            Err(HttpError::Unprocessable("following accounts of this instance is not supported yet".into()))
+        }
+    }
+}
+
+/// `POST /api/v1/accounts/:id/follow`
+pub async fn follow(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:follows")?;
+    let remote = remote_for(&state, &id).await?;
+    maillage_federation::activities::follow(state.federation.context(), &user.account.actor, &remote).await?;
+    Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
+}
+
+/// `POST /api/v1/accounts/:id/unfollow`
+pub async fn unfollow(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:follows")?;
+    let remote = remote_for(&state, &id).await?;
+    maillage_federation::activities::unfollow(state.federation.context(), &user.account.actor, &remote).await?;
+    Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
+}
+
+/// `GET /api/v2/search?q=&resolve=true`: accounts by handle or URL, statuses by URL.
+pub async fn search(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    let q = params.required("q")?;
+    let q = q.trim();
+    let resolve = params.flag("resolve")?.unwrap_or(false) && user.is_some();
+    let wants = params.text("type");
+    let mut accounts = Vec::new();
+    let mut statuses = Vec::new();
+    let domain = state.config.instance.domain.clone();
+    let is_url = q.starts_with("https://") || q.starts_with("http://");
+    if !is_url && q.trim_start_matches('@').contains('@') {
+        let handle = q.trim_start_matches('@');
+        let (name, host) = handle.split_once('@').unwrap_or((handle, ""));
+        if host.eq_ignore_ascii_case(&domain) {
+            if let Some(actor) =
+                state.db.local_actor_by_username(name).await?.filter(|a| a.kind() != ActorKind::Instance)
+            {
+                accounts.push(local_account(&state, &actor).await?);
+            }
+        } else if let Some(actor) = state.db.remote_actor_by_handle(name, host).await? {
+            accounts.push(remote_account(&actor));
+        } else if resolve {
+            let remote = maillage_federation::activities::resolve_actor(&state.federation, handle).await?;
+            accounts.push(remote_account(&remote.row));
+        }
+    } else if is_url {
+        if let Some(post) = state.db.post_by_ap_id(q).await?.filter(|p| p.deleted_at.is_none() && p.is_public()) {
+            statuses.push(local_status(&state, &post).await?);
+        } else if let Some(actor) = state.db.remote_actor_by_ap_id(q).await? {
+            accounts.push(remote_account(&actor));
+        } else if let Some(object) = state.db.remote_object(q).await?.filter(|o| !o.deleted) {
+            statuses.push(remote_status(&state, &object).await?);
+        } else if resolve && !q.contains(&domain) {
+            match maillage_federation::activities::resolve_actor(&state.federation, q).await {
+                Ok(remote) => accounts.push(remote_account(&remote.row)),
+                Err(_) => {
+                    let object = maillage_federation::objects::fetch_remote_object(&state.federation, q).await?;
+                    statuses.push(remote_status(&state, &object).await?);
+                }
+            }
+        }
+    } else {
+        // A bare name: local accounts of that name.
+        if let Some(actor) = state
+            .db
+            .local_actor_by_username(q.trim_start_matches('@'))
+            .await?
+            .filter(|a| a.kind() != ActorKind::Instance)
+        {
+            accounts.push(local_account(&state, &actor).await?);
+        }
+    }
+    if wants.as_deref() == Some("statuses") {
+        accounts.clear();
+    }
+    if wants.as_deref() == Some("accounts") {
+        statuses.clear();
+    }
+    Ok(Json(json!({ "accounts": accounts, "statuses": statuses, "hashtags": [] })))
+}
+
+/// Mastodon endpoints we do not offer: a clear JSON answer, never a crash.
+pub async fn unsupported(headers: HeaderMap) -> HttpError {
+    let _ = headers;
+    HttpError::NotImplemented("this Mastodon API endpoint is not supported by Maillage".into())
+}

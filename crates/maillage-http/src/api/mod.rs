@@ -1,0 +1,43 @@
+//! The client APIs: OAuth 2 and the Mastodon-compatible API, so that
+//! members post from any Mastodon app or client library.
+
+pub mod auth;
+pub mod entities;
+pub mod mastodon;
+pub mod oauth;
+pub mod params;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/apps", post(oauth::create_app))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/oauth/authorize", get(oauth::authorize_form).post(oauth::authorize))
+        .route("/api/v1/instance", get(mastodon::instance_v1))
+        .route("/api/v2/instance", get(mastodon::instance_v2))
+        .route("/api/v1/accounts/verify_credentials", get(mastodon::verify_credentials))
+        .route("/api/v1/accounts/lookup", get(mastodon::lookup))
+        .route("/api/v1/accounts/relationships", get(mastodon::relationships))
+        .route("/api/v1/accounts/{id}", get(mastodon::account))
+        .route("/api/v1/accounts/{id}/statuses", get(mastodon::account_statuses))
+        .route("/api/v1/accounts/{id}/follow", post(mastodon::follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(mastodon::unfollow))
+        .route("/api/v1/statuses", post(mastodon::create_status))
+        .route("/api/v1/statuses/{id}", get(mastodon::status).delete(mastodon::delete_status))
+        .route("/api/v1/timelines/public", get(mastodon::public_timeline))
+        .route("/api/v1/timelines/home", get(mastodon::home_timeline))
+        .route("/api/v2/search", get(mastodon::search))
+        .route(
+            "/api/v1/{*rest}",
+            get(mastodon::unsupported)
+                .post(mastodon::unsupported)
+                .put(mastodon::unsupported)
+                .patch(mastodon::unsupported),
+        )
+        .route("/api/v2/{*rest}", get(mastodon::unsupported).post(mastodon::unsupported))
+}

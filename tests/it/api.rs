@@ -1,0 +1,382 @@
+//! The client API over HTTP: OAuth, accounts, statuses (as a member and as
+//! an enterprise), timelines, search and follows across instances.
+
+use maillage_tests::{TestInstance, eventually};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "un mot de passe sûr";
+
+/// An instance with member `marie` (editor of `coop`) and member `paul`.
+async fn instance() -> anyhow::Result<TestInstance> {
+    let instance = TestInstance::spawn().await?;
+    instance.cli(&["admin", "enterprise", "create", "coop", "--name", "La Coop"]).await?;
+    instance
+        .cli_with_input(&["admin", "user", "create", "marie", "--email", "Marie@Example.org"], &format!("{PASSWORD}\n"))
+        .await?;
+    instance.cli_with_input(&["admin", "user", "create", "paul"], &format!("{PASSWORD}\n")).await?;
+    instance.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    Ok(instance)
+}
+
+async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {
+    let app: Value = instance
+        .http
+        .post(instance.url("/api/v1/apps"))
+        .form(&[
+            ("client_name", "test"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scopes", "read write follow"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok((app["client_id"].as_str().unwrap().to_string(), app["client_secret"].as_str().unwrap().to_string()))
+}
+
+async fn login(instance: &TestInstance, username: &str) -> anyhow::Result<String> {
+    let (id, secret) = app(instance).await?;
+    let token: Value = instance
+        .http
+        .post(instance.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("username", username),
+            ("password", PASSWORD),
+            ("scope", "read write follow"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(token["access_token"].as_str().unwrap_or_else(|| panic!("no token: {token}")).to_string())
+}
+
+async fn call(
+    instance: &TestInstance,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> anyhow::Result<(u16, Value)> {
+    let mut request = instance.http.request(method, instance.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let text = response.text().await?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_password_grant_and_credentials() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let token = login(&a, "marie").await?;
+    let (status, me) =
+        call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some(&token), None).await?;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["username"], "marie");
+    assert_eq!(me["acct"], "marie");
+    assert_eq!(me["maillage_enterprises"], json!(["coop"]));
+    // The email works as the username, as Mastodon client libraries send it.
+    let by_email = login(&a, "marie@example.org").await?;
+    assert_ne!(by_email, token);
+
+    let (id, secret) = app(&a).await?;
+    for (form, expected) in [
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("username", "marie"),
+                ("password", "wrong password!"),
+            ],
+            400,
+        ),
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", id.as_str()),
+                ("client_secret", "nope"),
+                ("username", "marie"),
+                ("password", PASSWORD),
+            ],
+            401,
+        ),
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("username", "marie"),
+                ("password", PASSWORD),
+                ("scope", "admin:write"),
+            ],
+            400,
+        ),
+        (vec![("grant_type", "magic"), ("client_id", id.as_str())], 400),
+    ] {
+        let response = a.http.post(a.url("/oauth/token")).form(&form).send().await?;
+        assert_eq!(response.status().as_u16(), expected, "{form:?}");
+        assert!(response.json::<Value>().await?["error"].is_string());
+    }
+    assert_eq!(call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", None, None).await?.0, 401);
+    assert_eq!(
+        call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some("forged"), None).await?.0,
+        401
+    );
+
+    // Revocation ends the token.
+    let response = a
+        .http
+        .post(a.url("/oauth/revoke"))
+        .form(&[("client_id", id.as_str()), ("client_secret", secret.as_str()), ("token", by_email.as_str())])
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    // (that token belongs to another app: unaffected)
+    assert_eq!(
+        call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some(&by_email), None).await?.0,
+        200
+    );
+    // A password reset ends every session.
+    a.cli_with_input(&["admin", "user", "reset-password", "marie"], "un autre mot de passe\n").await?;
+    assert_eq!(call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some(&token), None).await?.0, 401);
+
+    // A CLI token for scripts.
+    let printed = a.cli(&["admin", "token", "create", "paul", "--scopes", "read"]).await?;
+    let paul = printed.trim();
+    assert_eq!(
+        call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some(paul), None).await?.1["username"],
+        "paul"
+    );
+    let (status, body) =
+        call(&a, reqwest::Method::POST, "/api/v1/statuses", Some(paul), Some(json!({ "status": "x" }))).await?;
+    assert_eq!(status, 403, "a read-only token cannot post: {body}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_code_with_pkce() -> anyhow::Result<()> {
+    use base64::Engine;
+    use sha2::Digest;
+    let a = instance().await?;
+    let app: Value = a
+        .http
+        .post(a.url("/api/v1/apps"))
+        .json(&json!({ "client_name": "Phanpy", "redirect_uris": "https://client.example/callback", "scopes": "read write" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let client_id = app["client_id"].as_str().unwrap();
+    let verifier = "a-very-long-random-verifier-string-of-at-least-43-characters";
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let query = [
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", "https://client.example/callback"),
+        ("scope", "read write"),
+        ("state", "xyz"),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    let form = a.http.get(a.url("/oauth/authorize")).query(&query).send().await?;
+    assert_eq!(form.status(), 200);
+    let html = form.text().await?;
+    assert!(html.contains("<label for=\"password\">") && html.contains("Phanpy"), "{html}");
+
+    let mut fields: Vec<(&str, &str)> = query.to_vec();
+    fields.extend([("username", "marie"), ("password", "wrong password!")]);
+    let refused = a.http.post(a.url("/oauth/authorize")).form(&fields).send().await?;
+    assert_eq!(refused.status(), 401);
+    fields.truncate(query.len());
+    fields.extend([("username", "marie"), ("password", PASSWORD)]);
+    let redirect = a.http.post(a.url("/oauth/authorize")).form(&fields).send().await?;
+    assert_eq!(redirect.status(), 303);
+    let location = url::Url::parse(redirect.headers()["location"].to_str()?)?;
+    assert_eq!(location.host_str(), Some("client.example"));
+    let params: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(params["state"], "xyz");
+    let code = &params["code"];
+
+    let exchange = |verifier: &'static str| {
+        a.http.post(a.url("/oauth/token")).form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://client.example/callback"),
+            ("code_verifier", verifier),
+        ])
+    };
+    assert_eq!(exchange("the wrong verifier, also long enough to be one....").send().await?.status(), 400);
+    // A failed exchange used the code up; start again would be needed. Ask for a new one.
+    let redirect = a.http.post(a.url("/oauth/authorize")).form(&fields).send().await?;
+    let location = url::Url::parse(redirect.headers()["location"].to_str()?)?;
+    let code: String = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let token: Value = a
+        .http
+        .post(a.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://client.example/callback"),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}"));
+    assert_eq!(
+        call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some(access), None).await?.1["username"],
+        "marie"
+    );
+    // Codes work once.
+    let again = a
+        .http
+        .post(a.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", code.as_str()),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await?;
+    assert_eq!(again.status(), 400);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_timelines_search_and_follows() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let b = TestInstance::spawn().await?;
+    b.cli(&["admin", "enterprise", "create", "ferme", "--name", "La Ferme"]).await?;
+    b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
+    b.cli(&["admin", "enterprise", "add-editor", "ferme", "luc"]).await?;
+    let marie = login(&a, "marie").await?;
+    let paul = login(&a, "paul").await?;
+
+    let (status, mine) = call(
+        &a,
+        reqwest::Method::POST,
+        "/api/v1/statuses",
+        Some(&marie),
+        Some(json!({ "status": "Bonjour #fediverse", "language": "fr" })),
+    )
+    .await?;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine["account"]["username"], "marie");
+    assert_eq!(mine["visibility"], "public");
+    assert_eq!(mine["tags"][0]["name"], "fediverse");
+    let (status, as_coop) = call(
+        &a,
+        reqwest::Method::POST,
+        "/api/v1/statuses",
+        Some(&marie),
+        Some(json!({ "status": "Nouvelles de la coop", "maillage_as": "coop" })),
+    )
+    .await?;
+    assert_eq!(status, 200, "{as_coop}");
+    assert_eq!(as_coop["account"]["username"], "coop");
+    let (status, refused) = call(
+        &a,
+        reqwest::Method::POST,
+        "/api/v1/statuses",
+        Some(&paul),
+        Some(json!({ "status": "x", "maillage_as": "coop" })),
+    )
+    .await?;
+    assert_eq!(status, 403, "{refused}");
+    for (body, expected) in [
+        (json!({}), 422),
+        (json!({ "status": "x", "visibility": "direct" }), 422),
+        (json!({ "status": "x", "language": "klingon" }), 422),
+        (json!({ "status": "x".repeat(5001) }), 422),
+        (json!({ "status": "x", "in_reply_to_id": "999999" }), 404),
+    ] {
+        let (status, answer) =
+            call(&a, reqwest::Method::POST, "/api/v1/statuses", Some(&marie), Some(body.clone())).await?;
+        assert_eq!(status, expected, "{body}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    let (_, fetched) =
+        call(&a, reqwest::Method::GET, &format!("/api/v1/statuses/{}", mine["id"].as_str().unwrap()), None, None)
+            .await?;
+    assert_eq!(fetched["uri"], mine["uri"]);
+
+    let (_, home) = call(&a, reqwest::Method::GET, "/api/v1/timelines/home", Some(&marie), None).await?;
+    let texts: Vec<&str> = home.as_array().unwrap().iter().map(|s| s["content"].as_str().unwrap()).collect();
+    assert!(texts.len() == 2 && texts[0].contains("Nouvelles") && texts[1].contains("Bonjour"), "{texts:?}");
+    let response = a.http.get(a.url("/api/v1/timelines/public?limit=1")).send().await?;
+    let link = response.headers()["link"].to_str()?.to_string();
+    assert!(link.contains("max_id=") && link.contains("rel=\"next\""), "{link}");
+    let page: Value = response.json().await?;
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    let next = link.split('<').nth(1).unwrap().split('>').next().unwrap().to_string();
+    let second: Value = a.http.get(next).send().await?.json().await?;
+    assert_eq!(second.as_array().unwrap().len(), 1);
+    assert_ne!(second[0]["id"], page[0]["id"]);
+
+    // Find luc's farm on B by handle, follow it, see its next post arrive.
+    let (status, found) = call(
+        &a,
+        reqwest::Method::GET,
+        &format!("/api/v2/search?q=@ferme@{}&resolve=true", b.domain),
+        Some(&marie),
+        None,
+    )
+    .await?;
+    assert_eq!(status, 200, "{found}");
+    let ferme = found["accounts"][0].clone();
+    assert_eq!(ferme["acct"], format!("ferme@{}", b.domain));
+    let ferme_id = ferme["id"].as_str().unwrap();
+    let (status, relationship) =
+        call(&a, reqwest::Method::POST, &format!("/api/v1/accounts/{ferme_id}/follow"), Some(&marie), None).await?;
+    assert_eq!(status, 200, "{relationship}");
+    assert_eq!(relationship["requested"], true);
+    eventually(15, "the follow is accepted", || async {
+        let (_, rel) = call(
+            &a,
+            reqwest::Method::GET,
+            &format!("/api/v1/accounts/relationships?id[]={ferme_id}"),
+            Some(&marie),
+            None,
+        )
+        .await?;
+        Ok(rel[0]["following"] == true)
+    })
+    .await?;
+    b.cli(&["admin", "post", "note", "--enterprise", "ferme", "--author", "luc", "--text", "Paniers prêts"]).await?;
+    eventually(15, "the farm's post reaches marie's home timeline", || async {
+        let (_, home) = call(&a, reqwest::Method::GET, "/api/v1/timelines/home", Some(&marie), None).await?;
+        Ok(home.as_array().unwrap().iter().any(|s| {
+            s["content"].as_str().unwrap_or_default().contains("Paniers prêts") && s["account"]["acct"] == ferme["acct"]
+        }))
+    })
+    .await?;
+
+    // Deleting: only the author or an editor.
+    let id = as_coop["id"].as_str().unwrap();
+    assert_eq!(call(&a, reqwest::Method::DELETE, &format!("/api/v1/statuses/{id}"), Some(&paul), None).await?.0, 403);
+    assert_eq!(call(&a, reqwest::Method::DELETE, &format!("/api/v1/statuses/{id}"), Some(&marie), None).await?.0, 200);
+    assert_eq!(call(&a, reqwest::Method::GET, &format!("/api/v1/statuses/{id}"), None, None).await?.0, 404);
+
+    // Unknown Mastodon endpoints answer clearly.
+    let (status, body) = call(&a, reqwest::Method::GET, "/api/v1/filters", Some(&marie), None).await?;
+    assert_eq!(status, 501);
+    assert!(body["error"].is_string());
+    let (_, instance_info) = call(&a, reqwest::Method::GET, "/api/v1/instance", None, None).await?;
+    assert_eq!(instance_info["uri"], a.domain);
+    assert!(instance_info["version"].as_str().unwrap().contains("Maillage"));
+    Ok(())
+}

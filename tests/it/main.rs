@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod clients;
 mod content;
 mod discovery;
 mod federation;

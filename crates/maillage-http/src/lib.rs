@@ -28,6 +28,14 @@ pub struct AppState {
     pub federation: maillage_federation::Federation,
 }
 
+/// The service to serve: the [`router`] behind a layer that ignores a
+/// trailing slash (`/api/v1/instance/` is what some clients ask for).
+pub fn app(state: AppState) -> axum::routing::IntoMakeService<tower_http::normalize_path::NormalizePath<Router>> {
+    use tower::Layer;
+    let service = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router(state));
+    axum::ServiceExt::<axum::extract::Request>::into_make_service(service)
+}
+
 /// The whole HTTP application of one instance.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.server.max_body_bytes;

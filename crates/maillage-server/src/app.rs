@@ -94,14 +94,14 @@ impl Application {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
         let state = AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone() };
-        let router = maillage_http::router(state);
+        let app = maillage_http::app(state);
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(maillage_federation::delivery::run(
             self.federation.context().clone(),
             maillage_federation::delivery::Wakeup::default(),
             stopping_rx.clone(),
         ));
-        let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stopping_tx.send(true);

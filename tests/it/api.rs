@@ -381,3 +381,122 @@ async fn statuses_timelines_search_and_follows() -> anyhow::Result<()> {
     assert!(instance_info["version"].as_str().unwrap().contains("Maillage"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maillage_api_for_enterprises_and_practices() -> anyhow::Result<()> {
+    let a = instance().await?;
+    a.cli_with_input(&["admin", "user", "create", "chantal", "--admin"], &format!("{PASSWORD}\n")).await?;
+    let marie = login(&a, "marie").await?;
+    let paul = login(&a, "paul").await?;
+    let chantal = login(&a, "chantal").await?;
+    use reqwest::Method;
+
+    // Enterprises: admins admit them; editors change their profile.
+    let body = json!({ "handle": "epicerie", "name": "Épicerie solidaire" });
+    assert_eq!(call(&a, Method::POST, "/api/maillage/v1/enterprises", Some(&paul), Some(body.clone())).await?.0, 403);
+    let (status, created) =
+        call(&a, Method::POST, "/api/maillage/v1/enterprises", Some(&chantal), Some(body.clone())).await?;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["acct"], format!("epicerie@{}", a.domain));
+    assert_eq!(call(&a, Method::POST, "/api/maillage/v1/enterprises", Some(&chantal), Some(body)).await?.0, 409);
+    let (status, bad) = call(
+        &a,
+        Method::POST,
+        "/api/maillage/v1/enterprises",
+        Some(&chantal),
+        Some(json!({ "handle": "in box", "name": "x" })),
+    )
+    .await?;
+    assert_eq!(status, 422, "{bad}");
+
+    let (status, updated) = call(
+        &a,
+        Method::PATCH,
+        "/api/maillage/v1/enterprises/coop",
+        Some(&marie),
+        Some(json!({ "legal_form": "cooperative", "sectors": ["food"], "region": "estrie" })),
+    )
+    .await?;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["profile"]["legalForm"], "cooperative");
+    let (status, refused) = call(
+        &a,
+        Method::PATCH,
+        "/api/maillage/v1/enterprises/coop",
+        Some(&marie),
+        Some(json!({ "legal_form": "corporation" })),
+    )
+    .await?;
+    assert_eq!(status, 422);
+    assert!(refused["error"].as_str().unwrap().contains("legal_form"), "{refused}");
+    assert_eq!(
+        call(&a, Method::PATCH, "/api/maillage/v1/enterprises/coop", Some(&paul), Some(json!({ "region": "estrie" })))
+            .await?
+            .0,
+        403
+    );
+    let (_, listed) =
+        call(&a, Method::GET, "/api/maillage/v1/enterprises?region=estrie&scope=local", None, None).await?;
+    let handles: Vec<&str> = listed.as_array().unwrap().iter().map(|e| e["handle"].as_str().unwrap()).collect();
+    assert_eq!(handles, vec!["coop"]);
+    let (_, members) = call(&a, Method::GET, "/api/maillage/v1/enterprises/coop/members", None, None).await?;
+    assert_eq!(members, json!(["marie"]));
+    assert_eq!(call(&a, Method::GET, "/api/maillage/v1/enterprises?scope=galaxy", None, None).await?.0, 422);
+
+    // Practices: created by editors, with their ActivityPub id and page.
+    let practice = json!({
+        "enterprise": "coop", "title": "Cuisine collective", "summary": "Comment démarrer une cuisine collective.",
+        "body": "## Étapes\n\nTrouver une cuisine.", "tags": ["alimentation"], "language": "fr",
+    });
+    let (status, created) =
+        call(&a, Method::POST, "/api/maillage/v1/practices", Some(&marie), Some(practice.clone())).await?;
+    assert_eq!(status, 201, "{created}");
+    let uri = created["uri"].as_str().unwrap().to_string();
+    assert!(uri.starts_with(&a.base_url));
+    assert_eq!(created["url"], uri);
+    assert!(created["content"].as_str().unwrap().contains("<h2>"));
+    let served: Value = a.get_activity(&uri).await?.json().await?;
+    assert_eq!(served["type"], "Article");
+    assert_eq!(call(&a, Method::POST, "/api/maillage/v1/practices", Some(&paul), Some(practice.clone())).await?.0, 403);
+    let (status, invalid) = call(
+        &a,
+        Method::POST,
+        "/api/maillage/v1/practices",
+        Some(&marie),
+        Some(json!({ "enterprise": "coop", "title": "", "summary": "s", "body": "b" })),
+    )
+    .await?;
+    assert_eq!(status, 422, "{invalid}");
+    assert_eq!(
+        call(&a, Method::POST, "/api/maillage/v1/practices", Some(&marie), Some(json!({ "title": 3 }))).await?.0,
+        422
+    );
+
+    let id = created["id"].as_str().unwrap();
+    let (_, listed) = call(&a, Method::GET, "/api/maillage/v1/practices?tag=alimentation", None, None).await?;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let mut changed = practice.clone();
+    changed["title"] = json!("Cuisine collective, version 2");
+    let (status, edited) =
+        call(&a, Method::PUT, &format!("/api/maillage/v1/practices/{id}"), Some(&marie), Some(changed)).await?;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["title"], "Cuisine collective, version 2");
+    assert!(edited["updated"].is_string());
+    assert_eq!(call(&a, Method::DELETE, &format!("/api/maillage/v1/practices/{id}"), Some(&paul), None).await?.0, 403);
+    assert_eq!(call(&a, Method::DELETE, &format!("/api/maillage/v1/practices/{id}"), Some(&marie), None).await?.0, 204);
+    assert_eq!(call(&a, Method::GET, &format!("/api/maillage/v1/practices/{id}"), None, None).await?.0, 404);
+    assert_eq!(a.get_activity(&uri).await?.status(), 410);
+
+    // The OpenAPI document describes all of it.
+    let (status, openapi) = call(&a, Method::GET, "/api/maillage/v1/openapi.json", None, None).await?;
+    assert_eq!(status, 200);
+    assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/maillage/v1/enterprises",
+        "/api/maillage/v1/practices/{id}",
+        "/api/maillage/v1/enterprises/{handle}/members",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing");
+    }
+    Ok(())
+}

@@ -167,6 +167,30 @@ impl Database {
         Ok(rows)
     }
 
+    /// Live practices (articles), newest first, before the post `before`;
+    /// of one enterprise when given.
+    pub async fn practices_page(
+        &self,
+        enterprise_id: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Post>, DbError> {
+        let mut conn = self.conn().await?;
+        let before = before.unwrap_or(i64::MAX);
+        let rows = with_conn!(&mut conn, |c| {
+            let mut query = posts::table
+                .filter(posts::kind.eq("article"))
+                .filter(posts::deleted_at.is_null())
+                .filter(posts::id.lt(before))
+                .into_boxed();
+            if let Some(enterprise) = enterprise_id {
+                query = query.filter(posts::actor_id.eq(enterprise));
+            }
+            query.order(posts::id.desc()).limit(limit).select(Post::as_select()).load(c).await
+        })?;
+        Ok(rows)
+    }
+
     pub async fn add_editor(&self, enterprise_id: i64, member_id: i64) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();

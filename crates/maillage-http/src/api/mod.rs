@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod entities;
+pub mod maillage;
 pub mod mastodon;
 pub mod oauth;
 pub mod params;
@@ -32,6 +33,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/timelines/public", get(mastodon::public_timeline))
         .route("/api/v1/timelines/home", get(mastodon::home_timeline))
         .route("/api/v2/search", get(mastodon::search))
+        .route("/api/maillage/v1/openapi.json", get(maillage::openapi))
+        .route("/api/maillage/v1/enterprises", get(maillage::list_enterprises).post(maillage::create_enterprise))
+        .route(
+            "/api/maillage/v1/enterprises/{handle}",
+            get(maillage::get_enterprise).patch(maillage::update_enterprise),
+        )
+        .route("/api/maillage/v1/enterprises/{handle}/members", get(maillage::enterprise_members))
+        .route("/api/maillage/v1/practices", get(maillage::list_practices).post(maillage::create_practice))
+        .route(
+            "/api/maillage/v1/practices/{id}",
+            get(maillage::get_practice).put(maillage::update_practice).delete(maillage::delete_practice),
+        )
         .route(
             "/api/v1/{*rest}",
             get(mastodon::unsupported)

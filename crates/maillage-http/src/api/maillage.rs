@@ -1,0 +1,425 @@
+//! Maillage's own API (`/api/maillage/v1`): enterprises and shared
+//! practices, which Mastodon has no notion of. Its OpenAPI document is
+//! generated from these handlers and types (`/api/maillage/v1/openapi.json`).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use maillage_db::{LocalActor, Post};
+use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
+use maillage_federation::content::{self, PracticeDraft};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::auth::{MaybeUser, User};
+use crate::{AppState, HttpError};
+
+/// An enterprise of this instance or of the network.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Enterprise {
+    /// `handle@domain`
+    acct: String,
+    handle: String,
+    /// Its ActivityPub id.
+    uri: String,
+    /// True for the enterprises of this hub.
+    local: bool,
+    name: String,
+    summary: Option<String>,
+    /// The structured profile (legal form, sectors, region...).
+    #[schema(value_type = Object)]
+    profile: Value,
+}
+
+/// A shared practice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Practice {
+    id: String,
+    /// Its ActivityPub id.
+    uri: String,
+    /// Its web page.
+    url: String,
+    /// The enterprise's handle.
+    enterprise: String,
+    author: Option<String>,
+    title: String,
+    summary: String,
+    /// Markdown source.
+    body: String,
+    /// HTML rendered from the body, sanitised.
+    content: String,
+    tags: Vec<String>,
+    licence: Option<String>,
+    language: String,
+    adapted_from: Option<String>,
+    published: String,
+    updated: Option<String>,
+}
+
+/// A new practice, or the new version of one.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PracticeInput {
+    /// Handle of the enterprise it belongs to (you must be one of its editors).
+    enterprise: String,
+    title: String,
+    /// Plain text, at most 500 characters.
+    summary: String,
+    /// Markdown.
+    body: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Licence URL; CC BY-SA 4.0 when absent.
+    licence: Option<String>,
+    #[serde(default = "default_language")]
+    language: String,
+    /// URL of the practice (on any server) this one adapts.
+    adapted_from: Option<String>,
+}
+
+fn default_language() -> String {
+    "fr".to_string()
+}
+
+/// A new enterprise (admins only).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnterpriseInput {
+    handle: String,
+    name: String,
+    #[serde(default)]
+    summary: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EnterpriseFilter {
+    /// Region code (e.g. `estrie`).
+    region: Option<String>,
+    /// Sector code (e.g. `transport`).
+    sector: Option<String>,
+    /// `cooperative`, `mutual`, `nonprofit`, `other`.
+    legal_form: Option<String>,
+    /// `local` (this hub's) or `network` (the hubs it follows); both when absent.
+    scope: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PracticeFilter {
+    /// Only this enterprise's practices (handle).
+    enterprise: Option<String>,
+    /// Only practices with this theme.
+    tag: Option<String>,
+}
+
+fn iso(time: maillage_db::UtcTime) -> String {
+    time.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn matches(profile: &EnterpriseProfile, filter: &EnterpriseFilter) -> bool {
+    filter.region.as_ref().is_none_or(|r| profile.region.as_deref() == Some(r.as_str()))
+        && filter.sector.as_ref().is_none_or(|s| profile.sectors.contains(s))
+        && filter.legal_form.as_ref().is_none_or(|l| profile.legal_form.as_deref() == Some(l.as_str()))
+}
+
+fn local_enterprise(state: &AppState, actor: &LocalActor) -> (Enterprise, EnterpriseProfile) {
+    let profile = content::current_profile(state.federation.context(), actor);
+    let enterprise = Enterprise {
+        acct: format!("{}@{}", actor.username, state.config.instance.domain),
+        handle: actor.username.clone(),
+        uri: actor.ap_id.clone(),
+        local: true,
+        name: actor.display_name.clone(),
+        summary: (!actor.summary.is_empty()).then(|| actor.summary.clone()),
+        profile: serde_json::to_value(&profile).unwrap_or(Value::Null),
+    };
+    (enterprise, profile)
+}
+
+/// List enterprises, local and from the network, with filters.
+#[utoipa::path(get, path = "/api/maillage/v1/enterprises", params(EnterpriseFilter),
+    responses((status = 200, body = [Enterprise])))]
+pub async fn list_enterprises(
+    State(state): State<AppState>,
+    Query(filter): Query<EnterpriseFilter>,
+) -> Result<Json<Vec<Enterprise>>, HttpError> {
+    if filter.scope.as_deref().is_some_and(|s| s != "local" && s != "network") {
+        return Err(HttpError::Unprocessable("scope is local or network".into()));
+    }
+    let mut out = Vec::new();
+    if filter.scope.as_deref() != Some("network") {
+        let mut after: Option<String> = None;
+        loop {
+            let page = state.db.list_local_actors(ActorKind::Enterprise, after.as_deref(), 200).await?;
+            for actor in &page {
+                let (enterprise, profile) = local_enterprise(&state, actor);
+                if matches(&profile, &filter) {
+                    out.push(enterprise);
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == 200 => after = Some(last.username.clone()),
+                _ => break,
+            }
+        }
+    }
+    if filter.scope.as_deref() != Some("local") {
+        for actor in state.db.remote_enterprises(10_000).await? {
+            let Some(profile) =
+                actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
+            else {
+                continue;
+            };
+            if matches(&profile, &filter) {
+                out.push(Enterprise {
+                    acct: format!("{}@{}", actor.username, actor.domain),
+                    handle: actor.username.clone(),
+                    uri: actor.ap_id.clone(),
+                    local: false,
+                    name: profile.name().map(str::to_string).or(actor.display_name.clone()).unwrap_or_default(),
+                    summary: profile.summary().map(str::to_string),
+                    profile: serde_json::to_value(&profile).unwrap_or(Value::Null),
+                });
+            }
+        }
+    }
+    Ok(Json(out))
+}
+
+async fn enterprise_actor(state: &AppState, handle: &str) -> Result<LocalActor, HttpError> {
+    state
+        .db
+        .local_actor_by_username(handle)
+        .await?
+        .filter(|a| a.kind() == ActorKind::Enterprise)
+        .ok_or_else(|| HttpError::NotFound(format!("no enterprise {handle:?} on this instance")))
+}
+
+/// One enterprise of this hub.
+#[utoipa::path(get, path = "/api/maillage/v1/enterprises/{handle}",
+    responses((status = 200, body = Enterprise), (status = 404)))]
+pub async fn get_enterprise(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<Json<Enterprise>, HttpError> {
+    let actor = enterprise_actor(&state, &handle).await?;
+    Ok(Json(local_enterprise(&state, &actor).0))
+}
+
+/// Admit an enterprise (hub admins).
+#[utoipa::path(post, path = "/api/maillage/v1/enterprises", request_body = EnterpriseInput,
+    responses((status = 201, body = Enterprise), (status = 403), (status = 422)))]
+pub async fn create_enterprise(
+    State(state): State<AppState>,
+    user: User,
+    Json(input): Json<EnterpriseInput>,
+) -> Result<(StatusCode, Json<Enterprise>), HttpError> {
+    user.require("write")?;
+    if !user.account.is_admin {
+        return Err(HttpError::Forbidden("only the hub's admins admit enterprises".into()));
+    }
+    let actor =
+        maillage_federation::create_enterprise(&state.db, &state.config, &input.handle, &input.name, &input.summary)
+            .await
+            .map_err(|e| match e {
+                maillage_federation::ActorError::Taken(_) => HttpError::Conflict(e.to_string()),
+                maillage_federation::ActorError::Database(_) => HttpError::Internal(e.to_string()),
+                other => HttpError::Unprocessable(other.to_string()),
+            })?;
+    Ok((StatusCode::CREATED, Json(local_enterprise(&state, &actor).0)))
+}
+
+async fn require_editor(state: &AppState, user: &User, enterprise: &LocalActor) -> Result<(), HttpError> {
+    if user.account.is_admin || state.db.is_editor(enterprise.id, user.account.actor.id).await? {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden(format!("you are not an editor of {}", enterprise.username)))
+    }
+}
+
+/// Change an enterprise's profile (its editors, or admins); followers get `Update`.
+#[utoipa::path(patch, path = "/api/maillage/v1/enterprises/{handle}",
+    request_body(content = Object, description = "Profile fields to change, e.g. {\"legal_form\": \"cooperative\", \"sectors\": [\"transport\"]}"),
+    responses((status = 200, body = Enterprise), (status = 403), (status = 422)))]
+pub async fn update_enterprise(
+    State(state): State<AppState>,
+    user: User,
+    Path(handle): Path<String>,
+    Json(changes): Json<ProfileChanges>,
+) -> Result<Json<Enterprise>, HttpError> {
+    user.require("write")?;
+    let actor = enterprise_actor(&state, &handle).await?;
+    require_editor(&state, &user, &actor).await?;
+    content::update_profile(&state.federation, &handle, &changes).await?;
+    let actor = enterprise_actor(&state, &handle).await?;
+    Ok(Json(local_enterprise(&state, &actor).0))
+}
+
+/// The members who may publish for an enterprise.
+#[utoipa::path(get, path = "/api/maillage/v1/enterprises/{handle}/members", responses((status = 200, body = [String])))]
+pub async fn enterprise_members(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<Json<Vec<String>>, HttpError> {
+    let actor = enterprise_actor(&state, &handle).await?;
+    Ok(Json(state.db.editors_of(actor.id).await?))
+}
+
+async fn practice_json(state: &AppState, post: &Post) -> Result<Practice, HttpError> {
+    let enterprise = state.db.local_actor_by_id(post.actor_id).await?.map(|a| a.username).unwrap_or_default();
+    let author = match post.author_id {
+        Some(id) => state.db.local_actor_by_id(id).await?.map(|a| a.username),
+        None => None,
+    };
+    Ok(Practice {
+        id: post.id.to_string(),
+        uri: post.ap_id.clone(),
+        url: post.ap_id.clone(),
+        enterprise,
+        author,
+        title: post.title.clone().unwrap_or_default(),
+        summary: post.summary.clone().unwrap_or_default(),
+        body: post.source.clone(),
+        content: post.content_html.clone(),
+        tags: serde_json::from_str(&post.tags_json).unwrap_or_default(),
+        licence: post.licence.clone(),
+        language: post.language.clone(),
+        adapted_from: post.adapted_from.clone(),
+        published: iso(post.published),
+        updated: post.updated.map(iso),
+    })
+}
+
+/// List this hub's practices, newest first.
+#[utoipa::path(get, path = "/api/maillage/v1/practices", params(PracticeFilter), responses((status = 200, body = [Practice])))]
+pub async fn list_practices(
+    State(state): State<AppState>,
+    Query(filter): Query<PracticeFilter>,
+) -> Result<Json<Vec<Practice>>, HttpError> {
+    let enterprise = match &filter.enterprise {
+        Some(handle) => Some(enterprise_actor(&state, handle).await?.id),
+        None => None,
+    };
+    let tag = filter.tag.map(|t| t.trim_start_matches('#').to_lowercase());
+    let mut out = Vec::new();
+    for post in state.db.practices_page(enterprise, None, 200).await? {
+        let practice = practice_json(&state, &post).await?;
+        if tag.as_ref().is_none_or(|t| practice.tags.contains(t)) {
+            out.push(practice);
+        }
+    }
+    Ok(Json(out))
+}
+
+async fn practice_post(state: &AppState, id: &str) -> Result<Post, HttpError> {
+    let id: i64 = id.parse().map_err(|_| HttpError::NotFound("no such practice".into()))?;
+    state
+        .db
+        .post_by_id(id)
+        .await?
+        .filter(|p| p.kind == "article" && p.deleted_at.is_none())
+        .ok_or_else(|| HttpError::NotFound("no such practice".into()))
+}
+
+/// One practice.
+#[utoipa::path(get, path = "/api/maillage/v1/practices/{id}", responses((status = 200, body = Practice), (status = 404)))]
+pub async fn get_practice(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Practice>, HttpError> {
+    Ok(Json(practice_json(&state, &practice_post(&state, &id).await?).await?))
+}
+
+fn draft(user: &User, input: PracticeInput) -> PracticeDraft {
+    PracticeDraft {
+        enterprise: input.enterprise,
+        author: user.account.actor.username.clone(),
+        title: input.title,
+        summary: input.summary,
+        body_markdown: input.body,
+        tags: input.tags,
+        licence: input.licence,
+        adapted_from: input.adapted_from,
+        language: input.language,
+    }
+}
+
+/// Publish a practice for an enterprise you edit.
+#[utoipa::path(post, path = "/api/maillage/v1/practices", request_body = PracticeInput,
+    responses((status = 201, body = Practice), (status = 403), (status = 422)))]
+pub async fn create_practice(
+    State(state): State<AppState>,
+    user: User,
+    Json(input): Json<PracticeInput>,
+) -> Result<(StatusCode, Json<Practice>), HttpError> {
+    user.require("write:statuses")?;
+    let post = content::publish_practice(&state.federation, &draft(&user, input)).await?;
+    Ok((StatusCode::CREATED, Json(practice_json(&state, &post).await?)))
+}
+
+/// Replace a practice's content (editors of its enterprise).
+#[utoipa::path(put, path = "/api/maillage/v1/practices/{id}", request_body = PracticeInput,
+    responses((status = 200, body = Practice), (status = 403), (status = 404), (status = 422)))]
+pub async fn update_practice(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Json(input): Json<PracticeInput>,
+) -> Result<Json<Practice>, HttpError> {
+    user.require("write:statuses")?;
+    let post = practice_post(&state, &id).await?;
+    let enterprise = state
+        .db
+        .local_actor_by_id(post.actor_id)
+        .await?
+        .ok_or_else(|| HttpError::NotFound("no such practice".into()))?;
+    require_editor(&state, &user, &enterprise).await?;
+    if input.enterprise != enterprise.username {
+        return Err(HttpError::Unprocessable("a practice cannot move to another enterprise".into()));
+    }
+    let post = content::edit_practice(&state.federation, &post.ap_id, &draft(&user, input)).await?;
+    Ok(Json(practice_json(&state, &post).await?))
+}
+
+/// Delete a practice (editors of its enterprise); it is then a Tombstone.
+#[utoipa::path(delete, path = "/api/maillage/v1/practices/{id}", responses((status = 204), (status = 403), (status = 404)))]
+pub async fn delete_practice(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    user.require("write:statuses")?;
+    let post = practice_post(&state, &id).await?;
+    let enterprise = state
+        .db
+        .local_actor_by_id(post.actor_id)
+        .await?
+        .ok_or_else(|| HttpError::NotFound("no such practice".into()))?;
+    require_editor(&state, &user, &enterprise).await?;
+    content::delete_post(&state.federation, &post.ap_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Maillage API",
+        description = "Enterprises and shared practices of a Maillage hub. Authenticate with `Authorization: Bearer TOKEN` (OAuth 2, see docs/api.md)."
+    ),
+    paths(
+        list_enterprises,
+        get_enterprise,
+        create_enterprise,
+        update_enterprise,
+        enterprise_members,
+        list_practices,
+        get_practice,
+        create_practice,
+        update_practice,
+        delete_practice,
+    ),
+    components(schemas(Enterprise, Practice, PracticeInput, EnterpriseInput))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/maillage/v1/openapi.json`
+pub async fn openapi(MaybeUser(_): MaybeUser) -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

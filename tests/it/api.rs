@@ -500,3 +500,109 @@ async fn maillage_api_for_enterprises_and_practices() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn favourites_reblogs_and_notifications_across_instances() -> anyhow::Result<()> {
+    use reqwest::Method;
+    let a = instance().await?;
+    let b = TestInstance::spawn().await?;
+    b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
+    let marie = login(&a, "marie").await?;
+    let luc = login(&b, "luc").await?;
+
+    // Luc (on B) follows the enterprise coop (on A): marie, its editor, is told.
+    let (_, found) =
+        call(&b, Method::GET, &format!("/api/v2/search?q=@coop@{}&resolve=true", a.domain), Some(&luc), None).await?;
+    let coop_on_b = found["accounts"][0]["id"].as_str().unwrap().to_string();
+    call(&b, Method::POST, &format!("/api/v1/accounts/{coop_on_b}/follow"), Some(&luc), None).await?;
+    eventually(15, "marie is told of the follow", || async {
+        let (_, list) = call(&a, Method::GET, "/api/v1/notifications", Some(&marie), None).await?;
+        Ok(list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["type"] == "follow" && n["account"]["acct"] == format!("luc@{}", b.domain)))
+    })
+    .await?;
+
+    // Marie posts for coop; luc finds the post by URL, likes and reshares it.
+    let (_, post) = call(
+        &a,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&marie),
+        Some(json!({ "status": "Portes ouvertes samedi", "maillage_as": "coop" })),
+    )
+    .await?;
+    let uri = post["uri"].as_str().unwrap().to_string();
+    let (_, found) = call(&b, Method::GET, &format!("/api/v2/search?q={uri}&resolve=true"), Some(&luc), None).await?;
+    let on_b = found["statuses"][0]["id"].as_str().unwrap_or_else(|| panic!("{found}")).to_string();
+    let (status, liked) =
+        call(&b, Method::POST, &format!("/api/v1/statuses/{on_b}/favourite"), Some(&luc), None).await?;
+    assert_eq!(status, 200, "{liked}");
+    assert_eq!(liked["favourited"], true);
+    let (_, reblogged) = call(&b, Method::POST, &format!("/api/v1/statuses/{on_b}/reblog"), Some(&luc), None).await?;
+    assert_eq!(reblogged["reblogged"], true);
+    eventually(15, "A counts the like and the reshare, and notifies", || async {
+        let printed = a.cli(&["admin", "post", "reactions", &uri]).await?;
+        let (_, list) =
+            call(&a, Method::GET, "/api/v1/notifications?types[]=favourite&types[]=reblog", Some(&marie), None).await?;
+        Ok(printed.contains("1 like(s), 1 reshare(s)") && list.as_array().unwrap().len() == 2)
+    })
+    .await?;
+    let (_, unliked) =
+        call(&b, Method::POST, &format!("/api/v1/statuses/{on_b}/unfavourite"), Some(&luc), None).await?;
+    assert_eq!(unliked["favourited"], false);
+    eventually(15, "the like is taken back", || async {
+        Ok(a.cli(&["admin", "post", "reactions", &uri]).await?.contains("0 like(s), 1 reshare(s)"))
+    })
+    .await?;
+
+    // A mention reaches marie as a notification.
+    call(
+        &b,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&luc),
+        Some(json!({ "status": format!("Merci @marie@{} !", a.domain) })),
+    )
+    .await?;
+    eventually(15, "marie is mentioned", || async {
+        let (_, list) = call(&a, Method::GET, "/api/v1/notifications?types[]=mention", Some(&marie), None).await?;
+        Ok(list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["status"]["content"].as_str().unwrap_or_default().contains("Merci")))
+    })
+    .await?;
+    let (_, list) = call(&a, Method::GET, "/api/v1/notifications", Some(&marie), None).await?;
+    let first = list[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(call(&a, Method::GET, &format!("/api/v1/notifications/{first}"), Some(&marie), None).await?.0, 200);
+    assert_eq!(
+        call(&a, Method::POST, &format!("/api/v1/notifications/{first}/dismiss"), Some(&marie), None).await?.0,
+        200
+    );
+    assert_eq!(call(&a, Method::GET, &format!("/api/v1/notifications/{first}"), Some(&marie), None).await?.0, 404);
+    let paul = login(&a, "paul").await?;
+    let (_, none) = call(&a, Method::GET, "/api/v1/notifications", Some(&paul), None).await?;
+    assert_eq!(none, json!([]), "paul edits nothing: no notifications");
+    call(&a, Method::POST, "/api/v1/notifications/clear", Some(&marie), None).await?;
+    let (_, cleared) = call(&a, Method::GET, "/api/v1/notifications", Some(&marie), None).await?;
+    assert_eq!(cleared, json!([]));
+
+    // The context of a reply shows its parent.
+    let (_, reply) = call(
+        &a,
+        Method::POST,
+        "/api/v1/statuses",
+        Some(&marie),
+        Some(json!({ "status": "Et dimanche aussi", "in_reply_to_id": post["id"] })),
+    )
+    .await?;
+    let (_, context) =
+        call(&a, Method::GET, &format!("/api/v1/statuses/{}/context", reply["id"].as_str().unwrap()), None, None)
+            .await?;
+    assert_eq!(context["ancestors"][0]["id"], post["id"]);
+    Ok(())
+}

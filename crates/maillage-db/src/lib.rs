@@ -52,6 +52,7 @@ mod content;
 mod error;
 mod follows;
 mod migrate;
+mod notifications;
 mod oauth;
 mod outbox;
 mod pool;
@@ -71,6 +72,7 @@ pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, 
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use migrate::{MigrationReport, migration_names};
+pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
 pub use outbox::{ClaimedDelivery, DeliveryCounts, OutboxItem, Outgoing};
 pub use pool::Database;

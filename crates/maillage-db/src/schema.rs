@@ -244,6 +244,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        kind -> Text,
+        from_ap_id -> Text,
+        object_ap_id -> Nullable<Text>,
+        dismissed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -267,4 +279,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_apps,
     oauth_tokens,
     oauth_codes,
+    notifications,
 );

@@ -71,7 +71,12 @@ pub async fn receive_follow(
         follow_ap_id: follow_id,
         follow_json: &follow.to_string(),
     };
+    let was_following = ctx.db.find_follow(local.id, remote.row.id, Direction::Incoming).await?.is_some();
     ctx.db.save_follow(&record, notify.as_ref()).await?;
+    if !was_following {
+        let kind = if state == FollowState::Pending { "follow_request" } else { "follow" };
+        ctx.db.notify(local.id, kind, &remote.row.ap_id, None).await?;
+    }
     Ok(())
 }
 

@@ -411,7 +411,9 @@ pub async fn publish_note(federation: &Federation, draft: &NoteDraft) -> Result<
     let ctx = federation.context();
     let (enterprise, author) = enterprise_and_author(ctx, &draft.enterprise, &draft.author).await?;
     let mentions = mentions_of(federation, &draft.text).await?;
-    if let Some(reply) = &draft.in_reply_to {
+    if let Some(reply) = &draft.in_reply_to
+        && ctx.db.post_by_ap_id(reply).await?.is_none()
+    {
         // Fetch what we reply to, so that its author gets the reply.
         crate::objects::fetch_remote_object(federation, reply).await?;
     }
@@ -789,4 +791,52 @@ pub fn current_profile(ctx: &Context, enterprise: &LocalActor) -> EnterpriseProf
 /// Plain-text excerpt of an object's HTML, for previews.
 pub fn excerpt(html: &str, max: usize) -> String {
     truncate_text(&html_to_text(html), max)
+}
+
+/// A local actor likes (`Like`) or reshares (`Announce`) a post, or takes it
+/// back (`Undo`). Remote posts' authors are told; a reshare also goes to the
+/// actor's followers. Returns false when there was nothing to change.
+pub async fn react(
+    federation: &Federation,
+    actor: &LocalActor,
+    object_url: &str,
+    kind: maillage_db::ReactionKind,
+    undo: bool,
+) -> Result<bool, FederationError> {
+    use maillage_db::ReactionKind;
+    let ctx = federation.context();
+    let existing = ctx.db.has_reacted(kind, object_url, &actor.ap_id).await?;
+    if existing.is_some() != undo {
+        return Ok(false);
+    }
+    let mut inboxes = Vec::new();
+    if let Some(object) = ctx.db.remote_object(object_url).await?
+        && let Some(author) = object.attributed_to
+        && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
+    {
+        inboxes.push(remote.delivery_inbox().to_string());
+    } else if ctx.db.post_by_ap_id(object_url).await?.is_none() {
+        return Err(FederationError::NotFound(format!("no post {object_url} known here")));
+    }
+    let type_name = if kind == ReactionKind::Like { "Like" } else { "Announce" };
+    let (to, cc) = if kind == ReactionKind::Announce {
+        inboxes.extend(follower_inboxes(ctx, actor).await?.into_iter().map(|(i, _)| i));
+        (json!([PUBLIC]), json!([Urls::of_actor(&actor.ap_id, "followers")]))
+    } else {
+        (json!([]), json!([]))
+    };
+    let reaction = match &existing {
+        // Undo the activity as it was sent.
+        Some(id) => ctx.db.activity_json(id).await?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or(json!(id)),
+        None => activity(ctx, type_name, &actor.ap_id, json!(object_url), &to, &cc),
+    };
+    let sent = if undo { activity(ctx, "Undo", &actor.ap_id, reaction.clone(), &to, &cc) } else { reaction.clone() };
+    let notify = outgoing(actor, &sent, !undo && kind == ReactionKind::Announce, inboxes);
+    ctx.db.enqueue(&notify).await?;
+    if undo {
+        ctx.db.remove_reaction(existing.as_deref().unwrap_or_default(), Some((kind, object_url)), &actor.ap_id).await?;
+    } else {
+        ctx.db.add_reaction(kind, object_url, &actor.ap_id, reaction["id"].as_str().unwrap_or_default()).await?;
+    }
+    Ok(true)
 }

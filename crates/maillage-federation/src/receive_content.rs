@@ -44,13 +44,17 @@ pub async fn process(
                     let parsed = parse_remote_object(embedded)?;
                     if parsed.attributed_to.as_deref().is_some_and(|a| a != actor.row.ap_id) {
                         // Written by someone else of that server: believe the origin only.
-                        crate::objects::fetch_remote_object(federation, &object_id).await?;
+                        let fetched = crate::objects::fetch_remote_object(federation, &object_id).await?;
+                        notify_mentions(ctx, &fetched.raw_json, &object_id, kind).await?;
                     } else if ctx.db.store_remote_object(&parsed).await? == StoreOutcome::Tombstoned {
                         return Ok(Received::Ignored);
+                    } else {
+                        notify_mentions(ctx, &parsed.raw_json, &object_id, kind).await?;
                     }
                 }
                 None => {
-                    crate::objects::fetch_remote_object(federation, &object_id).await?;
+                    let fetched = crate::objects::fetch_remote_object(federation, &object_id).await?;
+                    notify_mentions(ctx, &fetched.raw_json, &object_id, kind).await?;
                 }
             }
             Ok(Received::Processed)
@@ -69,9 +73,11 @@ pub async fn process(
         }
         "Announce" => receive_announce(federation, ctx, object, &object_id, actor, activity).await,
         "Like" => {
-            if ctx.db.post_by_ap_id(&object_id).await?.is_some() {
+            if let Some(post) = ctx.db.post_by_ap_id(&object_id).await? {
                 let activity_id = id_of(activity.get("id")).unwrap_or_default();
-                ctx.db.add_reaction(ReactionKind::Like, &object_id, &actor.row.ap_id, activity_id).await?;
+                if ctx.db.add_reaction(ReactionKind::Like, &object_id, &actor.row.ap_id, activity_id).await? {
+                    ctx.db.notify(post.actor_id, "favourite", &actor.row.ap_id, Some(&object_id)).await?;
+                }
                 return Ok(Received::Processed);
             }
             Ok(Received::Ignored)
@@ -155,9 +161,11 @@ async fn receive_announce(
             }
         };
     }
-    if ctx.db.post_by_ap_id(object_id).await?.is_some() {
+    if let Some(post) = ctx.db.post_by_ap_id(object_id).await? {
         let activity_id = id_of(activity.get("id")).unwrap_or_default();
-        ctx.db.add_reaction(ReactionKind::Announce, object_id, &actor.row.ap_id, activity_id).await?;
+        if ctx.db.add_reaction(ReactionKind::Announce, object_id, &actor.row.ap_id, activity_id).await? {
+            ctx.db.notify(post.actor_id, "reblog", &actor.row.ap_id, Some(object_id)).await?;
+        }
         return Ok(Received::Processed);
     }
     if Url::parse(object_id).is_ok_and(|u| authority(&u) == ctx.config.instance.domain) {
@@ -165,6 +173,34 @@ async fn receive_announce(
     }
     fetch_or_ignore_deleted(federation, object_id).await?;
     Ok(Received::Processed)
+}
+
+/// Tells the local actors a new object mentions (`Mention` tags naming them).
+async fn notify_mentions(ctx: &Context, raw_json: &str, object_id: &str, kind: &str) -> Result<(), FederationError> {
+    if kind != "Create" {
+        return Ok(());
+    }
+    let json: Value = serde_json::from_str(raw_json).unwrap_or(Value::Null);
+    let author = id_of(json.get("attributedTo")).unwrap_or_default().to_string();
+    let tags = match json.get("tag") {
+        Some(Value::Array(tags)) => tags.iter().collect::<Vec<_>>(),
+        Some(tag @ Value::Object(_)) => vec![tag],
+        _ => Vec::new(),
+    };
+    for tag in tags {
+        if tag.get("type").and_then(Value::as_str) != Some("Mention") {
+            continue;
+        }
+        let Some(href) = tag.get("href").and_then(Value::as_str).and_then(|h| Url::parse(h).ok()) else { continue };
+        let local = match ctx.urls.local_username(&href) {
+            Some(Some(name)) => ctx.db.local_actor_by_username(&name).await?,
+            _ => None,
+        };
+        if let Some(local) = local {
+            ctx.db.notify(local.id, "mention", &author, Some(object_id)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Fetches an object; one deleted at its origin is simply not stored.

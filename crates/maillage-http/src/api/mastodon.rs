@@ -456,3 +456,209 @@ pub async fn unsupported(headers: HeaderMap) -> HttpError {
     let _ = headers;
     HttpError::NotImplemented("this Mastodon API endpoint is not supported by Maillage".into())
 }
+
+/// Sets `favourited`/`reblogged` as the viewer sees them.
+async fn for_viewer(state: &AppState, mut status: Value, viewer: &str) -> Result<Value, HttpError> {
+    use maillage_db::ReactionKind;
+    let uri = status["uri"].as_str().unwrap_or_default().to_string();
+    status["favourited"] = json!(state.db.has_reacted(ReactionKind::Like, &uri, viewer).await?.is_some());
+    status["reblogged"] = json!(state.db.has_reacted(ReactionKind::Announce, &uri, viewer).await?.is_some());
+    Ok(status)
+}
+
+async fn status_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
+    let missing = || HttpError::NotFound("Record not found".into());
+    Ok(match Ref::parse(id)? {
+        Ref::Local(id) => {
+            state
+                .db
+                .post_by_id(id)
+                .await?
+                .filter(|p| p.deleted_at.is_none() && p.is_public())
+                .ok_or_else(missing)?
+                .ap_id
+        }
+        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.filter(|o| !o.deleted).ok_or_else(missing)?.ap_id,
+    })
+}
+
+async fn react(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    kind: maillage_db::ReactionKind,
+    undo: bool,
+) -> Result<Json<Value>, HttpError> {
+    user.require(if kind == maillage_db::ReactionKind::Like { "write:favourites" } else { "write:statuses" })?;
+    let uri = status_uri(state, id).await?;
+    content::react(&state.federation, &user.account.actor, &uri, kind, undo).await?;
+    let status = status_json(state, Ref::parse(id)?, Some(user)).await?;
+    Ok(Json(for_viewer(state, status, &user.account.actor.ap_id).await?))
+}
+
+/// `POST /api/v1/statuses/:id/favourite`
+pub async fn favourite(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    react(&state, &user, &id, maillage_db::ReactionKind::Like, false).await
+}
+
+/// `POST /api/v1/statuses/:id/unfavourite`
+pub async fn unfavourite(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    react(&state, &user, &id, maillage_db::ReactionKind::Like, true).await
+}
+
+/// `POST /api/v1/statuses/:id/reblog`
+pub async fn reblog(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    react(&state, &user, &id, maillage_db::ReactionKind::Announce, false).await
+}
+
+/// `POST /api/v1/statuses/:id/unreblog`
+pub async fn unreblog(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    react(&state, &user, &id, maillage_db::ReactionKind::Announce, true).await
+}
+
+/// `GET /api/v1/statuses/:id/context`: the replies we hold and the parent chain.
+pub async fn context(
+    State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    let status = status_json(&state, Ref::parse(&id)?, viewer.as_ref()).await?;
+    let mut ancestors = Vec::new();
+    let mut parent = status["in_reply_to_id"].as_str().map(str::to_string);
+    while let Some(parent_id) = parent.take() {
+        if ancestors.len() >= 20 {
+            break;
+        }
+        match status_json(&state, Ref::parse(&parent_id)?, viewer.as_ref()).await {
+            Ok(found) => {
+                parent = found["in_reply_to_id"].as_str().map(str::to_string);
+                ancestors.insert(0, found);
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(Json(json!({ "ancestors": ancestors, "descendants": [] })))
+}
+
+/// The local actors whose notifications a member sees: themself and the
+/// enterprises they edit.
+async fn notified_actors(state: &AppState, user: &User) -> Result<Vec<i64>, HttpError> {
+    let mut ids = vec![user.account.actor.id];
+    ids.extend(state.db.enterprises_of_member(user.account.actor.id).await?.iter().map(|e| e.id));
+    Ok(ids)
+}
+
+async fn notification_json(state: &AppState, notification: &maillage_db::Notification) -> Result<Value, HttpError> {
+    let account = match state.db.remote_actor_by_ap_id(&notification.from_ap_id).await? {
+        Some(remote) => remote_account(&remote),
+        None => json!({ "id": "0", "username": "", "acct": notification.from_ap_id, "url": notification.from_ap_id }),
+    };
+    let status = match &notification.object_ap_id {
+        Some(uri) => match (state.db.post_by_ap_id(uri).await?, state.db.remote_object(uri).await?) {
+            (Some(post), _) if post.deleted_at.is_none() => local_status(state, &post).await?,
+            (_, Some(object)) if !object.deleted => remote_status(state, &object).await?,
+            _ => Value::Null,
+        },
+        None => Value::Null,
+    };
+    Ok(json!({
+        "id": notification.id.to_string(),
+        "type": notification.kind,
+        "created_at": notification.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "account": account,
+        "status": status,
+    }))
+}
+
+/// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`, `max_id`, `limit`)
+pub async fn notifications(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
+    user.require("read:notifications")?;
+    let actors = notified_actors(&state, &user).await?;
+    let mut kinds: Vec<String> = params.list("types");
+    let excluded = params.list("exclude_types");
+    if !excluded.is_empty() {
+        if kinds.is_empty() {
+            kinds =
+                ["follow", "follow_request", "mention", "reblog", "favourite"].iter().map(|k| k.to_string()).collect();
+        }
+        kinds.retain(|k| !excluded.contains(k));
+    }
+    let before = params.number("max_id")?;
+    let limit = limit(&params)?;
+    let rows =
+        state.db.notifications_page(&actors, (!kinds.is_empty()).then_some(kinds.as_slice()), before, limit).await?;
+    let mut out = Vec::new();
+    for row in &rows {
+        out.push(notification_json(&state, row).await?);
+    }
+    let mut response = Json(json!(out)).into_response();
+    if let Some(last) = rows.last() {
+        let link = format!(
+            "<{}/api/v1/notifications?max_id={}&limit={limit}>; rel=\"next\"",
+            state.config.public_base_url(),
+            last.id
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/notifications/:id`
+pub async fn notification(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("read:notifications")?;
+    let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
+    let actors = notified_actors(&state, &user).await?;
+    let row = state
+        .db
+        .notifications_page(&actors, None, Some(id + 1), 1)
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    Ok(Json(notification_json(&state, &row).await?))
+}
+
+/// `POST /api/v1/notifications/clear`
+pub async fn clear_notifications(State(state): State<AppState>, user: User) -> Result<Json<Value>, HttpError> {
+    user.require("write:notifications")?;
+    let actors = notified_actors(&state, &user).await?;
+    state.db.dismiss_notifications(&actors, None).await?;
+    Ok(Json(json!({})))
+}
+
+/// `POST /api/v1/notifications/:id/dismiss`
+pub async fn dismiss_notification(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:notifications")?;
+    let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
+    let actors = notified_actors(&state, &user).await?;
+    if state.db.dismiss_notifications(&actors, Some(id)).await? == 0 {
+        return Err(HttpError::NotFound("Record not found".into()));
+    }
+    Ok(Json(json!({})))
+}

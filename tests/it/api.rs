@@ -606,3 +606,47 @@ async fn favourites_reblogs_and_notifications_across_instances() -> anyhow::Resu
     assert_eq!(context["ancestors"][0]["id"], post["id"]);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_login_throttling() -> anyhow::Result<()> {
+    let a = TestInstance::spawn_with(Box::new(|config| {
+        config.limits.api_per_5_minutes = 6;
+        config.limits.login_failures_per_5_minutes = 2;
+    }))
+    .await?;
+    a.cli_with_input(&["admin", "user", "create", "marie"], &format!("{PASSWORD}\n")).await?;
+    let (id, secret) = app(&a).await?; // request 1 from this address
+    let attempt = |password: &'static str| {
+        a.http.post(a.url("/oauth/token")).form(&[
+            ("grant_type", "password"),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("username", "marie"),
+            ("password", password),
+            ("scope", "read"),
+        ])
+    };
+    assert_eq!(attempt("wrong password 1").send().await?.status(), 400);
+    assert_eq!(attempt("wrong password 2").send().await?.status(), 400);
+    let blocked = attempt(PASSWORD).send().await?;
+    assert_eq!(blocked.status(), 429, "even the right password waits after too many failures");
+    assert!(blocked.json::<Value>().await?["error"].as_str().unwrap().contains("Too many"));
+
+    // Requests without a token count per address: this is the 5th and 6th.
+    let response = a.get("/api/v1/instance").await?;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-ratelimit-limit"], "6");
+    assert_eq!(response.headers()["x-ratelimit-remaining"], "1");
+    assert!(response.headers()["x-ratelimit-reset"].to_str()?.ends_with('Z'));
+    assert_eq!(a.get("/api/v1/instance").await?.status(), 200);
+    let limited = a.get("/api/v1/instance").await?;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["x-ratelimit-remaining"], "0");
+    // A token has its own budget.
+    let token = a.cli(&["admin", "token", "create", "marie"]).await?;
+    let response = a.http.get(a.url("/api/v1/accounts/verify_credentials")).bearer_auth(token.trim()).send().await?;
+    assert_eq!(response.status(), 200);
+    // ActivityPub endpoints are not the client API's business.
+    assert_eq!(a.get("/.well-known/nodeinfo").await?.status(), 200);
+    Ok(())
+}

@@ -23,6 +23,7 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
+    pub limits: LimitsConfig,
     pub delivery: DeliveryConfig,
     pub hub: HubConfig,
     pub log: LogConfig,
@@ -52,6 +53,14 @@ pub struct DatabaseConfig {
     pub url: String,
     pub max_connections: usize,
     pub connect_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub api_per_5_minutes: u32,
+    pub login_failures_per_5_minutes: u32,
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -196,6 +205,14 @@ impl Config {
         }
         if self.database.connect_timeout_seconds == 0 {
             return Err(ConfigError::invalid("database.connect_timeout_seconds", 0, "must be at least 1"));
+        }
+        for (key, value) in [
+            ("limits.api_per_5_minutes", self.limits.api_per_5_minutes),
+            ("limits.login_failures_per_5_minutes", self.limits.login_failures_per_5_minutes),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, 0, "must be at least 1"));
+            }
         }
         let delivery = &self.delivery;
         for (key, value) in [

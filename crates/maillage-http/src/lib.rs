@@ -7,6 +7,7 @@
 pub mod api;
 mod error;
 mod health;
+pub mod limits;
 
 use std::sync::Arc;
 
@@ -26,14 +27,20 @@ pub struct AppState {
     pub db: Database,
     pub config: Arc<Config>,
     pub federation: maillage_federation::Federation,
+    pub limits: Arc<limits::RateLimits>,
 }
 
 /// The service to serve: the [`router`] behind a layer that ignores a
 /// trailing slash (`/api/v1/instance/` is what some clients ask for).
-pub fn app(state: AppState) -> axum::routing::IntoMakeService<tower_http::normalize_path::NormalizePath<Router>> {
+pub fn app(
+    state: AppState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+    tower_http::normalize_path::NormalizePath<Router>,
+    std::net::SocketAddr,
+> {
     use tower::Layer;
     let service = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router(state));
-    axum::ServiceExt::<axum::extract::Request>::into_make_service(service)
+    axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service)
 }
 
 /// The whole HTTP application of one instance.
@@ -42,7 +49,7 @@ pub fn router(state: AppState) -> Router {
     let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))
-        .merge(api::routes())
+        .merge(api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
         .with_state(state)
         .merge(federation)
         .fallback(error::not_found)

@@ -17,7 +17,8 @@ async fn app() -> (TestDatabase, AppState) {
     maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
     let config = Arc::new(config);
     let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
-    (test_db, AppState { db, config, federation })
+    let limits = Arc::new(limits::RateLimits::new(&config.limits));
+    (test_db, AppState { db, config, federation, limits })
 }
 
 async fn json_of(response: axum::response::Response) -> serde_json::Value {

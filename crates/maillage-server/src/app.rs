@@ -93,7 +93,9 @@ impl Application {
     /// for at most `server.shutdown_grace_seconds`.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
-        let state = AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone() };
+        let limits = std::sync::Arc::new(maillage_http::limits::RateLimits::new(&self.config.limits));
+        let state =
+            AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone(), limits };
         let app = maillage_http::app(state);
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(maillage_federation::delivery::run(

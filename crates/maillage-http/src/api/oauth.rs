@@ -2,6 +2,7 @@
 //! authorization-code flow (with PKCE) through a plain HTML login form, the
 //! password grant for scripts, client credentials, and revocation.
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{hash_secret, new_secret, valid_scopes};
 use super::params::Params;
+use crate::limits::ClientAddress;
 use crate::{AppState, HttpError};
 
 /// Where a client that cannot receive a redirect shows the code instead.
@@ -80,9 +82,16 @@ fn requested_scopes(app: &OAuthApp, asked: Option<String>) -> Result<String, Htt
     Ok(asked)
 }
 
-async fn check_password(state: &AppState, username: &str, password: &str) -> Result<Account, HttpError> {
-    let refused = || HttpError::BadRequest("Invalid username or password".into());
-    let account = state.db.account_for_login(username).await?.ok_or_else(refused)?;
+async fn check_password(state: &AppState, username: &str, password: &str, address: &str) -> Result<Account, HttpError> {
+    let name = username.trim().to_ascii_lowercase();
+    if state.limits.login_blocked(&name, address) {
+        return Err(HttpError::TooManyRequests("Too many failed logins; try again in a few minutes".into()));
+    }
+    let refused = || {
+        state.limits.login_failed(&name, address);
+        HttpError::BadRequest("Invalid username or password".into())
+    };
+    let Some(account) = state.db.account_for_login(username).await? else { return Err(refused()) };
     // Argon2 is slow on purpose: keep it off the async workers.
     let hash = account.password_hash.clone();
     let password = password.to_string();
@@ -109,13 +118,19 @@ async fn issue_token(
 }
 
 /// `POST /oauth/token`
-pub async fn token(State(state): State<AppState>, params: Params) -> Result<Json<Value>, HttpError> {
+pub async fn token(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddress>>,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    let address = address.map(|Extension(ClientAddress(a))| a).unwrap_or_default();
     let grant = params.required("grant_type")?;
     match grant.as_str() {
         "password" => {
             let app = app_for(&state, &params, true).await?;
             let scopes = requested_scopes(&app, params.text("scope"))?;
-            let account = check_password(&state, &params.required("username")?, &params.required("password")?).await?;
+            let account =
+                check_password(&state, &params.required("username")?, &params.required("password")?, &address).await?;
             issue_token(&state, &app, Some(account.user_id), &scopes).await
         }
         "client_credentials" => {
@@ -224,13 +239,18 @@ pub async fn authorize_form(State(state): State<AppState>, params: Params) -> Re
 }
 
 /// `POST /oauth/authorize`: checks the password, then redirects with a code.
-pub async fn authorize(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
+pub async fn authorize(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddress>>,
+    params: Params,
+) -> Result<Response, HttpError> {
+    let address = address.map(|Extension(ClientAddress(a))| a).unwrap_or_default();
     let app = app_for(&state, &params, false).await?;
     let redirect = check_redirect(&app, &params)?;
     let scopes = requested_scopes(&app, params.text("scope"))?;
     let username = params.text("username").unwrap_or_default();
     let password = params.text("password").unwrap_or_default();
-    let account = match check_password(&state, &username, &password).await {
+    let account = match check_password(&state, &username, &password, &address).await {
         Ok(account) => account,
         Err(HttpError::BadRequest(message)) => {
             let mut page = form_page(&app.name, &params, Some(&message));

@@ -650,3 +650,181 @@ async fn rate_limits_and_login_throttling() -> anyhow::Result<()> {
     assert_eq!(a.get("/.well-known/nodeinfo").await?.status(), 200);
     Ok(())
 }
+
+async fn app_token(instance: &TestInstance) -> anyhow::Result<String> {
+    let (id, secret) = app(instance).await?;
+    let token: Value = instance
+        .http
+        .post(instance.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", "read write"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(token["access_token"].as_str().unwrap_or_else(|| panic!("{token}")).to_string())
+}
+
+fn registration(username: &str, code: Option<&str>) -> Value {
+    let mut body = json!({ "username": username, "email": format!("{username}@example.org"), "password": PASSWORD, "agreement": true, "locale": "fr" });
+    if let Some(code) = code {
+        body["invite_code"] = json!(code);
+    }
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_follow_the_configured_policy() -> anyhow::Result<()> {
+    use reqwest::Method;
+    // Closed (the default).
+    let closed = instance().await?;
+    let token = app_token(&closed).await?;
+    assert_eq!(
+        call(&closed, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("lea", None))).await?.0,
+        403
+    );
+    assert_eq!(call(&closed, Method::POST, "/api/v1/accounts", None, Some(registration("lea", None))).await?.0, 401);
+
+    // Invite: one code, one account.
+    let invite = TestInstance::spawn_with(Box::new(|c| c.registrations.mode = "invite".into())).await?;
+    let token = app_token(&invite).await?;
+    assert_eq!(
+        call(&invite, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("lea", None))).await?.0,
+        403
+    );
+    let code = invite.cli(&["admin", "invite", "create"]).await?;
+    let code = code.trim();
+    let (status, created) =
+        call(&invite, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("lea", Some(code)))).await?;
+    assert_eq!(status, 200, "{created}");
+    let lea = created["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        call(&invite, Method::GET, "/api/v1/accounts/verify_credentials", Some(&lea), None).await?.1["username"],
+        "lea"
+    );
+    assert_eq!(
+        call(&invite, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("max", Some(code)))).await?.0,
+        403,
+        "a code works once"
+    );
+    let nodeinfo: Value = invite.get("/nodeinfo/2.1").await?.json().await?;
+    assert_eq!(nodeinfo["openRegistrations"], true);
+
+    // Approval: the account exists but works once approved.
+    let approval = TestInstance::spawn_with(Box::new(|c| c.registrations.mode = "approval".into())).await?;
+    let token = app_token(&approval).await?;
+    for (body, field) in [
+        (
+            json!({ "username": "in box", "email": "x@example.org", "password": PASSWORD, "agreement": true }),
+            "username",
+        ),
+        (json!({ "username": "zoe", "email": "not-an-email", "password": PASSWORD, "agreement": true }), "email"),
+        (json!({ "username": "zoe", "email": "zoe@example.org", "password": "short", "agreement": true }), "password"),
+        (json!({ "username": "zoe", "email": "zoe@example.org", "password": PASSWORD }), "agreement"),
+    ] {
+        let (status, answer) = call(&approval, Method::POST, "/api/v1/accounts", Some(&token), Some(body)).await?;
+        assert_eq!(status, 422, "{answer}");
+        assert!(answer["error"].as_str().unwrap().contains(field), "{answer}");
+    }
+    let (status, created) =
+        call(&approval, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("zoe", None))).await?;
+    assert_eq!(status, 200, "{created}");
+    let zoe = created["access_token"].as_str().unwrap().to_string();
+    let (status, waiting) =
+        call(&approval, Method::GET, "/api/v1/accounts/verify_credentials", Some(&zoe), None).await?;
+    assert_eq!(status, 403, "{waiting}");
+    approval.cli(&["admin", "user", "approve", "zoe"]).await?;
+    assert_eq!(call(&approval, Method::GET, "/api/v1/accounts/verify_credentials", Some(&zoe), None).await?.0, 200);
+    let (status, _) =
+        call(&approval, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("zoe", None))).await?;
+    assert_eq!(status, 422, "the username is taken");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_edits_idempotency_and_follow_lists() -> anyhow::Result<()> {
+    use reqwest::Method;
+    let a = instance().await?;
+    let marie = login(&a, "marie").await?;
+    let (status, me) = call(
+        &a,
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        Some(&marie),
+        Some(json!({ "display_name": "Marie T.", "note": "Coopérante" })),
+    )
+    .await?;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["display_name"], "Marie T.");
+    let person: Value = a.get_activity(&a.actor_id("marie")).await?.json().await?;
+    assert_eq!(person["name"], "Marie T.");
+    assert_eq!(
+        call(
+            &a,
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            Some(&marie),
+            Some(json!({ "display_name": " " }))
+        )
+        .await?
+        .0,
+        422
+    );
+
+    // The same Idempotency-Key twice: one status.
+    let post = |key: &'static str| {
+        a.http
+            .post(a.url("/api/v1/statuses"))
+            .bearer_auth(&marie)
+            .header("Idempotency-Key", key)
+            .json(&json!({ "status": "Une seule fois" }))
+    };
+    let first: Value = post("k-1").send().await?.json().await?;
+    let second: Value = post("k-1").send().await?.json().await?;
+    assert_eq!(first["id"], second["id"]);
+    let third: Value = post("k-2").send().await?.json().await?;
+    assert_ne!(first["id"], third["id"]);
+
+    // Editing one's status.
+    let (status, edited) = call(
+        &a,
+        Method::PUT,
+        &format!("/api/v1/statuses/{}", first["id"].as_str().unwrap()),
+        Some(&marie),
+        Some(json!({ "status": "Modifié" })),
+    )
+    .await?;
+    assert_eq!(status, 200, "{edited}");
+    assert!(edited["content"].as_str().unwrap().contains("Modifié"));
+    assert!(edited["edited_at"].is_string());
+    let paul = login(&a, "paul").await?;
+    assert_eq!(
+        call(
+            &a,
+            Method::PUT,
+            &format!("/api/v1/statuses/{}", first["id"].as_str().unwrap()),
+            Some(&paul),
+            Some(json!({ "status": "x" }))
+        )
+        .await?
+        .0,
+        403
+    );
+
+    // Follow lists and peers.
+    let b = TestInstance::spawn().await?;
+    b.cli(&["admin", "follow", "--as", "hub", &format!("@marie@{}", a.domain)]).await?;
+    let marie_id = me["id"].as_str().unwrap().to_string();
+    eventually(15, "marie's followers list shows B's hub", || async {
+        let (_, list) = call(&a, Method::GET, &format!("/api/v1/accounts/{marie_id}/followers"), None, None).await?;
+        Ok(list.as_array().unwrap().iter().any(|acct| acct["acct"] == format!("hub@{}", b.domain)))
+    })
+    .await?;
+    let (_, peers) = call(&a, Method::GET, "/api/v1/instance/peers", None, None).await?;
+    assert!(peers.as_array().unwrap().contains(&json!(b.domain)), "{peers}");
+    Ok(())
+}

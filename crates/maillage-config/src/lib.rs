@@ -23,6 +23,7 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
+    pub registrations: RegistrationsConfig,
     pub limits: LimitsConfig,
     pub delivery: DeliveryConfig,
     pub hub: HubConfig,
@@ -53,6 +54,13 @@ pub struct DatabaseConfig {
     pub url: String,
     pub max_connections: usize,
     pub connect_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationsConfig {
+    /// `closed`, `invite` or `approval`.
+    pub mode: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -205,6 +213,13 @@ impl Config {
         }
         if self.database.connect_timeout_seconds == 0 {
             return Err(ConfigError::invalid("database.connect_timeout_seconds", 0, "must be at least 1"));
+        }
+        if !matches!(self.registrations.mode.as_str(), "closed" | "invite" | "approval") {
+            return Err(ConfigError::invalid(
+                "registrations.mode",
+                &self.registrations.mode,
+                "choose closed, invite or approval",
+            ));
         }
         for (key, value) in [
             ("limits.api_per_5_minutes", self.limits.api_per_5_minutes),

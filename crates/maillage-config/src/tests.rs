@@ -80,6 +80,8 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__HUB__HANDLE", "inbox", "hub.handle"),
         ("MAILLAGE__HUB__HANDLE", "le pôle", "hub.handle"),
         ("MAILLAGE__HUB__NAME", "  ", "hub.name"),
+        ("MAILLAGE__REGISTRATIONS__MODE", "open", "registrations.mode"),
+        ("MAILLAGE__HUB__REGION", "atlantis", "hub.region"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

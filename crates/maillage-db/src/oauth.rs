@@ -38,6 +38,8 @@ pub struct Account {
     pub password_hash: String,
     pub is_admin: bool,
     pub email: Option<String>,
+    /// False while a registration awaits an admin's approval.
+    pub approved: bool,
     pub actor: LocalActor,
 }
 
@@ -63,10 +65,10 @@ pub struct AuthorizationCode {
     pub expires_at: UtcTime,
 }
 
-type AccountRow = (i64, String, bool, Option<String>, LocalActor);
+type AccountRow = (i64, String, bool, Option<String>, bool, LocalActor);
 
-fn account((user_id, password_hash, is_admin, email, actor): AccountRow) -> Account {
-    Account { user_id, password_hash, is_admin, email, actor }
+fn account((user_id, password_hash, is_admin, email, approved, actor): AccountRow) -> Account {
+    Account { user_id, password_hash, is_admin, email, approved, actor }
 }
 
 impl Database {
@@ -107,7 +109,14 @@ impl Database {
         let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
             .inner_join(local_actors::table)
             .filter(local_actors::username.eq(&name).or(users::email.eq(&name)))
-            .select((users::id, users::password_hash, users::is_admin, users::email, LocalActor::as_select()))
+            .select((
+                users::id,
+                users::password_hash,
+                users::is_admin,
+                users::email,
+                users::approved,
+                LocalActor::as_select()
+            ))
             .first(c)
             .await
             .optional())?;
@@ -119,7 +128,14 @@ impl Database {
         let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
             .inner_join(local_actors::table)
             .filter(users::id.eq(user_id))
-            .select((users::id, users::password_hash, users::is_admin, users::email, LocalActor::as_select()))
+            .select((
+                users::id,
+                users::password_hash,
+                users::is_admin,
+                users::email,
+                users::approved,
+                LocalActor::as_select()
+            ))
             .first(c)
             .await
             .optional())?;
@@ -265,5 +281,112 @@ impl Database {
             .load(c)
             .await)?;
         Ok(rows)
+    }
+}
+
+impl Database {
+    pub async fn create_invite(&self, code_hash: &str) -> Result<(), DbError> {
+        use crate::schema::invites;
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(invites::table)
+            .values((invites::code_hash.eq(code_hash), invites::created_at.eq(now)))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Marks an unused invite used by `user_id`; false when there is none.
+    pub async fn use_invite(&self, code_hash: &str, user_id: i64) -> Result<bool, DbError> {
+        use crate::schema::invites;
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let n = with_conn!(&mut conn, |c| diesel::update(
+            invites::table.filter(invites::code_hash.eq(code_hash)).filter(invites::used_at.is_null())
+        )
+        .set((invites::used_at.eq(Some(now)), invites::used_by.eq(Some(user_id))))
+        .execute(c)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    pub async fn invite_is_usable(&self, code_hash: &str) -> Result<bool, DbError> {
+        use crate::schema::invites;
+        let mut conn = self.conn().await?;
+        let n: i64 = with_conn!(&mut conn, |c| invites::table
+            .filter(invites::code_hash.eq(code_hash))
+            .filter(invites::used_at.is_null())
+            .count()
+            .get_result(c)
+            .await)?;
+        Ok(n > 0)
+    }
+
+    pub async fn set_user_approved(&self, user_id: i64, approved: bool) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(users::table.find(user_id))
+            .set(users::approved.eq(approved))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    pub async fn idempotent_post(&self, user_id: i64, key_hash: &str) -> Result<Option<i64>, DbError> {
+        use crate::schema::idempotency_keys;
+        let mut conn = self.conn().await?;
+        let id = with_conn!(&mut conn, |c| idempotency_keys::table
+            .filter(idempotency_keys::user_id.eq(user_id))
+            .filter(idempotency_keys::key_hash.eq(key_hash))
+            .select(idempotency_keys::post_id)
+            .first(c)
+            .await
+            .optional())?;
+        Ok(id)
+    }
+
+    pub async fn remember_idempotent_post(&self, user_id: i64, key_hash: &str, post_id: i64) -> Result<(), DbError> {
+        use crate::schema::idempotency_keys;
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(user_id),
+                idempotency_keys::key_hash.eq(key_hash),
+                idempotency_keys::post_id.eq(post_id),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Changes a member's display name and bio.
+    pub async fn update_member_profile(&self, actor_id: i64, display_name: &str, summary: &str) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::update(local_actors::table.find(actor_id))
+            .set((
+                local_actors::display_name.eq(display_name),
+                local_actors::summary.eq(summary),
+                local_actors::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
+    /// Distinct domains of the remote actors we know.
+    pub async fn known_domains(&self, limit: i64) -> Result<Vec<String>, DbError> {
+        use crate::schema::remote_actors;
+        let mut conn = self.conn().await?;
+        let domains = with_conn!(&mut conn, |c| remote_actors::table
+            .select(remote_actors::domain)
+            .distinct()
+            .order(remote_actors::domain)
+            .limit(limit)
+            .load(c)
+            .await)?;
+        Ok(domains)
     }
 }

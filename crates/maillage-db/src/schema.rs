@@ -62,6 +62,25 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email -> Nullable<Text>,
+        approved -> Bool,
+    }
+}
+
+diesel::table! {
+    invites (code_hash) {
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        used_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key_hash) {
+        user_id -> BigInt,
+        key_hash -> Text,
+        post_id -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -280,4 +299,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_tokens,
     oauth_codes,
     notifications,
+    invites,
+    idempotency_keys,
 );

@@ -840,3 +840,40 @@ pub async fn react(
     }
     Ok(true)
 }
+
+/// Changes a member's display name and bio; followers get `Update{Person}`.
+pub async fn update_member(
+    federation: &Federation,
+    member: &LocalActor,
+    display_name: Option<&str>,
+    note: Option<&str>,
+) -> Result<LocalActor, FederationError> {
+    let ctx = federation.context();
+    let mut next = member.clone();
+    if let Some(name) = display_name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > maillage_domain::enterprise::NAME_MAX {
+            return Err(invalid(format!("display_name: 1 to {} characters", maillage_domain::enterprise::NAME_MAX)));
+        }
+        next.display_name = name.to_string();
+    }
+    if let Some(note) = note {
+        if note.chars().count() > maillage_domain::enterprise::SUMMARY_MAX {
+            return Err(invalid(format!("note: at most {} characters", maillage_domain::enterprise::SUMMARY_MAX)));
+        }
+        next.summary = note.trim().to_string();
+    }
+    ctx.db.update_member_profile(member.id, &next.display_name, &next.summary).await?;
+    let document = actor_document(&next, &ctx.urls);
+    let update = activity(
+        ctx,
+        "Update",
+        &member.ap_id,
+        document,
+        &json!([PUBLIC]),
+        &json!([Urls::of_actor(&member.ap_id, "followers")]),
+    );
+    let inboxes = follower_inboxes(ctx, member).await?.into_iter().map(|(i, _)| i).collect();
+    ctx.db.enqueue(&outgoing(member, &update, false, inboxes)).await?;
+    Ok(next)
+}

@@ -184,8 +184,8 @@ async fn nodeinfo(State(state): State<FederationState>) -> Response {
         },
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
-        // Accounts are created by the hub's staff; there is no sign-up page.
-        "openRegistrations": false,
+        // Closed: accounts are created by the hub's staff.
+        "openRegistrations": state.config.registrations.mode != "closed",
         "usage": {
             "users": { "total": counts.members },
         },

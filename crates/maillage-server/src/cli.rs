@@ -75,6 +75,9 @@ pub enum AdminCommand {
     /// Access tokens for the client API.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Invitations to register.
+    #[command(subcommand)]
+    Invite(InviteCommand),
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
@@ -340,6 +343,14 @@ pub enum UserCommand {
     },
     /// Set a new password (read from standard input); ends every session.
     ResetPassword { username: String },
+    /// Let an account registered under `registrations.mode = "approval"` in.
+    Approve { username: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum InviteCommand {
+    /// Print a new single-use invite code (for `registrations.mode = "invite"`).
+    Create,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -501,6 +512,19 @@ async fn run_admin(
             let hash = read_password_hash(input)?;
             db.set_password_hash(account.user_id, &hash).await?;
             writeln!(out, "new password set for {}; every session was ended", account.actor.username)?;
+        }
+        AdminCommand::User(UserCommand::Approve { username }) => {
+            let account = db
+                .account_for_login(&username)
+                .await?
+                .ok_or_else(|| ServerError::Input(format!("no member {username:?}")))?;
+            db.set_user_approved(account.user_id, true).await?;
+            writeln!(out, "{} can now log in", account.actor.username)?;
+        }
+        AdminCommand::Invite(InviteCommand::Create) => {
+            let code = maillage_http::api::auth::new_secret().map_err(|e| ServerError::Input(e.to_string()))?;
+            db.create_invite(&maillage_http::api::auth::hash_secret(&code)).await?;
+            writeln!(out, "{code}")?;
         }
         AdminCommand::Token(TokenCommand::Create { username, scopes }) => {
             let account = db

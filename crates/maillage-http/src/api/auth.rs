@@ -105,6 +105,9 @@ impl FromRequestParts<AppState> for User {
             .account
             .clone()
             .ok_or_else(|| HttpError::Unauthorized("This method requires an authenticated user".into()))?;
+        if !account.approved {
+            return Err(HttpError::Forbidden("Your account is awaiting approval by the hub's staff".into()));
+        }
         Ok(User { grant, account })
     }
 }

@@ -46,9 +46,9 @@ pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, H
         "stats": { "user_count": counts.members, "status_count": 0, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["fr", "en"],
-        "registrations": false,
-        "approval_required": false,
-        "invites_enabled": false,
+        "registrations": state.config.registrations.mode != "closed",
+        "approval_required": state.config.registrations.mode == "approval",
+        "invites_enabled": state.config.registrations.mode == "invite",
         "configuration": {
             "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
             "media_attachments": { "supported_mime_types": [] },
@@ -79,7 +79,11 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
             "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
             "translation": { "enabled": false },
         },
-        "registrations": { "enabled": false, "approval_required": false, "message": null },
+        "registrations": {
+            "enabled": state.config.registrations.mode != "closed",
+            "approval_required": state.config.registrations.mode == "approval",
+            "message": null,
+        },
         "contact": { "email": "", "account": hub_account(&state).await? },
         "rules": [],
     })))
@@ -223,9 +227,22 @@ pub async fn account_statuses(
 pub async fn create_status(
     State(state): State<AppState>,
     user: User,
+    headers: HeaderMap,
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
+    // A retried request with the same Idempotency-Key gets the same status.
+    let idempotency = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty())
+        .map(super::auth::hash_secret);
+    if let Some(key) = &idempotency
+        && let Some(id) = state.db.idempotent_post(user.account.user_id, key).await?
+        && let Some(post) = state.db.post_by_id(id).await?
+    {
+        return Ok(Json(local_status(&state, &post).await?));
+    }
     let text = params.required("status")?;
     let followers_only = match params.text("visibility").as_deref() {
         None | Some("public") | Some("unlisted") => false,
@@ -259,6 +276,9 @@ pub async fn create_status(
         in_reply_to,
     };
     let post = content::publish_note(&state.federation, &draft).await?;
+    if let Some(key) = &idempotency {
+        state.db.remember_idempotent_post(user.account.user_id, key, post.id).await?;
+    }
     Ok(Json(local_status(&state, &post).await?))
 }
 
@@ -452,9 +472,158 @@ pub async fn search(
 }
 
 /// Mastodon endpoints we do not offer: a clear JSON answer, never a crash.
-pub async fn unsupported(headers: HeaderMap) -> HttpError {
-    let _ = headers;
+pub async fn unsupported() -> HttpError {
     HttpError::NotImplemented("this Mastodon API endpoint is not supported by Maillage".into())
+}
+
+/// `GET /api/v1/instance/peers`
+pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    Ok(Json(json!(state.db.known_domains(10_000).await?)))
+}
+
+/// `PATCH /api/v1/accounts/update_credentials` (`display_name`, `note`)
+pub async fn update_credentials(
+    State(state): State<AppState>,
+    user: User,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:accounts")?;
+    let updated = content::update_member(
+        &state.federation,
+        &user.account.actor,
+        params.text("display_name").as_deref(),
+        params.text("note").as_deref(),
+    )
+    .await?;
+    Ok(Json(local_account(&state, &updated).await?))
+}
+
+/// `PUT /api/v1/statuses/:id`: edits the text of one's own update.
+pub async fn edit_status(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:statuses")?;
+    let Ref::Local(id) = Ref::parse(&id)? else { return Err(HttpError::Forbidden("not your status".into())) };
+    let post = state
+        .db
+        .post_by_id(id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let me = user.account.actor.id;
+    if !(post.author_id == Some(me) || post.actor_id == me || state.db.is_editor(post.actor_id, me).await?) {
+        return Err(HttpError::Forbidden("not your status".into()));
+    }
+    if post.kind != "note" {
+        return Err(HttpError::Unprocessable("practices are edited through /api/maillage/v1/practices".into()));
+    }
+    let edited = content::edit_note(&state.federation, &post.ap_id, &params.required("status")?).await?;
+    Ok(Json(local_status(&state, &edited).await?))
+}
+
+/// `GET /api/v1/accounts/:id/followers` and `/following` of a local account.
+async fn follow_list(state: &AppState, id: &str, direction: Direction) -> Result<Json<Value>, HttpError> {
+    let Ref::Local(id) = Ref::parse(id)? else { return Ok(Json(json!([]))) };
+    let actor = state.db.local_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let mut out = Vec::new();
+    for follow in state.db.follows_page(actor.id, direction, FollowState::Accepted, None, MAX_LIMIT).await? {
+        if let Some(remote) = state.db.remote_actor_by_id(follow.remote_actor_id).await? {
+            out.push(remote_account(&remote));
+        }
+    }
+    Ok(Json(json!(out)))
+}
+
+pub async fn followers(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, HttpError> {
+    follow_list(&state, &id, Direction::Incoming).await
+}
+
+pub async fn following(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, HttpError> {
+    follow_list(&state, &id, Direction::Outgoing).await
+}
+
+/// `POST /api/v1/accounts`: registration, with an app token, as
+/// `registrations.mode` allows (closed, invite with `invite_code`, approval).
+pub async fn register(
+    State(state): State<AppState>,
+    super::auth::Token(grant): super::auth::Token,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    if !super::auth::has_scope(&grant.scopes, "write:accounts") {
+        return Err(HttpError::Forbidden("this action needs the scope write:accounts".into()));
+    }
+    let mode = state.config.registrations.mode.as_str();
+    if mode == "closed" {
+        return Err(HttpError::Forbidden("registrations are closed on this hub; ask its staff for an account".into()));
+    }
+    let invite = match mode {
+        "invite" => {
+            let code = params
+                .text("invite_code")
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| HttpError::Forbidden("an invite code is required".into()))?;
+            let hash = super::auth::hash_secret(&code);
+            if !state.db.invite_is_usable(&hash).await? {
+                return Err(HttpError::Forbidden("that invite code is unknown or already used".into()));
+            }
+            Some(hash)
+        }
+        _ => None,
+    };
+    if params.flag("agreement")? != Some(true) {
+        return Err(HttpError::Unprocessable("agreement must be true".into()));
+    }
+    let username = params.required("username")?;
+    let email = params.required("email")?.trim().to_ascii_lowercase();
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(HttpError::Unprocessable("email: not an email address".into()));
+    }
+    let password = params.required("password")?;
+    let salt = {
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt).map_err(|e| HttpError::Internal(e.to_string()))?;
+        salt
+    };
+    let hash = tokio::task::spawn_blocking(move || maillage_domain::password::hash_password(&password, &salt))
+        .await
+        .map_err(|e| HttpError::Internal(e.to_string()))?
+        .map_err(|e| HttpError::Unprocessable(format!("password: {e}")))?;
+    let actor = maillage_federation::create_member(&state.db, &state.config, &username, hash, false).await.map_err(
+        |e| match e {
+            maillage_federation::ActorError::Taken(_) => HttpError::Unprocessable(format!("username: {e}")),
+            maillage_federation::ActorError::Database(_) => HttpError::Internal(e.to_string()),
+            other => HttpError::Unprocessable(format!("username: {other}")),
+        },
+    )?;
+    let account = state
+        .db
+        .account_for_login(&actor.username)
+        .await?
+        .ok_or_else(|| HttpError::Internal("new account vanished".into()))?;
+    if let Err(error) = state.db.set_user_email(account.user_id, Some(&email)).await {
+        return Err(if error.is_unique_violation() {
+            HttpError::Unprocessable("email: already used".into())
+        } else {
+            error.into()
+        });
+    }
+    if let Some(hash) = invite
+        && !state.db.use_invite(&hash, account.user_id).await?
+    {
+        return Err(HttpError::Forbidden("that invite code was just used".into()));
+    }
+    if mode == "approval" {
+        state.db.set_user_approved(account.user_id, false).await?;
+    }
+    let token = super::auth::new_secret()?;
+    let scopes = "read write follow";
+    state.db.create_token(&super::auth::hash_secret(&token), grant.app_id, Some(account.user_id), scopes).await?;
+    Ok(Json(
+        json!({ "access_token": token, "token_type": "Bearer", "scope": scopes, "created_at": chrono::Utc::now().timestamp() }),
+    ))
 }
 
 /// Sets `favourited`/`reblogged` as the viewer sees them.

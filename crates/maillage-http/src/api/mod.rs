@@ -21,7 +21,12 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth/authorize", get(oauth::authorize_form).post(oauth::authorize))
         .route("/api/v1/instance", get(mastodon::instance_v1))
         .route("/api/v2/instance", get(mastodon::instance_v2))
+        .route("/api/v1/accounts", post(mastodon::register))
         .route("/api/v1/accounts/verify_credentials", get(mastodon::verify_credentials))
+        .route("/api/v1/accounts/update_credentials", axum::routing::patch(mastodon::update_credentials))
+        .route("/api/v1/accounts/{id}/followers", get(mastodon::followers))
+        .route("/api/v1/accounts/{id}/following", get(mastodon::following))
+        .route("/api/v1/instance/peers", get(mastodon::peers))
         .route("/api/v1/accounts/lookup", get(mastodon::lookup))
         .route("/api/v1/accounts/relationships", get(mastodon::relationships))
         .route("/api/v1/accounts/{id}", get(mastodon::account))
@@ -29,7 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/follow", post(mastodon::follow))
         .route("/api/v1/accounts/{id}/unfollow", post(mastodon::unfollow))
         .route("/api/v1/statuses", post(mastodon::create_status))
-        .route("/api/v1/statuses/{id}", get(mastodon::status).delete(mastodon::delete_status))
+        .route(
+            "/api/v1/statuses/{id}",
+            get(mastodon::status).delete(mastodon::delete_status).put(mastodon::edit_status),
+        )
         .route("/api/v1/statuses/{id}/favourite", post(mastodon::favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(mastodon::unfavourite))
         .route("/api/v1/statuses/{id}/reblog", post(mastodon::reblog))

@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE invites;
+ALTER TABLE users DROP COLUMN approved;

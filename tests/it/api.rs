@@ -440,7 +440,42 @@ async fn maillage_api_for_enterprises_and_practices() -> anyhow::Result<()> {
     let handles: Vec<&str> = listed.as_array().unwrap().iter().map(|e| e["handle"].as_str().unwrap()).collect();
     assert_eq!(handles, vec!["coop"]);
     let (_, members) = call(&a, Method::GET, "/api/maillage/v1/enterprises/coop/members", None, None).await?;
-    assert_eq!(members, json!(["marie"]));
+    assert_eq!(members, json!([{ "username": "marie", "role": "editor" }]));
+    // Owners (and admins) manage the team; editors do not.
+    let join = json!({ "username": "paul", "role": "editor" });
+    assert_eq!(
+        call(&a, Method::POST, "/api/maillage/v1/enterprises/coop/members", Some(&marie), Some(join.clone())).await?.0,
+        403
+    );
+    a.cli(&["admin", "enterprise", "add-editor", "coop", "marie", "--owner"]).await?;
+    let (status, team) =
+        call(&a, Method::POST, "/api/maillage/v1/enterprises/coop/members", Some(&marie), Some(join)).await?;
+    assert_eq!(status, 200, "{team}");
+    assert_eq!(team, json!([{ "username": "marie", "role": "owner" }, { "username": "paul", "role": "editor" }]));
+    assert_eq!(
+        call(
+            &a,
+            Method::POST,
+            "/api/maillage/v1/enterprises/coop/members",
+            Some(&marie),
+            Some(json!({ "username": "paul", "role": "king" }))
+        )
+        .await?
+        .0,
+        422
+    );
+    assert_eq!(
+        call(&a, Method::DELETE, "/api/maillage/v1/enterprises/coop/members/paul", Some(&paul), None).await?.0,
+        403
+    );
+    assert_eq!(
+        call(&a, Method::DELETE, "/api/maillage/v1/enterprises/coop/members/paul", Some(&marie), None).await?.0,
+        204
+    );
+    assert_eq!(
+        call(&a, Method::DELETE, "/api/maillage/v1/enterprises/coop/members/paul", Some(&marie), None).await?.0,
+        404
+    );
     assert_eq!(call(&a, Method::GET, "/api/maillage/v1/enterprises?scope=galaxy", None, None).await?.0, 422);
 
     // Practices: created by editors, with their ActivityPub id and page.

@@ -191,7 +191,8 @@ impl Database {
         Ok(rows)
     }
 
-    pub async fn add_editor(&self, enterprise_id: i64, member_id: i64) -> Result<(), DbError> {
+    /// Adds a member to an enterprise's team (`owner` or `editor`), or changes their role.
+    pub async fn add_editor(&self, enterprise_id: i64, member_id: i64, role: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(enterprise_editors::table)
@@ -199,11 +200,39 @@ impl Database {
                 enterprise_editors::enterprise_id.eq(enterprise_id),
                 enterprise_editors::member_id.eq(member_id),
                 enterprise_editors::created_at.eq(now),
+                enterprise_editors::role.eq(role),
             ))
-            .on_conflict_do_nothing()
+            .on_conflict((enterprise_editors::enterprise_id, enterprise_editors::member_id))
+            .do_update()
+            .set(enterprise_editors::role.eq(role))
             .execute(c)
             .await)?;
         Ok(())
+    }
+
+    pub async fn remove_editor(&self, enterprise_id: i64, member_id: i64) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let n = with_conn!(&mut conn, |c| diesel::delete(
+            enterprise_editors::table
+                .filter(enterprise_editors::enterprise_id.eq(enterprise_id))
+                .filter(enterprise_editors::member_id.eq(member_id))
+        )
+        .execute(c)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// The member's role in the enterprise's team, if any.
+    pub async fn team_role(&self, enterprise_id: i64, member_id: i64) -> Result<Option<String>, DbError> {
+        let mut conn = self.conn().await?;
+        let role = with_conn!(&mut conn, |c| enterprise_editors::table
+            .filter(enterprise_editors::enterprise_id.eq(enterprise_id))
+            .filter(enterprise_editors::member_id.eq(member_id))
+            .select(enterprise_editors::role)
+            .first(c)
+            .await
+            .optional())?;
+        Ok(role)
     }
 
     pub async fn is_editor(&self, enterprise_id: i64, member_id: i64) -> Result<bool, DbError> {
@@ -217,15 +246,15 @@ impl Database {
         Ok(n > 0)
     }
 
-    /// Usernames of an enterprise's editors.
-    pub async fn editors_of(&self, enterprise_id: i64) -> Result<Vec<String>, DbError> {
+    /// An enterprise's team: (username, role), by username.
+    pub async fn editors_of(&self, enterprise_id: i64) -> Result<Vec<(String, String)>, DbError> {
         use crate::schema::local_actors;
         let mut conn = self.conn().await?;
         let names = with_conn!(&mut conn, |c| enterprise_editors::table
             .inner_join(local_actors::table.on(local_actors::id.eq(enterprise_editors::member_id)))
             .filter(enterprise_editors::enterprise_id.eq(enterprise_id))
             .order(local_actors::username)
-            .select(local_actors::username)
+            .select((local_actors::username, enterprise_editors::role))
             .load(c)
             .await)?;
         Ok(names)

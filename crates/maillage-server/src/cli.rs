@@ -124,7 +124,15 @@ pub enum EnterpriseCommand {
     /// Change an enterprise's profile; its followers receive Update{Organization}.
     Update(Box<ProfileArgs>),
     /// Let a member publish for an enterprise.
-    AddEditor { handle: String, username: String },
+    AddEditor {
+        handle: String,
+        username: String,
+        /// Make them an owner, who also manages the team.
+        #[arg(long)]
+        owner: bool,
+    },
+    /// Take a member off an enterprise's team.
+    RemoveEditor { handle: String, username: String },
     /// Print an enterprise's profile (JSON).
     Show { handle: String },
 }
@@ -581,21 +589,32 @@ async fn run_admin(
             let profile = content::update_profile(&federation, &args.handle, &args.changes()).await?;
             writeln!(out, "updated @{}@{domain}: {}", args.handle, profile.name().unwrap_or_default())?;
         }
-        AdminCommand::Enterprise(EnterpriseCommand::AddEditor { handle, username }) => {
+        AdminCommand::Enterprise(EnterpriseCommand::AddEditor { handle, username, owner }) => {
             let enterprise = local_actor(db, &handle).await?;
             let member = local_actor(db, &username).await?;
             if enterprise.kind() != ActorKind::Enterprise || member.kind() != ActorKind::Member {
                 return Err(ServerError::Input(format!("{handle} must be an enterprise and {username} a member")));
             }
-            db.add_editor(enterprise.id, member.id).await?;
-            writeln!(out, "{username} can now publish for {handle}")?;
+            let role = if owner { "owner" } else { "editor" };
+            db.add_editor(enterprise.id, member.id, role).await?;
+            writeln!(out, "{username} can now publish for {handle} ({role})")?;
+        }
+        AdminCommand::Enterprise(EnterpriseCommand::RemoveEditor { handle, username }) => {
+            let enterprise = local_actor(db, &handle).await?;
+            let member = local_actor(db, &username).await?;
+            if !db.remove_editor(enterprise.id, member.id).await? {
+                return Err(ServerError::Input(format!("{username} is not on {handle}'s team")));
+            }
+            writeln!(out, "{username} no longer publishes for {handle}")?;
         }
         AdminCommand::Enterprise(EnterpriseCommand::Show { handle }) => {
             let federation = Federation::new(db.clone(), Arc::new(config.clone())).await?;
             let enterprise = local_actor(db, &handle).await?;
             let profile = content::current_profile(federation.context(), &enterprise);
             let editors = db.editors_of(enterprise.id).await?;
-            let shown = serde_json::json!({ "id": enterprise.ap_id, "profile": profile, "editors": editors });
+            let team: Vec<_> =
+                editors.iter().map(|(name, role)| serde_json::json!({ "username": name, "role": role })).collect();
+            let shown = serde_json::json!({ "id": enterprise.ap_id, "profile": profile, "team": team });
             writeln!(out, "{}", serde_json::to_string_pretty(&shown).unwrap_or_default())?;
         }
         AdminCommand::Post(command) => {

@@ -255,14 +255,79 @@ pub async fn update_enterprise(
     Ok(Json(local_enterprise(&state, &actor).0))
 }
 
+/// A member of an enterprise's team.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamMember {
+    username: String,
+    /// `owner` (manages the team) or `editor` (publishes).
+    role: String,
+}
+
 /// The members who may publish for an enterprise.
-#[utoipa::path(get, path = "/api/maillage/v1/enterprises/{handle}/members", responses((status = 200, body = [String])))]
+#[utoipa::path(get, path = "/api/maillage/v1/enterprises/{handle}/members", responses((status = 200, body = [TeamMember])))]
 pub async fn enterprise_members(
     State(state): State<AppState>,
     Path(handle): Path<String>,
-) -> Result<Json<Vec<String>>, HttpError> {
+) -> Result<Json<Vec<TeamMember>>, HttpError> {
     let actor = enterprise_actor(&state, &handle).await?;
-    Ok(Json(state.db.editors_of(actor.id).await?))
+    let team = state.db.editors_of(actor.id).await?;
+    Ok(Json(team.into_iter().map(|(username, role)| TeamMember { username, role }).collect()))
+}
+
+async fn require_owner(state: &AppState, user: &User, enterprise: &LocalActor) -> Result<(), HttpError> {
+    let role = state.db.team_role(enterprise.id, user.account.actor.id).await?;
+    if user.account.is_admin || role.as_deref() == Some("owner") {
+        Ok(())
+    } else {
+        Err(HttpError::Forbidden(format!("only {}'s owners and the hub's admins manage its team", enterprise.username)))
+    }
+}
+
+/// Add a member to the team, or change their role (owners, admins).
+#[utoipa::path(post, path = "/api/maillage/v1/enterprises/{handle}/members", request_body = TeamMember,
+    responses((status = 200, body = [TeamMember]), (status = 403), (status = 404), (status = 422)))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    user: User,
+    Path(handle): Path<String>,
+    Json(input): Json<TeamMember>,
+) -> Result<Json<Vec<TeamMember>>, HttpError> {
+    user.require("write")?;
+    let enterprise = enterprise_actor(&state, &handle).await?;
+    require_owner(&state, &user, &enterprise).await?;
+    if !matches!(input.role.as_str(), "owner" | "editor") {
+        return Err(HttpError::Unprocessable("role: owner or editor".into()));
+    }
+    let member = state
+        .db
+        .local_actor_by_username(&input.username)
+        .await?
+        .filter(|a| a.kind() == ActorKind::Member)
+        .ok_or_else(|| HttpError::NotFound(format!("no member {:?}", input.username)))?;
+    state.db.add_editor(enterprise.id, member.id, &input.role).await?;
+    enterprise_members(State(state), Path(handle)).await
+}
+
+/// Take a member off the team (owners, admins).
+#[utoipa::path(delete, path = "/api/maillage/v1/enterprises/{handle}/members/{username}",
+    responses((status = 204), (status = 403), (status = 404)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    user: User,
+    Path((handle, username)): Path<(String, String)>,
+) -> Result<StatusCode, HttpError> {
+    user.require("write")?;
+    let enterprise = enterprise_actor(&state, &handle).await?;
+    require_owner(&state, &user, &enterprise).await?;
+    let member = state
+        .db
+        .local_actor_by_username(&username)
+        .await?
+        .ok_or_else(|| HttpError::NotFound(format!("no member {username:?}")))?;
+    if !state.db.remove_editor(enterprise.id, member.id).await? {
+        return Err(HttpError::NotFound(format!("{username} is not on the team")));
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn practice_json(state: &AppState, post: &Post) -> Result<Practice, HttpError> {
@@ -409,13 +474,15 @@ pub async fn delete_practice(
         create_enterprise,
         update_enterprise,
         enterprise_members,
+        add_member,
+        remove_member,
         list_practices,
         get_practice,
         create_practice,
         update_practice,
         delete_practice,
     ),
-    components(schemas(Enterprise, Practice, PracticeInput, EnterpriseInput))
+    components(schemas(Enterprise, Practice, PracticeInput, EnterpriseInput, TeamMember))
 )]
 pub struct ApiDoc;
 

@@ -56,7 +56,14 @@ pub fn routes() -> Router<AppState> {
             "/api/maillage/v1/enterprises/{handle}",
             get(maillage::get_enterprise).patch(maillage::update_enterprise),
         )
-        .route("/api/maillage/v1/enterprises/{handle}/members", get(maillage::enterprise_members))
+        .route(
+            "/api/maillage/v1/enterprises/{handle}/members",
+            get(maillage::enterprise_members).post(maillage::add_member),
+        )
+        .route(
+            "/api/maillage/v1/enterprises/{handle}/members/{username}",
+            axum::routing::delete(maillage::remove_member),
+        )
         .route("/api/maillage/v1/practices", get(maillage::list_practices).post(maillage::create_practice))
         .route(
             "/api/maillage/v1/practices/{id}",

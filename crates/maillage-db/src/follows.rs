@@ -53,9 +53,16 @@ pub struct Follow {
     pub follow_json: String,
     pub remote_ap_id: String,
     pub remote_inbox: String,
+    pub remote_shared_inbox: Option<String>,
+    pub remote_type: String,
 }
 
 impl Follow {
+    /// Where to deliver to the remote side: its shared inbox when it has one.
+    pub fn remote_delivery_inbox(&self) -> &str {
+        self.remote_shared_inbox.as_deref().unwrap_or(&self.remote_inbox)
+    }
+
     pub fn state(&self) -> FollowState {
         if self.state == "accepted" { FollowState::Accepted } else { FollowState::Pending }
     }
@@ -83,6 +90,8 @@ macro_rules! follow_columns {
             follows::follow_json,
             remote_actors::ap_id,
             remote_actors::inbox_url,
+            remote_actors::shared_inbox_url,
+            remote_actors::actor_type,
         )
     };
 }

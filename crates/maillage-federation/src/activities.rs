@@ -26,14 +26,7 @@ pub fn id_of(value: Option<&Value>) -> Option<&str> {
 }
 
 fn outgoing(actor: &LocalActor, activity: &Value, inbox: &str) -> Outgoing {
-    Outgoing {
-        ap_id: activity["id"].as_str().unwrap_or_default().to_string(),
-        actor_id: actor.id,
-        kind: activity["type"].as_str().unwrap_or_default().to_string(),
-        public: false,
-        json: activity.to_string(),
-        inboxes: vec![inbox.to_string()],
-    }
+    crate::content::outgoing(actor, activity, false, vec![inbox.to_string()])
 }
 
 /// `Accept` or `Reject` of a received `Follow` (embedded, as Mastodon expects).

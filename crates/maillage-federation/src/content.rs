@@ -48,10 +48,6 @@ pub fn object_context() -> Value {
     ])
 }
 
-fn invalid(message: impl Into<String>) -> FederationError {
-    FederationError::Invalid(message.into())
-}
-
 /// An update to post for an enterprise.
 #[derive(Debug, Clone)]
 pub struct NoteDraft {
@@ -86,7 +82,7 @@ pub struct Mention {
 }
 
 fn check_language(language: &str) -> Result<String, FederationError> {
-    maillage_domain::vocabulary::LANGUAGES.parse(language).map(|t| t.code.to_string()).map_err(invalid)
+    maillage_domain::vocabulary::LANGUAGES.parse(language).map(|t| t.code.to_string()).map_err(FederationError::invalid)
 }
 
 /// `#words` of a text, normalised (lower case), without duplicates.
@@ -208,10 +204,9 @@ async fn follower_inboxes(ctx: &Context, actor: &LocalActor) -> Result<Vec<(Stri
     loop {
         let page = ctx.db.follows_page(actor.id, Direction::Incoming, FollowState::Accepted, before, 500).await?;
         for follow in &page {
-            let Some(remote) = ctx.db.remote_actor_by_ap_id(&follow.remote_ap_id).await? else { continue };
-            let inbox = remote.delivery_inbox().to_string();
+            let inbox = follow.remote_delivery_inbox().to_string();
             if seen.insert(inbox.clone()) {
-                inboxes.push((inbox, remote.actor_type == "Group"));
+                inboxes.push((inbox, follow.remote_type == "Group"));
             }
         }
         match page.last() {
@@ -222,7 +217,8 @@ async fn follower_inboxes(ctx: &Context, actor: &LocalActor) -> Result<Vec<(Stri
     Ok(inboxes)
 }
 
-fn outgoing(actor: &LocalActor, activity: &Value, public: bool, inboxes: Vec<String>) -> Outgoing {
+/// An activity of `actor` to store and deliver to `inboxes`.
+pub(crate) fn outgoing(actor: &LocalActor, activity: &Value, public: bool, inboxes: Vec<String>) -> Outgoing {
     Outgoing {
         ap_id: activity["id"].as_str().unwrap_or_default().to_string(),
         actor_id: actor.id,
@@ -386,10 +382,10 @@ fn note_content(
 ) -> Result<PostContent, FederationError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(invalid("an update needs some text"));
+        return Err(FederationError::invalid("an update needs some text"));
     }
     if text.chars().count() > NOTE_MAX {
-        return Err(invalid(format!("an update has at most {NOTE_MAX} characters")));
+        return Err(FederationError::invalid(format!("an update has at most {NOTE_MAX} characters")));
     }
     let tags = hashtags_in(text);
     let html = link_tags_and_mentions(&plain_text_to_html(text), &federation.context().urls, &tags, mentions);
@@ -481,35 +477,36 @@ async fn store_new_post(
 fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationError> {
     let title = draft.title.trim();
     if title.is_empty() || title.chars().count() > TITLE_MAX {
-        return Err(invalid(format!("a practice needs a title of 1 to {TITLE_MAX} characters")));
+        return Err(FederationError::invalid(format!("a practice needs a title of 1 to {TITLE_MAX} characters")));
     }
     let summary = draft.summary.trim();
     if summary.is_empty() {
-        return Err(invalid("a practice needs a summary (plain text, at most 500 characters)"));
+        return Err(FederationError::invalid("a practice needs a summary (plain text, at most 500 characters)"));
     }
     if summary.chars().count() > SUMMARY_MAX {
-        return Err(invalid(format!("the summary has at most {SUMMARY_MAX} characters")));
+        return Err(FederationError::invalid(format!("the summary has at most {SUMMARY_MAX} characters")));
     }
     if draft.body_markdown.trim().is_empty() {
-        return Err(invalid("a practice needs a body (Markdown)"));
+        return Err(FederationError::invalid("a practice needs a body (Markdown)"));
     }
     let licence = match draft.licence.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,
         Some(l) => Some(
             maillage_domain::enterprise::web_url("licence", l)
-                .map_err(|e| invalid(e.to_string()))?
+                .map_err(|e| FederationError::invalid(e.to_string()))?
                 .unwrap_or_else(|| DEFAULT_LICENCE.to_string()),
         ),
     };
     let adapted_from = match draft.adapted_from.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,
-        Some(l) => maillage_domain::enterprise::web_url("adapted_from", l).map_err(|e| invalid(e.to_string()))?,
+        Some(l) => maillage_domain::enterprise::web_url("adapted_from", l)
+            .map_err(|e| FederationError::invalid(e.to_string()))?,
     };
     let mut tags: Vec<String> = Vec::new();
     for tag in &draft.tags {
         let tag: String = tag.trim().trim_start_matches('#').to_lowercase();
         if tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(invalid(format!("a theme is one word of letters, digits or _: {tag:?}")));
+            return Err(FederationError::invalid(format!("a theme is one word of letters, digits or _: {tag:?}")));
         }
         if !tags.contains(&tag) {
             tags.push(tag);
@@ -570,7 +567,7 @@ pub async fn edit_note(federation: &Federation, ap_id: &str, text: &str) -> Resu
     let ctx = federation.context();
     let (post, enterprise, author) = load_post(ctx, ap_id).await?;
     if post.kind != "note" {
-        return Err(invalid("that post is a practice: edit it as a practice"));
+        return Err(FederationError::invalid("that post is a practice: edit it as a practice"));
     }
     let mentions = mentions_of(federation, text).await?;
     let content = note_content(federation, text, &post.language, &mentions)?;
@@ -586,7 +583,7 @@ pub async fn edit_practice(
     let ctx = federation.context();
     let (post, enterprise, author) = load_post(ctx, ap_id).await?;
     if post.kind != "article" {
-        return Err(invalid("that post is an update, not a practice"));
+        return Err(FederationError::invalid("that post is an update, not a practice"));
     }
     let content = practice_content(draft)?;
     save_edit(ctx, post, enterprise, author, content).await
@@ -693,7 +690,7 @@ async fn hub(ctx: &Context) -> Result<LocalActor, FederationError> {
 pub async fn feature(federation: &Federation, object_url: &str, featured: bool) -> Result<bool, FederationError> {
     let ctx = federation.context();
     let hub = hub(ctx).await?;
-    let url = url::Url::parse(object_url).map_err(|_| invalid(format!("not a URL: {object_url}")))?;
+    let url = url::Url::parse(object_url).map_err(|_| FederationError::invalid(format!("not a URL: {object_url}")))?;
     let known = match ctx.urls.local_username(&url) {
         Some(Some(name)) => {
             ctx.db.local_actor_by_username(&name).await?.is_some_and(|a| a.kind() == ActorKind::Enterprise)
@@ -702,7 +699,7 @@ pub async fn feature(federation: &Federation, object_url: &str, featured: bool) 
         None => ctx.db.post_by_ap_id(object_url).await?.is_some_and(|p| p.kind == "article" && p.deleted_at.is_none()),
     };
     if featured && !known {
-        return Err(invalid("only this hub's enterprises and practices can be featured"));
+        return Err(FederationError::invalid("only this hub's enterprises and practices can be featured"));
     }
     let followers = follower_inboxes(ctx, &hub).await?;
     let kind = if featured { "Add" } else { "Remove" };
@@ -733,10 +730,10 @@ pub async fn update_profile(
         .filter(|a| a.kind() == ActorKind::Enterprise)
         .ok_or_else(|| FederationError::NotFound(format!("no enterprise {handle:?} on this instance")))?;
     let mut profile = current_profile(ctx, &enterprise);
-    profile.apply(changes).map_err(|e| invalid(e.to_string()))?;
+    profile.apply(changes).map_err(|e| FederationError::invalid(e.to_string()))?;
     let name = profile.name().unwrap_or(&enterprise.display_name).to_string();
     let summary = profile.summary().unwrap_or_default().to_string();
-    let profile_json = serde_json::to_string(&profile).map_err(|e| invalid(e.to_string()))?;
+    let profile_json = serde_json::to_string(&profile).map_err(|e| FederationError::invalid(e.to_string()))?;
     let mut next = enterprise.clone();
     next.display_name = name.clone();
     next.summary = summary.clone();
@@ -853,13 +850,19 @@ pub async fn update_member(
     if let Some(name) = display_name {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > maillage_domain::enterprise::NAME_MAX {
-            return Err(invalid(format!("display_name: 1 to {} characters", maillage_domain::enterprise::NAME_MAX)));
+            return Err(FederationError::invalid(format!(
+                "display_name: 1 to {} characters",
+                maillage_domain::enterprise::NAME_MAX
+            )));
         }
         next.display_name = name.to_string();
     }
     if let Some(note) = note {
         if note.chars().count() > maillage_domain::enterprise::SUMMARY_MAX {
-            return Err(invalid(format!("note: at most {} characters", maillage_domain::enterprise::SUMMARY_MAX)));
+            return Err(FederationError::invalid(format!(
+                "note: at most {} characters",
+                maillage_domain::enterprise::SUMMARY_MAX
+            )));
         }
         next.summary = note.trim().to_string();
     }

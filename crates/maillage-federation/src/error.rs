@@ -33,6 +33,11 @@ pub enum FederationError {
 }
 
 impl FederationError {
+    /// A document or request we cannot use, with the reason.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        FederationError::Invalid(message.into())
+    }
+
     /// The status an inbox answers with. Client mistakes are 4xx with a
     /// reason; only our own failures are 500.
     pub fn status(&self) -> StatusCode {

@@ -29,10 +29,6 @@ fn acceptable_content_type(headers: &HeaderMap) -> bool {
     matches!(essence.as_str(), "application/activity+json" | "application/ld+json" | "application/json")
 }
 
-fn invalid(message: impl Into<String>) -> FederationError {
-    FederationError::Invalid(message.into())
-}
-
 /// What the inbox concluded, for the response.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Received {
@@ -60,21 +56,25 @@ pub async fn receive(
     if !acceptable_content_type(headers) {
         return Err(FederationError::UnsupportedMediaType("send activities as application/activity+json".to_string()));
     }
-    let activity: Value = serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+    let activity: Value =
+        serde_json::from_slice(body).map_err(|e| FederationError::invalid(format!("the body is not JSON: {e}")))?;
     if !activity.is_object() {
-        return Err(invalid("an activity is a JSON object"));
+        return Err(FederationError::invalid("an activity is a JSON object"));
     }
     let parts = RequestParts { method, path_and_query, headers, body: Some(body) };
     let params = signature::parse_and_check(&parts, SystemTime::now())?;
 
-    let kind = activity.get("type").and_then(Value::as_str).ok_or_else(|| invalid("the activity has no `type`"))?;
+    let kind = activity
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| FederationError::invalid("the activity has no `type`"))?;
     let activity_id = parse_url(activity.get("id"), "id")?;
     let actor_id = parse_url(activity.get("actor"), "actor")?;
     if authority(&activity_id) != authority(&actor_id) {
-        return Err(invalid("the activity's id and its actor are on different servers"));
+        return Err(FederationError::invalid("the activity's id and its actor are on different servers"));
     }
     if data.urls.local_username(&actor_id).is_some() || authority(&actor_id) == data.config.instance.domain {
-        return Err(invalid("activities of this instance's own actors are not received from outside"));
+        return Err(FederationError::invalid("activities of this instance's own actors are not received from outside"));
     }
     let key_id =
         Url::parse(&params.key_id).map_err(|_| FederationError::Unauthorized("the keyId is not a URL".into()))?;
@@ -116,8 +116,8 @@ pub async fn receive(
 }
 
 fn parse_url(value: Option<&Value>, field: &str) -> Result<Url, FederationError> {
-    let text = id_of(value).ok_or_else(|| invalid(format!("the activity has no `{field}`")))?;
-    Url::parse(text).map_err(|_| invalid(format!("the activity's `{field}` is not a URL")))
+    let text = id_of(value).ok_or_else(|| FederationError::invalid(format!("the activity has no `{field}`")))?;
+    Url::parse(text).map_err(|_| FederationError::invalid(format!("the activity's `{field}` is not a URL")))
 }
 
 /// The local actor a URL names, or a 404.

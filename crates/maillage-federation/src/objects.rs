@@ -24,10 +24,6 @@ pub fn authority(url: &Url) -> String {
     }
 }
 
-fn invalid(message: impl Into<String>) -> FederationError {
-    FederationError::Invalid(message.into())
-}
-
 fn string_at<'a>(json: &'a Value, key: &str) -> Option<&'a str> {
     json.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -45,25 +41,26 @@ fn first_href(value: &Value) -> Option<String> {
 fn url_at(json: &Value, key: &str) -> Result<Option<Url>, FederationError> {
     match string_at(json, key) {
         None => Ok(None),
-        Some(s) => Url::parse(s).map(Some).map_err(|_| invalid(format!("`{key}` is not a URL: {s}"))),
+        Some(s) => Url::parse(s).map(Some).map_err(|_| FederationError::invalid(format!("`{key}` is not a URL: {s}"))),
     }
 }
 
 /// Reads an actor document from any server into what we keep.
 pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationError> {
-    let id = url_at(json, "id")?.ok_or_else(|| invalid("the actor has no `id`"))?;
+    let id = url_at(json, "id")?.ok_or_else(|| FederationError::invalid("the actor has no `id`"))?;
     let actor_type = match json.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).next().unwrap_or_default().to_string(),
         _ => String::new(),
     };
     if !ACTOR_TYPES.contains(&actor_type.as_str()) {
-        return Err(invalid(format!("{id} is not an actor (type {actor_type:?})")));
+        return Err(FederationError::invalid(format!("{id} is not an actor (type {actor_type:?})")));
     }
     let username = string_at(json, "preferredUsername")
-        .ok_or_else(|| invalid(format!("the actor {id} has no `preferredUsername`")))?
+        .ok_or_else(|| FederationError::invalid(format!("the actor {id} has no `preferredUsername`")))?
         .to_string();
-    let inbox = url_at(json, "inbox")?.ok_or_else(|| invalid(format!("the actor {id} has no `inbox`")))?;
+    let inbox =
+        url_at(json, "inbox")?.ok_or_else(|| FederationError::invalid(format!("the actor {id} has no `inbox`")))?;
     let shared_inbox = json.get("endpoints").map(|e| url_at(e, "sharedInbox")).transpose()?.flatten();
     let keys = match json.get("publicKey") {
         Some(Value::Array(keys)) => keys.iter().collect::<Vec<_>>(),
@@ -75,17 +72,19 @@ pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationEr
         .iter()
         .find(|k| string_at(k, "owner") == Some(id.as_str()))
         .or_else(|| keys.first())
-        .ok_or_else(|| invalid(format!("the actor {id} has no `publicKey`")))?;
-    let key_id = string_at(key, "id").ok_or_else(|| invalid("the public key has no `id`"))?;
-    let pem = string_at(key, "publicKeyPem").ok_or_else(|| invalid("the public key has no `publicKeyPem`"))?;
+        .ok_or_else(|| FederationError::invalid(format!("the actor {id} has no `publicKey`")))?;
+    let key_id = string_at(key, "id").ok_or_else(|| FederationError::invalid("the public key has no `id`"))?;
+    let pem = string_at(key, "publicKeyPem")
+        .ok_or_else(|| FederationError::invalid("the public key has no `publicKeyPem`"))?;
     if let Some(owner) = string_at(key, "owner")
         && owner != id.as_str()
     {
-        return Err(invalid(format!("the public key of {id} is owned by {owner}")));
+        return Err(FederationError::invalid(format!("the public key of {id} is owned by {owner}")));
     }
-    let key_url = Url::parse(key_id).map_err(|_| invalid(format!("the key id is not a URL: {key_id}")))?;
+    let key_url =
+        Url::parse(key_id).map_err(|_| FederationError::invalid(format!("the key id is not a URL: {key_id}")))?;
     if authority(&key_url) != authority(&id) {
-        return Err(invalid(format!("the key {key_id} is not on the actor's server")));
+        return Err(FederationError::invalid(format!("the key {key_id} is not on the actor's server")));
     }
     let profile_json = if actor_type == "Organization" { enterprise_profile_of(json) } else { None };
     Ok(NewRemoteActor {
@@ -132,23 +131,23 @@ fn first_of_map<'a>(json: &'a Value, key: &str) -> Option<(&'a str, &'a str)> {
 /// into what we keep; HTML is sanitised here, before anything stores it.
 pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject, FederationError> {
     use maillage_domain::html::sanitize_remote_html;
-    let id = url_at(json, "id")?.ok_or_else(|| invalid("the object has no `id`"))?;
+    let id = url_at(json, "id")?.ok_or_else(|| FederationError::invalid("the object has no `id`"))?;
     let kind = match json.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).next().unwrap_or("Object").to_string(),
-        _ => return Err(invalid(format!("the object {id} has no `type`"))),
+        _ => return Err(FederationError::invalid(format!("the object {id} has no `type`"))),
     };
     if ACTOR_TYPES.contains(&kind.as_str()) {
-        return Err(invalid(format!("{id} is an actor, not a post")));
+        return Err(FederationError::invalid(format!("{id} is an actor, not a post")));
     }
     let attributed_to = match json.get("attributedTo") {
         Some(Value::Array(items)) => items.iter().find_map(|i| crate::activities::id_of(Some(i))).map(str::to_string),
         other => crate::activities::id_of(other).map(str::to_string),
     };
     if let Some(author) = &attributed_to {
-        let author_url = Url::parse(author).map_err(|_| invalid("`attributedTo` is not a URL"))?;
+        let author_url = Url::parse(author).map_err(|_| FederationError::invalid("`attributedTo` is not a URL"))?;
         if authority(&author_url) != authority(&id) {
-            return Err(invalid(format!("{id} claims an author on another server")));
+            return Err(FederationError::invalid(format!("{id} claims an author on another server")));
         }
     }
     let content = string_at(json, "content").or_else(|| first_of_map(json, "contentMap").map(|(_, t)| t));
@@ -184,8 +183,8 @@ pub struct RemoteObjectHandle {
 impl TryFrom<maillage_db::RemoteObject> for RemoteObjectHandle {
     type Error = FederationError;
     fn try_from(row: maillage_db::RemoteObject) -> Result<Self, Self::Error> {
-        let id =
-            Url::parse(&row.ap_id).map_err(|_| invalid(format!("stored object id is not a URL: {}", row.ap_id)))?;
+        let id = Url::parse(&row.ap_id)
+            .map_err(|_| FederationError::invalid(format!("stored object id is not a URL: {}", row.ap_id)))?;
         Ok(RemoteObjectHandle { row, id })
     }
 }
@@ -213,14 +212,14 @@ impl Object for RemoteObjectHandle {
     }
 
     async fn into_json(self, _data: &Data<Context>) -> Result<Value, FederationError> {
-        serde_json::from_str(&self.row.raw_json).map_err(|e| invalid(e.to_string()))
+        serde_json::from_str(&self.row.raw_json).map_err(|e| FederationError::invalid(e.to_string()))
     }
 
     async fn verify(json: &Value, expected_domain: &Url, _data: &Data<Context>) -> Result<(), FederationError> {
         let object = parse_remote_object(json)?;
-        let id = Url::parse(&object.ap_id).map_err(|_| invalid("bad id"))?;
+        let id = Url::parse(&object.ap_id).map_err(|_| FederationError::invalid("bad id"))?;
         if authority(&id) != authority(expected_domain) {
-            return Err(invalid(format!("the object {id} was served by another server")));
+            return Err(FederationError::invalid(format!("the object {id} was served by another server")));
         }
         Ok(())
     }
@@ -247,9 +246,9 @@ pub async fn fetch_remote_object(
 ) -> Result<maillage_db::RemoteObject, FederationError> {
     use activitypub_federation::fetch::object_id::ObjectId;
     let data = federation.data();
-    let url = Url::parse(url).map_err(|_| invalid(format!("not a URL: {url}")))?;
+    let url = Url::parse(url).map_err(|_| FederationError::invalid(format!("not a URL: {url}")))?;
     if authority(&url) == data.config.instance.domain {
-        return Err(invalid(format!("{url} is on this instance")));
+        return Err(FederationError::invalid(format!("{url} is on this instance")));
     }
     let object = ObjectId::<RemoteObjectHandle>::from(url).dereference_forced(&data).await?;
     if let Some(author) = object.row.attributed_to.as_deref().and_then(|a| Url::parse(a).ok()) {
@@ -271,7 +270,8 @@ pub struct RemoteActorObject {
 impl TryFrom<RemoteActor> for RemoteActorObject {
     type Error = FederationError;
     fn try_from(row: RemoteActor) -> Result<Self, Self::Error> {
-        let id = Url::parse(&row.ap_id).map_err(|_| invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
+        let id = Url::parse(&row.ap_id)
+            .map_err(|_| FederationError::invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
         Ok(RemoteActorObject { row, id })
     }
 }
@@ -295,13 +295,13 @@ impl Object for RemoteActorObject {
     }
 
     async fn into_json(self, _data: &Data<Context>) -> Result<Value, FederationError> {
-        serde_json::from_str(&self.row.raw_json).map_err(|e| invalid(e.to_string()))
+        serde_json::from_str(&self.row.raw_json).map_err(|e| FederationError::invalid(e.to_string()))
     }
 
     async fn verify(json: &Value, expected_domain: &Url, _data: &Data<Context>) -> Result<(), FederationError> {
         let actor = parse_actor_document(json)?;
         if actor.domain != authority(expected_domain) {
-            return Err(invalid(format!("the actor {} was served by another server", actor.ap_id)));
+            return Err(FederationError::invalid(format!("the actor {} was served by another server", actor.ap_id)));
         }
         Ok(())
     }
@@ -340,7 +340,8 @@ pub struct LocalActorObject {
 impl TryFrom<LocalActor> for LocalActorObject {
     type Error = FederationError;
     fn try_from(row: LocalActor) -> Result<Self, Self::Error> {
-        let id = Url::parse(&row.ap_id).map_err(|_| invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
+        let id = Url::parse(&row.ap_id)
+            .map_err(|_| FederationError::invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
         Ok(LocalActorObject { row, id })
     }
 }
@@ -369,11 +370,11 @@ impl Object for LocalActorObject {
     }
 
     async fn verify(_json: &Value, _expected: &Url, _data: &Data<Context>) -> Result<(), FederationError> {
-        Err(invalid("local actors are never received from elsewhere"))
+        Err(FederationError::invalid("local actors are never received from elsewhere"))
     }
 
     async fn from_json(_json: Value, _data: &Data<Context>) -> Result<Self, FederationError> {
-        Err(invalid("local actors are never received from elsewhere"))
+        Err(FederationError::invalid("local actors are never received from elsewhere"))
     }
 }
 

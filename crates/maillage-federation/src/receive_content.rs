@@ -15,10 +15,6 @@ use crate::error::FederationError;
 use crate::inbox::Received;
 use crate::objects::{RemoteActorObject, authority, parse_actor_document, parse_remote_object};
 
-fn invalid(message: impl Into<String>) -> FederationError {
-    FederationError::Invalid(message.into())
-}
-
 fn same_server(a: &str, b: &Url) -> bool {
     Url::parse(a).is_ok_and(|a| authority(&a) == authority(b))
 }
@@ -30,14 +26,15 @@ pub async fn process(
     activity: &Value,
     actor: &RemoteActorObject,
 ) -> Result<Received, FederationError> {
-    let actor_url = Url::parse(&actor.row.ap_id).map_err(|_| invalid("bad actor id"))?;
+    let actor_url = Url::parse(&actor.row.ap_id).map_err(|_| FederationError::invalid("bad actor id"))?;
     let object = activity.get("object");
-    let object_id = id_of(object).ok_or_else(|| invalid(format!("the {kind} has no `object`")))?.to_string();
+    let object_id =
+        id_of(object).ok_or_else(|| FederationError::invalid(format!("the {kind} has no `object`")))?.to_string();
     match kind {
         "Create" | "Update" if object_id == actor.row.ap_id => refresh_actor(ctx, object, actor).await,
         "Create" | "Update" => {
             if !same_server(&object_id, &actor_url) {
-                return Err(invalid("an actor can only create or update objects of its own server"));
+                return Err(FederationError::invalid("an actor can only create or update objects of its own server"));
             }
             match object.filter(|o| o.is_object()) {
                 Some(embedded) => {
@@ -65,7 +62,7 @@ pub async fn process(
         }
         "Delete" => {
             if !same_server(&object_id, &actor_url) {
-                return Err(invalid("an actor can only delete objects of its own server"));
+                return Err(FederationError::invalid("an actor can only delete objects of its own server"));
             }
             let kind = object.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or("Object");
             ctx.db.tombstone_remote_object(&object_id, kind).await?;
@@ -124,7 +121,8 @@ async fn receive_announce(
     let inner_kind = object.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or_default();
     if matches!(inner_kind, "Create" | "Update" | "Delete") {
         let inner = object.and_then(|o| o.get("object"));
-        let target = id_of(inner).ok_or_else(|| invalid("the relayed activity has no object"))?.to_string();
+        let target =
+            id_of(inner).ok_or_else(|| FederationError::invalid("the relayed activity has no object"))?.to_string();
         let inner_actor = id_of(object.and_then(|o| o.get("actor"))).unwrap_or_default().to_string();
         if Url::parse(&target)
             .is_ok_and(|u| ctx.urls.local_username(&u).is_some() || authority(&u) == ctx.config.instance.domain)
@@ -133,7 +131,7 @@ async fn receive_announce(
         }
         if target == inner_actor {
             // A relayed profile change: refresh the actor from its origin.
-            let url = Url::parse(&target).map_err(|_| invalid("bad actor id"))?;
+            let url = Url::parse(&target).map_err(|_| FederationError::invalid("bad actor id"))?;
             let data = federation.data();
             let refreshed = ObjectId::<RemoteActorObject>::from(url).dereference_forced(&data).await?;
             let parsed = parse_actor_document(&serde_json::from_str(&refreshed.row.raw_json).unwrap_or(Value::Null))?;

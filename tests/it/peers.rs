@@ -7,15 +7,30 @@ use std::process::Stdio;
 
 use maillage_tests::TestInstance;
 
-const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/peers/peer-fedify.sh");
+/// The Fedify peer script, from the project's shared material beside the
+/// repository (`MAILLAGE_SHARED_DIR` names another place).
+fn peer_script() -> String {
+    let root = std::env::var("MAILLAGE_SHARED_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_string());
+    format!("{root}/peers/peer-fedify.sh")
+}
 
-fn node_available() -> bool {
-    std::process::Command::new("node").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+/// Node.js and the peer script are there; else the test is skipped, except
+/// where `MAILLAGE_REQUIRE_PEERS` says they must run (CI).
+fn peer_available() -> bool {
+    let node =
+        std::process::Command::new("node").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    let script = std::path::Path::new(&peer_script()).exists();
+    if !(node && script) {
+        assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "Node.js and {} are required", peer_script());
+        eprintln!("SKIPPED: the Fedify peer needs Node.js and {}", peer_script());
+    }
+    node && script
 }
 
 async fn run_peer(args: &[&str]) -> anyhow::Result<(bool, String)> {
     let output = tokio::process::Command::new("bash")
-        .arg(PEER)
+        .arg(peer_script())
         .args(args)
         .stdin(Stdio::null())
         .kill_on_drop(true)
@@ -27,14 +42,9 @@ async fn run_peer(args: &[&str]) -> anyhow::Result<(bool, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fedify_resolves_follows_and_gets_accepted() -> anyhow::Result<()> {
-    if !node_available() {
-        // CI sets MAILLAGE_REQUIRE_PEERS and installs Node.js: there, a
-        // missing peer is a failure, not a skip.
-        assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "Node.js is required for the Fedify peer");
-        eprintln!("SKIPPED: Node.js is not installed, so the Fedify peer cannot run (CI installs it)");
+    if !peer_available() {
         return Ok(());
     }
-    assert!(std::path::Path::new(PEER).exists(), "the peer script must be at {PEER}");
     let instance = TestInstance::spawn().await?;
     instance.cli(&["admin", "enterprise", "create", "coop_velo", "--name", "Coop Vélo"]).await?;
 
@@ -61,9 +71,7 @@ async fn fedify_resolves_follows_and_gets_accepted() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<()> {
     use tokio::io::AsyncBufReadExt;
-    if !node_available() {
-        assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "Node.js is required for the Fedify peer");
-        eprintln!("SKIPPED: Node.js is not installed, so the Fedify peer cannot run (CI installs it)");
+    if !peer_available() {
         return Ok(());
     }
     let instance = TestInstance::spawn().await?;
@@ -74,7 +82,7 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port().to_string();
     let fedify_actor = format!("http://localhost:{port}/i");
     let mut child = tokio::process::Command::new("bash")
-        .arg(PEER)
+        .arg(peer_script())
         .args(["inbox", "--port", &port, "--duration", "120"])
         .args(["--follow", &format!("@hub@{}", instance.domain), "--follow", &format!("@coop@{}", instance.domain)])
         .stdin(Stdio::null())

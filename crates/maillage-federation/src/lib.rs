@@ -27,3 +27,22 @@ pub use client::{ClientError, OutgoingClient, user_agent};
 pub use context::{Context, Federation};
 pub use error::FederationError;
 pub use routes::{FederationState, router};
+
+/// The project's shared material (signature vectors, captures of other
+/// servers), which sits beside the repository as `shared/` for developers
+/// and CI (`MAILLAGE_SHARED_DIR` names another place). Tests that need it
+/// are skipped, with a notice, when it is absent — except where
+/// `MAILLAGE_REQUIRE_PEERS` is set (CI), where they fail.
+#[cfg(test)]
+pub(crate) fn shared_material(relative: &str) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("MAILLAGE_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let path = root.join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "{} is required here", path.display());
+    eprintln!("SKIPPED: {} is absent (shared/ is not beside this checkout)", path.display());
+    None
+}

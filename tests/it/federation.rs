@@ -102,6 +102,11 @@ async fn a_follow_written_while_stopped_is_delivered_after_restart() -> anyhow::
     assert_eq!(follower_ids(&receiver, "hub").await?, vec![sender.actor_id("hub")]);
     let counts = sender.database().await?.delivery_counts().await?;
     assert_eq!((counts.pending, counts.done, counts.failed), (0, 1, 0));
+    let status = sender.cli(&["admin", "delivery", "status"]).await?;
+    assert!(status.contains("all\tpending 0\tdone 1\tfailed 0"), "{status}");
+    assert!(status.contains(&format!("{}\tpending 0\tdone 1\tfailed 0", receiver.domain)), "{status}");
+    let retried = sender.cli(&["admin", "delivery", "retry", &receiver.domain]).await?;
+    assert!(retried.starts_with("0 failed deliveries"), "{retried}");
     Ok(())
 }
 

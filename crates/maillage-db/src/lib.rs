@@ -74,7 +74,7 @@ pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
-pub use outbox::{ClaimedDelivery, DeliveryCounts, OutboxItem, Outgoing};
+pub use outbox::{ClaimedDelivery, DeliveryCounts, DomainDeliveries, OutboxItem, Outgoing};
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use remote::{NewRemoteActor, RemoteActor};

@@ -90,6 +90,7 @@ macro_rules! insert_outgoing {
                 .values((
                     $crate::schema::deliveries::activity_id.eq(activity_id),
                     $crate::schema::deliveries::inbox_url.eq(inbox),
+                    $crate::schema::deliveries::domain.eq($crate::outbox::domain_of(inbox)),
                     $crate::schema::deliveries::state.eq("pending"),
                     $crate::schema::deliveries::attempts.eq(0),
                     $crate::schema::deliveries::next_attempt_at.eq(now),
@@ -103,6 +104,25 @@ macro_rules! insert_outgoing {
     }};
 }
 pub(crate) use insert_outgoing;
+
+/// `host[:port]` of an inbox URL (empty when it is not a URL).
+pub(crate) fn domain_of(inbox: &str) -> String {
+    match url::Url::parse(inbox) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            _ => String::new(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
+/// Deliveries of one server, by state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainDeliveries {
+    pub domain: String,
+    pub counts: DeliveryCounts,
+}
 
 impl Database {
     /// Stores an activity and its deliveries, atomically.
@@ -240,6 +260,48 @@ impl Database {
             }
         }
         Ok(counts)
+    }
+
+    /// Delivery counts per receiving server, busiest first.
+    pub async fn delivery_counts_by_domain(&self) -> Result<Vec<DomainDeliveries>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, String, i64)> = with_conn!(&mut conn, |c| deliveries::table
+            .group_by((deliveries::domain, deliveries::state))
+            .select((deliveries::domain, deliveries::state, diesel::dsl::count_star()))
+            .load(c)
+            .await)?;
+        let mut by_domain: std::collections::BTreeMap<String, DeliveryCounts> = std::collections::BTreeMap::new();
+        for (domain, state, n) in rows {
+            let counts = by_domain.entry(domain).or_default();
+            match state.as_str() {
+                PENDING => counts.pending = n,
+                DONE => counts.done = n,
+                FAILED => counts.failed = n,
+                _ => {}
+            }
+        }
+        let mut out: Vec<DomainDeliveries> =
+            by_domain.into_iter().map(|(domain, counts)| DomainDeliveries { domain, counts }).collect();
+        out.sort_by_key(|d| std::cmp::Reverse((d.counts.pending, d.counts.failed)));
+        Ok(out)
+    }
+
+    /// Puts a server's failed deliveries back in the queue, due now.
+    pub async fn retry_failed_deliveries(&self, domain: &str) -> Result<usize, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let n = with_conn!(&mut conn, |c| diesel::update(
+            deliveries::table.filter(deliveries::domain.eq(domain)).filter(deliveries::state.eq(FAILED))
+        )
+        .set((
+            deliveries::state.eq(PENDING),
+            deliveries::next_attempt_at.eq(now),
+            deliveries::lease_until.eq(None::<UtcTime>),
+            deliveries::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await)?;
+        Ok(n)
     }
 
     /// An activity we sent, by id (activities are served at their id).

@@ -126,6 +126,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        domain -> Text,
     }
 }
 

@@ -239,6 +239,14 @@ async fn delivery_states_and_expired_leases() {
     let later = UtcTime::from(chrono::Utc::now() + chrono::Duration::hours(1));
     db.delivery_retry(again[2].id, Some(503), "unavailable", later).await.unwrap();
     assert_eq!(db.delivery_counts().await.unwrap(), DeliveryCounts { pending: 1, done: 1, failed: 1 });
+    // Per server: peer0, peer1, peer2 each had one delivery.
+    let by_domain = db.delivery_counts_by_domain().await.unwrap();
+    assert_eq!(by_domain.len(), 3);
+    let failed = by_domain.iter().find(|d| d.counts.failed == 1).unwrap().domain.clone();
+    assert!(failed.starts_with("peer"), "{failed}");
+    assert_eq!(db.retry_failed_deliveries(&failed).await.unwrap(), 1);
+    assert_eq!(db.delivery_counts().await.unwrap(), DeliveryCounts { pending: 2, done: 1, failed: 0 });
+    assert_eq!(db.claim_deliveries(10, 60).await.unwrap().len(), 1, "the retried one is due now");
     assert!(db.claim_deliveries(10, 60).await.unwrap().is_empty(), "not due before its time");
     // Public activities show in the outbox, newest first.
     db.enqueue(&outgoing(actor.id, 1, "c")).await.unwrap();

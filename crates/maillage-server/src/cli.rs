@@ -78,6 +78,9 @@ pub enum AdminCommand {
     /// Invitations to register.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// The outgoing delivery queue.
+    #[command(subcommand)]
+    Delivery(DeliveryCommand),
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
@@ -356,6 +359,14 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Clone, Subcommand)]
+pub enum DeliveryCommand {
+    /// Pending, done and failed deliveries, in all and per receiving server.
+    Status,
+    /// Queue a server's failed deliveries again (e.g. after it was down for days).
+    Retry { domain: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
 pub enum InviteCommand {
     /// Print a new single-use invite code (for `registrations.mode = "invite"`).
     Create,
@@ -528,6 +539,18 @@ async fn run_admin(
                 .ok_or_else(|| ServerError::Input(format!("no member {username:?}")))?;
             db.set_user_approved(account.user_id, true).await?;
             writeln!(out, "{} can now log in", account.actor.username)?;
+        }
+        AdminCommand::Delivery(DeliveryCommand::Status) => {
+            let total = db.delivery_counts().await?;
+            writeln!(out, "all\tpending {}\tdone {}\tfailed {}", total.pending, total.done, total.failed)?;
+            for server in db.delivery_counts_by_domain().await? {
+                let c = server.counts;
+                writeln!(out, "{}\tpending {}\tdone {}\tfailed {}", server.domain, c.pending, c.done, c.failed)?;
+            }
+        }
+        AdminCommand::Delivery(DeliveryCommand::Retry { domain }) => {
+            let n = db.retry_failed_deliveries(domain.trim()).await?;
+            writeln!(out, "{n} failed deliveries to {domain} queued again")?;
         }
         AdminCommand::Invite(InviteCommand::Create) => {
             let code = maillage_http::api::auth::new_secret().map_err(|e| ServerError::Input(e.to_string()))?;

@@ -1,0 +1,2 @@
+DROP INDEX deliveries_domain;
+ALTER TABLE deliveries DROP COLUMN domain;

@@ -143,6 +143,11 @@ async fn bad_requests_are_refused_and_change_nothing() -> anyhow::Result<()> {
     let (status, answer) = post(&target, "/inbox", &coop, spoofed.to_string().as_bytes(), now, |_, _| {}).await?;
     assert_eq!(status, 400, "{answer}");
 
+    // 10,000 levels of nesting: refused cheaply, nothing parsed deeply.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let (status, answer) = post(&target, "/inbox", &coop, deep.as_bytes(), now, |_, _| {}).await?;
+    assert_eq!(status, 400, "{answer}");
+
     // Too big: refused before anything is read.
     let huge = vec![b' '; 2 * 1024 * 1024];
     let (status, _) = post(&target, "/inbox", &coop, &huge, now, |_, _| {}).await?;

@@ -777,6 +777,15 @@ async fn registrations_follow_the_configured_policy() -> anyhow::Result<()> {
     let (status, _) =
         call(&approval, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("zoe", None))).await?;
     assert_eq!(status, 422, "the username is taken");
+    // A refused registration writes nothing: the username stays free.
+    let mut same_email = registration("yann", None);
+    same_email["email"] = json!("zoe@example.org");
+    let (status, answer) = call(&approval, Method::POST, "/api/v1/accounts", Some(&token), Some(same_email)).await?;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("email"), "{answer}");
+    let (status, _) =
+        call(&approval, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("yann", None))).await?;
+    assert_eq!(status, 200);
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Local actors (instance actor, hub, enterprises, members) and member accounts.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use maillage_domain::{ActorKind, Handle};
 
 use crate::schema::{local_actors, users};
@@ -77,6 +77,12 @@ impl std::fmt::Debug for NewLocalActor {
 pub struct NewUser {
     pub password_hash: String,
     pub is_admin: bool,
+    /// Lower-cased; members may log in with it.
+    pub email: Option<String>,
+    /// False for a registration that awaits an admin's approval.
+    pub approved: bool,
+    /// The hash of the invite code this registration uses up.
+    pub invite_hash: Option<String>,
 }
 
 /// Counts of local actors by kind, for NodeInfo and the admin.
@@ -127,31 +133,44 @@ impl Database {
         Ok(actor)
     }
 
-    /// Creates a member actor and its account together, or neither.
+    /// Creates a member actor and its account (and uses up its invite)
+    /// together, or nothing at all.
     pub async fn create_member(&self, new: &NewLocalActor, user: &NewUser) -> Result<LocalActor, DbError> {
+        use crate::schema::invites;
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let actor = with_conn!(&mut conn, |c| c
-            .transaction::<_, DbError, _>(async |c| {
-                let actor = diesel::insert_into(local_actors::table)
-                    .values(insert_values(new, now))
-                    .returning(LocalActor::as_returning())
-                    .get_result(c)
-                    .await?;
-                diesel::insert_into(users::table)
-                    .values((
-                        users::actor_id.eq(actor.id),
-                        users::password_hash.eq(&user.password_hash),
-                        users::is_admin.eq(user.is_admin),
-                        users::created_at.eq(now),
-                        users::updated_at.eq(now),
-                    ))
-                    .execute(c)
-                    .await?;
-                Ok(actor)
-            })
-            .await)?;
-        Ok(actor)
+        with_write_tx!(&mut conn, |c| {
+            let actor = diesel::insert_into(local_actors::table)
+                .values(insert_values(new, now))
+                .returning(LocalActor::as_returning())
+                .get_result(c)
+                .await?;
+            let user_id: i64 = diesel::insert_into(users::table)
+                .values((
+                    users::actor_id.eq(actor.id),
+                    users::password_hash.eq(&user.password_hash),
+                    users::is_admin.eq(user.is_admin),
+                    users::email.eq(&user.email),
+                    users::approved.eq(user.approved),
+                    users::created_at.eq(now),
+                    users::updated_at.eq(now),
+                ))
+                .returning(users::id)
+                .get_result(c)
+                .await?;
+            if let Some(code_hash) = &user.invite_hash {
+                let used = diesel::update(
+                    invites::table.filter(invites::code_hash.eq(code_hash)).filter(invites::used_at.is_null()),
+                )
+                .set((invites::used_at.eq(Some(now)), invites::used_by.eq(Some(user_id))))
+                .execute(c)
+                .await?;
+                if used == 0 {
+                    return Err(DbError::Refused("that invite code is unknown or already used".into()));
+                }
+            }
+            Ok(actor)
+        })
     }
 
     pub async fn local_actor_by_username(&self, username: &str) -> Result<Option<LocalActor>, DbError> {

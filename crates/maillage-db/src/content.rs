@@ -262,6 +262,44 @@ impl Database {
         Ok(removed > 0)
     }
 
+    /// A local actor's Like or reshare (or its undoing), with the activity
+    /// that tells the other side, in one transaction.
+    pub async fn save_own_reaction(
+        &self,
+        kind: ReactionKind,
+        object_ap_id: &str,
+        actor_ap_id: &str,
+        undo: bool,
+        notify: &Outgoing,
+    ) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let reaction_id = if undo { String::new() } else { notify.ap_id.clone() };
+        with_write_tx!(&mut conn, |c| {
+            insert_outgoing!(c, notify, now);
+            let mine = reactions::table
+                .filter(reactions::kind.eq(kind.as_str()))
+                .filter(reactions::object_ap_id.eq(object_ap_id))
+                .filter(reactions::actor_ap_id.eq(actor_ap_id));
+            if undo {
+                diesel::delete(mine).execute(c).await?;
+            } else {
+                diesel::insert_into(reactions::table)
+                    .values((
+                        reactions::kind.eq(kind.as_str()),
+                        reactions::object_ap_id.eq(object_ap_id),
+                        reactions::actor_ap_id.eq(actor_ap_id),
+                        reactions::activity_ap_id.eq(&reaction_id),
+                        reactions::created_at.eq(now),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
     pub async fn reactions_to(&self, object_ap_id: &str) -> Result<ReactionSummary, DbError> {
         let mut conn = self.conn().await?;
         let rows: Vec<(String, String)> = with_conn!(&mut conn, |c| reactions::table

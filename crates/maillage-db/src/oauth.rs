@@ -142,16 +142,6 @@ impl Database {
         Ok(row.map(account))
     }
 
-    pub async fn set_user_email(&self, user_id: i64, email: Option<&str>) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
-        let email = email.map(str::to_ascii_lowercase);
-        with_conn!(&mut conn, |c| diesel::update(users::table.find(user_id))
-            .set(users::email.eq(email))
-            .execute(c)
-            .await)?;
-        Ok(())
-    }
-
     pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
@@ -296,20 +286,6 @@ impl Database {
         Ok(())
     }
 
-    /// Marks an unused invite used by `user_id`; false when there is none.
-    pub async fn use_invite(&self, code_hash: &str, user_id: i64) -> Result<bool, DbError> {
-        use crate::schema::invites;
-        let mut conn = self.conn().await?;
-        let now = UtcTime::now();
-        let n = with_conn!(&mut conn, |c| diesel::update(
-            invites::table.filter(invites::code_hash.eq(code_hash)).filter(invites::used_at.is_null())
-        )
-        .set((invites::used_at.eq(Some(now)), invites::used_by.eq(Some(user_id))))
-        .execute(c)
-        .await)?;
-        Ok(n > 0)
-    }
-
     pub async fn invite_is_usable(&self, code_hash: &str) -> Result<bool, DbError> {
         use crate::schema::invites;
         let mut conn = self.conn().await?;
@@ -361,19 +337,28 @@ impl Database {
         Ok(())
     }
 
-    /// Changes a member's display name and bio.
-    pub async fn update_member_profile(&self, actor_id: i64, display_name: &str, summary: &str) -> Result<(), DbError> {
+    /// Changes a member's display name and bio, with the `Update` that tells followers.
+    pub async fn update_member_profile(
+        &self,
+        actor_id: i64,
+        display_name: &str,
+        summary: &str,
+        notify: &crate::Outgoing,
+    ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_conn!(&mut conn, |c| diesel::update(local_actors::table.find(actor_id))
-            .set((
-                local_actors::display_name.eq(display_name),
-                local_actors::summary.eq(summary),
-                local_actors::updated_at.eq(now),
-            ))
-            .execute(c)
-            .await)?;
-        Ok(())
+        with_write_tx!(&mut conn, |c| {
+            diesel::update(local_actors::table.find(actor_id))
+                .set((
+                    local_actors::display_name.eq(display_name),
+                    local_actors::summary.eq(summary),
+                    local_actors::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            crate::outbox::insert_outgoing!(c, notify, now);
+            Ok(())
+        })
     }
 
     /// Distinct domains of the remote actors we know.

@@ -106,11 +106,9 @@ pub async fn create_member(
     db: &Database,
     config: &Config,
     handle: &str,
-    password_hash: String,
-    is_admin: bool,
+    user: &NewUser,
 ) -> Result<LocalActor, ActorError> {
     let handle = Handle::parse(handle)?;
     let new = new_actor(&Urls::new(config), ActorKind::Member, handle.clone(), handle.as_str(), "")?;
-    let user = NewUser { password_hash, is_admin };
-    db.create_member(&new, &user).await.map_err(|e| taken_or(e, &handle))
+    db.create_member(&new, user).await.map_err(|e| taken_or(e, &handle))
 }

@@ -829,12 +829,7 @@ pub async fn react(
     };
     let sent = if undo { activity(ctx, "Undo", &actor.ap_id, reaction.clone(), &to, &cc) } else { reaction.clone() };
     let notify = outgoing(actor, &sent, !undo && kind == ReactionKind::Announce, inboxes);
-    ctx.db.enqueue(&notify).await?;
-    if undo {
-        ctx.db.remove_reaction(existing.as_deref().unwrap_or_default(), Some((kind, object_url)), &actor.ap_id).await?;
-    } else {
-        ctx.db.add_reaction(kind, object_url, &actor.ap_id, reaction["id"].as_str().unwrap_or_default()).await?;
-    }
+    ctx.db.save_own_reaction(kind, object_url, &actor.ap_id, undo, &notify).await?;
     Ok(true)
 }
 
@@ -866,7 +861,6 @@ pub async fn update_member(
         }
         next.summary = note.trim().to_string();
     }
-    ctx.db.update_member_profile(member.id, &next.display_name, &next.summary).await?;
     let document = actor_document(&next, &ctx.urls);
     let update = activity(
         ctx,
@@ -877,6 +871,7 @@ pub async fn update_member(
         &json!([Urls::of_actor(&member.ap_id, "followers")]),
     );
     let inboxes = follower_inboxes(ctx, member).await?.into_iter().map(|(i, _)| i).collect();
-    ctx.db.enqueue(&outgoing(member, &update, false, inboxes)).await?;
+    let notify = outgoing(member, &update, false, inboxes);
+    ctx.db.update_member_profile(member.id, &next.display_name, &next.summary, &notify).await?;
     Ok(next)
 }

@@ -512,14 +512,15 @@ async fn run_admin(
                 }
                 other => other,
             };
-            let hash = read_password_hash(input)?;
-            let actor = maillage_federation::create_member(db, config, &username, hash, admin).await?;
-            if let Some(email) = &email {
-                let account = db.account_for_login(&actor.username).await?;
-                if let Some(account) = account {
-                    db.set_user_email(account.user_id, Some(email)).await?;
-                }
+            if let Some(email) = &email
+                && db.account_for_login(email).await?.is_some()
+            {
+                return Err(ServerError::Input(format!("the email {email} is already used")));
             }
+            let hash = read_password_hash(input)?;
+            let user =
+                maillage_db::NewUser { password_hash: hash, is_admin: admin, email, approved: true, invite_hash: None };
+            let actor = maillage_federation::create_member(db, config, &username, &user).await?;
             let role = if admin { "admin" } else { "member" };
             writeln!(out, "created {role} @{}@{domain} ({})", actor.username, actor.ap_id)?;
         }

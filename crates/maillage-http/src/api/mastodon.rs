@@ -591,33 +591,31 @@ pub async fn register(
         .await
         .map_err(|e| HttpError::Internal(e.to_string()))?
         .map_err(|e| HttpError::Unprocessable(format!("password: {e}")))?;
-    let actor = maillage_federation::create_member(&state.db, &state.config, &username, hash, false).await.map_err(
-        |e| match e {
+    if state.db.account_for_login(&email).await?.is_some() {
+        return Err(HttpError::Unprocessable("email: already used".into()));
+    }
+    // Account, email, approval state and invite are written together, or not at all.
+    let user = maillage_db::NewUser {
+        password_hash: hash,
+        is_admin: false,
+        email: Some(email),
+        approved: mode != "approval",
+        invite_hash: invite,
+    };
+    let actor =
+        maillage_federation::create_member(&state.db, &state.config, &username, &user).await.map_err(|e| match e {
             maillage_federation::ActorError::Taken(_) => HttpError::Unprocessable(format!("username: {e}")),
+            maillage_federation::ActorError::Database(maillage_db::DbError::Refused(message)) => {
+                HttpError::Forbidden(message)
+            }
             maillage_federation::ActorError::Database(_) => HttpError::Internal(e.to_string()),
             other => HttpError::Unprocessable(format!("username: {other}")),
-        },
-    )?;
+        })?;
     let account = state
         .db
         .account_for_login(&actor.username)
         .await?
         .ok_or_else(|| HttpError::Internal("new account vanished".into()))?;
-    if let Err(error) = state.db.set_user_email(account.user_id, Some(&email)).await {
-        return Err(if error.is_unique_violation() {
-            HttpError::Unprocessable("email: already used".into())
-        } else {
-            error.into()
-        });
-    }
-    if let Some(hash) = invite
-        && !state.db.use_invite(&hash, account.user_id).await?
-    {
-        return Err(HttpError::Forbidden("that invite code was just used".into()));
-    }
-    if mode == "approval" {
-        state.db.set_user_approved(account.user_id, false).await?;
-    }
     let token = super::auth::new_secret()?;
     let scopes = "read write follow";
     state.db.create_token(&super::auth::hash_secret(&token), grant.app_id, Some(account.user_id), scopes).await?;

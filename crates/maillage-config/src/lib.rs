@@ -26,6 +26,8 @@ pub struct Config {
     pub registrations: RegistrationsConfig,
     pub limits: LimitsConfig,
     pub delivery: DeliveryConfig,
+    pub inbox: InboxConfig,
+    pub federation: FederationConfig,
     pub hub: HubConfig,
     pub log: LogConfig,
 }
@@ -80,6 +82,31 @@ pub struct DeliveryConfig {
     pub retry_initial_seconds: u64,
     pub retry_max_seconds: u64,
     pub give_up_after_hours: u64,
+    pub per_domain_concurrency: usize,
+    pub unreachable_after_seconds: u64,
+    pub probe_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InboxConfig {
+    pub max_attempts: u32,
+    pub lease_seconds: u64,
+    pub retention_days: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FederationConfig {
+    /// `open` or `allowlist`.
+    pub mode: String,
+    pub authorized_fetch: bool,
+}
+
+impl FederationConfig {
+    pub fn allowlist_mode(&self) -> bool {
+        self.mode == "allowlist"
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -236,6 +263,11 @@ impl Config {
             ("delivery.lease_seconds", delivery.lease_seconds),
             ("delivery.retry_initial_seconds", delivery.retry_initial_seconds),
             ("delivery.give_up_after_hours", delivery.give_up_after_hours),
+            ("delivery.per_domain_concurrency", delivery.per_domain_concurrency as u64),
+            ("delivery.probe_interval_seconds", delivery.probe_interval_seconds),
+            ("inbox.max_attempts", u64::from(self.inbox.max_attempts)),
+            ("inbox.lease_seconds", self.inbox.lease_seconds),
+            ("inbox.retention_days", self.inbox.retention_days),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, 0, "must be at least 1"));
@@ -246,6 +278,13 @@ impl Config {
                 "delivery.retry_max_seconds",
                 delivery.retry_max_seconds,
                 "must be at least delivery.retry_initial_seconds",
+            ));
+        }
+        if !matches!(self.federation.mode.as_str(), "open" | "allowlist") {
+            return Err(ConfigError::invalid(
+                "federation.mode",
+                &self.federation.mode,
+                "choose open (every server not blocked) or allowlist (only the servers you allow)",
             ));
         }
         if let Err(problem) = maillage_domain::Handle::parse(&self.hub.handle) {

@@ -49,6 +49,7 @@ macro_rules! with_write_tx {
 
 mod actors;
 mod content;
+mod domains;
 mod error;
 mod follows;
 mod migrate;
@@ -69,6 +70,7 @@ pub mod testing;
 
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
+pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use migrate::{MigrationReport, migration_names};
@@ -77,6 +79,7 @@ pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
 pub use outbox::{ClaimedDelivery, DeliveryCounts, DomainDeliveries, OutboxItem, Outgoing};
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
+pub use received::{QueuedActivity, ReceivedCounts};
 pub use remote::{NewRemoteActor, RemoteActor};
 pub use settings::InstanceSetting;
 pub use time::UtcTime;

@@ -30,6 +30,8 @@ pub struct Outgoing {
 pub struct ClaimedDelivery {
     pub id: i64,
     pub inbox_url: String,
+    /// The inbox's server (`host[:port]`).
+    pub domain: String,
     pub attempts: i32,
     pub created_at: UtcTime,
     pub activity_json: String,
@@ -132,8 +134,15 @@ impl Database {
         with_write_tx!(&mut conn, |c| Ok(insert_outgoing!(c, outgoing, now)))
     }
 
-    /// Claims up to `limit` due deliveries for `lease_seconds`.
-    pub async fn claim_deliveries(&self, limit: i64, lease_seconds: i64) -> Result<Vec<ClaimedDelivery>, DbError> {
+    /// Claims up to `limit` due deliveries for `lease_seconds`, leaving out
+    /// those to `skip_domains` (parked by the circuit breaker, or already at
+    /// this worker's per-domain limit).
+    pub async fn claim_deliveries(
+        &self,
+        limit: i64,
+        lease_seconds: i64,
+        skip_domains: &[String],
+    ) -> Result<Vec<ClaimedDelivery>, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let until = UtcTime::from(now.as_datetime() + chrono::Duration::seconds(lease_seconds));
@@ -155,6 +164,7 @@ impl Database {
         let subquery = candidates
             .select(candidates.field(deliveries::id))
             .filter(candidate_free)
+            .filter(candidates.field(deliveries::domain).ne_all(skip_domains))
             .order(candidates.field(deliveries::next_attempt_at))
             .limit(limit);
         // Re-checking `free` in the outer statement makes a stale subquery harmless.
@@ -185,6 +195,7 @@ impl Database {
             .select((
                 deliveries::id,
                 deliveries::inbox_url,
+                deliveries::domain,
                 deliveries::attempts,
                 deliveries::created_at,
                 activities::json,
@@ -194,6 +205,16 @@ impl Database {
             .load::<ClaimedDelivery>(c)
             .await)?;
         Ok(claimed)
+    }
+
+    /// Gives claimed deliveries back, untried (due as before).
+    pub async fn release_deliveries(&self, ids: &[i64]) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
+            .set(deliveries::lease_until.eq(None::<UtcTime>))
+            .execute(c)
+            .await)?;
+        Ok(())
     }
 
     /// The receiving server took the activity (2xx).
@@ -286,22 +307,24 @@ impl Database {
         Ok(out)
     }
 
-    /// Puts a server's failed deliveries back in the queue, due now.
+    /// Puts a server's failed and waiting deliveries back in the queue, due
+    /// now, and forgets its failures (the circuit breaker closes). Returns
+    /// how many deliveries are due again.
     pub async fn retry_failed_deliveries(&self, domain: &str) -> Result<usize, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let n = with_conn!(&mut conn, |c| diesel::update(
-            deliveries::table.filter(deliveries::domain.eq(domain)).filter(deliveries::state.eq(FAILED))
-        )
-        .set((
-            deliveries::state.eq(PENDING),
-            deliveries::next_attempt_at.eq(now),
-            deliveries::lease_until.eq(None::<UtcTime>),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(c)
-        .await)?;
-        Ok(n)
+        with_write_tx!(&mut conn, |c| {
+            diesel::delete(crate::schema::domain_health::table.find(domain)).execute(c).await?;
+            let n = diesel::update(
+                deliveries::table
+                    .filter(deliveries::domain.eq(domain))
+                    .filter(deliveries::state.eq(FAILED).or(deliveries::state.eq(PENDING))),
+            )
+            .set((deliveries::state.eq(PENDING), deliveries::next_attempt_at.eq(now), deliveries::updated_at.eq(now)))
+            .execute(c)
+            .await?;
+            Ok(n)
+        })
     }
 
     /// An activity we sent, by id (activities are served at their id).

@@ -1,11 +1,43 @@
-//! Activities received in our inboxes, kept by id: duplicates are ignored
-//! and unknown kinds are kept raw for later, not dropped.
+//! The inbox queue: activities received in our inboxes, kept by id.
+//!
+//! A verified activity is stored here (raw JSON and its verified actor)
+//! before the inbox answers 202; processing happens after, and a row whose
+//! processor died comes back when its lease ends. The unique id makes
+//! duplicates cheap to recognise; processed rows are purged after the
+//! retention period (`inbox.retention_days`).
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::schema::received_activities;
 use crate::{Database, DbError, UtcTime};
+
+const PENDING: &str = "pending";
+const DONE: &str = "done";
+const FAILED: &str = "failed";
+
+/// A stored activity waiting to be processed, claimed by a worker.
+#[derive(Debug, Clone, Queryable)]
+pub struct QueuedActivity {
+    pub id: i64,
+    pub ap_id: String,
+    pub actor_ap_id: String,
+    pub kind: String,
+    pub json: String,
+    pub attempts: i32,
+}
+
+/// Received activities by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReceivedCounts {
+    pub pending: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+fn later(seconds: i64) -> UtcTime {
+    UtcTime::from(chrono::Utc::now() + chrono::Duration::seconds(seconds))
+}
 
 impl Database {
     pub async fn is_received(&self, ap_id: &str) -> Result<bool, DbError> {
@@ -18,27 +50,186 @@ impl Database {
         Ok(n > 0)
     }
 
-    /// Records a processed activity; returns false when it was already there.
-    pub async fn record_received(&self, ap_id: &str, actor: &str, kind: &str, json: &str) -> Result<bool, DbError> {
+    /// Stores a verified activity to be processed, leased to the caller for
+    /// `lease_seconds` (it processes the row at once). `None` when an
+    /// activity with this id was already received: a duplicate.
+    pub async fn store_received(
+        &self,
+        ap_id: &str,
+        actor: &str,
+        kind: &str,
+        json: &str,
+        lease_seconds: i64,
+    ) -> Result<Option<i64>, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let inserted = with_conn!(&mut conn, |c| diesel::insert_into(received_activities::table)
+        let until = later(lease_seconds);
+        let id = with_conn!(&mut conn, |c| diesel::insert_into(received_activities::table)
             .values((
                 received_activities::ap_id.eq(ap_id),
                 received_activities::actor_ap_id.eq(actor),
                 received_activities::kind.eq(kind),
                 received_activities::json.eq(json),
                 received_activities::received_at.eq(now),
+                received_activities::state.eq(PENDING),
+                received_activities::attempts.eq(1),
+                received_activities::next_attempt_at.eq(Some(now)),
+                received_activities::lease_until.eq(Some(until)),
             ))
             .on_conflict_do_nothing()
+            .returning(received_activities::id)
+            .get_result::<i64>(c)
+            .await
+            .optional())?;
+        Ok(id)
+    }
+
+    /// Claims up to `limit` stored activities that are due and not leased
+    /// (left by a crashed process, or waiting for a retry).
+    pub async fn claim_received(&self, limit: i64, lease_seconds: i64) -> Result<Vec<QueuedActivity>, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        let until = later(lease_seconds);
+        let candidates = diesel::alias!(received_activities as candidates);
+        let free = received_activities::state
+            .eq(PENDING)
+            .and(received_activities::next_attempt_at.le(now))
+            .and(received_activities::lease_until.is_null().or(received_activities::lease_until.lt(now)));
+        let candidate_free = candidates
+            .field(received_activities::state)
+            .eq(PENDING)
+            .and(candidates.field(received_activities::next_attempt_at).le(now))
+            .and(
+                candidates
+                    .field(received_activities::lease_until)
+                    .is_null()
+                    .or(candidates.field(received_activities::lease_until).lt(now)),
+            );
+        let subquery = candidates
+            .select(candidates.field(received_activities::id))
+            .filter(candidate_free)
+            .order(candidates.field(received_activities::id))
+            .limit(limit);
+        let set = (
+            received_activities::lease_until.eq(Some(until)),
+            received_activities::attempts.eq(received_activities::attempts + 1),
+        );
+        let columns = (
+            received_activities::id,
+            received_activities::ap_id,
+            received_activities::actor_ap_id,
+            received_activities::kind,
+            received_activities::json,
+            received_activities::attempts,
+        );
+        let mut claimed: Vec<QueuedActivity> = match &mut conn {
+            crate::pool::DbConn::Pg(c) => {
+                diesel::update(
+                    received_activities::table
+                        .filter(received_activities::id.eq_any(subquery.for_update().skip_locked()))
+                        .filter(free),
+                )
+                .set(set)
+                .returning(columns)
+                .get_results(&mut **c)
+                .await?
+            }
+            crate::pool::DbConn::Sqlite(c) => {
+                diesel::update(received_activities::table.filter(received_activities::id.eq_any(subquery)).filter(free))
+                    .set(set)
+                    .returning(columns)
+                    .get_results(&mut **c)
+                    .await?
+            }
+        };
+        claimed.sort_by_key(|row| row.id);
+        Ok(claimed)
+    }
+
+    /// Processing finished (whatever it concluded).
+    pub async fn received_done(&self, id: i64) -> Result<(), DbError> {
+        self.finish_received(id, DONE, None, None).await
+    }
+
+    /// Processing can never succeed (the activity is refused on its merits).
+    pub async fn received_failed(&self, id: i64, error: &str) -> Result<(), DbError> {
+        self.finish_received(id, FAILED, Some(error), None).await
+    }
+
+    /// Processing failed for a passing reason: try again after `delay_seconds`.
+    pub async fn received_retry(&self, id: i64, error: &str, delay_seconds: i64) -> Result<(), DbError> {
+        self.finish_received(id, PENDING, Some(error), Some(later(delay_seconds))).await
+    }
+
+    async fn finish_received(
+        &self,
+        id: i64,
+        state: &str,
+        error: Option<&str>,
+        next_attempt_at: Option<UtcTime>,
+    ) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(received_activities::table.find(id))
+            .set((
+                received_activities::state.eq(state),
+                received_activities::last_error.eq(error),
+                received_activities::next_attempt_at.eq(next_attempt_at),
+                received_activities::lease_until.eq(None::<UtcTime>),
+            ))
             .execute(c)
             .await)?;
-        Ok(inserted > 0)
+        Ok(())
     }
 
     pub async fn count_received(&self) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
         let n = with_conn!(&mut conn, |c| received_activities::table.count().get_result(c).await)?;
+        Ok(n)
+    }
+
+    pub async fn received_counts(&self) -> Result<ReceivedCounts, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| received_activities::table
+            .group_by(received_activities::state)
+            .select((received_activities::state, diesel::dsl::count_star()))
+            .load(c)
+            .await)?;
+        let mut counts = ReceivedCounts::default();
+        for (state, n) in rows {
+            match state.as_str() {
+                PENDING => counts.pending = n,
+                DONE => counts.done = n,
+                FAILED => counts.failed = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The state and last error of a received activity, by id.
+    pub async fn received_state(&self, ap_id: &str) -> Result<Option<(String, Option<String>)>, DbError> {
+        let mut conn = self.conn().await?;
+        let row = with_conn!(&mut conn, |c| received_activities::table
+            .filter(received_activities::ap_id.eq(ap_id))
+            .select((received_activities::state, received_activities::last_error))
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row)
+    }
+
+    /// Forgets processed activities received before `before` (their ids no
+    /// longer protect against replays, which the signature's date window
+    /// refuses anyway). Pending ones are kept whatever their age.
+    pub async fn purge_received(&self, before: UtcTime) -> Result<usize, DbError> {
+        let mut conn = self.conn().await?;
+        let n = with_conn!(&mut conn, |c| diesel::delete(
+            received_activities::table
+                .filter(received_activities::state.ne(PENDING))
+                .filter(received_activities::received_at.lt(before))
+        )
+        .execute(c)
+        .await)?;
         Ok(n)
     }
 }

@@ -138,6 +138,32 @@ diesel::table! {
         kind -> Text,
         json -> Text,
         received_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    domain_policies (domain) {
+        domain -> Text,
+        policy -> Text,
+        public_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    domain_health (domain) {
+        domain -> Text,
+        consecutive_failures -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        unreachable_since -> Nullable<Timestamp>,
+        next_probe_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -302,4 +328,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     invites,
     idempotency_keys,
+    domain_policies,
+    domain_health,
 );

@@ -201,7 +201,7 @@ async fn concurrent_workers_never_claim_a_delivery_twice() {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let batch = db.claim_deliveries(3, 60).await.unwrap();
+                    let batch = db.claim_deliveries(3, 60, &[]).await.unwrap();
                     if batch.is_empty() {
                         break mine;
                     }
@@ -218,7 +218,7 @@ async fn concurrent_workers_never_claim_a_delivery_twice() {
     assert_eq!(all.len(), 30, "every delivery claimed");
     assert_eq!(unique.len(), 30, "none claimed twice");
     // Leased rows are not claimable again until the lease ends.
-    assert!(db.claim_deliveries(10, 60).await.unwrap().is_empty());
+    assert!(db.claim_deliveries(10, 60, &[]).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -228,11 +228,11 @@ async fn delivery_states_and_expired_leases() {
     let actor = some_local_actor(&db).await;
     db.enqueue(&outgoing(actor.id, 3, "b")).await.unwrap();
     // A lease of 0 s expires at once, as if the worker had crashed.
-    let first = db.claim_deliveries(10, 0).await.unwrap();
+    let first = db.claim_deliveries(10, 0, &[]).await.unwrap();
     assert_eq!(first.len(), 3);
     assert_eq!(first[0].actor_ap_id, actor.ap_id);
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let again = db.claim_deliveries(10, 60).await.unwrap();
+    let again = db.claim_deliveries(10, 60, &[]).await.unwrap();
     assert_eq!(again.len(), 3, "expired leases come back");
     db.delivery_done(again[0].id, 202).await.unwrap();
     db.delivery_failed(again[1].id, Some(410), "gone").await.unwrap();
@@ -246,8 +246,8 @@ async fn delivery_states_and_expired_leases() {
     assert!(failed.starts_with("peer"), "{failed}");
     assert_eq!(db.retry_failed_deliveries(&failed).await.unwrap(), 1);
     assert_eq!(db.delivery_counts().await.unwrap(), DeliveryCounts { pending: 2, done: 1, failed: 0 });
-    assert_eq!(db.claim_deliveries(10, 60).await.unwrap().len(), 1, "the retried one is due now");
-    assert!(db.claim_deliveries(10, 60).await.unwrap().is_empty(), "not due before its time");
+    assert_eq!(db.claim_deliveries(10, 60, &[]).await.unwrap().len(), 1, "the retried one is due now");
+    assert!(db.claim_deliveries(10, 60, &[]).await.unwrap().is_empty(), "not due before its time");
     // Public activities show in the outbox, newest first.
     db.enqueue(&outgoing(actor.id, 1, "c")).await.unwrap();
     let page = db.outbox_page(actor.id, None, 10).await.unwrap();
@@ -324,7 +324,7 @@ async fn private_keys_never_show_in_debug_output() {
     let shown = format!("{actor:?}");
     assert!(!shown.contains("PRIVATE") && shown.contains("<redacted>"), "{shown}");
     db.enqueue(&outgoing(actor.id, 1, "d")).await.unwrap();
-    let claimed = db.claim_deliveries(1, 60).await.unwrap();
+    let claimed = db.claim_deliveries(1, 60, &[]).await.unwrap();
     let shown = format!("{claimed:?}");
     assert!(!shown.contains("PRIVATE") && shown.contains("<redacted>"), "{shown}");
 }
@@ -450,4 +450,84 @@ async fn posts_are_created_edited_and_deleted_with_their_activities() {
     assert!(db.delete_post(post.id, &[]).await.unwrap_err().is_not_found(), "deleting twice");
     assert!(db.post_by_ap_id(&post.ap_id).await.unwrap().unwrap().deleted_at.is_some());
     assert!(db.posts_of(actor.id, None, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_inbox_queue_stores_once_and_gives_back_abandoned_rows() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let id = db.store_received("http://peer/a/1", "http://peer/u", "Create", "{}", 60).await.unwrap();
+    assert!(id.is_some());
+    assert_eq!(db.store_received("http://peer/a/1", "http://peer/u", "Create", "{}", 60).await.unwrap(), None);
+    // Leased to the request that stored it: no worker takes it meanwhile.
+    assert!(db.claim_received(10, 60).await.unwrap().is_empty());
+    // A processor that died (lease of 0 s) leaves it for a worker.
+    let crashed = db.store_received("http://peer/a/2", "http://peer/u", "Follow", "{\"x\":1}", 0).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let claimed = db.claim_received(10, 60).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].id, claimed[0].kind.as_str(), claimed[0].attempts), (crashed.unwrap(), "Follow", 2));
+    assert!(db.claim_received(10, 60).await.unwrap().is_empty(), "claimed once");
+    db.received_retry(claimed[0].id, "origin down", 3600).await.unwrap();
+    assert!(db.claim_received(10, 60).await.unwrap().is_empty(), "not before its retry time");
+    db.received_done(id.unwrap()).await.unwrap();
+    db.received_failed(claimed[0].id, "refused").await.unwrap();
+    assert_eq!(db.received_counts().await.unwrap(), ReceivedCounts { pending: 0, done: 1, failed: 1 });
+    assert_eq!(db.received_state("http://peer/a/2").await.unwrap().unwrap().1.as_deref(), Some("refused"));
+    // Retention: processed rows go, their ids with them.
+    let future = UtcTime::from(chrono::Utc::now() + chrono::Duration::seconds(1));
+    assert_eq!(db.purge_received(future).await.unwrap(), 2);
+    assert_eq!(db.count_received().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn blocking_a_domain_severs_follows_and_cancels_deliveries() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    db.enqueue(&outgoing(actor.id, 2, "x")).await.unwrap();
+    let report = db.set_domain_policy("peer0", DomainPolicy::Block, Some("spam")).await.unwrap();
+    assert_eq!(report.deliveries_cancelled, 1);
+    let policies = db.domain_policies().await.unwrap();
+    assert_eq!(policies.len(), 1);
+    assert_eq!((policies[0].policy, policies[0].public_comment.as_deref()), (DomainPolicy::Block, Some("spam")));
+    assert_eq!(db.policies_for(&["x.peer0".into(), "peer0".into()]).await.unwrap(), vec![DomainPolicy::Block]);
+    assert!(db.policies_for(&["peer1".into()]).await.unwrap().is_empty());
+    // Only the other server's delivery is still claimable.
+    let claimed = db.claim_deliveries(10, 60, &[]).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].inbox_url, "http://peer1/inbox");
+    // Replacing the policy, then removing it.
+    db.set_domain_policy("peer0", DomainPolicy::Allow, None).await.unwrap();
+    assert_eq!(db.policies_for(&["peer0".into()]).await.unwrap(), vec![DomainPolicy::Allow]);
+    assert!(db.remove_domain_policy("peer0").await.unwrap());
+    assert!(!db.remove_domain_policy("peer0").await.unwrap());
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_parks_a_failing_domain_until_it_answers() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    db.enqueue(&outgoing(actor.id, 2, "y")).await.unwrap();
+    // Failing, but not for long enough yet.
+    assert_eq!(db.record_domain_failure("peer0", "HTTP 500", 3600, 60).await.unwrap(), BreakerState::Failing);
+    assert!(db.parked_domains().await.unwrap().is_empty());
+    // With no grace period, the next failure opens the breaker.
+    assert_eq!(db.record_domain_failure("peer0", "refused", 0, 60).await.unwrap(), BreakerState::Unreachable);
+    assert_eq!(db.parked_domains().await.unwrap(), vec!["peer0".to_string()]);
+    let health = db.domain_health().await.unwrap();
+    assert_eq!((health[0].consecutive_failures, health[0].last_error.as_deref()), (2, Some("refused")));
+    // Skipping parked domains leaves their deliveries where they are.
+    let parked = db.parked_domains().await.unwrap();
+    let claimed = db.claim_deliveries(10, 60, &parked).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(db.delivery_counts().await.unwrap().pending, 2, "parked, not dropped");
+    // The admin's retry closes the breaker and makes them due.
+    assert_eq!(db.retry_failed_deliveries("peer0").await.unwrap(), 1);
+    assert!(db.parked_domains().await.unwrap().is_empty());
+    assert!(!db.record_domain_success("peer0").await.unwrap(), "nothing left to forget");
+    db.record_domain_failure("peer1", "timeout", 3600, 60).await.unwrap();
+    assert!(db.record_domain_success("peer1").await.unwrap());
+    assert!(db.domain_health().await.unwrap().is_empty());
 }

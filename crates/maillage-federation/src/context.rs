@@ -15,6 +15,7 @@ use maillage_domain::ActorKind;
 use crate::client::OutgoingClient;
 use crate::error::FederationError;
 use crate::objects::LocalActorObject;
+use crate::policy::{DomainPolicies, PolicyVerifier};
 use crate::urls::Urls;
 
 /// The application data handed to every federation call.
@@ -24,6 +25,7 @@ pub struct Context {
     pub config: Arc<Config>,
     pub urls: Urls,
     pub client: OutgoingClient,
+    pub policies: DomainPolicies,
 }
 
 /// The federation side of one process.
@@ -41,7 +43,9 @@ impl Federation {
             .local_actor_of_kind(ActorKind::Instance)
             .await?
             .ok_or_else(|| FederationError::NotFound("the instance actor does not exist yet".into()))?;
-        let context = Context { urls: Urls::new(&config), db, config: config.clone(), client: client.clone() };
+        let policies = DomainPolicies::new(db.clone(), &config);
+        let context =
+            Context { urls: Urls::new(&config), db, config: config.clone(), client: client.clone(), policies };
         let library = FederationConfig::builder()
             .domain(config.instance.domain.clone())
             .app_data(context.clone())
@@ -49,6 +53,7 @@ impl Federation {
             // http, ports and loopback peers: only for localhost instances.
             .debug(config.is_local_domain())
             .http_signature_compat(true)
+            .url_verifier(Box::new(PolicyVerifier(context.policies.clone())))
             .signed_fetch_actor(&LocalActorObject::try_from(instance)?)
             .build()
             .await

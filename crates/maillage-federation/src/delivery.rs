@@ -9,17 +9,29 @@
 //! `retry_max_seconds`. Nothing is lost on a crash: a claimed delivery whose
 //! worker died comes back when its lease ends.
 //!
+//! Per server: at most `per_domain_concurrency` deliveries in flight in one
+//! process (a slow server never takes every slot), and a circuit breaker: a
+//! server failing for `unreachable_after_seconds` is marked unreachable and
+//! its deliveries are parked (left in the queue, not attempted) except for
+//! a probe every `probe_interval_seconds`; the first answer closes the
+//! breaker. Blocked servers (and, in allow-list mode, servers not allowed)
+//! get nothing: their deliveries are recorded as failed.
+//!
+//! The worker is a pipeline: it claims new deliveries as soon as slots
+//! free up, so one slow delivery never holds back the others.
+//!
 //! We sign and send ourselves rather than through the library's
 //! `SendActivityTask::sign_and_send`, because that call reports a refused
 //! delivery (any 4xx, 401 included) as a success and so hides the status we
 //! must record and retry on.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::Method;
 use maillage_config::DeliveryConfig;
-use maillage_db::{ClaimedDelivery, UtcTime};
+use maillage_db::{BreakerState, ClaimedDelivery, UtcTime};
 use tokio::sync::{Notify, watch};
 use url::Url;
 
@@ -57,18 +69,72 @@ impl Wakeup {
     }
 }
 
-/// Runs until `stop` turns true.
+/// Deliveries in flight per server, in this process.
+#[derive(Clone, Default)]
+struct InFlight(Arc<Mutex<HashMap<String, usize>>>);
+
+impl InFlight {
+    fn count(&self, domain: &str) -> usize {
+        self.0.lock().map(|m| m.get(domain).copied().unwrap_or(0)).unwrap_or(0)
+    }
+
+    fn saturated(&self, limit: usize) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|m| m.iter().filter(|(_, n)| **n >= limit).map(|(d, _)| d.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn add(&self, domain: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            *map.entry(domain.to_string()).or_default() += 1;
+        }
+    }
+
+    fn remove(&self, domain: &str) {
+        if let Ok(mut map) = self.0.lock()
+            && let Some(n) = map.get_mut(domain)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(domain);
+            }
+        }
+    }
+}
+
+/// Runs until `stop` turns true, then lets the deliveries in flight finish.
 pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) {
     let settings = ctx.config.delivery.clone();
     let poll = Duration::from_millis(settings.poll_interval_ms);
     let lease = i64::try_from(settings.lease_seconds).unwrap_or(i64::MAX);
-    let batch = i64::try_from(settings.concurrency).unwrap_or(8).saturating_mul(2);
+    let slots = Arc::new(tokio::sync::Semaphore::new(settings.concurrency));
+    let in_flight = InFlight::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut parked: (Option<Instant>, Vec<String>) = (None, Vec::new());
     tracing::info!(concurrency = settings.concurrency, "delivery worker started");
     loop {
         if *stop.borrow() {
             break;
         }
-        let claimed = match ctx.db.claim_deliveries(batch, lease).await {
+        while tasks.try_join_next().is_some() {}
+        let free = slots.available_permits();
+        if free == 0 {
+            tokio::select! {
+                _ = tasks.join_next() => {}
+                changed = stop.changed() => if changed.is_err() { break },
+            }
+            continue;
+        }
+        if parked.0.is_none_or(|at| at.elapsed() >= poll) {
+            match ctx.db.parked_domains().await {
+                Ok(domains) => parked = (Some(Instant::now()), domains),
+                Err(error) => tracing::warn!(%error, "cannot read the parked servers"),
+            }
+        }
+        let mut skip = parked.1.clone();
+        skip.extend(in_flight.saturated(settings.per_domain_concurrency));
+        let claimed = match ctx.db.claim_deliveries(i64::try_from(free).unwrap_or(1), lease, &skip).await {
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::warn!(%error, "cannot claim deliveries");
@@ -79,29 +145,51 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
                 _ = wakeup.0.notified() => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 changed = stop.changed() => if changed.is_err() { break },
             }
             continue;
         }
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(settings.concurrency));
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut over_limit = Vec::new();
         for delivery in claimed {
-            let ctx = ctx.clone();
-            let Ok(permit) = semaphore.clone().acquire_owned().await else { break };
+            if in_flight.count(&delivery.domain) >= settings.per_domain_concurrency {
+                over_limit.push(delivery.id);
+                continue;
+            }
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                over_limit.push(delivery.id);
+                continue;
+            };
+            in_flight.add(&delivery.domain);
+            let (ctx, in_flight) = (ctx.clone(), in_flight.clone());
             tasks.spawn(async move {
+                let domain = delivery.domain.clone();
                 deliver_and_record(&ctx, delivery).await;
+                in_flight.remove(&domain);
                 drop(permit);
             });
         }
-        while tasks.join_next().await.is_some() {}
+        if !over_limit.is_empty()
+            && let Err(error) = ctx.db.release_deliveries(&over_limit).await
+        {
+            tracing::warn!(%error, "cannot give back deliveries (their lease will end)");
+        }
     }
+    while tasks.join_next().await.is_some() {}
     tracing::info!("delivery worker stopped");
 }
 
 async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
     let settings = &ctx.config.delivery;
-    let attempt = deliver(ctx, &delivery).await;
     let id = delivery.id;
+    if let Some(reason) = ctx.policies.refusal(&delivery.domain).await {
+        if let Err(error) = ctx.db.delivery_failed(id, None, &reason).await {
+            tracing::warn!(%error, delivery = id, "cannot record a delivery outcome");
+        }
+        return;
+    }
+    let attempt = deliver(ctx, &delivery).await;
+    record_health(ctx, &delivery.domain, &attempt).await;
     let recorded = match &attempt {
         Attempt::Delivered(status) => ctx.db.delivery_done(id, i32::from(*status)).await,
         Attempt::Refused(status, error) => ctx.db.delivery_failed(id, Some(i32::from(*status)), error).await,
@@ -121,6 +209,37 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
         (_, Err(error)) => tracing::warn!(%error, delivery = id, "cannot record a delivery outcome"),
         (Attempt::Delivered(_), Ok(())) => tracing::debug!(inbox = %delivery.inbox_url, "delivered"),
         (other, Ok(())) => tracing::info!(inbox = %delivery.inbox_url, outcome = ?other, "delivery not done"),
+    }
+}
+
+/// Tells the circuit breaker how the server answered.
+async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt) {
+    let settings = &ctx.config.delivery;
+    let recorded = match attempt {
+        // Any answer but a retryable failure means the server is there.
+        Attempt::Delivered(_) | Attempt::Refused(..) => match ctx.db.record_domain_success(domain).await {
+            Ok(true) => {
+                tracing::info!(domain, "server answers again: its deliveries resume");
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(error) => Err(error),
+        },
+        Attempt::Failed(_, error) => {
+            let after = i64::try_from(settings.unreachable_after_seconds).unwrap_or(i64::MAX);
+            let probe = i64::try_from(settings.probe_interval_seconds).unwrap_or(i64::MAX);
+            match ctx.db.record_domain_failure(domain, error, after, probe).await {
+                Ok(BreakerState::Unreachable) => {
+                    tracing::info!(domain, "server unreachable: its deliveries are parked until it answers");
+                    Ok(())
+                }
+                Ok(BreakerState::Failing) => Ok(()),
+                Err(error) => Err(error),
+            }
+        }
+    };
+    if let Err(error) = recorded {
+        tracing::warn!(%error, domain, "cannot record a server's health");
     }
 }
 
@@ -194,6 +313,9 @@ mod tests {
             retry_initial_seconds: 60,
             retry_max_seconds: 86_400,
             give_up_after_hours: 168,
+            per_domain_concurrency: 1,
+            unreachable_after_seconds: 1,
+            probe_interval_seconds: 1,
         };
         assert_eq!(backoff(&settings, 0), Duration::from_secs(60));
         assert_eq!(backoff(&settings, 1), Duration::from_secs(120));

@@ -2,12 +2,22 @@
 //!
 //! Order of checks, cheapest first: content type, JSON shape, the HTTP
 //! signature's structure (signed headers, Digest against the body, date
-//! window), the activity's actor (from our cache, fetched when unknown), the
-//! key belonging to that actor, the RSA signature itself. Only then is the
-//! activity processed; a duplicate id is acknowledged and ignored. Every
-//! refusal is a 4xx with a reason; nothing is written before the checks pass.
+//! window), the sender's server against the domain policies, the
+//! activity's actor (from our cache, fetched when unknown), the key
+//! belonging to that actor, the RSA signature itself, then the activity's
+//! own shape ([`precheck`]: everything that can be judged without I/O).
+//! Every refusal is a 4xx with a reason; nothing is written before the
+//! checks pass.
+//!
+//! Then the activity is stored (raw JSON, verified actor) and only then
+//! processed, in a task of its own: the answer (202) waits for the
+//! processing at most [`PROCESSING_BUDGET`], so a slow origin never holds
+//! the sender's connection, and a crash between storing and processing
+//! loses nothing: the inbox worker ([`run_worker`]) takes over stored
+//! activities whose processing did not finish. Processing is idempotent.
+//! A duplicate id is acknowledged and ignored.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use activitypub_federation::fetch::object_id::ObjectId;
 use axum::body::Bytes;
@@ -22,6 +32,9 @@ use crate::error::FederationError;
 use crate::objects::{RemoteActorObject, authority};
 use crate::signature::{self, RequestParts};
 
+/// How long an inbox answer waits for the processing of what it stored.
+pub const PROCESSING_BUDGET: Duration = Duration::from_secs(2);
+
 /// Content types an inbox accepts (JSON in any of its ActivityPub dresses).
 fn acceptable_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
@@ -35,6 +48,8 @@ pub enum Received {
     Processed,
     Duplicate,
     Ignored,
+    /// Stored; its processing goes on after the answer.
+    Stored,
 }
 
 /// Checks and processes one inbox POST. `path_and_query` is the request
@@ -84,6 +99,9 @@ pub async fn receive(
             params.key_id
         )));
     }
+    if let Some(reason) = data.policies.url_refusal(&actor_id).await {
+        return Err(FederationError::Forbidden(reason));
+    }
     // An account deleted at its origin cannot be fetched any more: its
     // Delete is acknowledged without a lookup (we hold nothing to delete yet).
     if kind == "Delete"
@@ -106,13 +124,148 @@ pub async fn receive(
         )));
     }
     signature::verify(&params, &parts, &actor.row.public_key_pem)?;
+    precheck(&data, kind, &activity, &actor).await?;
 
-    if data.db.is_received(activity_id.as_str()).await? {
+    let lease = i64::try_from(data.config.inbox.lease_seconds).unwrap_or(i64::MAX);
+    let json = String::from_utf8_lossy(body);
+    let Some(row_id) = data.db.store_received(activity_id.as_str(), actor_id.as_str(), kind, &json, lease).await?
+    else {
         return Ok(Received::Duplicate);
+    };
+    // Stored: from here on the activity is ours to process, whatever happens
+    // to this request.
+    let federation = federation.clone();
+    let task = tokio::spawn(async move {
+        let data = federation.data();
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+        let outcome = process(&federation, &data, &kind, &activity, &actor).await;
+        record_outcome(&data, row_id, 1, activity_id.as_str(), outcome).await
+    });
+    match tokio::time::timeout(PROCESSING_BUDGET, task).await {
+        Ok(Ok(outcome)) => Ok(outcome),
+        _ => Ok(Received::Stored),
     }
-    let outcome = process(federation, &data, kind, &activity, &actor).await?;
-    data.db.record_received(activity_id.as_str(), actor_id.as_str(), kind, &activity.to_string()).await?;
-    Ok(outcome)
+}
+
+/// Everything about an activity that can be judged without I/O beyond our
+/// own database: refused here, it is never stored.
+async fn precheck(
+    ctx: &Context,
+    kind: &str,
+    activity: &Value,
+    actor: &RemoteActorObject,
+) -> Result<(), FederationError> {
+    let object = activity.get("object");
+    match kind {
+        "Create" | "Update" | "Delete" | "Announce" | "Like" => crate::receive_content::precheck(kind, activity, actor),
+        "Follow" => local_actor(ctx, object).await.map(|_| ()),
+        "Undo" if object.and_then(|o| o.get("type")).and_then(Value::as_str) == Some("Follow") => {
+            if id_of(object.and_then(|o| o.get("actor"))).is_some_and(|a| a != actor.row.ap_id) {
+                return Err(FederationError::Unauthorized("an actor can only undo its own Follow".into()));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Records how processing ended: done, refused for good, or to be retried
+/// (a passing failure, while attempts remain).
+async fn record_outcome(
+    ctx: &Context,
+    row_id: i64,
+    attempts: i32,
+    activity_id: &str,
+    outcome: Result<Received, FederationError>,
+) -> Received {
+    let recorded = match &outcome {
+        Ok(_) => ctx.db.received_done(row_id).await,
+        Err(error) if is_passing(error) && attempts < i32::try_from(ctx.config.inbox.max_attempts).unwrap_or(5) => {
+            let delay = 60_i64.saturating_mul(1 << attempts.clamp(0, 20));
+            tracing::info!(%error, activity = activity_id, attempts, "processing failed; will retry");
+            ctx.db.received_retry(row_id, &error.to_string(), delay).await
+        }
+        Err(error) => {
+            tracing::info!(%error, activity = activity_id, "activity not processed");
+            ctx.db.received_failed(row_id, &error.to_string()).await
+        }
+    };
+    if let Err(error) = recorded {
+        // The lease ends and a worker processes it again (idempotently).
+        tracing::warn!(%error, activity = activity_id, "cannot record the processing of an activity");
+    }
+    outcome.unwrap_or(Received::Ignored)
+}
+
+/// Failures that may pass: our database, or a server we had to fetch from.
+fn is_passing(error: &FederationError) -> bool {
+    use activitypub_federation::error::Error as Lib;
+    matches!(
+        error,
+        FederationError::Database(_)
+            | FederationError::Library(
+                Lib::Reqwest(_) | Lib::ReqwestMiddleware(_) | Lib::DomainResolveError(_) | Lib::RequestLimit
+            )
+    )
+}
+
+/// The inbox worker of one process: processes stored activities whose
+/// processing did not finish (crash, restart) or waits for a retry, and
+/// forgets processed ones after `inbox.retention_days`. Runs until `stop`.
+pub async fn run_worker(federation: Federation, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let ctx = federation.context().clone();
+    let poll = Duration::from_millis(ctx.config.delivery.poll_interval_ms);
+    let lease = i64::try_from(ctx.config.inbox.lease_seconds).unwrap_or(i64::MAX);
+    let retention = chrono::Duration::days(i64::try_from(ctx.config.inbox.retention_days).unwrap_or(7));
+    let mut last_purge: Option<std::time::Instant> = None;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        if last_purge.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+            last_purge = Some(std::time::Instant::now());
+            match ctx.db.purge_received(maillage_db::UtcTime::from(chrono::Utc::now() - retention)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "forgot processed activities past their retention"),
+                Err(error) => tracing::warn!(%error, "cannot purge processed activities"),
+            }
+        }
+        let claimed = match ctx.db.claim_received(16, lease).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::warn!(%error, "cannot claim stored activities");
+                Vec::new()
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                changed = stop.changed() => if changed.is_err() { break },
+            }
+            continue;
+        }
+        for row in claimed {
+            let data = federation.data();
+            let outcome = process_stored(&federation, &data, &row).await;
+            record_outcome(&data, row.id, row.attempts, &row.ap_id, outcome).await;
+        }
+    }
+}
+
+async fn process_stored(
+    federation: &Federation,
+    ctx: &Context,
+    row: &maillage_db::QueuedActivity,
+) -> Result<Received, FederationError> {
+    let activity: Value = serde_json::from_str(&row.json)
+        .map_err(|e| FederationError::invalid(format!("the stored activity is not JSON: {e}")))?;
+    let actor = ctx
+        .db
+        .remote_actor_by_ap_id(&row.actor_ap_id)
+        .await?
+        .ok_or_else(|| FederationError::NotFound(format!("the actor {} is gone", row.actor_ap_id)))?;
+    let actor = RemoteActorObject::try_from(actor)?;
+    process(federation, ctx, &row.kind, &activity, &actor).await
 }
 
 fn parse_url(value: Option<&Value>, field: &str) -> Result<Url, FederationError> {

@@ -8,15 +8,17 @@
 
 pub mod activities;
 pub mod actors;
+mod authorized_fetch;
 mod client;
 pub mod content;
 mod context;
 pub mod delivery;
 mod documents;
 mod error;
-mod inbox;
+pub mod inbox;
 mod negotiation;
 pub mod objects;
+pub mod policy;
 mod receive_content;
 mod routes;
 pub mod signature;

@@ -19,6 +19,50 @@ fn same_server(a: &str, b: &Url) -> bool {
     Url::parse(a).is_ok_and(|a| authority(&a) == authority(b))
 }
 
+/// The checks of a content activity that need no I/O: the object is named,
+/// on the sender's server when it is created, updated or deleted, and an
+/// embedded object or profile is well formed. Refused here, the activity
+/// is never stored.
+pub(crate) fn precheck(kind: &str, activity: &Value, actor: &RemoteActorObject) -> Result<(), FederationError> {
+    let actor_url = Url::parse(&actor.row.ap_id).map_err(|_| FederationError::invalid("bad actor id"))?;
+    let object = activity.get("object");
+    let object_id = id_of(object).ok_or_else(|| FederationError::invalid(format!("the {kind} has no `object`")))?;
+    let embedded = object.filter(|o| o.is_object());
+    match kind {
+        "Create" | "Update" if object_id == actor.row.ap_id => {
+            if let Some(document) = embedded {
+                let parsed = parse_actor_document(document)?;
+                if parsed.ap_id != actor.row.ap_id || parsed.public_key_id != actor.row.public_key_id {
+                    return Err(FederationError::Unauthorized(
+                        "an Update of an actor must come from that actor, with its key".into(),
+                    ));
+                }
+            }
+        }
+        "Create" | "Update" => {
+            if !same_server(object_id, &actor_url) {
+                return Err(FederationError::invalid("an actor can only create or update objects of its own server"));
+            }
+            if let Some(embedded) = embedded {
+                parse_remote_object(embedded)?;
+            }
+        }
+        "Delete" if object_id != actor.row.ap_id && !same_server(object_id, &actor_url) => {
+            return Err(FederationError::invalid("an actor can only delete objects of its own server"));
+        }
+        "Announce" => {
+            let inner_kind = embedded.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or_default();
+            if matches!(inner_kind, "Create" | "Update" | "Delete")
+                && id_of(embedded.and_then(|o| o.get("object"))).is_none()
+            {
+                return Err(FederationError::invalid("the relayed activity has no object"));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 pub async fn process(
     federation: &Federation,
     ctx: &Context,

@@ -48,18 +48,25 @@ pub const NODEINFO_21_TYPE: &str = "application/json; profile=\"http://nodeinfo.
 
 /// The federation routes, ready to merge into the application router.
 pub fn router(state: FederationState) -> Router {
+    // Documents that "authorized fetch" keeps for signed requests.
+    let documents = Router::new()
+        .route("/actors/{username}", get(actor))
+        .route("/actors/{username}/{collection}", get(actor_collection))
+        .route("/activities/{id}", get(activity))
+        .route("/objects/{id}", get(object))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.federation.clone(),
+            crate::authorized_fetch::require_signed_fetch,
+        ));
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/host-meta", get(host_meta))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(instance_actor))
-        .route("/actors/{username}", get(actor))
         .route("/actors/{username}/inbox", post(actor_inbox))
-        .route("/actors/{username}/{collection}", get(actor_collection))
         .route("/inbox", post(shared_inbox))
-        .route("/activities/{id}", get(activity))
-        .route("/objects/{id}", get(object))
+        .merge(documents)
         .with_state(state)
 }
 

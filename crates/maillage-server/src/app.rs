@@ -103,6 +103,8 @@ impl Application {
             maillage_federation::delivery::Wakeup::default(),
             stopping_rx.clone(),
         ));
+        let inbox_worker =
+            tokio::spawn(maillage_federation::inbox::run_worker(self.federation.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -128,6 +130,9 @@ impl Application {
         // by the next process once its lease ends.
         if tokio::time::timeout(grace, worker).await.is_err() {
             tracing::warn!("the delivery worker did not stop in time");
+        }
+        if tokio::time::timeout(grace, inbox_worker).await.is_err() {
+            tracing::warn!("the inbox worker did not stop in time");
         }
         self.db.close();
         tracing::info!("stopped");

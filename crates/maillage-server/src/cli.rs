@@ -81,6 +81,9 @@ pub enum AdminCommand {
     /// The outgoing delivery queue.
     #[command(subcommand)]
     Delivery(DeliveryCommand),
+    /// Block other servers, or list the only ones to federate with.
+    #[command(subcommand)]
+    Domain(DomainCommand),
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
@@ -367,6 +370,33 @@ pub enum DeliveryCommand {
 }
 
 #[derive(Debug, Clone, Subcommand)]
+pub enum DomainCommand {
+    /// Block a server (and its subdomains): nothing is received from it or
+    /// sent to it; its follows are severed and its content removed here.
+    Block {
+        domain: String,
+        /// Why (kept with the block, exported with it).
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Allow a server (and its subdomains) in allow-list mode (`federation.mode = "allowlist"`).
+    Allow {
+        domain: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Remove the block or allowance of a server.
+    Remove { domain: String },
+    /// Every block and allowance.
+    List,
+    /// Block the servers of a domain-block list in Mastodon's CSV format
+    /// (`-` reads standard input).
+    Import { file: PathBuf },
+    /// Print the blocks in Mastodon's CSV format.
+    Export,
+}
+
+#[derive(Debug, Clone, Subcommand)]
 pub enum InviteCommand {
     /// Print a new single-use invite code (for `registrations.mode = "invite"`).
     Create,
@@ -544,15 +574,26 @@ async fn run_admin(
         AdminCommand::Delivery(DeliveryCommand::Status) => {
             let total = db.delivery_counts().await?;
             writeln!(out, "all\tpending {}\tdone {}\tfailed {}", total.pending, total.done, total.failed)?;
+            let health = db.domain_health().await?;
             for server in db.delivery_counts_by_domain().await? {
                 let c = server.counts;
-                writeln!(out, "{}\tpending {}\tdone {}\tfailed {}", server.domain, c.pending, c.done, c.failed)?;
+                let state = match health.iter().find(|h| h.domain == server.domain) {
+                    Some(h) if h.unreachable_since.is_some() => format!(
+                        "\tunreachable since {} (next try {})",
+                        h.unreachable_since.map(|t| t.as_datetime().to_rfc3339()).unwrap_or_default(),
+                        h.next_probe_at.map(|t| t.as_datetime().to_rfc3339()).unwrap_or_default()
+                    ),
+                    Some(h) => format!("\tfailing ({} in a row)", h.consecutive_failures),
+                    None => String::new(),
+                };
+                writeln!(out, "{}\tpending {}\tdone {}\tfailed {}{state}", server.domain, c.pending, c.done, c.failed)?;
             }
         }
         AdminCommand::Delivery(DeliveryCommand::Retry { domain }) => {
             let n = db.retry_failed_deliveries(domain.trim()).await?;
-            writeln!(out, "{n} failed deliveries to {domain} queued again")?;
+            writeln!(out, "{n} deliveries to {domain} due now")?;
         }
+        AdminCommand::Domain(command) => run_domain_command(command, db, input, out).await?,
         AdminCommand::Invite(InviteCommand::Create) => {
             let code = maillage_http::api::auth::new_secret().map_err(|e| ServerError::Input(e.to_string()))?;
             db.create_invite(&maillage_http::api::auth::hash_secret(&code)).await?;
@@ -733,6 +774,74 @@ async fn answer_follower(
 }
 
 /// Reads a password line and hashes it (Argon2id, random salt).
+async fn run_domain_command(
+    command: DomainCommand,
+    db: &Database,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), ServerError> {
+    use crate::domain_list::{self, ListedDomain};
+    use maillage_db::DomainPolicy;
+    let valid = |text: &str| domain_list::normalize_domain(text).map_err(ServerError::Input);
+    match command {
+        DomainCommand::Block { domain, comment } => {
+            let domain = valid(&domain)?;
+            let report = db.set_domain_policy(&domain, DomainPolicy::Block, comment.as_deref()).await?;
+            writeln!(
+                out,
+                "blocked {domain}: {} follow(s) severed, {} object(s) removed, {} delivery(ies) cancelled",
+                report.follows_removed, report.objects_removed, report.deliveries_cancelled
+            )?;
+        }
+        DomainCommand::Allow { domain, comment } => {
+            let domain = valid(&domain)?;
+            db.set_domain_policy(&domain, DomainPolicy::Allow, comment.as_deref()).await?;
+            writeln!(out, "allowed {domain} (used when federation.mode = \"allowlist\")")?;
+        }
+        DomainCommand::Remove { domain } => {
+            let domain = valid(&domain)?;
+            if !db.remove_domain_policy(&domain).await? {
+                return Err(ServerError::Input(format!("{domain} is neither blocked nor allowed")));
+            }
+            writeln!(out, "{domain} is neither blocked nor allowed any more")?;
+        }
+        DomainCommand::List => {
+            for entry in db.domain_policies().await? {
+                let comment = entry.public_comment.unwrap_or_default();
+                writeln!(out, "{}\t{}\t{comment}", entry.policy.as_str(), entry.domain)?;
+            }
+        }
+        DomainCommand::Import { file } => {
+            let parsed = if file.as_os_str() == "-" {
+                domain_list::parse(input)
+            } else {
+                let opened = std::fs::File::open(&file)
+                    .map_err(|e| ServerError::Input(format!("cannot read {}: {e}", file.display())))?;
+                domain_list::parse(opened)
+            }
+            .map_err(|e| ServerError::Input(format!("{}: {e}", file.display())))?;
+            for block in &parsed.blocks {
+                db.set_domain_policy(&block.domain, DomainPolicy::Block, block.public_comment.as_deref()).await?;
+            }
+            for (domain, reason) in &parsed.skipped {
+                writeln!(out, "skipped {domain}: {reason}")?;
+            }
+            writeln!(out, "blocked {} server(s), skipped {}", parsed.blocks.len(), parsed.skipped.len())?;
+        }
+        DomainCommand::Export => {
+            let blocks: Vec<ListedDomain> = db
+                .domain_policies()
+                .await?
+                .into_iter()
+                .filter(|e| e.policy == DomainPolicy::Block)
+                .map(|e| ListedDomain { domain: e.domain, public_comment: e.public_comment })
+                .collect();
+            domain_list::write(&blocks, out).map_err(|e| ServerError::Input(format!("cannot write the list: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 fn read_password_hash(input: &mut dyn BufRead) -> Result<String, ServerError> {
     let mut password = String::new();
     input.read_line(&mut password)?;

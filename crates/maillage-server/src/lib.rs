@@ -4,5 +4,6 @@
 
 mod app;
 pub mod cli;
+mod domain_list;
 
 pub use app::{Application, ServerError};

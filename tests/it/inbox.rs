@@ -152,6 +152,13 @@ async fn bad_requests_are_refused_and_change_nothing() -> anyhow::Result<()> {
     let huge = vec![b' '; 2 * 1024 * 1024];
     let (status, _) = post(&target, "/inbox", &coop, &huge, now, |_, _| {}).await?;
     assert_eq!(status, 413);
+    // 10 MB: the 413 may come back before the client has sent it all, and
+    // the server then closes the connection; either way nothing is stored.
+    let enormous = vec![b' '; 10 * 1024 * 1024];
+    match post(&target, "/inbox", &coop, &enormous, now, |_, _| {}).await {
+        Ok((status, _)) => assert_eq!(status, 413),
+        Err(error) => assert!(format!("{error:?}").contains("send"), "{error:?}"),
+    }
 
     assert_eq!(stored(&target).await?, before, "refused requests store nothing");
     assert!(target.collection_items(&format!("{target_hub}/followers")).await?.is_empty());
@@ -284,5 +291,50 @@ async fn likes_and_reshares_of_our_posts_are_counted() -> anyhow::Result<()> {
     assert_eq!(send(&target, &fan, &undo).await?.0, 202);
     let printed = target.cli(&["admin", "post", "reactions", &note]).await?;
     assert!(printed.contains("0 like(s), 1 reshare(s)"), "{printed}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_activity_whose_processing_died_is_processed_by_the_worker() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let hub = signer(&peer, "hub").await?;
+    let target_hub = target.actor_id("hub");
+    // Make the peer's hub known to the target, as the inbox does before storing.
+    let (status, _) = send(&target, &hub, &follow_of(&hub, &target_hub, 1)).await?;
+    assert_eq!(status, 202);
+    let undo = json!({
+        "id": format!("{}/undo/1", hub.actor_id), "type": "Undo", "actor": hub.actor_id,
+        "object": follow_of(&hub, &target_hub, 1),
+    });
+    // Stored, then the process "crashed" before processing (a lease of 0 s).
+    let db = target.database().await?;
+    let undo_id = undo["id"].as_str().unwrap().to_string();
+    db.store_received(&undo_id, &hub.actor_id, "Undo", &undo.to_string(), 0).await?.expect("stored");
+    maillage_tests::eventually(15, "the worker processes it", || async {
+        Ok(db.received_state(&undo_id).await?.is_some_and(|(state, _)| state == "done"))
+    })
+    .await?;
+    assert!(target.collection_items(&format!("{target_hub}/followers")).await?.is_empty());
+    // Sent again by the peer: a duplicate, acknowledged and ignored.
+    assert_eq!(send(&target, &hub, &undo).await?.0, 202);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announce_never_stores_what_it_embeds_from_a_third_server() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let hub = signer(&peer, "hub").await?;
+    // The object claims a third server (which does not answer): its
+    // embedded copy is not believed, and fetching it from there fails.
+    let claimed = "http://localhost:1/objects/forged";
+    let announce = json!({
+        "id": format!("{}/activities/announce-forged", peer.base_url), "type": "Announce", "actor": hub.actor_id,
+        "object": { "id": claimed, "type": "Note", "attributedTo": "http://localhost:1/actors/x", "content": "faux" },
+    });
+    assert_eq!(send(&target, &hub, &announce).await?.0, 202);
+    let db = target.database().await?;
+    assert!(db.remote_object(claimed).await?.is_none(), "the forged copy is not stored");
     Ok(())
 }

@@ -13,3 +13,4 @@ mod federation;
 mod foundation;
 mod inbox;
 mod peers;
+mod reliability;

@@ -17,6 +17,20 @@ use maillage_server::{Application, ServerError};
 
 pub use maillage_config::DatabaseKind;
 
+pub mod process;
+pub mod stub;
+
+/// Runs a `maillage` command (anything but `serve`) with `config`, as the
+/// binary would, and returns what it printed.
+pub async fn run_cli(config: &Config, args: &[&str], input: &str) -> anyhow::Result<String> {
+    let cli = Cli::try_parse_from(std::iter::once("maillage").chain(args.iter().copied()))?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    let mut out = Vec::new();
+    let mut input = input.as_bytes();
+    maillage_server::cli::execute_with_input(command, config, &mut input, &mut out).await?;
+    Ok(String::from_utf8(out)?)
+}
+
 /// A running instance. Dropping it stops the server and removes its database.
 pub struct TestInstance {
     /// `http://localhost:<port>`
@@ -86,12 +100,7 @@ impl TestInstance {
 
     /// Like [`TestInstance::cli`], with `input` as the command's standard input.
     pub async fn cli_with_input(&self, args: &[&str], input: &str) -> anyhow::Result<String> {
-        let cli = Cli::try_parse_from(std::iter::once("maillage").chain(args.iter().copied()))?;
-        let command = cli.command.unwrap_or(Command::Serve);
-        let mut out = Vec::new();
-        let mut input = input.as_bytes();
-        maillage_server::cli::execute_with_input(command, &self.config, &mut input, &mut out).await?;
-        Ok(String::from_utf8(out)?)
+        run_cli(&self.config, args, input).await
     }
 
     /// GET with an ActivityPub `Accept`, as Mastodon sends it.

@@ -36,7 +36,7 @@ fn new_actor(
     if display_name.is_empty() {
         return Err(ActorError::EmptyName);
     }
-    let keys = generate_actor_keypair().map_err(|e| ActorError::Keys(e.to_string()))?;
+    let (public_key_pem, private_key_pem) = generate_key_pair()?;
     let ap_id = match kind {
         ActorKind::Instance => urls.instance_actor(),
         _ => urls.actor(username.as_str()),
@@ -47,8 +47,8 @@ fn new_actor(
         ap_id,
         display_name: display_name.to_string(),
         summary: summary.trim().to_string(),
-        public_key_pem: keys.public_key,
-        private_key_pem: keys.private_key,
+        public_key_pem,
+        private_key_pem,
     })
 }
 
@@ -59,6 +59,12 @@ fn taken_or(error: DbError, handle: &Handle) -> ActorError {
 /// Creates the instance actor and the hub when they do not exist yet. Safe
 /// when several processes start at once: the loser of a race reads the
 /// winner's row.
+/// A new RSA-2048 key pair for an actor, as PEM: (public SPKI, private PKCS#8).
+pub fn generate_key_pair() -> Result<(String, String), ActorError> {
+    let keys = generate_actor_keypair().map_err(|e| ActorError::Keys(e.to_string()))?;
+    Ok((keys.public_key, keys.private_key))
+}
+
 pub async fn ensure_builtin_actors(db: &Database, config: &Config) -> Result<(), ActorError> {
     let urls = Urls::new(config);
     if db.local_actor_of_kind(ActorKind::Instance).await?.is_none() {

@@ -1,0 +1,306 @@
+//! Nothing lost, nobody let in: domain blocks and allow-list mode,
+//! authorized fetch, a dead server and the circuit breaker, a sender killed
+//! with SIGKILL in the middle of a fan-out, and two processes sharing one
+//! PostgreSQL database.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use maillage_config::Config;
+use maillage_db::testing::TestDatabase;
+use maillage_db::{Direction, FollowState};
+use maillage_tests::process::ProcessInstance;
+use maillage_tests::stub::{StubKeys, StubPeer, StubStats};
+use maillage_tests::{DatabaseKind, TestInstance, eventually};
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn follower_count(instance: &TestInstance, handle: &str) -> anyhow::Result<usize> {
+    Ok(instance.collection_items(&format!("{}/followers", instance.actor_id(handle))).await?.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_server_gets_nothing_and_gives_nothing() -> anyhow::Result<()> {
+    let a = TestInstance::spawn().await?;
+    let b = TestInstance::spawn().await?;
+    b.cli(&["admin", "follow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
+    eventually(15, "B's hub follows A's hub", || async { Ok(follower_count(&a, "hub").await? == 1) }).await?;
+
+    let printed = a.cli(&["admin", "domain", "block", &b.domain, "--comment", "spam, lots"]).await?;
+    assert!(printed.contains(&format!("blocked {}: 1 follow(s) severed", b.domain)), "{printed}");
+    assert_eq!(follower_count(&a, "hub").await?, 0);
+    let list = a.cli(&["admin", "domain", "list"]).await?;
+    assert_eq!(list.trim(), format!("block\t{}\tspam, lots", b.domain));
+
+    // B follows again: A's inbox refuses it (403, a permanent refusal for B).
+    // Running servers see a block made from the command line within REFRESH.
+    tokio::time::sleep(maillage_federation::policy::REFRESH).await;
+    b.cli(&["admin", "unfollow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
+    let db_b = b.database().await?;
+    let failed_before = db_b.delivery_counts().await?.failed;
+    b.cli(&["admin", "follow", "--as", "hub", &a.actor_id("hub")]).await?;
+    eventually(15, "B's new Follow is refused by A", || async {
+        Ok(db_b.delivery_counts().await?.failed >= failed_before + 2)
+    })
+    .await?;
+    assert_eq!(follower_count(&a, "hub").await?, 0);
+    // A fetches nothing from B either.
+    let error = a.cli(&["admin", "follow", "--as", "hub", &format!("@hub@{}", b.domain)]).await.expect_err("blocked");
+    assert!(error.to_string().contains("blocked"), "{error}");
+
+    // Export in Mastodon's format, remove, import back.
+    let exported = a.cli(&["admin", "domain", "export"]).await?;
+    assert!(exported.starts_with("#domain,#severity,"), "{exported}");
+    assert!(exported.contains(&format!("{},suspend,false,false,\"spam, lots\",false", b.domain)), "{exported}");
+    a.cli(&["admin", "domain", "remove", &b.domain]).await?;
+    assert!(a.cli(&["admin", "domain", "list"]).await?.trim().is_empty());
+    let printed = a.cli_with_input(&["admin", "domain", "import", "-"], &exported).await?;
+    assert!(printed.contains("blocked 1 server(s), skipped 0"), "{printed}");
+    // Bad input: a clear error, nothing written.
+    let error = a.cli(&["admin", "domain", "block", "not a domain"]).await.expect_err("refused");
+    assert!(error.to_string().contains("is not a domain"), "{error}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allow_list_mode_federates_only_with_listed_servers() -> anyhow::Result<()> {
+    let a = TestInstance::spawn_with(Box::new(|c: &mut Config| c.federation.mode = "allowlist".into())).await?;
+    let b = TestInstance::spawn().await?;
+    let db_b = b.database().await?;
+    b.cli(&["admin", "follow", "--as", "hub", &a.actor_id("hub")]).await?;
+    eventually(15, "A refuses B, not on its list", || async { Ok(db_b.delivery_counts().await?.failed == 1) }).await?;
+    assert_eq!(follower_count(&a, "hub").await?, 0);
+
+    a.cli(&["admin", "domain", "allow", &b.domain]).await?;
+    // After the policy copy's refresh, B's retried Follow goes through.
+    tokio::time::sleep(maillage_federation::policy::REFRESH).await;
+    b.cli(&["admin", "delivery", "retry", &a.domain]).await?;
+    eventually(15, "B's Follow is accepted once B is allowed", || async { Ok(follower_count(&a, "hub").await? == 1) })
+        .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorized_fetch_serves_documents_to_signed_requests_only() -> anyhow::Result<()> {
+    let a = TestInstance::spawn_with(Box::new(|c: &mut Config| c.federation.authorized_fetch = true)).await?;
+    let b = TestInstance::spawn().await?;
+    let hub = a.actor_id("hub");
+    let response = a.get_activity(&hub).await?;
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await?;
+    assert!(body["error"].as_str().unwrap_or_default().contains("signed"), "{body}");
+    for open in [a.url("/actor"), a.url(&format!("/.well-known/webfinger?resource=acct:hub@{}", a.domain))] {
+        assert_eq!(a.get_activity(&open).await?.status(), 200, "{open}");
+    }
+    // The web page stays public.
+    assert_eq!(a.http.get(&hub).header("accept", "text/html").send().await?.status(), 200);
+    // Another server fetches with signatures (by its instance actor): it follows.
+    b.cli(&["admin", "follow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
+    let db_a = a.database().await?;
+    let hub_a = db_a.local_actor_by_username("hub").await?.expect("hub");
+    eventually(15, "A has B's hub as follower", || async {
+        Ok(db_a.count_follows(hub_a.id, Direction::Incoming, FollowState::Accepted).await? == 1)
+    })
+    .await?;
+    // A GET signed by B's instance actor is served, until B is blocked.
+    assert_eq!(signed_get(&b, &hub).await?, 200);
+    a.cli(&["admin", "domain", "block", &b.domain]).await?;
+    tokio::time::sleep(maillage_federation::policy::REFRESH).await;
+    assert_eq!(signed_get(&b, &hub).await?, 403);
+    Ok(())
+}
+
+/// GETs `url` signed by the instance actor of `from`, as a server fetches.
+async fn signed_get(from: &TestInstance, url: &str) -> anyhow::Result<u16> {
+    let db = from.database().await?;
+    let actor = db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?.expect("instance actor");
+    let target = url::Url::parse(url)?;
+    let headers = maillage_federation::signature::sign(
+        &http::Method::GET,
+        &target,
+        None,
+        &format!("{}#main-key", actor.ap_id),
+        &actor.private_key_pem,
+        std::time::SystemTime::now(),
+    )?;
+    let response = from.http.get(target).headers(headers).header("accept", "application/activity+json").send().await?;
+    Ok(response.status().as_u16())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_server_is_parked_then_resumed_when_it_answers() -> anyhow::Result<()> {
+    let keys = StubKeys::generate()?;
+    let mut peer = StubPeer::spawn(&keys, Arc::default()).await?;
+    peer.answer_with(500);
+    let sender = TestInstance::spawn_with(Box::new(|c: &mut Config| {
+        c.delivery.retry_initial_seconds = 1;
+        c.delivery.retry_max_seconds = 1;
+        c.delivery.unreachable_after_seconds = 2;
+        c.delivery.probe_interval_seconds = 3;
+        c.delivery.per_domain_concurrency = 1;
+    }))
+    .await?;
+    // Three deliveries to the peer: Follows of three of its actors.
+    for name in ["a", "b", "c"] {
+        sender.cli(&["admin", "follow", "--as", "hub", &peer.actor_id(name)]).await?;
+    }
+    eventually(20, "the breaker opens", || async {
+        Ok(sender.cli(&["admin", "delivery", "status"]).await?.contains("unreachable since"))
+    })
+    .await?;
+    // Parked: a probe per interval at most, where retries every second of
+    // three deliveries would make about twelve requests in four seconds.
+    let before = peer.requests();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let during = peer.requests() - before;
+    assert!(during <= 3, "{during} requests to a parked server in 4 s");
+    let db = sender.database().await?;
+    assert_eq!(db.delivery_counts().await?.pending, 3, "parked, not dropped");
+
+    // The server goes away entirely, then comes back healthy.
+    peer.stop();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    peer.answer_with(202);
+    peer.start().await?;
+    eventually(20, "every parked delivery is made once the server answers", || async {
+        Ok(db.delivery_counts().await?.done == 3)
+    })
+    .await?;
+    let follows = peer.received().iter().filter(|a| a["type"] == "Follow").count();
+    assert_eq!(follows, 3);
+    let status = sender.cli(&["admin", "delivery", "status"]).await?;
+    assert!(!status.contains("unreachable") && !status.contains("failing"), "{status}");
+    Ok(())
+}
+
+/// An enterprise with followers on 20 servers and one Maillage instance
+/// publishes; its process is killed with SIGKILL in the middle of the
+/// fan-out and started again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_survives_sigkill_of_the_sender() -> anyhow::Result<()> {
+    let database = TestDatabase::create().await.map_err(anyhow::Error::msg)?;
+    let port = free_port()?;
+    let mut sender = ProcessInstance::spawn(
+        database.url(),
+        port,
+        port,
+        &[("MAILLAGE__DELIVERY__CONCURRENCY", "4"), ("MAILLAGE__DELIVERY__LEASE_SECONDS", "2")],
+    )
+    .await?;
+    sender.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    sender.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    sender.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    let coop = sender.actor_id("coop");
+    let inbox = format!("{}/inbox", sender.base_url);
+
+    let keys = StubKeys::generate()?;
+    let stats = Arc::new(StubStats::default());
+    let mut stubs = Vec::new();
+    for _ in 0..20 {
+        let stub = StubPeer::spawn(&keys, stats.clone()).await?;
+        assert_eq!(stub.follow("fan", &coop, &inbox).await?, 202);
+        stubs.push(stub);
+    }
+    let receiver = TestInstance::spawn().await?;
+    receiver.cli(&["admin", "follow", "--as", "hub", &coop]).await?;
+    let db = maillage_db::Database::connect(&sender.config.database).await?;
+    eventually(30, "21 followers, every Accept delivered", || async {
+        let counts = db.delivery_counts().await?;
+        Ok(counts.done == 21 && counts.pending == 0)
+    })
+    .await?;
+
+    for stub in &stubs {
+        stub.delay(Duration::from_millis(300));
+    }
+    let printed = sender
+        .cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Assemblée jeudi"])
+        .await?;
+    let note = printed.trim().trim_start_matches("published ").to_string();
+    let create_id = maillage_db::Database::connect(&sender.config.database)
+        .await?
+        .outbox_page(db.local_actor_by_username("coop").await?.expect("coop").id, None, 1)
+        .await?
+        .first()
+        .and_then(|item| serde_json::from_str::<serde_json::Value>(&item.json).ok())
+        .and_then(|activity| activity["id"].as_str().map(str::to_string))
+        .expect("the Create is in the outbox");
+    eventually(20, "the fan-out has begun", || async {
+        Ok(stubs.iter().filter(|s| s.count_of(&create_id) > 0).count() >= 2)
+    })
+    .await?;
+    sender.kill().await?;
+    let pending = db.delivery_counts().await?.pending;
+    assert!(pending > 0, "killed mid fan-out (pending deliveries left: {pending})");
+
+    sender.restart().await?;
+    eventually(60, "every inbox has the activity", || async {
+        let stubs_done = stubs.iter().all(|s| s.count_of(&create_id) >= 1);
+        let stored = receiver.database().await?.remote_object(&note).await?.is_some();
+        Ok(stubs_done && stored)
+    })
+    .await?;
+    // At most the deliveries in flight at the kill are repeated, and the
+    // Maillage receiver recognised the repeat by its id.
+    let repeats: usize = stubs.iter().map(|s| s.count_of(&create_id).saturating_sub(1)).sum();
+    assert!(repeats <= 4, "{repeats} repeated deliveries; at most the 4 in flight may be");
+    assert_eq!(receiver.database().await?.received_state(&create_id).await?.map(|s| s.0).as_deref(), Some("done"));
+    let counts = db.delivery_counts().await?;
+    assert_eq!((counts.pending, counts.failed), (0, 0));
+    sender.kill().await?;
+    assert!(stats.max_in_flight.load(Ordering::SeqCst) >= 1);
+    Ok(())
+}
+
+/// Two `maillage serve` processes of one instance share a PostgreSQL
+/// database: both deliver, no delivery is made twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_the_deliveries_of_one_database() -> anyhow::Result<()> {
+    let database = TestDatabase::create().await.map_err(anyhow::Error::msg)?;
+    if database.kind() != DatabaseKind::Postgres {
+        eprintln!("SKIPPED on SQLite: several processes need PostgreSQL (scripts/test runs it there)");
+        return Ok(());
+    }
+    let (port_one, port_two) = (free_port()?, free_port()?);
+    let one_at_a_time = [("MAILLAGE__DELIVERY__CONCURRENCY", "1")];
+    let mut first = ProcessInstance::spawn(database.url(), port_one, port_one, &one_at_a_time).await?;
+    let mut second = ProcessInstance::spawn(database.url(), port_two, port_one, &one_at_a_time).await?;
+    first.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    first.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    first.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    let coop = first.actor_id("coop");
+
+    let keys = StubKeys::generate()?;
+    let stats = Arc::new(StubStats::default());
+    let mut stubs = Vec::new();
+    for n in 0..16 {
+        let stub = StubPeer::spawn(&keys, stats.clone()).await?;
+        // Half the Follows reach each process.
+        let port = if n % 2 == 0 { port_one } else { port_two };
+        assert_eq!(stub.follow("fan", &coop, &format!("http://127.0.0.1:{port}/inbox")).await?, 202);
+        stubs.push(stub);
+    }
+    let db = maillage_db::Database::connect(&first.config.database).await?;
+    eventually(30, "every Accept delivered", || async { Ok(db.delivery_counts().await?.done == 16) }).await?;
+    for stub in &stubs {
+        stub.delay(Duration::from_millis(200));
+    }
+    stats.max_in_flight.store(0, Ordering::SeqCst);
+    first.cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour"]).await?;
+    eventually(30, "every follower has the note", || async {
+        Ok(stubs.iter().all(|s| s.received().iter().any(|a| a["type"] == "Create")))
+    })
+    .await?;
+    for stub in &stubs {
+        let creates = stub.received().iter().filter(|a| a["type"] == "Create").count();
+        assert_eq!(creates, 1, "{} got the note {creates} times", stub.domain);
+    }
+    // Each process sends one delivery at a time: two at once means both worked.
+    assert_eq!(stats.max_in_flight.load(Ordering::SeqCst), 2, "both processes delivered");
+    first.kill().await?;
+    second.kill().await?;
+    Ok(())
+}

@@ -304,3 +304,30 @@ async fn two_processes_share_the_deliveries_of_one_database() -> anyhow::Result<
     second.kill().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_admins_and_count_the_queues() -> anyhow::Result<()> {
+    let instance = TestInstance::spawn().await?;
+    instance.cli_with_input(&["admin", "user", "create", "sophie", "--admin"], "un mot de passe sûr\n").await?;
+    instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    let admin = instance.cli(&["admin", "token", "create", "sophie", "--scopes", "admin:read"]).await?;
+    let member = instance.cli(&["admin", "token", "create", "marie", "--scopes", "read"]).await?;
+    // Something in the queue: a Follow to a server that does not answer.
+    instance.cli(&["admin", "follow", "--as", "hub", "http://localhost:1/actors/x"]).await.ok();
+    assert_eq!(instance.get("/metrics").await?.status(), 401);
+    let refused = instance.http.get(instance.url("/metrics")).bearer_auth(member.trim()).send().await?;
+    assert_eq!(refused.status(), 403);
+    let _ = instance.get("/healthz").await?;
+    let response = instance.http.get(instance.url("/metrics")).bearer_auth(admin.trim()).send().await?;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await?;
+    for expected in [
+        "# TYPE maillage_delivery_queue gauge",
+        "maillage_inbox_requests_total{outcome=\"accepted\"}",
+        "maillage_http_request_duration_seconds_count",
+        "maillage_unreachable_servers 0",
+    ] {
+        assert!(page.contains(expected), "{expected} missing from\n{page}");
+    }
+    Ok(())
+}

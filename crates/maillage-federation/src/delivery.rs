@@ -205,6 +205,12 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
             }
         }
     };
+    use crate::metrics::{METRICS, count};
+    count(match &attempt {
+        Attempt::Delivered(_) => &METRICS.deliveries_sent,
+        Attempt::Refused(..) => &METRICS.deliveries_failed,
+        Attempt::Failed(..) => &METRICS.deliveries_retried,
+    });
     match (&attempt, recorded) {
         (_, Err(error)) => tracing::warn!(%error, delivery = id, "cannot record a delivery outcome"),
         (Attempt::Delivered(_), Ok(())) => tracing::debug!(inbox = %delivery.inbox_url, "delivered"),

@@ -16,6 +16,7 @@ pub mod delivery;
 mod documents;
 mod error;
 pub mod inbox;
+pub mod metrics;
 mod negotiation;
 pub mod objects;
 pub mod policy;

@@ -452,14 +452,20 @@ async fn inbox_response(
     let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let result = inbox::receive(&state.federation, method, target, headers, body, for_actor).await;
     let status = inbox::status_of(&result);
+    use crate::metrics::{METRICS, count};
     match result {
         Ok(Received::Duplicate) => {
+            count(&METRICS.inbox_duplicates);
             tracing::debug!("duplicate activity ignored");
             StatusCode::ACCEPTED.into_response()
         }
-        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Ok(_) => {
+            count(&METRICS.inbox_accepted);
+            StatusCode::ACCEPTED.into_response()
+        }
         Err(e) if e.is_internal() => internal(e),
         Err(e) => {
+            count(&METRICS.inbox_rejected);
             tracing::info!(%status, reason = %e, "inbox refused an activity");
             error(status, &e.to_string())
         }

@@ -8,6 +8,7 @@ pub mod api;
 mod error;
 mod health;
 pub mod limits;
+mod metrics;
 
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
         .merge(api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
         .with_state(state)
         .merge(federation)
@@ -59,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         // Outside the limit layer, so that its bare 413 gets a JSON body too.
         .layer(axum::middleware::map_response(error::explain_bare_errors))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(metrics::time_requests))
 }
 
 #[cfg(test)]

@@ -338,3 +338,33 @@ async fn an_announce_never_stores_what_it_embeds_from_a_third_server() -> anyhow
     assert!(db.remote_object(claimed).await?.is_none(), "the forged copy is not stored");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_sending_too_much_is_told_to_wait() -> anyhow::Result<()> {
+    let target = TestInstance::spawn_with(Box::new(|c: &mut maillage_config::Config| {
+        c.limits.inbox_per_5_minutes_per_server = 2;
+    }))
+    .await?;
+    let peer = TestInstance::spawn().await?;
+    let hub = signer(&peer, "hub").await?;
+    let target_hub = target.actor_id("hub");
+    for n in 1..=2 {
+        assert_eq!(send(&target, &hub, &follow_of(&hub, &target_hub, n)).await?.0, 202);
+    }
+    let url = url::Url::parse(&target.url("/inbox"))?;
+    let body = follow_of(&hub, &target_hub, 3).to_string();
+    let mut headers = signature::sign(
+        &http::Method::POST,
+        &url,
+        Some(body.as_bytes()),
+        &hub.key_id,
+        &hub.private_key_pem,
+        SystemTime::now(),
+    )?;
+    headers.insert("content-type", "application/activity+json".parse()?);
+    let response = target.http.post(url).headers(headers).body(body).send().await?;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(target.database().await?.count_received().await?, 2, "the third is not stored");
+    Ok(())
+}

@@ -70,6 +70,8 @@ pub struct RegistrationsConfig {
 pub struct LimitsConfig {
     pub api_per_5_minutes: u32,
     pub login_failures_per_5_minutes: u32,
+    pub inbox_per_5_minutes_per_address: u32,
+    pub inbox_per_5_minutes_per_server: u32,
     pub trust_forwarded_for: bool,
 }
 
@@ -251,6 +253,8 @@ impl Config {
         for (key, value) in [
             ("limits.api_per_5_minutes", self.limits.api_per_5_minutes),
             ("limits.login_failures_per_5_minutes", self.limits.login_failures_per_5_minutes),
+            ("limits.inbox_per_5_minutes_per_address", self.limits.inbox_per_5_minutes_per_address),
+            ("limits.inbox_per_5_minutes_per_server", self.limits.inbox_per_5_minutes_per_server),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, 0, "must be at least 1"));

@@ -47,7 +47,8 @@ pub fn app(
 /// The whole HTTP application of one instance.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.server.max_body_bytes;
-    let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()));
+    let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_inbox));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))

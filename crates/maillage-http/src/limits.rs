@@ -1,10 +1,12 @@
-//! Rate limits of the client API and login throttling.
+//! Rate limits of the client API and of the inboxes, and login throttling.
 //!
 //! Fixed 5-minute windows counted in memory, per process (with several
 //! processes behind one address, each counts its own requests). Keys are a
 //! token's hash, else the client's address; failed logins are counted per
 //! account and per address. Responses carry Mastodon's `X-RateLimit-*`
-//! headers; an exceeded limit is answered 429.
+//! headers; an exceeded limit is answered 429. Inbox POSTs are counted per
+//! address and per sending server (the server of the signature's `keyId`,
+//! read from the header before anything is parsed or verified).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -101,6 +103,39 @@ fn client_address(request: &Request, trust_forwarded_for: bool) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// The server named by a `Signature` header's `keyId`, if any.
+fn signing_server(request: &Request) -> Option<String> {
+    let signature = request.headers().get("signature")?.to_str().ok()?;
+    let key_id = signature.split(',').find_map(|part| part.trim().strip_prefix("keyId="))?.trim_matches('"');
+    let url = url::Url::parse(key_id).ok()?;
+    Some(match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str()?),
+        None => url.host_str()?.to_string(),
+    })
+}
+
+/// Middleware of the federation routes: limits inbox POSTs per address and
+/// per sending server; everything else passes.
+pub async fn limit_inbox(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::POST || !request.uri().path().ends_with("/inbox") {
+        return next.run(request).await;
+    }
+    let limits = &state.limits;
+    let address = client_address(&request, limits.config.trust_forwarded_for);
+    let by_address = limits.count(&format!("inbox-from:{address}"), limits.config.inbox_per_5_minutes_per_address, 1);
+    let by_server = signing_server(&request)
+        .map(|server| limits.count(&format!("inbox-server:{server}"), limits.config.inbox_per_5_minutes_per_server, 1));
+    if by_address.exceeded || by_server.is_some_and(|c| c.exceeded) {
+        let reset = by_server.map_or(by_address.reset_in, |c| c.reset_in.max(by_address.reset_in));
+        let mut response = HttpError::TooManyRequests("Too many activities; try again later".into()).into_response();
+        if let Ok(value) = HeaderValue::from_str(&reset.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    next.run(request).await
+}
+
 /// Middleware of the client API and OAuth routes.
 pub async fn limit_api(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let limits = &state.limits;
@@ -139,6 +174,8 @@ mod tests {
         let limits = RateLimits::new(&LimitsConfig {
             api_per_5_minutes: 2,
             login_failures_per_5_minutes: 2,
+            inbox_per_5_minutes_per_address: 2,
+            inbox_per_5_minutes_per_server: 2,
             trust_forwarded_for: false,
         });
         assert!(!limits.count("k", 2, 1).exceeded);

@@ -331,3 +331,77 @@ async fn metrics_are_for_admins_and_count_the_queues() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_reach_the_reported_server_and_its_moderators() -> anyhow::Result<()> {
+    let a = TestInstance::spawn().await?;
+    let b = TestInstance::spawn().await?;
+    b.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    a.cli(&["admin", "follow", "--as", "hub", &format!("@coop@{}", b.domain)]).await?;
+    eventually(15, "A's hub follows B's coop", || async { Ok(follower_count(&b, "coop").await? == 1) }).await?;
+    a.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    let marie = a.cli(&["admin", "token", "create", "marie", "--scopes", "read write"]).await?;
+    let marie = marie.trim();
+
+    // Marie reports B's coop and forwards the report.
+    let lookup: serde_json::Value = a
+        .http
+        .get(a.url(&format!("/api/v1/accounts/lookup?acct=coop@{}", b.domain)))
+        .bearer_auth(marie)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let account_id = lookup["id"].as_str().expect("an id").to_string();
+    let response = a
+        .http
+        .post(a.url("/api/v1/reports"))
+        .bearer_auth(marie)
+        .json(&serde_json::json!({ "account_id": account_id, "comment": "Pourriel", "forward": true }))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    let report: serde_json::Value = response.json().await?;
+    assert_eq!((report["comment"].as_str(), report["forwarded"].as_bool()), (Some("Pourriel"), Some(true)));
+
+    // B stores the Flag, sent by A's instance actor (Marie stays anonymous).
+    let db_b = b.database().await?;
+    eventually(15, "B has the report", || async { Ok(db_b.reports(false, 10).await?.len() == 1) }).await?;
+    let received = db_b.reports(false, 10).await?.remove(0);
+    assert_eq!(received.direction, "incoming");
+    assert_eq!(received.reporter, a.actor_id("actor"));
+    assert_eq!(received.target_actor.as_deref(), Some(b.actor_id("coop").as_str()));
+    assert_eq!(received.comment, "Pourriel");
+
+    // B's moderators see it through the admin API; members may not.
+    b.cli_with_input(&["admin", "user", "create", "sophie"], "un mot de passe sûr\n").await?;
+    let before_role = b.cli(&["admin", "token", "create", "sophie", "--scopes", "admin:read admin:write"]).await?;
+    let listed = b.http.get(b.url("/api/v1/admin/reports")).bearer_auth(before_role.trim()).send().await?;
+    assert_eq!(listed.status(), 403, "not a moderator yet");
+    b.cli(&["admin", "user", "role", "sophie", "moderator"]).await?;
+    let listed: serde_json::Value =
+        b.http.get(b.url("/api/v1/admin/reports")).bearer_auth(before_role.trim()).send().await?.json().await?;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let id = listed[0]["id"].as_str().expect("id");
+    let resolved: serde_json::Value = b
+        .http
+        .post(b.url(&format!("/api/v1/admin/reports/{id}/resolve")))
+        .bearer_auth(before_role.trim())
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(resolved["action_taken"], true);
+    assert!(b.cli(&["admin", "report", "list"]).await?.trim().is_empty(), "nothing open");
+    assert!(b.cli(&["admin", "report", "list", "--all"]).await?.contains("Pourriel"));
+
+    // B's moderators suspend A's hub: its follow is severed, its activities refused.
+    let printed = b.cli(&["admin", "moderation", "suspend", &a.actor_id("hub")]).await?;
+    assert!(printed.contains("suspended"), "{printed}");
+    assert_eq!(follower_count(&b, "coop").await?, 0);
+    let db_a = a.database().await?;
+    let failed = db_a.delivery_counts().await?.failed;
+    a.cli(&["admin", "unfollow", "--as", "hub", &b.actor_id("coop")]).await?;
+    eventually(15, "A's Undo is refused by B", || async { Ok(db_a.delivery_counts().await?.failed > failed) }).await?;
+    Ok(())
+}

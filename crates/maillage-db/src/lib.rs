@@ -60,6 +60,7 @@ mod pool;
 mod posts;
 mod received;
 mod remote;
+mod reports;
 mod schema;
 mod settings;
 mod time;
@@ -81,6 +82,7 @@ pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{QueuedActivity, ReceivedCounts};
 pub use remote::{NewRemoteActor, RemoteActor};
+pub use reports::{NewReport, Report};
 pub use settings::InstanceSetting;
 pub use time::UtcTime;
 

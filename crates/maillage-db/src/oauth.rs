@@ -37,6 +37,8 @@ pub struct Account {
     pub user_id: i64,
     pub password_hash: String,
     pub is_admin: bool,
+    /// May handle reports and suspend remote actors (admins may too).
+    pub is_moderator: bool,
     pub email: Option<String>,
     /// False while a registration awaits an admin's approval.
     pub approved: bool,
@@ -65,10 +67,10 @@ pub struct AuthorizationCode {
     pub expires_at: UtcTime,
 }
 
-type AccountRow = (i64, String, bool, Option<String>, bool, LocalActor);
+type AccountRow = (i64, String, bool, bool, Option<String>, bool, LocalActor);
 
-fn account((user_id, password_hash, is_admin, email, approved, actor): AccountRow) -> Account {
-    Account { user_id, password_hash, is_admin, email, approved, actor }
+fn account((user_id, password_hash, is_admin, is_moderator, email, approved, actor): AccountRow) -> Account {
+    Account { user_id, password_hash, is_admin, is_moderator, email, approved, actor }
 }
 
 impl Database {
@@ -113,6 +115,7 @@ impl Database {
                 users::id,
                 users::password_hash,
                 users::is_admin,
+                users::is_moderator,
                 users::email,
                 users::approved,
                 LocalActor::as_select()
@@ -132,6 +135,7 @@ impl Database {
                 users::id,
                 users::password_hash,
                 users::is_admin,
+                users::is_moderator,
                 users::email,
                 users::approved,
                 LocalActor::as_select()
@@ -140,6 +144,16 @@ impl Database {
             .await
             .optional())?;
         Ok(row.map(account))
+    }
+
+    /// Sets an account's instance role: admin, moderator or member.
+    pub async fn set_user_role(&self, user_id: i64, is_admin: bool, is_moderator: bool) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(users::table.find(user_id))
+            .set((users::is_admin.eq(is_admin), users::is_moderator.eq(is_moderator)))
+            .execute(c)
+            .await)?;
+        Ok(())
     }
 
     pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<(), DbError> {

@@ -33,6 +33,8 @@ pub struct RemoteActor {
     pub updated_at: UtcTime,
     /// A remote enterprise's profile, when it publishes one (Maillage peers).
     pub profile_json: Option<String>,
+    /// Suspended by a moderator: nothing of it is accepted.
+    pub suspended: bool,
 }
 
 impl RemoteActor {

@@ -50,6 +50,21 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         profile_json -> Nullable<Text>,
+        suspended -> Bool,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        direction -> Text,
+        reporter -> Text,
+        target_actor -> Nullable<Text>,
+        object_ids -> Text,
+        comment -> Text,
+        activity_ap_id -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -63,6 +78,7 @@ diesel::table! {
         updated_at -> Timestamp,
         email -> Nullable<Text>,
         approved -> Bool,
+        is_moderator -> Bool,
     }
 }
 
@@ -330,4 +346,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     domain_policies,
     domain_health,
+    reports,
 );

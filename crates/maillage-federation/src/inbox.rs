@@ -124,6 +124,9 @@ pub async fn receive(
         )));
     }
     signature::verify(&params, &parts, &actor.row.public_key_pem)?;
+    if actor.row.suspended {
+        return Err(FederationError::Forbidden(format!("{actor_id} is suspended by this instance's moderators")));
+    }
     precheck(&data, kind, &activity, &actor).await?;
 
     let lease = i64::try_from(data.config.inbox.lease_seconds).unwrap_or(i64::MAX);
@@ -159,6 +162,7 @@ async fn precheck(
     match kind {
         "Create" | "Update" | "Delete" | "Announce" | "Like" => crate::receive_content::precheck(kind, activity, actor),
         "Follow" => local_actor(ctx, object).await.map(|_| ()),
+        "Flag" => crate::moderation::precheck_flag(activity),
         "Undo" if object.and_then(|o| o.get("type")).and_then(Value::as_str) == Some("Follow") => {
             if id_of(object.and_then(|o| o.get("actor"))).is_some_and(|a| a != actor.row.ap_id) {
                 return Err(FederationError::Unauthorized("an actor can only undo its own Follow".into()));
@@ -302,6 +306,7 @@ async fn process(
         _ => {}
     }
     match kind {
+        "Flag" => crate::moderation::receive_flag(ctx, activity, actor).await,
         "Follow" => {
             let local = local_actor(ctx, object).await?;
             receive_follow(ctx, &local, actor, activity).await?;

@@ -17,6 +17,7 @@ mod documents;
 mod error;
 pub mod inbox;
 pub mod metrics;
+pub mod moderation;
 mod negotiation;
 pub mod objects;
 pub mod policy;

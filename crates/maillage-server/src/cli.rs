@@ -84,6 +84,12 @@ pub enum AdminCommand {
     /// Block other servers, or list the only ones to federate with.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Reports received from other servers or made by members.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Suspend remote actors and remove remote content.
+    #[command(subcommand)]
+    Moderation(ModerationCommand),
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
@@ -359,6 +365,35 @@ pub enum UserCommand {
     ResetPassword { username: String },
     /// Let an account registered under `registrations.mode = "approval"` in.
     Approve { username: String },
+    /// Set an account's role on the instance: admin (everything), moderator
+    /// (reports and remote content) or member.
+    Role {
+        username: String,
+        #[arg(value_parser = ["admin", "moderator", "member"])]
+        role: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReportCommand {
+    /// Open reports (all with --all), newest first.
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Mark a report handled.
+    Resolve { id: i64 },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ModerationCommand {
+    /// Suspend a remote actor (its URL): its activities are refused, its
+    /// follows severed, its posts and reactions removed here.
+    Suspend { actor: String },
+    /// Lift a suspension (severed follows do not come back by themselves).
+    Unsuspend { actor: String },
+    /// Remove a remote post kept here (its URL).
+    Remove { object: String },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -594,6 +629,55 @@ async fn run_admin(
             writeln!(out, "{n} deliveries to {domain} due now")?;
         }
         AdminCommand::Domain(command) => run_domain_command(command, db, input, out).await?,
+        AdminCommand::User(UserCommand::Role { username, role }) => {
+            let account = db
+                .account_for_login(&username)
+                .await?
+                .ok_or_else(|| ServerError::Input(format!("no member {username:?}")))?;
+            db.set_user_role(account.user_id, role == "admin", role == "moderator").await?;
+            writeln!(out, "{} is now {role}", account.actor.username)?;
+        }
+        AdminCommand::Report(ReportCommand::List { all }) => {
+            for report in db.reports(all, 200).await? {
+                let state = if report.resolved_at.is_some() { "resolved" } else { "open" };
+                writeln!(
+                    out,
+                    "#{}\t{state}\t{}\tby {}\tabout {}\t{}\t{}",
+                    report.id,
+                    report.direction,
+                    report.reporter,
+                    report.target_actor.as_deref().unwrap_or("-"),
+                    report.objects().join(" "),
+                    report.comment.replace(['\n', '\t'], " ")
+                )?;
+            }
+        }
+        AdminCommand::Report(ReportCommand::Resolve { id }) => {
+            if !db.resolve_report(id).await? {
+                return Err(ServerError::Input(format!("no open report #{id}")));
+            }
+            writeln!(out, "report #{id} resolved")?;
+        }
+        AdminCommand::Moderation(ModerationCommand::Suspend { actor }) => {
+            if !db.suspend_remote_actor(actor.trim()).await? {
+                return Err(ServerError::Input(format!("no remote actor {actor} is known here")));
+            }
+            writeln!(out, "{actor} suspended: its follows were severed and its content removed")?;
+        }
+        AdminCommand::Moderation(ModerationCommand::Unsuspend { actor }) => {
+            if !db.unsuspend_remote_actor(actor.trim()).await? {
+                return Err(ServerError::Input(format!("{actor} is not suspended")));
+            }
+            writeln!(out, "{actor} is no longer suspended")?;
+        }
+        AdminCommand::Moderation(ModerationCommand::Remove { object }) => {
+            let found = db
+                .remote_object(object.trim())
+                .await?
+                .ok_or_else(|| ServerError::Input(format!("no remote post {object} is kept here")))?;
+            db.tombstone_remote_object(&found.ap_id, &found.kind).await?;
+            writeln!(out, "{object} removed")?;
+        }
         AdminCommand::Invite(InviteCommand::Create) => {
             let code = maillage_http::api::auth::new_secret().map_err(|e| ServerError::Input(e.to_string()))?;
             db.create_invite(&maillage_http::api::auth::hash_secret(&code)).await?;

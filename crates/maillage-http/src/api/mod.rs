@@ -7,6 +7,7 @@ pub mod maillage;
 pub mod mastodon;
 pub mod oauth;
 pub mod params;
+mod reports;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -50,6 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/timelines/public", get(mastodon::public_timeline))
         .route("/api/v1/timelines/home", get(mastodon::home_timeline))
         .route("/api/v2/search", get(mastodon::search))
+        .route("/api/v1/reports", post(reports::create_report))
+        .route("/api/v1/admin/reports", get(reports::admin_reports))
+        .route("/api/v1/admin/reports/{id}/resolve", post(reports::resolve_report))
         .route("/api/maillage/v1/openapi.json", get(maillage::openapi))
         .route("/api/maillage/v1/enterprises", get(maillage::list_enterprises).post(maillage::create_enterprise))
         .route(

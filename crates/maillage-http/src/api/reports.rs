@@ -1,0 +1,110 @@
+//! Reports: `POST /api/v1/reports` for members (Mastodon's shape), and for
+//! the instance's moderators and admins `GET /api/v1/admin/reports` and
+//! `POST /api/v1/admin/reports/:id/resolve` (a subset of Mastodon's admin
+//! API: reports carry the reporter's and target's ids as URIs).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use maillage_db::Report;
+use serde_json::{Value, json};
+
+use super::auth::User;
+use super::entities::Ref;
+use super::params::Params;
+use crate::{AppState, HttpError};
+
+fn iso(time: maillage_db::UtcTime) -> String {
+    time.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The ActivityPub id of an account, by its API id.
+async fn account_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
+    let missing = || HttpError::NotFound("Record not found".into());
+    Ok(match Ref::parse(id)? {
+        Ref::Local(id) => state.db.local_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Remote(id) => state.db.remote_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
+    })
+}
+
+/// The ActivityPub id of a status, by its API id.
+async fn status_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
+    let missing = || HttpError::NotFound("Record not found".into());
+    Ok(match Ref::parse(id)? {
+        Ref::Local(id) => state.db.post_by_id(id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.ok_or_else(missing)?.ap_id,
+    })
+}
+
+fn report_json(report: &Report) -> Value {
+    json!({
+        "id": report.id.to_string(),
+        "action_taken": report.resolved_at.is_some(),
+        "action_taken_at": report.resolved_at.map(iso),
+        "category": "other",
+        "comment": report.comment,
+        "forwarded": report.direction == "incoming",
+        "created_at": iso(report.created_at),
+        "status_ids": null,
+        "rule_ids": null,
+        "target_account": { "uri": report.target_actor },
+        "account": { "uri": report.reporter },
+        "object_uris": report.objects(),
+    })
+}
+
+/// `POST /api/v1/reports` (`account_id`, `status_ids[]`, `comment`, `forward`).
+pub async fn create_report(
+    State(state): State<AppState>,
+    user: User,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:reports")?;
+    let target = account_uri(&state, &params.required("account_id")?).await?;
+    let mut objects = Vec::new();
+    for id in params.list("status_ids") {
+        objects.push(status_uri(&state, &id).await?);
+    }
+    let comment = params.text("comment").unwrap_or_default();
+    let forward = params.flag("forward")?.unwrap_or(false);
+    let context = state.federation.context();
+    let id =
+        maillage_federation::moderation::report(context, &user.account.actor, &target, &objects, &comment, forward)
+            .await?;
+    let report = state.db.report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let mut body = report_json(&report);
+    body["forwarded"] = json!(forward);
+    Ok(Json(body))
+}
+
+fn require_moderator(user: &User, scope: &str) -> Result<(), HttpError> {
+    if !(user.account.is_admin || user.account.is_moderator) {
+        return Err(HttpError::Forbidden("This action is for the instance's moderators".into()));
+    }
+    user.require(scope)
+}
+
+/// `GET /api/v1/admin/reports` (`resolved=true` for handled ones).
+pub async fn admin_reports(
+    State(state): State<AppState>,
+    user: User,
+    params: Params,
+) -> Result<Json<Value>, HttpError> {
+    require_moderator(&user, "admin:read:reports")?;
+    let resolved = params.flag("resolved")?.unwrap_or(false);
+    let reports = state.db.reports(resolved, 100).await?;
+    let wanted = reports.iter().filter(|r| r.resolved_at.is_some() == resolved);
+    Ok(Json(Value::Array(wanted.map(report_json).collect())))
+}
+
+/// `POST /api/v1/admin/reports/:id/resolve`
+pub async fn resolve_report(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    require_moderator(&user, "admin:write:reports")?;
+    let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
+    state.db.resolve_report(id).await?;
+    let report = state.db.report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    Ok(Json(report_json(&report)))
+}

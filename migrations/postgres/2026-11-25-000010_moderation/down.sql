@@ -1,0 +1,3 @@
+DROP TABLE reports;
+ALTER TABLE remote_actors DROP COLUMN suspended;
+ALTER TABLE users DROP COLUMN is_moderator;

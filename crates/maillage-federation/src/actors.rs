@@ -4,7 +4,6 @@
 //! here, idempotently, by every process); enterprises and members are added
 //! by admins. Every actor gets an RSA-2048 key pair at creation.
 
-use activitypub_federation::http_signatures::generate_actor_keypair;
 use maillage_config::Config;
 use maillage_db::{Database, DbError, LocalActor, NewLocalActor, NewUser};
 use maillage_domain::{ActorKind, Handle, HandleError};
@@ -61,8 +60,7 @@ fn taken_or(error: DbError, handle: &Handle) -> ActorError {
 /// winner's row.
 /// A new RSA-2048 key pair for an actor, as PEM: (public SPKI, private PKCS#8).
 pub fn generate_key_pair() -> Result<(String, String), ActorError> {
-    let keys = generate_actor_keypair().map_err(|e| ActorError::Keys(e.to_string()))?;
-    Ok((keys.public_key, keys.private_key))
+    crate::crypto::generate_key_pair().map_err(|e| ActorError::Keys(e.to_string()))
 }
 
 pub async fn ensure_builtin_actors(db: &Database, config: &Config) -> Result<(), ActorError> {

@@ -77,6 +77,6 @@ async fn check(
     if actor.row.public_key_id != params.key_id {
         return Err(FederationError::Unauthorized(format!("the key {} belongs to no actor we know", params.key_id)));
     }
-    signature::verify(&params, &parts, &actor.row.public_key_pem)?;
+    signature::verify_on_pool(&params, &parts, &actor.row.public_key_pem).await?;
     Ok(())
 }

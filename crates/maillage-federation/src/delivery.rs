@@ -255,16 +255,16 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
         Ok(url) => url,
         Err(_) => return Attempt::Refused(0, format!("not a URL: {}", delivery.inbox_url)),
     };
-    let body = delivery.activity_json.as_bytes();
-    let key_id = Urls::key_id(&delivery.actor_ap_id);
-    let headers = match signature::sign(
-        &Method::POST,
-        &url,
-        Some(body),
-        &key_id,
-        &delivery.actor_private_key_pem,
+    let headers = match signature::sign_on_pool(
+        Method::POST,
+        url.clone(),
+        Some(delivery.activity_json.clone().into_bytes()),
+        Urls::key_id(&delivery.actor_ap_id),
+        delivery.actor_private_key_pem.clone(),
         SystemTime::now(),
-    ) {
+    )
+    .await
+    {
         Ok(headers) => headers,
         Err(error) => return Attempt::Failed(None, format!("cannot sign: {error}")),
     };

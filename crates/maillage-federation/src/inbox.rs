@@ -123,7 +123,7 @@ pub async fn receive(
             params.key_id
         )));
     }
-    signature::verify(&params, &parts, &actor.row.public_key_pem)?;
+    signature::verify_on_pool(&params, &parts, &actor.row.public_key_pem).await?;
     if actor.row.suspended {
         return Err(FederationError::Forbidden(format!("{actor_id} is suspended by this instance's moderators")));
     }

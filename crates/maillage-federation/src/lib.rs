@@ -12,6 +12,7 @@ mod authorized_fetch;
 mod client;
 pub mod content;
 mod context;
+pub mod crypto;
 pub mod delivery;
 mod documents;
 mod error;

@@ -6,13 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use http::{HeaderMap, HeaderValue, Method};
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-use rsa::rand_core::OsRng;
-use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
+
+use crate::crypto::{PrivateKey, PublicKey};
 
 // The time window is Mastodon's (app/controllers/concerns/signature_verification.rb): a signature is valid from its
 // creation time until `expires` (default: created + 5 minutes, never more than created + 12 hours), with one hour of
@@ -153,19 +149,45 @@ pub fn parse_and_check(parts: &RequestParts, now: SystemTime) -> Result<Signatur
 /// Verifies `params` against the request with a PEM RSA public key (SPKI or PKCS#1). As Mastodon and GoToSocial do,
 /// a `(request-target)` that fails with the query string is retried without it.
 pub fn verify(params: &SignatureParams, parts: &RequestParts, public_key_pem: &str) -> Result<(), SignatureError> {
-    let pem = public_key_pem.trim();
-    let key = RsaPublicKey::from_public_key_pem(pem)
-        .or_else(|_| RsaPublicKey::from_pkcs1_pem(pem))
-        .map_err(|_| SignatureError::MalformedPublicKey)?;
-    let key = VerifyingKey::<Sha256>::new(key);
-    let signature = Signature::try_from(params.signature.as_slice()).map_err(|_| SignatureError::BadSignature)?;
+    let key = PublicKey::cached(public_key_pem).map_err(|_| SignatureError::MalformedPublicKey)?;
     let path = parts.path_and_query.split_once('?').map(|(path, _)| path);
     for target in std::iter::once(parts.path_and_query).chain(path) {
-        if key.verify(&signing_string(params, parts, target)?, &signature).is_ok() {
+        if key.verify_sha256(&signing_string(params, parts, target)?, &params.signature) {
             return Ok(());
         }
     }
     Err(SignatureError::BadSignature)
+}
+
+/// [`verify`] with the RSA work on the crypto pool (see [`crate::crypto::on_pool`]).
+pub async fn verify_on_pool(
+    params: &SignatureParams,
+    parts: &RequestParts<'_>,
+    public_key_pem: &str,
+) -> Result<(), SignatureError> {
+    let key = PublicKey::cached(public_key_pem).map_err(|_| SignatureError::MalformedPublicKey)?;
+    let path = parts.path_and_query.split_once('?').map(|(path, _)| path);
+    let mut candidates = Vec::with_capacity(2);
+    for target in std::iter::once(parts.path_and_query).chain(path) {
+        candidates.push(signing_string(params, parts, target)?);
+    }
+    let signature = params.signature.clone();
+    let verified =
+        crate::crypto::on_pool(move || candidates.iter().any(|candidate| key.verify_sha256(candidate, &signature)))
+            .await;
+    if verified { Ok(()) } else { Err(SignatureError::BadSignature) }
+}
+
+/// [`sign`] with the RSA work on the crypto pool (see [`crate::crypto::on_pool`]).
+pub async fn sign_on_pool(
+    method: Method,
+    url: url::Url,
+    body: Option<Vec<u8>>,
+    key_id: String,
+    private_key_pem: String,
+    now: SystemTime,
+) -> Result<HeaderMap, SignatureError> {
+    crate::crypto::on_pool(move || sign(&method, &url, body.as_deref(), &key_id, &private_key_pem, now)).await
 }
 
 /// `SHA-256=<base64>` for a body.
@@ -187,10 +209,7 @@ pub fn sign(
     if key_id.contains('"') {
         return Err(SignatureError::InvalidHeaderValue(key_id.to_owned()));
     }
-    let pem = private_key_pem.trim();
-    let key = RsaPrivateKey::from_pkcs8_pem(pem)
-        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-        .map_err(|_| SignatureError::MalformedPrivateKey)?;
+    let key = PrivateKey::cached(private_key_pem).map_err(|_| SignatureError::MalformedPrivateKey)?;
     let host = url.host_str().ok_or(SignatureError::UrlWithoutHost)?;
     let host = match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -219,15 +238,12 @@ pub fn sign(
     };
     let parts = RequestParts { method, path_and_query: &target, headers: &headers, body };
     let string = signing_string(&params, &parts, &target)?;
-    // The randomized signer blinds the RSA operation, which plain `Signer` in rsa 0.9 does not.
-    let signature = SigningKey::<Sha256>::new(key)
-        .try_sign_with_rng(&mut OsRng, &string)
-        .map_err(|_| SignatureError::SigningFailed)?;
+    let signature = key.sign_sha256(&string).map_err(|_| SignatureError::SigningFailed)?;
 
     let value = format!(
         r#"keyId="{key_id}",algorithm="rsa-sha256",headers="{}",signature="{}""#,
         params.headers.join(" "),
-        BASE64.encode(signature.to_bytes())
+        BASE64.encode(signature)
     );
     headers.remove(http::header::HOST);
     headers.insert("signature", header_value(value)?);
@@ -346,8 +362,10 @@ fn unix_secs(time: SystemTime) -> i64 {
 #[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+    use rsa::RsaPrivateKey;
     use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
     use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    use rsa::rand_core::OsRng;
 
     /// Mastodon-shaped cases with verdicts, from the project's shared material.
     const VECTORS: &str = "vectors/http-signatures.json";

@@ -69,6 +69,9 @@ mod timeline;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "bench")]
+mod bench;
+
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};

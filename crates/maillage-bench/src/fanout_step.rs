@@ -1,0 +1,169 @@
+//! Step 3, fan-out: one post by an enterprise with F followers spread over
+//! I servers (shared inboxes), served by a farm of stub inboxes, one per
+//! loopback address 127.0.X.Y, with optional latency and failing hosts.
+//! Measures deliveries per second and the time to the last delivery.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use maillage_db::Database;
+use maillage_db::testing::TestDatabase;
+
+use crate::crypto_step::CryptoLimits;
+use crate::report::{Report, cores};
+use crate::server::{Server, cli, free_port, instance_env};
+
+#[derive(Default)]
+struct Farm {
+    delay_ms: AtomicU64,
+    failing_enabled: AtomicBool,
+    healthy_received: AtomicUsize,
+    failing_hosts: usize,
+}
+
+#[derive(Clone)]
+struct Host {
+    farm: Arc<Farm>,
+    index: usize,
+}
+
+async fn inbox(State(host): State<Host>) -> StatusCode {
+    let delay = host.farm.delay_ms.load(Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if host.farm.failing_enabled.load(Ordering::Relaxed) && host.index < host.farm.failing_hosts {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    host.farm.healthy_received.fetch_add(1, Ordering::Relaxed);
+    StatusCode::ACCEPTED
+}
+
+/// The address of stub host `i`, as `bench_seed_followers` computes it.
+fn host_address(i: usize) -> String {
+    format!("127.0.{}.{}", i / 250, i % 250 + 1)
+}
+
+async fn start_farm(hosts: usize, port: u16, farm: Arc<Farm>) -> anyhow::Result<()> {
+    for i in 0..hosts {
+        let listener = tokio::net::TcpListener::bind((host_address(i).as_str(), port)).await?;
+        let app = axum::Router::new()
+            .route("/inbox", axum::routing::post(inbox))
+            .with_state(Host { farm: farm.clone(), index: i });
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+    }
+    Ok(())
+}
+
+/// Publishes one post and waits until every healthy host has it.
+async fn publish_and_wait(
+    binary: &Path,
+    env: &[(String, String)],
+    farm: &Farm,
+    healthy: usize,
+    n: usize,
+) -> anyhow::Result<Duration> {
+    farm.healthy_received.store(0, Ordering::SeqCst);
+    let started = Instant::now();
+    let text = format!("Bilan de l'assemblée {n}");
+    cli(binary, env, &["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", &text], "")?;
+    let deadline = started + Duration::from_secs(300);
+    while farm.healthy_received.load(Ordering::SeqCst) < healthy {
+        anyhow::ensure!(Instant::now() < deadline, "the fan-out did not finish in 5 minutes");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(started.elapsed())
+}
+
+pub async fn run(report: &mut Report, binary: &Path, limits: &CryptoLimits, scale: f64) -> anyhow::Result<()> {
+    eprintln!("step 3: fan-out");
+    let followers = ((10_000.0 * scale) as i64).max(100);
+    let hosts = ((1_000.0 * scale) as usize).max(10);
+    let database = TestDatabase::create_sqlite().map_err(anyhow::Error::msg)?;
+    let farm_port = free_port()?;
+    let farm = Arc::new(Farm { failing_hosts: hosts / 10, ..Farm::default() });
+    start_farm(hosts, farm_port, farm.clone()).await?;
+
+    let port = free_port()?;
+    let env = instance_env(
+        port,
+        database.url(),
+        &[
+            ("MAILLAGE__DELIVERY__CONCURRENCY", "256".to_string()),
+            ("MAILLAGE__DELIVERY__PER_DOMAIN_CONCURRENCY", "4".to_string()),
+        ],
+    );
+    let server = Server::start(binary, &env, port).await?;
+    cli(binary, &env, &["admin", "enterprise", "create", "coop", "--name", "Coop"], "")?;
+    cli(binary, &env, &["admin", "user", "create", "marie"], "un mot de passe sûr\n")?;
+    cli(binary, &env, &["admin", "enterprise", "add-editor", "coop", "marie"], "")?;
+    let db = Database::connect(&maillage_config::DatabaseConfig {
+        url: database.url().to_string(),
+        max_connections: 2,
+        connect_timeout_seconds: 5,
+    })
+    .await?;
+    let coop = db.local_actor_by_username("coop").await?.ok_or_else(|| anyhow::anyhow!("no coop"))?;
+    let (public_pem, _) = maillage_federation::crypto::generate_key_pair()?;
+    db.bench_seed_followers(coop.id, followers, hosts as i64, farm_port, "f", &public_pem).await?;
+    report.figure("fan-out", "followers", followers as f64, "actors");
+    report.figure("fan-out", "distinct shared inboxes (servers)", hosts as f64, "inboxes");
+
+    // Warm-up post (connections, caches), not measured.
+    publish_and_wait(binary, &env, &farm, hosts, 0).await?;
+
+    let plain = publish_and_wait(binary, &env, &farm, hosts, 1).await?;
+    let per_second = hosts as f64 / plain.as_secs_f64();
+    report.figure("fan-out", "time to the last delivery, no latency", plain.as_secs_f64(), "s");
+    report.figure("fan-out", "deliveries per second, no latency", per_second, "1/s");
+    report.at_least(
+        "fan-out: deliveries/s vs signing capacity",
+        per_second / (limits.sign_per_core * cores() as f64),
+        0.7,
+        "×",
+        "deliveries per second (publish to last 2xx, one signature each) ÷ (signatures/s per core × cores)",
+    );
+
+    farm.delay_ms.store(200, Ordering::SeqCst);
+    let slow = publish_and_wait(binary, &env, &farm, hosts, 2).await?;
+    report.at_most(
+        &format!("fan-out: {hosts} inboxes answering in 200 ms served within"),
+        slow.as_secs_f64(),
+        3.0,
+        "s",
+        "publish to last delivery with 200 ms injected at every inbox (delivery.concurrency = 256)",
+    );
+    farm.delay_ms.store(0, Ordering::SeqCst);
+
+    farm.failing_enabled.store(true, Ordering::SeqCst);
+    let healthy = hosts - farm.failing_hosts;
+    let with_failures = publish_and_wait(binary, &env, &farm, healthy, 3).await?;
+    let baseline = publish_without_failures(binary, &env, &farm, healthy).await?;
+    report.figure("fan-out", "healthy hosts' completion with 10% failing (503)", with_failures.as_secs_f64(), "s");
+    report.figure("fan-out", "the same without failing hosts", baseline.as_secs_f64(), "s");
+    report.at_most(
+        "fan-out: failing hosts slow healthy ones by",
+        (with_failures.as_secs_f64() / baseline.as_secs_f64() - 1.0) * 100.0,
+        10.0,
+        "%",
+        "time for the healthy 90% with 10% of hosts answering 503, vs all healthy, same run",
+    );
+    server.stop();
+    Ok(())
+}
+
+async fn publish_without_failures(
+    binary: &Path,
+    env: &[(String, String)],
+    farm: &Farm,
+    count: usize,
+) -> anyhow::Result<Duration> {
+    farm.failing_enabled.store(false, Ordering::SeqCst);
+    publish_and_wait(binary, env, farm, count, 4).await
+}

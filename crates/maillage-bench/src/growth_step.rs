@@ -1,0 +1,153 @@
+//! Step 4, growth: the paged queries behind our collections and timelines,
+//! timed at 10^4, 10^5 and 10^6 stored rows (a tenth with --quick), on
+//! SQLite and PostgreSQL. Every query is keyset-paged; the step also checks
+//! that no query in the code base pages with OFFSET.
+
+use std::time::{Duration, Instant};
+
+use maillage_db::testing::TestDatabase;
+use maillage_db::{Database, Direction, FollowState, NewLocalActor};
+
+use crate::report::Report;
+
+struct Latency {
+    p50_ms: f64,
+    p95_ms: f64,
+}
+
+async fn time<F, Fut, T>(iterations: usize, mut query: F) -> anyhow::Result<Latency>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, maillage_db::DbError>>,
+{
+    for _ in 0..10 {
+        query().await?;
+    }
+    let mut samples: Vec<Duration> = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        query().await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize].as_secs_f64() * 1000.0;
+    Ok(Latency { p50_ms: at(0.5), p95_ms: at(0.95) })
+}
+
+const QUERIES: [&str; 5] =
+    ["outbox page 1", "outbox page deep", "followers page", "public timeline", "enterprise directory page"];
+
+async fn measure(db: &Database, size: i64) -> anyhow::Result<Vec<Latency>> {
+    let actor = db
+        .create_local_actor(&NewLocalActor {
+            kind: maillage_domain_kind(),
+            username: maillage_domain_handle("growth")?,
+            ap_id: "http://bench.invalid/actors/growth".into(),
+            display_name: "Growth".into(),
+            summary: String::new(),
+            public_key_pem: "none".into(),
+            private_key_pem: "none".into(),
+        })
+        .await?;
+    db.bench_seed_activities(actor.id, size, "g").await?;
+    db.bench_seed_posts(actor.id, size, "g").await?;
+    db.bench_seed_followers(actor.id, size, 1000, 9, "g", "none").await?;
+    db.bench_seed_local_actors(size, "e").await?;
+    let deep = db.outbox_page(actor.id, None, 1).await?.first().map_or(0, |a| a.id) - size / 2;
+    let iterations = 200;
+    Ok(vec![
+        time(iterations, || db.outbox_page(actor.id, None, 40)).await?,
+        time(iterations, || db.outbox_page(actor.id, Some(deep), 40)).await?,
+        time(iterations, || db.follows_page(actor.id, Direction::Incoming, FollowState::Accepted, None, 40)).await?,
+        time(iterations, || db.posts_page(None, true, None, 20)).await?,
+        time(iterations, || db.list_local_actors(maillage_domain_kind(), Some("e5"), 40)).await?,
+    ])
+}
+
+fn maillage_domain_kind() -> maillage_domain::ActorKind {
+    maillage_domain::ActorKind::Enterprise
+}
+
+fn maillage_domain_handle(name: &str) -> anyhow::Result<maillage_domain::Handle> {
+    maillage_domain::Handle::parse(name).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub async fn run(report: &mut Report, postgres: Option<&str>, scale: f64) -> anyhow::Result<()> {
+    eprintln!("step 4: growth");
+    let sizes: Vec<i64> = [10_000.0, 100_000.0, 1_000_000.0].iter().map(|s| (s * scale) as i64).collect();
+    let mut backends = vec![("sqlite", None)];
+    if let Some(url) = postgres {
+        backends.push(("postgres", Some(url)));
+    }
+    for (backend, admin_url) in backends {
+        let mut results: Vec<Vec<Latency>> = Vec::new();
+        for size in &sizes {
+            let database = match admin_url {
+                Some(url) => TestDatabase::create_postgres(url).await,
+                None => TestDatabase::create_sqlite(),
+            }
+            .map_err(anyhow::Error::msg)?;
+            let db = Database::connect(&maillage_config::DatabaseConfig {
+                url: database.url().to_string(),
+                max_connections: 2,
+                connect_timeout_seconds: 5,
+            })
+            .await?;
+            db.migrate().await?;
+            let started = Instant::now();
+            let latencies = measure(&db, *size).await?;
+            eprintln!("  {backend}: {size} rows per table measured in {:.1} s", started.elapsed().as_secs_f64());
+            results.push(latencies);
+            db.close();
+        }
+        let (smallest, largest) = (sizes[0], sizes[sizes.len() - 1]);
+        for (q, name) in QUERIES.iter().enumerate() {
+            for (i, size) in sizes.iter().enumerate() {
+                report.figure(
+                    &format!("growth ({backend})"),
+                    &format!("{name} at {size}: p50 / p95"),
+                    results[i][q].p50_ms,
+                    &format!("ms (p95 {:.3} ms)", results[i][q].p95_ms),
+                );
+            }
+            let first = &results[0][q];
+            let last = &results[results.len() - 1][q];
+            report.at_most(
+                &format!("growth ({backend}): {name}, L({largest})/L({smallest})"),
+                last.p50_ms / first.p50_ms,
+                3.0,
+                "×",
+                "median latency at the largest size ÷ at the smallest",
+            );
+            report.at_most(
+                &format!("growth ({backend}): {name}, p95 at {largest}"),
+                last.p95_ms,
+                5.0,
+                "ms",
+                "95th percentile of 200 runs, through the connection pool",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Counts `.offset(` and ` OFFSET ` in the Rust sources of the crates.
+pub fn offset_uses(root: &std::path::Path) -> anyhow::Result<usize> {
+    let mut count = 0;
+    let mut stack = vec![root.join("crates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                // This crate names the words it looks for.
+                if !path.ends_with("maillage-bench") {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path)?;
+                count += text.matches(".offset(").count() + text.matches(" OFFSET ").count();
+            }
+        }
+    }
+    Ok(count)
+}

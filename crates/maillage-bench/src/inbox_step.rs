@@ -1,0 +1,260 @@
+//! Step 2, the inbox: unique pre-signed `Create{Note}` from 100 remote
+//! actors whose keys the server already holds, replayed by our generator
+//! against (a) the ceiling inbox (no verification, no database) and (b) the
+//! real server; stored activities are counted in the database afterwards.
+//! Then the same requests again (duplicates), a mix of bad signatures and
+//! oversize bodies (status codes checked), and latency at half the
+//! measured rate.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::Bytes;
+use axum::http::HeaderValue;
+use maillage_db::testing::TestDatabase;
+use maillage_db::{Database, NewRemoteActor};
+use serde_json::json;
+
+use crate::crypto_step::CryptoLimits;
+use crate::load::{self, Prepared};
+use crate::report::{Report, cores};
+use crate::server::{Server, free_port, instance_env};
+
+const ACTORS: usize = 100;
+const CONCURRENCY: usize = 32;
+
+fn actor_id(n: usize) -> String {
+    format!("http://peer{n}.bench.invalid/actors/member")
+}
+
+/// `count` signed requests to `url` (first at `offset`), made on every core.
+fn prepare(url: &url::Url, private_pem: &str, offset: usize, count: usize, tag: &str) -> Vec<Prepared> {
+    let workers = cores();
+    let chunk = count.div_ceil(workers);
+    let mut out: Vec<Prepared> = Vec::with_capacity(count);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    let mut part = Vec::new();
+                    for i in (w * chunk)..((w + 1) * chunk).min(count) {
+                        let n = offset + i;
+                        let actor = actor_id(n % ACTORS);
+                        let base = actor.trim_end_matches("/actors/member").to_string();
+                        // About 2 KB, like a Mastodon Create{Note}.
+                        let text = "Une coopérative de solidarité partage ses pratiques. ".repeat(20);
+                        let activity = json!({
+                            "@context": ["https://www.w3.org/ns/activitystreams", {"sensitive": "as:sensitive"}],
+                            "id": format!("{base}/activities/{tag}-{n}"),
+                            "type": "Create",
+                            "actor": actor,
+                            "published": "2026-11-26T02:00:00Z",
+                            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                            "cc": [format!("{actor}/followers")],
+                            "object": {
+                                "id": format!("{base}/objects/{tag}-{n}"),
+                                "type": "Note",
+                                "attributedTo": actor,
+                                "content": format!("<p>{text} {n}</p>"),
+                                "published": "2026-11-26T02:00:00Z",
+                                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                                "sensitive": false,
+                            },
+                        });
+                        let body = activity.to_string().into_bytes();
+                        let mut headers = maillage_federation::signature::sign(
+                            &http::Method::POST,
+                            url,
+                            Some(&body),
+                            &format!("{actor}#main-key"),
+                            private_pem,
+                            SystemTime::now(),
+                        )
+                        .expect("signing");
+                        headers.insert("content-type", HeaderValue::from_static("application/activity+json"));
+                        part.push(Prepared { headers, body: Bytes::from(body) });
+                    }
+                    part
+                })
+            })
+            .collect();
+        for handle in handles {
+            out.extend(handle.join().expect("signing thread"));
+        }
+    });
+    out
+}
+
+async fn seed_actors(db: &Database, public_pem: &str) -> anyhow::Result<()> {
+    for n in 0..ACTORS {
+        let id = actor_id(n);
+        db.upsert_remote_actor(&NewRemoteActor {
+            ap_id: id.clone(),
+            actor_type: "Person".into(),
+            username: "member".into(),
+            domain: format!("peer{n}.bench.invalid"),
+            display_name: None,
+            summary: None,
+            url: None,
+            icon_url: None,
+            inbox_url: format!("{id}/inbox"),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            public_key_id: format!("{id}#main-key"),
+            public_key_pem: public_pem.to_string(),
+            manually_approves_followers: false,
+            raw_json: "{}".into(),
+            profile_json: None,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Runs the inbox step on `database` (SQLite or PostgreSQL).
+pub async fn run(
+    report: &mut Report,
+    binary: &Path,
+    database: &TestDatabase,
+    limits: &CryptoLimits,
+    scale: f64,
+) -> anyhow::Result<()> {
+    let backend = database.kind().as_str();
+    let step = format!("inbox ({backend})");
+    eprintln!("step 2: {step}");
+    let unique = ((20_000.0 * scale) as usize).max(500);
+    let (public_pem, private_pem) = maillage_federation::crypto::generate_key_pair()?;
+
+    // The ceiling, on its own port and process.
+    let ceiling_port = free_port()?;
+    let mut ceiling = std::process::Command::new(std::env::current_exe()?)
+        .args(["ceiling-server", "--port", &ceiling_port.to_string()])
+        .spawn()?;
+    let port = free_port()?;
+    let env = instance_env(port, database.url(), &[]);
+    let server = Server::start(binary, &env, port).await?;
+    let db = Database::connect(&maillage_config::DatabaseConfig {
+        url: database.url().to_string(),
+        max_connections: 2,
+        connect_timeout_seconds: 5,
+    })
+    .await?;
+    seed_actors(&db, &public_pem).await?;
+
+    let inbox = url::Url::parse(&format!("http://localhost:{port}/inbox"))?;
+    let started = Instant::now();
+    let requests = Arc::new(prepare(&inbox, &private_pem, 0, unique, "u"));
+    report.figure(&step, "requests signed for the run", unique as f64, "requests");
+    report.figure(&step, "time to sign them", started.elapsed().as_secs_f64(), "s");
+
+    // (a) The ceiling: same requests, no verification, no database.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ceiling_url = format!("http://127.0.0.1:{ceiling_port}/inbox");
+    let ceiling_run = load::closed_loop(&ceiling_url, requests.clone(), CONCURRENCY).await?;
+    let _ = ceiling.kill();
+    let _ = ceiling.wait();
+    anyhow::ensure!(ceiling_run.count(202) == unique, "the ceiling inbox refused requests: {:?}", ceiling_run.statuses);
+    let ceiling_rate = ceiling_run.rate();
+    report.figure(&step, "ceiling: HTTP + Digest + JSON, no verification, no database", ceiling_rate, "req/s");
+
+    // (b) The real server.
+    let before = db.count_received().await?;
+    let run = load::closed_loop(inbox.as_str(), requests.clone(), CONCURRENCY).await?;
+    let stored = db.count_received().await? - before;
+    let stored_rate = stored as f64 / run.elapsed.as_secs_f64();
+    report.figure(&step, "activities stored per second (counted in the database)", stored_rate, "1/s");
+    report.figure(
+        &step,
+        "stored/s ÷ our verification capacity (verify/s per core × cores)",
+        stored_rate / (limits.verify_per_core * cores() as f64),
+        "×",
+    );
+    report.figure(&step, "p50 latency at full load", run.percentile_ms(0.5), "ms");
+    report.figure(&step, "p99 latency at full load", run.percentile_ms(0.99), "ms");
+    report.figure(&step, "answers other than 202", (unique - run.count(202)) as f64, "requests");
+    let lost = unique as i64 - stored;
+    report.at_most(
+        &format!("{step}: activities lost"),
+        lost as f64,
+        0.0,
+        "activities",
+        "unique requests sent − rows stored",
+    );
+    let ceiling_share = if backend == "postgres" { 0.3 } else { 0.5 };
+    report.at_least(
+        &format!("{step}: stored/s vs the HTTP + digest + JSON ceiling"),
+        stored_rate / ceiling_rate,
+        ceiling_share,
+        "×",
+        "stored per second ÷ ceiling requests per second, same requests, same run",
+    );
+    if backend == "sqlite" {
+        report.at_least(
+            "inbox (sqlite): stored/s vs what the rsa crate could verify",
+            stored_rate / (limits.rsa_crate_verify_per_core * cores() as f64),
+            5.0,
+            "×",
+            "stored per second ÷ (rsa crate verifications per second per core × cores)",
+        );
+    }
+
+    // (c) Duplicates: the same requests again; nothing new is stored.
+    let again = load::closed_loop(inbox.as_str(), requests.clone(), CONCURRENCY).await?;
+    report.figure(&step, "duplicates answered per second", again.rate(), "req/s");
+    report.at_most(
+        &format!("{step}: duplicates stored"),
+        (db.count_received().await? - before - stored) as f64,
+        0.0,
+        "activities",
+        "rows added by replaying every request",
+    );
+
+    // (d) Bad input: 10% bad signatures and 1% oversize bodies among new requests.
+    let mixed_count = (unique / 4).max(200);
+    let mut mixed = prepare(&inbox, &private_pem, unique, mixed_count, "m");
+    let mut expected = Vec::with_capacity(mixed_count);
+    for (i, request) in mixed.iter_mut().enumerate() {
+        if i % 100 == 7 {
+            request.body = Bytes::from(vec![b' '; 2 * 1024 * 1024]);
+            expected.push(413);
+        } else if i % 10 == 3 {
+            let signature = request.headers["signature"].to_str().unwrap_or_default().to_string();
+            let tampered = signature.replacen("signature=\"", "signature=\"AAAA", 1);
+            request.headers.insert("signature", HeaderValue::from_str(&tampered)?);
+            expected.push(401);
+        } else {
+            expected.push(202);
+        }
+    }
+    let mixed_run = load::closed_loop(inbox.as_str(), Arc::new(mixed), CONCURRENCY).await?;
+    let want = |code: u16| expected.iter().filter(|c| **c == code).count();
+    let matched = [202, 401, 413].iter().all(|code| mixed_run.count(*code) == want(*code));
+    report.figure(&step, "mixed: 202 answers", mixed_run.count(202) as f64, "requests");
+    report.figure(&step, "mixed: 401 answers (bad signatures)", mixed_run.count(401) as f64, "requests");
+    report.figure(&step, "mixed: 413 answers (2 MiB bodies)", mixed_run.count(413) as f64, "requests");
+    report.at_least(
+        &format!("{step}: mixed load answered as documented"),
+        if matched { 1.0 } else { 0.0 },
+        1.0,
+        "yes/no",
+        "every valid request 202, every bad signature 401, every oversize body 413",
+    );
+
+    // (e) Latency at half the measured rate.
+    let half = stored_rate / 2.0;
+    let paced_count = ((half * 5.0 * scale.max(0.4)) as usize).max(200);
+    let paced_requests = Arc::new(prepare(&inbox, &private_pem, unique + mixed_count, paced_count, "p"));
+    let paced = load::paced(inbox.as_str(), paced_requests, half).await?;
+    report.figure(&step, "p50 latency at half the maximum rate", paced.percentile_ms(0.5), "ms");
+    report.at_most(
+        &format!("{step}: p99 latency at half the maximum rate"),
+        paced.percentile_ms(0.99),
+        50.0,
+        "ms",
+        "open-loop load at half the stored/s measured above",
+    );
+    server.stop();
+    Ok(())
+}

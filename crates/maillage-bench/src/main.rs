@@ -1,0 +1,95 @@
+//! The benchmark suite, run by `scripts/bench [--quick]` (which builds the
+//! release binaries first). Steps: raw crypto limits, the inbox (SQLite,
+//! and PostgreSQL when `--postgres` gives a server), fan-out, growth of
+//! paged queries, memory. Every target is judged against figures measured
+//! in the same run; the report goes to `target/bench-report/`.
+
+mod crypto_step;
+mod fanout_step;
+mod growth_step;
+mod inbox_step;
+mod load;
+mod memory_step;
+mod report;
+mod server;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Maillage's benchmark suite")]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Every step at a tenth of its size.
+    #[arg(long)]
+    quick: bool,
+    /// Where report.json and report.md go.
+    #[arg(long, default_value = "target/bench-report")]
+    out: PathBuf,
+    /// The `maillage` binary to measure (default: beside this one).
+    #[arg(long)]
+    maillage: Option<PathBuf>,
+    /// A PostgreSQL URL with the right to create databases, for the
+    /// PostgreSQL steps (skipped without it).
+    #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
+    postgres: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The ceiling inbox (no verification, no database), for step 2.
+    CeilingServer {
+        #[arg(long)]
+        port: u16,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(Command::CeilingServer { port }) = args.command {
+        return load::serve_ceiling(port).await;
+    }
+    let started = Instant::now();
+    let binary = match args.maillage {
+        Some(path) => path,
+        None => server::default_binary()?,
+    };
+    anyhow::ensure!(binary.exists(), "{} is missing: run scripts/bench (it builds it)", binary.display());
+    let scale = if args.quick { 0.1 } else { 1.0 };
+    let mut report = report::Report::start(args.quick);
+    if let Some(reason) = &report.invalid_reason {
+        eprintln!("warning: {reason}; the report will say the run is invalid");
+    }
+
+    let limits = crypto_step::run(&mut report, Duration::from_secs_f64(if args.quick { 0.5 } else { 2.0 }))?;
+
+    let sqlite = maillage_db::testing::TestDatabase::create_sqlite().map_err(anyhow::Error::msg)?;
+    inbox_step::run(&mut report, &binary, &sqlite, &limits, scale).await?;
+    drop(sqlite);
+    match &args.postgres {
+        Some(url) => {
+            let pg = maillage_db::testing::TestDatabase::create_postgres(url).await.map_err(anyhow::Error::msg)?;
+            inbox_step::run(&mut report, &binary, &pg, &limits, scale).await?;
+        }
+        None => eprintln!("step 2 on PostgreSQL: skipped (no --postgres)"),
+    }
+
+    fanout_step::run(&mut report, &binary, &limits, scale).await?;
+    growth_step::run(&mut report, args.postgres.as_deref(), scale).await?;
+    let root = std::env::current_dir()?;
+    let offsets = growth_step::offset_uses(&root)?;
+    report.at_most(
+        "growth: OFFSET pagination in the code",
+        offsets as f64,
+        0.0,
+        "uses",
+        "`.offset(` or ` OFFSET ` in crates/",
+    );
+    memory_step::run(&mut report, &binary, scale).await?;
+
+    report.finish(&args.out, started.elapsed().as_secs_f64())
+}

@@ -1,0 +1,159 @@
+//! The report of one run: the machine and its load, every figure measured,
+//! and every target with the figure it is judged on. Written as
+//! `report.json` and `report.md`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub cpu: String,
+    pub load_at_start: [f64; 3],
+    pub load_at_end: [f64; 3],
+}
+
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    pub step: String,
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Target {
+    pub name: String,
+    pub value: f64,
+    pub target: f64,
+    pub unit: String,
+    pub met: bool,
+    /// How the target is computed, and why it is missed when it is.
+    pub note: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub quick: bool,
+    pub started_at: String,
+    pub seconds: f64,
+    pub valid: bool,
+    pub invalid_reason: Option<String>,
+    pub machine: Machine,
+    pub figures: Vec<Figure>,
+    pub targets: Vec<Target>,
+}
+
+pub fn load_average() -> [f64; 3] {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut parts = text.split_whitespace().map(|p| p.parse::<f64>().unwrap_or(0.0));
+    [parts.next().unwrap_or(0.0), parts.next().unwrap_or(0.0), parts.next().unwrap_or(0.0)]
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+impl Report {
+    pub fn start(quick: bool) -> Self {
+        let load = load_average();
+        let cores = cores();
+        // A machine already busy before we start measures someone else's work.
+        let invalid_reason = (load[0] > cores as f64)
+            .then(|| format!("load average {:.2} at start on {cores} cores: the machine was busy", load[0]));
+        Report {
+            quick,
+            started_at: chrono_now(),
+            seconds: 0.0,
+            valid: invalid_reason.is_none(),
+            invalid_reason,
+            machine: Machine { cores, cpu: cpu_model(), load_at_start: load, load_at_end: [0.0; 3] },
+            figures: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    pub fn figure(&mut self, step: &str, name: &str, value: f64, unit: &str) {
+        eprintln!("  {step}: {name} = {value:.3} {unit}");
+        self.figures.push(Figure { step: step.into(), name: name.into(), value, unit: unit.into() });
+    }
+
+    /// A target met when `value >= target`.
+    pub fn at_least(&mut self, name: &str, value: f64, target: f64, unit: &str, note: &str) {
+        self.push(name, value, target, unit, value >= target, note);
+    }
+
+    /// A target met when `value <= target` (strictly below for `below`).
+    pub fn at_most(&mut self, name: &str, value: f64, target: f64, unit: &str, note: &str) {
+        self.push(name, value, target, unit, value <= target, note);
+    }
+
+    fn push(&mut self, name: &str, value: f64, target: f64, unit: &str, met: bool, note: &str) {
+        eprintln!("  target {name}: {value:.3} vs {target:.3} {unit}: {}", if met { "met" } else { "MISSED" });
+        self.targets.push(Target { name: name.into(), value, target, unit: unit.into(), met, note: note.into() });
+    }
+
+    pub fn finish(mut self, out: &Path, seconds: f64) -> anyhow::Result<()> {
+        self.seconds = seconds;
+        self.machine.load_at_end = load_average();
+        std::fs::create_dir_all(out)?;
+        std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&self)?)?;
+        std::fs::write(out.join("report.md"), self.markdown())?;
+        let missed = self.targets.iter().filter(|t| !t.met).count();
+        eprintln!("{} targets, {missed} missed; report in {}", self.targets.len(), out.join("report.md").display());
+        Ok(())
+    }
+
+    fn markdown(&self) -> String {
+        let mut md = String::new();
+        md.push_str(&format!(
+            "# Benchmark report{}\n\nStarted {} UTC, {:.0} s. Machine: {} cores, {}. Load average at start {:.2} {:.2} {:.2}, at end {:.2} {:.2} {:.2}.\n\n",
+            if self.quick { " (quick: a tenth of the sizes)" } else { "" },
+            self.started_at,
+            self.seconds,
+            self.machine.cores,
+            self.machine.cpu,
+            self.machine.load_at_start[0],
+            self.machine.load_at_start[1],
+            self.machine.load_at_start[2],
+            self.machine.load_at_end[0],
+            self.machine.load_at_end[1],
+            self.machine.load_at_end[2],
+        ));
+        if let Some(reason) = &self.invalid_reason {
+            md.push_str(&format!("**This run is invalid: {reason}.**\n\n"));
+        }
+        md.push_str("## Targets\n\n| target | figure | target | met | how |\n| --- | --- | --- | --- | --- |\n");
+        for t in &self.targets {
+            let verdict = if t.met {
+                "yes".to_string()
+            } else if t.target != 0.0 {
+                format!("**no** ({:+.0}%)", (t.value / t.target - 1.0) * 100.0)
+            } else {
+                "**no**".to_string()
+            };
+            md.push_str(&format!(
+                "| {} | {:.3} {} | {:.3} {} | {verdict} | {} |\n",
+                t.name, t.value, t.unit, t.target, t.unit, t.note
+            ));
+        }
+        md.push_str("\n## Figures\n\n| step | figure | value |\n| --- | --- | --- |\n");
+        for f in &self.figures {
+            md.push_str(&format!("| {} | {} | {:.3} {} |\n", f.step, f.name, f.value, f.unit));
+        }
+        md
+    }
+}
+
+fn chrono_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}

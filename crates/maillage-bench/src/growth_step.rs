@@ -53,6 +53,7 @@ async fn measure(db: &Database, size: i64) -> anyhow::Result<Vec<Latency>> {
     db.bench_seed_posts(actor.id, size, "g").await?;
     db.bench_seed_followers(actor.id, size, 1000, 9, "g", "none").await?;
     db.bench_seed_local_actors(size, "e").await?;
+    db.bench_analyze().await?;
     let deep = db.outbox_page(actor.id, None, 1).await?.first().map_or(0, |a| a.id) - size / 2;
     let iterations = 200;
     Ok(vec![

@@ -113,10 +113,13 @@ async fn send(client: &reqwest::Client, url: &str, request: &Prepared, outcome: 
     // A server that refused a body too big closes that connection; a pooled
     // request racing with the close fails to send and is sent again, as a
     // real peer's retry would.
-    let sent = match post().await {
-        Err(error) if error.is_request() || error.is_connect() => post().await,
-        other => other,
-    };
+    let mut sent = post().await;
+    for _ in 0..2 {
+        if sent.is_ok() {
+            break;
+        }
+        sent = post().await;
+    }
     match sent {
         Ok(response) => {
             let status = response.status().as_u16();

@@ -34,6 +34,14 @@ fn param(conn: &DbConn, n: usize) -> String {
 }
 
 impl Database {
+    /// Refreshes the planner's statistics after a bulk load, as a database
+    /// in service has them (PostgreSQL's autovacuum, SQLite's `ANALYZE`).
+    pub async fn bench_analyze(&self) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| diesel::sql_query("ANALYZE").execute(c).await)?;
+        Ok(())
+    }
+
     /// `n` public activities of `actor_id` (its outbox), newest first by id.
     pub async fn bench_seed_activities(&self, actor_id: i64, n: i64, tag: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;

@@ -103,6 +103,29 @@ impl InFlight {
     }
 }
 
+/// Servers with failures on record (as last read, plus this process's own
+/// failures since): only their successes need writing down.
+#[derive(Clone, Default)]
+struct Unhealthy(Arc<Mutex<std::collections::HashSet<String>>>);
+
+impl Unhealthy {
+    fn contains(&self, domain: &str) -> bool {
+        self.0.lock().map(|set| set.contains(domain)).unwrap_or(true)
+    }
+
+    fn add(&self, domain: &str) {
+        if let Ok(mut set) = self.0.lock() {
+            set.insert(domain.to_string());
+        }
+    }
+
+    fn replace(&self, domains: impl Iterator<Item = String>) {
+        if let Ok(mut set) = self.0.lock() {
+            *set = domains.collect();
+        }
+    }
+}
+
 /// Runs until `stop` turns true, then lets the deliveries in flight finish.
 pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) {
     let settings = ctx.config.delivery.clone();
@@ -112,6 +135,7 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
     let in_flight = InFlight::default();
     let mut tasks = tokio::task::JoinSet::new();
     let mut parked: (Option<Instant>, Vec<String>) = (None, Vec::new());
+    let unhealthy = Unhealthy::default();
     tracing::info!(concurrency = settings.concurrency, "delivery worker started");
     loop {
         if *stop.borrow() {
@@ -127,9 +151,18 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
             continue;
         }
         if parked.0.is_none_or(|at| at.elapsed() >= poll) {
-            match ctx.db.parked_domains().await {
-                Ok(domains) => parked = (Some(Instant::now()), domains),
-                Err(error) => tracing::warn!(%error, "cannot read the parked servers"),
+            match ctx.db.domain_health().await {
+                Ok(health) => {
+                    let now = UtcTime::now();
+                    let domains = health
+                        .iter()
+                        .filter(|h| h.unreachable_since.is_some() && h.next_probe_at.is_some_and(|at| at > now))
+                        .map(|h| h.domain.clone())
+                        .collect();
+                    unhealthy.replace(health.into_iter().map(|h| h.domain));
+                    parked = (Some(Instant::now()), domains);
+                }
+                Err(error) => tracing::warn!(%error, "cannot read the servers' health"),
             }
         }
         let mut skip = parked.1.clone();
@@ -161,10 +194,10 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
                 continue;
             };
             in_flight.add(&delivery.domain);
-            let (ctx, in_flight) = (ctx.clone(), in_flight.clone());
+            let (ctx, in_flight, unhealthy) = (ctx.clone(), in_flight.clone(), unhealthy.clone());
             tasks.spawn(async move {
                 let domain = delivery.domain.clone();
-                deliver_and_record(&ctx, delivery).await;
+                deliver_and_record(&ctx, delivery, &unhealthy).await;
                 in_flight.remove(&domain);
                 drop(permit);
             });
@@ -179,7 +212,7 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
     tracing::info!("delivery worker stopped");
 }
 
-async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
+async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery, unhealthy: &Unhealthy) {
     let settings = &ctx.config.delivery;
     let id = delivery.id;
     if let Some(reason) = ctx.policies.refusal(&delivery.domain).await {
@@ -189,7 +222,7 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
         return;
     }
     let attempt = deliver(ctx, &delivery).await;
-    record_health(ctx, &delivery.domain, &attempt).await;
+    record_health(ctx, &delivery.domain, &attempt, unhealthy).await;
     let recorded = match &attempt {
         Attempt::Delivered(status) => ctx.db.delivery_done(id, i32::from(*status)).await,
         Attempt::Refused(status, error) => ctx.db.delivery_failed(id, Some(i32::from(*status)), error).await,
@@ -219,9 +252,11 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery) {
 }
 
 /// Tells the circuit breaker how the server answered.
-async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt) {
+async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt, unhealthy: &Unhealthy) {
     let settings = &ctx.config.delivery;
     let recorded = match attempt {
+        // A server with no failures on record stays so: nothing to write.
+        Attempt::Delivered(_) | Attempt::Refused(..) if !unhealthy.contains(domain) => Ok(()),
         // Any answer but a retryable failure means the server is there.
         Attempt::Delivered(_) | Attempt::Refused(..) => match ctx.db.record_domain_success(domain).await {
             Ok(true) => {
@@ -232,6 +267,7 @@ async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt) {
             Err(error) => Err(error),
         },
         Attempt::Failed(_, error) => {
+            unhealthy.add(domain);
             let after = i64::try_from(settings.unreachable_after_seconds).unwrap_or(i64::MAX);
             let probe = i64::try_from(settings.probe_interval_seconds).unwrap_or(i64::MAX);
             match ctx.db.record_domain_failure(domain, error, after, probe).await {

@@ -105,23 +105,37 @@ impl InFlight {
 
 /// Servers with failures on record (as last read, plus this process's own
 /// failures since): only their successes need writing down.
+/// Servers this process has just found unreachable are parked at once,
+/// before the next read of the health table.
 #[derive(Clone, Default)]
-struct Unhealthy(Arc<Mutex<std::collections::HashSet<String>>>);
+struct Unhealthy(Arc<Mutex<(std::collections::HashSet<String>, Vec<String>)>>);
 
 impl Unhealthy {
     fn contains(&self, domain: &str) -> bool {
-        self.0.lock().map(|set| set.contains(domain)).unwrap_or(true)
+        self.0.lock().map(|sets| sets.0.contains(domain)).unwrap_or(true)
     }
 
     fn add(&self, domain: &str) {
-        if let Ok(mut set) = self.0.lock() {
-            set.insert(domain.to_string());
+        if let Ok(mut sets) = self.0.lock() {
+            sets.0.insert(domain.to_string());
         }
     }
 
+    fn park(&self, domain: &str) {
+        if let Ok(mut sets) = self.0.lock()
+            && !sets.1.iter().any(|d| d == domain)
+        {
+            sets.1.push(domain.to_string());
+        }
+    }
+
+    fn parked_since_refresh(&self) -> Vec<String> {
+        self.0.lock().map(|sets| sets.1.clone()).unwrap_or_default()
+    }
+
     fn replace(&self, domains: impl Iterator<Item = String>) {
-        if let Ok(mut set) = self.0.lock() {
-            *set = domains.collect();
+        if let Ok(mut sets) = self.0.lock() {
+            *sets = (domains.collect(), Vec::new());
         }
     }
 }
@@ -166,6 +180,7 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
             }
         }
         let mut skip = parked.1.clone();
+        skip.extend(unhealthy.parked_since_refresh());
         skip.extend(in_flight.saturated(settings.per_domain_concurrency));
         let claimed = match ctx.db.claim_deliveries(i64::try_from(free).unwrap_or(1), lease, &skip).await {
             Ok(claimed) => claimed,
@@ -272,6 +287,7 @@ async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt, unhealthy
             let probe = i64::try_from(settings.probe_interval_seconds).unwrap_or(i64::MAX);
             match ctx.db.record_domain_failure(domain, error, after, probe).await {
                 Ok(BreakerState::Unreachable) => {
+                    unhealthy.park(domain);
                     tracing::info!(domain, "server unreachable: its deliveries are parked until it answers");
                     Ok(())
                 }

@@ -14,7 +14,7 @@ use crate::context::{Context, Federation};
 use crate::error::FederationError;
 use crate::objects::RemoteActorObject;
 
-const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+use crate::content::AS_CONTEXT;
 
 /// An id given inline (`"https://..."`) or as an object with an `id`.
 pub fn id_of(value: Option<&Value>) -> Option<&str> {

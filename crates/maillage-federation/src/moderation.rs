@@ -17,7 +17,7 @@ use crate::error::FederationError;
 use crate::inbox::Received;
 use crate::objects::{RemoteActorObject, authority};
 
-const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+use crate::content::AS_CONTEXT;
 
 /// The ids a `Flag` names (`object` may be one id, an object, or a list).
 fn flagged_ids(activity: &Value) -> Vec<String> {

@@ -37,7 +37,7 @@ impl Ref {
     }
 }
 
-fn iso(time: maillage_db::UtcTime) -> String {
+pub(crate) fn iso(time: maillage_db::UtcTime) -> String {
     time.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -2,6 +2,7 @@
 //! practices, which Mastodon has no notion of. Its OpenAPI document is
 //! generated from these handlers and types (`/api/maillage/v1/openapi.json`).
 
+use super::entities::iso;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -110,10 +111,6 @@ pub struct PracticeFilter {
     enterprise: Option<String>,
     /// Only practices with this theme.
     tag: Option<String>,
-}
-
-fn iso(time: maillage_db::UtcTime) -> String {
-    time.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn matches(profile: &EnterpriseProfile, filter: &EnterpriseFilter) -> bool {

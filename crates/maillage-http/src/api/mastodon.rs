@@ -633,7 +633,8 @@ async fn for_viewer(state: &AppState, mut status: Value, viewer: &str) -> Result
     Ok(status)
 }
 
-async fn status_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
+/// The ActivityPub id of a visible status, by its API id.
+pub(super) async fn status_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     Ok(match Ref::parse(id)? {
         Ref::Local(id) => {

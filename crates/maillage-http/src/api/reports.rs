@@ -9,13 +9,10 @@ use maillage_db::Report;
 use serde_json::{Value, json};
 
 use super::auth::User;
-use super::entities::Ref;
+use super::entities::{Ref, iso};
+use super::mastodon::status_uri;
 use super::params::Params;
 use crate::{AppState, HttpError};
-
-fn iso(time: maillage_db::UtcTime) -> String {
-    time.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 /// The ActivityPub id of an account, by its API id.
 async fn account_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
@@ -23,15 +20,6 @@ async fn account_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
     Ok(match Ref::parse(id)? {
         Ref::Local(id) => state.db.local_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
         Ref::Remote(id) => state.db.remote_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
-    })
-}
-
-/// The ActivityPub id of a status, by its API id.
-async fn status_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
-    let missing = || HttpError::NotFound("Record not found".into());
-    Ok(match Ref::parse(id)? {
-        Ref::Local(id) => state.db.post_by_id(id).await?.ok_or_else(missing)?.ap_id,
-        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.ok_or_else(missing)?.ap_id,
     })
 }
 

@@ -364,6 +364,24 @@ async fn reports_reach_the_reported_server_and_its_moderators() -> anyhow::Resul
     let report: serde_json::Value = response.json().await?;
     assert_eq!((report["comment"].as_str(), report["forwarded"].as_bool()), (Some("Pourriel"), Some(true)));
 
+    // Bad input: clear errors, no report stored.
+    let reports = a.url("/api/v1/reports");
+    assert_eq!(
+        a.http.post(&reports).json(&serde_json::json!({ "account_id": account_id })).send().await?.status(),
+        401
+    );
+    for (body, status) in [
+        (serde_json::json!({ "comment": "no account" }), 422),
+        (serde_json::json!({ "account_id": "999999999" }), 404),
+        (serde_json::json!({ "account_id": account_id, "status_ids": ["nonsense"] }), 404),
+    ] {
+        let answer = a.http.post(&reports).bearer_auth(marie).json(&body).send().await?;
+        assert_eq!(answer.status(), status, "{body}");
+        let error: serde_json::Value = answer.json().await?;
+        assert!(error["error"].is_string(), "{error}");
+    }
+    assert_eq!(a.database().await?.reports(true, 10).await?.len(), 1, "only the good report");
+
     // B stores the Flag, sent by A's instance actor (Marie stays anonymous).
     let db_b = b.database().await?;
     eventually(15, "B has the report", || async { Ok(db_b.reports(false, 10).await?.len() == 1) }).await?;

@@ -8,7 +8,6 @@
 
 use std::time::SystemTime;
 
-use activitypub_federation::fetch::object_id::ObjectId;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -19,7 +18,7 @@ use url::Url;
 use crate::context::Federation;
 use crate::error::FederationError;
 use crate::negotiation::activity_type_for;
-use crate::objects::{RemoteActorObject, authority};
+use crate::objects::authority;
 use crate::signature::{self, RequestParts};
 
 /// The middleware: lets the request through, or answers 401/403.
@@ -69,14 +68,6 @@ async fn check(
     if authority(&actor_url) == data.config.instance.domain {
         return Err(FederationError::Unauthorized("the key is this instance's own".into()));
     }
-    let object_id = ObjectId::<RemoteActorObject>::from(actor_url);
-    let mut actor = object_id.dereference(&data).await?;
-    if actor.row.public_key_id != params.key_id {
-        actor = object_id.dereference_forced(&data).await?;
-    }
-    if actor.row.public_key_id != params.key_id {
-        return Err(FederationError::Unauthorized(format!("the key {} belongs to no actor we know", params.key_id)));
-    }
-    signature::verify_on_pool(&params, &parts, &actor.row.public_key_pem).await?;
+    crate::inbox::verified_signer(&data, actor_url, &params, &parts).await?;
     Ok(())
 }

@@ -111,19 +111,7 @@ pub async fn receive(
         return Ok(Received::Ignored);
     }
 
-    let object_id = ObjectId::<RemoteActorObject>::from(actor_id.clone());
-    let mut actor = object_id.dereference(&data).await?;
-    if actor.row.public_key_id != params.key_id {
-        // Perhaps the key was rotated since we cached the actor.
-        actor = object_id.dereference_forced(&data).await?;
-    }
-    if actor.row.public_key_id != params.key_id {
-        return Err(FederationError::Unauthorized(format!(
-            "the key {} does not belong to the activity's actor {actor_id}",
-            params.key_id
-        )));
-    }
-    signature::verify_on_pool(&params, &parts, &actor.row.public_key_pem).await?;
+    let actor = verified_signer(&data, actor_id.clone(), &params, &parts).await?;
     if actor.row.suspended {
         return Err(FederationError::Forbidden(format!("{actor_id} is suspended by this instance's moderators")));
     }
@@ -148,6 +136,31 @@ pub async fn receive(
         Ok(Ok(outcome)) => Ok(outcome),
         _ => Ok(Received::Stored),
     }
+}
+
+/// The actor `actor_id` (from our cache, fetched when unknown, refetched
+/// once when the key is not the one we know: keys rotate), after checking
+/// that `params` is signed with its key. Shared by the inboxes and by
+/// authorized fetch.
+pub(crate) async fn verified_signer(
+    data: &activitypub_federation::config::Data<Context>,
+    actor_id: Url,
+    params: &signature::SignatureParams,
+    parts: &RequestParts<'_>,
+) -> Result<RemoteActorObject, FederationError> {
+    let object_id = ObjectId::<RemoteActorObject>::from(actor_id.clone());
+    let mut actor = object_id.dereference(data).await?;
+    if actor.row.public_key_id != params.key_id {
+        actor = object_id.dereference_forced(data).await?;
+    }
+    if actor.row.public_key_id != params.key_id {
+        return Err(FederationError::Unauthorized(format!(
+            "the key {} does not belong to the actor {actor_id}",
+            params.key_id
+        )));
+    }
+    signature::verify_on_pool(params, parts, &actor.row.public_key_pem).await?;
+    Ok(actor)
 }
 
 /// Everything about an activity that can be judged without I/O beyond our

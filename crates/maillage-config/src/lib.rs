@@ -29,6 +29,7 @@ pub struct Config {
     pub inbox: InboxConfig,
     pub federation: FederationConfig,
     pub hub: HubConfig,
+    pub web: WebConfig,
     pub log: LogConfig,
 }
 
@@ -118,6 +119,15 @@ pub struct HubConfig {
     pub name: String,
     pub summary: String,
     pub region: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Map tiles of the directory's map: a URL with `{z}`, `{x}`, `{y}`; empty: no map.
+    pub tile_url: String,
+    /// Credit line the tile provider asks for.
+    pub tile_attribution: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -230,6 +240,17 @@ impl Config {
             ));
         }
         DatabaseKind::from_url(&self.database.url)?;
+        let tiles = &self.web.tile_url;
+        if !tiles.is_empty()
+            && (!(tiles.starts_with("https://") || tiles.starts_with("http://"))
+                || !["{z}", "{x}", "{y}"].iter().all(|p| tiles.contains(p)))
+        {
+            return Err(ConfigError::invalid(
+                "web.tile_url",
+                tiles,
+                "give an http(s) URL with {z}, {x} and {y}, like https://tile.openstreetmap.org/{z}/{x}/{y}.png, or \"\" for no map",
+            ));
+        }
         if self.database_kind() == DatabaseKind::Sqlite && self.sqlite_path().is_empty() {
             return Err(ConfigError::invalid(
                 "database.url",

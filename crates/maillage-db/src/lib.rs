@@ -52,6 +52,7 @@ mod content;
 mod domains;
 mod error;
 mod follows;
+mod library;
 mod migrate;
 mod notifications;
 mod oauth;

@@ -19,7 +19,7 @@ mod error;
 pub mod inbox;
 pub mod metrics;
 pub mod moderation;
-mod negotiation;
+pub mod negotiation;
 pub mod objects;
 pub mod policy;
 mod receive_content;

@@ -9,6 +9,7 @@ mod error;
 mod health;
 pub mod limits;
 mod metrics;
+mod negotiation;
 
 use std::sync::Arc;
 
@@ -31,30 +32,55 @@ pub struct AppState {
     pub limits: Arc<limits::RateLimits>,
 }
 
+/// HTML pages served beside the API (the `maillage-web` crate provides them).
+pub struct Pages {
+    /// Routes of their own (`/`, `/directory`...).
+    pub routes: Router,
+    /// The HTML views of ActivityPub documents (`/actors/NAME`,
+    /// `/objects/ID`): browsers are sent here, ActivityPub clients to the
+    /// federation endpoints.
+    pub documents: Router,
+}
+
+impl Pages {
+    pub fn none() -> Self {
+        Pages { routes: Router::new(), documents: Router::new() }
+    }
+}
+
 /// The service to serve: the [`router`] behind a layer that ignores a
 /// trailing slash (`/api/v1/instance/` is what some clients ask for).
 pub fn app(
     state: AppState,
+    pages: Pages,
 ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
     tower_http::normalize_path::NormalizePath<Router>,
     std::net::SocketAddr,
 > {
     use tower::Layer;
-    let service = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router(state));
+    let service =
+        tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router_with_pages(state, pages));
     axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service)
 }
 
-/// The whole HTTP application of one instance.
+/// The whole HTTP application of one instance, without web pages.
 pub fn router(state: AppState) -> Router {
+    router_with_pages(state, Pages::none())
+}
+
+/// The whole HTTP application of one instance.
+pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     let max_body = state.config.server.max_body_bytes;
     let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_inbox));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_inbox))
+        .layer(axum::middleware::from_fn_with_state(pages.documents, negotiation::html_for_browsers));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
         .merge(api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
         .with_state(state)
         .merge(federation)
+        .merge(pages.routes)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -96,7 +96,7 @@ impl Application {
         let limits = std::sync::Arc::new(maillage_http::limits::RateLimits::new(&self.config.limits));
         let state =
             AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone(), limits };
-        let app = maillage_http::app(state);
+        let app = maillage_http::app(state.clone(), maillage_web::pages(state));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(maillage_federation::delivery::run(
             self.federation.context().clone(),

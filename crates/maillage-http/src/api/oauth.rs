@@ -82,7 +82,12 @@ fn requested_scopes(app: &OAuthApp, asked: Option<String>) -> Result<String, Htt
     Ok(asked)
 }
 
-async fn check_password(state: &AppState, username: &str, password: &str, address: &str) -> Result<Account, HttpError> {
+pub async fn check_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<Account, HttpError> {
     let name = username.trim().to_ascii_lowercase();
     if state.limits.login_blocked(&name, address) {
         return Err(HttpError::TooManyRequests("Too many failed logins; try again in a few minutes".into()));

@@ -1,0 +1,417 @@
+//! The network directory: every enterprise this instance knows (its own and
+//! those of the hubs it follows), searched and faceted in memory.
+//!
+//! A hub's directory holds hundreds to a few tens of thousands of
+//! enterprises; filtering a snapshot of them takes well under a millisecond,
+//! so the snapshot is rebuilt from the database at most every
+//! [`SNAPSHOT_MAX_AGE`] (several processes sharing one PostgreSQL database see
+//! each other's changes within that delay) and only when someone looks.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use maillage_db::{Database, DbError};
+use maillage_domain::ActorKind;
+use maillage_domain::EnterpriseProfile;
+use maillage_domain::vocabulary::{COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, Vocabulary};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use unicode_normalization::UnicodeNormalization;
+
+pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(5);
+pub const PAGE_SIZE: usize = 20;
+/// Remote enterprises read into the directory, at most.
+const REMOTE_MAX: i64 = 50_000;
+
+/// One enterprise as the directory shows it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub summary: Option<String>,
+    /// `handle@domain`.
+    pub acct: String,
+    /// Where its page is: ours for local ones, its hub's for the others.
+    pub page_url: String,
+    pub local: bool,
+    pub profile: EnterpriseProfile,
+    /// Folded (lower case, no accents) text that the search matches.
+    search_text: String,
+}
+
+impl Entry {
+    pub fn new(name: String, acct: String, page_url: String, local: bool, profile: EnterpriseProfile) -> Self {
+        let summary = profile.summary().map(str::to_string);
+        let mut text = vec![name.clone(), acct.clone()];
+        text.extend(profile.name_fr.iter().chain(&profile.name_en).cloned());
+        text.extend(profile.summary_fr.iter().chain(&profile.summary_en).cloned());
+        text.extend(profile.address.iter().cloned());
+        let labels = |vocabulary: &Vocabulary, code: &str| {
+            vocabulary.get(code).map(|t| format!("{} {}", t.fr, t.en)).unwrap_or_default()
+        };
+        text.extend(profile.sectors.iter().map(|c| labels(&SECTORS, c)));
+        text.extend(profile.qualifiers.iter().map(|c| labels(&QUALIFIERS, c)));
+        text.extend(profile.region.iter().map(|c| labels(&REGIONS, c)));
+        text.extend(profile.legal_form.iter().map(|c| labels(&LEGAL_FORMS, c)));
+        text.extend(profile.coop_type.iter().map(|c| labels(&COOP_TYPES, c)));
+        let search_text = fold(&text.join(" "));
+        Entry { name, summary, acct, page_url, local, profile, search_text }
+    }
+
+    pub fn position(&self) -> Option<(f64, f64)> {
+        self.profile.latitude.zip(self.profile.longitude)
+    }
+}
+
+/// Lower case without accents: "Coopérative" and "cooperative" meet.
+pub fn fold(text: &str) -> String {
+    text.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
+/// A directory query, exactly as its shareable URL carries it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct DirectoryQuery {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub sector: Option<String>,
+    #[serde(default)]
+    pub legal_form: Option<String>,
+    #[serde(default)]
+    pub coop_type: Option<String>,
+    #[serde(default)]
+    pub qualifier: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// The facets, in display order: (query parameter, vocabulary).
+pub const FACETS: &[(&str, Option<&Vocabulary>)] = &[
+    ("scope", None),
+    ("region", Some(&REGIONS)),
+    ("sector", Some(&SECTORS)),
+    ("legal_form", Some(&LEGAL_FORMS)),
+    ("coop_type", Some(&COOP_TYPES)),
+    ("qualifier", Some(&QUALIFIERS)),
+    ("language", Some(&LANGUAGES)),
+];
+
+impl DirectoryQuery {
+    fn nonempty(value: &Option<String>) -> Option<&str> {
+        value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        Self::nonempty(&self.q)
+    }
+
+    /// The selected value of a facet.
+    pub fn facet(&self, name: &str) -> Option<&str> {
+        Self::nonempty(match name {
+            "scope" => &self.scope,
+            "region" => &self.region,
+            "sector" => &self.sector,
+            "legal_form" => &self.legal_form,
+            "coop_type" => &self.coop_type,
+            "qualifier" => &self.qualifier,
+            "language" => &self.language,
+            _ => return None,
+        })
+    }
+
+    fn set_facet(&mut self, name: &str, value: Option<String>) {
+        let slot = match name {
+            "scope" => &mut self.scope,
+            "region" => &mut self.region,
+            "sector" => &mut self.sector,
+            "legal_form" => &mut self.legal_form,
+            "coop_type" => &mut self.coop_type,
+            "qualifier" => &mut self.qualifier,
+            "language" => &mut self.language,
+            _ => return,
+        };
+        *slot = value;
+    }
+
+    /// The 1-based page asked for; nonsense reads as page 1.
+    pub fn page(&self) -> usize {
+        Self::nonempty(&self.page).and_then(|p| p.parse::<usize>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+    }
+
+    /// Refuses values outside the controlled lists, naming the parameter.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, vocabulary) in FACETS {
+            let Some(value) = self.facet(name) else { continue };
+            let known = match vocabulary {
+                Some(vocabulary) => vocabulary.get(value).is_some(),
+                None => value == "local" || value == "network",
+            };
+            if !known {
+                return Err(format!("{name}={value:?} is not a known value"));
+            }
+        }
+        if self.text().is_some_and(|q| q.chars().count() > 200) {
+            return Err("q is longer than 200 characters".into());
+        }
+        Ok(())
+    }
+
+    /// This query's URL (relative, starting with `/directory`), with a facet
+    /// changed and back on page 1, or on another page.
+    pub fn url_with(&self, facet: Option<(&str, Option<&str>)>, page: Option<usize>) -> String {
+        let mut query = self.clone();
+        query.page = None;
+        if let Some((name, value)) = facet {
+            query.set_facet(name, value.map(str::to_string));
+        }
+        if let Some(page) = page.filter(|p| *p > 1) {
+            query.page = Some(page.to_string());
+        }
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(q) = query.text() {
+            pairs.append_pair("q", q);
+        }
+        for (name, _) in FACETS {
+            if let Some(value) = query.facet(name) {
+                pairs.append_pair(name, value);
+            }
+        }
+        if let Some(page) = &query.page {
+            pairs.append_pair("page", page);
+        }
+        let encoded = pairs.finish();
+        if encoded.is_empty() { "/directory".to_string() } else { format!("/directory?{encoded}") }
+    }
+
+    fn matches(&self, entry: &Entry, skip_facet: Option<&str>) -> bool {
+        if let Some(text) = self.text() {
+            let folded = fold(text);
+            if !folded.split_whitespace().all(|word| entry.search_text.contains(word)) {
+                return false;
+            }
+        }
+        FACETS.iter().filter(|(name, _)| Some(*name) != skip_facet).all(|(name, vocabulary)| match self.facet(name) {
+            None => true,
+            Some(value) => facet_values(entry, name)
+                .iter()
+                .any(|v| vocabulary.map_or(v == value, |voc| voc.get(value).is_some_and(|t| t.code == v))),
+        })
+    }
+}
+
+/// The values an entry has for a facet.
+fn facet_values(entry: &Entry, facet: &str) -> Vec<String> {
+    let p = &entry.profile;
+    match facet {
+        "scope" => vec![if entry.local { "local" } else { "network" }.to_string()],
+        "region" => p.region.iter().cloned().collect(),
+        "sector" => p.sectors.clone(),
+        "legal_form" => p.legal_form.iter().cloned().collect(),
+        "coop_type" => p.coop_type.iter().cloned().collect(),
+        "qualifier" => p.qualifiers.clone(),
+        "language" => p.languages.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// One value of a facet with the number of results it would give.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacetCount {
+    pub code: String,
+    pub count: usize,
+    pub selected: bool,
+}
+
+/// A facet's values with counts: each facet counts the entries that match
+/// every other criterion, so choosing another value of it is one click.
+#[derive(Debug, Clone)]
+pub struct Facet {
+    pub name: &'static str,
+    pub values: Vec<FacetCount>,
+}
+
+/// What a query finds.
+#[derive(Debug)]
+pub struct Results {
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub entries: Vec<Entry>,
+    pub facets: Vec<Facet>,
+}
+
+/// Runs a query over the entries (sorted by name).
+pub fn search(entries: &[Entry], query: &DirectoryQuery) -> Results {
+    let matching: Vec<&Entry> = entries.iter().filter(|e| query.matches(e, None)).collect();
+    let total = matching.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = query.page().min(pages);
+    let shown = matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).map(|e| (*e).clone()).collect();
+    let facets = FACETS
+        .iter()
+        .map(|(name, vocabulary)| {
+            let mut counts: Vec<(String, usize)> = match vocabulary {
+                Some(vocabulary) => vocabulary.terms.iter().map(|t| (t.code.to_string(), 0)).collect(),
+                None => vec![("local".to_string(), 0), ("network".to_string(), 0)],
+            };
+            for entry in entries.iter().filter(|e| query.matches(e, Some(name))) {
+                for value in facet_values(entry, name) {
+                    if let Some(slot) = counts.iter_mut().find(|(code, _)| *code == value) {
+                        slot.1 += 1;
+                    }
+                }
+            }
+            let selected = query.facet(name);
+            let values = counts
+                .into_iter()
+                .filter(|(code, count)| *count > 0 || Some(code.as_str()) == selected)
+                .map(|(code, count)| FacetCount { selected: Some(code.as_str()) == selected, code, count })
+                .collect();
+            Facet { name, values }
+        })
+        .collect();
+    Results { total, page, pages, entries: shown, facets }
+}
+
+/// The latest snapshot of the directory, rebuilt when older than [`SNAPSHOT_MAX_AGE`].
+#[derive(Default)]
+pub struct DirectoryCache {
+    snapshot: Mutex<Option<(Instant, Arc<Vec<Entry>>)>>,
+}
+
+impl DirectoryCache {
+    pub async fn entries(&self, db: &Database, base_url: &str, domain: &str) -> Result<Arc<Vec<Entry>>, DbError> {
+        let mut snapshot = self.snapshot.lock().await;
+        if let Some((at, entries)) = snapshot.as_ref()
+            && at.elapsed() < SNAPSHOT_MAX_AGE
+        {
+            return Ok(entries.clone());
+        }
+        let entries = Arc::new(load(db, base_url, domain).await?);
+        *snapshot = Some((Instant::now(), entries.clone()));
+        Ok(entries)
+    }
+}
+
+async fn load(db: &Database, base_url: &str, domain: &str) -> Result<Vec<Entry>, DbError> {
+    let mut entries = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = db.list_local_actors(ActorKind::Enterprise, after.as_deref(), 500).await?;
+        for actor in &page {
+            let profile: EnterpriseProfile =
+                actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
+            let name = profile.name().map(str::to_string).unwrap_or_else(|| actor.display_name.clone());
+            entries.push(Entry::new(
+                name,
+                format!("{}@{}", actor.username, domain),
+                format!("{base_url}/actors/{}", actor.username),
+                true,
+                profile,
+            ));
+        }
+        match page.last() {
+            Some(last) if page.len() == 500 => after = Some(last.username.clone()),
+            _ => break,
+        }
+    }
+    for actor in db.remote_enterprises(REMOTE_MAX).await? {
+        let Some(profile) =
+            actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
+        else {
+            continue;
+        };
+        let name = profile.name().map(str::to_string).or(actor.display_name.clone()).unwrap_or(actor.username.clone());
+        let page_url = actor.url.clone().unwrap_or(actor.ap_id.clone());
+        entries.push(Entry::new(name, format!("{}@{}", actor.username, actor.domain), page_url, false, profile));
+    }
+    entries.sort_by(|a, b| fold(&a.name).cmp(&fold(&b.name)).then(a.acct.cmp(&b.acct)));
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, local: bool, region: &str, sectors: &[&str], legal_form: &str) -> Entry {
+        let profile = EnterpriseProfile {
+            name_fr: Some(name.to_string()),
+            region: Some(region.to_string()),
+            sectors: sectors.iter().map(|s| s.to_string()).collect(),
+            legal_form: Some(legal_form.to_string()),
+            ..EnterpriseProfile::default()
+        };
+        Entry::new(name.to_string(), format!("{}@x", fold(name)), String::new(), local, profile)
+    }
+
+    fn sample() -> Vec<Entry> {
+        let sector = SECTORS.terms[0].code;
+        let other_sector = SECTORS.terms[1].code;
+        vec![
+            entry("Boulangerie Coopérative", true, "estrie", &[sector], "cooperative"),
+            entry("Café solidaire", true, "estrie", &[other_sector], "nonprofit"),
+            entry("Ferme du Nord", false, "montreal", &[sector, other_sector], "cooperative"),
+        ]
+    }
+
+    #[test]
+    fn text_search_ignores_case_and_accents() {
+        let entries = sample();
+        let query = DirectoryQuery { q: Some("cooperative BOULANG".into()), ..Default::default() };
+        let results = search(&entries, &query);
+        assert_eq!(results.total, 1);
+        assert_eq!(results.entries[0].name, "Boulangerie Coopérative");
+        let query = DirectoryQuery { q: Some("montréal".into()), ..Default::default() };
+        assert_eq!(search(&entries, &query).entries[0].name, "Ferme du Nord");
+    }
+
+    #[test]
+    fn facets_count_what_the_other_criteria_leave() {
+        let entries = sample();
+        let query = DirectoryQuery { region: Some("estrie".into()), ..Default::default() };
+        let results = search(&entries, &query);
+        assert_eq!(results.total, 2);
+        let region = results.facets.iter().find(|f| f.name == "region").unwrap();
+        // Counting regions ignores the region filter itself.
+        assert_eq!(
+            region.values,
+            vec![
+                FacetCount { code: "estrie".into(), count: 2, selected: true },
+                FacetCount { code: "montreal".into(), count: 1, selected: false },
+            ]
+        );
+        let scope = results.facets.iter().find(|f| f.name == "scope").unwrap();
+        assert_eq!(scope.values, vec![FacetCount { code: "local".into(), count: 2, selected: false }]);
+        let both = DirectoryQuery { scope: Some("network".into()), legal_form: Some("cooperative".into()), ..query };
+        assert_eq!(search(&entries, &both).total, 0);
+    }
+
+    #[test]
+    fn urls_are_stable_and_pages_bounded() {
+        let query =
+            DirectoryQuery { q: Some("café & co".into()), region: Some("estrie".into()), ..Default::default() };
+        assert_eq!(query.url_with(None, None), "/directory?q=caf%C3%A9+%26+co&region=estrie");
+        assert_eq!(query.url_with(Some(("region", None)), None), "/directory?q=caf%C3%A9+%26+co");
+        assert_eq!(
+            query.url_with(Some(("sector", Some("x"))), Some(3)),
+            "/directory?q=caf%C3%A9+%26+co&region=estrie&sector=x&page=3"
+        );
+        let far = DirectoryQuery { page: Some("999".into()), ..Default::default() };
+        assert_eq!(search(&sample(), &far).page, 1);
+        assert_eq!(DirectoryQuery { page: Some("-2".into()), ..Default::default() }.page(), 1);
+    }
+
+    #[test]
+    fn unknown_values_are_refused_by_name() {
+        let query = DirectoryQuery { region: Some("atlantis".into()), ..Default::default() };
+        assert!(query.validate().unwrap_err().contains("region"));
+        let query = DirectoryQuery { scope: Some("galaxy".into()), ..Default::default() };
+        assert!(query.validate().is_err());
+        assert!(DirectoryQuery { region: Some("Estrie".into()), ..Default::default() }.validate().is_ok());
+    }
+}

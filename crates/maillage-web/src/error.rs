@@ -1,0 +1,73 @@
+//! Errors as readers see them: an HTML page in their language with the
+//! right status; internal causes go to the log, never to the page.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::i18n::{Lang, Tr};
+
+#[derive(Debug)]
+pub struct PageError {
+    lang: Lang,
+    status: StatusCode,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: Tr,
+    lang: &'static str,
+    title: String,
+    message: &'a str,
+}
+
+impl PageError {
+    fn new(lang: Lang, status: StatusCode, message: String) -> Self {
+        PageError { lang, status, message }
+    }
+
+    pub fn not_found(lang: Lang) -> Self {
+        Self::new(lang, StatusCode::NOT_FOUND, Tr::new(lang).t("error-not-found"))
+    }
+
+    pub fn forbidden(lang: Lang) -> Self {
+        Self::new(lang, StatusCode::FORBIDDEN, Tr::new(lang).t("error-forbidden"))
+    }
+
+    pub fn bad_request(lang: Lang, reason: &str) -> Self {
+        Self::new(lang, StatusCode::BAD_REQUEST, Tr::new(lang).t1("error-bad-request", "reason", reason))
+    }
+
+    /// A form value refused (422), with the reason shown.
+    pub fn unprocessable(lang: Lang, reason: &str) -> Self {
+        Self::new(lang, StatusCode::UNPROCESSABLE_ENTITY, Tr::new(lang).t1("error-bad-request", "reason", reason))
+    }
+
+    pub fn csrf(lang: Lang) -> Self {
+        Self::new(lang, StatusCode::FORBIDDEN, Tr::new(lang).t("error-csrf"))
+    }
+
+    pub fn with_status(lang: Lang, status: StatusCode, message: String) -> Self {
+        Self::new(lang, status, message)
+    }
+
+    pub fn internal(lang: Lang, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "page failed");
+        Self::new(lang, StatusCode::INTERNAL_SERVER_ERROR, Tr::new(lang).t("error-internal"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let t = Tr::new(self.lang);
+        let page = ErrorPage { t, lang: self.lang.code(), title: t.t("error-title"), message: &self.message };
+        let body = page.render().unwrap_or_else(|_| self.message.clone());
+        (self.status, Html(body)).into_response()
+    }
+}

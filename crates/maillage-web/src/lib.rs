@@ -1,0 +1,116 @@
+//! Maillage's web: server-rendered, bilingual HTML pages for people.
+//!
+//! Owns the public pages (home, network directory, enterprise and practice
+//! pages, practice library, themes), their Atom feeds, the login session and
+//! the member workspace. Pages are plain HTML that works without JavaScript;
+//! the only script (`/static/map.js`) draws the directory's map when it can.
+//! The HTML views of ActivityPub documents (`/actors/NAME`, `/objects/ID`)
+//! are reached through content negotiation: [`pages`] hands them to
+//! `maillage-http`, which sends browsers here and ActivityPub clients to the
+//! federation endpoints.
+
+mod assets;
+pub mod directory;
+mod error;
+mod feeds;
+pub mod i18n;
+mod pages;
+mod session;
+mod views;
+mod workspace;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use maillage_http::AppState;
+
+pub use error::PageError;
+
+/// What the pages need: the application's state and the directory snapshot.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: AppState,
+    pub directory: Arc<directory::DirectoryCache>,
+    /// For the "follow from your server" box (WebFinger of the reader's server).
+    pub client: reqwest::Client,
+}
+
+impl WebState {
+    pub fn new(app: AppState) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .user_agent(concat!("Maillage/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        WebState { app, directory: Arc::default(), client }
+    }
+
+    pub fn base_url(&self) -> String {
+        self.app.config.public_base_url()
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.app.config.instance.domain
+    }
+}
+
+/// The pages, ready for [`maillage_http::router_with_pages`].
+pub fn pages(app: AppState) -> maillage_http::Pages {
+    let state = WebState::new(app);
+    let secure = state.app.config.public_base_url().starts_with("https://");
+    let routes = Router::new()
+        .route("/", get(pages::home))
+        .route("/directory", get(pages::directory))
+        .route("/practices", get(pages::practices))
+        .route("/tags/{tag}", get(pages::theme))
+        .route("/follow", get(pages::remote_follow))
+        .route("/feed.atom", get(feeds::hub_feed))
+        .route("/feeds/actors/{username}", get(feeds::actor_feed))
+        .route("/feeds/tags/{tag}", get(feeds::theme_feed))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/workspace", get(workspace::workspace))
+        .route("/workspace/updates", post(workspace::post_update))
+        .route("/workspace/practices", post(workspace::publish_practice))
+        .route("/static/{file}", get(assets::asset))
+        .with_state(state.clone());
+    let documents = Router::new()
+        .route("/actors/{username}", get(pages::actor))
+        .route("/objects/{id}", get(pages::object))
+        .with_state(state);
+    let headers = axum::middleware::from_fn(move |request, next| security_headers(secure, request, next));
+    maillage_http::Pages { routes: routes.layer(headers.clone()), documents: documents.layer(headers) }
+}
+
+/// Headers every page carries: no inline script, no framing, no sniffing.
+async fn security_headers(
+    secure: bool,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    // Map tiles come from a configurable server: images may come from any
+    // https origin. Forms post here, and the remote-follow redirect leaves
+    // for the reader's own server.
+    let form_action = if secure { "'self' https:" } else { "'self' http: https:" };
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_action}"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if secure {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests;

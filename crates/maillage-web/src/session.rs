@@ -1,0 +1,141 @@
+//! Logging in and out of the web pages.
+//!
+//! A web session is an access token of the client API (scopes `read write
+//! follow`, stored hashed, revocable, revoked by a password reset) kept in
+//! an HttpOnly cookie. Forms carry the double-submit CSRF token of
+//! [`crate::views::Ctx`]; failed logins count towards the same per-account
+//! and per-address limits as the OAuth login form.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use maillage_http::HttpError;
+use maillage_http::api::auth::{hash_secret, new_secret};
+use maillage_http::limits::ClientAddress;
+use serde::Deserialize;
+
+use crate::WebState;
+use crate::error::PageError;
+use crate::views::{Chrome, Ctx, SESSION_COOKIE};
+
+pub const SESSION_SCOPES: &str = "read write follow";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    error: Option<String>,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Only paths of this site: never a redirect elsewhere.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        _ => "/workspace".to_string(),
+    }
+}
+
+pub async fn login_form(
+    ctx: Ctx,
+    axum::extract::Query(query): axum::extract::Query<LoginQuery>,
+) -> Result<Response, PageError> {
+    if ctx.account.is_some() {
+        return Ok(Redirect::to("/workspace").into_response());
+    }
+    let page = LoginPage {
+        c: ctx.chrome(ctx.t.t("login-title")),
+        error: None,
+        next: local_path(query.next.as_deref()),
+        username: String::new(),
+    };
+    ctx.render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    address: Option<Extension<ClientAddress>>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    let address = address.map(|Extension(ClientAddress(a))| a).unwrap_or_default();
+    let next = local_path(form.next.as_deref());
+    let refused = |status: StatusCode, key: &str| -> Result<Response, PageError> {
+        let page = LoginPage {
+            c: ctx.chrome(ctx.t.t("login-title")),
+            error: Some(ctx.t.t(key)),
+            next: next.clone(),
+            username: form.username.clone(),
+        };
+        let mut response = ctx.render(&page)?;
+        *response.status_mut() = status;
+        Ok(response)
+    };
+    let account =
+        match maillage_http::api::oauth::check_password(&state.app, &form.username, &form.password, &address).await {
+            Ok(account) => account,
+            Err(HttpError::TooManyRequests(_)) => return refused(StatusCode::TOO_MANY_REQUESTS, "login-throttled"),
+            Err(HttpError::BadRequest(_)) => return refused(StatusCode::UNAUTHORIZED, "login-failed"),
+            Err(e) => return Err(PageError::internal(ctx.lang, e)),
+        };
+    if !account.approved {
+        return refused(StatusCode::FORBIDDEN, "login-pending");
+    }
+    let token = new_secret().map_err(|e| PageError::internal(ctx.lang, e))?;
+    state
+        .app
+        .db
+        .create_token(&hash_secret(&token), None, Some(account.user_id), SESSION_SCOPES)
+        .await
+        .map_err(|e| PageError::internal(ctx.lang, e))?;
+    let mut response = Redirect::to(&next).into_response();
+    ctx.finish(response.headers_mut());
+    response.headers_mut().append(header::SET_COOKIE, ctx.cookie(SESSION_COOKIE, token, true));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Revokes the session's token and forgets the cookie.
+pub async fn logout(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form.csrf)?;
+    if let Some(token) = &ctx.session_token {
+        state.app.db.revoke_token(&hash_secret(token), None).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    ctx.finish(response.headers_mut());
+    let expired = format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,249 @@
+//! What every page shares: the request's context (language, session, CSRF
+//! token), the page chrome the layout template draws, and small view
+//! helpers (dates, safe links, post cards).
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use maillage_db::{Account, LocalActor, Post, RemoteObject, UtcTime};
+use sha2::{Digest, Sha256};
+
+use crate::WebState;
+use crate::error::PageError;
+use crate::i18n::{LANG_COOKIE, Lang, Tr, cookie};
+
+pub const SESSION_COOKIE: &str = "maillage_session";
+pub const CSRF_COOKIE: &str = "maillage_csrf";
+
+/// The request as the pages see it.
+pub struct Ctx {
+    pub lang: Lang,
+    pub t: Tr,
+    path: String,
+    query_pairs: Vec<(String, String)>,
+    /// Set when the reader chose a language with `?lang=`: remembered in a cookie.
+    chose_lang: bool,
+    pub account: Option<Account>,
+    pub session_token: Option<String>,
+    csrf: String,
+    new_csrf: bool,
+    secure: bool,
+    pub site_name: String,
+}
+
+impl FromRequestParts<WebState> for Ctx {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let query_pairs: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let query_lang = query_pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
+        let lang = Lang::negotiate(query_lang, &parts.headers);
+        let chose_lang = query_lang.and_then(Lang::parse).is_some();
+        let session_token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty() && t.len() < 200);
+        let account = match &session_token {
+            Some(token) => state
+                .app
+                .db
+                .token_grant(&maillage_http::api::auth::hash_secret(token))
+                .await
+                .map_err(|e| PageError::internal(lang, e))?
+                .and_then(|grant| grant.account)
+                .filter(|account| account.approved),
+            None => None,
+        };
+        let existing_csrf = cookie(&parts.headers, CSRF_COOKIE).filter(|c| c.len() == 43);
+        let new_csrf = existing_csrf.is_none();
+        let csrf = match existing_csrf {
+            Some(csrf) => csrf,
+            None => maillage_http::api::auth::new_secret().map_err(|e| PageError::internal(lang, e))?,
+        };
+        let hub_name = state.app.config.hub.name.clone();
+        Ok(Ctx {
+            lang,
+            t: Tr::new(lang),
+            path: parts.uri.path().to_string(),
+            query_pairs,
+            chose_lang,
+            account: account.clone(),
+            session_token: account.and(session_token),
+            csrf,
+            new_csrf,
+            secure: state.base_url().starts_with("https://"),
+            site_name: hub_name,
+        })
+    }
+}
+
+impl Ctx {
+    /// Whether a submitted form carries this reader's CSRF token.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        let same = Sha256::digest(submitted.as_bytes()) == Sha256::digest(self.csrf.as_bytes());
+        if !self.new_csrf && same { Ok(()) } else { Err(PageError::csrf(self.lang)) }
+    }
+
+    /// This page's URL in the other language (the switcher's link).
+    pub fn switch_url(&self) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.query_pairs.iter().filter(|(k, _)| k != "lang") {
+            pairs.append_pair(k, v);
+        }
+        pairs.append_pair("lang", self.lang.other().code());
+        format!("{}?{}", self.path, pairs.finish())
+    }
+
+    pub fn chrome(&self, title: impl Into<String>) -> Chrome {
+        Chrome {
+            t: self.t,
+            lang: self.lang.code(),
+            title: title.into(),
+            site_name: self.site_name.clone(),
+            switch_url: self.switch_url(),
+            logged_in: self.account.as_ref().map(|a| a.actor.display_name.clone()),
+            csrf: self.csrf.clone(),
+            alternates: Vec::new(),
+            meta: Vec::new(),
+            current: self.path.clone(),
+        }
+    }
+
+    pub fn cookie(&self, name: &'static str, value: String, http_only: bool) -> HeaderValue {
+        let cookie = Cookie::build((name, value))
+            .path("/")
+            .http_only(http_only)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .permanent()
+            .build();
+        HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    /// A rendered page, with the cookies this request needs set.
+    pub fn render(&self, page: &impl Template) -> Result<Response, PageError> {
+        let html = page.render().map_err(|e| PageError::internal(self.lang, e))?;
+        let mut response = Html(html).into_response();
+        self.finish(response.headers_mut());
+        Ok(response)
+    }
+
+    pub fn finish(&self, headers: &mut HeaderMap) {
+        if self.chose_lang {
+            headers.append(header::SET_COOKIE, self.cookie(LANG_COOKIE, self.lang.code().to_string(), false));
+        }
+        if self.new_csrf {
+            headers.append(header::SET_COOKIE, self.cookie(CSRF_COOKIE, self.csrf.clone(), true));
+        }
+        headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(self.lang.code()));
+        headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language, Cookie"));
+        if self.account.is_some() {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        }
+    }
+}
+
+/// What the layout draws around every page.
+pub struct Chrome {
+    pub t: Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub site_name: String,
+    pub switch_url: String,
+    pub logged_in: Option<String>,
+    pub csrf: String,
+    /// `<link rel="alternate" type=.. href=..>`
+    pub alternates: Vec<(String, String)>,
+    /// `<meta property=.. content=..>` (OpenGraph)
+    pub meta: Vec<(String, String)>,
+    pub current: String,
+}
+
+impl Chrome {
+    pub fn alternate(mut self, content_type: &str, href: &str) -> Self {
+        self.alternates.push((content_type.to_string(), href.to_string()));
+        self
+    }
+
+    pub fn og(mut self, property: &str, content: &str) -> Self {
+        if !content.is_empty() {
+            self.meta.push((property.to_string(), content.to_string()));
+        }
+        self
+    }
+
+    /// `aria-current="page"` for the navigation link of this page.
+    pub fn is_current(&self, path: &str) -> bool {
+        if path == "/" { self.current == "/" } else { self.current.starts_with(path) }
+    }
+}
+
+/// An http(s) URL fit for an `href`, or `None` (a remote document could
+/// carry `javascript:`).
+pub fn safe_href(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+}
+
+pub fn date(lang: Lang, time: &UtcTime) -> String {
+    let time = time.as_datetime();
+    match lang {
+        Lang::Fr => time.format("%Y-%m-%d").to_string(),
+        Lang::En => time.format("%B %-d, %Y").to_string(),
+    }
+}
+
+/// A post as lists show it (local or remote, already sanitised HTML).
+pub struct Card {
+    pub title: Option<String>,
+    pub url: String,
+    pub by: String,
+    pub by_url: Option<String>,
+    pub date: String,
+    /// Sanitised HTML (by `maillage_domain::html` before storage).
+    pub excerpt_html: String,
+    pub summary: Option<String>,
+    pub language: String,
+}
+
+impl Card {
+    pub fn local(lang: Lang, post: &Post, enterprise: &LocalActor) -> Self {
+        Card {
+            title: post.title.clone(),
+            url: post.ap_id.clone(),
+            by: enterprise.display_name.clone(),
+            by_url: Some(enterprise.ap_id.clone()),
+            date: date(lang, &post.published),
+            excerpt_html: if post.kind == "article" { String::new() } else { post.content_html.clone() },
+            summary: post.summary.clone(),
+            language: post.language.clone(),
+        }
+    }
+
+    pub fn remote(lang: Lang, object: &RemoteObject, by: Option<(String, Option<String>)>) -> Self {
+        let (by, by_url) = by.unwrap_or_else(|| {
+            let author = object.attributed_to.clone().unwrap_or_default();
+            let host = url::Url::parse(&author).ok().and_then(|u| u.host_str().map(str::to_string));
+            (host.unwrap_or_default(), object.attributed_to.as_deref().and_then(safe_href))
+        });
+        let url = object.url.as_deref().and_then(safe_href).or_else(|| safe_href(&object.ap_id)).unwrap_or_default();
+        Card {
+            title: object.name.clone(),
+            url,
+            by,
+            by_url,
+            date: date(lang, object.published.as_ref().unwrap_or(&object.created_at)),
+            excerpt_html: if object.kind == "Article" {
+                String::new()
+            } else {
+                object.content_html.clone().unwrap_or_default()
+            },
+            summary: object.summary.clone(),
+            language: object.language.clone().unwrap_or_default(),
+        }
+    }
+}

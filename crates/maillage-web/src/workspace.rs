@@ -1,0 +1,272 @@
+//! The member workspace: post an update or publish a practice for one of my
+//! enterprises (with a preview), and see followers, likes and reshares.
+//! Publishing goes through the same federation code as the client API, so
+//! a post made here is delivered like one made from a Mastodon app.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use maillage_db::{Account, Direction, FollowState};
+use maillage_federation::FederationError;
+use maillage_federation::content::{self, NoteDraft, PracticeDraft, publish_note};
+use serde::Deserialize;
+
+use crate::WebState;
+use crate::error::PageError;
+use crate::views::{Chrome, Ctx, date};
+
+/// One of my enterprises, with its audience.
+struct MyEnterprise {
+    handle: String,
+    name: String,
+    url: String,
+    followers: String,
+    /// (post, "N likes · M reshares")
+    recent: Vec<(RecentPost, String)>,
+}
+
+struct RecentPost {
+    title: Option<String>,
+    url: String,
+    date: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct UpdateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    enterprise: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    followers_only: Option<String>,
+}
+
+/// What the update form shows (kept after a refusal).
+#[derive(Default)]
+struct UpdateDraft {
+    enterprise: String,
+    text: String,
+    language: String,
+    followers_only: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PracticeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    enterprise: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    action: String,
+}
+
+#[derive(Template)]
+#[template(path = "workspace.html")]
+struct WorkspacePage {
+    c: Chrome,
+    hello: String,
+    notice: Option<String>,
+    error: Option<String>,
+    enterprises: Vec<MyEnterprise>,
+    draft: UpdateDraft,
+    practice: PracticeForm,
+    preview: Option<String>,
+}
+
+fn require_login(ctx: &Ctx) -> Result<&Account, Response> {
+    ctx.account.as_ref().ok_or_else(|| Redirect::to("/login?next=/workspace").into_response())
+}
+
+async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Result<Vec<MyEnterprise>, PageError> {
+    let db = &state.app.db;
+    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+    let mut out = Vec::new();
+    for enterprise in db.enterprises_of_member(account.actor.id).await.map_err(internal)? {
+        let followers =
+            db.count_follows(enterprise.id, Direction::Incoming, FollowState::Accepted).await.map_err(internal)?;
+        let mut recent = Vec::new();
+        for post in db.posts_of(enterprise.id, None, 5).await.map_err(internal)? {
+            let reactions = db.reactions_to(&post.ap_id).await.map_err(internal)?;
+            let line = ctx.t.n2(
+                "workspace-reactions",
+                ("likes", reactions.likes.len()),
+                ("reshares", reactions.announces.len()),
+            );
+            recent.push((
+                RecentPost {
+                    title: post.title.clone(),
+                    url: post.ap_id.clone(),
+                    date: date(ctx.lang, &post.published),
+                },
+                line,
+            ));
+        }
+        out.push(MyEnterprise {
+            handle: enterprise.username.clone(),
+            name: enterprise.display_name.clone(),
+            url: enterprise.ap_id.clone(),
+            followers: ctx.t.n("workspace-followers", "count", usize::try_from(followers).unwrap_or(0)),
+            recent,
+        });
+    }
+    Ok(out)
+}
+
+async fn page(
+    state: &WebState,
+    ctx: &Ctx,
+    account: &Account,
+    notice: Option<String>,
+    error: Option<String>,
+    draft: UpdateDraft,
+    practice: PracticeForm,
+    preview: Option<String>,
+) -> Result<WorkspacePage, PageError> {
+    let enterprises = my_enterprises(state, ctx, account).await?;
+    let lang = ctx.lang.code().to_string();
+    let draft =
+        UpdateDraft { language: if draft.language.is_empty() { lang.clone() } else { draft.language }, ..draft };
+    let practice =
+        PracticeForm { language: if practice.language.is_empty() { lang } else { practice.language }, ..practice };
+    Ok(WorkspacePage {
+        c: ctx.chrome(ctx.t.t("workspace-title")),
+        hello: ctx.t.t1("workspace-hello", "name", &account.actor.display_name),
+        notice,
+        error,
+        enterprises,
+        draft,
+        practice,
+        preview,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct WorkspaceQuery {
+    done: Option<String>,
+}
+
+pub async fn workspace(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    axum::extract::Query(query): axum::extract::Query<WorkspaceQuery>,
+) -> Result<Response, PageError> {
+    let account = match require_login(&ctx) {
+        Ok(account) => account,
+        Err(redirect) => return Ok(redirect),
+    };
+    let notice = match query.done.as_deref() {
+        Some("update") => Some(ctx.t.t("workspace-posted")),
+        Some("practice") => Some(ctx.t.t("workspace-published")),
+        _ => None,
+    };
+    let page = page(&state, &ctx, account, notice, None, UpdateDraft::default(), PracticeForm::default(), None).await?;
+    ctx.render(&page)
+}
+
+/// A refusal shown on the form, with what was typed kept.
+async fn refused(
+    state: &WebState,
+    ctx: &Ctx,
+    account: &Account,
+    error: FederationError,
+    draft: UpdateDraft,
+    practice: PracticeForm,
+) -> Result<Response, PageError> {
+    let status = match &error {
+        FederationError::Forbidden(_) => StatusCode::FORBIDDEN,
+        FederationError::Invalid(_) | FederationError::NotFound(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => return Err(PageError::internal(ctx.lang, error)),
+    };
+    let message = ctx.t.t1("error-bad-request", "reason", &error.to_string());
+    let page = page(state, ctx, account, None, Some(message), draft, practice, None).await?;
+    let mut response = ctx.render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn post_update(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response, PageError> {
+    let account = match require_login(&ctx) {
+        Ok(account) => account,
+        Err(redirect) => return Ok(redirect),
+    };
+    ctx.check_csrf(&form.csrf)?;
+    let draft = UpdateDraft {
+        enterprise: form.enterprise.trim().to_string(),
+        text: form.text.clone(),
+        language: form.language.trim().to_string(),
+        followers_only: form.followers_only.as_deref() == Some("true"),
+    };
+    if draft.text.trim().is_empty() {
+        let error = FederationError::Invalid("the text is empty".into());
+        return refused(&state, &ctx, account, error, draft, PracticeForm::default()).await;
+    }
+    let note = NoteDraft {
+        enterprise: draft.enterprise.clone(),
+        author: account.actor.username.clone(),
+        text: draft.text.clone(),
+        language: if draft.language.is_empty() { ctx.lang.code().to_string() } else { draft.language.clone() },
+        followers_only: draft.followers_only,
+        in_reply_to: None,
+    };
+    match publish_note(&state.app.federation, &note).await {
+        Ok(_) => Ok(Redirect::to("/workspace?done=update").into_response()),
+        Err(error) => refused(&state, &ctx, account, error, draft, PracticeForm::default()).await,
+    }
+}
+
+pub async fn publish_practice(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Form(form): Form<PracticeForm>,
+) -> Result<Response, PageError> {
+    let account = match require_login(&ctx) {
+        Ok(account) => account,
+        Err(redirect) => return Ok(redirect),
+    };
+    ctx.check_csrf(&form.csrf)?;
+    if form.action == "preview" {
+        let preview = maillage_domain::html::render_markdown(&form.body);
+        let page = page(&state, &ctx, account, None, None, UpdateDraft::default(), form, Some(preview)).await?;
+        return ctx.render(&page);
+    }
+    let draft = PracticeDraft {
+        enterprise: form.enterprise.trim().to_string(),
+        author: account.actor.username.clone(),
+        title: form.title.clone(),
+        summary: form.summary.clone(),
+        body_markdown: form.body.clone(),
+        tags: form
+            .tags
+            .split(',')
+            .map(|t| t.trim().trim_start_matches('#').to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        licence: None,
+        adapted_from: None,
+        language: if form.language.is_empty() { ctx.lang.code().to_string() } else { form.language.clone() },
+    };
+    match content::publish_practice(&state.app.federation, &draft).await {
+        Ok(_) => Ok(Redirect::to("/workspace?done=practice").into_response()),
+        Err(error) => refused(&state, &ctx, account, error, UpdateDraft::default(), form).await,
+    }
+}

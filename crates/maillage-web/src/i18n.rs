@@ -54,10 +54,8 @@ impl Lang {
             return lang;
         }
         let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        accept_language::intersection(accept, &["fr", "en"])
-            .first()
-            .and_then(|tag| Lang::parse(tag))
-            .unwrap_or(Lang::Fr)
+        // Ordered by quality; `en-GB` counts as English.
+        accept_language::parse(accept).iter().find_map(|tag| Lang::parse(tag)).unwrap_or(Lang::Fr)
     }
 }
 

@@ -1,1 +1,367 @@
+//! Page tests without a socket, on the backend under test: status codes,
+//! language negotiation, content negotiation, escaping of hostile remote
+//! data, CSRF and sessions, feeds.
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use maillage_config::Config;
+use maillage_db::testing::TestDatabase;
+use maillage_db::{Database, NewRemoteActor, NewUser};
+use maillage_domain::EnterpriseProfile;
+use maillage_federation::content::{NoteDraft, PracticeDraft};
+use maillage_http::AppState;
+use tower::ServiceExt;
+
+struct TestSite {
+    _db: TestDatabase,
+    state: AppState,
+}
+
+impl TestSite {
+    async fn new() -> Self {
+        let test_db = TestDatabase::create().await.unwrap();
+        let mut config = Config::load_with_env(None, Vec::new()).unwrap();
+        config.database.url = test_db.url().to_string();
+        config.instance.domain = "hub.test".into();
+        let db = Database::connect(&config.database).await.unwrap();
+        db.migrate().await.unwrap();
+        maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
+        let config = Arc::new(config);
+        let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
+        let limits = Arc::new(maillage_http::limits::RateLimits::new(&config.limits));
+        TestSite { _db: test_db, state: AppState { db, config, federation, limits } }
+    }
+
+    fn db(&self) -> &Database {
+        &self.state.db
+    }
+
+    async fn send(&self, request: Request<Body>) -> Response {
+        let router = maillage_http::router_with_pages(self.state.clone(), crate::pages(self.state.clone()));
+        router.oneshot(request).await.unwrap()
+    }
+
+    async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut request = Request::get(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self.send(request.body(Body::empty()).unwrap()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    async fn post_form(&self, uri: &str, cookie: &str, form: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.send(request).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    async fn enterprise(&self, handle: &str, profile: EnterpriseProfile) {
+        let config = &self.state.config;
+        let actor = maillage_federation::create_enterprise(self.db(), config, handle, handle, "").await.unwrap();
+        let name = profile.name().unwrap_or(handle).to_string();
+        let json = serde_json::to_string(&profile).unwrap();
+        self.db().update_local_profile(actor.id, &name, "", &json, &[]).await.unwrap();
+    }
+
+    async fn member(&self, username: &str, password: &str, editor_of: Option<&str>) {
+        let hash = maillage_domain::password::hash_password(password, &[7u8; 16]).unwrap();
+        let user = NewUser { password_hash: hash, is_admin: false, email: None, approved: true, invite_hash: None };
+        let member = maillage_federation::create_member(self.db(), &self.state.config, username, &user).await.unwrap();
+        if let Some(handle) = editor_of {
+            let enterprise = self.db().local_actor_by_username(handle).await.unwrap().unwrap();
+            self.db().add_editor(enterprise.id, member.id, "editor").await.unwrap();
+        }
+    }
+}
+
+fn profile(name_fr: &str, region: &str, legal_form: &str) -> EnterpriseProfile {
+    EnterpriseProfile {
+        name_fr: Some(name_fr.into()),
+        summary_fr: Some(format!("{name_fr} en région")),
+        region: Some(region.into()),
+        legal_form: Some(legal_form.into()),
+        ..EnterpriseProfile::default()
+    }
+}
+
+fn set_cookies(headers: &axum::http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect()
+}
+
+fn csrf_field(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF field") + 19;
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn every_public_page_answers_in_both_languages_with_security_headers() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    for uri in ["/", "/directory", "/practices", "/tags/compost", "/login", "/actors/ferme", "/actors/hub"] {
+        let (status, headers, html) = site.get(uri, &[("accept-language", "en-CA,en;q=0.9")]).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"), "{uri}");
+        assert_eq!(headers[header::CONTENT_LANGUAGE], "en", "{uri}");
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{uri}: {csp}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+        assert!(!html.contains("<script>"), "{uri} has an inline script");
+        let (_, _, french) = site.get(uri, &[]).await;
+        assert!(french.contains("<html lang=\"fr\">"), "{uri}");
+        assert!(french.contains("Aller au contenu"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered() {
+    let site = TestSite::new().await;
+    let (_, headers, html) = site.get("/directory?region=estrie&lang=en", &[]).await;
+    assert!(html.contains("Network directory"));
+    assert!(set_cookies(&headers).contains(&"lang=en".to_string()));
+    // The switcher keeps the query and flips the language.
+    assert!(html.contains("href=\"/directory?region=estrie&#38;lang=fr\""), "{html}");
+    let (_, _, html) = site.get("/directory", &[("cookie", "lang=en"), ("accept-language", "fr")]).await;
+    assert!(html.contains("Network directory"));
+}
+
+#[tokio::test]
+async fn the_directory_searches_filters_and_counts() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme coopérative du Lac", "estrie", "cooperative")).await;
+    site.enterprise("cafe", profile("Café solidaire", "estrie", "nonprofit")).await;
+    site.enterprise("atelier", profile("Atelier vélo", "montreal", "cooperative")).await;
+    // Words match names, summaries and labels, without case or accents.
+    let (status, _, html) = site.get("/directory?q=COOPERATIVE+lac", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Ferme coopérative du Lac") && !html.contains("Atelier vélo"), "{html}");
+    let (_, _, html) = site.get("/directory?q=cooperative", &[]).await;
+    assert!(html.contains("Atelier vélo") && !html.contains("Café solidaire"), "{html}");
+    let (_, _, html) = site.get("/directory?region=estrie&legal_form=cooperative&lang=en", &[]).await;
+    assert!(html.contains("1 enterprise"), "{html}");
+    assert!(html.contains("Ferme coopérative du Lac") && !html.contains("Café solidaire"));
+    // The region facet counts what the legal form leaves: Estrie 1, Montréal 1.
+    assert!(html.contains("href=\"/directory?legal_form=cooperative\" aria-current=\"true\""), "{html}");
+    assert!(html.contains("href=\"/directory?region=montreal&#38;legal_form=cooperative\">Montreal <span class=\"count\">(1)</span>"), "{html}");
+    let (status, _, html) = site.get("/directory?region=atlantis", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("region"));
+    let (status, _, _) = site.get("/directory?page=abc", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn hostile_remote_enterprises_are_escaped() {
+    let site = TestSite::new().await;
+    let hostile = EnterpriseProfile {
+        name_fr: Some("<script>alert(1)</script>Évil".into()),
+        summary_fr: Some("\"><img src=x onerror=alert(1)>".into()),
+        region: Some("estrie".into()),
+        website: Some("javascript:alert(1)".into()),
+        ..EnterpriseProfile::default()
+    };
+    site.db()
+        .upsert_remote_actor(&NewRemoteActor {
+            ap_id: "https://evil.test/actors/x".into(),
+            actor_type: "Organization".into(),
+            username: "x".into(),
+            domain: "evil.test".into(),
+            display_name: Some("<b>x</b>".into()),
+            summary: None,
+            url: Some("javascript:alert(2)".into()),
+            icon_url: None,
+            inbox_url: "https://evil.test/inbox".into(),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            public_key_id: "https://evil.test/actors/x#main-key".into(),
+            public_key_pem: String::new(),
+            manually_approves_followers: false,
+            raw_json: "{}".into(),
+            profile_json: Some(serde_json::to_string(&hostile).unwrap()),
+        })
+        .await
+        .unwrap();
+    let (status, _, html) = site.get("/directory?scope=network", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;Évil"), "{html}");
+    assert!(!html.contains("<script>alert") && !html.contains("<img src=x"));
+    assert!(!html.contains("javascript:"), "a javascript: link survived");
+}
+
+#[tokio::test]
+async fn actor_and_object_urls_serve_html_to_browsers_and_json_to_servers() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let practice = maillage_federation::content::publish_practice(
+        &site.state.federation,
+        &PracticeDraft {
+            enterprise: "ferme".into(),
+            author: "alice".into(),
+            title: "Composter <ensemble>".into(),
+            summary: "Un résumé".into(),
+            body_markdown: "# Étapes\n\n<script>x</script>".into(),
+            tags: vec!["Compost".into()],
+            licence: None,
+            adapted_from: None,
+            language: "fr".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let path = practice.ap_id.trim_start_matches("https://hub.test");
+    let (status, headers, html) = site.get(path, &[("accept", "text/html")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(html.contains("<h1>Composter &#60;ensemble&#62;</h1>"), "{html}");
+    assert!(html.contains("href=\"/tags/compost\" rel=\"tag\""));
+    assert!(html.contains("<link rel=\"alternate\" type=\"application/activity+json\""));
+    assert!(html.contains("property=\"og:title\""));
+    assert!(!html.contains("<script>x"));
+    let (status, headers, json) = site.get(path, &[("accept", "application/activity+json")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().contains("activity+json"));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["type"], "Article");
+    let (_, _, html) = site.get("/actors/ferme", &[]).await;
+    assert!(html.contains("Composter &#60;ensemble&#62;"));
+    let (_, _, html) = site.get("/tags/compost", &[]).await;
+    assert!(html.contains("Composter &#60;ensemble&#62;"));
+    let (status, _, _) = site.get("/objects/nope", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = site.get("/actors/nobody", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    maillage_federation::content::delete_post(&site.state.federation, &practice.ap_id).await.unwrap();
+    let (status, _, _) = site.get(path, &[]).await;
+    assert_eq!(status, StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn feeds_are_atom_with_the_public_posts_only() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    for (text, followers_only) in [("public news", false), ("members only", true)] {
+        let draft = NoteDraft {
+            enterprise: "ferme".into(),
+            author: "alice".into(),
+            text: text.into(),
+            language: "fr".into(),
+            followers_only,
+            in_reply_to: None,
+        };
+        maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
+    }
+    for uri in ["/feed.atom", "/feeds/actors/ferme"] {
+        let (status, headers, xml) = site.get(uri, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/atom+xml"));
+        let feed = atom_syndication::Feed::read_from(xml.as_bytes()).unwrap();
+        assert_eq!(feed.entries().len(), 1, "{uri}");
+        assert_eq!(feed.entries()[0].title().as_str(), "public news");
+    }
+    let (status, _, _) = site.get("/feeds/actors/nobody", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = site.get("/feeds/tags/no%20spaces", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn login_needs_the_csrf_token_and_the_right_password_and_logout_revokes() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.enterprise("cafe", profile("Café", "estrie", "nonprofit")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let (status, headers, _) = site.get("/workspace", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/login?next=/workspace");
+
+    let (_, headers, html) = site.get("/login", &[]).await;
+    let csrf_cookie = set_cookies(&headers).into_iter().find(|c| c.starts_with("maillage_csrf=")).unwrap();
+    let csrf = csrf_field(&html);
+    assert_eq!(csrf_cookie, format!("maillage_csrf={csrf}"));
+
+    let form = |password: &'static str, token: String| {
+        vec![("username", "alice".to_string()), ("password", password.to_string()), ("csrf", token), ("next", "/workspace".into())]
+    };
+    let send = |pairs: Vec<(&'static str, String)>, cookie: String| {
+        let site = &site;
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            site.post_form("/login", &cookie, &pairs).await
+        }
+    };
+    let (status, _, _) = send(form("a-long-password-1", "forged".into()), csrf_cookie.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(form("a-long-password-1", csrf.clone()), String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF cookie");
+    let (status, _, html) = send(form("wrong-password!", csrf.clone()), csrf_cookie.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("Nom d’utilisateur ou mot de passe invalide."));
+    let (status, headers, _) = send(form("a-long-password-1", csrf.clone()), csrf_cookie.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/workspace");
+    let session = set_cookies(&headers).into_iter().find(|c| c.starts_with("maillage_session=")).unwrap();
+    let cookies = format!("{csrf_cookie}; {session}");
+    let (status, headers, html) = site.get("/workspace", &[("cookie", &cookies)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+    assert!(html.contains("<option value=\"ferme\""));
+
+    // Posting: a forged token is refused, an empty text is 422, a real post appears.
+    let (status, _, _) =
+        site.post_form("/workspace/updates", &cookies, &[("csrf", "x"), ("enterprise", "ferme"), ("text", "hi")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, html) = site
+        .post_form("/workspace/updates", &cookies, &[("csrf", &csrf), ("enterprise", "ferme"), ("text", "  ")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("class=\"error\""));
+    let (status, _, _) = site
+        .post_form("/workspace/updates", &cookies, &[("csrf", &csrf), ("enterprise", "cafe"), ("text", "not mine")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = site
+        .post_form(
+            "/workspace/updates",
+            &cookies,
+            &[("csrf", &csrf), ("enterprise", "ferme"), ("text", "Récolte du jour #legumes"), ("language", "fr")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let (_, _, html) = site.get("/actors/ferme", &[]).await;
+    assert!(html.contains("Récolte du jour"));
+
+    let (status, _, _) = site.post_form("/logout", &cookies, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = site.get("/workspace", &[("cookie", &cookies)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the session token was revoked");
+}
+
+#[tokio::test]
+async fn remote_follow_refuses_bad_handles_without_fetching() {
+    let site = TestSite::new().await;
+    let (status, _, html) = site.get("/follow?target=ferme@hub.test&handle=not-a-handle", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("nom@serveur.exemple"));
+    let (status, _, _) = site.get("/follow?handle=a@b.test", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

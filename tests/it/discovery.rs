@@ -162,9 +162,9 @@ async fn browsers_get_html_and_unknown_things_get_404() -> anyhow::Result<()> {
     let response = instance.http.get(instance.url("/actors/evil")).header("accept", "text/html").send().await?;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str()?.starts_with("text/html"));
-    assert_eq!(response.headers()["vary"], "Accept");
+    assert!(response.headers()["vary"].to_str()?.contains("Accept"));
     let html = response.text().await?;
-    assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
+    assert!(html.contains("&#60;script&#62;") && !html.contains("<script>"), "{html}");
 
     let ld = instance
         .http

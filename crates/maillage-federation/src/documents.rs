@@ -200,45 +200,6 @@ pub fn add_profile(doc: &mut Value, profile: &EnterpriseProfile, urls: &Urls) {
     doc["enterpriseProfile"] = serde_json::to_value(profile).unwrap_or(Value::Null);
 }
 
-/// A minimal, escaped HTML profile page for browsers.
-pub fn actor_page(actor: &LocalActor, domain: &str) -> String {
-    let name = html_escape::encode_text(&actor.display_name);
-    let handle = html_escape::encode_text(&actor.username);
-    let json_href = html_escape::encode_double_quoted_attribute(&actor.ap_id);
-    let domain = html_escape::encode_text(domain);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{name} (@{handle}@{domain})</title>\
-         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{json_href}\"></head>\
-         <body><main><h1>{name}</h1><p>@{handle}@{domain}</p>{summary}</main></body></html>\n",
-        summary = text_to_html(&actor.summary),
-    )
-}
-
-/// A minimal, escaped HTML page of a post, for browsers.
-pub fn post_page(post: &maillage_db::Post, enterprise: &LocalActor, domain: &str) -> String {
-    let title = post.title.as_deref().map(|t| html_escape::encode_text(t).into_owned());
-    let by = html_escape::encode_text(&enterprise.display_name);
-    let handle = html_escape::encode_text(&enterprise.username);
-    let domain = html_escape::encode_text(domain);
-    let json_href = html_escape::encode_double_quoted_attribute(&post.ap_id);
-    let summary =
-        post.summary.as_deref().map(|s| format!("<p><em>{}</em></p>", html_escape::encode_text(s))).unwrap_or_default();
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{page_title}</title>\
-         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{json_href}\"></head>\
-         <body><main><article>{heading}{summary}{content}<footer>{by} (@{handle}@{domain})</footer></article></main></body></html>\n",
-        lang = html_escape::encode_double_quoted_attribute(&post.language),
-        page_title = title.clone().unwrap_or_else(|| format!("{by} (@{handle}@{domain})")),
-        heading = title.map(|t| format!("<h1>{t}</h1>")).unwrap_or_default(),
-        // Stored HTML was produced by our sanitiser.
-        content = post.content_html,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,9 @@
 //!
 //! An `Accept` that lists `application/activity+json` or
 //! `application/ld+json` anywhere (Mastodon sends several types, sometimes
-//! with `text/html;q=0.1`) gets JSON; everything else gets HTML. Responses
-//! always carry `Vary: Accept`, so caches keep the two apart.
+//! with `text/html;q=0.1`) gets JSON; everything else is a browser, which
+//! `maillage-http` sends to the web pages of the same URL. Responses always
+//! carry `Vary: Accept`, so caches keep the two apart.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -31,12 +32,6 @@ pub fn activity_response(content_type: &'static str, body: &serde_json::Value) -
         serde_json::to_string(body).unwrap_or_default(),
     )
         .into_response();
-    vary_accept(&mut response);
-    response
-}
-
-pub fn html_response(html: String) -> Response {
-    let mut response = axum::response::Html(html).into_response();
     vary_accept(&mut response);
     response
 }

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::context::Federation;
-use crate::documents::{actor_document, actor_page};
+use crate::documents::actor_document;
 use crate::inbox::{self, Received};
-use crate::negotiation::{activity_response, activity_type_for, html_response};
+use crate::negotiation::{ACTIVITY_JSON, activity_response, activity_type_for};
 use crate::urls::Urls;
 
 /// What the federation endpoints need.
@@ -236,11 +236,10 @@ async fn actor(State(state): State<FederationState>, Path(username): Path<String
     }
 }
 
+/// Browsers get the actor's web page before reaching here (see
+/// `maillage-http`'s negotiation); whoever arrives gets the JSON document.
 fn serve_actor(state: &FederationState, actor: &LocalActor, headers: &HeaderMap) -> Response {
-    match activity_type_for(headers) {
-        Some(content_type) => activity_response(content_type, &actor_document(actor, &state.urls())),
-        None => html_response(actor_page(actor, &state.config.instance.domain)),
-    }
+    activity_response(activity_type_for(headers).unwrap_or(ACTIVITY_JSON), &actor_document(actor, &state.urls()))
 }
 
 /// `?page=true[&max_id=N|&min_id=N]`: a page of a collection.
@@ -395,7 +394,7 @@ async fn object(State(state): State<FederationState>, OriginalUri(uri): Original
             "formerType": if post.kind == "article" { "Article" } else { "Note" },
             "deleted": deleted.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
-        let mut response = activity_response(content_type.unwrap_or(crate::negotiation::ACTIVITY_JSON), &tombstone);
+        let mut response = activity_response(content_type.unwrap_or(ACTIVITY_JSON), &tombstone);
         *response.status_mut() = StatusCode::GONE;
         return response;
     }
@@ -414,10 +413,7 @@ async fn object(State(state): State<FederationState>, OriginalUri(uri): Original
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
     let document = crate::content::post_document(&post, &enterprise, author.as_ref(), &state.urls());
-    match content_type {
-        Some(content_type) => activity_response(content_type, &document),
-        None => html_response(crate::documents::post_page(&post, &enterprise, &state.config.instance.domain)),
-    }
+    activity_response(content_type.unwrap_or(ACTIVITY_JSON), &document)
 }
 
 async fn shared_inbox(

@@ -56,7 +56,12 @@ impl TestSite {
         (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
-    async fn post_form(&self, uri: &str, cookie: &str, form: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, String) {
+    async fn post_form(
+        &self,
+        uri: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let request = Request::post(uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -160,7 +165,12 @@ async fn the_directory_searches_filters_and_counts() {
     assert!(html.contains("Ferme coopérative du Lac") && !html.contains("Café solidaire"));
     // The region facet counts what the legal form leaves: Estrie 1, Montréal 1.
     assert!(html.contains("href=\"/directory?legal_form=cooperative\" aria-current=\"true\""), "{html}");
-    assert!(html.contains("href=\"/directory?region=montreal&#38;legal_form=cooperative\">Montreal <span class=\"count\">(1)</span>"), "{html}");
+    assert!(
+        html.contains(
+            "href=\"/directory?region=montreal&#38;legal_form=cooperative\">Montreal <span class=\"count\">(1)</span>"
+        ),
+        "{html}"
+    );
     let (status, _, html) = site.get("/directory?region=atlantis", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("region"));
@@ -300,7 +310,12 @@ async fn login_needs_the_csrf_token_and_the_right_password_and_logout_revokes() 
     assert_eq!(csrf_cookie, format!("maillage_csrf={csrf}"));
 
     let form = |password: &'static str, token: String| {
-        vec![("username", "alice".to_string()), ("password", password.to_string()), ("csrf", token), ("next", "/workspace".into())]
+        vec![
+            ("username", "alice".to_string()),
+            ("password", password.to_string()),
+            ("csrf", token),
+            ("next", "/workspace".into()),
+        ]
     };
     let send = |pairs: Vec<(&'static str, String)>, cookie: String| {
         let site = &site;

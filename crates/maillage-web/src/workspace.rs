@@ -110,7 +110,10 @@ async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Resul
             );
             recent.push((
                 RecentPost {
-                    title: post.title.clone(),
+                    title: post.title.clone().or_else(|| {
+                        let text = maillage_domain::html::html_to_text(&post.content_html);
+                        Some(maillage_domain::html::truncate_text(&text, 80)).filter(|t| !t.is_empty())
+                    }),
                     url: post.ap_id.clone(),
                     date: date(ctx.lang, &post.published),
                 },

@@ -7,6 +7,7 @@ pub mod actor;
 pub mod enterprise;
 pub mod html;
 pub mod password;
+pub mod server_name;
 pub mod vocabulary;
 
 pub use actor::{ActorKind, Handle, HandleError};

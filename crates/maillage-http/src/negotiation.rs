@@ -34,7 +34,7 @@ pub async fn html_for_browsers(State(documents): State<axum::Router>, request: R
     *fresh.uri_mut() = parts.uri;
     *fresh.headers_mut() = parts.headers;
     if let Some(connect_info) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-        fresh.extensions_mut().insert(connect_info.clone());
+        fresh.extensions_mut().insert(*connect_info);
     }
     match documents.oneshot(fresh).await {
         Ok(response) => response,

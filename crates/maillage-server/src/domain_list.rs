@@ -24,19 +24,7 @@ pub struct ParsedList {
     pub skipped: Vec<(String, String)>,
 }
 
-/// A domain as a rule names it: lower case, no scheme, path or trailing dot.
-pub fn normalize_domain(text: &str) -> Result<String, String> {
-    let trimmed = text.trim().trim_end_matches('.').to_ascii_lowercase();
-    let bare = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://")).unwrap_or(&trimmed);
-    let bare = bare.trim_end_matches('/');
-    if bare.is_empty() || bare.contains(['/', '@', '?', '#', '*', ' ', ',']) {
-        return Err(format!("{text:?} is not a domain (write it like social.example)"));
-    }
-    match url::Url::parse(&format!("http://{bare}/")) {
-        Ok(url) if url.host_str().is_some() => Ok(bare.to_string()),
-        _ => Err(format!("{text:?} is not a domain (write it like social.example)")),
-    }
-}
+pub use maillage_domain::server_name::normalize_domain;
 
 pub fn parse(reader: impl Read) -> Result<ParsedList, String> {
     let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(reader);
@@ -120,14 +108,5 @@ mod tests {
         let mut out = Vec::new();
         write(&blocks, &mut out).unwrap();
         assert_eq!(parse(out.as_slice()).unwrap().blocks, blocks);
-    }
-
-    #[test]
-    fn domains_are_normalised_or_refused() {
-        assert_eq!(normalize_domain(" Social.Example. ").unwrap(), "social.example");
-        assert_eq!(normalize_domain("https://social.example/").unwrap(), "social.example");
-        for bad in ["", "a b", "user@social.example", "social.example/path", "*.example"] {
-            assert!(normalize_domain(bad).is_err(), "{bad}");
-        }
     }
 }

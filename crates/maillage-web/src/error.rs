@@ -12,6 +12,8 @@ pub struct PageError {
     lang: Lang,
     status: StatusCode,
     message: String,
+    /// Not logged in: the login page, then back to this path.
+    login_then: Option<String>,
 }
 
 #[derive(Template)]
@@ -25,11 +27,16 @@ struct ErrorPage<'a> {
 
 impl PageError {
     fn new(lang: Lang, status: StatusCode, message: String) -> Self {
-        PageError { lang, status, message }
+        PageError { lang, status, message, login_then: None }
     }
 
     pub fn not_found(lang: Lang) -> Self {
         Self::new(lang, StatusCode::NOT_FOUND, Tr::new(lang).t("error-not-found"))
+    }
+
+    /// A page for members, asked for without a session.
+    pub fn login(lang: Lang, then: &str) -> Self {
+        PageError { login_then: Some(then.to_string()), ..Self::new(lang, StatusCode::SEE_OTHER, String::new()) }
     }
 
     pub fn forbidden(lang: Lang) -> Self {
@@ -65,6 +72,9 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if let Some(then) = &self.login_then {
+            return axum::response::Redirect::to(&format!("/login?next={then}")).into_response();
+        }
         let t = Tr::new(self.lang);
         let page = ErrorPage { t, lang: self.lang.code(), title: t.t("error-title"), message: &self.message };
         let body = page.render().unwrap_or_else(|_| self.message.clone());

@@ -61,9 +61,8 @@ async fn feed(
     let mut entries = Vec::with_capacity(posts.len());
     let mut authors: std::collections::HashMap<i64, Option<LocalActor>> = std::collections::HashMap::new();
     for post in posts.iter().filter(|p| p.is_public() && p.deleted_at.is_none()) {
-        if !authors.contains_key(&post.actor_id) {
-            let actor = state.app.db.local_actor_by_id(post.actor_id).await.map_err(internal)?;
-            authors.insert(post.actor_id, actor);
+        if let std::collections::hash_map::Entry::Vacant(slot) = authors.entry(post.actor_id) {
+            slot.insert(state.app.db.local_actor_by_id(post.actor_id).await.map_err(internal)?);
         }
         if let Some(Some(enterprise)) = authors.get(&post.actor_id) {
             entries.push(entry(post, enterprise));

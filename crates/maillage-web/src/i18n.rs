@@ -139,6 +139,14 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The string `key` with two text arguments.
+    pub fn t2(&self, key: &str, first: (&str, &str), second: (&str, &str)) -> String {
+        let mut args = FluentArgs::new();
+        args.set(first.0, FluentValue::from(first.1.to_string()));
+        args.set(second.0, FluentValue::from(second.1.to_string()));
+        self.format(key, Some(&args))
+    }
+
     /// The string `key` with one number argument (plural rules apply).
     pub fn n(&self, key: &str, name: &str, value: usize) -> String {
         let mut args = FluentArgs::new();

@@ -11,11 +11,13 @@
 
 mod assets;
 pub mod directory;
+mod editing;
 mod error;
 mod feeds;
 pub mod i18n;
 mod pages;
 mod session;
+mod staff;
 mod views;
 mod workspace;
 
@@ -74,6 +76,13 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/workspace", get(workspace::workspace))
         .route("/workspace/updates", post(workspace::post_update))
         .route("/workspace/practices", post(workspace::publish_practice))
+        .route("/workspace/practices/{id}", get(editing::practice_form).post(editing::save_practice))
+        .route("/workspace/enterprises/{handle}", get(editing::profile_form).post(editing::save_profile))
+        .route("/workspace/staff", get(staff::staff_home))
+        .route("/workspace/staff/enterprises", post(staff::admit_enterprise))
+        .route("/workspace/staff/feature", post(staff::feature))
+        .route("/workspace/staff/reports/{id}/resolve", post(staff::resolve_report))
+        .route("/workspace/staff/domains", post(staff::domain_rule))
         .route("/static/{file}", get(assets::asset))
         .with_state(state.clone());
     let documents = Router::new()

@@ -79,7 +79,21 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
     let network = db.remote_objects_page(None, None, 6).await.map_err(internal)?;
     let network = network.iter().map(|o| Card::remote(ctx.lang, o, None)).collect();
     let entries = state.directory.entries(db, &state.base_url(), state.domain()).await.map_err(internal)?;
-    let featured = entries.iter().filter(|e| e.local).take(8).cloned().collect();
+    // Enterprises the staff featured, then others of this hub.
+    let chosen = match &hub {
+        Some(hub) => db.featured_of(hub.id).await.map_err(internal)?,
+        None => Vec::new(),
+    };
+    let mut featured: Vec<directory::Entry> =
+        chosen.iter().filter_map(|url| entries.iter().find(|e| e.local && &e.page_url == url)).cloned().collect();
+    for entry in entries.iter().filter(|e| e.local) {
+        if featured.len() >= 8 {
+            break;
+        }
+        if !featured.iter().any(|f| f.acct == entry.acct) {
+            featured.push(entry.clone());
+        }
+    }
     let hub_handle = format!("@{}@{}", state.app.config.hub.handle, state.domain());
     let c = ctx
         .chrome(state.app.config.hub.name.clone())

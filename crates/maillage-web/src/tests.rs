@@ -84,13 +84,29 @@ impl TestSite {
     }
 
     async fn member(&self, username: &str, password: &str, editor_of: Option<&str>) {
+        self.user(username, password, false, editor_of).await;
+    }
+
+    async fn user(&self, username: &str, password: &str, is_admin: bool, editor_of: Option<&str>) {
         let hash = maillage_domain::password::hash_password(password, &[7u8; 16]).unwrap();
-        let user = NewUser { password_hash: hash, is_admin: false, email: None, approved: true, invite_hash: None };
+        let user = NewUser { password_hash: hash, is_admin, email: None, approved: true, invite_hash: None };
         let member = maillage_federation::create_member(self.db(), &self.state.config, username, &user).await.unwrap();
         if let Some(handle) = editor_of {
             let enterprise = self.db().local_actor_by_username(handle).await.unwrap().unwrap();
             self.db().add_editor(enterprise.id, member.id, "editor").await.unwrap();
         }
+    }
+}
+
+impl TestSite {
+    /// Cookies of a logged-in session of `username` (and its CSRF token).
+    async fn session(&self, username: &str) -> (String, String) {
+        let account = self.db().account_for_login(username).await.unwrap().unwrap();
+        let token = format!("session-of-{username}-0123456789");
+        let hash = maillage_http::api::auth::hash_secret(&token);
+        self.db().create_token(&hash, None, Some(account.user_id), "read write follow").await.unwrap();
+        let csrf = "c".repeat(43);
+        (format!("maillage_session={token}; maillage_csrf={csrf}"), csrf)
     }
 }
 
@@ -379,4 +395,195 @@ async fn remote_follow_refuses_bad_handles_without_fetching() {
     assert!(html.contains("nom@serveur.exemple"));
     let (status, _, _) = site.get("/follow?handle=a@b.test", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn editors_edit_their_enterprise_profile_and_practices_and_nobody_else_does() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.enterprise("cafe", profile("Café", "estrie", "nonprofit")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let (cookies, csrf) = site.session("alice").await;
+    let (status, _, html) = site.get("/workspace/enterprises/ferme", &[("cookie", &cookies)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"Ferme du Lac\""), "{html}");
+    let (status, _, _) = site.get("/workspace/enterprises/cafe", &[("cookie", &cookies)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = site.get("/workspace/enterprises/ferme", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+
+    let form = |founded: &'static str, website: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name_fr", "Ferme du Lac (coop)".to_string()),
+            ("name_en", "Lake Farm".to_string()),
+            ("region", "montreal".to_string()),
+            ("legal_form", "cooperative".to_string()),
+            ("sectors", "agriculture".to_string()),
+            ("sectors", "food".to_string()),
+            ("founded", founded.to_string()),
+            ("website", website.to_string()),
+        ]
+    };
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let site = &site;
+        let cookies = cookies.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            site.post_form("/workspace/enterprises/ferme", &cookies, &pairs).await
+        }
+    };
+    let (status, _, html) = post(form("soon", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("founded") && html.contains("value=\"Ferme du Lac (coop)\""), "typed values kept: {html}");
+    let (status, _, html) = post(form("1999", "javascript:alert(1)")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("website"), "{html}");
+    let (status, headers, _) = post(form("1999", "https://ferme.example")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let (_, _, html) = site.get("/actors/ferme?lang=en", &[]).await;
+    assert!(html.contains("<h1>Lake Farm</h1>") && html.contains("Montreal") && html.contains("1999"), "{html}");
+    let stored = site.db().local_actor_by_username("ferme").await.unwrap().unwrap();
+    let stored: EnterpriseProfile = serde_json::from_str(stored.profile_json.as_deref().unwrap()).unwrap();
+    assert_eq!(stored.sectors.len(), 2);
+    assert_eq!(stored.region.as_deref(), Some("montreal"));
+
+    let practice = maillage_federation::content::publish_practice(
+        &site.state.federation,
+        &PracticeDraft {
+            enterprise: "ferme".into(),
+            author: "alice".into(),
+            title: "Avant".into(),
+            summary: "Résumé".into(),
+            body_markdown: "Texte".into(),
+            tags: vec![],
+            licence: None,
+            adapted_from: None,
+            language: "fr".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let id = practice.ap_id.rsplit('/').next().unwrap().to_string();
+    let edit = format!("/workspace/practices/{id}");
+    let (status, _, html) = site.get(&edit, &[("cookie", &cookies)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"Avant\""));
+    let fields =
+        [("csrf", csrf.as_str()), ("title", "Après"), ("summary", "Résumé"), ("body", "**Nouveau**"), ("tags", "eau")];
+    let preview: Vec<(&str, &str)> = fields.iter().copied().chain([("action", "preview")]).collect();
+    let (status, _, html) = site.post_form(&edit, &cookies, &preview).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<strong>Nouveau</strong>"));
+    assert_eq!(site.db().post_by_ap_id(&practice.ap_id).await.unwrap().unwrap().title.as_deref(), Some("Avant"));
+    let publish: Vec<(&str, &str)> = fields.iter().copied().chain([("action", "publish")]).collect();
+    let (status, _, _) = site.post_form(&edit, &cookies, &publish).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(site.db().post_by_ap_id(&practice.ap_id).await.unwrap().unwrap().title.as_deref(), Some("Après"));
+    site.member("bob", "a-long-password-2", Some("cafe")).await;
+    let (bob, _) = site.session("bob").await;
+    let (status, _, _) = site.get(&edit, &[("cookie", &bob)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn staff_admit_feature_block_and_handle_reports() {
+    let site = TestSite::new().await;
+    site.user("chloe", "a-long-password-1", true, None).await;
+    site.member("marc", "a-long-password-2", None).await;
+    site.member("alice", "a-long-password-3", None).await;
+    let moderator = site.db().account_for_login("marc").await.unwrap().unwrap();
+    site.db().set_user_role(moderator.user_id, false, true).await.unwrap();
+    let (admin, csrf) = site.session("chloe").await;
+    let (moderator, _) = site.session("marc").await;
+    let (member, _) = site.session("alice").await;
+
+    let (status, _, _) = site.get("/workspace/staff", &[("cookie", &member)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, html) = site.get("/workspace/staff", &[("cookie", &moderator)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("reports-heading") && !html.contains("admit-heading"), "moderators see reports only");
+    let (status, _, _) = site
+        .post_form(
+            "/workspace/staff/domains",
+            &moderator,
+            &[("csrf", &csrf), ("domain", "x.test"), ("action", "block")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Admit an enterprise: it is in the directory.
+    let (status, _, _) = site
+        .post_form(
+            "/workspace/staff/enterprises",
+            &admin,
+            &[("csrf", &csrf), ("handle", "nouvelle"), ("name", "Nouvelle coop")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, html) = site
+        .post_form("/workspace/staff/enterprises", &admin, &[("csrf", &csrf), ("handle", "Bad Handle!"), ("name", "X")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    tokio::time::sleep(crate::directory::SNAPSHOT_MAX_AGE).await;
+    let (_, _, html) = site.get("/directory", &[]).await;
+    assert!(html.contains("Nouvelle coop"));
+
+    // Feature it: first on the home page.
+    let url = "https://hub.test/actors/nouvelle";
+    let (status, _, _) = site
+        .post_form("/workspace/staff/feature", &admin, &[("csrf", &csrf), ("url", url), ("featured", "true")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = site.get("/workspace/staff", &[("cookie", &admin)]).await;
+    assert!(html.contains(&format!("<a href=\"{url}\">")));
+    let (status, _, _) = site
+        .post_form("/workspace/staff/feature", &admin, &[("csrf", &csrf), ("url", "not a url"), ("featured", "true")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Block a server, refuse nonsense, unblock.
+    let (status, _, _) = site
+        .post_form(
+            "/workspace/staff/domains",
+            &admin,
+            &[("csrf", &csrf), ("domain", "https://Spam.Example/"), ("comment", "spam"), ("action", "block")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let policies = site.db().domain_policies().await.unwrap();
+    assert_eq!(policies.iter().map(|p| p.domain.as_str()).collect::<Vec<_>>(), vec!["spam.example"]);
+    let (status, _, _) = site
+        .post_form("/workspace/staff/domains", &admin, &[("csrf", &csrf), ("domain", "a b"), ("action", "block")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = site
+        .post_form(
+            "/workspace/staff/domains",
+            &admin,
+            &[("csrf", &csrf), ("domain", "spam.example"), ("action", "remove")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(site.db().domain_policies().await.unwrap().is_empty());
+
+    // A report from another server, resolved by the moderator.
+    let report = maillage_db::NewReport {
+        direction: "incoming",
+        reporter: "https://other.test/actor",
+        target_actor: Some("https://hub.test/actors/nouvelle"),
+        object_ids: &[],
+        comment: "<script>spam</script>",
+        activity_ap_id: "https://other.test/flags/1",
+    };
+    site.db().record_report(&report, None).await.unwrap();
+    let (_, _, html) = site.get("/workspace/staff", &[("cookie", &moderator)]).await;
+    assert!(html.contains("&#60;script&#62;spam") && !html.contains("<script>spam"));
+    let id = site.db().reports(false, 10).await.unwrap()[0].id;
+    let resolve = format!("/workspace/staff/reports/{id}/resolve");
+    let (status, _, _) = site.post_form(&resolve, &moderator, &[("csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = site.post_form(&resolve, &moderator, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(site.db().reports(false, 10).await.unwrap().is_empty());
 }

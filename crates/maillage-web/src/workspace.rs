@@ -28,6 +28,8 @@ struct MyEnterprise {
 }
 
 struct RecentPost {
+    /// Where an editor changes it (practices).
+    edit_url: Option<String>,
     title: Option<String>,
     url: String,
     date: String,
@@ -80,6 +82,7 @@ pub struct PracticeForm {
 #[template(path = "workspace.html")]
 struct WorkspacePage {
     c: Chrome,
+    is_staff: bool,
     hello: String,
     notice: Option<String>,
     error: Option<String>,
@@ -89,8 +92,8 @@ struct WorkspacePage {
     preview: Option<String>,
 }
 
-fn require_login(ctx: &Ctx) -> Result<&Account, Response> {
-    ctx.account.as_ref().ok_or_else(|| Redirect::to("/login?next=/workspace").into_response())
+fn require_login(ctx: &Ctx) -> Result<&Account, PageError> {
+    ctx.account.as_ref().ok_or_else(|| PageError::login(ctx.lang, "/workspace"))
 }
 
 async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Result<Vec<MyEnterprise>, PageError> {
@@ -110,6 +113,8 @@ async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Resul
             );
             recent.push((
                 RecentPost {
+                    edit_url: (post.kind == "article")
+                        .then(|| format!("/workspace/practices/{}", post.ap_id.rsplit('/').next().unwrap_or_default())),
                     title: post.title.clone().or_else(|| {
                         let text = maillage_domain::html::html_to_text(&post.content_html);
                         Some(maillage_domain::html::truncate_text(&text, 80)).filter(|t| !t.is_empty())
@@ -131,16 +136,18 @@ async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Resul
     Ok(out)
 }
 
-async fn page(
-    state: &WebState,
-    ctx: &Ctx,
-    account: &Account,
+/// What the workspace shows besides the member's enterprises.
+#[derive(Default)]
+struct Shown {
     notice: Option<String>,
     error: Option<String>,
     draft: UpdateDraft,
     practice: PracticeForm,
     preview: Option<String>,
-) -> Result<WorkspacePage, PageError> {
+}
+
+async fn page(state: &WebState, ctx: &Ctx, account: &Account, shown: Shown) -> Result<WorkspacePage, PageError> {
+    let Shown { notice, error, draft, practice, preview } = shown;
     let enterprises = my_enterprises(state, ctx, account).await?;
     let lang = ctx.lang.code().to_string();
     let draft =
@@ -149,6 +156,7 @@ async fn page(
         PracticeForm { language: if practice.language.is_empty() { lang } else { practice.language }, ..practice };
     Ok(WorkspacePage {
         c: ctx.chrome(ctx.t.t("workspace-title")),
+        is_staff: account.is_admin || account.is_moderator,
         hello: ctx.t.t1("workspace-hello", "name", &account.actor.display_name),
         notice,
         error,
@@ -169,16 +177,13 @@ pub async fn workspace(
     ctx: Ctx,
     axum::extract::Query(query): axum::extract::Query<WorkspaceQuery>,
 ) -> Result<Response, PageError> {
-    let account = match require_login(&ctx) {
-        Ok(account) => account,
-        Err(redirect) => return Ok(redirect),
-    };
+    let account = require_login(&ctx)?;
     let notice = match query.done.as_deref() {
         Some("update") => Some(ctx.t.t("workspace-posted")),
         Some("practice") => Some(ctx.t.t("workspace-published")),
         _ => None,
     };
-    let page = page(&state, &ctx, account, notice, None, UpdateDraft::default(), PracticeForm::default(), None).await?;
+    let page = page(&state, &ctx, account, Shown { notice, ..Shown::default() }).await?;
     ctx.render(&page)
 }
 
@@ -197,7 +202,7 @@ async fn refused(
         _ => return Err(PageError::internal(ctx.lang, error)),
     };
     let message = ctx.t.t1("error-bad-request", "reason", &error.to_string());
-    let page = page(state, ctx, account, None, Some(message), draft, practice, None).await?;
+    let page = page(state, ctx, account, Shown { error: Some(message), draft, practice, ..Shown::default() }).await?;
     let mut response = ctx.render(&page)?;
     *response.status_mut() = status;
     Ok(response)
@@ -208,10 +213,7 @@ pub async fn post_update(
     ctx: Ctx,
     Form(form): Form<UpdateForm>,
 ) -> Result<Response, PageError> {
-    let account = match require_login(&ctx) {
-        Ok(account) => account,
-        Err(redirect) => return Ok(redirect),
-    };
+    let account = require_login(&ctx)?;
     ctx.check_csrf(&form.csrf)?;
     let draft = UpdateDraft {
         enterprise: form.enterprise.trim().to_string(),
@@ -242,14 +244,12 @@ pub async fn publish_practice(
     ctx: Ctx,
     Form(form): Form<PracticeForm>,
 ) -> Result<Response, PageError> {
-    let account = match require_login(&ctx) {
-        Ok(account) => account,
-        Err(redirect) => return Ok(redirect),
-    };
+    let account = require_login(&ctx)?;
     ctx.check_csrf(&form.csrf)?;
     if form.action == "preview" {
         let preview = maillage_domain::html::render_markdown(&form.body);
-        let page = page(&state, &ctx, account, None, None, UpdateDraft::default(), form, Some(preview)).await?;
+        let shown = Shown { practice: form, preview: Some(preview), ..Shown::default() };
+        let page = page(&state, &ctx, account, shown).await?;
         return ctx.render(&page);
     }
     let draft = PracticeDraft {

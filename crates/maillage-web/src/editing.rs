@@ -1,0 +1,401 @@
+//! Editing from the workspace: an enterprise's profile (its editors and
+//! admins; followers receive `Update{Organization}`) and a practice
+//! (`Update{Article}`), through the same federation code as the API.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use maillage_db::{Account, LocalActor};
+use maillage_domain::vocabulary::{
+    COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, STATUSES, Vocabulary,
+};
+use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
+use maillage_federation::FederationError;
+use maillage_federation::content::{self, PracticeDraft};
+use serde::Deserialize;
+
+use crate::WebState;
+use crate::error::PageError;
+use crate::views::{Chrome, Ctx};
+
+/// The logged-in account, if it may edit this enterprise.
+async fn editor<'a>(state: &WebState, ctx: &'a Ctx, enterprise: &LocalActor) -> Result<&'a Account, PageError> {
+    let Some(account) = ctx.account.as_ref() else {
+        return Err(PageError::login(ctx.lang, "/workspace"));
+    };
+    let allowed = account.is_admin
+        || state
+            .app
+            .db
+            .is_editor(enterprise.id, account.actor.id)
+            .await
+            .map_err(|e| PageError::internal(ctx.lang, e))?;
+    if allowed { Ok(account) } else { Err(PageError::forbidden(ctx.lang)) }
+}
+
+async fn local_enterprise(state: &WebState, ctx: &Ctx, handle: &str) -> Result<LocalActor, PageError> {
+    state
+        .app
+        .db
+        .local_actor_by_username(handle)
+        .await
+        .map_err(|e| PageError::internal(ctx.lang, e))?
+        .filter(|a| a.kind() == ActorKind::Enterprise)
+        .ok_or_else(|| PageError::not_found(ctx.lang))
+}
+
+struct TextField {
+    name: &'static str,
+    label: String,
+    value: String,
+    long: bool,
+}
+
+struct SelectField {
+    name: &'static str,
+    label: String,
+    options: Vec<(String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "profile_edit.html")]
+struct ProfilePage {
+    c: Chrome,
+    handle: String,
+    notice: Option<String>,
+    error: Option<String>,
+    texts: Vec<TextField>,
+    selects: Vec<SelectField>,
+    checks: Vec<SelectField>,
+}
+
+fn options(ctx: &Ctx, vocabulary: &Vocabulary, chosen: &[String]) -> Vec<(String, String, bool)> {
+    vocabulary
+        .terms
+        .iter()
+        .map(|t| (t.code.to_string(), t.label(ctx.lang.code()).to_string(), chosen.iter().any(|c| c == t.code)))
+        .collect()
+}
+
+fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile) -> ProfilePage {
+    let text = |name: &'static str, value: &Option<String>, long: bool| TextField {
+        name,
+        label: ctx.t.t(&format!("field-{name}")),
+        value: value.clone().unwrap_or_default(),
+        long,
+    };
+    let number = |value: Option<String>| value;
+    let texts = vec![
+        text("name_fr", &profile.name_fr, false),
+        text("name_en", &profile.name_en, false),
+        text("summary_fr", &profile.summary_fr, true),
+        text("summary_en", &profile.summary_en, true),
+        text("address", &profile.address, false),
+        text("latitude", &number(profile.latitude.map(|v| v.to_string())), false),
+        text("longitude", &number(profile.longitude.map(|v| v.to_string())), false),
+        text("website", &profile.website, false),
+        text("contact", &profile.contact, false),
+        text("founded", &profile.founded.map(|y| y.to_string()), false),
+    ];
+    let select = |name: &'static str, label: &str, vocabulary: &Vocabulary, value: &Option<String>| SelectField {
+        name,
+        label: ctx.t.t(label),
+        options: options(ctx, vocabulary, value.as_slice()),
+    };
+    let selects = vec![
+        select("legal_form", "field-legal_form", &LEGAL_FORMS, &profile.legal_form),
+        select("coop_type", "field-coop_type", &COOP_TYPES, &profile.coop_type),
+        select("region", "field-region", &REGIONS, &profile.region),
+        select("status", "field-status", &STATUSES, &profile.status),
+    ];
+    let checks = vec![
+        SelectField {
+            name: "sectors",
+            label: ctx.t.t("field-sectors"),
+            options: options(ctx, &SECTORS, &profile.sectors),
+        },
+        SelectField {
+            name: "qualifiers",
+            label: ctx.t.t("field-qualifiers"),
+            options: options(ctx, &QUALIFIERS, &profile.qualifiers),
+        },
+        SelectField {
+            name: "languages",
+            label: ctx.t.t("field-languages"),
+            options: options(ctx, &LANGUAGES, &profile.languages),
+        },
+    ];
+    let name = profile.name().unwrap_or(&enterprise.display_name).to_string();
+    ProfilePage {
+        c: ctx.chrome(ctx.t.t1("edit-profile-title", "name", &name)),
+        handle: enterprise.username.clone(),
+        notice: None,
+        error: None,
+        texts,
+        selects,
+        checks,
+    }
+}
+
+fn current_profile(enterprise: &LocalActor) -> EnterpriseProfile {
+    enterprise.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn profile_form(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(handle): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    let enterprise = local_enterprise(&state, &ctx, &handle).await?;
+    editor(&state, &ctx, &enterprise).await?;
+    let mut page = profile_page(&ctx, &enterprise, &current_profile(&enterprise));
+    page.notice = query.saved.map(|_| ctx.t.t("edit-profile-saved"));
+    ctx.render(&page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name_fr: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    summary_fr: String,
+    #[serde(default)]
+    summary_en: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    founded: String,
+    #[serde(default)]
+    legal_form: String,
+    #[serde(default)]
+    coop_type: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    sectors: Vec<String>,
+    #[serde(default)]
+    qualifiers: Vec<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+}
+
+fn parse_number<T: std::str::FromStr>(field: &str, value: &str) -> Result<Option<T>, String> {
+    let value = value.trim().replace(',', ".");
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value.parse().map(Some).map_err(|_| format!("invalid {field}: {value:?} is not a number"))
+}
+
+impl ProfileForm {
+    fn changes(&self) -> Result<ProfileChanges, String> {
+        Ok(ProfileChanges {
+            name_fr: Some(self.name_fr.clone()),
+            name_en: Some(self.name_en.clone()),
+            summary_fr: Some(self.summary_fr.clone()),
+            summary_en: Some(self.summary_en.clone()),
+            address: Some(self.address.clone()),
+            latitude: parse_number("latitude", &self.latitude)?,
+            longitude: parse_number("longitude", &self.longitude)?,
+            website: Some(self.website.clone()),
+            contact: Some(self.contact.clone()),
+            founded: parse_number("founded", &self.founded)?,
+            legal_form: Some(self.legal_form.clone()),
+            coop_type: Some(self.coop_type.clone()),
+            region: Some(self.region.clone()),
+            status: Some(self.status.clone()),
+            sectors: Some(self.sectors.clone()),
+            qualifiers: Some(self.qualifiers.clone()),
+            languages: Some(self.languages.clone()),
+            ..ProfileChanges::default()
+        })
+    }
+}
+
+pub async fn save_profile(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(handle): Path<String>,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, PageError> {
+    let enterprise = local_enterprise(&state, &ctx, &handle).await?;
+    editor(&state, &ctx, &enterprise).await?;
+    ctx.check_csrf(&form.csrf)?;
+    let outcome = match form.changes() {
+        Ok(changes) => content::update_profile(&state.app.federation, &enterprise.username, &changes).await,
+        Err(message) => Err(FederationError::Invalid(message)),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
+        Err(FederationError::Invalid(message)) => {
+            // Show what was typed, with the reason.
+            let typed = EnterpriseProfile {
+                name_fr: Some(form.name_fr.clone()),
+                name_en: Some(form.name_en.clone()),
+                summary_fr: Some(form.summary_fr.clone()),
+                summary_en: Some(form.summary_en.clone()),
+                address: Some(form.address.clone()),
+                website: Some(form.website.clone()),
+                contact: Some(form.contact.clone()),
+                legal_form: Some(form.legal_form.clone()),
+                coop_type: Some(form.coop_type.clone()),
+                region: Some(form.region.clone()),
+                status: Some(form.status.clone()),
+                sectors: form.sectors.clone(),
+                qualifiers: form.qualifiers.clone(),
+                languages: form.languages.clone(),
+                ..current_profile(&enterprise)
+            };
+            let mut page = profile_page(&ctx, &enterprise, &typed);
+            page.error = Some(ctx.t.t1("error-bad-request", "reason", &message));
+            let mut response = ctx.render(&page)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(PageError::internal(ctx.lang, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "practice_edit.html")]
+struct PracticePage {
+    c: Chrome,
+    id: String,
+    error: Option<String>,
+    preview: Option<String>,
+    title: String,
+    summary: String,
+    body: String,
+    tags: String,
+    language: String,
+}
+
+async fn practice_and_rights(state: &WebState, ctx: &Ctx, id: &str) -> Result<maillage_db::Post, PageError> {
+    let ap_id = format!("{}/objects/{id}", state.base_url());
+    let db = &state.app.db;
+    let post = db
+        .post_by_ap_id(&ap_id)
+        .await
+        .map_err(|e| PageError::internal(ctx.lang, e))?
+        .filter(|p| p.kind == "article" && p.deleted_at.is_none())
+        .ok_or_else(|| PageError::not_found(ctx.lang))?;
+    let enterprise = db
+        .local_actor_by_id(post.actor_id)
+        .await
+        .map_err(|e| PageError::internal(ctx.lang, e))?
+        .ok_or_else(|| PageError::not_found(ctx.lang))?;
+    editor(state, ctx, &enterprise).await?;
+    Ok(post)
+}
+
+pub async fn practice_form(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let post = practice_and_rights(&state, &ctx, &id).await?;
+    let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
+    let page = PracticePage {
+        c: ctx.chrome(ctx.t.t("edit-practice-title")),
+        id,
+        error: None,
+        preview: None,
+        title: post.title.clone().unwrap_or_default(),
+        summary: post.summary.clone().unwrap_or_default(),
+        body: post.source.clone(),
+        tags: tags.join(", "),
+        language: post.language.clone(),
+    };
+    ctx.render(&page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PracticeEditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    action: String,
+}
+
+pub fn split_tags(tags: &str) -> Vec<String> {
+    tags.split(',').map(|t| t.trim().trim_start_matches('#').to_string()).filter(|t| !t.is_empty()).collect()
+}
+
+pub async fn save_practice(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<PracticeEditForm>,
+) -> Result<Response, PageError> {
+    let post = practice_and_rights(&state, &ctx, &id).await?;
+    ctx.check_csrf(&form.csrf)?;
+    let page = |error: Option<String>, preview: Option<String>| PracticePage {
+        c: ctx.chrome(ctx.t.t("edit-practice-title")),
+        id: id.clone(),
+        error,
+        preview,
+        title: form.title.clone(),
+        summary: form.summary.clone(),
+        body: form.body.clone(),
+        tags: form.tags.clone(),
+        language: form.language.clone(),
+    };
+    if form.action == "preview" {
+        return ctx.render(&page(None, Some(maillage_domain::html::render_markdown(&form.body))));
+    }
+    let account = ctx.account.as_ref().map(|a| a.actor.username.clone()).unwrap_or_default();
+    let enterprise =
+        state.app.db.local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+    let draft = PracticeDraft {
+        enterprise: enterprise.map(|e| e.username).unwrap_or_default(),
+        author: account,
+        title: form.title.clone(),
+        summary: form.summary.clone(),
+        body_markdown: form.body.clone(),
+        tags: split_tags(&form.tags),
+        licence: post.licence.clone(),
+        adapted_from: post.adapted_from.clone(),
+        language: if form.language.is_empty() { post.language.clone() } else { form.language.clone() },
+    };
+    match content::edit_practice(&state.app.federation, &post.ap_id, &draft).await {
+        Ok(_) => Ok(Redirect::to(&post.ap_id).into_response()),
+        Err(FederationError::Invalid(message)) => {
+            let mut response = ctx.render(&page(Some(ctx.t.t1("error-bad-request", "reason", &message)), None))?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(PageError::internal(ctx.lang, e)),
+    }
+}

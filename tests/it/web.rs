@@ -135,3 +135,53 @@ async fn a_browser_searches_filters_logs_in_posts_and_switches_language() -> any
     }
     Ok(())
 }
+
+/// "Follow from your server": the reader's server (here a small WebFinger
+/// server on loopback) gives its subscribe template; the reader is sent there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_from_your_server_redirects_to_the_readers_server() -> anyhow::Result<()> {
+    use axum::routing::get;
+    let site = TestInstance::spawn().await?;
+    site.cli(&["admin", "enterprise", "create", "ferme", "--name", "Ferme"]).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let template = format!("http://localhost:{port}/authorize_interaction?uri={{uri}}");
+    let webfinger = axum::Router::new().route(
+        "/.well-known/webfinger",
+        get(move || {
+            let template = template.clone();
+            async move {
+                axum::Json(serde_json::json!({
+                    "subject": format!("acct:me@localhost:{port}"),
+                    "links": [{ "rel": "http://ostatus.org/schema/1.0/subscribe", "template": template }],
+                }))
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, webfinger).await });
+
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let target = format!("ferme@{}", site.domain);
+    let response = client
+        .get(site.url("/follow"))
+        .query(&[("target", target.as_str()), ("handle", &format!("@me@localhost:{port}"))])
+        .send()
+        .await?;
+    assert_eq!(response.status(), 303);
+    let expected = format!(
+        "http://localhost:{port}/authorize_interaction?uri={}",
+        url::form_urlencoded::byte_serialize(format!("acct:{target}").as_bytes()).collect::<String>()
+    );
+    assert_eq!(response.headers()["location"], expected.as_str());
+
+    // A server that does not answer: an explanation, not an error page.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let response = client
+        .get(site.url("/follow"))
+        .query(&[("target", target.as_str()), ("handle", &format!("me@localhost:{closed}"))])
+        .send()
+        .await?;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await?.contains(&format!("@{target}")));
+    Ok(())
+}

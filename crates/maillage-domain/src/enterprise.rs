@@ -166,6 +166,18 @@ impl EnterpriseProfile {
         first.or(second)
     }
 
+    /// The name in `lang` (`fr` or `en`) when the profile has it, else [`Self::name`].
+    pub fn name_in(&self, lang: &str) -> Option<&str> {
+        let wanted = if lang == "en" { &self.name_en } else { &self.name_fr };
+        wanted.as_deref().or_else(|| self.name())
+    }
+
+    /// The summary in `lang` when the profile has it, else [`Self::summary`].
+    pub fn summary_in(&self, lang: &str) -> Option<&str> {
+        let wanted = if lang == "en" { &self.summary_en } else { &self.summary_fr };
+        wanted.as_deref().or_else(|| self.summary())
+    }
+
     /// (primary, other) of a pair of translations.
     fn in_order<'a>(&self, fr: &'a Option<String>, en: &'a Option<String>) -> (Option<&'a str>, Option<&'a str>) {
         if self.primary_language == "en" { (en.as_deref(), fr.as_deref()) } else { (fr.as_deref(), en.as_deref()) }

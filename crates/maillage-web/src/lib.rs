@@ -35,18 +35,11 @@ pub use error::PageError;
 pub struct WebState {
     pub app: AppState,
     pub directory: Arc<directory::DirectoryCache>,
-    /// For the "follow from your server" box (WebFinger of the reader's server).
-    pub client: reqwest::Client,
 }
 
 impl WebState {
     pub fn new(app: AppState) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .user_agent(concat!("Maillage/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        WebState { app, directory: Arc::default(), client }
+        WebState { app, directory: Arc::default() }
     }
 
     pub fn base_url(&self) -> String {

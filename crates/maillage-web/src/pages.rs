@@ -211,11 +211,11 @@ pub async fn directory(
             tags.extend(p.legal_form.iter().map(|c| ctx.t.term(&LEGAL_FORMS, c)));
             tags.extend(p.sectors.iter().take(3).map(|c| ctx.t.term(&SECTORS, c)));
             EntryView {
-                name: entry.name.clone(),
+                name: p.name_in(ctx.lang.code()).map(str::to_string).unwrap_or_else(|| entry.name.clone()),
                 acct: entry.acct.clone(),
                 href: safe_href(&entry.page_url).unwrap_or_else(|| "#".into()),
                 local: entry.local,
-                summary: entry.summary.as_ref().map(|s| excerpt(s, 240)),
+                summary: p.summary_in(ctx.lang.code()).or(entry.summary.as_deref()).map(|s| excerpt(s, 240)),
                 tags,
                 position: entry.position(),
             }
@@ -642,12 +642,18 @@ pub async fn remote_follow(
 }
 
 async fn subscribe_template(state: &WebState, user: &str, host: &str) -> Option<String> {
-    // Our own instance is reached on the address we listen on only in
-    // tests; everywhere else the reader's server is another host.
-    let scheme = if host.starts_with("localhost") || host.starts_with("127.") { "http" } else { "https" };
+    // The federation's client: timeouts, no redirects, and no private or
+    // loopback addresses unless this instance itself is on localhost. An IP
+    // literal skips DNS, so it is refused here on public instances.
+    let client = &state.app.federation.context().client;
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name).trim_matches(['[', ']']);
+    if !client.allows_private_addresses() && name.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let scheme = if client.allows_private_addresses() && name == "localhost" { "http" } else { "https" };
     let mut url = url::Url::parse(&format!("{scheme}://{host}/.well-known/webfinger")).ok()?;
     url.query_pairs_mut().append_pair("resource", &format!("acct:{user}@{host}"));
-    let response = state.client.get(url).header(header::ACCEPT, "application/jrd+json").send().await.ok()?;
+    let response = client.client().get(url).header(header::ACCEPT, "application/jrd+json").send().await.ok()?;
     if !response.status().is_success() {
         return None;
     }

@@ -395,6 +395,12 @@ async fn remote_follow_refuses_bad_handles_without_fetching() {
     assert!(html.contains("nom@serveur.exemple"));
     let (status, _, _) = site.get("/follow?handle=a@b.test", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A public instance never lets a reader make it call private addresses.
+    for handle in ["me@127.0.0.1:9", "me@[::1]:9", "me@10.0.0.1", "me@localhost:9"] {
+        let (status, _, html) = site.get(&format!("/follow?target=ferme@hub.test&handle={handle}"), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{handle}");
+        assert!(html.contains("@ferme@hub.test") || html.contains("nom@serveur.exemple"), "{html}");
+    }
 }
 
 #[tokio::test]
@@ -586,4 +592,37 @@ async fn staff_admit_feature_block_and_handle_reports() {
     let (status, _, _) = site.post_form(&resolve, &moderator, &[("csrf", &csrf)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(site.db().reports(false, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn network_posts_show_in_the_readers_language_sanitised() {
+    let site = TestSite::new().await;
+    let raw = serde_json::json!({
+        "type": "Note",
+        "id": "https://other.test/notes/1",
+        "content": "<p>Bonjour</p>",
+        "contentMap": { "fr": "<p>Bonjour</p>", "en": "<p>Hello</p><script>alert(1)</script><img src=x onerror=alert(2)>" },
+    });
+    site.db()
+        .store_remote_object(&maillage_db::NewRemoteObject {
+            ap_id: "https://other.test/notes/1".into(),
+            kind: "Note".into(),
+            attributed_to: Some("https://other.test/actors/coop".into()),
+            name: None,
+            summary: None,
+            content_html: Some("<p>Bonjour</p>".into()),
+            url: Some("javascript:alert(3)".into()),
+            in_reply_to: None,
+            language: Some("fr".into()),
+            published: None,
+            updated: None,
+            raw_json: raw.to_string(),
+        })
+        .await
+        .unwrap();
+    let (_, _, english) = site.get("/?lang=en", &[]).await;
+    assert!(english.contains("<p>Hello</p>"), "{english}");
+    assert!(!english.contains("<script>alert") && !english.contains("onerror") && !english.contains("javascript:"));
+    let (_, _, french) = site.get("/", &[]).await;
+    assert!(french.contains("<p>Bonjour</p>") && !french.contains("Hello"));
 }

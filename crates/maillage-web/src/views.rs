@@ -231,8 +231,13 @@ impl Card {
             (host.unwrap_or_default(), object.attributed_to.as_deref().and_then(safe_href))
         });
         let url = object.url.as_deref().and_then(safe_href).or_else(|| safe_href(&object.ap_id)).unwrap_or_default();
+        // The reader's language when the object carries it (`contentMap`...).
+        let raw: serde_json::Value = serde_json::from_str(&object.raw_json).unwrap_or_default();
+        let in_lang = |map: &str| raw[map][lang.code()].as_str().map(str::to_string);
+        let content = in_lang("contentMap").map(|html| maillage_domain::html::sanitize_remote_html(&html));
+        let translated = content.is_some() || in_lang("nameMap").is_some();
         Card {
-            title: object.name.clone(),
+            title: in_lang("nameMap").or(object.name.clone()),
             url,
             by,
             by_url,
@@ -240,10 +245,10 @@ impl Card {
             excerpt_html: if object.kind == "Article" {
                 String::new()
             } else {
-                object.content_html.clone().unwrap_or_default()
+                content.or(object.content_html.clone()).unwrap_or_default()
             },
-            summary: object.summary.clone(),
-            language: object.language.clone().unwrap_or_default(),
+            summary: in_lang("summaryMap").or(object.summary.clone()),
+            language: if translated { lang.code().to_string() } else { object.language.clone().unwrap_or_default() },
         }
     }
 }

@@ -148,3 +148,4 @@ staff-domain-removed = Rule removed: { $domain }
 staff-deliveries-title = Deliveries by server
 staff-deliveries-header = Server · pending · delivered · failed
 staff-unreachable = unreachable since { $since }
+staff-enterprises-title = The hub's enterprises (edit a profile)

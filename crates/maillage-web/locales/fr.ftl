@@ -148,3 +148,4 @@ staff-domain-removed = Règle retirée : { $domain }
 staff-deliveries-title = Livraisons par serveur
 staff-deliveries-header = Serveur · en attente · livrées · échouées
 staff-unreachable = injoignable depuis { $since }
+staff-enterprises-title = Entreprises du pôle (modifier un profil)

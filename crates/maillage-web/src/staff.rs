@@ -31,6 +31,8 @@ struct StaffPage {
     error: Option<String>,
     is_admin: bool,
     featured: Vec<String>,
+    /// (handle, name) of this hub's enterprises, to edit.
+    enterprises: Vec<(String, String)>,
     reports: Vec<ReportView>,
     blocked: Vec<(String, String)>,
     deliveries: Vec<String>,
@@ -77,7 +79,17 @@ async fn staff_page(
         })
         .collect();
     let (mut featured, mut blocked, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
+    let mut enterprises = Vec::new();
     if account.is_admin {
+        let mut after: Option<String> = None;
+        loop {
+            let page = db.list_local_actors(ActorKind::Enterprise, after.as_deref(), 500).await.map_err(internal)?;
+            enterprises.extend(page.iter().map(|a| (a.username.clone(), a.display_name.clone())));
+            match page.last() {
+                Some(last) if page.len() == 500 => after = Some(last.username.clone()),
+                _ => break,
+            }
+        }
         if let Some(hub) = db.local_actor_of_kind(ActorKind::Hub).await.map_err(internal)? {
             featured = db.featured_of(hub.id).await.map_err(internal)?;
         }
@@ -107,6 +119,7 @@ async fn staff_page(
         error,
         is_admin: account.is_admin,
         featured,
+        enterprises,
         reports,
         blocked,
         deliveries,

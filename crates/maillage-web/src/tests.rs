@@ -543,6 +543,9 @@ async fn staff_admit_feature_block_and_handle_reports() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, _, html) = site.get("/workspace/staff", &[("cookie", &admin)]).await;
     assert!(html.contains(&format!("<a href=\"{url}\">")));
+    assert!(html.contains("<a href=\"/workspace/enterprises/nouvelle\">Nouvelle coop</a>"), "admins edit any profile");
+    let (status, _, _) = site.get("/workspace/enterprises/nouvelle", &[("cookie", &admin)]).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, _, _) = site
         .post_form("/workspace/staff/feature", &admin, &[("csrf", &csrf), ("url", "not a url"), ("featured", "true")])
         .await;

@@ -23,6 +23,8 @@ struct MyEnterprise {
     name: String,
     url: String,
     followers: String,
+    /// The latest followers' ids (links to their profiles).
+    follower_ids: Vec<String>,
     /// (post, "N likes · M reshares")
     recent: Vec<(RecentPost, String)>,
 }
@@ -103,6 +105,13 @@ async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Resul
     for enterprise in db.enterprises_of_member(account.actor.id).await.map_err(internal)? {
         let followers =
             db.count_follows(enterprise.id, Direction::Incoming, FollowState::Accepted).await.map_err(internal)?;
+        let follower_ids = db
+            .follows_page(enterprise.id, Direction::Incoming, FollowState::Accepted, None, 20)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter_map(|f| crate::views::safe_href(&f.remote_ap_id))
+            .collect();
         let mut recent = Vec::new();
         for post in db.posts_of(enterprise.id, None, 5).await.map_err(internal)? {
             let reactions = db.reactions_to(&post.ap_id).await.map_err(internal)?;
@@ -130,6 +139,7 @@ async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Resul
             name: enterprise.display_name.clone(),
             url: enterprise.ap_id.clone(),
             followers: ctx.t.n("workspace-followers", "count", usize::try_from(followers).unwrap_or(0)),
+            follower_ids,
             recent,
         });
     }

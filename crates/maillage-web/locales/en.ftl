@@ -149,3 +149,5 @@ staff-deliveries-title = Deliveries by server
 staff-deliveries-header = Server · pending · delivered · failed
 staff-unreachable = unreachable since { $since }
 staff-enterprises-title = The hub's enterprises (edit a profile)
+workspace-practice-licence = Licence (address; CC BY-SA 4.0 by default)
+workspace-practice-adapted-from = Adapted from (address of another practice, optional)

@@ -149,3 +149,5 @@ staff-deliveries-title = Livraisons par serveur
 staff-deliveries-header = Serveur · en attente · livrées · échouées
 staff-unreachable = injoignable depuis { $since }
 staff-enterprises-title = Entreprises du pôle (modifier un profil)
+workspace-practice-licence = Licence (adresse ; CC BY-SA 4.0 par défaut)
+workspace-practice-adapted-from = Adaptée de (adresse d’une autre pratique, facultatif)

@@ -629,3 +629,43 @@ async fn network_posts_show_in_the_readers_language_sanitised() {
     let (_, _, french) = site.get("/", &[]).await;
     assert!(french.contains("<p>Bonjour</p>") && !french.contains("Hello"));
 }
+
+#[tokio::test]
+async fn a_practice_adapted_from_another_links_both_ways() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let (cookies, csrf) = site.session("alice").await;
+    let publish = |title: &'static str, adapted_from: String| {
+        let site = &site;
+        let (cookies, csrf) = (cookies.clone(), csrf.clone());
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("enterprise", "ferme"),
+                ("title", title),
+                ("summary", "Résumé"),
+                ("body", "Texte"),
+                ("tags", "#Eau, compost"),
+                ("adapted_from", adapted_from.as_str()),
+                ("action", "publish"),
+            ];
+            site.post_form("/workspace/practices", &cookies, &form).await
+        }
+    };
+    let (status, _, _) = publish("Original", String::new()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let original = site.db().practices_page(None, None, 1).await.unwrap().remove(0);
+    let (status, _, html) = publish("Adaptation", "javascript:alert(1)".into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (status, _, _) = publish("Adaptation", original.ap_id.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let adaptation = site.db().practices_page(None, None, 1).await.unwrap().remove(0);
+    assert_eq!(adaptation.adapted_from.as_deref(), Some(original.ap_id.as_str()));
+    let path = |p: &maillage_db::Post| p.ap_id.trim_start_matches("https://hub.test").to_string();
+    let (_, _, html) = site.get(&path(&adaptation), &[]).await;
+    assert!(html.contains(&format!("<a href=\"{}\">Original</a>", original.ap_id)), "{html}");
+    assert!(html.contains("href=\"/tags/eau\""));
+    let (_, _, html) = site.get(&path(&original), &[]).await;
+    assert!(html.contains(&format!("<a href=\"{}\">Adaptation</a>", adaptation.ap_id)), "adapted by: {html}");
+}

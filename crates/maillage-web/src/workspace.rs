@@ -75,6 +75,10 @@ pub struct PracticeForm {
     #[serde(default)]
     tags: String,
     #[serde(default)]
+    licence: String,
+    #[serde(default)]
+    adapted_from: String,
+    #[serde(default)]
     language: String,
     #[serde(default)]
     action: String,
@@ -268,14 +272,9 @@ pub async fn publish_practice(
         title: form.title.clone(),
         summary: form.summary.clone(),
         body_markdown: form.body.clone(),
-        tags: form
-            .tags
-            .split(',')
-            .map(|t| t.trim().trim_start_matches('#').to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        licence: None,
-        adapted_from: None,
+        tags: crate::editing::split_tags(&form.tags),
+        licence: Some(form.licence.trim().to_string()).filter(|l| !l.is_empty()),
+        adapted_from: Some(form.adapted_from.trim().to_string()).filter(|a| !a.is_empty()),
         language: if form.language.is_empty() { ctx.lang.code().to_string() } else { form.language.clone() },
     };
     match content::publish_practice(&state.app.federation, &draft).await {

@@ -14,3 +14,4 @@ mod foundation;
 mod inbox;
 mod peers;
 mod reliability;
+mod tags;

@@ -63,6 +63,7 @@ mod remote;
 mod reports;
 mod schema;
 mod settings;
+mod tags;
 mod time;
 mod timeline;
 
@@ -88,6 +89,7 @@ pub use remote::{NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report};
 pub use settings::InstanceSetting;
 pub use time::UtcTime;
+pub use timeline::{PageBounds, TimelinePosition};
 
 pub use maillage_config::DatabaseKind;
 

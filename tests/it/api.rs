@@ -4,10 +4,10 @@
 use maillage_tests::{TestInstance, eventually};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "un mot de passe sûr";
+pub(crate) const PASSWORD: &str = "un mot de passe sûr";
 
 /// An instance with member `marie` (editor of `coop`) and member `paul`.
-async fn instance() -> anyhow::Result<TestInstance> {
+pub(crate) async fn instance() -> anyhow::Result<TestInstance> {
     let instance = TestInstance::spawn().await?;
     instance.cli(&["admin", "enterprise", "create", "coop", "--name", "La Coop"]).await?;
     instance
@@ -34,7 +34,7 @@ async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {
     Ok((app["client_id"].as_str().unwrap().to_string(), app["client_secret"].as_str().unwrap().to_string()))
 }
 
-async fn login(instance: &TestInstance, username: &str) -> anyhow::Result<String> {
+pub(crate) async fn login(instance: &TestInstance, username: &str) -> anyhow::Result<String> {
     let (id, secret) = app(instance).await?;
     let token: Value = instance
         .http
@@ -54,7 +54,7 @@ async fn login(instance: &TestInstance, username: &str) -> anyhow::Result<String
     Ok(token["access_token"].as_str().unwrap_or_else(|| panic!("no token: {token}")).to_string())
 }
 
-async fn call(
+pub(crate) async fn call(
     instance: &TestInstance,
     method: reqwest::Method,
     path: &str,

@@ -14,4 +14,5 @@ mod foundation;
 mod inbox;
 mod peers;
 mod reliability;
+mod tags;
 mod web;

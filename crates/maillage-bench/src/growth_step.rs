@@ -34,8 +34,14 @@ where
     Ok(Latency { p50_ms: at(0.5), p95_ms: at(0.95) })
 }
 
-const QUERIES: [&str; 5] =
-    ["outbox page 1", "outbox page deep", "followers page", "public timeline", "enterprise directory page"];
+const QUERIES: [&str; 6] = [
+    "outbox page 1",
+    "outbox page deep",
+    "followers page",
+    "public timeline",
+    "tag timeline (1 post in 100)",
+    "enterprise directory page",
+];
 
 async fn measure(db: &Database, size: i64) -> anyhow::Result<Vec<Latency>> {
     let actor = db
@@ -51,16 +57,19 @@ async fn measure(db: &Database, size: i64) -> anyhow::Result<Vec<Latency>> {
         .await?;
     db.bench_seed_activities(actor.id, size, "g").await?;
     db.bench_seed_posts(actor.id, size, "g").await?;
+    db.bench_seed_post_tags("rare", 100).await?;
     db.bench_seed_followers(actor.id, size, 1000, 9, "g", "none").await?;
     db.bench_seed_local_actors(size, "e").await?;
     db.bench_analyze().await?;
     let deep = db.outbox_page(actor.id, None, 1).await?.first().map_or(0, |a| a.id) - size / 2;
     let iterations = 200;
+    let newest = maillage_db::PageBounds::newest(20);
     Ok(vec![
         time(iterations, || db.outbox_page(actor.id, None, 40)).await?,
         time(iterations, || db.outbox_page(actor.id, Some(deep), 40)).await?,
         time(iterations, || db.follows_page(actor.id, Direction::Incoming, FollowState::Accepted, None, 40)).await?,
-        time(iterations, || db.posts_page(None, true, None, 20)).await?,
+        time(iterations, || db.posts_page(None, true, &newest)).await?,
+        time(iterations, || db.tagged_posts_page("rare", &newest)).await?,
         time(iterations, || db.list_local_actors(maillage_domain_kind(), Some("e5"), 40)).await?,
     ])
 }

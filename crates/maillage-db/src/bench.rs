@@ -89,6 +89,22 @@ impl Database {
         Ok(())
     }
 
+    /// Tags one post in `every` with `tag`, in the tag index.
+    pub async fn bench_seed_post_tags(&self, tag: &str, every: i64) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "INSERT INTO post_tags (post_id, tag, published) SELECT id, {tag}, published FROM posts WHERE id % {every} = 0",
+            tag = param(&conn, 1),
+            every = param(&conn, 2),
+        );
+        with_conn!(&mut conn, |c| diesel::sql_query(&sql)
+            .bind::<Text, _>(tag)
+            .bind::<BigInt, _>(every)
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// `n` remote followers of `actor_id` (accepted), spread over `hosts`
     /// shared inboxes `http://127.0.X.Y:PORT/inbox` (loopback addresses,
     /// all served by one listener). Their keys are `public_key_pem`.

@@ -7,6 +7,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::outbox::insert_outgoing;
 use crate::schema::{featured, local_actors, reactions, remote_actors, remote_objects, reshares};
+use crate::tags::{index_remote_object, remote_keys, unindex_remote_objects};
 use crate::{Database, DbError, Outgoing, UtcTime};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -48,6 +49,12 @@ pub struct NewRemoteObject {
     pub published: Option<UtcTime>,
     pub updated: Option<UtcTime>,
     pub raw_json: String,
+    /// Addressed to the public (`to` holds `Public`): shown on tag timelines.
+    #[diesel(skip_insertion, skip_update)]
+    pub public: bool,
+    /// The names of its `Hashtag` tags.
+    #[diesel(skip_insertion, skip_update)]
+    pub hashtags: Vec<String>,
 }
 
 /// How a remote object write went.
@@ -81,31 +88,35 @@ pub struct ReactionSummary {
 }
 
 impl Database {
-    /// Inserts or refreshes a remote object, unless it was deleted.
+    /// Inserts or refreshes a remote object and its tags, unless it was deleted.
     pub async fn store_remote_object(&self, object: &NewRemoteObject) -> Result<StoreOutcome, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
+        let keys = remote_keys(&object.kind, object.public, &object.hashtags);
         with_write_tx!(&mut conn, |c| {
-            let deleted: Option<bool> = remote_objects::table
+            let stored: Option<(i64, bool, UtcTime)> = remote_objects::table
                 .filter(remote_objects::ap_id.eq(&object.ap_id))
-                .select(remote_objects::deleted)
+                .select((remote_objects::id, remote_objects::deleted, remote_objects::created_at))
                 .first(c)
                 .await
                 .optional()?;
-            match deleted {
-                Some(true) => Ok(StoreOutcome::Tombstoned),
-                Some(false) => {
-                    diesel::update(remote_objects::table.filter(remote_objects::ap_id.eq(&object.ap_id)))
+            match stored {
+                Some((_, true, _)) => Ok(StoreOutcome::Tombstoned),
+                Some((id, false, created_at)) => {
+                    diesel::update(remote_objects::table.find(id))
                         .set((object, remote_objects::updated_at.eq(now)))
                         .execute(c)
                         .await?;
+                    index_remote_object!(c, id, created_at, keys);
                     Ok(StoreOutcome::Stored)
                 }
                 None => {
-                    diesel::insert_into(remote_objects::table)
+                    let id = diesel::insert_into(remote_objects::table)
                         .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
-                        .execute(c)
+                        .returning(remote_objects::id)
+                        .get_result(c)
                         .await?;
+                    index_remote_object!(c, id, now, keys);
                     Ok(StoreOutcome::Stored)
                 }
             }
@@ -117,28 +128,31 @@ impl Database {
     pub async fn tombstone_remote_object(&self, ap_id: &str, kind: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_conn!(&mut conn, |c| diesel::insert_into(remote_objects::table)
-            .values((
-                remote_objects::ap_id.eq(ap_id),
-                remote_objects::kind.eq(kind),
-                remote_objects::raw_json.eq("{}"),
-                remote_objects::deleted.eq(true),
-                remote_objects::created_at.eq(now),
-                remote_objects::updated_at.eq(now),
-            ))
-            .on_conflict(remote_objects::ap_id)
-            .do_update()
-            .set((
-                remote_objects::deleted.eq(true),
-                remote_objects::name.eq(None::<String>),
-                remote_objects::summary.eq(None::<String>),
-                remote_objects::content_html.eq(None::<String>),
-                remote_objects::raw_json.eq("{}"),
-                remote_objects::updated_at.eq(now),
-            ))
-            .execute(c)
-            .await)?;
-        Ok(())
+        with_write_tx!(&mut conn, |c| {
+            unindex_remote_objects!(c, remote_objects::ap_id.eq(ap_id));
+            diesel::insert_into(remote_objects::table)
+                .values((
+                    remote_objects::ap_id.eq(ap_id),
+                    remote_objects::kind.eq(kind),
+                    remote_objects::raw_json.eq("{}"),
+                    remote_objects::deleted.eq(true),
+                    remote_objects::created_at.eq(now),
+                    remote_objects::updated_at.eq(now),
+                ))
+                .on_conflict(remote_objects::ap_id)
+                .do_update()
+                .set((
+                    remote_objects::deleted.eq(true),
+                    remote_objects::name.eq(None::<String>),
+                    remote_objects::summary.eq(None::<String>),
+                    remote_objects::content_html.eq(None::<String>),
+                    remote_objects::raw_json.eq("{}"),
+                    remote_objects::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
     }
 
     pub async fn remote_object(&self, ap_id: &str) -> Result<Option<RemoteObject>, DbError> {
@@ -171,6 +185,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_write_tx!(&mut conn, |c| {
+            unindex_remote_objects!(c, remote_objects::attributed_to.eq(ap_id));
             diesel::update(remote_objects::table.filter(remote_objects::attributed_to.eq(ap_id)))
                 .set((
                     remote_objects::deleted.eq(true),

@@ -106,6 +106,7 @@ impl Database {
                         .execute(c)
                         .await?;
                 let on_domain = remote_objects::ap_id.like(&http_prefix).or(remote_objects::ap_id.like(&https_prefix));
+                crate::tags::unindex_remote_objects!(c, on_domain);
                 report.objects_removed =
                     diesel::update(remote_objects::table.filter(on_domain).filter(remote_objects::deleted.eq(false)))
                         .set((

@@ -7,6 +7,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::outbox::insert_outgoing;
 use crate::schema::{enterprise_editors, posts};
+use crate::tags::index_post;
 use crate::{Database, DbError, Outgoing, UtcTime};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -32,6 +33,8 @@ pub struct Post {
     pub published: UtcTime,
     pub updated: Option<UtcTime>,
     pub deleted_at: Option<UtcTime>,
+    /// An update's content warning (plain text); practices have none.
+    pub content_warning: Option<String>,
 }
 
 impl Post {
@@ -54,6 +57,7 @@ pub struct PostContent {
     pub mentions_json: String,
     pub licence: Option<String>,
     pub adapted_from: Option<String>,
+    pub content_warning: Option<String>,
 }
 
 /// What a new post is, besides its content.
@@ -72,7 +76,7 @@ pub struct NewPost {
 }
 
 impl Database {
-    /// Stores a post and the activities announcing it, atomically.
+    /// Stores a post, its tags and the activities announcing it, atomically.
     pub async fn create_post(&self, post: &NewPost, notify: &[Outgoing]) -> Result<Post, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
@@ -91,6 +95,7 @@ impl Database {
                 .returning(Post::as_returning())
                 .get_result(c)
                 .await?;
+            index_post!(c, &row);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -98,7 +103,7 @@ impl Database {
         })
     }
 
-    /// Replaces a post's content (an edit) and stores the `Update`s.
+    /// Replaces a post's content (an edit) and its tags, and stores the `Update`s.
     pub async fn update_post(
         &self,
         id: i64,
@@ -114,6 +119,7 @@ impl Database {
                 .returning(Post::as_returning())
                 .get_result(c)
                 .await?;
+            index_post!(c, &row);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -121,18 +127,18 @@ impl Database {
         })
     }
 
-    /// Marks a post deleted (it is then served as a Tombstone) and stores the `Delete`s.
+    /// Marks a post deleted (it is then served as a Tombstone), takes it out
+    /// of the tag index and stores the `Delete`s.
     pub async fn delete_post(&self, id: i64, notify: &[Outgoing]) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_write_tx!(&mut conn, |c| {
-            let changed = diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
+            let deleted = diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
                 .set(posts::deleted_at.eq(Some(now)))
-                .execute(c)
+                .returning(Post::as_returning())
+                .get_result(c)
                 .await?;
-            if changed == 0 {
-                return Err(DbError::Query(diesel::result::Error::NotFound));
-            }
+            index_post!(c, &deleted);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }

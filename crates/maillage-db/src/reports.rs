@@ -124,6 +124,7 @@ impl Database {
                 .optional()?;
             let Some(id) = found else { return Ok(false) };
             diesel::delete(follows::table.filter(follows::remote_actor_id.eq(id))).execute(c).await?;
+            crate::tags::unindex_remote_objects!(c, remote_objects::attributed_to.eq(ap_id));
             diesel::update(remote_objects::table.filter(remote_objects::attributed_to.eq(ap_id)))
                 .set((
                     remote_objects::deleted.eq(true),

@@ -251,6 +251,15 @@ diesel::table! {
         published -> Timestamp,
         updated -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        content_warning -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag) {
+        post_id -> BigInt,
+        tag -> Text,
+        published -> Timestamp,
     }
 }
 
@@ -272,6 +281,14 @@ diesel::table! {
         deleted -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remote_object_tags (remote_object_id, tag) {
+        remote_object_id -> BigInt,
+        tag -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -322,6 +339,8 @@ diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
 diesel::joinable!(deliveries -> activities (activity_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(remote_object_tags -> remote_objects (remote_object_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
@@ -334,7 +353,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     received_activities,
     enterprise_editors,
     posts,
+    post_tags,
     remote_objects,
+    remote_object_tags,
     reactions,
     reshares,
     featured,

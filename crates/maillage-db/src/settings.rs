@@ -12,12 +12,16 @@ use crate::{Database, DbError, UtcTime};
 pub enum InstanceSetting {
     /// The `instance.domain` the database was first used with.
     Domain,
+    /// The version of the tag index once it has been built from the posts
+    /// stored before it existed.
+    TagIndex,
 }
 
 impl InstanceSetting {
     fn key(&self) -> &'static str {
         match self {
             InstanceSetting::Domain => "domain",
+            InstanceSetting::TagIndex => "tag_index",
         }
     }
 }

@@ -343,6 +343,8 @@ fn remote_note(ap_id: &str, content: &str) -> NewRemoteObject {
         published: Some(UtcTime::now()),
         updated: None,
         raw_json: "{}".into(),
+        public: true,
+        hashtags: Vec::new(),
     }
 }
 
@@ -423,6 +425,7 @@ async fn posts_are_created_edited_and_deleted_with_their_activities() {
         mentions_json: "[]".into(),
         licence: None,
         adapted_from: None,
+        content_warning: None,
     };
     let new = NewPost {
         ap_id: "http://localhost:1/objects/a".into(),
@@ -530,4 +533,158 @@ async fn the_circuit_breaker_parks_a_failing_domain_until_it_answers() {
     db.record_domain_failure("peer1", "timeout", 3600, 60).await.unwrap();
     assert!(db.record_domain_success("peer1").await.unwrap());
     assert!(db.domain_health().await.unwrap().is_empty());
+}
+
+fn tagged_note(actor_id: i64, n: usize, tags: &[&str], visibility: &'static str, published: UtcTime) -> NewPost {
+    NewPost {
+        ap_id: format!("http://localhost:1/objects/t{n}"),
+        kind: "note",
+        actor_id,
+        author_id: None,
+        visibility,
+        in_reply_to: None,
+        published,
+        content: PostContent {
+            language: "fr".into(),
+            title: None,
+            summary: None,
+            source: "x".into(),
+            content_html: "<p>x</p>".into(),
+            tags_json: serde_json::to_string(tags).unwrap(),
+            mentions_json: "[]".into(),
+            licence: None,
+            adapted_from: None,
+            content_warning: None,
+        },
+    }
+}
+
+async fn index_rows(db: &Database) -> (i64, i64) {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = db.conn().await.unwrap();
+    with_conn!(&mut conn, |c| {
+        let posts: i64 = schema::post_tags::table.count().get_result(c).await.unwrap();
+        let remote: i64 = schema::remote_object_tags::table.count().get_result(c).await.unwrap();
+        (posts, remote)
+    })
+}
+
+fn ap_ids_of_posts(posts: &[Post]) -> Vec<&str> {
+    posts.iter().map(|p| p.ap_id.as_str()).collect()
+}
+
+#[tokio::test]
+async fn the_tag_index_follows_local_posts() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let now = UtcTime::now();
+    let public = db.create_post(&tagged_note(actor.id, 1, &["vélo", "Fediverse"], "public", now), &[]).await.unwrap();
+    db.create_post(&tagged_note(actor.id, 2, &["velo"], "followers", now), &[]).await.unwrap();
+    let velo = db.tagged_posts_page("velo", &PageBounds::newest(10)).await.unwrap();
+    assert_eq!(ap_ids_of_posts(&velo), vec![public.ap_id.as_str()], "keys fold accents; followers-only posts stay out");
+    assert_eq!(db.tagged_posts_page("fediverse", &PageBounds::newest(10)).await.unwrap().len(), 1);
+    assert_eq!(index_rows(&db).await, (2, 0));
+
+    // An edit moves the post from one tag to another.
+    let edited =
+        PostContent { tags_json: r#"["jardin"]"#.into(), ..tagged_note(actor.id, 1, &[], "public", now).content };
+    db.update_post(public.id, &edited, UtcTime::now(), &[]).await.unwrap();
+    assert!(db.tagged_posts_page("velo", &PageBounds::newest(10)).await.unwrap().is_empty());
+    assert_eq!(db.tagged_posts_page("jardin", &PageBounds::newest(10)).await.unwrap().len(), 1);
+
+    // Deleting takes it out of the index, rows included.
+    db.delete_post(public.id, &[]).await.unwrap();
+    assert!(db.tagged_posts_page("jardin", &PageBounds::newest(10)).await.unwrap().is_empty());
+    assert_eq!(index_rows(&db).await, (0, 0));
+
+    // A rebuild gives the same rows as the writes did.
+    let kept = db.create_post(&tagged_note(actor.id, 3, &["jardin", "JARDIN"], "public", now), &[]).await.unwrap();
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = db.conn().await.unwrap();
+        with_conn!(&mut conn, |c| diesel::delete(schema::post_tags::table).execute(c).await).unwrap();
+    }
+    let first_two = db.reindex_posts(0, 2).await.unwrap().unwrap();
+    assert_eq!(db.reindex_posts(first_two, 2).await.unwrap(), Some(kept.id));
+    assert_eq!(db.reindex_posts(kept.id, 2).await.unwrap(), None);
+    assert_eq!(index_rows(&db).await, (1, 0), "one row per distinct key of public live posts");
+}
+
+#[tokio::test]
+async fn tag_pages_are_keyset_paged_through_equal_times() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let same_time = UtcTime::now();
+    let mut created = Vec::new();
+    for n in 0..5 {
+        created.push(db.create_post(&tagged_note(actor.id, n, &["velo"], "public", same_time), &[]).await.unwrap());
+    }
+    let newest_first: Vec<i64> = created.iter().rev().map(|p| p.id).collect();
+    let mut seen = Vec::new();
+    let mut bounds = PageBounds::newest(2);
+    loop {
+        let page = db.tagged_posts_page("velo", &bounds).await.unwrap();
+        let Some(last) = page.last() else { break };
+        bounds.older_than = Some(TimelinePosition { time: last.published, id: last.id });
+        seen.extend(page.iter().map(|p| p.id));
+    }
+    assert_eq!(seen, newest_first, "every post once, none lost at equal times");
+    // Newer than the oldest: the next two up, oldest first (min_id); or the newest two (since_id).
+    let oldest = TimelinePosition { time: same_time, id: newest_first[4] };
+    let next = PageBounds { newer_than: Some(oldest), oldest_first: true, ..PageBounds::newest(2) };
+    let ids: Vec<i64> = db.tagged_posts_page("velo", &next).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![newest_first[3], newest_first[2]]);
+    let since = PageBounds { newer_than: Some(oldest), ..PageBounds::newest(2) };
+    let ids: Vec<i64> = db.tagged_posts_page("velo", &since).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![newest_first[0], newest_first[1]]);
+    // The same bounds on the public timeline.
+    let ids: Vec<i64> = db.posts_page(None, true, &next).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![newest_first[3], newest_first[2]]);
+}
+
+#[tokio::test]
+async fn the_tag_index_follows_remote_objects() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let tagged = |ap_id: &str, public: bool, tags: &[&str]| NewRemoteObject {
+        public,
+        hashtags: tags.iter().map(|t| t.to_string()).collect(),
+        ..remote_note(ap_id, "<p>x</p>")
+    };
+    db.store_remote_object(&tagged("http://peer/n/1", true, &["#Vélo", "#vélo", "not a tag"])).await.unwrap();
+    db.store_remote_object(&tagged("http://peer/n/2", false, &["#velo"])).await.unwrap();
+    db.store_remote_object(&NewRemoteObject { kind: "Event".into(), ..tagged("http://peer/e/1", true, &["#velo"]) })
+        .await
+        .unwrap();
+    let page = db.tagged_remote_objects_page("velo", &PageBounds::newest(10)).await.unwrap();
+    assert_eq!(page.iter().map(|o| o.ap_id.as_str()).collect::<Vec<_>>(), vec!["http://peer/n/1"]);
+    assert_eq!(index_rows(&db).await, (0, 1));
+
+    // An Update replaces the tags.
+    db.store_remote_object(&tagged("http://peer/n/1", true, &["#jardin"])).await.unwrap();
+    assert!(db.tagged_remote_objects_page("velo", &PageBounds::newest(10)).await.unwrap().is_empty());
+    assert_eq!(db.tagged_remote_objects_page("jardin", &PageBounds::newest(10)).await.unwrap().len(), 1);
+    // A Delete takes it out.
+    db.tombstone_remote_object("http://peer/n/1", "Note").await.unwrap();
+    assert_eq!(index_rows(&db).await, (0, 0));
+
+    // Moderation, blocks and deleted actors take their objects out too.
+    db.store_remote_object(&tagged("http://peer/n/3", true, &["#jardin"])).await.unwrap();
+    db.remove_remote_actor("http://peer/users/ana").await.unwrap();
+    assert_eq!(index_rows(&db).await, (0, 0));
+    let on_peer0 = NewRemoteObject { attributed_to: None, ..tagged("http://peer0/n/1", true, &["#jardin"]) };
+    db.store_remote_object(&on_peer0).await.unwrap();
+    db.set_domain_policy("peer0", DomainPolicy::Block, None).await.unwrap();
+    assert_eq!(index_rows(&db).await, (0, 0));
+
+    // A rebuild from what the caller read of each object.
+    db.store_remote_object(&tagged("http://peer/n/4", true, &["#jardin"])).await.unwrap();
+    let stored = db.remote_objects_after(0, 100).await.unwrap();
+    let listed: Vec<(i64, bool, Vec<String>)> = stored.iter().map(|o| (o.id, true, vec!["#Potager".into()])).collect();
+    db.reindex_remote_objects(&listed).await.unwrap();
+    let page = db.tagged_remote_objects_page("potager", &PageBounds::newest(10)).await.unwrap();
+    assert_eq!(page.iter().map(|o| o.ap_id.as_str()).collect::<Vec<_>>(), vec!["http://peer/n/4"], "live notes only");
 }

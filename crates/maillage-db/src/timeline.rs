@@ -1,24 +1,74 @@
 //! Reading posts for the client API: pages of local posts and remote
-//! objects, newest first, by time (keyset on the timestamp, never OFFSET).
+//! objects, all of them or those of a tag, keyset-paged on (time, id) and
+//! never with OFFSET. Local posts are ordered by `published`, remote ones by
+//! when we received them; the API merges the two.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{follows, posts, remote_actors, remote_objects};
+use crate::schema::{follows, post_tags, posts, remote_actors, remote_object_tags, remote_objects};
 use crate::{Database, DbError, Post, RemoteActor, RemoteObject, UtcTime};
 
 /// Object types shown in timelines.
 pub const TIMELINE_KINDS: &[&str] = &["Note", "Article", "Page", "Question"];
 
+/// A place in a timeline: a time, then a row id to order what shares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimelinePosition {
+    pub time: UtcTime,
+    pub id: i64,
+}
+
+/// Which page of a timeline to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageBounds {
+    /// Only rows before this place (Mastodon's `max_id`).
+    pub older_than: Option<TimelinePosition>,
+    /// Only rows after this place (`since_id`, `min_id`).
+    pub newer_than: Option<TimelinePosition>,
+    /// The rows right after `newer_than`, oldest first (`min_id`), instead
+    /// of the newest ones.
+    pub oldest_first: bool,
+    pub limit: i64,
+}
+
+impl PageBounds {
+    /// The newest `limit` rows.
+    pub fn newest(limit: i64) -> Self {
+        PageBounds { older_than: None, newer_than: None, oldest_first: false, limit }
+    }
+}
+
+/// Applies `bounds` to a boxed query: filters on the (time, id) pair, its
+/// order and limit. Each bound is written `time <= t AND (time < t OR id < i)`
+/// so that the first half is a range of the (time, id) index.
+macro_rules! paged {
+    ($query:expr, $time:expr, $id:expr, $bounds:expr) => {{
+        let bounds: &PageBounds = $bounds;
+        let mut query = $query;
+        if let Some(at) = bounds.older_than {
+            query = query.filter($time.le(at.time)).filter($time.lt(at.time).or($id.lt(at.id)));
+        }
+        if let Some(at) = bounds.newer_than {
+            query = query.filter($time.ge(at.time)).filter($time.gt(at.time).or($id.gt(at.id)));
+        }
+        let query = if bounds.oldest_first {
+            query.order(($time.asc(), $id.asc()))
+        } else {
+            query.order(($time.desc(), $id.desc()))
+        };
+        query.limit(bounds.limit)
+    }};
+}
+
 impl Database {
-    /// Live posts, newest first, published before `before`; only public ones
-    /// unless `public_only` is false; of the given actors when `actors` is set.
+    /// Live posts, in the order `bounds` asks; only public ones unless
+    /// `public_only` is false; of the given actors when `actors` is set.
     pub async fn posts_page(
         &self,
         actors: Option<&[i64]>,
         public_only: bool,
-        before: Option<UtcTime>,
-        limit: i64,
+        bounds: &PageBounds,
     ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
@@ -29,26 +79,17 @@ impl Database {
             if public_only {
                 query = query.filter(posts::visibility.eq("public"));
             }
-            if let Some(before) = before {
-                query = query.filter(posts::published.lt(before));
-            }
-            query
-                .order((posts::published.desc(), posts::id.desc()))
-                .limit(limit)
-                .select(Post::as_select())
-                .load(c)
-                .await
+            paged!(query, posts::published, posts::id, bounds).select(Post::as_select()).load(c).await
         })?;
         Ok(rows)
     }
 
-    /// Live remote posts, newest received first, received before `before`;
-    /// by the given authors when `authors` is set.
+    /// Live remote posts, by the time we received them, in the order
+    /// `bounds` asks; by the given authors when `authors` is set.
     pub async fn remote_objects_page(
         &self,
         authors: Option<&[String]>,
-        before: Option<UtcTime>,
-        limit: i64,
+        bounds: &PageBounds,
     ) -> Result<Vec<RemoteObject>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
@@ -59,12 +100,44 @@ impl Database {
             if let Some(authors) = authors {
                 query = query.filter(remote_objects::attributed_to.eq_any(authors.to_vec()));
             }
-            if let Some(before) = before {
-                query = query.filter(remote_objects::created_at.lt(before));
-            }
-            query
-                .order((remote_objects::created_at.desc(), remote_objects::id.desc()))
-                .limit(limit)
+            paged!(query, remote_objects::created_at, remote_objects::id, bounds)
+                .select(RemoteObject::as_select())
+                .load(c)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Public live posts tagged with the tag of key `tag`, as [`Database::posts_page`].
+    pub async fn tagged_posts_page(&self, tag: &str, bounds: &PageBounds) -> Result<Vec<Post>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| {
+            let query = post_tags::table
+                .inner_join(posts::table)
+                .filter(post_tags::tag.eq(tag))
+                .filter(posts::deleted_at.is_null())
+                .filter(posts::visibility.eq("public"))
+                .into_boxed();
+            paged!(query, post_tags::published, post_tags::post_id, bounds).select(Post::as_select()).load(c).await
+        })?;
+        Ok(rows)
+    }
+
+    /// Live public remote posts tagged with the tag of key `tag`, as
+    /// [`Database::remote_objects_page`].
+    pub async fn tagged_remote_objects_page(
+        &self,
+        tag: &str,
+        bounds: &PageBounds,
+    ) -> Result<Vec<RemoteObject>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| {
+            let query = remote_object_tags::table
+                .inner_join(remote_objects::table)
+                .filter(remote_object_tags::tag.eq(tag))
+                .filter(remote_objects::deleted.eq(false))
+                .into_boxed();
+            paged!(query, remote_object_tags::created_at, remote_object_tags::remote_object_id, bounds)
                 .select(RemoteObject::as_select())
                 .load(c)
                 .await

@@ -1,5 +1,6 @@
 //! Maillage's vocabulary and the rules that hold whatever the storage or the
-//! wire: which kinds of local actors exist and what a valid handle is.
+//! wire: which kinds of local actors exist, what a valid handle is, how hashtags
+//! are matched.
 //!
 //! This crate does no I/O: no database, no network, no clock reads.
 
@@ -8,6 +9,7 @@ pub mod enterprise;
 pub mod html;
 pub mod password;
 pub mod server_name;
+pub mod tags;
 pub mod vocabulary;
 
 pub use actor::{ActorKind, Handle, HandleError};

@@ -57,6 +57,8 @@ pub struct NoteDraft {
     pub language: String,
     pub followers_only: bool,
     pub in_reply_to: Option<String>,
+    /// A content warning (Mastodon's `spoiler_text`), shown before the text.
+    pub content_warning: Option<String>,
 }
 
 /// A shared practice to publish (or the new version of one).
@@ -85,14 +87,15 @@ fn check_language(language: &str) -> Result<String, FederationError> {
     maillage_domain::vocabulary::LANGUAGES.parse(language).map(|t| t.code.to_string()).map_err(FederationError::invalid)
 }
 
-/// `#words` of a text, normalised (lower case), without duplicates.
+/// `#words` of a text, by their display names (lower case), without duplicates.
 pub fn hashtags_in(text: &str) -> Vec<String> {
     let mut tags = Vec::new();
     for word in text.split(|c: char| c.is_whitespace() || ",.;:!?()[]\"'".contains(c)) {
         if let Some(tag) = word.strip_prefix('#') {
             let tag: String = tag.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            let tag = tag.to_lowercase();
-            if !tag.is_empty() && !tags.contains(&tag) {
+            if let Some(tag) = maillage_domain::tags::display_name(&tag)
+                && !tags.contains(&tag)
+            {
                 tags.push(tag);
             }
         }
@@ -153,7 +156,7 @@ fn replace_hashtag(html: &str, tag: &str, link: &str) -> String {
         out.push_str(before);
         let word: String = after[1..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
         let preceded_ok = before.chars().last().is_none_or(|c| c.is_whitespace() || c == '>' || c == '(');
-        if preceded_ok && word.to_lowercase() == *tag {
+        if preceded_ok && maillage_domain::tags::display_name(&word).as_deref() == Some(tag) {
             out.push_str(link);
             rest = &after[1 + word.len()..];
         } else {
@@ -302,6 +305,11 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
         doc["type"] = json!("Note");
         doc["content"] = json!(content);
         doc["contentMap"] = json!({ &post.language: content });
+        if let Some(warning) = &post.content_warning {
+            // Mastodon's content warning: the plain text in `summary`, and `sensitive`.
+            doc["summary"] = json!(warning);
+            doc["sensitive"] = json!(true);
+        }
     }
     doc
 }
@@ -379,13 +387,19 @@ fn note_content(
     text: &str,
     language: &str,
     mentions: &[Mention],
+    content_warning: Option<&str>,
 ) -> Result<PostContent, FederationError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(FederationError::invalid("an update needs some text"));
     }
-    if text.chars().count() > NOTE_MAX {
-        return Err(FederationError::invalid(format!("an update has at most {NOTE_MAX} characters")));
+    let content_warning = content_warning.map(str::trim).filter(|w| !w.is_empty());
+    // As on Mastodon, the warning counts towards the length of the post.
+    let length = text.chars().count() + content_warning.map_or(0, |w| w.chars().count());
+    if length > NOTE_MAX {
+        return Err(FederationError::invalid(format!(
+            "an update and its content warning have at most {NOTE_MAX} characters together"
+        )));
     }
     let tags = hashtags_in(text);
     let html = link_tags_and_mentions(&plain_text_to_html(text), &federation.context().urls, &tags, mentions);
@@ -399,6 +413,7 @@ fn note_content(
         mentions_json: serde_json::to_string(mentions).unwrap_or_else(|_| "[]".into()),
         licence: None,
         adapted_from: None,
+        content_warning: content_warning.map(str::to_string),
     })
 }
 
@@ -413,7 +428,7 @@ pub async fn publish_note(federation: &Federation, draft: &NoteDraft) -> Result<
         // Fetch what we reply to, so that its author gets the reply.
         crate::objects::fetch_remote_object(federation, reply).await?;
     }
-    let content = note_content(federation, &draft.text, &draft.language, &mentions)?;
+    let content = note_content(federation, &draft.text, &draft.language, &mentions, draft.content_warning.as_deref())?;
     let new = NewPost {
         ap_id: ctx.urls.new_object_id(),
         kind: "note",
@@ -454,6 +469,7 @@ async fn store_new_post(
         published: new.published,
         updated: None,
         deleted_at: None,
+        content_warning: new.content.content_warning.clone(),
     };
     let document = post_document(&preview, enterprise, Some(author), &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Create", &preview, enterprise, &document).await?;
@@ -504,10 +520,12 @@ fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationErro
     };
     let mut tags: Vec<String> = Vec::new();
     for tag in &draft.tags {
-        let tag: String = tag.trim().trim_start_matches('#').to_lowercase();
-        if tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(FederationError::invalid(format!("a theme is one word of letters, digits or _: {tag:?}")));
-        }
+        let tag = maillage_domain::tags::display_name(tag).ok_or_else(|| {
+            FederationError::invalid(format!(
+                "a theme is one word of at most {} letters, digits or _: {tag:?}",
+                maillage_domain::tags::TAG_MAX
+            ))
+        })?;
         if !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -522,6 +540,7 @@ fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationErro
         mentions_json: "[]".into(),
         licence: Some(licence.unwrap_or_else(|| DEFAULT_LICENCE.to_string())),
         adapted_from,
+        content_warning: None,
     })
 }
 
@@ -562,15 +581,22 @@ async fn load_post(ctx: &Context, ap_id: &str) -> Result<(Post, LocalActor, Opti
     Ok((post, enterprise, author))
 }
 
-/// Edits an update's text: `Update{Note}` with `updated`.
-pub async fn edit_note(federation: &Federation, ap_id: &str, text: &str) -> Result<Post, FederationError> {
+/// Edits an update's text, and its content warning when `content_warning`
+/// is given (an empty one takes it off): `Update{Note}` with `updated`.
+pub async fn edit_note(
+    federation: &Federation,
+    ap_id: &str,
+    text: &str,
+    content_warning: Option<&str>,
+) -> Result<Post, FederationError> {
     let ctx = federation.context();
     let (post, enterprise, author) = load_post(ctx, ap_id).await?;
     if post.kind != "note" {
         return Err(FederationError::invalid("that post is a practice: edit it as a practice"));
     }
     let mentions = mentions_of(federation, text).await?;
-    let content = note_content(federation, text, &post.language, &mentions)?;
+    let content_warning = content_warning.or(post.content_warning.as_deref());
+    let content = note_content(federation, text, &post.language, &mentions, content_warning)?;
     save_edit(ctx, post, enterprise, author, content).await
 }
 
@@ -607,6 +633,7 @@ async fn save_edit(
         mentions_json: content.mentions_json.clone(),
         licence: content.licence.clone(),
         adapted_from: content.adapted_from.clone(),
+        content_warning: content.content_warning.clone(),
         updated: Some(updated),
         ..post.clone()
     };

@@ -25,6 +25,7 @@ pub mod policy;
 mod receive_content;
 mod routes;
 pub mod signature;
+pub mod tag_index;
 pub mod urls;
 
 pub use actors::{ActorError, create_enterprise, create_member, ensure_builtin_actors};

@@ -127,6 +127,46 @@ fn first_of_map<'a>(json: &'a Value, key: &str) -> Option<(&'a str, &'a str)> {
     json.get(key)?.as_object()?.iter().find_map(|(lang, v)| v.as_str().map(|t| (lang.as_str(), t)))
 }
 
+/// The entries of a property that may be one value or a list.
+fn values_at<'a>(json: &'a Value, key: &str) -> Vec<&'a Value> {
+    match json.get(key) {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(one) => vec![one],
+    }
+}
+
+/// Whether an object is public in Mastodon's sense: the public collection
+/// is in its `to` (only in `cc`, it is unlisted: kept off tag timelines).
+pub fn is_public(json: &Value) -> bool {
+    values_at(json, "to")
+        .into_iter()
+        .filter_map(|to| crate::activities::id_of(Some(to)))
+        .any(|to| matches!(to, crate::content::PUBLIC | "as:Public" | "Public"))
+}
+
+/// The display names of an object's `Hashtag` tags (`#Vélo` → `vélo`),
+/// without duplicates; names that are no tag name are left out.
+pub fn hashtags_of(json: &Value) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for tag in values_at(json, "tag") {
+        if tag.get("type").and_then(Value::as_str) != Some("Hashtag") {
+            continue;
+        }
+        if let Some(name) = tag.get("name").and_then(Value::as_str).and_then(maillage_domain::tags::display_name)
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Whether an object is marked `sensitive` (to be shown behind a warning).
+pub fn is_sensitive(json: &Value) -> bool {
+    json.get("sensitive").and_then(Value::as_bool).unwrap_or(false)
+}
+
 /// Reads any object (Note, Article, Page, or a type we do not know yet)
 /// into what we keep; HTML is sanitised here, before anything stores it.
 pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject, FederationError> {
@@ -170,6 +210,8 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         published: time_at(json, "published"),
         updated: time_at(json, "updated"),
         raw_json: json.to_string(),
+        public: is_public(json),
+        hashtags: hashtags_of(json),
     })
 }
 

@@ -152,6 +152,9 @@ pub(crate) async fn open_database(config: &Config) -> Result<Database, ServerErr
         return Err(ServerError::DomainChanged { stored, configured: config.instance.domain.clone() });
     }
     maillage_federation::ensure_builtin_actors(&db, config).await?;
+    if maillage_federation::tag_index::build_if_needed(&db).await? {
+        tracing::info!("tag index built from the stored posts");
+    }
     Ok(db)
 }
 

@@ -264,14 +264,19 @@ pub enum PostCommand {
         /// The post (any server) this one answers.
         #[arg(long)]
         reply_to: Option<String>,
+        /// A content warning, shown before the text.
+        #[arg(long)]
+        content_warning: Option<String>,
     },
     /// Publish a shared practice (Article).
     Practice(Box<PracticeArgs>),
-    /// Edit an update's text.
+    /// Edit an update's text (and its content warning; "" takes it off).
     EditNote {
         url: String,
         #[arg(long)]
         text: String,
+        #[arg(long)]
+        content_warning: Option<String>,
     },
     /// Replace a practice's content.
     EditPractice {
@@ -803,9 +808,16 @@ async fn run_admin(
 
 async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn Write) -> Result<(), ServerError> {
     match command {
-        PostCommand::Note { enterprise, author, text, language, followers_only, reply_to } => {
-            let draft =
-                content::NoteDraft { enterprise, author, text, language, followers_only, in_reply_to: reply_to };
+        PostCommand::Note { enterprise, author, text, language, followers_only, reply_to, content_warning } => {
+            let draft = content::NoteDraft {
+                enterprise,
+                author,
+                text,
+                language,
+                followers_only,
+                in_reply_to: reply_to,
+                content_warning,
+            };
             let post = content::publish_note(federation, &draft).await?;
             writeln!(out, "published {}", post.ap_id)?;
         }
@@ -813,8 +825,8 @@ async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn W
             let post = content::publish_practice(federation, &args.draft()?).await?;
             writeln!(out, "published {}", post.ap_id)?;
         }
-        PostCommand::EditNote { url, text } => {
-            let post = content::edit_note(federation, &url, &text).await?;
+        PostCommand::EditNote { url, text, content_warning } => {
+            let post = content::edit_note(federation, &url, &text, content_warning.as_deref()).await?;
             writeln!(out, "edited {}", post.ap_id)?;
         }
         PostCommand::EditPractice { url, practice } => {

@@ -7,6 +7,7 @@
 
 use maillage_db::{LocalActor, Post, RemoteActor, RemoteObject};
 use maillage_domain::ActorKind;
+use maillage_federation::objects;
 use serde_json::{Value, json};
 
 use crate::{AppState, HttpError};
@@ -183,9 +184,11 @@ pub async fn local_status(state: &AppState, post: &Post) -> Result<Value, HttpEr
     status["visibility"] = json!(if post.is_public() { "public" } else { "private" });
     status["edited_at"] = json!(post.updated.map(iso));
     let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
-    let base = state.config.public_base_url();
-    status["tags"] =
-        json!(tags.iter().map(|t| json!({ "name": t, "url": format!("{base}/tags/{t}") })).collect::<Vec<_>>());
+    status["tags"] = tags_json(state, &tags);
+    if let Some(warning) = &post.content_warning {
+        status["spoiler_text"] = json!(warning);
+        status["sensitive"] = json!(true);
+    }
     let reactions = state.db.reactions_to(&post.ap_id).await?;
     status["favourites_count"] = json!(reactions.likes.len());
     status["reblogs_count"] = json!(reactions.announces.len());
@@ -225,7 +228,22 @@ pub async fn remote_status(state: &AppState, object: &RemoteObject) -> Result<Va
         object.language.as_deref(),
     );
     status["edited_at"] = json!(object.updated.map(iso));
+    let json: Value = serde_json::from_str(&object.raw_json).unwrap_or(Value::Null);
+    status["tags"] = tags_json(state, &objects::hashtags_of(&json));
+    // A Note's `summary` is its content warning; an Article's is its abstract, shown above.
+    let warning = match object.kind.as_str() {
+        "Note" | "Question" => object.summary.as_deref().map(html_to_text).unwrap_or_default(),
+        _ => String::new(),
+    };
+    status["sensitive"] = json!(objects::is_sensitive(&json) || !warning.is_empty());
+    status["spoiler_text"] = json!(warning);
     Ok(status)
+}
+
+/// Mastodon's `tags` of a status: names, and their page on this instance.
+fn tags_json(state: &AppState, names: &[String]) -> Value {
+    let urls = &state.federation.context().urls;
+    json!(names.iter().map(|name| json!({ "name": name, "url": urls.tag(name) })).collect::<Vec<_>>())
 }
 
 fn html_to_text(html: &str) -> String {

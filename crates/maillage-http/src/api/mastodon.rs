@@ -6,14 +6,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use maillage_db::{Direction, FollowState, UtcTime};
+use maillage_db::{Direction, FollowState, PageBounds, Post, RemoteObject, TimelinePosition, UtcTime};
 use maillage_domain::ActorKind;
 use maillage_federation::content::{self, NoteDraft};
 use maillage_federation::objects::RemoteActorObject;
 use serde_json::{Value, json};
 
 use super::auth::{MaybeUser, User};
-use super::entities::{Ref, local_account, local_status, remote_account, remote_status};
+use super::entities::{REMOTE_OFFSET, Ref, local_account, local_status, remote_account, remote_status};
 use super::params::Params;
 use crate::{AppState, HttpError};
 
@@ -142,43 +142,150 @@ fn limit(params: &Params) -> Result<i64, HttpError> {
     Ok(params.number("limit")?.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT))
 }
 
-/// The time a status id stands for, to page before it.
-async fn time_of(state: &AppState, id: Option<String>) -> Result<Option<UtcTime>, HttpError> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(match Ref::parse(&id)? {
-        Ref::Local(id) => state.db.post_by_id(id).await?.map(|p| p.published),
-        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.map(|o| o.created_at),
-    })
+/// Where a status stands in timelines: its time, then its API id (at one
+/// time, remote statuses come before local ones, as their ids are larger).
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    time: UtcTime,
+    at: Ref,
 }
 
-/// Merges local posts and remote objects, newest first, with a Link header.
+impl Cursor {
+    /// The same place, as a bound on local posts.
+    fn for_posts(self) -> TimelinePosition {
+        let id = match self.at {
+            Ref::Local(id) => id,
+            Ref::Remote(_) => i64::MAX,
+        };
+        TimelinePosition { time: self.time, id }
+    }
+
+    /// The same place, as a bound on remote objects.
+    fn for_remote_objects(self) -> TimelinePosition {
+        let id = match self.at {
+            Ref::Local(_) => 0,
+            Ref::Remote(id) => id,
+        };
+        TimelinePosition { time: self.time, id }
+    }
+}
+
+/// The place of the status a paging parameter names (`None` when absent or unknown).
+async fn cursor(state: &AppState, params: &Params, key: &str) -> Result<Option<Cursor>, HttpError> {
+    let Some(id) = params.text(key).filter(|id| !id.trim().is_empty()) else { return Ok(None) };
+    let at = Ref::parse(&id)?;
+    let time = match at {
+        Ref::Local(id) => state.db.post_by_id(id).await?.map(|p| p.published),
+        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.map(|o| o.created_at),
+    };
+    Ok(time.map(|time| Cursor { time, at }))
+}
+
+/// Which local posts a timeline shows.
+enum LocalPosts {
+    /// Of these actors (all when `None`); followers-only ones too unless `public_only`.
+    Of { actors: Option<Vec<i64>>, public_only: bool },
+    /// Public ones with the tag of this key.
+    Tagged(String),
+}
+
+/// Which remote posts a timeline shows.
+enum RemotePosts {
+    /// By these authors (all when `None`).
+    By(Option<Vec<String>>),
+    /// Public ones with the tag of this key.
+    Tagged(String),
+}
+
+/// One status of a page, before it is shown.
+enum Row {
+    Local(Post),
+    Remote(RemoteObject),
+}
+
+impl Row {
+    /// The merge order of local and remote statuses, which [`Cursor`] follows.
+    fn order(&self) -> (UtcTime, i64) {
+        match self {
+            Row::Local(post) => (post.published, post.id),
+            Row::Remote(object) => (object.created_at, REMOTE_OFFSET + object.id),
+        }
+    }
+}
+
+/// A page of local and remote statuses merged, newest first, with
+/// Mastodon's Link header: `next` (older, `max_id`) and `prev` (newer,
+/// `min_id`), keeping the timeline's own parameters (`kept`).
 async fn timeline(
     state: &AppState,
     params: &Params,
     path: &str,
-    local: Option<Option<Vec<i64>>>,
-    remote: Option<Option<Vec<String>>>,
-    public_only: bool,
+    kept: &[(&str, &str)],
+    local: Option<LocalPosts>,
+    remote: Option<RemotePosts>,
 ) -> Result<Response, HttpError> {
     let limit = limit(params)?;
-    let before = time_of(state, params.text("max_id")).await?;
-    let mut items: Vec<(UtcTime, Value)> = Vec::new();
-    if let Some(actors) = local {
-        for post in state.db.posts_page(actors.as_deref(), public_only, before, limit).await? {
-            items.push((post.published, local_status(state, &post).await?));
+    let older_than = cursor(state, params, "max_id").await?;
+    let min_id = cursor(state, params, "min_id").await?;
+    let newer_than = match min_id {
+        Some(_) => min_id,
+        None => cursor(state, params, "since_id").await?,
+    };
+    let oldest_first = min_id.is_some();
+    let bounds_for = |position: fn(Cursor) -> TimelinePosition| PageBounds {
+        older_than: older_than.map(position),
+        newer_than: newer_than.map(position),
+        oldest_first,
+        limit,
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    let bounds = bounds_for(Cursor::for_posts);
+    let posts = match local {
+        None => Vec::new(),
+        Some(LocalPosts::Of { actors, public_only }) => {
+            state.db.posts_page(actors.as_deref(), public_only, &bounds).await?
         }
+        Some(LocalPosts::Tagged(tag)) => state.db.tagged_posts_page(&tag, &bounds).await?,
+    };
+    rows.extend(posts.into_iter().map(Row::Local));
+    let bounds = bounds_for(Cursor::for_remote_objects);
+    let objects = match remote {
+        None => Vec::new(),
+        Some(RemotePosts::By(authors)) => state.db.remote_objects_page(authors.as_deref(), &bounds).await?,
+        Some(RemotePosts::Tagged(tag)) => state.db.tagged_remote_objects_page(&tag, &bounds).await?,
+    };
+    rows.extend(objects.into_iter().map(Row::Remote));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.order()));
+    if oldest_first {
+        // The statuses right after `min_id`, shown newest first.
+        rows.reverse();
+        rows.truncate(usize::try_from(limit).unwrap_or(20));
+        rows.reverse();
+    } else {
+        rows.truncate(usize::try_from(limit).unwrap_or(20));
     }
-    if let Some(authors) = remote {
-        for object in state.db.remote_objects_page(authors.as_deref(), before, limit).await? {
-            items.push((object.created_at, remote_status(state, &object).await?));
-        }
+    let mut statuses: Vec<Value> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        statuses.push(match row {
+            Row::Local(post) => local_status(state, post).await?,
+            Row::Remote(object) => remote_status(state, object).await?,
+        });
     }
-    items.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
-    items.truncate(usize::try_from(limit).unwrap_or(20));
-    let statuses: Vec<Value> = items.into_iter().map(|(_, status)| status).collect();
     let mut response = Json(json!(statuses)).into_response();
-    if let Some(last) = statuses.last().and_then(|s| s["id"].as_str()) {
-        let link = format!("<{}{path}?max_id={last}&limit={limit}>; rel=\"next\"", state.config.public_base_url());
+    if let (Some(first), Some(last)) = (statuses.first(), statuses.last()) {
+        let base = format!("{}{path}", state.config.public_base_url());
+        let query = |key: &str, id: &Value| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.extend_pairs(kept.iter().copied());
+            query.append_pair(key, id.as_str().unwrap_or_default());
+            query.append_pair("limit", &limit.to_string());
+            query.finish()
+        };
+        let link = format!(
+            "<{base}?{}>; rel=\"next\", <{base}?{}>; rel=\"prev\"",
+            query("max_id", &last["id"]),
+            query("min_id", &first["id"])
+        );
         if let Ok(value) = HeaderValue::from_str(&link) {
             response.headers_mut().insert(header::LINK, value);
         }
@@ -186,13 +293,70 @@ async fn timeline(
     Ok(response)
 }
 
+/// The `local=true` / `remote=true` filters of public timelines.
+struct Origins {
+    local: bool,
+    remote: bool,
+    /// The parameters their Link headers keep.
+    kept: Vec<(&'static str, &'static str)>,
+}
+
+impl Origins {
+    fn of(params: &Params) -> Result<Origins, HttpError> {
+        let only_local = params.flag("local")?.unwrap_or(false);
+        let only_remote = params.flag("remote")?.unwrap_or(false);
+        let mut kept = Vec::new();
+        if only_local {
+            kept.push(("local", "true"));
+        }
+        if only_remote {
+            kept.push(("remote", "true"));
+        }
+        Ok(Origins { local: !only_remote, remote: !only_local, kept })
+    }
+}
+
 /// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
 pub async fn public_timeline(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
-    let only_local = params.flag("local")?.unwrap_or(false);
-    let only_remote = params.flag("remote")?.unwrap_or(false);
-    let local = (!only_remote).then_some(None);
-    let remote = (!only_local).then_some(None);
-    timeline(&state, &params, "/api/v1/timelines/public", local, remote, true).await
+    let origins = Origins::of(&params)?;
+    let local = origins.local.then_some(LocalPosts::Of { actors: None, public_only: true });
+    let remote = origins.remote.then_some(RemotePosts::By(None));
+    timeline(&state, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
+}
+
+/// The key of the tag a path names; 404 when it is no tag name.
+fn tag_key(name: &str) -> Result<(String, String), HttpError> {
+    let not_a_tag = || HttpError::NotFound(format!("{name:?} is not a hashtag name (letters, digits and _)"));
+    let shown = maillage_domain::tags::display_name(name).ok_or_else(not_a_tag)?;
+    let key = maillage_domain::tags::key(&shown).ok_or_else(not_a_tag)?;
+    Ok((shown, key))
+}
+
+/// `GET /api/v1/timelines/tag/:hashtag` (`local=true`, `remote=true`): public
+/// statuses with that tag, whatever its case or accents.
+pub async fn tag_timeline(
+    State(state): State<AppState>,
+    Path(hashtag): Path<String>,
+    params: Params,
+) -> Result<Response, HttpError> {
+    let (shown, key) = tag_key(&hashtag)?;
+    let origins = Origins::of(&params)?;
+    let local = origins.local.then(|| LocalPosts::Tagged(key.clone()));
+    let remote = origins.remote.then(|| RemotePosts::Tagged(key.clone()));
+    let path =
+        format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
+    timeline(&state, &params, &path, &origins.kept, local, remote).await
+}
+
+/// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
+pub async fn tag(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Value>, HttpError> {
+    let (shown, _) = tag_key(&name)?;
+    Ok(Json(json!({
+        "name": shown,
+        "url": state.federation.context().urls.tag(&shown),
+        "history": [],
+        "following": false,
+    })))
 }
 
 /// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, and
@@ -203,7 +367,8 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     let mut actors = vec![me.id];
     actors.extend(state.db.enterprises_of_member(me.id).await?.iter().map(|e| e.id));
     let followed = state.db.followed_remote_ids(me.id).await?;
-    timeline(&state, &params, "/api/v1/timelines/home", Some(Some(actors)), Some(Some(followed)), false).await
+    let local = LocalPosts::Of { actors: Some(actors), public_only: false };
+    timeline(&state, &params, "/api/v1/timelines/home", &[], Some(local), Some(RemotePosts::By(Some(followed)))).await
 }
 
 /// `GET /api/v1/accounts/:id/statuses`
@@ -214,11 +379,14 @@ pub async fn account_statuses(
 ) -> Result<Response, HttpError> {
     let path = format!("/api/v1/accounts/{id}/statuses");
     match Ref::parse(&id)? {
-        Ref::Local(id) => timeline(&state, &params, &path, Some(Some(vec![id])), None, true).await,
+        Ref::Local(id) => {
+            let local = LocalPosts::Of { actors: Some(vec![id]), public_only: true };
+            timeline(&state, &params, &path, &[], Some(local), None).await
+        }
         Ref::Remote(id) => {
             let actor =
                 state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-            timeline(&state, &params, &path, None, Some(Some(vec![actor.ap_id])), true).await
+            timeline(&state, &params, &path, &[], None, Some(RemotePosts::By(Some(vec![actor.ap_id])))).await
         }
     }
 }
@@ -250,9 +418,6 @@ pub async fn create_status(
         Some("direct") => return Err(HttpError::Unprocessable("direct messages are not supported".into())),
         Some(other) => return Err(HttpError::Unprocessable(format!("unknown visibility {other:?}"))),
     };
-    if params.text("spoiler_text").is_some_and(|s| !s.trim().is_empty()) {
-        return Err(HttpError::Unprocessable("content warnings (spoiler_text) are not supported yet".into()));
-    }
     if !params.list("media_ids").is_empty() {
         return Err(HttpError::Unprocessable("media attachments are not supported yet".into()));
     }
@@ -274,6 +439,7 @@ pub async fn create_status(
         language: params.text("language").filter(|s| !s.is_empty()).unwrap_or_else(|| "fr".to_string()),
         followers_only,
         in_reply_to,
+        content_warning: params.text("spoiler_text"),
     };
     let post = content::publish_note(&state.federation, &draft).await?;
     if let Some(key) = &idempotency {
@@ -498,7 +664,8 @@ pub async fn update_credentials(
     Ok(Json(local_account(&state, &updated).await?))
 }
 
-/// `PUT /api/v1/statuses/:id`: edits the text of one's own update.
+/// `PUT /api/v1/statuses/:id`: edits the text of one's own update, and its
+/// content warning when `spoiler_text` is given.
 pub async fn edit_status(
     State(state): State<AppState>,
     user: User,
@@ -520,7 +687,9 @@ pub async fn edit_status(
     if post.kind != "note" {
         return Err(HttpError::Unprocessable("practices are edited through /api/maillage/v1/practices".into()));
     }
-    let edited = content::edit_note(&state.federation, &post.ap_id, &params.required("status")?).await?;
+    let warning = params.text("spoiler_text");
+    let edited =
+        content::edit_note(&state.federation, &post.ap_id, &params.required("status")?, warning.as_deref()).await?;
     Ok(Json(local_status(&state, &edited).await?))
 }
 

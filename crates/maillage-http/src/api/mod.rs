@@ -50,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/notifications/{id}/dismiss", post(mastodon::dismiss_notification))
         .route("/api/v1/timelines/public", get(mastodon::public_timeline))
         .route("/api/v1/timelines/home", get(mastodon::home_timeline))
+        .route("/api/v1/timelines/tag/{hashtag}", get(mastodon::tag_timeline))
+        .route("/api/v1/tags/{name}", get(mastodon::tag))
         .route("/api/v2/search", get(mastodon::search))
         .route("/api/v1/reports", post(reports::create_report))
         .route("/api/v1/admin/reports", get(reports::admin_reports))

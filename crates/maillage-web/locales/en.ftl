@@ -151,3 +151,4 @@ staff-unreachable = unreachable since { $since }
 staff-enterprises-title = The hub's enterprises (edit a profile)
 workspace-practice-licence = Licence (address; CC BY-SA 4.0 by default)
 workspace-practice-adapted-from = Adapted from (address of another practice, optional)
+workspace-post-warning = Content warning (optional, shown before the text)

@@ -151,3 +151,4 @@ staff-unreachable = injoignable depuis { $since }
 staff-enterprises-title = Entreprises du pôle (modifier un profil)
 workspace-practice-licence = Licence (adresse ; CC BY-SA 4.0 par défaut)
 workspace-practice-adapted-from = Adaptée de (adresse d’une autre pratique, facultatif)
+workspace-post-warning = Avertissement de contenu (facultatif, montré avant le texte)

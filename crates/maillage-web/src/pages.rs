@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maillage_db::{LocalActor, Post};
+use maillage_db::{LocalActor, PageBounds, Post};
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SCOPES, SECTORS, STATUSES, Vocabulary,
 };
@@ -69,14 +69,14 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
     let db = &state.app.db;
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let hub = db.local_actor_of_kind(ActorKind::Hub).await.map_err(internal)?;
-    let recent = db.posts_page(None, true, None, 60).await.map_err(internal)?;
+    let recent = db.posts_page(None, true, &PageBounds::newest(60)).await.map_err(internal)?;
     let mut actors = Actors::new(&state);
     let practices: Vec<Post> = recent.iter().filter(|p| p.kind == "article").take(6).cloned().collect();
     let updates: Vec<Post> =
         recent.iter().filter(|p| p.kind == "note" && p.in_reply_to.is_none()).take(6).cloned().collect();
     let practices = actors.cards(&ctx, &practices).await?;
     let updates = actors.cards(&ctx, &updates).await?;
-    let network = db.remote_objects_page(None, None, 6).await.map_err(internal)?;
+    let network = db.remote_objects_page(None, &PageBounds::newest(6)).await.map_err(internal)?;
     let network = network.iter().map(|o| Card::remote(ctx.lang, o, None)).collect();
     let entries = state.directory.entries(db, &state.base_url(), state.domain()).await.map_err(internal)?;
     // Enterprises the staff featured, then others of this hub.
@@ -490,6 +490,7 @@ struct PostPage {
     language: String,
     title: Option<String>,
     summary: Option<String>,
+    warning: Option<String>,
     by_line: String,
     by_url: String,
     by_acct: String,
@@ -573,6 +574,7 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         language: post.language.clone(),
         title: post.title.clone(),
         summary: post.summary.clone(),
+        warning: post.content_warning.clone(),
         by_line,
         by_url: enterprise.ap_id.clone(),
         by_acct: format!("{}@{}", enterprise.username, state.domain()),

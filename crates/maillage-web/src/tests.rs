@@ -293,6 +293,7 @@ async fn feeds_are_atom_with_the_public_posts_only() {
             language: "fr".into(),
             followers_only,
             in_reply_to: None,
+            content_warning: None,
         };
         maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
     }
@@ -374,11 +375,18 @@ async fn login_needs_the_csrf_token_and_the_right_password_and_logout_revokes() 
         .post_form(
             "/workspace/updates",
             &cookies,
-            &[("csrf", &csrf), ("enterprise", "ferme"), ("text", "Récolte du jour #legumes"), ("language", "fr")],
+            &[
+                ("csrf", &csrf),
+                ("enterprise", "ferme"),
+                ("text", "Récolte du jour #legumes"),
+                ("language", "fr"),
+                ("content_warning", "Légumes <crus>"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
     let (_, _, html) = site.get("/actors/ferme", &[]).await;
+    assert!(html.contains("<details><summary>Légumes &#60;crus&#62;</summary>"), "{html}");
     assert!(html.contains("Récolte du jour"));
 
     let (status, _, _) = site.post_form("/logout", &cookies, &[("csrf", &csrf)]).await;
@@ -620,6 +628,8 @@ async fn network_posts_show_in_the_readers_language_sanitised() {
             published: None,
             updated: None,
             raw_json: raw.to_string(),
+            public: true,
+            hashtags: Vec::new(),
         })
         .await
         .unwrap();

@@ -207,6 +207,8 @@ pub struct Card {
     /// Sanitised HTML (by `maillage_domain::html` before storage).
     pub excerpt_html: String,
     pub summary: Option<String>,
+    /// A content warning: the text stays folded behind it.
+    pub warning: Option<String>,
     pub language: String,
 }
 
@@ -220,6 +222,7 @@ impl Card {
             date: date(lang, &post.published),
             excerpt_html: if post.kind == "article" { String::new() } else { post.content_html.clone() },
             summary: post.summary.clone(),
+            warning: post.content_warning.clone(),
             language: post.language.clone(),
         }
     }
@@ -247,7 +250,9 @@ impl Card {
             } else {
                 content.or(object.content_html.clone()).unwrap_or_default()
             },
-            summary: in_lang("summaryMap").or(object.summary.clone()),
+            // On a Note, `summary` is Mastodon's content warning.
+            warning: (object.kind != "Article").then(|| in_lang("summaryMap").or(object.summary.clone())).flatten(),
+            summary: (object.kind == "Article").then(|| in_lang("summaryMap").or(object.summary.clone())).flatten(),
             language: if translated { lang.code().to_string() } else { object.language.clone().unwrap_or_default() },
         }
     }

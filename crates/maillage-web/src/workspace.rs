@@ -49,6 +49,8 @@ pub struct UpdateForm {
     language: String,
     #[serde(default)]
     followers_only: Option<String>,
+    #[serde(default)]
+    content_warning: String,
 }
 
 /// What the update form shows (kept after a refusal).
@@ -56,6 +58,7 @@ pub struct UpdateForm {
 struct UpdateDraft {
     enterprise: String,
     text: String,
+    content_warning: String,
     language: String,
     followers_only: bool,
 }
@@ -232,6 +235,7 @@ pub async fn post_update(
     let draft = UpdateDraft {
         enterprise: form.enterprise.trim().to_string(),
         text: form.text.clone(),
+        content_warning: form.content_warning.clone(),
         language: form.language.trim().to_string(),
         followers_only: form.followers_only.as_deref() == Some("true"),
     };
@@ -246,6 +250,7 @@ pub async fn post_update(
         language: if draft.language.is_empty() { ctx.lang.code().to_string() } else { draft.language.clone() },
         followers_only: draft.followers_only,
         in_reply_to: None,
+        content_warning: Some(draft.content_warning.trim().to_string()).filter(|w| !w.is_empty()),
     };
     match publish_note(&state.app.federation, &note).await {
         Ok(_) => Ok(Redirect::to("/workspace?done=update").into_response()),

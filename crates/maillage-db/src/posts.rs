@@ -35,11 +35,30 @@ pub struct Post {
     pub deleted_at: Option<UtcTime>,
     /// An update's content warning (plain text); practices have none.
     pub content_warning: Option<String>,
+    /// An update's text in other languages: `{"en": "<p>…</p>"}`.
+    pub translations_json: String,
 }
 
 impl Post {
     pub fn is_public(&self) -> bool {
         self.visibility == "public"
+    }
+
+    /// The HTML of this post in `language`: its own, or a translation.
+    pub fn content_in(&self, language: &str) -> Option<String> {
+        if self.language == language {
+            return Some(self.content_html.clone());
+        }
+        let translations: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&self.translations_json).unwrap_or_default();
+        translations.get(language).cloned()
+    }
+
+    /// The languages of its translations.
+    pub fn translated_languages(&self) -> Vec<String> {
+        let translations: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&self.translations_json).unwrap_or_default();
+        translations.into_keys().collect()
     }
 }
 
@@ -58,6 +77,7 @@ pub struct PostContent {
     pub licence: Option<String>,
     pub adapted_from: Option<String>,
     pub content_warning: Option<String>,
+    pub translations_json: String,
 }
 
 /// What a new post is, besides its content.

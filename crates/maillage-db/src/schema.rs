@@ -252,6 +252,7 @@ diesel::table! {
         updated -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
         content_warning -> Nullable<Text>,
+        translations_json -> Text,
     }
 }
 

@@ -426,6 +426,7 @@ async fn posts_are_created_edited_and_deleted_with_their_activities() {
         licence: None,
         adapted_from: None,
         content_warning: None,
+        translations_json: "{}".into(),
     };
     let new = NewPost {
         ap_id: "http://localhost:1/objects/a".into(),
@@ -555,6 +556,7 @@ fn tagged_note(actor_id: i64, n: usize, tags: &[&str], visibility: &'static str,
             licence: None,
             adapted_from: None,
             content_warning: None,
+            translations_json: "{}".into(),
         },
     }
 }

@@ -59,6 +59,15 @@ pub struct NoteDraft {
     pub in_reply_to: Option<String>,
     /// A content warning (Mastodon's `spoiler_text`), shown before the text.
     pub content_warning: Option<String>,
+    /// The same update in a second language (sent in `contentMap`).
+    pub translation: Option<Translation>,
+}
+
+/// An update's text in another language than its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translation {
+    pub language: String,
+    pub text: String,
 }
 
 /// A shared practice to publish (or the new version of one).
@@ -301,10 +310,16 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
             doc["maillage:adaptedFrom"] = json!(origin);
         }
     } else {
-        let content = format!("{}{}", post.content_html, credit.unwrap_or_default());
+        let content = format!("{}{}", post.content_html, credit.clone().unwrap_or_default());
         doc["type"] = json!("Note");
         doc["content"] = json!(content);
-        doc["contentMap"] = json!({ &post.language: content });
+        let mut content_map = serde_json::Map::new();
+        for language in post.translated_languages() {
+            let translated = post.content_in(&language).unwrap_or_default();
+            content_map.insert(language, json!(format!("{translated}{}", credit.clone().unwrap_or_default())));
+        }
+        content_map.insert(post.language.clone(), json!(content));
+        doc["contentMap"] = Value::Object(content_map);
         if let Some(warning) = &post.content_warning {
             // Mastodon's content warning: the plain text in `summary`, and `sensitive`.
             doc["summary"] = json!(warning);
@@ -388,6 +403,7 @@ fn note_content(
     language: &str,
     mentions: &[Mention],
     content_warning: Option<&str>,
+    translation: Option<&Translation>,
 ) -> Result<PostContent, FederationError> {
     let text = text.trim();
     if text.is_empty() {
@@ -401,10 +417,30 @@ fn note_content(
             "an update and its content warning have at most {NOTE_MAX} characters together"
         )));
     }
-    let tags = hashtags_in(text);
+    let language = check_language(language)?;
+    let mut tags = hashtags_in(text);
+    let mut translations = serde_json::Map::new();
+    if let Some(translation) = translation.filter(|t| !t.text.trim().is_empty()) {
+        let other = check_language(&translation.language)?;
+        if other == language {
+            return Err(FederationError::invalid("the second language must differ from the update's language"));
+        }
+        let other_text = translation.text.trim();
+        if other_text.chars().count() > NOTE_MAX {
+            return Err(FederationError::invalid(format!("the translation has at most {NOTE_MAX} characters")));
+        }
+        for tag in hashtags_in(other_text) {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        let html = link_tags_and_mentions(&plain_text_to_html(other_text), &federation.context().urls, &tags, mentions);
+        translations.insert(other, Value::String(html));
+    }
     let html = link_tags_and_mentions(&plain_text_to_html(text), &federation.context().urls, &tags, mentions);
     Ok(PostContent {
-        language: check_language(language)?,
+        translations_json: Value::Object(translations).to_string(),
+        language,
         title: None,
         summary: None,
         source: text.to_string(),
@@ -428,7 +464,14 @@ pub async fn publish_note(federation: &Federation, draft: &NoteDraft) -> Result<
         // Fetch what we reply to, so that its author gets the reply.
         crate::objects::fetch_remote_object(federation, reply).await?;
     }
-    let content = note_content(federation, &draft.text, &draft.language, &mentions, draft.content_warning.as_deref())?;
+    let content = note_content(
+        federation,
+        &draft.text,
+        &draft.language,
+        &mentions,
+        draft.content_warning.as_deref(),
+        draft.translation.as_ref(),
+    )?;
     let new = NewPost {
         ap_id: ctx.urls.new_object_id(),
         kind: "note",
@@ -470,6 +513,7 @@ async fn store_new_post(
         updated: None,
         deleted_at: None,
         content_warning: new.content.content_warning.clone(),
+        translations_json: new.content.translations_json.clone(),
     };
     let document = post_document(&preview, enterprise, Some(author), &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Create", &preview, enterprise, &document).await?;
@@ -531,6 +575,7 @@ fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationErro
         }
     }
     Ok(PostContent {
+        translations_json: "{}".into(),
         language: check_language(&draft.language)?,
         title: Some(title.to_string()),
         summary: Some(summary.to_string()),
@@ -596,7 +641,8 @@ pub async fn edit_note(
     }
     let mentions = mentions_of(federation, text).await?;
     let content_warning = content_warning.or(post.content_warning.as_deref());
-    let content = note_content(federation, text, &post.language, &mentions, content_warning)?;
+    // An edit carries no translation: an old one would no longer match.
+    let content = note_content(federation, text, &post.language, &mentions, content_warning, None)?;
     save_edit(ctx, post, enterprise, author, content).await
 }
 
@@ -634,6 +680,7 @@ async fn save_edit(
         licence: content.licence.clone(),
         adapted_from: content.adapted_from.clone(),
         content_warning: content.content_warning.clone(),
+        translations_json: content.translations_json.clone(),
         updated: Some(updated),
         ..post.clone()
     };

@@ -267,6 +267,12 @@ pub enum PostCommand {
         /// A content warning, shown before the text.
         #[arg(long)]
         content_warning: Option<String>,
+        /// The same update in a second language (sent in contentMap).
+        #[arg(long, requires = "translation_language")]
+        translation: Option<String>,
+        /// The language of --translation (fr or en).
+        #[arg(long)]
+        translation_language: Option<String>,
     },
     /// Publish a shared practice (Article).
     Practice(Box<PracticeArgs>),
@@ -808,7 +814,17 @@ async fn run_admin(
 
 async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn Write) -> Result<(), ServerError> {
     match command {
-        PostCommand::Note { enterprise, author, text, language, followers_only, reply_to, content_warning } => {
+        PostCommand::Note {
+            enterprise,
+            author,
+            text,
+            language,
+            followers_only,
+            reply_to,
+            content_warning,
+            translation,
+            translation_language,
+        } => {
             let draft = content::NoteDraft {
                 enterprise,
                 author,
@@ -817,6 +833,8 @@ async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn W
                 followers_only,
                 in_reply_to: reply_to,
                 content_warning,
+                translation: translation
+                    .map(|text| content::Translation { language: translation_language.unwrap_or_default(), text }),
             };
             let post = content::publish_note(federation, &draft).await?;
             writeln!(out, "published {}", post.ap_id)?;

@@ -491,6 +491,8 @@ struct PostPage {
     title: Option<String>,
     summary: Option<String>,
     warning: Option<String>,
+    /// (href, label, lang) of the same update in the other language.
+    other_language: Option<(String, String, &'static str)>,
     by_line: String,
     by_url: String,
     by_acct: String,
@@ -560,8 +562,11 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         .title
         .clone()
         .unwrap_or_else(|| format!("{} · {}", enterprise.display_name, date(ctx.lang, &post.published)));
+    let shown_language =
+        if post.content_in(ctx.lang.code()).is_some() { ctx.lang.code().to_string() } else { post.language.clone() };
+    let shown_html = post.content_in(&shown_language).unwrap_or_else(|| post.content_html.clone());
     let description =
-        post.summary.clone().unwrap_or_else(|| excerpt(&maillage_domain::html::html_to_text(&post.content_html), 200));
+        post.summary.clone().unwrap_or_else(|| excerpt(&maillage_domain::html::html_to_text(&shown_html), 200));
     let c = ctx
         .chrome(title)
         .alternate("application/activity+json", &post.ap_id)
@@ -569,17 +574,24 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         .og("og:description", &description)
         .og("og:type", "article")
         .og("og:url", &post.ap_id);
+    let other = ctx.lang.other();
+    let other_language =
+        (post.content_in(other.code()).is_some() && post.content_in(ctx.lang.code()).is_some()).then(|| {
+            let label = ctx.t.t1("other-language", "language", &ctx.t.term(&LANGUAGES, other.code()));
+            (format!("?lang={}", other.code()), label, other.code())
+        });
     let page = PostPage {
         c,
-        language: post.language.clone(),
+        language: shown_language.clone(),
         title: post.title.clone(),
         summary: post.summary.clone(),
         warning: post.content_warning.clone(),
+        other_language,
         by_line,
         by_url: enterprise.ap_id.clone(),
         by_acct: format!("{}@{}", enterprise.username, state.domain()),
         published: ctx.t.t1("published-on", "date", &date(ctx.lang, &post.published)),
-        content_html: post.content_html.clone(),
+        content_html: shown_html,
         licence_href: post.licence.as_deref().and_then(safe_href),
         licence: post.licence.clone(),
         themes,

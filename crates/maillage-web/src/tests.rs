@@ -294,6 +294,7 @@ async fn feeds_are_atom_with_the_public_posts_only() {
             followers_only,
             in_reply_to: None,
             content_warning: None,
+            translation: None,
         };
         maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
     }
@@ -678,4 +679,36 @@ async fn a_practice_adapted_from_another_links_both_ways() {
     assert!(html.contains("href=\"/tags/eau\""));
     let (_, _, html) = site.get(&path(&original), &[]).await;
     assert!(html.contains(&format!("<a href=\"{}\">Adaptation</a>", adaptation.ap_id)), "adapted by: {html}");
+}
+
+#[tokio::test]
+async fn an_update_in_two_languages_is_read_in_the_readers_one() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let (cookies, csrf) = site.session("alice").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("enterprise", "ferme"),
+        ("language", "fr"),
+        ("text", "Marché samedi #legumes"),
+        ("second_text", "Market on Saturday #vegetables"),
+    ];
+    let (status, _, _) = site.post_form("/workspace/updates", &cookies, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let ferme = site.db().local_actor_by_username("ferme").await.unwrap().unwrap();
+    let post = site.db().public_posts_of(ferme.id, "note", None, 1).await.unwrap().remove(0);
+    let path = post.ap_id.trim_start_matches("https://hub.test").to_string();
+    let (_, _, json) = site.get(&path, &[("accept", "application/activity+json")]).await;
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(document["contentMap"]["fr"].as_str().unwrap().contains("Marché samedi"));
+    assert!(document["contentMap"]["en"].as_str().unwrap().contains("Market on Saturday"));
+    assert!(document["content"].as_str().unwrap().contains("Marché samedi"), "content is the update's own language");
+    let tags: Vec<&str> = document["tag"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    assert!(tags.contains(&"#legumes") && tags.contains(&"#vegetables"), "{tags:?}");
+    let (_, _, english) = site.get(&path, &[("accept-language", "en")]).await;
+    assert!(english.contains("Market on Saturday") && !english.contains("Marché samedi"), "{english}");
+    assert!(english.contains("href=\"?lang=fr\" lang=\"fr\">Read in French</a>"), "{english}");
+    let (_, _, french) = site.get("/actors/ferme", &[]).await;
+    assert!(french.contains("Marché samedi") && !french.contains("Market on Saturday"));
 }

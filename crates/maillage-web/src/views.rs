@@ -214,16 +214,22 @@ pub struct Card {
 
 impl Card {
     pub fn local(lang: Lang, post: &Post, enterprise: &LocalActor) -> Self {
+        // The reader's language when the update has it.
+        let translated = post.content_in(lang.code());
         Card {
             title: post.title.clone(),
             url: post.ap_id.clone(),
             by: enterprise.display_name.clone(),
             by_url: Some(enterprise.ap_id.clone()),
             date: date(lang, &post.published),
-            excerpt_html: if post.kind == "article" { String::new() } else { post.content_html.clone() },
+            excerpt_html: if post.kind == "article" {
+                String::new()
+            } else {
+                translated.clone().unwrap_or_else(|| post.content_html.clone())
+            },
             summary: post.summary.clone(),
             warning: post.content_warning.clone(),
-            language: post.language.clone(),
+            language: if translated.is_some() { lang.code().to_string() } else { post.language.clone() },
         }
     }
 

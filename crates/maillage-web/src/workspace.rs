@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use maillage_db::{Account, Direction, FollowState};
 use maillage_federation::FederationError;
-use maillage_federation::content::{self, NoteDraft, PracticeDraft, publish_note};
+use maillage_federation::content::{self, NoteDraft, PracticeDraft, Translation, publish_note};
 use serde::Deserialize;
 
 use crate::WebState;
@@ -51,6 +51,8 @@ pub struct UpdateForm {
     followers_only: Option<String>,
     #[serde(default)]
     content_warning: String,
+    #[serde(default)]
+    second_text: String,
 }
 
 /// What the update form shows (kept after a refusal).
@@ -58,6 +60,8 @@ pub struct UpdateForm {
 struct UpdateDraft {
     enterprise: String,
     text: String,
+    /// The same update in the other language (optional).
+    second_text: String,
     content_warning: String,
     language: String,
     followers_only: bool,
@@ -225,6 +229,10 @@ async fn refused(
     Ok(response)
 }
 
+fn note_language(draft: &UpdateDraft, ctx: &Ctx) -> String {
+    if draft.language.is_empty() { ctx.lang.code().to_string() } else { draft.language.clone() }
+}
+
 pub async fn post_update(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -236,6 +244,7 @@ pub async fn post_update(
         enterprise: form.enterprise.trim().to_string(),
         text: form.text.clone(),
         content_warning: form.content_warning.clone(),
+        second_text: form.second_text.clone(),
         language: form.language.trim().to_string(),
         followers_only: form.followers_only.as_deref() == Some("true"),
     };
@@ -247,10 +256,15 @@ pub async fn post_update(
         enterprise: draft.enterprise.clone(),
         author: account.actor.username.clone(),
         text: draft.text.clone(),
-        language: if draft.language.is_empty() { ctx.lang.code().to_string() } else { draft.language.clone() },
+        language: note_language(&draft, &ctx),
         followers_only: draft.followers_only,
         in_reply_to: None,
         content_warning: Some(draft.content_warning.trim().to_string()).filter(|w| !w.is_empty()),
+        // The second language is the other of French and English.
+        translation: Some(draft.second_text.trim()).filter(|t| !t.is_empty()).map(|text| Translation {
+            language: if note_language(&draft, &ctx) == "en" { "fr".into() } else { "en".into() },
+            text: text.to_string(),
+        }),
     };
     match publish_note(&state.app.federation, &note).await {
         Ok(_) => Ok(Redirect::to("/workspace?done=update").into_response()),

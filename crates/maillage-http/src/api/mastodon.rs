@@ -440,6 +440,7 @@ pub async fn create_status(
         followers_only,
         in_reply_to,
         content_warning: params.text("spoiler_text"),
+        translation: None,
     };
     let post = content::publish_note(&state.federation, &draft).await?;
     if let Some(key) = &idempotency {

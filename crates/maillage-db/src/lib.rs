@@ -64,6 +64,7 @@ mod remote;
 mod reports;
 mod schema;
 mod settings;
+mod status_facts;
 mod tags;
 mod time;
 mod timeline;
@@ -89,6 +90,7 @@ pub use received::{QueuedActivity, ReceivedCounts};
 pub use remote::{NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report};
 pub use settings::InstanceSetting;
+pub use status_facts::{StatusFacts, StatusFactsWanted};
 pub use time::UtcTime;
 pub use timeline::{PageBounds, TimelinePosition};
 

@@ -257,33 +257,36 @@ async fn delivery_states_and_expired_leases() {
     assert_eq!(db.outbox_count(actor.id).await.unwrap(), 2);
 }
 
+async fn ana(db: &Database) -> RemoteActor {
+    db.upsert_remote_actor(&NewRemoteActor {
+        ap_id: "http://peer/users/ana".into(),
+        actor_type: "Person".into(),
+        username: "ana".into(),
+        domain: "peer".into(),
+        display_name: None,
+        summary: None,
+        url: None,
+        icon_url: None,
+        inbox_url: "http://peer/users/ana/inbox".into(),
+        shared_inbox_url: Some("http://peer/inbox".into()),
+        outbox_url: None,
+        followers_url: None,
+        public_key_id: "http://peer/users/ana#main-key".into(),
+        public_key_pem: "PEM".into(),
+        manually_approves_followers: false,
+        raw_json: "{}".into(),
+        profile_json: None,
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn follows_are_saved_with_their_notification() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();
     let actor = some_local_actor(&db).await;
-    let remote = db
-        .upsert_remote_actor(&NewRemoteActor {
-            ap_id: "http://peer/users/ana".into(),
-            actor_type: "Person".into(),
-            username: "ana".into(),
-            domain: "peer".into(),
-            display_name: None,
-            summary: None,
-            url: None,
-            icon_url: None,
-            inbox_url: "http://peer/users/ana/inbox".into(),
-            shared_inbox_url: Some("http://peer/inbox".into()),
-            outbox_url: None,
-            followers_url: None,
-            public_key_id: "http://peer/users/ana#main-key".into(),
-            public_key_pem: "PEM".into(),
-            manually_approves_followers: false,
-            raw_json: "{}".into(),
-            profile_json: None,
-        })
-        .await
-        .unwrap();
+    let remote = ana(&db).await;
     let record = FollowRecord {
         local_actor_id: actor.id,
         remote_actor_id: remote.id,
@@ -689,4 +692,48 @@ async fn the_tag_index_follows_remote_objects() {
     db.reindex_remote_objects(&listed).await.unwrap();
     let page = db.tagged_remote_objects_page("potager", &PageBounds::newest(10)).await.unwrap();
     assert_eq!(page.iter().map(|o| o.ap_id.as_str()).collect::<Vec<_>>(), vec!["http://peer/n/4"], "live notes only");
+}
+
+#[tokio::test]
+async fn the_facts_of_a_page_of_statuses_are_read_together() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let remote = ana(&db).await;
+    let record = FollowRecord {
+        local_actor_id: actor.id,
+        remote_actor_id: remote.id,
+        direction: Direction::Incoming,
+        state: FollowState::Accepted,
+        follow_ap_id: "http://peer/follows/1",
+        follow_json: "{}",
+    };
+    db.save_follow(&record, None).await.unwrap();
+    let now = UtcTime::now();
+    let parent = db.create_post(&tagged_note(actor.id, 1, &[], "public", now), &[]).await.unwrap();
+    let reply = NewPost { in_reply_to: Some(parent.ap_id.clone()), ..tagged_note(actor.id, 2, &[], "public", now) };
+    let reply = db.create_post(&reply, &[]).await.unwrap();
+    db.store_remote_object(&remote_note("http://peer/n/1", "<p>x</p>")).await.unwrap();
+    db.add_reaction(ReactionKind::Like, &reply.ap_id, &remote.ap_id, "http://peer/likes/1").await.unwrap();
+    db.add_reaction(ReactionKind::Announce, &reply.ap_id, &remote.ap_id, "http://peer/boosts/1").await.unwrap();
+
+    let objects = [parent.ap_id.clone(), reply.ap_id.clone()];
+    let parents = [parent.ap_id.clone(), "http://peer/n/1".to_string(), "http://nowhere/1".to_string()];
+    let wanted = StatusFactsWanted {
+        local_actors: &[actor.id],
+        remote_actors: std::slice::from_ref(&remote.ap_id),
+        objects: &objects,
+        parents: &parents,
+    };
+    let facts = db.status_facts(wanted).await.unwrap();
+    assert_eq!(facts.local_actors[&actor.id].username, "coop");
+    assert_eq!((facts.followers[&actor.id], facts.following.get(&actor.id)), (1, None));
+    assert_eq!(facts.post_counts[&actor.id], 2);
+    assert_eq!(facts.remote_actors[&remote.ap_id].username, "ana");
+    assert_eq!((facts.likes[&reply.ap_id], facts.reshares[&reply.ap_id]), (1, 1));
+    assert!(!facts.likes.contains_key(&parent.ap_id));
+    assert_eq!(facts.parent_posts, [(parent.ap_id.clone(), parent.id)].into_iter().collect());
+    assert_eq!(facts.parent_remote_objects.keys().collect::<Vec<_>>(), vec!["http://peer/n/1"]);
+    let nothing = db.status_facts(StatusFactsWanted::default()).await.unwrap();
+    assert!(nothing.local_actors.is_empty() && nothing.parent_posts.is_empty());
 }

@@ -5,7 +5,7 @@
 //! row id; remote ones are offset by [`REMOTE_OFFSET`], so one number names
 //! one thing and stays below 2^53 (safe in JavaScript clients).
 
-use maillage_db::{LocalActor, Post, RemoteActor, RemoteObject};
+use maillage_db::{LocalActor, Post, RemoteActor, RemoteObject, StatusFacts, StatusFactsWanted};
 use maillage_domain::ActorKind;
 use maillage_federation::objects;
 use serde_json::{Value, json};
@@ -48,8 +48,12 @@ pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value
     let followers = state.db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await?;
     let following = state.db.count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await?;
     let statuses = state.db.count_posts(actor.id).await?;
+    Ok(local_account_with_counts(actor, followers, following, statuses))
+}
+
+fn local_account_with_counts(actor: &LocalActor, followers: i64, following: i64, statuses: i64) -> Value {
     let note = maillage_domain::html::plain_text_to_html(&actor.summary);
-    Ok(json!({
+    json!({
         "id": Ref::Local(actor.id).id(),
         "username": actor.username,
         "acct": actor.username,
@@ -73,7 +77,7 @@ pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value
         "emojis": [],
         "fields": [],
         "maillage_kind": actor.kind().as_str(),
-    }))
+    })
 }
 
 /// The Account of a remote actor.
@@ -160,13 +164,68 @@ fn article_content(title: Option<&str>, summary: Option<&str>, url: &str) -> Str
     html
 }
 
+/// A status to show: one of our posts, or a remote object.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusOf<'a> {
+    Local(&'a Post),
+    Remote(&'a RemoteObject),
+}
+
+/// The Statuses of a page, with what they show (authors, counts, parents)
+/// read for the whole page at once.
+pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Value>, HttpError> {
+    let (mut local_actors, mut remote_actors, mut objects, mut parents) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for status in page {
+        match status {
+            StatusOf::Local(post) => {
+                local_actors.push(post.actor_id);
+                objects.push(post.ap_id.clone());
+                parents.extend(post.in_reply_to.clone());
+            }
+            StatusOf::Remote(object) => remote_actors.extend(object.attributed_to.clone()),
+        }
+    }
+    for list in [&mut remote_actors, &mut objects, &mut parents] {
+        list.sort();
+        list.dedup();
+    }
+    local_actors.sort();
+    local_actors.dedup();
+    let wanted = StatusFactsWanted {
+        local_actors: &local_actors,
+        remote_actors: &remote_actors,
+        objects: &objects,
+        parents: &parents,
+    };
+    let facts = state.db.status_facts(wanted).await?;
+    page.iter()
+        .map(|status| match status {
+            StatusOf::Local(post) => local_status_with(state, &facts, post),
+            StatusOf::Remote(object) => Ok(remote_status_with(state, &facts, object)),
+        })
+        .collect()
+}
+
 /// The Status of one of our posts.
 pub async fn local_status(state: &AppState, post: &Post) -> Result<Value, HttpError> {
-    let actor = state
-        .db
-        .local_actor_by_id(post.actor_id)
-        .await?
-        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    one_status(state, StatusOf::Local(post)).await
+}
+
+/// The Status of a remote object.
+pub async fn remote_status(state: &AppState, object: &RemoteObject) -> Result<Value, HttpError> {
+    one_status(state, StatusOf::Remote(object)).await
+}
+
+async fn one_status(state: &AppState, status: StatusOf<'_>) -> Result<Value, HttpError> {
+    statuses(state, &[status]).await?.pop().ok_or_else(|| HttpError::Internal("no status built".into()))
+}
+
+fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Result<Value, HttpError> {
+    let actor = facts.local_actors.get(&post.actor_id).ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let count = |counts: &std::collections::HashMap<i64, i64>| counts.get(&actor.id).copied().unwrap_or(0);
+    let account =
+        local_account_with_counts(actor, count(&facts.followers), count(&facts.following), count(&facts.post_counts));
     let content = if post.kind == "article" {
         article_content(post.title.as_deref(), post.summary.as_deref(), &post.ap_id)
     } else {
@@ -177,7 +236,7 @@ pub async fn local_status(state: &AppState, post: &Post) -> Result<Value, HttpEr
         &post.ap_id,
         &post.ap_id,
         iso(post.published),
-        local_account(state, &actor).await?,
+        account,
         content,
         Some(&post.language),
     );
@@ -189,26 +248,20 @@ pub async fn local_status(state: &AppState, post: &Post) -> Result<Value, HttpEr
         status["spoiler_text"] = json!(warning);
         status["sensitive"] = json!(true);
     }
-    let reactions = state.db.reactions_to(&post.ap_id).await?;
-    status["favourites_count"] = json!(reactions.likes.len());
-    status["reblogs_count"] = json!(reactions.announces.len());
+    status["favourites_count"] = json!(facts.likes.get(&post.ap_id).copied().unwrap_or(0));
+    status["reblogs_count"] = json!(facts.reshares.get(&post.ap_id).copied().unwrap_or(0));
     if let Some(parent) = &post.in_reply_to {
-        if let Some(remote) = state.db.remote_object(parent).await? {
-            status["in_reply_to_id"] = json!(Ref::Remote(remote.id).id());
-        } else if let Some(local) = state.db.post_by_ap_id(parent).await? {
-            status["in_reply_to_id"] = json!(Ref::Local(local.id).id());
+        if let Some(remote) = facts.parent_remote_objects.get(parent) {
+            status["in_reply_to_id"] = json!(Ref::Remote(*remote).id());
+        } else if let Some(local) = facts.parent_posts.get(parent) {
+            status["in_reply_to_id"] = json!(Ref::Local(*local).id());
         }
     }
     Ok(status)
 }
 
-/// The Status of a remote object.
-pub async fn remote_status(state: &AppState, object: &RemoteObject) -> Result<Value, HttpError> {
-    let author = match &object.attributed_to {
-        Some(id) => state.db.remote_actor_by_ap_id(id).await?,
-        None => None,
-    };
-    let account = match &author {
+fn remote_status_with(state: &AppState, facts: &StatusFacts, object: &RemoteObject) -> Value {
+    let account = match object.attributed_to.as_ref().and_then(|id| facts.remote_actors.get(id)) {
         Some(actor) => remote_account(actor),
         None => json!({ "id": "0", "username": "unknown", "acct": "unknown", "display_name": "", "url": "" }),
     };
@@ -237,7 +290,7 @@ pub async fn remote_status(state: &AppState, object: &RemoteObject) -> Result<Va
     };
     status["sensitive"] = json!(objects::is_sensitive(&json) || !warning.is_empty());
     status["spoiler_text"] = json!(warning);
-    Ok(status)
+    status
 }
 
 /// Mastodon's `tags` of a status: names, and their page on this instance.

@@ -13,7 +13,7 @@ use maillage_federation::objects::RemoteActorObject;
 use serde_json::{Value, json};
 
 use super::auth::{MaybeUser, User};
-use super::entities::{REMOTE_OFFSET, Ref, local_account, local_status, remote_account, remote_status};
+use super::entities::{self, REMOTE_OFFSET, Ref, StatusOf, local_account, local_status, remote_account, remote_status};
 use super::params::Params;
 use crate::{AppState, HttpError};
 
@@ -264,13 +264,14 @@ async fn timeline(
     } else {
         rows.truncate(usize::try_from(limit).unwrap_or(20));
     }
-    let mut statuses: Vec<Value> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        statuses.push(match row {
-            Row::Local(post) => local_status(state, post).await?,
-            Row::Remote(object) => remote_status(state, object).await?,
-        });
-    }
+    let page: Vec<StatusOf<'_>> = rows
+        .iter()
+        .map(|row| match row {
+            Row::Local(post) => StatusOf::Local(post),
+            Row::Remote(object) => StatusOf::Remote(object),
+        })
+        .collect();
+    let statuses = entities::statuses(state, &page).await?;
     let mut response = Json(json!(statuses)).into_response();
     if let (Some(first), Some(last)) = (statuses.first(), statuses.last()) {
         let base = format!("{}{path}", state.config.public_base_url());

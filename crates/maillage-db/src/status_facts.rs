@@ -1,0 +1,120 @@
+//! What a page of statuses shows besides its own rows (authors, their
+//! counts, reactions, the posts replied to), read with one query per kind
+//! for the whole page rather than a few per status.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::schema::{follows, local_actors, posts, reactions, remote_actors, remote_objects};
+use crate::{Database, DbError, LocalActor, RemoteActor};
+
+/// What to read for a page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatusFactsWanted<'a> {
+    /// Local authors (with their follower, following and post counts).
+    pub local_actors: &'a [i64],
+    /// Remote authors, by ActivityPub id.
+    pub remote_actors: &'a [String],
+    /// The statuses themselves, by ActivityPub id (for their reactions).
+    pub objects: &'a [String],
+    /// The ActivityPub ids the statuses reply to.
+    pub parents: &'a [String],
+}
+
+/// What [`Database::status_facts`] found; anything absent is unknown here.
+#[derive(Debug, Clone, Default)]
+pub struct StatusFacts {
+    pub local_actors: HashMap<i64, LocalActor>,
+    /// Accepted followers of local actors.
+    pub followers: HashMap<i64, i64>,
+    /// Accepted follows made by local actors.
+    pub following: HashMap<i64, i64>,
+    /// Live posts of local actors.
+    pub post_counts: HashMap<i64, i64>,
+    pub remote_actors: HashMap<String, RemoteActor>,
+    /// Likes of an object.
+    pub likes: HashMap<String, i64>,
+    /// Reshares of an object.
+    pub reshares: HashMap<String, i64>,
+    /// Our posts among the parents: ActivityPub id → row id.
+    pub parent_posts: HashMap<String, i64>,
+    /// Remote objects among the parents: ActivityPub id → row id.
+    pub parent_remote_objects: HashMap<String, i64>,
+}
+
+impl Database {
+    pub async fn status_facts(&self, wanted: StatusFactsWanted<'_>) -> Result<StatusFacts, DbError> {
+        let mut facts = StatusFacts::default();
+        let mut conn = self.conn().await?;
+        with_conn!(&mut conn, |c| {
+            if !wanted.local_actors.is_empty() {
+                let ids = wanted.local_actors.to_vec();
+                let actors: Vec<LocalActor> = local_actors::table
+                    .filter(local_actors::id.eq_any(&ids))
+                    .select(LocalActor::as_select())
+                    .load(c)
+                    .await?;
+                facts.local_actors = actors.into_iter().map(|a| (a.id, a)).collect();
+                let counts: Vec<(i64, String, i64)> = follows::table
+                    .filter(follows::local_actor_id.eq_any(&ids))
+                    .filter(follows::state.eq("accepted"))
+                    .group_by((follows::local_actor_id, follows::direction))
+                    .select((follows::local_actor_id, follows::direction, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                for (actor, direction, n) in counts {
+                    let map = if direction == "in" { &mut facts.followers } else { &mut facts.following };
+                    map.insert(actor, n);
+                }
+                let counts: Vec<(i64, i64)> = posts::table
+                    .filter(posts::actor_id.eq_any(&ids))
+                    .filter(posts::deleted_at.is_null())
+                    .group_by(posts::actor_id)
+                    .select((posts::actor_id, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                facts.post_counts = counts.into_iter().collect();
+            }
+            if !wanted.remote_actors.is_empty() {
+                let actors: Vec<RemoteActor> = remote_actors::table
+                    .filter(remote_actors::ap_id.eq_any(wanted.remote_actors))
+                    .select(RemoteActor::as_select())
+                    .load(c)
+                    .await?;
+                facts.remote_actors = actors.into_iter().map(|a| (a.ap_id.clone(), a)).collect();
+            }
+            if !wanted.objects.is_empty() {
+                let counts: Vec<(String, String, i64)> = reactions::table
+                    .filter(reactions::object_ap_id.eq_any(wanted.objects))
+                    .group_by((reactions::object_ap_id, reactions::kind))
+                    .select((reactions::object_ap_id, reactions::kind, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                for (object, kind, n) in counts {
+                    let map = if kind == "like" { &mut facts.likes } else { &mut facts.reshares };
+                    map.insert(object, n);
+                }
+            }
+            if !wanted.parents.is_empty() {
+                facts.parent_posts = posts::table
+                    .filter(posts::ap_id.eq_any(wanted.parents))
+                    .select((posts::ap_id, posts::id))
+                    .load::<(String, i64)>(c)
+                    .await?
+                    .into_iter()
+                    .collect();
+                facts.parent_remote_objects = remote_objects::table
+                    .filter(remote_objects::ap_id.eq_any(wanted.parents))
+                    .select((remote_objects::ap_id, remote_objects::id))
+                    .load::<(String, i64)>(c)
+                    .await?
+                    .into_iter()
+                    .collect();
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        Ok(facts)
+    }
+}

@@ -872,3 +872,39 @@ async fn profile_edits_idempotency_and_follow_lists() -> anyhow::Result<()> {
     assert!(peers.as_array().unwrap().contains(&json!(b.domain)), "{peers}");
     Ok(())
 }
+
+/// Our actors also receive followers-only posts of the accounts they follow:
+/// the public timeline (no token needed) shows only what was addressed to
+/// the public.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_timeline_keeps_followers_only_posts_out() -> anyhow::Result<()> {
+    let instance = TestInstance::spawn().await?;
+    let db = instance.database().await?;
+    for (n, to) in [(1, "https://www.w3.org/ns/activitystreams#Public"), (2, "https://other.test/users/a/followers")] {
+        let raw = json!({ "type": "Note", "id": format!("https://other.test/notes/{n}"), "to": [to], "content": format!("<p>note {n}</p>") });
+        db.store_remote_object(&maillage_db::NewRemoteObject {
+            ap_id: format!("https://other.test/notes/{n}"),
+            kind: "Note".into(),
+            attributed_to: Some("https://other.test/users/a".into()),
+            name: None,
+            summary: None,
+            content_html: Some(format!("<p>note {n}</p>")),
+            url: None,
+            in_reply_to: None,
+            language: Some("fr".into()),
+            published: None,
+            updated: None,
+            raw_json: raw.to_string(),
+            public: n == 1,
+            hashtags: Vec::new(),
+        })
+        .await?;
+    }
+    let timeline: Value = instance.get("/api/v1/timelines/public?remote=true").await?.json().await?;
+    let contents: Vec<&str> = timeline.as_array().unwrap().iter().filter_map(|s| s["content"].as_str()).collect();
+    assert!(contents.iter().any(|c| c.contains("note 1")), "{contents:?}");
+    assert!(!contents.iter().any(|c| c.contains("note 2")), "a followers-only post leaked: {contents:?}");
+    let home: Value = instance.get("/").await?.text().await.map(|t| json!(t))?;
+    assert!(!home.as_str().unwrap().contains("note 2"));
+    Ok(())
+}

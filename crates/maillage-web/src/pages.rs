@@ -76,8 +76,15 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
         recent.iter().filter(|p| p.kind == "note" && p.in_reply_to.is_none()).take(6).cloned().collect();
     let practices = actors.cards(&ctx, &practices).await?;
     let updates = actors.cards(&ctx, &updates).await?;
-    let network = db.remote_objects_page(None, &PageBounds::newest(6)).await.map_err(internal)?;
-    let network = network.iter().map(|o| Card::remote(ctx.lang, o, None)).collect();
+    // Only what other servers addressed to the public: our actors also
+    // receive followers-only posts, which are not for this page.
+    let network = db.remote_objects_page(None, &PageBounds::newest(30)).await.map_err(internal)?;
+    let network = network
+        .iter()
+        .filter(|o| serde_json::from_str(&o.raw_json).is_ok_and(|json| maillage_federation::objects::is_public(&json)))
+        .take(6)
+        .map(|o| Card::remote(ctx.lang, o, None))
+        .collect();
     let entries = state.directory.entries(db, &state.base_url(), state.domain()).await.map_err(internal)?;
     // Enterprises the staff featured, then others of this hub.
     let chosen = match &hub {
@@ -310,13 +317,25 @@ pub async fn practices(
     ctx.render(&ListPage { c, heading, items, next_url, feed_url: "/feed.atom".into() })
 }
 
-/// A theme: lower case, letters, digits and `_`, as hashtags are stored.
+/// A theme: a hashtag's display name (lower case, as stored).
 pub fn normalise_theme(tag: &str) -> Option<String> {
-    let tag = tag.trim().trim_start_matches('#').to_lowercase();
-    (!tag.is_empty() && tag.chars().count() <= 100 && tag.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        .then_some(tag)
+    maillage_domain::tags::display_name(tag.trim().trim_start_matches('#'))
 }
 
+#[derive(Template)]
+#[template(path = "theme.html")]
+struct ThemePage {
+    c: Chrome,
+    heading: String,
+    practices: Vec<Card>,
+    next_url: Option<String>,
+    updates: Vec<Card>,
+    network: Vec<Card>,
+    feed_url: String,
+}
+
+/// `/tags/NAME`: the practices on a theme (paged), and the latest updates
+/// and network posts with that hashtag (the `href` of our `Hashtag`s).
 pub async fn theme(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -324,21 +343,35 @@ pub async fn theme(
     Query(list): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let tag = normalise_theme(&tag).ok_or_else(|| PageError::not_found(ctx.lang))?;
-    let posts = state
-        .app
-        .db
-        .practices_tagged(&tag, list.before(), LIST_SIZE)
-        .await
-        .map_err(|e| PageError::internal(ctx.lang, e))?;
+    let key = maillage_domain::tags::key(&tag).ok_or_else(|| PageError::not_found(ctx.lang))?;
+    let db = &state.app.db;
+    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+    let posts = db.practices_tagged(&tag, list.before(), LIST_SIZE).await.map_err(internal)?;
     let encoded = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>();
     let next_url = (posts.len() as i64 == LIST_SIZE)
         .then(|| posts.last().map(|p| format!("/tags/{encoded}?before={}", p.id)))
         .flatten();
-    let items = Actors::new(&state).cards(&ctx, &posts).await?;
+    let mut actors = Actors::new(&state);
+    let practices = actors.cards(&ctx, &posts).await?;
+    let updates: Vec<Post> = db
+        .tagged_posts_page(&key, &PageBounds::newest(LIST_SIZE))
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|p| p.kind == "note")
+        .collect();
+    let updates = actors.cards(&ctx, &updates).await?;
+    let network = db
+        .tagged_remote_objects_page(&key, &PageBounds::newest(LIST_SIZE))
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(|o| Card::remote(ctx.lang, o, None))
+        .collect();
     let heading = ctx.t.t1("theme-title", "tag", &format!("#{tag}"));
     let feed_url = format!("/feeds/tags/{encoded}");
     let c = ctx.chrome(heading.clone()).alternate("application/atom+xml", &feed_url);
-    ctx.render(&ListPage { c, heading, items, next_url, feed_url })
+    ctx.render(&ThemePage { c, heading, practices, next_url, updates, network, feed_url })
 }
 
 /// One line of an enterprise's profile.

@@ -612,6 +612,7 @@ async fn network_posts_show_in_the_readers_language_sanitised() {
     let raw = serde_json::json!({
         "type": "Note",
         "id": "https://other.test/notes/1",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
         "content": "<p>Bonjour</p>",
         "contentMap": { "fr": "<p>Bonjour</p>", "en": "<p>Hello</p><script>alert(1)</script><img src=x onerror=alert(2)>" },
     });
@@ -634,8 +635,35 @@ async fn network_posts_show_in_the_readers_language_sanitised() {
         })
         .await
         .unwrap();
+    // A followers-only post one of our actors received stays off the page.
+    let private = serde_json::json!({
+        "type": "Note",
+        "id": "https://other.test/notes/2",
+        "to": ["https://other.test/actors/coop/followers"],
+        "content": "<p>Entre nous</p>",
+    });
+    site.db()
+        .store_remote_object(&maillage_db::NewRemoteObject {
+            ap_id: "https://other.test/notes/2".into(),
+            kind: "Note".into(),
+            attributed_to: Some("https://other.test/actors/coop".into()),
+            name: None,
+            summary: None,
+            content_html: Some("<p>Entre nous</p>".into()),
+            url: None,
+            in_reply_to: None,
+            language: Some("fr".into()),
+            published: None,
+            updated: None,
+            raw_json: private.to_string(),
+            public: false,
+            hashtags: Vec::new(),
+        })
+        .await
+        .unwrap();
     let (_, _, english) = site.get("/?lang=en", &[]).await;
     assert!(english.contains("<p>Hello</p>"), "{english}");
+    assert!(!english.contains("Entre nous"), "a followers-only post is not public");
     assert!(!english.contains("<script>alert") && !english.contains("onerror") && !english.contains("javascript:"));
     let (_, _, french) = site.get("/", &[]).await;
     assert!(french.contains("<p>Bonjour</p>") && !french.contains("Hello"));
@@ -711,4 +739,33 @@ async fn an_update_in_two_languages_is_read_in_the_readers_one() {
     assert!(english.contains("href=\"?lang=fr\" lang=\"fr\">Read in French</a>"), "{english}");
     let (_, _, french) = site.get("/actors/ferme", &[]).await;
     assert!(french.contains("Marché samedi") && !french.contains("Market on Saturday"));
+}
+
+#[tokio::test]
+async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let note = NoteDraft {
+        enterprise: "ferme".into(),
+        author: "alice".into(),
+        text: "Tas de #Vélo et de #compost".into(),
+        language: "fr".into(),
+        followers_only: false,
+        in_reply_to: None,
+        content_warning: None,
+        translation: None,
+    };
+    maillage_federation::content::publish_note(&site.state.federation, &note).await.unwrap();
+    let private = NoteDraft { text: "Réservé #compost".into(), followers_only: true, ..note.clone() };
+    maillage_federation::content::publish_note(&site.state.federation, &private).await.unwrap();
+    let (status, _, html) = site.get("/tags/Compost", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Tas de"), "{html}");
+    assert!(!html.contains("Réservé"), "followers-only updates stay off");
+    let (status, _, html) = site.get("/tags/v%C3%A9lo", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Tas de"), "{html}");
+    let (status, _, _) = site.get("/tags/%3Cscript%3E", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

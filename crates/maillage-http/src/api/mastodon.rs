@@ -251,7 +251,18 @@ async fn timeline(
     let bounds = bounds_for(Cursor::for_remote_objects);
     let objects = match remote {
         None => Vec::new(),
-        Some(RemotePosts::By(authors)) => state.db.remote_objects_page(authors.as_deref(), &bounds).await?,
+        Some(RemotePosts::By(Some(authors))) => state.db.remote_objects_page(Some(&authors), &bounds).await?,
+        // The public timeline: what other servers addressed to the public
+        // only, never the followers-only posts our actors receive.
+        Some(RemotePosts::By(None)) => state
+            .db
+            .remote_objects_page(None, &bounds)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                serde_json::from_str(&o.raw_json).is_ok_and(|json| maillage_federation::objects::is_public(&json))
+            })
+            .collect(),
         Some(RemotePosts::Tagged(tag)) => state.db.tagged_remote_objects_page(&tag, &bounds).await?,
     };
     rows.extend(objects.into_iter().map(Row::Remote));

@@ -61,6 +61,8 @@ pub struct NewRemoteObject {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreOutcome {
     Stored,
+    /// A newer version is already stored: the write is ignored.
+    Outdated,
     /// The object was deleted before: the write is ignored.
     Tombstoned,
 }
@@ -94,15 +96,27 @@ impl Database {
         let now = UtcTime::now();
         let keys = remote_keys(&object.kind, object.public, &object.hashtags);
         with_write_tx!(&mut conn, |c| {
-            let stored: Option<(i64, bool, UtcTime)> = remote_objects::table
+            let stored: Option<(i64, bool, UtcTime, Option<UtcTime>)> = remote_objects::table
                 .filter(remote_objects::ap_id.eq(&object.ap_id))
-                .select((remote_objects::id, remote_objects::deleted, remote_objects::created_at))
+                .select((
+                    remote_objects::id,
+                    remote_objects::deleted,
+                    remote_objects::created_at,
+                    remote_objects::updated,
+                ))
                 .first(c)
                 .await
                 .optional()?;
             match stored {
-                Some((_, true, _)) => Ok(StoreOutcome::Tombstoned),
-                Some((id, false, created_at)) => {
+                Some((_, true, _, _)) => Ok(StoreOutcome::Tombstoned),
+                // Deliveries may arrive out of order: an older version never
+                // replaces a newer one (the original has no `updated`).
+                Some((_, false, _, Some(stored_updated)))
+                    if object.updated.as_ref().is_none_or(|incoming| *incoming < stored_updated) =>
+                {
+                    Ok(StoreOutcome::Outdated)
+                }
+                Some((id, false, created_at, _)) => {
                     diesel::update(remote_objects::table.find(id))
                         .set((object, remote_objects::updated_at.eq(now)))
                         .execute(c)

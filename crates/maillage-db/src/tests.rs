@@ -377,6 +377,22 @@ async fn deletes_win_over_creates_in_any_order() {
 }
 
 #[tokio::test]
+async fn an_older_version_never_replaces_a_newer_one() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let at = |seconds: i64| Some(UtcTime::from(chrono::DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()));
+    let version = |html: &str, updated| NewRemoteObject { updated, ..remote_note("http://peer/n/3", html) };
+    assert_eq!(db.store_remote_object(&version("<p>v1</p>", None)).await.unwrap(), StoreOutcome::Stored);
+    assert_eq!(db.store_remote_object(&version("<p>v3</p>", at(20))).await.unwrap(), StoreOutcome::Stored);
+    // The second edit arrived first; the first edit and the original come late.
+    assert_eq!(db.store_remote_object(&version("<p>v2</p>", at(10))).await.unwrap(), StoreOutcome::Outdated);
+    assert_eq!(db.store_remote_object(&version("<p>v1</p>", None)).await.unwrap(), StoreOutcome::Outdated);
+    assert_eq!(db.remote_object("http://peer/n/3").await.unwrap().unwrap().content_html.as_deref(), Some("<p>v3</p>"));
+    // The same version again (a refetch) is applied.
+    assert_eq!(db.store_remote_object(&version("<p>v3</p>", at(20))).await.unwrap(), StoreOutcome::Stored);
+}
+
+#[tokio::test]
 async fn reactions_reshares_and_featured_items() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();

@@ -45,6 +45,7 @@ enterprise-profile = Profile
 enterprise-practices = Shared practices
 enterprise-updates = Updates
 enterprise-hub = Hub
+enterprise-hub-label = Hub:
 field-legal_form = Legal form
 field-coop_type = Co-operative type
 field-sectors = Sectors

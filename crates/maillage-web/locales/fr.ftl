@@ -45,6 +45,7 @@ enterprise-profile = Profil
 enterprise-practices = Pratiques partagées
 enterprise-updates = Nouvelles
 enterprise-hub = Pôle
+enterprise-hub-label = Pôle :
 field-legal_form = Forme juridique
 field-coop_type = Type de coopérative
 field-sectors = Secteurs

@@ -395,6 +395,8 @@ struct ActorPage {
     summary: Option<String>,
     rows: Vec<Row>,
     show_posts: bool,
+    /// (url, name) of the hub an enterprise belongs to.
+    hub: Option<(String, String)>,
     practices: Vec<Card>,
     updates: Vec<Card>,
     feed_url: String,
@@ -486,6 +488,14 @@ pub async fn actor(
     } else {
         (Vec::new(), Vec::new())
     };
+    let hub = match actor.kind() {
+        ActorKind::Enterprise => db
+            .local_actor_of_kind(ActorKind::Hub)
+            .await
+            .map_err(|e| PageError::internal(ctx.lang, e))?
+            .map(|hub| (hub.ap_id, hub.display_name)),
+        _ => None,
+    };
     let feed_url = format!("/feeds/actors/{}", actor.username);
     let c = ctx
         .chrome(format!("{name} (@{acct})"))
@@ -509,6 +519,7 @@ pub async fn actor(
         summary,
         rows,
         show_posts,
+        hub,
         practices,
         updates,
         feed_url,

@@ -269,6 +269,7 @@ async fn actor_and_object_urls_serve_html_to_browsers_and_json_to_servers() {
     assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["type"], "Article");
     let (_, _, html) = site.get("/actors/ferme", &[]).await;
     assert!(html.contains("Composter &#60;ensemble&#62;"));
+    assert!(html.contains("Pôle : <a href=\"https://hub.test/actors/hub\">"), "its hub: {html}");
     let (_, _, html) = site.get("/tags/compost", &[]).await;
     assert!(html.contains("Composter &#60;ensemble&#62;"));
     let (status, _, _) = site.get("/objects/nope", &[]).await;

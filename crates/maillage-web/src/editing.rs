@@ -19,6 +19,7 @@ use serde::Deserialize;
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::{Chrome, Ctx};
+use crate::workspace::PracticeForm;
 
 /// The logged-in account, if it may edit this enterprise.
 async fn editor<'a>(state: &WebState, ctx: &'a Ctx, enterprise: &LocalActor) -> Result<&'a Account, PageError> {
@@ -331,24 +332,6 @@ pub async fn practice_form(
     ctx.render(&page)
 }
 
-#[derive(Deserialize, Default)]
-pub struct PracticeEditForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    summary: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    tags: String,
-    #[serde(default)]
-    language: String,
-    #[serde(default)]
-    action: String,
-}
-
 pub fn split_tags(tags: &str) -> Vec<String> {
     tags.split(',').map(|t| t.trim().trim_start_matches('#').to_string()).filter(|t| !t.is_empty()).collect()
 }
@@ -357,7 +340,7 @@ pub async fn save_practice(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<PracticeEditForm>,
+    Form(form): Form<PracticeForm>,
 ) -> Result<Response, PageError> {
     let post = practice_and_rights(&state, &ctx, &id).await?;
     ctx.check_csrf(&form.csrf)?;

@@ -120,6 +120,26 @@ fn profile(name_fr: &str, region: &str, legal_form: &str) -> EnterpriseProfile {
     }
 }
 
+/// A remote Note as stored from another server (`to` decides who may see it).
+fn remote_note(id: &str, raw: &serde_json::Value, html: &str, url: Option<&str>) -> maillage_db::NewRemoteObject {
+    maillage_db::NewRemoteObject {
+        ap_id: id.into(),
+        kind: "Note".into(),
+        attributed_to: Some("https://other.test/actors/coop".into()),
+        name: None,
+        summary: None,
+        content_html: Some(html.into()),
+        url: url.map(str::to_string),
+        in_reply_to: None,
+        language: Some("fr".into()),
+        published: None,
+        updated: None,
+        raw_json: raw.to_string(),
+        public: maillage_federation::objects::is_public(raw),
+        hashtags: Vec::new(),
+    }
+}
+
 fn set_cookies(headers: &axum::http::HeaderMap) -> Vec<String> {
     headers
         .get_all(header::SET_COOKIE)
@@ -617,25 +637,8 @@ async fn network_posts_show_in_the_readers_language_sanitised() {
         "content": "<p>Bonjour</p>",
         "contentMap": { "fr": "<p>Bonjour</p>", "en": "<p>Hello</p><script>alert(1)</script><img src=x onerror=alert(2)>" },
     });
-    site.db()
-        .store_remote_object(&maillage_db::NewRemoteObject {
-            ap_id: "https://other.test/notes/1".into(),
-            kind: "Note".into(),
-            attributed_to: Some("https://other.test/actors/coop".into()),
-            name: None,
-            summary: None,
-            content_html: Some("<p>Bonjour</p>".into()),
-            url: Some("javascript:alert(3)".into()),
-            in_reply_to: None,
-            language: Some("fr".into()),
-            published: None,
-            updated: None,
-            raw_json: raw.to_string(),
-            public: true,
-            hashtags: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let note = remote_note("https://other.test/notes/1", &raw, "<p>Bonjour</p>", Some("javascript:alert(3)"));
+    site.db().store_remote_object(&note).await.unwrap();
     // A followers-only post one of our actors received stays off the page.
     let private = serde_json::json!({
         "type": "Note",
@@ -643,25 +646,8 @@ async fn network_posts_show_in_the_readers_language_sanitised() {
         "to": ["https://other.test/actors/coop/followers"],
         "content": "<p>Entre nous</p>",
     });
-    site.db()
-        .store_remote_object(&maillage_db::NewRemoteObject {
-            ap_id: "https://other.test/notes/2".into(),
-            kind: "Note".into(),
-            attributed_to: Some("https://other.test/actors/coop".into()),
-            name: None,
-            summary: None,
-            content_html: Some("<p>Entre nous</p>".into()),
-            url: None,
-            in_reply_to: None,
-            language: Some("fr".into()),
-            published: None,
-            updated: None,
-            raw_json: private.to_string(),
-            public: false,
-            hashtags: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let note = remote_note("https://other.test/notes/2", &private, "<p>Entre nous</p>", None);
+    site.db().store_remote_object(&note).await.unwrap();
     let (_, _, english) = site.get("/?lang=en", &[]).await;
     assert!(english.contains("<p>Hello</p>"), "{english}");
     assert!(!english.contains("Entre nous"), "a followers-only post is not public");

@@ -67,28 +67,30 @@ struct UpdateDraft {
     followers_only: bool,
 }
 
+/// The practice form, to publish (workspace) or edit (`editing`; its
+/// enterprise, licence and "adapted from" stay those of the practice).
 #[derive(Deserialize, Default)]
 pub struct PracticeForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    enterprise: String,
+    pub(crate) enterprise: String,
     #[serde(default)]
-    title: String,
+    pub(crate) title: String,
     #[serde(default)]
-    summary: String,
+    pub(crate) summary: String,
     #[serde(default)]
-    body: String,
+    pub(crate) body: String,
     #[serde(default)]
-    tags: String,
+    pub(crate) tags: String,
     #[serde(default)]
-    licence: String,
+    pub(crate) licence: String,
     #[serde(default)]
-    adapted_from: String,
+    pub(crate) adapted_from: String,
     #[serde(default)]
-    language: String,
+    pub(crate) language: String,
     #[serde(default)]
-    action: String,
+    pub(crate) action: String,
 }
 
 #[derive(Template)]

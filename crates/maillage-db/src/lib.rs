@@ -80,6 +80,7 @@ pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, 
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
+pub use library::DirectoryRow;
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};

@@ -1,13 +1,72 @@
-//! Reading published posts for the web pages: an enterprise's public posts,
-//! practices on a theme, the adaptations of a practice. Keyset pages by id.
+//! Reading for the web pages: an enterprise's public posts, practices on a
+//! theme, the adaptations of a practice (keyset pages by id), and the rows
+//! the network directory is built from.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::posts;
+use crate::schema::{local_actors, posts, remote_actors};
 use crate::{Database, DbError, Post};
 
+/// An enterprise as the network directory lists it: ours or another hub's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryRow {
+    pub username: String,
+    /// The other hub's domain; `None` for our own enterprises.
+    pub domain: Option<String>,
+    pub display_name: Option<String>,
+    /// The page to link to: a remote actor's `url` when it has one, else its id.
+    pub page: String,
+    /// `maillage_domain::EnterpriseProfile` as JSON.
+    pub profile_json: Option<String>,
+}
+
 impl Database {
+    /// Every enterprise of this instance, and up to `remote_limit` of other
+    /// hubs (those that publish a profile and are not suspended): only the
+    /// columns the directory shows.
+    pub async fn directory_rows(&self, remote_limit: i64) -> Result<Vec<DirectoryRow>, DbError> {
+        let mut conn = self.conn().await?;
+        let local: Vec<(String, String, String, Option<String>)> = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::kind.eq(maillage_domain::ActorKind::Enterprise.as_str()))
+            .order(local_actors::username)
+            .select((
+                local_actors::username,
+                local_actors::display_name,
+                local_actors::ap_id,
+                local_actors::profile_json
+            ))
+            .load(c)
+            .await)?;
+        type RemoteColumns = (String, String, Option<String>, Option<String>, String, Option<String>);
+        let remote: Vec<RemoteColumns> = with_conn!(&mut conn, |c| remote_actors::table
+            .filter(remote_actors::profile_json.is_not_null())
+            .filter(remote_actors::suspended.eq(false))
+            .order(remote_actors::id)
+            .limit(remote_limit)
+            .select((
+                remote_actors::username,
+                remote_actors::domain,
+                remote_actors::display_name,
+                remote_actors::url,
+                remote_actors::ap_id,
+                remote_actors::profile_json,
+            ))
+            .load(c)
+            .await)?;
+        let local = local.into_iter().map(|(username, display_name, ap_id, profile_json)| DirectoryRow {
+            username,
+            domain: None,
+            display_name: Some(display_name),
+            page: ap_id,
+            profile_json,
+        });
+        let remote = remote.into_iter().map(|(username, domain, display_name, url, ap_id, profile_json)| {
+            DirectoryRow { username, domain: Some(domain), display_name, page: url.unwrap_or(ap_id), profile_json }
+        });
+        Ok(local.chain(remote).collect())
+    }
+
     /// Public, live posts of an actor of one kind (`note` or `article`),
     /// newest first, before the post `before`.
     pub async fn public_posts_of(

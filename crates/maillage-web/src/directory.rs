@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use maillage_db::{Database, DbError};
-use maillage_domain::ActorKind;
 use maillage_domain::EnterpriseProfile;
 use maillage_domain::vocabulary::{COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, Vocabulary};
 use serde::Deserialize;
@@ -285,51 +284,40 @@ pub struct DirectoryCache {
 }
 
 impl DirectoryCache {
-    pub async fn entries(&self, db: &Database, base_url: &str, domain: &str) -> Result<Arc<Vec<Entry>>, DbError> {
+    pub async fn entries(&self, db: &Database, domain: &str) -> Result<Arc<Vec<Entry>>, DbError> {
         let mut snapshot = self.snapshot.lock().await;
         if let Some((at, entries)) = snapshot.as_ref()
             && at.elapsed() < SNAPSHOT_MAX_AGE
         {
             return Ok(entries.clone());
         }
-        let entries = Arc::new(load(db, base_url, domain).await?);
+        let entries = Arc::new(load(db, domain).await?);
         *snapshot = Some((Instant::now(), entries.clone()));
         Ok(entries)
     }
 }
 
-async fn load(db: &Database, base_url: &str, domain: &str) -> Result<Vec<Entry>, DbError> {
-    let mut entries = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = db.list_local_actors(ActorKind::Enterprise, after.as_deref(), 500).await?;
-        for actor in &page {
-            let profile: EnterpriseProfile =
-                actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
-            let name = profile.name().map(str::to_string).unwrap_or_else(|| actor.display_name.clone());
-            entries.push(Entry::new(
-                name,
-                format!("{}@{}", actor.username, domain),
-                format!("{base_url}/actors/{}", actor.username),
-                true,
-                profile,
-            ));
-        }
-        match page.last() {
-            Some(last) if page.len() == 500 => after = Some(last.username.clone()),
-            _ => break,
-        }
-    }
-    for actor in db.remote_enterprises(REMOTE_MAX).await? {
-        let Some(profile) =
-            actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
-        else {
-            continue;
-        };
-        let name = profile.name().map(str::to_string).or(actor.display_name.clone()).unwrap_or(actor.username.clone());
-        let page_url = actor.url.clone().unwrap_or(actor.ap_id.clone());
-        entries.push(Entry::new(name, format!("{}@{}", actor.username, actor.domain), page_url, false, profile));
-    }
+async fn load(db: &Database, domain: &str) -> Result<Vec<Entry>, DbError> {
+    let mut entries: Vec<Entry> = db
+        .directory_rows(REMOTE_MAX)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let profile: Option<EnterpriseProfile> =
+                row.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+            // Another hub's actor is an enterprise of the directory only
+            // when it publishes a profile.
+            let profile = match (&row.domain, profile) {
+                (None, profile) => profile.unwrap_or_default(),
+                (Some(_), Some(profile)) => profile,
+                (Some(_), None) => return None,
+            };
+            let name =
+                profile.name().map(str::to_string).or(row.display_name.clone()).unwrap_or_else(|| row.username.clone());
+            let acct = format!("{}@{}", row.username, row.domain.as_deref().unwrap_or(domain));
+            Some(Entry::new(name, acct, row.page, row.domain.is_none(), profile))
+        })
+        .collect();
     entries.sort_by(|a, b| fold(&a.name).cmp(&fold(&b.name)).then(a.acct.cmp(&b.acct)));
     Ok(entries)
 }

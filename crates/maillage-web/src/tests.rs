@@ -756,3 +756,39 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
     let (status, _, _) = site.get("/tags/%3Cscript%3E", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn suspended_remote_enterprises_leave_the_directory() {
+    let site = TestSite::new().await;
+    for (name, id) in
+        [("Coop gardée", "https://other.test/actors/keep"), ("Coop suspendue", "https://other.test/actors/gone")]
+    {
+        let profile = EnterpriseProfile { name_fr: Some(name.into()), ..EnterpriseProfile::default() };
+        site.db()
+            .upsert_remote_actor(&NewRemoteActor {
+                ap_id: id.into(),
+                actor_type: "Organization".into(),
+                username: id.rsplit('/').next().unwrap().into(),
+                domain: "other.test".into(),
+                display_name: Some(name.into()),
+                summary: None,
+                url: None,
+                icon_url: None,
+                inbox_url: "https://other.test/inbox".into(),
+                shared_inbox_url: None,
+                outbox_url: None,
+                followers_url: None,
+                public_key_id: format!("{id}#main-key"),
+                public_key_pem: String::new(),
+                manually_approves_followers: false,
+                raw_json: "{}".into(),
+                profile_json: Some(serde_json::to_string(&profile).unwrap()),
+            })
+            .await
+            .unwrap();
+    }
+    site.db().suspend_remote_actor("https://other.test/actors/gone").await.unwrap();
+    let (_, _, html) = site.get("/directory?scope=network", &[]).await;
+    assert!(html.contains("Coop gardée") && html.contains("href=\"https://other.test/actors/keep\""), "{html}");
+    assert!(!html.contains("Coop suspendue"), "a suspended actor is not listed");
+}

@@ -28,6 +28,10 @@ fn peer_available() -> bool {
     node && script
 }
 
+/// The peer script rewrites its program in a shared cache at every start:
+/// two runs starting together race on it. Tests using the peer take turns.
+static PEER_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn run_peer(args: &[&str]) -> anyhow::Result<(bool, String)> {
     let output = tokio::process::Command::new("bash")
         .arg(peer_script())
@@ -45,6 +49,7 @@ async fn fedify_resolves_follows_and_gets_accepted() -> anyhow::Result<()> {
     if !peer_available() {
         return Ok(());
     }
+    let _turn = PEER_TURN.lock().await;
     let instance = TestInstance::spawn().await?;
     instance.cli(&["admin", "enterprise", "create", "coop_velo", "--name", "Coop Vélo"]).await?;
 
@@ -74,6 +79,7 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
     if !peer_available() {
         return Ok(());
     }
+    let _turn = PEER_TURN.lock().await;
     let instance = TestInstance::spawn().await?;
     instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
     instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;

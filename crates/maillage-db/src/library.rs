@@ -1,6 +1,6 @@
-//! Reading for the web pages: an enterprise's public posts, practices on a
-//! theme, the adaptations of a practice (keyset pages by id), and the rows
-//! the network directory is built from.
+//! Reading for the web pages: an enterprise's public posts, the adaptations
+//! of a practice (keyset pages by id), and the rows the network directory
+//! is built from.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -89,35 +89,6 @@ impl Database {
             .load(c)
             .await)?;
         Ok(rows)
-    }
-
-    /// Live practices whose themes include `tag` (lower case), newest first.
-    ///
-    /// Themes are few per practice and practices few per hub (hundreds), so
-    /// matching the stored JSON list is enough here.
-    pub async fn practices_tagged(&self, tag: &str, before: Option<i64>, limit: i64) -> Result<Vec<Post>, DbError> {
-        let quoted = serde_json::to_string(tag).unwrap_or_default();
-        let pattern = format!("%{}%", quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let mut conn = self.conn().await?;
-        let rows = with_conn!(&mut conn, |c| posts::table
-            .filter(posts::kind.eq("article"))
-            .filter(posts::deleted_at.is_null())
-            .filter(posts::visibility.eq("public"))
-            .filter(posts::tags_json.like(&pattern).escape('\\'))
-            .filter(posts::id.lt(before.unwrap_or(i64::MAX)))
-            .order(posts::id.desc())
-            .limit(limit)
-            .select(Post::as_select())
-            .load(c)
-            .await)?;
-        // LIKE found candidates; keep exact theme matches only.
-        Ok(rows
-            .into_iter()
-            .filter(|p| {
-                serde_json::from_str::<Vec<String>>(&p.tags_json).is_ok_and(|tags| tags.iter().any(|t| t == tag))
-            })
-            .take(usize::try_from(limit).unwrap_or(0))
-            .collect())
     }
 
     /// Live local practices adapted from the practice `ap_id`.

@@ -110,14 +110,27 @@ impl Database {
 
     /// Public live posts tagged with the tag of key `tag`, as [`Database::posts_page`].
     pub async fn tagged_posts_page(&self, tag: &str, bounds: &PageBounds) -> Result<Vec<Post>, DbError> {
+        self.tagged_posts_of_kind(tag, None, bounds).await
+    }
+
+    /// As [`Database::tagged_posts_page`], of one kind (`note` or `article`) when given.
+    pub async fn tagged_posts_of_kind(
+        &self,
+        tag: &str,
+        kind: Option<&str>,
+        bounds: &PageBounds,
+    ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
-            let query = post_tags::table
+            let mut query = post_tags::table
                 .inner_join(posts::table)
                 .filter(post_tags::tag.eq(tag))
                 .filter(posts::deleted_at.is_null())
                 .filter(posts::visibility.eq("public"))
                 .into_boxed();
+            if let Some(kind) = kind {
+                query = query.filter(posts::kind.eq(kind));
+            }
             paged!(query, post_tags::published, post_tags::post_id, bounds).select(Post::as_select()).load(c).await
         })?;
         Ok(rows)

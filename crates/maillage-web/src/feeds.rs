@@ -116,8 +116,13 @@ pub async fn actor_feed(State(state): State<WebState>, Path(username): Path<Stri
 
 pub async fn theme_feed(State(state): State<WebState>, Path(tag): Path<String>) -> Result<Response, PageError> {
     let tag = normalise_theme(&tag).ok_or_else(|| PageError::not_found(Lang::Fr))?;
-    let posts =
-        state.app.db.practices_tagged(&tag, None, FEED_SIZE).await.map_err(|e| PageError::internal(Lang::Fr, e))?;
+    let key = maillage_domain::tags::key(&tag).ok_or_else(|| PageError::not_found(Lang::Fr))?;
+    let posts = state
+        .app
+        .db
+        .tagged_posts_of_kind(&key, Some("article"), &PageBounds::newest(FEED_SIZE))
+        .await
+        .map_err(|e| PageError::internal(Lang::Fr, e))?;
     let encoded = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>();
     let base = state.base_url();
     feed(&state, format!("#{tag}"), &format!("/feeds/tags/{encoded}"), &format!("{base}/tags/{encoded}"), posts).await

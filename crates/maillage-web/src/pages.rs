@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maillage_db::{LocalActor, PageBounds, Post};
+use maillage_db::{LocalActor, PageBounds, Post, TimelinePosition};
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SCOPES, SECTORS, STATUSES, Vocabulary,
 };
@@ -343,20 +343,23 @@ pub async fn theme(
     let key = maillage_domain::tags::key(&tag).ok_or_else(|| PageError::not_found(ctx.lang))?;
     let db = &state.app.db;
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
-    let posts = db.practices_tagged(&tag, list.before(), LIST_SIZE).await.map_err(internal)?;
+    // Practices page on the tag index like the updates, by (time, id).
+    let older_than = match list.before() {
+        Some(id) => {
+            db.post_by_id(id).await.map_err(internal)?.map(|p| TimelinePosition { time: p.published, id: p.id })
+        }
+        None => None,
+    };
+    let bounds = PageBounds { older_than, ..PageBounds::newest(LIST_SIZE) };
+    let posts = db.tagged_posts_of_kind(&key, Some("article"), &bounds).await.map_err(internal)?;
     let encoded = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>();
     let next_url = (posts.len() as i64 == LIST_SIZE)
         .then(|| posts.last().map(|p| format!("/tags/{encoded}?before={}", p.id)))
         .flatten();
     let mut actors = Actors::new(&state);
     let practices = actors.cards(&ctx, &posts).await?;
-    let updates: Vec<Post> = db
-        .tagged_posts_page(&key, &PageBounds::newest(LIST_SIZE))
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .filter(|p| p.kind == "note")
-        .collect();
+    let updates =
+        db.tagged_posts_of_kind(&key, Some("note"), &PageBounds::newest(LIST_SIZE)).await.map_err(internal)?;
     let updates = actors.cards(&ctx, &updates).await?;
     let network = db
         .tagged_remote_objects_page(&key, &PageBounds::newest(LIST_SIZE))

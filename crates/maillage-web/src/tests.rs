@@ -753,6 +753,24 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
     let (status, _, html) = site.get("/tags/v%C3%A9lo", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Tas de"), "{html}");
+    // Practices are matched like updates: accents and case do not matter.
+    let practice = PracticeDraft {
+        enterprise: "ferme".into(),
+        author: "alice".into(),
+        title: "Réparer son vélo".into(),
+        summary: "Résumé".into(),
+        body_markdown: "Texte".into(),
+        tags: vec!["Vélo".into()],
+        licence: None,
+        adapted_from: None,
+        language: "fr".into(),
+    };
+    maillage_federation::content::publish_practice(&site.state.federation, &practice).await.unwrap();
+    let (_, _, html) = site.get("/tags/velo", &[]).await;
+    assert!(html.contains("Réparer son vélo") && html.contains("Tas de"), "{html}");
+    let (_, _, xml) = site.get("/feeds/tags/VELO", &[]).await;
+    let feed = atom_syndication::Feed::read_from(xml.as_bytes()).unwrap();
+    assert_eq!(feed.entries().len(), 1, "the theme feed carries practices");
     let (status, _, _) = site.get("/tags/%3Cscript%3E", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -322,6 +322,65 @@ async fn a_stored_activity_whose_processing_died_is_processed_by_the_worker() ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_is_stored_before_each_answer_then_all_processed() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let hub = signer(&peer, "hub").await?;
+    let (status, _) = send(&target, &hub, &follow_of(&hub, &target.actor_id("hub"), 1)).await?;
+    assert_eq!(status, 202);
+    let db = target.database().await?;
+    let before = db.count_received().await?;
+    // Far more at once than the target processes while answering (one per
+    // core): the rest is stored in group commits and left to its worker.
+    const BURST: usize = 64;
+    let mut sending = tokio::task::JoinSet::new();
+    let target = std::sync::Arc::new(target);
+    let hub = std::sync::Arc::new(hub);
+    for n in 0..BURST {
+        let (target, hub) = (target.clone(), hub.clone());
+        sending.spawn(async move {
+            let note = json!({
+                "id": format!("{}/activities/burst-{n}", peer_base(&hub.actor_id)),
+                "type": "Create",
+                "actor": hub.actor_id,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": {
+                    "id": format!("{}/objects/burst-{n}", peer_base(&hub.actor_id)),
+                    "type": "Note",
+                    "attributedTo": hub.actor_id,
+                    "content": format!("<p>Nouvelle n° {n}</p>"),
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                },
+            });
+            send(&target, &hub, &note).await.map(|(status, _)| status)
+        });
+    }
+    while let Some(status) = sending.join_next().await {
+        assert_eq!(status??, 202);
+    }
+    // Every 202 was given after its activity was committed.
+    assert_eq!(db.count_received().await? - before, BURST as i64);
+    maillage_tests::eventually(30, "every stored activity is processed", || async {
+        Ok(db.received_counts().await?.pending == 0)
+    })
+    .await?;
+    let counts = db.received_counts().await?;
+    assert_eq!((counts.failed, counts.done), (0, before + BURST as i64));
+    for n in 0..BURST {
+        let id = format!("{}/objects/burst-{n}", peer_base(&hub.actor_id));
+        let stored = db.remote_object(&id).await?.unwrap_or_else(|| panic!("{id} stored"));
+        assert_eq!(stored.content_html.as_deref(), Some(format!("<p>Nouvelle n° {n}</p>").as_str()));
+    }
+    Ok(())
+}
+
+/// The server part of an actor id (`http://localhost:1234`).
+fn peer_base(actor_id: &str) -> String {
+    let url = url::Url::parse(actor_id).expect("an actor id is a URL");
+    url.origin().ascii_serialization()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_announce_never_stores_what_it_embeds_from_a_third_server() -> anyhow::Result<()> {
     let target = TestInstance::spawn().await?;
     let peer = TestInstance::spawn().await?;

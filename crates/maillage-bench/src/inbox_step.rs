@@ -113,6 +113,16 @@ async fn seed_actors(db: &Database, public_pem: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits until every stored activity is processed; how long it took.
+async fn drain(db: &Database) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    while db.received_counts().await?.pending > 0 {
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "stored activities are not being processed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(started.elapsed())
+}
+
 /// Runs the inbox step on `database` (SQLite or PostgreSQL).
 pub async fn run(
     report: &mut Report,
@@ -174,6 +184,16 @@ pub async fn run(
     report.figure(&step, "p50 latency at full load", run.percentile_ms(0.5), "ms");
     report.figure(&step, "p99 latency at full load", run.percentile_ms(0.99), "ms");
     report.figure(&step, "answers other than 202", (unique - run.count(202)) as f64, "requests");
+    // 202 means stored; processing may go on after the answer. Its own pace:
+    let backlog = db.received_counts().await?.pending;
+    report.figure(&step, "stored but not yet processed when the load stopped", backlog as f64, "activities");
+    let drained = drain(&db).await?;
+    report.figure(
+        &step,
+        "activities processed per second (first request to last processed)",
+        stored as f64 / (run.elapsed + drained).as_secs_f64(),
+        "1/s",
+    );
     let lost = unique as i64 - stored;
     report.at_most(
         &format!("{step}: activities lost"),
@@ -248,6 +268,7 @@ pub async fn run(
     );
 
     // (e) Latency at half the measured rate.
+    drain(&db).await?;
     let half = stored_rate / 2.0;
     let paced_count = ((half * 5.0 * scale.max(0.4)) as usize).max(200);
     let paced_requests = Arc::new(prepare(&inbox, &private_pem, unique + mixed_count, paced_count, "p"));

@@ -36,6 +36,11 @@ struct Args {
     /// PostgreSQL steps (skipped without it).
     #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
     postgres: Option<String>,
+    /// Only these steps (comma-separated: crypto, inbox, fanout, growth,
+    /// memory), for working on one of them; the report then holds only
+    /// their targets. Crypto always runs: the others are judged against it.
+    #[arg(long, value_delimiter = ',')]
+    steps: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -67,29 +72,44 @@ async fn main() -> anyhow::Result<()> {
 
     let limits = crypto_step::run(&mut report, Duration::from_secs_f64(if args.quick { 0.5 } else { 2.0 }))?;
 
-    let sqlite = maillage_db::testing::TestDatabase::create_sqlite().map_err(anyhow::Error::msg)?;
-    inbox_step::run(&mut report, &binary, &sqlite, &limits, scale).await?;
-    drop(sqlite);
-    match &args.postgres {
-        Some(url) => {
-            let pg = maillage_db::testing::TestDatabase::create_postgres(url).await.map_err(anyhow::Error::msg)?;
-            inbox_step::run(&mut report, &binary, &pg, &limits, scale).await?;
-        }
-        None => eprintln!("step 2 on PostgreSQL: skipped (no --postgres)"),
+    let wanted = |step: &str| args.steps.is_empty() || args.steps.iter().any(|s| s == step);
+    if let Some(unknown) =
+        args.steps.iter().find(|s| !["crypto", "inbox", "fanout", "growth", "memory"].contains(&s.as_str()))
+    {
+        anyhow::bail!("unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory");
     }
 
-    fanout_step::run(&mut report, &binary, &limits, scale).await?;
-    growth_step::run(&mut report, args.postgres.as_deref(), scale).await?;
-    let root = std::env::current_dir()?;
-    let offsets = growth_step::offset_uses(&root)?;
-    report.at_most(
-        "growth: OFFSET pagination in the code",
-        offsets as f64,
-        0.0,
-        "uses",
-        "`.offset(` or ` OFFSET ` in crates/",
-    );
-    memory_step::run(&mut report, &binary, scale).await?;
+    if wanted("inbox") {
+        let sqlite = maillage_db::testing::TestDatabase::create_sqlite().map_err(anyhow::Error::msg)?;
+        inbox_step::run(&mut report, &binary, &sqlite, &limits, scale).await?;
+        drop(sqlite);
+        match &args.postgres {
+            Some(url) => {
+                let pg = maillage_db::testing::TestDatabase::create_postgres(url).await.map_err(anyhow::Error::msg)?;
+                inbox_step::run(&mut report, &binary, &pg, &limits, scale).await?;
+            }
+            None => eprintln!("step 2 on PostgreSQL: skipped (no --postgres)"),
+        }
+    }
+
+    if wanted("fanout") {
+        fanout_step::run(&mut report, &binary, &limits, scale).await?;
+    }
+    if wanted("growth") {
+        growth_step::run(&mut report, args.postgres.as_deref(), scale).await?;
+        let root = std::env::current_dir()?;
+        let offsets = growth_step::offset_uses(&root)?;
+        report.at_most(
+            "growth: OFFSET pagination in the code",
+            offsets as f64,
+            0.0,
+            "uses",
+            "`.offset(` or ` OFFSET ` in crates/",
+        );
+    }
+    if wanted("memory") {
+        memory_step::run(&mut report, &binary, scale).await?;
+    }
 
     report.finish(&args.out, started.elapsed().as_secs_f64())
 }

@@ -139,7 +139,7 @@ impl Database {
         use crate::schema::invites;
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let actor = diesel::insert_into(local_actors::table)
                 .values(insert_values(new, now))
                 .returning(LocalActor::as_returning())

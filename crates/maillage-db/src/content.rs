@@ -89,51 +89,150 @@ pub struct ReactionSummary {
     pub announces: Vec<String>,
 }
 
+/// What is known of a stored object before writing a new version of it:
+/// its row id, whether it is a tombstone, when we stored it first, its `updated`.
+type StoredVersion = (i64, bool, UtcTime, Option<UtcTime>);
+const STORED_VERSION: (
+    remote_objects::id,
+    remote_objects::deleted,
+    remote_objects::created_at,
+    remote_objects::updated,
+) = (remote_objects::id, remote_objects::deleted, remote_objects::created_at, remote_objects::updated);
+
+enum ObjectWrite {
+    Skip(StoreOutcome),
+    Update { id: i64, created_at: UtcTime },
+    Insert,
+}
+
+/// Whether and how a received version of an object is written.
+fn write_for(object: &NewRemoteObject, stored: Option<StoredVersion>) -> ObjectWrite {
+    match stored {
+        Some((_, true, _, _)) => ObjectWrite::Skip(StoreOutcome::Tombstoned),
+        // Deliveries may arrive out of order: an older version never
+        // replaces a newer one (the original has no `updated`).
+        Some((_, false, _, Some(stored_updated)))
+            if object.updated.as_ref().is_none_or(|incoming| *incoming < stored_updated) =>
+        {
+            ObjectWrite::Skip(StoreOutcome::Outdated)
+        }
+        Some((id, false, created_at, _)) => ObjectWrite::Update { id, created_at },
+        None => ObjectWrite::Insert,
+    }
+}
+
+/// [`Database::store_remote_objects`] on SQLite, with the synchronous
+/// connection, inside the caller's transaction: the same statements.
+fn store_remote_objects_sqlite(
+    c: &mut diesel::SqliteConnection,
+    objects: &[NewRemoteObject],
+    now: UtcTime,
+) -> QueryResult<Vec<StoreOutcome>> {
+    use crate::schema::remote_object_tags;
+    let mut outcomes = Vec::with_capacity(objects.len());
+    for object in objects {
+        let stored = diesel::RunQueryDsl::first(
+            remote_objects::table.filter(remote_objects::ap_id.eq(&object.ap_id)).select(STORED_VERSION),
+            c,
+        )
+        .optional()?;
+        let (id, created_at) = match write_for(object, stored) {
+            ObjectWrite::Skip(outcome) => {
+                outcomes.push(outcome);
+                continue;
+            }
+            ObjectWrite::Update { id, created_at } => {
+                diesel::RunQueryDsl::execute(
+                    diesel::update(remote_objects::table.find(id)).set((object, remote_objects::updated_at.eq(now))),
+                    c,
+                )?;
+                diesel::RunQueryDsl::execute(
+                    diesel::delete(remote_object_tags::table.filter(remote_object_tags::remote_object_id.eq(id))),
+                    c,
+                )?;
+                (id, created_at)
+            }
+            ObjectWrite::Insert => {
+                let id = diesel::RunQueryDsl::get_result(
+                    diesel::insert_into(remote_objects::table)
+                        .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
+                        .returning(remote_objects::id),
+                    c,
+                )?;
+                (id, now)
+            }
+        };
+        for tag in remote_keys(&object.kind, object.public, &object.hashtags) {
+            diesel::RunQueryDsl::execute(
+                diesel::insert_into(remote_object_tags::table)
+                    .values((
+                        remote_object_tags::remote_object_id.eq(id),
+                        remote_object_tags::tag.eq(tag),
+                        remote_object_tags::created_at.eq(created_at),
+                    ))
+                    .on_conflict_do_nothing(),
+                c,
+            )?;
+        }
+        outcomes.push(StoreOutcome::Stored);
+    }
+    Ok(outcomes)
+}
+
 impl Database {
     /// Inserts or refreshes a remote object and its tags, unless it was deleted.
     pub async fn store_remote_object(&self, object: &NewRemoteObject) -> Result<StoreOutcome, DbError> {
+        let mut outcomes = self.store_remote_objects(std::slice::from_ref(object)).await?;
+        Ok(outcomes.pop().unwrap_or(StoreOutcome::Outdated))
+    }
+
+    /// [`Self::store_remote_object`] for several objects, in order, in one
+    /// transaction (the inbox worker's batches). On SQLite the whole
+    /// transaction runs in one blocking call: every async statement on
+    /// SQLite is a round trip to a blocking thread.
+    pub async fn store_remote_objects(&self, objects: &[NewRemoteObject]) -> Result<Vec<StoreOutcome>, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let keys = remote_keys(&object.kind, object.public, &object.hashtags);
-        with_write_tx!(&mut conn, |c| {
-            let stored: Option<(i64, bool, UtcTime, Option<UtcTime>)> = remote_objects::table
-                .filter(remote_objects::ap_id.eq(&object.ap_id))
-                .select((
-                    remote_objects::id,
-                    remote_objects::deleted,
-                    remote_objects::created_at,
-                    remote_objects::updated,
-                ))
-                .first(c)
-                .await
-                .optional()?;
-            match stored {
-                Some((_, true, _, _)) => Ok(StoreOutcome::Tombstoned),
-                // Deliveries may arrive out of order: an older version never
-                // replaces a newer one (the original has no `updated`).
-                Some((_, false, _, Some(stored_updated)))
-                    if object.updated.as_ref().is_none_or(|incoming| *incoming < stored_updated) =>
-                {
-                    Ok(StoreOutcome::Outdated)
-                }
-                Some((id, false, created_at, _)) => {
-                    diesel::update(remote_objects::table.find(id))
-                        .set((object, remote_objects::updated_at.eq(now)))
-                        .execute(c)
-                        .await?;
-                    index_remote_object!(c, id, created_at, keys);
-                    Ok(StoreOutcome::Stored)
-                }
-                None => {
-                    let id = diesel::insert_into(remote_objects::table)
-                        .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
-                        .returning(remote_objects::id)
-                        .get_result(c)
-                        .await?;
-                    index_remote_object!(c, id, now, keys);
-                    Ok(StoreOutcome::Stored)
-                }
+        if let crate::pool::DbConn::Sqlite(c) = &mut conn {
+            let objects = objects.to_vec();
+            let _turn = self.sqlite_write_turn().await;
+            return Ok(c
+                .spawn_blocking(move |c| c.immediate_transaction(|c| store_remote_objects_sqlite(c, &objects, now)))
+                .await?);
+        }
+        with_write_tx!(self, &mut conn, |c| {
+            let mut outcomes = Vec::with_capacity(objects.len());
+            for object in objects {
+                let stored = remote_objects::table
+                    .filter(remote_objects::ap_id.eq(&object.ap_id))
+                    .select(STORED_VERSION)
+                    .first(c)
+                    .await
+                    .optional()?;
+                let keys = remote_keys(&object.kind, object.public, &object.hashtags);
+                let outcome = match write_for(object, stored) {
+                    ObjectWrite::Skip(outcome) => outcome,
+                    ObjectWrite::Update { id, created_at } => {
+                        diesel::update(remote_objects::table.find(id))
+                            .set((object, remote_objects::updated_at.eq(now)))
+                            .execute(c)
+                            .await?;
+                        index_remote_object!(c, id, created_at, keys);
+                        StoreOutcome::Stored
+                    }
+                    ObjectWrite::Insert => {
+                        let id = diesel::insert_into(remote_objects::table)
+                            .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
+                            .returning(remote_objects::id)
+                            .get_result(c)
+                            .await?;
+                        index_remote_object!(c, id, now, keys);
+                        StoreOutcome::Stored
+                    }
+                };
+                outcomes.push(outcome);
             }
+            Ok(outcomes)
         })
     }
 
@@ -142,7 +241,7 @@ impl Database {
     pub async fn tombstone_remote_object(&self, ap_id: &str, kind: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             unindex_remote_objects!(c, remote_objects::ap_id.eq(ap_id));
             diesel::insert_into(remote_objects::table)
                 .values((
@@ -198,7 +297,7 @@ impl Database {
     pub async fn remove_remote_actor(&self, ap_id: &str) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             unindex_remote_objects!(c, remote_objects::attributed_to.eq(ap_id));
             diesel::update(remote_objects::table.filter(remote_objects::attributed_to.eq(ap_id)))
                 .set((
@@ -304,7 +403,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let reaction_id = if undo { String::new() } else { notify.ap_id.clone() };
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             insert_outgoing!(c, notify, now);
             let mine = reactions::table
                 .filter(reactions::kind.eq(kind.as_str()))
@@ -355,7 +454,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let inserted = diesel::insert_into(reshares::table)
                 .values((
                     reshares::hub_id.eq(hub_id),
@@ -393,7 +492,7 @@ impl Database {
     pub async fn remove_reshare(&self, hub_id: i64, object_ap_id: &str, notify: &[Outgoing]) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let removed = diesel::delete(
                 reshares::table.filter(reshares::hub_id.eq(hub_id)).filter(reshares::object_ap_id.eq(object_ap_id)),
             )
@@ -418,7 +517,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let changed = if featured_now {
                 diesel::insert_into(featured::table)
                     .values((
@@ -468,7 +567,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             diesel::update(local_actors::table.find(actor_id))
                 .set((
                     local_actors::display_name.eq(display_name),

@@ -86,7 +86,7 @@ impl Database {
         let now = UtcTime::now();
         let http_prefix = format!("http://{domain}/%");
         let https_prefix = format!("https://{domain}/%");
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             diesel::delete(domain_policies::table.find(domain)).execute(c).await?;
             diesel::insert_into(domain_policies::table)
                 .values((
@@ -183,7 +183,7 @@ impl Database {
         let now = UtcTime::now();
         let next_probe = UtcTime::from(now.as_datetime() + chrono::Duration::seconds(probe_interval_seconds));
         let error: String = error.chars().take(500).collect();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let existing: Option<DomainHealth> = domain_health::table
                 .find(domain)
                 .select((

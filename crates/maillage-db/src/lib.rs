@@ -31,15 +31,19 @@ macro_rules! with_conn {
 
 /// Runs `$body` inside a write transaction: an immediate one on SQLite (a
 /// deferred transaction that reads then writes fails under concurrency),
-/// an ordinary one on PostgreSQL. The body returns `Result<_, DbError>`.
+/// taken in turn with this process's other SQLite writers (see
+/// [`pool::Database::sqlite_write_turn`]); an ordinary one on PostgreSQL.
+/// `$db` is the `Database` the connection `$conn` came from. The body
+/// returns `Result<_, DbError>`.
 macro_rules! with_write_tx {
-    ($conn:expr, |$c:ident| $body:expr) => {
+    ($db:expr, $conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::pool::DbConn::Pg(obj) => {
                 let conn: &mut diesel_async::AsyncPgConnection = &mut **obj;
                 diesel_async::AsyncConnection::transaction::<_, $crate::DbError, _>(conn, async |$c| $body).await
             }
             $crate::pool::DbConn::Sqlite(obj) => {
+                let _turn = $db.sqlite_write_turn().await;
                 let conn: &mut $crate::pool::SqliteConn = &mut **obj;
                 conn.immediate_transaction::<_, $crate::DbError, _>(async |$c| $body).await
             }
@@ -87,7 +91,7 @@ pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
 pub use outbox::{ClaimedDelivery, DeliveryCounts, DomainDeliveries, OutboxItem, Outgoing};
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
-pub use received::{QueuedActivity, ReceivedCounts};
+pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
 pub use remote::{NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report};
 pub use settings::InstanceSetting;

@@ -159,7 +159,7 @@ impl Database {
     pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             diesel::update(users::table.find(user_id))
                 .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
                 .execute(c)
@@ -361,7 +361,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             diesel::update(local_actors::table.find(actor_id))
                 .set((
                     local_actors::display_name.eq(display_name),

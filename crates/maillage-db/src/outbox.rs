@@ -131,7 +131,7 @@ impl Database {
     pub async fn enqueue(&self, outgoing: &Outgoing) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| Ok(insert_outgoing!(c, outgoing, now)))
+        with_write_tx!(self, &mut conn, |c| Ok(insert_outgoing!(c, outgoing, now)))
     }
 
     /// Claims up to `limit` due deliveries for `lease_seconds`, leaving out
@@ -313,7 +313,7 @@ impl Database {
     pub async fn retry_failed_deliveries(&self, domain: &str) -> Result<usize, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             diesel::delete(crate::schema::domain_health::table.find(domain)).execute(c).await?;
             let n = diesel::update(
                 deliveries::table

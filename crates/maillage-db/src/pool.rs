@@ -46,6 +46,8 @@ pub struct Database {
     target: String,
     /// The same, safe to print.
     shown: String,
+    /// SQLite writers of this process take turns here (see [`Self::sqlite_write_turn`]).
+    sqlite_writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Database {
@@ -71,7 +73,13 @@ impl Database {
                 });
                 let manager = AsyncDieselConnectionManager::new_with_config(&path, manager_config);
                 let pool = build_pool(Pool::builder(manager), config, timeout)?;
-                Database { pool: DbPool::Sqlite(pool), kind, shown: path.clone(), target: path }
+                Database {
+                    pool: DbPool::Sqlite(pool),
+                    kind,
+                    shown: path.clone(),
+                    target: path,
+                    sqlite_writers: Some(Default::default()),
+                }
             }
             DatabaseKind::Postgres => {
                 let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
@@ -98,6 +106,7 @@ impl Database {
                     kind,
                     shown: mask_url_password(&config.url),
                     target: config.url.clone(),
+                    sqlite_writers: None,
                 }
             }
         };
@@ -122,6 +131,19 @@ impl Database {
         match &self.pool {
             DbPool::Pg(pool) => pool.get().await.map(DbConn::Pg).map_err(|e| self.pool_error(e)),
             DbPool::Sqlite(pool) => pool.get().await.map(DbConn::Sqlite).map_err(|e| self.pool_error(e)),
+        }
+    }
+
+    /// SQLite lets one connection write at a time, and a connection that
+    /// finds the database locked sleeps (1 ms, then longer) before trying
+    /// again. Writers of one process wait for their turn here instead, woken
+    /// the moment the previous one commits; the busy timeout still covers
+    /// other processes (the CLI). Take it after the connection, never hold
+    /// it while waiting for another. `None` on PostgreSQL.
+    pub(crate) async fn sqlite_write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.sqlite_writers {
+            Some(turns) => Some(turns.lock().await),
+            None => None,
         }
     }
 

@@ -27,6 +27,18 @@ pub struct QueuedActivity {
     pub attempts: i32,
 }
 
+/// An activity to store in the inbox queue.
+#[derive(Debug, Clone)]
+pub struct NewReceived {
+    pub ap_id: String,
+    pub actor_ap_id: String,
+    pub kind: String,
+    pub json: String,
+    /// `Some`: leased to the storing process for that many seconds (it
+    /// processes the activity itself); `None`: free for any inbox worker.
+    pub lease_seconds: Option<i64>,
+}
+
 /// Received activities by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReceivedCounts {
@@ -37,6 +49,37 @@ pub struct ReceivedCounts {
 
 fn later(seconds: i64) -> UtcTime {
     UtcTime::from(chrono::Utc::now() + chrono::Duration::seconds(seconds))
+}
+
+/// The columns of a newly stored activity.
+#[derive(Insertable)]
+#[diesel(table_name = received_activities)]
+#[diesel(treat_none_as_default_value = false)]
+struct ReceivedRow<'a> {
+    ap_id: &'a str,
+    actor_ap_id: &'a str,
+    kind: &'a str,
+    json: &'a str,
+    received_at: UtcTime,
+    state: &'static str,
+    attempts: i32,
+    next_attempt_at: Option<UtcTime>,
+    lease_until: Option<UtcTime>,
+}
+
+fn received_row(a: &NewReceived, now: UtcTime) -> ReceivedRow<'_> {
+    ReceivedRow {
+        ap_id: &a.ap_id,
+        actor_ap_id: &a.actor_ap_id,
+        kind: &a.kind,
+        json: &a.json,
+        received_at: now,
+        state: PENDING,
+        // A leased row is being processed by the process that stored it.
+        attempts: if a.lease_seconds.is_some() { 1 } else { 0 },
+        next_attempt_at: Some(now),
+        lease_until: a.lease_seconds.map(later),
+    }
 }
 
 impl Database {
@@ -61,27 +104,62 @@ impl Database {
         json: &str,
         lease_seconds: i64,
     ) -> Result<Option<i64>, DbError> {
-        let mut conn = self.conn().await?;
+        let activity = NewReceived {
+            ap_id: ap_id.to_string(),
+            actor_ap_id: actor.to_string(),
+            kind: kind.to_string(),
+            json: json.to_string(),
+            lease_seconds: Some(lease_seconds),
+        };
+        Ok(self.store_received_batch(std::slice::from_ref(&activity)).await?.pop().flatten())
+    }
+
+    /// Stores several verified activities in one statement (one commit):
+    /// the inbox's group commit. Answers in the order given, `None` for a
+    /// duplicate (an id already received, or repeated earlier in `batch`).
+    pub async fn store_received_batch(&self, batch: &[NewReceived]) -> Result<Vec<Option<i64>>, DbError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = UtcTime::now();
-        let until = later(lease_seconds);
-        let id = with_conn!(&mut conn, |c| diesel::insert_into(received_activities::table)
-            .values((
-                received_activities::ap_id.eq(ap_id),
-                received_activities::actor_ap_id.eq(actor),
-                received_activities::kind.eq(kind),
-                received_activities::json.eq(json),
-                received_activities::received_at.eq(now),
-                received_activities::state.eq(PENDING),
-                received_activities::attempts.eq(1),
-                received_activities::next_attempt_at.eq(Some(now)),
-                received_activities::lease_until.eq(Some(until)),
-            ))
-            .on_conflict_do_nothing()
-            .returning(received_activities::id)
-            .get_result::<i64>(c)
-            .await
-            .optional())?;
-        Ok(id)
+        let mut conn = self.conn().await?;
+        let inserted: Vec<(i64, String)> = match &mut conn {
+            crate::pool::DbConn::Pg(c) => {
+                let rows: Vec<_> = batch.iter().map(|a| received_row(a, now)).collect();
+                diesel::insert_into(received_activities::table)
+                    .values(&rows)
+                    .on_conflict_do_nothing()
+                    .returning((received_activities::id, received_activities::ap_id))
+                    .get_results(&mut **c)
+                    .await?
+            }
+            // Diesel has no multi-row INSERT … RETURNING on SQLite: one
+            // statement per row, in one transaction run in one blocking call.
+            crate::pool::DbConn::Sqlite(c) => {
+                let batch = batch.to_vec();
+                let _turn = self.sqlite_write_turn().await;
+                c.spawn_blocking(move |c| {
+                    c.immediate_transaction(|c| {
+                        let mut inserted = Vec::with_capacity(batch.len());
+                        for activity in &batch {
+                            let insert = diesel::insert_into(received_activities::table)
+                                .values(received_row(activity, now))
+                                .on_conflict_do_nothing()
+                                .returning(received_activities::id);
+                            let id = diesel::RunQueryDsl::get_result::<i64>(insert, c).optional()?;
+                            if let Some(id) = id {
+                                inserted.push((id, activity.ap_id.clone()));
+                            }
+                        }
+                        Ok(inserted)
+                    })
+                })
+                .await?
+            }
+        };
+        let mut ids: std::collections::HashMap<String, i64> =
+            inserted.into_iter().map(|(id, ap_id)| (ap_id, id)).collect();
+        Ok(batch.iter().map(|a| ids.remove(&a.ap_id)).collect())
     }
 
     /// Claims up to `limit` stored activities that are due and not leased
@@ -135,6 +213,7 @@ impl Database {
                 .await?
             }
             crate::pool::DbConn::Sqlite(c) => {
+                let _turn = self.sqlite_write_turn().await;
                 diesel::update(received_activities::table.filter(received_activities::id.eq_any(subquery)).filter(free))
                     .set(set)
                     .returning(columns)
@@ -148,7 +227,28 @@ impl Database {
 
     /// Processing finished (whatever it concluded).
     pub async fn received_done(&self, id: i64) -> Result<(), DbError> {
-        self.finish_received(id, DONE, None, None).await
+        self.received_done_many(&[id]).await
+    }
+
+    /// Processing of these rows finished, recorded in one statement.
+    pub async fn received_done_many(&self, ids: &[i64]) -> Result<(), DbError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        let _turn = self.sqlite_write_turn().await;
+        with_conn!(&mut conn, |c| diesel::update(
+            received_activities::table.filter(received_activities::id.eq_any(ids))
+        )
+        .set((
+            received_activities::state.eq(DONE),
+            received_activities::last_error.eq(None::<&str>),
+            received_activities::next_attempt_at.eq(None::<UtcTime>),
+            received_activities::lease_until.eq(None::<UtcTime>),
+        ))
+        .execute(c)
+        .await)?;
+        Ok(())
     }
 
     /// Processing can never succeed (the activity is refused on its merits).
@@ -169,6 +269,7 @@ impl Database {
         next_attempt_at: Option<UtcTime>,
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
+        let _turn = self.sqlite_write_turn().await;
         with_conn!(&mut conn, |c| diesel::update(received_activities::table.find(id))
             .set((
                 received_activities::state.eq(state),

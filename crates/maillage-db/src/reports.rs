@@ -54,7 +54,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let objects = serde_json::to_string(report.object_ids).unwrap_or_else(|_| "[]".into());
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let id: Option<i64> = diesel::insert_into(reports::table)
                 .values((
                     reports::direction.eq(report.direction),
@@ -115,7 +115,7 @@ impl Database {
     pub async fn suspend_remote_actor(&self, ap_id: &str) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let found: Option<i64> = diesel::update(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id)))
                 .set(remote_actors::suspended.eq(true))
                 .returning(remote_actors::id)

@@ -103,7 +103,7 @@ impl Database {
     /// the last id seen, `None` when there were none left.
     pub async fn reindex_posts(&self, after: i64, limit: i64) -> Result<Option<i64>, DbError> {
         let mut conn = self.conn().await?;
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             let page: Vec<Post> = posts::table
                 .filter(posts::id.gt(after))
                 .order(posts::id)
@@ -135,7 +135,7 @@ impl Database {
     /// to the public, and the names of its hashtags.
     pub async fn reindex_remote_objects(&self, objects: &[(i64, bool, Vec<String>)]) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
-        with_write_tx!(&mut conn, |c| {
+        with_write_tx!(self, &mut conn, |c| {
             for (id, listed, hashtags) in objects {
                 let row: Option<(String, bool, UtcTime)> = remote_objects::table
                     .find(id)

@@ -667,6 +667,71 @@ async fn tag_pages_are_keyset_paged_through_equal_times() {
 }
 
 #[tokio::test]
+async fn a_group_commit_stores_each_activity_once_and_answers_in_order() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let activity = |n: u32, lease_seconds: Option<i64>| NewReceived {
+        ap_id: format!("http://peer/a/{n}"),
+        actor_ap_id: "http://peer/u".into(),
+        kind: "Create".into(),
+        json: format!("{{\"n\":{n}}}"),
+        lease_seconds,
+    };
+    let first = db.store_received_batch(&[activity(1, Some(60))]).await.unwrap();
+    assert!(first[0].is_some());
+    // Already received, new, repeated within the batch, new and free for any worker.
+    let batch = [activity(1, None), activity(2, Some(60)), activity(2, None), activity(3, None)];
+    let ids = db.store_received_batch(&batch).await.unwrap();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(ids[0], None, "a duplicate of an earlier commit");
+    assert!(ids[1].is_some());
+    assert_eq!(ids[2], None, "a duplicate within the commit");
+    assert!(ids[3].is_some() && ids[3] != ids[1]);
+    assert_eq!(db.count_received().await.unwrap(), 3);
+    // Only the unleased one is there for the inbox worker, at its first attempt.
+    let claimed = db.claim_received(10, 60).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|r| (r.id, r.attempts, r.json.as_str())).collect::<Vec<_>>(),
+        vec![(ids[3].unwrap(), 1, "{\"n\":3}")]
+    );
+    db.received_done_many(&[first[0].unwrap(), ids[1].unwrap(), ids[3].unwrap()]).await.unwrap();
+    assert_eq!(db.received_counts().await.unwrap(), ReceivedCounts { pending: 0, done: 3, failed: 0 });
+    assert_eq!(db.store_received_batch(&[]).await.unwrap(), Vec::<Option<i64>>::new());
+}
+
+#[tokio::test]
+async fn a_batch_of_remote_objects_is_written_in_order() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let at = |seconds: i64| Some(UtcTime::from(chrono::Utc::now() + chrono::Duration::seconds(seconds)));
+    let version = |ap_id: &str, html: &str, updated, tags: &[&str]| NewRemoteObject {
+        updated,
+        hashtags: tags.iter().map(|t| t.to_string()).collect(),
+        ..remote_note(ap_id, html)
+    };
+    db.tombstone_remote_object("http://peer/n/gone", "Note").await.unwrap();
+    let outcomes = db
+        .store_remote_objects(&[
+            version("http://peer/n/1", "<p>v1</p>", at(1), &["#velo"]),
+            version("http://peer/n/1", "<p>v2</p>", at(2), &["#jardin"]),
+            version("http://peer/n/1", "<p>late v1</p>", at(1), &["#velo"]),
+            version("http://peer/n/gone", "<p>back?</p>", None, &[]),
+            version("http://peer/n/2", "<p>other</p>", None, &["#velo"]),
+        ])
+        .await
+        .unwrap();
+    use StoreOutcome::*;
+    assert_eq!(outcomes, vec![Stored, Stored, Outdated, Tombstoned, Stored]);
+    let one = db.remote_object("http://peer/n/1").await.unwrap().unwrap();
+    assert_eq!(one.content_html.as_deref(), Some("<p>v2</p>"));
+    assert!(db.remote_object("http://peer/n/gone").await.unwrap().unwrap().deleted);
+    let velo = db.tagged_remote_objects_page("velo", &PageBounds::newest(10)).await.unwrap();
+    assert_eq!(velo.iter().map(|o| o.ap_id.as_str()).collect::<Vec<_>>(), vec!["http://peer/n/2"]);
+    assert_eq!(db.tagged_remote_objects_page("jardin", &PageBounds::newest(10)).await.unwrap().len(), 1);
+    assert_eq!(index_rows(&db).await, (0, 2));
+}
+
+#[tokio::test]
 async fn the_tag_index_follows_remote_objects() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();

@@ -14,6 +14,7 @@ use maillage_domain::ActorKind;
 
 use crate::client::OutgoingClient;
 use crate::error::FederationError;
+use crate::inbox_queue::InboxQueue;
 use crate::objects::LocalActorObject;
 use crate::policy::{DomainPolicies, PolicyVerifier};
 use crate::urls::Urls;
@@ -26,7 +27,16 @@ pub struct Context {
     pub urls: Urls,
     pub client: OutgoingClient,
     pub policies: DomainPolicies,
+    pub(crate) inbox: InboxQueue,
+    /// Remote actors as last read from the database, for at most
+    /// [`ACTOR_FRESHNESS`]: a busy inbox reads each sender once a second,
+    /// not once per activity. A change made by another process (a
+    /// moderator's suspension from the CLI) is seen within that time.
+    pub(crate) remote_actors: moka::sync::Cache<String, crate::objects::RemoteActorObject>,
 }
+
+/// How long a remote actor read from the database is trusted without reading it again.
+pub const ACTOR_FRESHNESS: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The federation side of one process.
 #[derive(Clone)]
@@ -44,8 +54,15 @@ impl Federation {
             .await?
             .ok_or_else(|| FederationError::NotFound("the instance actor does not exist yet".into()))?;
         let policies = DomainPolicies::new(db.clone(), &config);
-        let context =
-            Context { urls: Urls::new(&config), db, config: config.clone(), client: client.clone(), policies };
+        let context = Context {
+            urls: Urls::new(&config),
+            inbox: InboxQueue::start(db.clone()),
+            remote_actors: moka::sync::Cache::builder().max_capacity(10_000).time_to_live(ACTOR_FRESHNESS).build(),
+            db,
+            config: config.clone(),
+            client: client.clone(),
+            policies,
+        };
         let library = FederationConfig::builder()
             .domain(config.instance.domain.clone())
             .app_data(context.clone())

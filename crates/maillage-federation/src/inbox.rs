@@ -17,6 +17,7 @@
 //! activities whose processing did not finish. Processing is idempotent.
 //! A duplicate id is acknowledged and ignored.
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -117,16 +118,31 @@ pub async fn receive(
     }
     precheck(&data, kind, &activity, &actor).await?;
 
+    // Processed here if a slot is free, else by the inbox worker.
+    let slot = data.inbox.inline_slot();
     let lease = i64::try_from(data.config.inbox.lease_seconds).unwrap_or(i64::MAX);
-    let json = String::from_utf8_lossy(body);
-    let Some(row_id) = data.db.store_received(activity_id.as_str(), actor_id.as_str(), kind, &json, lease).await?
-    else {
+    let stored = data
+        .inbox
+        .store(maillage_db::NewReceived {
+            ap_id: activity_id.to_string(),
+            actor_ap_id: actor_id.to_string(),
+            kind: kind.to_string(),
+            json: String::from_utf8_lossy(body).into_owned(),
+            lease_seconds: slot.is_some().then_some(lease),
+        })
+        .await?;
+    let Some(row_id) = stored else {
         return Ok(Received::Duplicate);
     };
-    // Stored: from here on the activity is ours to process, whatever happens
-    // to this request.
+    let Some(slot) = slot else {
+        data.inbox.wake_worker();
+        return Ok(Received::Stored);
+    };
+    // Stored and leased to us: from here on the activity is ours to
+    // process, whatever happens to this request.
     let federation = federation.clone();
     let task = tokio::spawn(async move {
+        let _slot = slot;
         let data = federation.data();
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
         let outcome = process(&federation, &data, &kind, &activity, &actor).await;
@@ -247,7 +263,7 @@ pub async fn run_worker(federation: Federation, mut stop: tokio::sync::watch::Re
                 Err(error) => tracing::warn!(%error, "cannot purge processed activities"),
             }
         }
-        let claimed = match ctx.db.claim_received(16, lease).await {
+        let claimed = match ctx.db.claim_received(CLAIM_BATCH, lease).await {
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::warn!(%error, "cannot claim stored activities");
@@ -257,33 +273,114 @@ pub async fn run_worker(federation: Federation, mut stop: tokio::sync::watch::Re
         if claimed.is_empty() {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
+                _ = ctx.inbox.woken() => {}
                 changed = stop.changed() => if changed.is_err() { break },
             }
             continue;
         }
-        for row in claimed {
-            let data = federation.data();
-            let outcome = process_stored(&federation, &data, &row).await;
-            record_outcome(&data, row.id, row.attempts, &row.ap_id, outcome).await;
+        process_batch(&federation, claimed).await;
+    }
+}
+
+/// Processes claimed activities in the order received. Consecutive objects
+/// created or updated by their own authors are stored in one transaction;
+/// the rows that end well are recorded together.
+async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::QueuedActivity>) {
+    let data = federation.data();
+    let mut actors: HashMap<String, RemoteActorObject> = HashMap::new();
+    let mut done = Vec::with_capacity(claimed.len());
+    let mut run: Vec<(&maillage_db::QueuedActivity, maillage_db::NewRemoteObject)> = Vec::new();
+    for row in &claimed {
+        let parsed = match parse_stored(&data, row, &mut actors).await {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                record_outcome(&data, row.id, row.attempts, &row.ap_id, Err(error)).await;
+                continue;
+            }
+        };
+        let (activity, actor) = parsed;
+        if let Some(object) = crate::receive_content::own_embedded_object(&row.kind, &activity, &actor) {
+            run.push((row, object));
+            continue;
+        }
+        store_run(&data, std::mem::take(&mut run), &mut done).await;
+        match process(federation, &data, &row.kind, &activity, &actor).await {
+            Ok(_) => done.push(row.id),
+            failed => {
+                record_outcome(&data, row.id, row.attempts, &row.ap_id, failed).await;
+            }
+        }
+    }
+    store_run(&data, run, &mut done).await;
+    if let Err(error) = data.db.received_done_many(&done).await {
+        // Their leases end and they are processed again (idempotently).
+        tracing::warn!(%error, n = done.len(), "cannot record processed activities");
+    }
+}
+
+/// Stores a run of objects in one transaction, then does what follows each.
+async fn store_run(
+    ctx: &Context,
+    run: Vec<(&maillage_db::QueuedActivity, maillage_db::NewRemoteObject)>,
+    done: &mut Vec<i64>,
+) {
+    if run.is_empty() {
+        return;
+    }
+    let objects: Vec<_> = run.iter().map(|(_, object)| object.clone()).collect();
+    let outcomes = match ctx.db.store_remote_objects(&objects).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        // One bad object must not hold back the others: one by one, each
+        // with its own outcome.
+        Err(error) => {
+            tracing::warn!(%error, n = run.len(), "storing a batch of objects failed; storing them one by one");
+            let mut outcomes = Vec::with_capacity(run.len());
+            for (_, object) in &run {
+                outcomes.push(ctx.db.store_remote_object(object).await);
+            }
+            outcomes
+        }
+    };
+    for ((row, object), outcome) in run.iter().zip(outcomes) {
+        let outcome = match outcome {
+            Ok(outcome) => crate::receive_content::after_store(ctx, object, &row.kind, outcome).await,
+            Err(error) => Err(error.into()),
+        };
+        match outcome {
+            Ok(_) => done.push(row.id),
+            failed => {
+                record_outcome(ctx, row.id, row.attempts, &row.ap_id, failed).await;
+            }
         }
     }
 }
 
-async fn process_stored(
-    federation: &Federation,
+/// A stored activity and its actor (each actor read once per batch).
+async fn parse_stored(
     ctx: &Context,
     row: &maillage_db::QueuedActivity,
-) -> Result<Received, FederationError> {
+    actors: &mut HashMap<String, RemoteActorObject>,
+) -> Result<(Value, RemoteActorObject), FederationError> {
     let activity: Value = serde_json::from_str(&row.json)
         .map_err(|e| FederationError::invalid(format!("the stored activity is not JSON: {e}")))?;
+    if let Some(actor) = actors.get(&row.actor_ap_id) {
+        return Ok((activity, actor.clone()));
+    }
     let actor = ctx
         .db
         .remote_actor_by_ap_id(&row.actor_ap_id)
         .await?
         .ok_or_else(|| FederationError::NotFound(format!("the actor {} is gone", row.actor_ap_id)))?;
+    if actor.suspended {
+        return Err(FederationError::Forbidden(format!("{} is suspended by this instance's moderators", actor.ap_id)));
+    }
     let actor = RemoteActorObject::try_from(actor)?;
-    process(federation, ctx, &row.kind, &activity, &actor).await
+    actors.insert(row.actor_ap_id.clone(), actor.clone());
+    Ok((activity, actor))
 }
+
+/// How many stored activities the inbox worker takes at a time.
+const CLAIM_BATCH: i64 = 64;
 
 fn parse_url(value: Option<&Value>, field: &str) -> Result<Url, FederationError> {
     let text = id_of(value).ok_or_else(|| FederationError::invalid(format!("the activity has no `{field}`")))?;

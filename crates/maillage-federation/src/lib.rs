@@ -17,6 +17,7 @@ pub mod delivery;
 mod documents;
 mod error;
 pub mod inbox;
+mod inbox_queue;
 pub mod metrics;
 pub mod moderation;
 pub mod negotiation;

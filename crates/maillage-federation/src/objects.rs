@@ -171,25 +171,7 @@ pub fn is_sensitive(json: &Value) -> bool {
 /// into what we keep; HTML is sanitised here, before anything stores it.
 pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject, FederationError> {
     use maillage_domain::html::sanitize_remote_html;
-    let id = url_at(json, "id")?.ok_or_else(|| FederationError::invalid("the object has no `id`"))?;
-    let kind = match json.get("type") {
-        Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).next().unwrap_or("Object").to_string(),
-        _ => return Err(FederationError::invalid(format!("the object {id} has no `type`"))),
-    };
-    if ACTOR_TYPES.contains(&kind.as_str()) {
-        return Err(FederationError::invalid(format!("{id} is an actor, not a post")));
-    }
-    let attributed_to = match json.get("attributedTo") {
-        Some(Value::Array(items)) => items.iter().find_map(|i| crate::activities::id_of(Some(i))).map(str::to_string),
-        other => crate::activities::id_of(other).map(str::to_string),
-    };
-    if let Some(author) = &attributed_to {
-        let author_url = Url::parse(author).map_err(|_| FederationError::invalid("`attributedTo` is not a URL"))?;
-        if authority(&author_url) != authority(&id) {
-            return Err(FederationError::invalid(format!("{id} claims an author on another server")));
-        }
-    }
+    let (id, kind, attributed_to) = check_remote_object(json)?;
     let content = string_at(json, "content").or_else(|| first_of_map(json, "contentMap").map(|(_, t)| t));
     // contentMap (Mastodon & co.), Lemmy's `language.identifier`, Mobilizon's `inLanguage`.
     let language = first_of_map(json, "contentMap")
@@ -213,6 +195,32 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         public: is_public(json),
         hashtags: hashtags_of(json),
     })
+}
+
+/// The part of [`parse_remote_object`] that can refuse an object: its id,
+/// type and author (on the object's server). The inbox checks this before
+/// storing; the rest (sanitising) happens when the activity is processed.
+pub fn check_remote_object(json: &Value) -> Result<(Url, String, Option<String>), FederationError> {
+    let id = url_at(json, "id")?.ok_or_else(|| FederationError::invalid("the object has no `id`"))?;
+    let kind = match json.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).next().unwrap_or("Object").to_string(),
+        _ => return Err(FederationError::invalid(format!("the object {id} has no `type`"))),
+    };
+    if ACTOR_TYPES.contains(&kind.as_str()) {
+        return Err(FederationError::invalid(format!("{id} is an actor, not a post")));
+    }
+    let attributed_to = match json.get("attributedTo") {
+        Some(Value::Array(items)) => items.iter().find_map(|i| crate::activities::id_of(Some(i))).map(str::to_string),
+        other => crate::activities::id_of(other).map(str::to_string),
+    };
+    if let Some(author) = &attributed_to {
+        let author_url = Url::parse(author).map_err(|_| FederationError::invalid("`attributedTo` is not a URL"))?;
+        if authority(&author_url) != authority(&id) {
+            return Err(FederationError::invalid(format!("{id} claims an author on another server")));
+        }
+    }
+    Ok((id, kind, attributed_to))
 }
 
 /// A remote post (or other object), cached in the database.
@@ -333,7 +341,14 @@ impl Object for RemoteActorObject {
     }
 
     async fn read_from_id(id: Url, data: &Data<Context>) -> Result<Option<Self>, FederationError> {
-        data.db.remote_actor_by_ap_id(id.as_str()).await?.map(Self::try_from).transpose()
+        if let Some(actor) = data.remote_actors.get(id.as_str()) {
+            return Ok(Some(actor));
+        }
+        let actor = data.db.remote_actor_by_ap_id(id.as_str()).await?.map(Self::try_from).transpose()?;
+        if let Some(actor) = &actor {
+            data.remote_actors.insert(actor.row.ap_id.clone(), actor.clone());
+        }
+        Ok(actor)
     }
 
     async fn into_json(self, _data: &Data<Context>) -> Result<Value, FederationError> {
@@ -350,7 +365,9 @@ impl Object for RemoteActorObject {
 
     async fn from_json(json: Value, data: &Data<Context>) -> Result<Self, FederationError> {
         let actor = parse_actor_document(&json)?;
-        Self::try_from(data.db.upsert_remote_actor(&actor).await?)
+        let actor = Self::try_from(data.db.upsert_remote_actor(&actor).await?)?;
+        data.remote_actors.insert(actor.row.ap_id.clone(), actor.clone());
+        Ok(actor)
     }
 }
 

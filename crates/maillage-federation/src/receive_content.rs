@@ -5,7 +5,7 @@
 //! reshares of our own posts.
 
 use activitypub_federation::fetch::object_id::ObjectId;
-use maillage_db::{ReactionKind, StoreOutcome};
+use maillage_db::{NewRemoteObject, ReactionKind, StoreOutcome};
 use serde_json::Value;
 use url::Url;
 
@@ -13,7 +13,7 @@ use crate::activities::id_of;
 use crate::context::{Context, Federation};
 use crate::error::FederationError;
 use crate::inbox::Received;
-use crate::objects::{RemoteActorObject, authority, parse_actor_document, parse_remote_object};
+use crate::objects::{RemoteActorObject, authority, check_remote_object, parse_actor_document, parse_remote_object};
 
 fn same_server(a: &str, b: &Url) -> bool {
     Url::parse(a).is_ok_and(|a| authority(&a) == authority(b))
@@ -44,7 +44,7 @@ pub(crate) fn precheck(kind: &str, activity: &Value, actor: &RemoteActorObject) 
                 return Err(FederationError::invalid("an actor can only create or update objects of its own server"));
             }
             if let Some(embedded) = embedded {
-                parse_remote_object(embedded)?;
+                check_remote_object(embedded)?;
             }
         }
         "Delete" if object_id != actor.row.ap_id && !same_server(object_id, &actor_url) => {
@@ -61,6 +61,37 @@ pub(crate) fn precheck(kind: &str, activity: &Value, actor: &RemoteActorObject) 
         _ => {}
     }
     Ok(())
+}
+
+/// The object of a Create or Update that its own author sends embedded
+/// (the common case), ready to store; `None` for every other activity, or
+/// when the object does not parse (then [`process`] says why).
+pub(crate) fn own_embedded_object(kind: &str, activity: &Value, actor: &RemoteActorObject) -> Option<NewRemoteObject> {
+    if !matches!(kind, "Create" | "Update") {
+        return None;
+    }
+    let object = activity.get("object").filter(|o| o.is_object())?;
+    let object_id = id_of(Some(object))?;
+    let actor_url = Url::parse(&actor.row.ap_id).ok()?;
+    if object_id == actor.row.ap_id || !same_server(object_id, &actor_url) {
+        return None;
+    }
+    let parsed = parse_remote_object(object).ok()?;
+    parsed.attributed_to.as_deref().is_none_or(|a| a == actor.row.ap_id).then_some(parsed)
+}
+
+/// What follows the storing of an object [`own_embedded_object`] gave.
+pub(crate) async fn after_store(
+    ctx: &Context,
+    object: &NewRemoteObject,
+    kind: &str,
+    outcome: StoreOutcome,
+) -> Result<Received, FederationError> {
+    if outcome == StoreOutcome::Tombstoned {
+        return Ok(Received::Ignored);
+    }
+    notify_mentions(ctx, &object.raw_json, &object.ap_id, kind).await?;
+    Ok(Received::Processed)
 }
 
 pub async fn process(
@@ -87,10 +118,9 @@ pub async fn process(
                         // Written by someone else of that server: believe the origin only.
                         let fetched = crate::objects::fetch_remote_object(federation, &object_id).await?;
                         notify_mentions(ctx, &fetched.raw_json, &object_id, kind).await?;
-                    } else if ctx.db.store_remote_object(&parsed).await? == StoreOutcome::Tombstoned {
-                        return Ok(Received::Ignored);
                     } else {
-                        notify_mentions(ctx, &parsed.raw_json, &object_id, kind).await?;
+                        let outcome = ctx.db.store_remote_object(&parsed).await?;
+                        return after_store(ctx, &parsed, kind, outcome).await;
                     }
                 }
                 None => {
@@ -102,6 +132,7 @@ pub async fn process(
         }
         "Delete" if object_id == actor.row.ap_id => {
             ctx.db.remove_remote_actor(&actor.row.ap_id).await?;
+            ctx.remote_actors.invalidate(&actor.row.ap_id);
             Ok(Received::Processed)
         }
         "Delete" => {
@@ -143,6 +174,7 @@ async fn refresh_actor(
                 ));
             }
             ctx.db.upsert_remote_actor(&parsed).await?;
+            ctx.remote_actors.invalidate(&parsed.ap_id);
             ctx.db.set_remote_profile(&parsed.ap_id, parsed.profile_json.as_deref()).await?;
         }
         None => return Ok(Received::Ignored),

@@ -1,0 +1,1 @@
+DROP INDEX received_activities_pending_order;

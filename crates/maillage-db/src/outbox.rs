@@ -179,6 +179,7 @@ impl Database {
                 .await?
             }
             crate::pool::DbConn::Sqlite(c) => {
+                let _turn = self.sqlite_write_turn().await;
                 diesel::update(deliveries::table.filter(deliveries::id.eq_any(subquery)).filter(free))
                     .set((deliveries::lease_until.eq(until), deliveries::updated_at.eq(now)))
                     .returning(deliveries::id)
@@ -210,6 +211,7 @@ impl Database {
     /// Gives claimed deliveries back, untried (due as before).
     pub async fn release_deliveries(&self, ids: &[i64]) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
+        let _turn = self.sqlite_write_turn().await;
         with_conn!(&mut conn, |c| diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
             .set(deliveries::lease_until.eq(None::<UtcTime>))
             .execute(c)
@@ -219,7 +221,7 @@ impl Database {
 
     /// The receiving server took the activity (2xx).
     pub async fn delivery_done(&self, id: i64, status: i32) -> Result<(), DbError> {
-        self.finish_delivery(id, DONE, Some(status), None, None).await
+        self.deliveries_done(&[(id, status)]).await
     }
 
     /// The receiving server refused it for good, or we gave up.
@@ -238,6 +240,37 @@ impl Database {
         self.finish_delivery(id, PENDING, status, Some(error), Some(next_attempt_at)).await
     }
 
+    /// Several deliveries done, recorded together: one statement per
+    /// distinct status (usually one).
+    pub async fn deliveries_done(&self, done: &[(i64, i32)]) -> Result<(), DbError> {
+        let mut by_status: std::collections::BTreeMap<i32, Vec<i64>> = std::collections::BTreeMap::new();
+        for (id, status) in done {
+            by_status.entry(*status).or_default().push(*id);
+        }
+        if by_status.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(self, &mut conn, |c| {
+            for (status, ids) in &by_status {
+                diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
+                    .set((
+                        deliveries::state.eq(DONE),
+                        deliveries::attempts.eq(deliveries::attempts + 1),
+                        deliveries::last_status.eq(Some(*status)),
+                        deliveries::last_error.eq(None::<&str>),
+                        deliveries::next_attempt_at.eq(now),
+                        deliveries::lease_until.eq(None::<UtcTime>),
+                        deliveries::updated_at.eq(now),
+                    ))
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
     async fn finish_delivery(
         &self,
         id: i64,
@@ -247,6 +280,7 @@ impl Database {
         next_attempt_at: Option<UtcTime>,
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
+        let _turn = self.sqlite_write_turn().await;
         let now = UtcTime::now();
         let next = next_attempt_at.unwrap_or(now);
         with_conn!(&mut conn, |c| diesel::update(deliveries::table.find(id))

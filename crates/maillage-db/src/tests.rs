@@ -257,6 +257,40 @@ async fn delivery_states_and_expired_leases() {
     assert_eq!(db.outbox_count(actor.id).await.unwrap(), 2);
 }
 
+#[tokio::test]
+async fn deliveries_done_together_are_recorded_with_their_status() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    db.enqueue(&outgoing(actor.id, 3, "d")).await.unwrap();
+    let claimed = db.claim_deliveries(10, 60, &[]).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    db.deliveries_done(&[(claimed[0].id, 202), (claimed[1].id, 200)]).await.unwrap();
+    db.deliveries_done(&[]).await.unwrap();
+    assert_eq!(db.delivery_counts().await.unwrap(), DeliveryCounts { pending: 1, done: 2, failed: 0 });
+    let statuses: Vec<(i64, String, Option<i32>, i32, bool)> = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = db.conn().await.unwrap();
+        with_conn!(&mut conn, |c| schema::deliveries::table
+            .order(schema::deliveries::id)
+            .select((
+                schema::deliveries::id,
+                schema::deliveries::state,
+                schema::deliveries::last_status,
+                schema::deliveries::attempts,
+                schema::deliveries::lease_until.is_null(),
+            ))
+            .load(c)
+            .await
+            .unwrap())
+    };
+    let done: Vec<_> = statuses.iter().filter(|row| row.1 == "done").map(|row| (row.0, row.2, row.3, row.4)).collect();
+    let mut expected = vec![(claimed[0].id, Some(202), 1, true), (claimed[1].id, Some(200), 1, true)];
+    expected.sort();
+    assert_eq!(done, expected);
+}
+
 async fn ana(db: &Database) -> RemoteActor {
     db.upsert_remote_actor(&NewRemoteActor {
         ap_id: "http://peer/users/ana".into(),

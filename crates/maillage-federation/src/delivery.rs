@@ -32,7 +32,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::Method;
 use maillage_config::DeliveryConfig;
 use maillage_db::{BreakerState, ClaimedDelivery, UtcTime};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use url::Url;
 
 use crate::context::Context;
@@ -140,6 +140,35 @@ impl Unhealthy {
     }
 }
 
+/// Records deliveries done in group commits: each delivery waits for the
+/// commit that holds its outcome (so a crash resends at most the deliveries
+/// in flight), and deliveries finishing together share one.
+#[derive(Clone)]
+struct DoneRecorder(mpsc::UnboundedSender<((i64, i32), oneshot::Sender<Result<(), String>>)>);
+
+impl DoneRecorder {
+    fn start(db: maillage_db::Database) -> (Self, tokio::task::JoinHandle<()>) {
+        let (sender, mut done) = mpsc::unbounded_channel::<((i64, i32), oneshot::Sender<Result<(), String>>)>();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while done.recv_many(&mut batch, 512).await > 0 {
+                let (rows, acks): (Vec<_>, Vec<_>) = std::mem::take(&mut batch).into_iter().unzip();
+                let outcome = db.deliveries_done(&rows).await.map_err(|e| e.to_string());
+                for ack in acks {
+                    let _ = ack.send(outcome.clone());
+                }
+            }
+        });
+        (DoneRecorder(sender), task)
+    }
+
+    async fn record(&self, id: i64, status: u16) -> Result<(), String> {
+        let (ack, acked) = oneshot::channel();
+        self.0.send(((id, i32::from(status)), ack)).map_err(|_| "the recorder has stopped".to_string())?;
+        acked.await.map_err(|_| "the recorder has stopped".to_string())?
+    }
+}
+
 /// Runs until `stop` turns true, then lets the deliveries in flight finish.
 pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) {
     let settings = ctx.config.delivery.clone();
@@ -150,6 +179,7 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
     let mut tasks = tokio::task::JoinSet::new();
     let mut parked: (Option<Instant>, Vec<String>) = (None, Vec::new());
     let unhealthy = Unhealthy::default();
+    let (recorder, recording) = DoneRecorder::start(ctx.db.clone());
     tracing::info!(concurrency = settings.concurrency, "delivery worker started");
     loop {
         if *stop.borrow() {
@@ -209,10 +239,11 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
                 continue;
             };
             in_flight.add(&delivery.domain);
-            let (ctx, in_flight, unhealthy) = (ctx.clone(), in_flight.clone(), unhealthy.clone());
+            let (ctx, in_flight, unhealthy, recorder) =
+                (ctx.clone(), in_flight.clone(), unhealthy.clone(), recorder.clone());
             tasks.spawn(async move {
                 let domain = delivery.domain.clone();
-                deliver_and_record(&ctx, delivery, &unhealthy).await;
+                deliver_and_record(&ctx, delivery, &unhealthy, &recorder).await;
                 in_flight.remove(&domain);
                 drop(permit);
             });
@@ -224,10 +255,12 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
         }
     }
     while tasks.join_next().await.is_some() {}
+    drop(recorder);
+    let _ = recording.await;
     tracing::info!("delivery worker stopped");
 }
 
-async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery, unhealthy: &Unhealthy) {
+async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery, unhealthy: &Unhealthy, recorder: &DoneRecorder) {
     let settings = &ctx.config.delivery;
     let id = delivery.id;
     if let Some(reason) = ctx.policies.refusal(&delivery.domain).await {
@@ -239,7 +272,7 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery, unhealthy:
     let attempt = deliver(ctx, &delivery).await;
     record_health(ctx, &delivery.domain, &attempt, unhealthy).await;
     let recorded = match &attempt {
-        Attempt::Delivered(status) => ctx.db.delivery_done(id, i32::from(*status)).await,
+        Attempt::Delivered(status) => recorder.record(id, *status).await.map_err(maillage_db::DbError::Refused),
         Attempt::Refused(status, error) => ctx.db.delivery_failed(id, Some(i32::from(*status)), error).await,
         Attempt::Failed(status, error) => {
             let age = chrono::Utc::now() - delivery.created_at.as_datetime();

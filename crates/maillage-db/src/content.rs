@@ -403,7 +403,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let reaction_id = if undo { String::new() } else { notify.ap_id.clone() };
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             insert_outgoing!(c, notify, now);
             let mine = reactions::table
                 .filter(reactions::kind.eq(kind.as_str()))
@@ -454,7 +454,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let inserted = diesel::insert_into(reshares::table)
                 .values((
                     reshares::hub_id.eq(hub_id),
@@ -492,7 +492,7 @@ impl Database {
     pub async fn remove_reshare(&self, hub_id: i64, object_ap_id: &str, notify: &[Outgoing]) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let removed = diesel::delete(
                 reshares::table.filter(reshares::hub_id.eq(hub_id)).filter(reshares::object_ap_id.eq(object_ap_id)),
             )
@@ -517,7 +517,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let changed = if featured_now {
                 diesel::insert_into(featured::table)
                     .values((
@@ -567,7 +567,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             diesel::update(local_actors::table.find(actor_id))
                 .set((
                     local_actors::display_name.eq(display_name),

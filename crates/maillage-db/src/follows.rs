@@ -102,7 +102,7 @@ impl Database {
     pub async fn save_follow(&self, record: &FollowRecord<'_>, notify: Option<&Outgoing>) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let existing: Option<String> = follows::table
                 .filter(follows::local_actor_id.eq(record.local_actor_id))
                 .filter(follows::remote_actor_id.eq(record.remote_actor_id))
@@ -165,7 +165,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let changed = diesel::update(
                 follows::table
                     .filter(follows::local_actor_id.eq(local_actor_id))
@@ -195,7 +195,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let removed = diesel::delete(
                 follows::table
                     .filter(follows::local_actor_id.eq(local_actor_id))

@@ -51,6 +51,18 @@ macro_rules! with_write_tx {
     };
 }
 
+/// [`with_write_tx!`] for a transaction that enqueues deliveries: once it
+/// has committed, this process's delivery worker is woken.
+macro_rules! with_enqueuing_tx {
+    ($db:expr, $conn:expr, |$c:ident| $body:expr) => {{
+        let result = with_write_tx!($db, $conn, |$c| $body);
+        if result.is_ok() {
+            $db.outbox_changed();
+        }
+        result
+    }};
+}
+
 mod actors;
 mod content;
 mod domains;

@@ -361,7 +361,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             diesel::update(local_actors::table.find(actor_id))
                 .set((
                     local_actors::display_name.eq(display_name),

@@ -87,25 +87,76 @@ macro_rules! insert_outgoing {
             .get_result($c)
             .await?;
         // One row per distinct inbox (several followers share one shared inbox).
-        for inbox in outgoing.inboxes.iter().collect::<std::collections::BTreeSet<_>>() {
-            diesel::insert_into($crate::schema::deliveries::table)
-                .values((
-                    $crate::schema::deliveries::activity_id.eq(activity_id),
-                    $crate::schema::deliveries::inbox_url.eq(inbox),
-                    $crate::schema::deliveries::domain.eq($crate::outbox::domain_of(inbox)),
-                    $crate::schema::deliveries::state.eq("pending"),
-                    $crate::schema::deliveries::attempts.eq(0),
-                    $crate::schema::deliveries::next_attempt_at.eq(now),
-                    $crate::schema::deliveries::created_at.eq(now),
-                    $crate::schema::deliveries::updated_at.eq(now),
-                ))
-                .execute($c)
-                .await?;
-        }
+        let rows: Vec<$crate::outbox::NewDelivery> = outgoing
+            .inboxes
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|inbox| $crate::outbox::NewDelivery::pending(activity_id, inbox, now))
+            .collect();
+        $crate::outbox::InsertDeliveries::insert_deliveries($c, rows).await?;
         activity_id
     }};
 }
 pub(crate) use insert_outgoing;
+
+/// A delivery row, as enqueued.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = deliveries)]
+pub(crate) struct NewDelivery {
+    activity_id: i64,
+    inbox_url: String,
+    domain: String,
+    state: &'static str,
+    attempts: i32,
+    next_attempt_at: UtcTime,
+    created_at: UtcTime,
+    updated_at: UtcTime,
+}
+
+impl NewDelivery {
+    pub(crate) fn pending(activity_id: i64, inbox: &str, now: UtcTime) -> Self {
+        NewDelivery {
+            activity_id,
+            inbox_url: inbox.to_string(),
+            domain: domain_of(inbox),
+            state: PENDING,
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Inserting an activity's deliveries (a thousand for a big fan-out) inside
+/// the caller's transaction, in as few round trips as the backend allows:
+/// multi-row statements on PostgreSQL; on SQLite, where diesel-async sends
+/// every statement to a blocking thread, one blocking call for all rows.
+pub(crate) trait InsertDeliveries {
+    async fn insert_deliveries(&mut self, rows: Vec<NewDelivery>) -> QueryResult<()>;
+}
+
+impl InsertDeliveries for diesel_async::AsyncPgConnection {
+    async fn insert_deliveries(&mut self, rows: Vec<NewDelivery>) -> QueryResult<()> {
+        for chunk in rows.chunks(1000) {
+            diesel::insert_into(deliveries::table).values(chunk).execute(self).await?;
+        }
+        Ok(())
+    }
+}
+
+impl InsertDeliveries for crate::pool::SqliteConn {
+    async fn insert_deliveries(&mut self, rows: Vec<NewDelivery>) -> QueryResult<()> {
+        self.spawn_blocking(move |c| {
+            for row in &rows {
+                diesel::RunQueryDsl::execute(diesel::insert_into(deliveries::table).values(row), c)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
 
 /// `host[:port]` of an inbox URL (empty when it is not a URL).
 pub(crate) fn domain_of(inbox: &str) -> String {
@@ -131,7 +182,7 @@ impl Database {
     pub async fn enqueue(&self, outgoing: &Outgoing) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| Ok(insert_outgoing!(c, outgoing, now)))
+        with_enqueuing_tx!(self, &mut conn, |c| Ok(insert_outgoing!(c, outgoing, now)))
     }
 
     /// Claims up to `limit` due deliveries for `lease_seconds`, leaving out

@@ -48,6 +48,8 @@ pub struct Database {
     shown: String,
     /// SQLite writers of this process take turns here (see [`Self::sqlite_write_turn`]).
     sqlite_writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Signalled when a transaction that enqueued deliveries commits.
+    enqueued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Database {
@@ -79,6 +81,7 @@ impl Database {
                     shown: path.clone(),
                     target: path,
                     sqlite_writers: Some(Default::default()),
+                    enqueued: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
@@ -107,6 +110,7 @@ impl Database {
                     shown: mask_url_password(&config.url),
                     target: config.url.clone(),
                     sqlite_writers: None,
+                    enqueued: Default::default(),
                 }
             }
         };
@@ -145,6 +149,17 @@ impl Database {
             Some(turns) => Some(turns.lock().await),
             None => None,
         }
+    }
+
+    /// Wakes [`Self::deliveries_enqueued`] (this process only; other
+    /// processes' workers find new deliveries when they poll).
+    pub(crate) fn outbox_changed(&self) {
+        self.enqueued.notify_one();
+    }
+
+    /// Resolves once deliveries were enqueued by this process since the last call.
+    pub async fn deliveries_enqueued(&self) {
+        self.enqueued.notified().await;
     }
 
     /// Succeeds when the database answers a trivial query.

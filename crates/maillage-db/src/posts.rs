@@ -100,7 +100,7 @@ impl Database {
     pub async fn create_post(&self, post: &NewPost, notify: &[Outgoing]) -> Result<Post, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let row = diesel::insert_into(posts::table)
                 .values((
                     posts::ap_id.eq(&post.ap_id),
@@ -133,7 +133,7 @@ impl Database {
     ) -> Result<Post, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let row = diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
                 .set((content, posts::updated.eq(Some(updated))))
                 .returning(Post::as_returning())
@@ -152,7 +152,7 @@ impl Database {
     pub async fn delete_post(&self, id: i64, notify: &[Outgoing]) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let deleted = diesel::update(posts::table.find(id).filter(posts::deleted_at.is_null()))
                 .set(posts::deleted_at.eq(Some(now)))
                 .returning(Post::as_returning())

@@ -54,7 +54,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let objects = serde_json::to_string(report.object_ids).unwrap_or_else(|_| "[]".into());
-        with_write_tx!(self, &mut conn, |c| {
+        with_enqueuing_tx!(self, &mut conn, |c| {
             let id: Option<i64> = diesel::insert_into(reports::table)
                 .values((
                     reports::direction.eq(report.direction),

@@ -258,6 +258,19 @@ async fn delivery_states_and_expired_leases() {
 }
 
 #[tokio::test]
+async fn enqueuing_wakes_the_delivery_worker_once_committed() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let actor = some_local_actor(&db).await;
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(50), db.deliveries_enqueued()).await;
+    assert!(quiet.is_err(), "nothing enqueued yet");
+    db.enqueue(&outgoing(actor.id, 2, "w")).await.unwrap();
+    let woken = tokio::time::timeout(std::time::Duration::from_secs(1), db.clone().deliveries_enqueued()).await;
+    assert!(woken.is_ok(), "a clone of the handle (the worker's) is woken");
+    assert_eq!(db.claim_deliveries(10, 60, &[]).await.unwrap().len(), 2, "and finds them committed");
+}
+
+#[tokio::test]
 async fn deliveries_done_together_are_recorded_with_their_status() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::Method;
 use maillage_config::DeliveryConfig;
 use maillage_db::{BreakerState, ClaimedDelivery, UtcTime};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use url::Url;
 
 use crate::context::Context;
@@ -57,16 +57,6 @@ pub fn backoff(settings: &DeliveryConfig, attempts: i32) -> Duration {
     let exponent = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
     let delay = settings.retry_initial_seconds.saturating_mul(2u64.saturating_pow(exponent));
     Duration::from_secs(delay.min(settings.retry_max_seconds))
-}
-
-/// A handle to wake the worker when something was just enqueued.
-#[derive(Clone, Default)]
-pub struct Wakeup(Arc<Notify>);
-
-impl Wakeup {
-    pub fn wake(&self) {
-        self.0.notify_one();
-    }
 }
 
 /// Deliveries in flight per server, in this process.
@@ -144,11 +134,14 @@ impl Unhealthy {
 /// commit that holds its outcome (so a crash resends at most the deliveries
 /// in flight), and deliveries finishing together share one.
 #[derive(Clone)]
-struct DoneRecorder(mpsc::UnboundedSender<((i64, i32), oneshot::Sender<Result<(), String>>)>);
+struct DoneRecorder(mpsc::UnboundedSender<((i64, i32), DoneAck)>);
+
+/// Answers a delivery once the commit holding its outcome is done (or failed).
+type DoneAck = oneshot::Sender<Result<(), String>>;
 
 impl DoneRecorder {
     fn start(db: maillage_db::Database) -> (Self, tokio::task::JoinHandle<()>) {
-        let (sender, mut done) = mpsc::unbounded_channel::<((i64, i32), oneshot::Sender<Result<(), String>>)>();
+        let (sender, mut done) = mpsc::unbounded_channel::<((i64, i32), DoneAck)>();
         let task = tokio::spawn(async move {
             let mut batch = Vec::new();
             while done.recv_many(&mut batch, 512).await > 0 {
@@ -170,7 +163,7 @@ impl DoneRecorder {
 }
 
 /// Runs until `stop` turns true, then lets the deliveries in flight finish.
-pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) {
+pub async fn run(ctx: Context, mut stop: watch::Receiver<bool>) {
     let settings = ctx.config.delivery.clone();
     let poll = Duration::from_millis(settings.poll_interval_ms);
     let lease = i64::try_from(settings.lease_seconds).unwrap_or(i64::MAX);
@@ -222,7 +215,7 @@ pub async fn run(ctx: Context, wakeup: Wakeup, mut stop: watch::Receiver<bool>) 
         if claimed.is_empty() {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
-                _ = wakeup.0.notified() => {}
+                _ = ctx.db.deliveries_enqueued() => {}
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 changed = stop.changed() => if changed.is_err() { break },
             }

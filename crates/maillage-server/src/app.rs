@@ -98,11 +98,8 @@ impl Application {
             AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone(), limits };
         let app = maillage_http::app(state.clone(), maillage_web::pages(state));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(maillage_federation::delivery::run(
-            self.federation.context().clone(),
-            maillage_federation::delivery::Wakeup::default(),
-            stopping_rx.clone(),
-        ));
+        let worker =
+            tokio::spawn(maillage_federation::delivery::run(self.federation.context().clone(), stopping_rx.clone()));
         let inbox_worker =
             tokio::spawn(maillage_federation::inbox::run_worker(self.federation.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {

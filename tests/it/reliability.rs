@@ -38,9 +38,11 @@ async fn a_blocked_server_gets_nothing_and_gives_nothing() -> anyhow::Result<()>
     // B follows again: A's inbox refuses it (403, a permanent refusal for B).
     // Running servers see a block made from the command line within REFRESH.
     tokio::time::sleep(maillage_federation::policy::REFRESH).await;
-    b.cli(&["admin", "unfollow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
+    // Counted before the Undo is enqueued: B may deliver it (and have it
+    // refused) before the command line returns.
     let db_b = b.database().await?;
     let failed_before = db_b.delivery_counts().await?.failed;
+    b.cli(&["admin", "unfollow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
     b.cli(&["admin", "follow", "--as", "hub", &a.actor_id("hub")]).await?;
     eventually(15, "B's new Follow is refused by A", || async {
         Ok(db_b.delivery_counts().await?.failed >= failed_before + 2)

@@ -18,6 +18,7 @@
 //! A duplicate id is acknowledged and ignored.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -25,6 +26,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use maillage_db::Direction;
 use serde_json::Value;
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::activities::{id_of, receive_follow};
@@ -251,6 +253,7 @@ pub async fn run_worker(federation: Federation, mut stop: tokio::sync::watch::Re
     let lease = i64::try_from(ctx.config.inbox.lease_seconds).unwrap_or(i64::MAX);
     let retention = chrono::Duration::days(i64::try_from(ctx.config.inbox.retention_days).unwrap_or(7));
     let mut last_purge: Option<std::time::Instant> = None;
+    let fetching = Arc::new(Semaphore::new(FETCHING_AT_ONCE));
     loop {
         if *stop.borrow() {
             break;
@@ -278,29 +281,41 @@ pub async fn run_worker(federation: Federation, mut stop: tokio::sync::watch::Re
             }
             continue;
         }
-        process_batch(&federation, claimed).await;
+        process_batch(&federation, claimed, &fetching).await;
     }
 }
 
 /// Processes claimed activities in the order received. Consecutive objects
 /// created or updated by their own authors are stored in one transaction;
-/// the rows that end well are recorded together.
-async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::QueuedActivity>) {
+/// the rows that end well are recorded together. An activity that may
+/// fetch from another server (a reshare, an object not embedded by its
+/// author) is handed to a task of its own with the actor's later activities
+/// of the batch, in order, so a slow origin holds back only that actor.
+async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::QueuedActivity>, fetching: &Arc<Semaphore>) {
     let data = federation.data();
     let mut actors: HashMap<String, RemoteActorObject> = HashMap::new();
     let mut done = Vec::with_capacity(claimed.len());
     let mut run: Vec<(&maillage_db::QueuedActivity, maillage_db::NewRemoteObject)> = Vec::new();
+    let mut deferred: Vec<(String, Vec<Parsed>)> = Vec::new();
     for row in &claimed {
-        let parsed = match parse_stored(&data, row, &mut actors).await {
+        let (activity, actor) = match parse_stored(&data, row, &mut actors).await {
             Ok(parsed) => parsed,
             Err(error) => {
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, Err(error)).await;
                 continue;
             }
         };
-        let (activity, actor) = parsed;
-        if let Some(object) = crate::receive_content::own_embedded_object(&row.kind, &activity, &actor) {
+        if let Some((_, later)) = deferred.iter_mut().find(|(a, _)| *a == row.actor_ap_id) {
+            later.push(Parsed { row: row.clone(), activity, actor });
+            continue;
+        }
+        let own_object = crate::receive_content::own_embedded_object(&row.kind, &activity, &actor);
+        if let Some(object) = own_object {
             run.push((row, object));
+            continue;
+        }
+        if may_fetch(&row.kind, &activity, &actor) {
+            deferred.push((row.actor_ap_id.clone(), vec![Parsed { row: row.clone(), activity, actor }]));
             continue;
         }
         store_run(&data, std::mem::take(&mut run), &mut done).await;
@@ -316,7 +331,39 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
         // Their leases end and they are processed again (idempotently).
         tracing::warn!(%error, n = done.len(), "cannot record processed activities");
     }
+    for (_, activities) in deferred {
+        let Ok(slot) = fetching.clone().acquire_owned().await else { return };
+        let federation = federation.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let data = federation.data();
+            for Parsed { row, activity, actor } in activities {
+                let outcome = process(&federation, &data, &row.kind, &activity, &actor).await;
+                record_outcome(&data, row.id, row.attempts, &row.ap_id, outcome).await;
+            }
+        });
+    }
 }
+
+/// A claimed activity, parsed, with its actor.
+struct Parsed {
+    row: maillage_db::QueuedActivity,
+    activity: Value,
+    actor: RemoteActorObject,
+}
+
+/// Whether processing may fetch from another server: a reshare, or an
+/// object that is not embedded by its own author (refetched from its origin).
+fn may_fetch(kind: &str, activity: &Value, actor: &RemoteActorObject) -> bool {
+    match kind {
+        "Announce" => true,
+        "Create" | "Update" => id_of(activity.get("object")) != Some(actor.row.ap_id.as_str()),
+        _ => false,
+    }
+}
+
+/// How many actors' fetching activities the inbox worker processes at once.
+const FETCHING_AT_ONCE: usize = 16;
 
 /// Stores a run of objects in one transaction, then does what follows each.
 async fn store_run(

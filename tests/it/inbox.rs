@@ -374,6 +374,73 @@ async fn a_burst_is_stored_before_each_answer_then_all_processed() -> anyhow::Re
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_origin_holds_back_only_the_actor_whose_reshare_needs_it() -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    // An origin that takes 6 s to serve the reshared post.
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let answered = std::sync::Arc::new(AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let origin = format!("http://localhost:{}", listener.local_addr()?.port());
+    let slow = {
+        let (asked, answered, origin) = (asked.clone(), answered.clone(), origin.clone());
+        axum::Router::new().route(
+            "/objects/slow",
+            axum::routing::get(move || async move {
+                asked.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(6)).await;
+                answered.store(true, Ordering::SeqCst);
+                let note = json!({"id": format!("{origin}/objects/slow"), "type": "Note", "content": "<p>lent</p>"});
+                ([(http::header::CONTENT_TYPE, "application/activity+json")], note.to_string())
+            }),
+        )
+    };
+    tokio::spawn(async move { axum::serve(listener, slow).await });
+
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    peer.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    let (hub, coop) = (signer(&peer, "hub").await?, signer(&peer, "coop").await?);
+    for (n, actor) in [&hub, &coop].into_iter().enumerate() {
+        let follow = follow_of(actor, &target.actor_id("hub"), 10 + n as u32);
+        assert_eq!(send(&target, actor, &follow).await?.0, 202, "each actor is known to the target");
+    }
+    // Left for the inbox worker, as a burst leaves them: the hub reshares the
+    // slow post, then the cooperative publishes five updates.
+    let db = target.database().await?;
+    let base = peer_base(&hub.actor_id);
+    let announce = json!({
+        "id": format!("{base}/activities/announce-slow"), "type": "Announce", "actor": hub.actor_id,
+        "object": format!("{origin}/objects/slow"), "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    db.store_received(announce["id"].as_str().unwrap(), &hub.actor_id, "Announce", &announce.to_string(), 0)
+        .await?
+        .expect("stored");
+    for n in 0..5 {
+        let create = json!({
+            "id": format!("{base}/activities/quick-{n}"), "type": "Create", "actor": coop.actor_id,
+            "object": {
+                "id": format!("{base}/objects/quick-{n}"), "type": "Note", "attributedTo": coop.actor_id,
+                "content": format!("<p>vite {n}</p>"), "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        });
+        db.store_received(create["id"].as_str().unwrap(), &coop.actor_id, "Create", &create.to_string(), 0)
+            .await?
+            .expect("stored");
+    }
+    maillage_tests::eventually(5, "the cooperative's updates are processed", || async {
+        let mut all = true;
+        for n in 0..5 {
+            all &= db.remote_object(&format!("{base}/objects/quick-{n}")).await?.is_some();
+        }
+        Ok(all)
+    })
+    .await?;
+    assert_eq!(asked.load(Ordering::SeqCst), 1, "the reshare's origin was asked");
+    assert!(!answered.load(Ordering::SeqCst), "the updates did not wait for the slow origin");
+    Ok(())
+}
+
 /// The server part of an actor id (`http://localhost:1234`).
 fn peer_base(actor_id: &str) -> String {
     let url = url::Url::parse(actor_id).expect("an actor id is a URL");

@@ -9,13 +9,16 @@
 //! Every refusal is a 4xx with a reason; nothing is written before the
 //! checks pass.
 //!
-//! Then the activity is stored (raw JSON, verified actor) and only then
-//! processed, in a task of its own: the answer (202) waits for the
-//! processing at most [`PROCESSING_BUDGET`], so a slow origin never holds
-//! the sender's connection, and a crash between storing and processing
-//! loses nothing: the inbox worker ([`run_worker`]) takes over stored
-//! activities whose processing did not finish. Processing is idempotent.
-//! A duplicate id is acknowledged and ignored.
+//! Then the activity is stored (raw JSON, verified actor; in a group commit,
+//! see `inbox_queue`) and only then processed. When one of the process's
+//! processing slots is free, the request processes it in a task of its own
+//! and the answer (202) waits at most [`PROCESSING_BUDGET`], so a slow
+//! origin never holds the sender's connection; otherwise (a burst) the
+//! answer comes at once and the inbox worker ([`run_worker`]) processes it
+//! in a batch. A crash between storing and processing loses nothing: the
+//! worker also takes over stored activities whose processing did not
+//! finish. Processing is idempotent. A duplicate id is acknowledged and
+//! ignored.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -116,7 +116,7 @@ async fn seed_actors(db: &Database, public_pem: &str) -> anyhow::Result<()> {
 /// Waits until every stored activity is processed; how long it took.
 async fn drain(db: &Database) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    while db.received_counts().await?.pending > 0 {
+    while db.pending_received().await? > 0 {
         anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "stored activities are not being processed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -185,7 +185,7 @@ pub async fn run(
     report.figure(&step, "p99 latency at full load", run.percentile_ms(0.99), "ms");
     report.figure(&step, "answers other than 202", (unique - run.count(202)) as f64, "requests");
     // 202 means stored; processing may go on after the answer. Its own pace:
-    let backlog = db.received_counts().await?.pending;
+    let backlog = db.pending_received().await?;
     report.figure(&step, "stored but not yet processed when the load stopped", backlog as f64, "activities");
     let drained = drain(&db).await?;
     report.figure(

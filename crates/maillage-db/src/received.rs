@@ -83,14 +83,16 @@ fn received_row(a: &NewReceived, now: UtcTime) -> ReceivedRow<'_> {
 }
 
 impl Database {
-    pub async fn is_received(&self, ap_id: &str) -> Result<bool, DbError> {
+    /// How many stored activities wait for processing (read through the
+    /// pending-only index: cheap however many processed rows are kept).
+    pub async fn pending_received(&self) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
-        let n: i64 = with_conn!(&mut conn, |c| received_activities::table
-            .filter(received_activities::ap_id.eq(ap_id))
+        let n = with_conn!(&mut conn, |c| received_activities::table
+            .filter(received_activities::state.eq(PENDING))
             .count()
             .get_result(c)
             .await)?;
-        Ok(n > 0)
+        Ok(n)
     }
 
     /// Stores a verified activity to be processed, leased to the caller for

@@ -735,6 +735,7 @@ async fn a_group_commit_stores_each_activity_once_and_answers_in_order() {
     assert_eq!(ids[2], None, "a duplicate within the commit");
     assert!(ids[3].is_some() && ids[3] != ids[1]);
     assert_eq!(db.count_received().await.unwrap(), 3);
+    assert_eq!(db.pending_received().await.unwrap(), 3);
     // Only the unleased one is there for the inbox worker, at its first attempt.
     let claimed = db.claim_received(10, 60).await.unwrap();
     assert_eq!(
@@ -743,6 +744,7 @@ async fn a_group_commit_stores_each_activity_once_and_answers_in_order() {
     );
     db.received_done_many(&[first[0].unwrap(), ids[1].unwrap(), ids[3].unwrap()]).await.unwrap();
     assert_eq!(db.received_counts().await.unwrap(), ReceivedCounts { pending: 0, done: 3, failed: 0 });
+    assert_eq!(db.pending_received().await.unwrap(), 0);
     assert_eq!(db.store_received_batch(&[]).await.unwrap(), Vec::<Option<i64>>::new());
 }
 

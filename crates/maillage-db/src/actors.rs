@@ -123,7 +123,7 @@ fn insert_values(new: &NewLocalActor, now: UtcTime) -> LocalActorRow<'_> {
 impl Database {
     /// Creates a local actor; a taken username gives [`DbError::is_unique_violation`].
     pub async fn create_local_actor(&self, new: &NewLocalActor) -> Result<LocalActor, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let actor = with_conn!(&mut conn, |c| diesel::insert_into(local_actors::table)
             .values(insert_values(new, now))
@@ -249,7 +249,7 @@ impl Database {
 
     /// Whether `actor_id` approves its followers by hand.
     pub async fn set_manual_approval(&self, actor_id: i64, manual: bool) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::update(local_actors::table.find(actor_id))
             .set((local_actors::manually_approves_followers.eq(manual), local_actors::updated_at.eq(now)))

@@ -193,10 +193,11 @@ impl Database {
     pub async fn store_remote_objects(&self, objects: &[NewRemoteObject]) -> Result<Vec<StoreOutcome>, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        if let crate::pool::DbConn::Sqlite(c) = &mut conn {
+        if let crate::pool::DbConn::Sqlite(_) = &mut conn {
             let objects = objects.to_vec();
-            let _turn = self.sqlite_write_turn().await;
-            return Ok(c
+            return Ok(self
+                .sqlite_writer()
+                .await?
                 .spawn_blocking(move |c| c.immediate_transaction(|c| store_remote_objects_sqlite(c, &objects, now)))
                 .await?);
         }
@@ -315,7 +316,7 @@ impl Database {
     }
 
     pub async fn set_remote_profile(&self, ap_id: &str, profile_json: Option<&str>) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::update(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id)))
             .set(remote_actors::profile_json.eq(profile_json))
             .execute(c)
@@ -344,7 +345,7 @@ impl Database {
         actor_ap_id: &str,
         activity_ap_id: &str,
     ) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let n = with_conn!(&mut conn, |c| diesel::insert_into(reactions::table)
             .values((
@@ -367,7 +368,7 @@ impl Database {
         fallback: Option<(ReactionKind, &str)>,
         actor_ap_id: &str,
     ) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let mut removed = with_conn!(&mut conn, |c| diesel::delete(
             reactions::table
                 .filter(reactions::activity_ap_id.eq(activity_ap_id))

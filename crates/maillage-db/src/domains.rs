@@ -137,7 +137,7 @@ impl Database {
 
     /// Removes the policy of a domain; false when it had none.
     pub async fn remove_domain_policy(&self, domain: &str) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let n = with_conn!(&mut conn, |c| diesel::delete(domain_policies::table.find(domain)).execute(c).await)?;
         Ok(n > 0)
     }
@@ -226,7 +226,7 @@ impl Database {
     /// The domain answered: it is healthy again. True when it had been
     /// failing (the caller may log the recovery).
     pub async fn record_domain_success(&self, domain: &str) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let n = with_conn!(&mut conn, |c| diesel::delete(domain_health::table.find(domain)).execute(c).await)?;
         Ok(n > 0)
     }

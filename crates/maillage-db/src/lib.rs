@@ -29,12 +29,12 @@ macro_rules! with_conn {
     };
 }
 
-/// Runs `$body` inside a write transaction: an immediate one on SQLite (a
-/// deferred transaction that reads then writes fails under concurrency),
-/// taken in turn with this process's other SQLite writers (see
-/// [`pool::Database::sqlite_write_turn`]); an ordinary one on PostgreSQL.
-/// `$db` is the `Database` the connection `$conn` came from. The body
-/// returns `Result<_, DbError>`.
+/// Runs `$body` inside a write transaction: on SQLite an immediate one (a
+/// deferred transaction that reads then writes fails under concurrency) on
+/// the process's writer connection (see [`pool::Database::sqlite_writer`];
+/// `$conn` is not used); on PostgreSQL an ordinary one on `$conn`. `$db` is
+/// the `Database` the connection `$conn` came from. The body returns
+/// `Result<_, DbError>`.
 macro_rules! with_write_tx {
     ($db:expr, $conn:expr, |$c:ident| $body:expr) => {
         match $conn {
@@ -42,11 +42,13 @@ macro_rules! with_write_tx {
                 let conn: &mut diesel_async::AsyncPgConnection = &mut **obj;
                 diesel_async::AsyncConnection::transaction::<_, $crate::DbError, _>(conn, async |$c| $body).await
             }
-            $crate::pool::DbConn::Sqlite(obj) => {
-                let _turn = $db.sqlite_write_turn().await;
-                let conn: &mut $crate::pool::SqliteConn = &mut **obj;
-                conn.immediate_transaction::<_, $crate::DbError, _>(async |$c| $body).await
-            }
+            $crate::pool::DbConn::Sqlite(_) => match $db.sqlite_writer().await {
+                Ok(mut writer) => {
+                    let conn: &mut $crate::pool::SqliteConn = &mut *writer;
+                    conn.immediate_transaction::<_, $crate::DbError, _>(async |$c| $body).await
+                }
+                Err(error) => Err(error),
+            },
         }
     };
 }

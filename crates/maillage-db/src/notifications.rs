@@ -21,7 +21,7 @@ pub struct Notification {
 
 impl Database {
     pub async fn notify(&self, actor_id: i64, kind: &str, from: &str, object: Option<&str>) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(notifications::table)
             .values((
@@ -62,7 +62,7 @@ impl Database {
 
     /// Dismisses one notification (`Some(id)`) or all of them; returns how many.
     pub async fn dismiss_notifications(&self, actor_ids: &[i64], id: Option<i64>) -> Result<usize, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let n = with_conn!(&mut conn, |c| {
             let mut query = diesel::update(notifications::table)
                 .filter(notifications::actor_id.eq_any(actor_ids.to_vec()))

@@ -75,7 +75,7 @@ fn account((user_id, password_hash, is_admin, is_moderator, email, approved, act
 
 impl Database {
     pub async fn create_oauth_app(&self, app: &NewOAuthApp<'_>) -> Result<OAuthApp, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let row = with_conn!(&mut conn, |c| diesel::insert_into(oauth_apps::table)
             .values((
@@ -148,7 +148,7 @@ impl Database {
 
     /// Sets an account's instance role: admin, moderator or member.
     pub async fn set_user_role(&self, user_id: i64, is_admin: bool, is_moderator: bool) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::update(users::table.find(user_id))
             .set((users::is_admin.eq(is_admin), users::is_moderator.eq(is_moderator)))
             .execute(c)
@@ -180,7 +180,7 @@ impl Database {
         user_id: Option<i64>,
         scopes: &str,
     ) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(oauth_tokens::table)
             .values((
@@ -219,7 +219,7 @@ impl Database {
 
     /// Revokes a token; with `app_id`, only a token of that application.
     pub async fn revoke_token(&self, token_hash: &str, app_id: Option<i64>) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let n = with_conn!(&mut conn, |c| {
             let mut query = diesel::update(oauth_tokens::table)
@@ -235,7 +235,7 @@ impl Database {
     }
 
     pub async fn create_authorization_code(&self, code: &AuthorizationCode) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::insert_into(oauth_codes::table)
             .values((
                 oauth_codes::code_hash.eq(&code.code_hash),
@@ -254,7 +254,7 @@ impl Database {
 
     /// Takes a code (it works once).
     pub async fn take_authorization_code(&self, code_hash: &str) -> Result<Option<AuthorizationCode>, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let row =
             with_conn!(&mut conn, |c| diesel::delete(oauth_codes::table.filter(oauth_codes::code_hash.eq(code_hash)))
                 .returning((
@@ -291,7 +291,7 @@ impl Database {
 impl Database {
     pub async fn create_invite(&self, code_hash: &str) -> Result<(), DbError> {
         use crate::schema::invites;
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(invites::table)
             .values((invites::code_hash.eq(code_hash), invites::created_at.eq(now)))
@@ -313,7 +313,7 @@ impl Database {
     }
 
     pub async fn set_user_approved(&self, user_id: i64, approved: bool) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::update(users::table.find(user_id))
             .set(users::approved.eq(approved))
             .execute(c)
@@ -336,7 +336,7 @@ impl Database {
 
     pub async fn remember_idempotent_post(&self, user_id: i64, key_hash: &str, post_id: i64) -> Result<(), DbError> {
         use crate::schema::idempotency_keys;
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(idempotency_keys::table)
             .values((

@@ -229,12 +229,11 @@ impl Database {
                 .get_results(&mut **c)
                 .await?
             }
-            crate::pool::DbConn::Sqlite(c) => {
-                let _turn = self.sqlite_write_turn().await;
+            crate::pool::DbConn::Sqlite(_) => {
                 diesel::update(deliveries::table.filter(deliveries::id.eq_any(subquery)).filter(free))
                     .set((deliveries::lease_until.eq(until), deliveries::updated_at.eq(now)))
                     .returning(deliveries::id)
-                    .get_results(&mut **c)
+                    .get_results(&mut *self.sqlite_writer().await?)
                     .await?
             }
         };
@@ -261,8 +260,7 @@ impl Database {
 
     /// Gives claimed deliveries back, untried (due as before).
     pub async fn release_deliveries(&self, ids: &[i64]) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
-        let _turn = self.sqlite_write_turn().await;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
             .set(deliveries::lease_until.eq(None::<UtcTime>))
             .execute(c)
@@ -330,8 +328,7 @@ impl Database {
         error: Option<&str>,
         next_attempt_at: Option<UtcTime>,
     ) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
-        let _turn = self.sqlite_write_turn().await;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let next = next_attempt_at.unwrap_or(now);
         with_conn!(&mut conn, |c| diesel::update(deliveries::table.find(id))

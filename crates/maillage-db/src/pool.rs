@@ -9,7 +9,7 @@ use std::time::Duration;
 use deadpool::Runtime;
 use diesel::sqlite::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use maillage_config::{DatabaseConfig, DatabaseKind, mask_url_password};
@@ -46,8 +46,8 @@ pub struct Database {
     target: String,
     /// The same, safe to print.
     shown: String,
-    /// SQLite writers of this process take turns here (see [`Self::sqlite_write_turn`]).
-    sqlite_writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// The one connection this process writes SQLite with (see [`Self::sqlite_writer`]).
+    sqlite_writer: Option<Pool<SqliteConn>>,
     /// Signalled when a transaction that enqueued deliveries commits.
     enqueued: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -62,25 +62,17 @@ impl Database {
             DatabaseKind::Sqlite => {
                 let path = sqlite_path(&config.url);
                 prepare_sqlite_directory(&path)?;
-                let mut manager_config = ManagerConfig::<SqliteConn>::default();
-                manager_config.custom_setup = Box::new(|path: &str| {
-                    let path = path.to_string();
-                    Box::pin(async move {
-                        let mut conn = SqliteConn::establish(&path).await?;
-                        conn.batch_execute(SQLITE_SETUP)
-                            .await
-                            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                        Ok(conn)
-                    })
-                });
-                let manager = AsyncDieselConnectionManager::new_with_config(&path, manager_config);
-                let pool = build_pool(Pool::builder(manager), config, timeout)?;
+                let pool = build_pool(Pool::builder(sqlite_manager(&path)), config, timeout)?;
+                // One writer at a time: SQLite's rule, kept by the pool's size.
+                let writer_config = DatabaseConfig { max_connections: 1, ..config.clone() };
+                let writer_wait = timeout.max(SQLITE_WRITER_WAIT);
+                let writer = build_pool(Pool::builder(sqlite_manager(&path)), &writer_config, writer_wait)?;
                 Database {
                     pool: DbPool::Sqlite(pool),
                     kind,
                     shown: path.clone(),
                     target: path,
-                    sqlite_writers: Some(Default::default()),
+                    sqlite_writer: Some(writer),
                     enqueued: Default::default(),
                 }
             }
@@ -109,7 +101,7 @@ impl Database {
                     kind,
                     shown: mask_url_password(&config.url),
                     target: config.url.clone(),
-                    sqlite_writers: None,
+                    sqlite_writer: None,
                     enqueued: Default::default(),
                 }
             }
@@ -138,16 +130,32 @@ impl Database {
         }
     }
 
+    /// The connection every write of this process goes through on SQLite.
     /// SQLite lets one connection write at a time, and a connection that
     /// finds the database locked sleeps (1 ms, then longer) before trying
-    /// again. Writers of one process wait for their turn here instead, woken
-    /// the moment the previous one commits; the busy timeout still covers
-    /// other processes (the CLI). Take it after the connection, never hold
-    /// it while waiting for another. `None` on PostgreSQL.
-    pub(crate) async fn sqlite_write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match &self.sqlite_writers {
-            Some(turns) => Some(turns.lock().await),
-            None => None,
+    /// again: writers of one process wait for this connection instead, woken
+    /// the moment the previous one is done (the busy timeout still covers
+    /// other processes, such as the CLI). One connection also keeps its page
+    /// cache: SQLite empties a connection's cache when another connection
+    /// has written since its last transaction, so writes spread over the
+    /// pool read their pages again from the file every time. Never hold it
+    /// while waiting for another connection. An error on PostgreSQL, where
+    /// every pooled connection writes.
+    pub(crate) async fn sqlite_writer(&self) -> Result<Object<SqliteConn>, DbError> {
+        match &self.sqlite_writer {
+            Some(writer) => writer.get().await.map_err(|e| self.pool_error(e)),
+            None => Err(DbError::Pool("the SQLite writer was asked for on PostgreSQL".to_string())),
+        }
+    }
+
+    /// A connection for one write statement outside a transaction: the
+    /// writer on SQLite (see [`Self::sqlite_writer`]), a pooled one on
+    /// PostgreSQL. Never give it to `with_write_tx!`, which takes the writer
+    /// itself (that would wait for itself).
+    pub(crate) async fn write_conn(&self) -> Result<DbConn, DbError> {
+        match &self.pool {
+            DbPool::Pg(_) => self.conn().await,
+            DbPool::Sqlite(_) => self.sqlite_writer().await.map(DbConn::Sqlite),
         }
     }
 
@@ -209,6 +217,28 @@ where
         .recycle_timeout(Some(timeout))
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// How long a write may wait for the SQLite writer before failing (at
+/// least the connection timeout): under a burst, writes queue for it.
+const SQLITE_WRITER_WAIT: Duration = Duration::from_secs(30);
+
+/// Connections to the SQLite file at `path`, set up with [`SQLITE_SETUP`].
+/// A connection taken from the pool is not pinged first (diesel-async's
+/// default runs `SELECT 1`, a round trip to a blocking thread): a local file
+/// cannot go away under an open connection.
+fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
+    let mut manager_config = ManagerConfig::<SqliteConn>::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    manager_config.custom_setup = Box::new(|path: &str| {
+        let path = path.to_string();
+        Box::pin(async move {
+            let mut conn = SqliteConn::establish(&path).await?;
+            conn.batch_execute(SQLITE_SETUP).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    AsyncDieselConnectionManager::new_with_config(path, manager_config)
 }
 
 /// Opens a PostgreSQL connection, keeping the cause of a failure (diesel's

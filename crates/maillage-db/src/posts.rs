@@ -219,7 +219,7 @@ impl Database {
 
     /// Adds a member to an enterprise's team (`owner` or `editor`), or changes their role.
     pub async fn add_editor(&self, enterprise_id: i64, member_id: i64, role: &str) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(enterprise_editors::table)
             .values((
@@ -237,7 +237,7 @@ impl Database {
     }
 
     pub async fn remove_editor(&self, enterprise_id: i64, member_id: i64) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let n = with_conn!(&mut conn, |c| diesel::delete(
             enterprise_editors::table
                 .filter(enterprise_editors::enterprise_id.eq(enterprise_id))

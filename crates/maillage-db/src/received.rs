@@ -16,6 +16,15 @@ const PENDING: &str = "pending";
 const DONE: &str = "done";
 const FAILED: &str = "failed";
 
+/// `'pending'` written into the SQL rather than bound: the partial indexes
+/// on pending rows (`WHERE state = 'pending'`) serve a query only when its
+/// condition is that very literal (SQLite is built with the query planner
+/// stability guarantee, see `.cargo/config.toml`; PostgreSQL's generic plans
+/// do not look at bound values either).
+fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {
+    diesel::dsl::sql("'pending'")
+}
+
 /// A stored activity waiting to be processed, claimed by a worker.
 #[derive(Debug, Clone, Queryable)]
 pub struct QueuedActivity {
@@ -82,13 +91,44 @@ fn received_row(a: &NewReceived, now: UtcTime) -> ReceivedRow<'_> {
     }
 }
 
+/// The ids of the first `$limit` activities due at `$now` and not leased,
+/// in the order received (the claim's subquery).
+macro_rules! claim_candidates {
+    ($now:expr, $limit:expr) => {{
+        let candidates = diesel::alias!(received_activities as candidates);
+        let candidate_free = candidates
+            .field(received_activities::state)
+            .eq(pending())
+            .and(candidates.field(received_activities::next_attempt_at).le($now))
+            .and(
+                candidates
+                    .field(received_activities::lease_until)
+                    .is_null()
+                    .or(candidates.field(received_activities::lease_until).lt($now)),
+            );
+        candidates
+            .select(candidates.field(received_activities::id))
+            .filter(candidate_free)
+            .order(candidates.field(received_activities::id))
+            .limit($limit)
+    }};
+}
+
+/// The SQL of the claim's subquery on SQLite, for checking its plan.
+#[cfg(test)]
+pub(crate) fn claim_subquery_sql(limit: i64) -> String {
+    let query = claim_candidates!(UtcTime::now(), limit);
+    let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+    sql.split(" -- binds:").next().unwrap_or_default().to_string()
+}
+
 impl Database {
     /// How many stored activities wait for processing (read through the
     /// pending-only index: cheap however many processed rows are kept).
     pub async fn pending_received(&self) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
         let n = with_conn!(&mut conn, |c| received_activities::table
-            .filter(received_activities::state.eq(PENDING))
+            .filter(received_activities::state.eq(pending()))
             .count()
             .get_result(c)
             .await)?;
@@ -137,26 +177,27 @@ impl Database {
             }
             // Diesel has no multi-row INSERT … RETURNING on SQLite: one
             // statement per row, in one transaction run in one blocking call.
-            crate::pool::DbConn::Sqlite(c) => {
+            crate::pool::DbConn::Sqlite(_) => {
                 let batch = batch.to_vec();
-                let _turn = self.sqlite_write_turn().await;
-                c.spawn_blocking(move |c| {
-                    c.immediate_transaction(|c| {
-                        let mut inserted = Vec::with_capacity(batch.len());
-                        for activity in &batch {
-                            let insert = diesel::insert_into(received_activities::table)
-                                .values(received_row(activity, now))
-                                .on_conflict_do_nothing()
-                                .returning(received_activities::id);
-                            let id = diesel::RunQueryDsl::get_result::<i64>(insert, c).optional()?;
-                            if let Some(id) = id {
-                                inserted.push((id, activity.ap_id.clone()));
+                self.sqlite_writer()
+                    .await?
+                    .spawn_blocking(move |c| {
+                        c.immediate_transaction(|c| {
+                            let mut inserted = Vec::with_capacity(batch.len());
+                            for activity in &batch {
+                                let insert = diesel::insert_into(received_activities::table)
+                                    .values(received_row(activity, now))
+                                    .on_conflict_do_nothing()
+                                    .returning(received_activities::id);
+                                let id = diesel::RunQueryDsl::get_result::<i64>(insert, c).optional()?;
+                                if let Some(id) = id {
+                                    inserted.push((id, activity.ap_id.clone()));
+                                }
                             }
-                        }
-                        Ok(inserted)
+                            Ok(inserted)
+                        })
                     })
-                })
-                .await?
+                    .await?
             }
         };
         let mut ids: std::collections::HashMap<String, i64> =
@@ -170,26 +211,11 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let until = later(lease_seconds);
-        let candidates = diesel::alias!(received_activities as candidates);
         let free = received_activities::state
-            .eq(PENDING)
+            .eq(pending())
             .and(received_activities::next_attempt_at.le(now))
             .and(received_activities::lease_until.is_null().or(received_activities::lease_until.lt(now)));
-        let candidate_free = candidates
-            .field(received_activities::state)
-            .eq(PENDING)
-            .and(candidates.field(received_activities::next_attempt_at).le(now))
-            .and(
-                candidates
-                    .field(received_activities::lease_until)
-                    .is_null()
-                    .or(candidates.field(received_activities::lease_until).lt(now)),
-            );
-        let subquery = candidates
-            .select(candidates.field(received_activities::id))
-            .filter(candidate_free)
-            .order(candidates.field(received_activities::id))
-            .limit(limit);
+        let subquery = claim_candidates!(now, limit);
         let set = (
             received_activities::lease_until.eq(Some(until)),
             received_activities::attempts.eq(received_activities::attempts + 1),
@@ -214,12 +240,11 @@ impl Database {
                 .get_results(&mut **c)
                 .await?
             }
-            crate::pool::DbConn::Sqlite(c) => {
-                let _turn = self.sqlite_write_turn().await;
+            crate::pool::DbConn::Sqlite(_) => {
                 diesel::update(received_activities::table.filter(received_activities::id.eq_any(subquery)).filter(free))
                     .set(set)
                     .returning(columns)
-                    .get_results(&mut **c)
+                    .get_results(&mut *self.sqlite_writer().await?)
                     .await?
             }
         };
@@ -237,8 +262,7 @@ impl Database {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut conn = self.conn().await?;
-        let _turn = self.sqlite_write_turn().await;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::update(
             received_activities::table.filter(received_activities::id.eq_any(ids))
         )
@@ -270,8 +294,7 @@ impl Database {
         error: Option<&str>,
         next_attempt_at: Option<UtcTime>,
     ) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
-        let _turn = self.sqlite_write_turn().await;
+        let mut conn = self.write_conn().await?;
         with_conn!(&mut conn, |c| diesel::update(received_activities::table.find(id))
             .set((
                 received_activities::state.eq(state),
@@ -325,7 +348,7 @@ impl Database {
     /// longer protect against replays, which the signature's date window
     /// refuses anyway). Pending ones are kept whatever their age.
     pub async fn purge_received(&self, before: UtcTime) -> Result<usize, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let n = with_conn!(&mut conn, |c| diesel::delete(
             received_activities::table
                 .filter(received_activities::state.ne(PENDING))

@@ -70,7 +70,7 @@ pub struct NewRemoteActor {
 impl Database {
     /// Inserts or refreshes a remote actor, keyed by its id.
     pub async fn upsert_remote_actor(&self, actor: &NewRemoteActor) -> Result<RemoteActor, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let row = with_conn!(&mut conn, |c| diesel::insert_into(remote_actors::table)
             .values((

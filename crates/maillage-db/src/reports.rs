@@ -99,7 +99,7 @@ impl Database {
 
     /// Marks a report handled; false when there is no such open report.
     pub async fn resolve_report(&self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let n =
             with_conn!(&mut conn, |c| diesel::update(reports::table.find(id).filter(reports::resolved_at.is_null()))
@@ -141,7 +141,7 @@ impl Database {
 
     /// Lifts a suspension; false when the actor was not suspended.
     pub async fn unsuspend_remote_actor(&self, ap_id: &str) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let n = with_conn!(&mut conn, |c| diesel::update(
             remote_actors::table.filter(remote_actors::ap_id.eq(ap_id)).filter(remote_actors::suspended.eq(true))
         )

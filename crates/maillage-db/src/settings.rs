@@ -39,7 +39,7 @@ impl Database {
     }
 
     pub async fn set_setting(&self, setting: InstanceSetting, value: &str) -> Result<(), DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(instance_settings::table)
             .values((
@@ -58,7 +58,7 @@ impl Database {
     /// Stores `value` unless the setting already has one; returns the value
     /// that is stored afterwards (the first writer wins, on both backends).
     pub async fn setting_or_insert(&self, setting: InstanceSetting, value: &str) -> Result<String, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(instance_settings::table)
             .values((

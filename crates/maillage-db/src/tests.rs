@@ -106,6 +106,55 @@ async fn timestamps_round_trip_at_microseconds() {
     assert_eq!(read.as_datetime().timestamp_subsec_nanos(), 123_456_000);
 }
 
+/// Without the query planner stability guarantee, SQLite re-plans every
+/// statement with a bound `LIMIT ?` at each execution (see `.cargo/config.toml`).
+#[tokio::test]
+async fn sqlite_is_built_with_stable_query_plans() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+    let (_guard, db) = fresh().await;
+    if db.kind() != DatabaseKind::Sqlite {
+        return;
+    }
+    let mut conn = db.conn().await.unwrap();
+    let crate::pool::DbConn::Sqlite(c) = &mut conn else { unreachable!() };
+    let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options").load(&mut **c).await.unwrap();
+    assert!(
+        options.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
+        "libsqlite3-sys was built without LIBSQLITE3_FLAGS from .cargo/config.toml"
+    );
+}
+
+/// The inbox worker's claim walks only pending rows, whatever the number of
+/// processed ones: its plan goes through the pending-only index.
+#[tokio::test]
+async fn claiming_received_activities_reads_the_pending_index() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    let (_guard, db) = fresh().await;
+    if db.kind() != DatabaseKind::Sqlite {
+        return;
+    }
+    db.migrate().await.unwrap();
+    let sql = crate::received::claim_subquery_sql(64);
+    let mut conn = db.conn().await.unwrap();
+    let crate::pool::DbConn::Sqlite(c) = &mut conn else { unreachable!() };
+    let plan: Vec<Plan> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(&mut **c).await.unwrap();
+    assert!(
+        plan.iter().any(|step| step.detail.contains("received_activities_pending_order")),
+        "the claim does not use the pending index: {:?}",
+        plan.iter().map(|s| &s.detail).collect::<Vec<_>>()
+    );
+}
+
 #[tokio::test]
 async fn sqlite_connections_are_configured() {
     use diesel::sql_types::BigInt;

@@ -19,7 +19,8 @@ use crate::DbError;
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// The PRAGMAs every SQLite connection runs once, when it is opened.
-pub(crate) const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+/// The busy timeout comes first: switching to WAL waits for locks too.
+pub(crate) const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 #[derive(Clone)]
@@ -43,9 +44,9 @@ pub struct Database {
     pool: DbPool,
     kind: DatabaseKind,
     /// The URL (SQLite: the file path) connections are opened with.
-    target: String,
+    target: std::sync::Arc<str>,
     /// The same, safe to print.
-    shown: String,
+    shown: std::sync::Arc<str>,
     /// The one connection this process writes SQLite with (see [`Self::sqlite_writer`]).
     sqlite_writer: Option<Pool<SqliteConn>>,
     /// Signalled when a transaction that enqueued deliveries commits.
@@ -70,14 +71,18 @@ impl Database {
                 Database {
                     pool: DbPool::Sqlite(pool),
                     kind,
-                    shown: path.clone(),
-                    target: path,
+                    shown: path.as_str().into(),
+                    target: path.into(),
                     sqlite_writer: Some(writer),
                     enqueued: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
                 let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+                // No `SELECT 1` round trip per checkout: a connection whose
+                // socket closed (a server restart) is seen as broken and
+                // replaced without it; one that fails later fails one query.
+                manager_config.recycling_method = RecyclingMethod::Fast;
                 manager_config.custom_setup = Box::new(move |url: &str| {
                     let url = url.to_string();
                     Box::pin(async move {
@@ -99,8 +104,8 @@ impl Database {
                 Database {
                     pool: DbPool::Pg(pool),
                     kind,
-                    shown: mask_url_password(&config.url),
-                    target: config.url.clone(),
+                    shown: mask_url_password(&config.url).into(),
+                    target: config.url.as_str().into(),
                     sqlite_writer: None,
                     enqueued: Default::default(),
                 }
@@ -196,7 +201,7 @@ impl Database {
             P::NoRuntimeSpecified => "no async runtime for the pool".to_string(),
             P::PostCreateHook(e) => e.to_string(),
         };
-        DbError::Connect { backend: self.kind.as_str(), target: self.shown.clone(), reason }
+        DbError::Connect { backend: self.kind.as_str(), target: self.shown.to_string(), reason }
     }
 }
 

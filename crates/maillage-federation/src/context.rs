@@ -19,9 +19,22 @@ use crate::objects::LocalActorObject;
 use crate::policy::{DomainPolicies, PolicyVerifier};
 use crate::urls::Urls;
 
-/// The application data handed to every federation call.
+/// The application data handed to every federation call: a handle on
+/// [`ContextParts`], cheap to clone (the library clones it for every
+/// request it handles).
 #[derive(Clone)]
-pub struct Context {
+pub struct Context(Arc<ContextParts>);
+
+impl std::ops::Deref for Context {
+    type Target = ContextParts;
+
+    fn deref(&self) -> &ContextParts {
+        &self.0
+    }
+}
+
+/// What [`Context`] gives access to.
+pub struct ContextParts {
     pub db: Database,
     pub config: Arc<Config>,
     pub urls: Urls,
@@ -38,10 +51,10 @@ pub struct Context {
 /// How long a remote actor read from the database is trusted without reading it again.
 pub const ACTOR_FRESHNESS: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The federation side of one process.
+/// The federation side of one process (cheap to clone).
 #[derive(Clone)]
 pub struct Federation {
-    library: FederationConfig<Context>,
+    library: Arc<FederationConfig<Context>>,
     context: Context,
 }
 
@@ -54,7 +67,7 @@ impl Federation {
             .await?
             .ok_or_else(|| FederationError::NotFound("the instance actor does not exist yet".into()))?;
         let policies = DomainPolicies::new(db.clone(), &config);
-        let context = Context {
+        let context = Context(Arc::new(ContextParts {
             urls: Urls::new(&config),
             inbox: InboxQueue::start(db.clone()),
             remote_actors: moka::sync::Cache::builder().max_capacity(10_000).time_to_live(ACTOR_FRESHNESS).build(),
@@ -62,7 +75,7 @@ impl Federation {
             config: config.clone(),
             client: client.clone(),
             policies,
-        };
+        }));
         let library = FederationConfig::builder()
             .domain(config.instance.domain.clone())
             .app_data(context.clone())
@@ -75,7 +88,7 @@ impl Federation {
             .build()
             .await
             .map_err(|e| FederationError::Invalid(format!("federation configuration: {e}")))?;
-        Ok(Federation { library, context })
+        Ok(Federation { library: Arc::new(library), context })
     }
 
     /// A fresh request context (its fetch counter starts at zero).

@@ -31,7 +31,7 @@ pub mod urls;
 
 pub use actors::{ActorError, create_enterprise, create_member, ensure_builtin_actors};
 pub use client::{ClientError, OutgoingClient, user_agent};
-pub use context::{Context, Federation};
+pub use context::{Context, ContextParts, Federation};
 pub use error::FederationError;
 pub use routes::{FederationState, router};
 

@@ -32,7 +32,7 @@ struct Snapshot {
 #[derive(Clone)]
 pub struct DomainPolicies {
     db: Database,
-    own_domain: String,
+    own_domain: Arc<str>,
     allowlist: bool,
     snapshot: Arc<RwLock<Snapshot>>,
 }
@@ -61,7 +61,7 @@ impl DomainPolicies {
     pub fn new(db: Database, config: &maillage_config::Config) -> Self {
         DomainPolicies {
             db,
-            own_domain: config.instance.domain.to_ascii_lowercase(),
+            own_domain: config.instance.domain.to_ascii_lowercase().into(),
             allowlist: config.federation.allowlist_mode(),
             snapshot: Arc::default(),
         }

@@ -9,12 +9,12 @@ use maillage_config::Config;
 
 #[derive(Debug, Clone)]
 pub struct Urls {
-    base: String,
+    base: std::sync::Arc<str>,
 }
 
 impl Urls {
     pub fn new(config: &Config) -> Self {
-        Urls { base: config.public_base_url() }
+        Urls { base: config.public_base_url().into() }
     }
 
     pub fn base(&self) -> &str {

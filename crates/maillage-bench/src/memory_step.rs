@@ -63,6 +63,10 @@ pub async fn run(report: &mut Report, binary: &Path, scale: f64) -> anyhow::Resu
         "B per actor",
         "(RSS with all the actors − RSS with half of them) ÷ the other half: keys and profiles stay in the database",
     );
+    report.why_missed(
+        "Maillage keeps no actor in memory; the growth is SQLite's page cache (bounded at 2 MiB per \
+         connection), filled by the statistics the server reads at start, so it stops at a few MiB",
+    );
     server.stop();
 
     // Deliveries to a server that accepts connections and never answers:

@@ -29,8 +29,13 @@ pub struct Target {
     pub target: f64,
     pub unit: String,
     pub met: bool,
-    /// How the target is computed, and why it is missed when it is.
+    /// How the target is computed.
     pub note: String,
+    /// Why it is missed, when it is: what the step knows of the cause on
+    /// this kind of machine (the measurements behind it are in
+    /// docs/performance.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_missed: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,7 +104,24 @@ impl Report {
 
     fn push(&mut self, name: &str, value: f64, target: f64, unit: &str, met: bool, note: &str) {
         eprintln!("  target {name}: {value:.3} vs {target:.3} {unit}: {}", if met { "met" } else { "MISSED" });
-        self.targets.push(Target { name: name.into(), value, target, unit: unit.into(), met, note: note.into() });
+        self.targets.push(Target {
+            name: name.into(),
+            value,
+            target,
+            unit: unit.into(),
+            met,
+            note: note.into(),
+            why_missed: None,
+        });
+    }
+
+    /// Says why the target just recorded is missed, if it is.
+    pub fn why_missed(&mut self, why: impl Into<String>) {
+        if let Some(last) = self.targets.last_mut()
+            && !last.met
+        {
+            last.why_missed = Some(why.into());
+        }
     }
 
     pub fn finish(mut self, out: &Path, seconds: f64) -> anyhow::Result<()> {
@@ -145,6 +167,14 @@ impl Report {
                 "| {} | {:.3} {} | {:.3} {} | {verdict} | {} |\n",
                 t.name, t.value, t.unit, t.target, t.unit, t.note
             ));
+        }
+        let missed: Vec<&Target> = self.targets.iter().filter(|t| !t.met).collect();
+        if !missed.is_empty() {
+            md.push_str("\n## Why targets are missed\n\n");
+            for t in missed {
+                let why = t.why_missed.as_deref().unwrap_or("no explanation known to the benchmark");
+                md.push_str(&format!("- **{}**: {why}\n", t.name));
+            }
         }
         md.push_str("\n## Figures\n\n| step | figure | value |\n| --- | --- | --- |\n");
         for f in &self.figures {

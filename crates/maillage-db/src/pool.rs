@@ -19,9 +19,13 @@ use crate::DbError;
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// The PRAGMAs every SQLite connection runs once, when it is opened.
-/// The busy timeout comes first: switching to WAL waits for locks too.
+/// The busy timeout comes first: switching to WAL waits for locks too. The
+/// write-ahead log is copied back into the database by
+/// [`Database::checkpoint_wal`], called in the background; the automatic
+/// checkpoint, run by whichever commit crosses its threshold (so by the
+/// writer, holding everyone's writes meanwhile), is only a safety net.
 pub(crate) const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000;";
 
 #[derive(Clone)]
 enum DbPool {
@@ -173,6 +177,27 @@ impl Database {
     /// Resolves once deliveries were enqueued by this process since the last call.
     pub async fn deliveries_enqueued(&self) {
         self.enqueued.notified().await;
+    }
+
+    /// On SQLite, copies what the write-ahead log holds back into the
+    /// database without waiting for readers or writers (a passive
+    /// checkpoint, on a reading connection: the writer goes on meanwhile).
+    /// Returns how many frames of the current log are now in the database
+    /// (0 on PostgreSQL, which has nothing to do).
+    pub async fn checkpoint_wal(&self) -> Result<i64, DbError> {
+        #[derive(diesel::QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            checkpointed: i64,
+        }
+        let mut conn = self.conn().await?;
+        match &mut conn {
+            DbConn::Pg(_) => Ok(0),
+            DbConn::Sqlite(c) => {
+                let done: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(&mut **c).await?;
+                Ok(done.checkpointed)
+            }
+        }
     }
 
     /// Succeeds when the database answers a trivial query.

@@ -155,6 +155,20 @@ async fn claiming_received_activities_reads_the_pending_index() {
     );
 }
 
+/// The background checkpoint copies committed writes from SQLite's
+/// write-ahead log into the database; on PostgreSQL it has nothing to do.
+#[tokio::test]
+async fn checkpoints_copy_the_write_ahead_log_back() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    db.set_setting(crate::InstanceSetting::Domain, "checkpoint.example").await.unwrap();
+    let copied = db.checkpoint_wal().await.unwrap();
+    match db.kind() {
+        DatabaseKind::Sqlite => assert!(copied > 0, "nothing was copied back"),
+        DatabaseKind::Postgres => assert_eq!(copied, 0),
+    }
+}
+
 #[tokio::test]
 async fn sqlite_connections_are_configured() {
     use diesel::sql_types::BigInt;

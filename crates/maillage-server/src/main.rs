@@ -6,6 +6,8 @@ use clap::Parser;
 
 // glibc's allocator spent ~14% of the server's time under inbox load (many
 // threads freeing what others allocated); mimalloc keeps per-thread heaps.
+// Built without transparent huge pages (feature `no_thp`): with them, the
+// idle server's RSS grew from 24 to 37 MiB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

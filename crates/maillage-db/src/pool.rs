@@ -207,11 +207,15 @@ impl Database {
         Ok(())
     }
 
-    /// Closes the pool; connections in use are closed when returned.
+    /// Closes the pools (the SQLite writer too); connections in use are
+    /// closed when returned.
     pub fn close(&self) {
         match &self.pool {
             DbPool::Pg(pool) => pool.close(),
             DbPool::Sqlite(pool) => pool.close(),
+        }
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close();
         }
     }
 

@@ -191,9 +191,8 @@ impl Database {
     /// transaction runs in one blocking call: every async statement on
     /// SQLite is a round trip to a blocking thread.
     pub async fn store_remote_objects(&self, objects: &[NewRemoteObject]) -> Result<Vec<StoreOutcome>, DbError> {
-        let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        if let crate::pool::DbConn::Sqlite(_) = &mut conn {
+        if self.kind() == maillage_config::DatabaseKind::Sqlite {
             let objects = objects.to_vec();
             return Ok(self
                 .sqlite_writer()
@@ -201,6 +200,7 @@ impl Database {
                 .spawn_blocking(move |c| c.immediate_transaction(|c| store_remote_objects_sqlite(c, &objects, now)))
                 .await?);
         }
+        let mut conn = self.conn().await?;
         with_write_tx!(self, &mut conn, |c| {
             let mut outcomes = Vec::with_capacity(objects.len());
             for object in objects {

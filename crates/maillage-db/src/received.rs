@@ -164,7 +164,7 @@ impl Database {
             return Ok(Vec::new());
         }
         let now = UtcTime::now();
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let inserted: Vec<(i64, String)> = match &mut conn {
             crate::pool::DbConn::Pg(c) => {
                 let rows: Vec<_> = batch.iter().map(|a| received_row(a, now)).collect();
@@ -177,10 +177,9 @@ impl Database {
             }
             // Diesel has no multi-row INSERT … RETURNING on SQLite: one
             // statement per row, in one transaction run in one blocking call.
-            crate::pool::DbConn::Sqlite(_) => {
+            crate::pool::DbConn::Sqlite(writer) => {
                 let batch = batch.to_vec();
-                self.sqlite_writer()
-                    .await?
+                writer
                     .spawn_blocking(move |c| {
                         c.immediate_transaction(|c| {
                             let mut inserted = Vec::with_capacity(batch.len());
@@ -208,7 +207,7 @@ impl Database {
     /// Claims up to `limit` stored activities that are due and not leased
     /// (left by a crashed process, or waiting for a retry).
     pub async fn claim_received(&self, limit: i64, lease_seconds: i64) -> Result<Vec<QueuedActivity>, DbError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         let until = later(lease_seconds);
         let free = received_activities::state
@@ -240,11 +239,11 @@ impl Database {
                 .get_results(&mut **c)
                 .await?
             }
-            crate::pool::DbConn::Sqlite(_) => {
+            crate::pool::DbConn::Sqlite(writer) => {
                 diesel::update(received_activities::table.filter(received_activities::id.eq_any(subquery)).filter(free))
                     .set(set)
                     .returning(columns)
-                    .get_results(&mut *self.sqlite_writer().await?)
+                    .get_results(&mut **writer)
                     .await?
             }
         };

@@ -299,7 +299,7 @@ async fn statuses_timelines_search_and_follows() -> anyhow::Result<()> {
     assert_eq!(status, 403, "{refused}");
     for (body, expected) in [
         (json!({}), 422),
-        (json!({ "status": "x", "visibility": "direct" }), 422),
+        (json!({ "status": "x", "visibility": "limited" }), 422),
         (json!({ "status": "x", "language": "klingon" }), 422),
         (json!({ "status": "x".repeat(5001) }), 422),
         (json!({ "status": "x", "in_reply_to_id": "999999" }), 404),
@@ -894,8 +894,8 @@ async fn the_public_timeline_keeps_followers_only_posts_out() -> anyhow::Result<
             language: Some("fr".into()),
             published: None,
             updated: None,
+            addressing: maillage_federation::objects::addressing_of(&raw),
             raw_json: raw.to_string(),
-            public: n == 1,
             hashtags: Vec::new(),
         })
         .await?;

@@ -64,11 +64,12 @@ async fn measure(db: &Database, size: i64) -> anyhow::Result<Vec<Latency>> {
     let deep = db.outbox_page(actor.id, None, 1).await?.first().map_or(0, |a| a.id) - size / 2;
     let iterations = 200;
     let newest = maillage_db::PageBounds::newest(20);
+    let anyone = maillage_db::Reader::anonymous();
     Ok(vec![
         time(iterations, || db.outbox_page(actor.id, None, 40)).await?,
         time(iterations, || db.outbox_page(actor.id, Some(deep), 40)).await?,
         time(iterations, || db.follows_page(actor.id, Direction::Incoming, FollowState::Accepted, None, 40)).await?,
-        time(iterations, || db.posts_page(None, true, &newest)).await?,
+        time(iterations, || db.posts_page(maillage_db::PostSource::Listed, &anyone, &newest)).await?,
         time(iterations, || db.tagged_posts_page("rare", &newest)).await?,
         time(iterations, || db.list_local_actors(maillage_domain_kind(), Some("e5"), 40)).await?,
     ])

@@ -185,6 +185,17 @@ impl Database {
         Ok(actor)
     }
 
+    pub async fn local_actor_by_ap_id(&self, ap_id: &str) -> Result<Option<LocalActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let actor = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::ap_id.eq(ap_id))
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
     pub async fn local_actor_by_id(&self, id: i64) -> Result<Option<LocalActor>, DbError> {
         let mut conn = self.conn().await?;
         let actor = with_conn!(&mut conn, |c| local_actors::table

@@ -5,6 +5,12 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use maillage_domain::Visibility;
+use maillage_domain::audience::Addressing;
+
+use crate::audience::{
+    audience_of_remote, audience_of_remote_sqlite, set_remote_addressees, set_remote_addressees_sqlite,
+};
 use crate::outbox::insert_outgoing;
 use crate::schema::{featured, local_actors, reactions, remote_actors, remote_objects, reshares};
 use crate::tags::{index_remote_object, remote_keys, unindex_remote_objects};
@@ -30,6 +36,14 @@ pub struct RemoteObject {
     pub deleted: bool,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// Read from its addressing when stored (`None`: not read yet, shown to nobody).
+    pub visibility: Option<String>,
+}
+
+impl RemoteObject {
+    pub fn visibility(&self) -> Visibility {
+        self.visibility.as_deref().map_or(Visibility::Direct, Visibility::from_stored)
+    }
 }
 
 /// A remote object as parsed (HTML already sanitised).
@@ -49,9 +63,10 @@ pub struct NewRemoteObject {
     pub published: Option<UtcTime>,
     pub updated: Option<UtcTime>,
     pub raw_json: String,
-    /// Addressed to the public (`to` holds `Public`): shown on tag timelines.
+    /// Its `to`, `cc`, `bto` and `bcc`: its visibility and its local
+    /// addressees are read from them when it is stored.
     #[diesel(skip_insertion, skip_update)]
-    pub public: bool,
+    pub addressing: Addressing,
     /// The names of its `Hashtag` tags.
     #[diesel(skip_insertion, skip_update)]
     pub hashtags: Vec<String>,
@@ -136,14 +151,22 @@ fn store_remote_objects_sqlite(
             c,
         )
         .optional()?;
-        let (id, created_at) = match write_for(object, stored) {
-            ObjectWrite::Skip(outcome) => {
-                outcomes.push(outcome);
-                continue;
-            }
+        let write = write_for(object, stored);
+        if let ObjectWrite::Skip(outcome) = write {
+            outcomes.push(outcome);
+            continue;
+        }
+        let (visibility, addressees) = audience_of_remote_sqlite(c, object)?;
+        let shown_as = remote_objects::visibility.eq(Some(visibility.as_str()));
+        let (id, created_at) = match write {
+            ObjectWrite::Skip(_) => continue,
             ObjectWrite::Update { id, created_at } => {
                 diesel::RunQueryDsl::execute(
-                    diesel::update(remote_objects::table.find(id)).set((object, remote_objects::updated_at.eq(now))),
+                    diesel::update(remote_objects::table.find(id)).set((
+                        object,
+                        remote_objects::updated_at.eq(now),
+                        shown_as,
+                    )),
                     c,
                 )?;
                 diesel::RunQueryDsl::execute(
@@ -155,14 +178,20 @@ fn store_remote_objects_sqlite(
             ObjectWrite::Insert => {
                 let id = diesel::RunQueryDsl::get_result(
                     diesel::insert_into(remote_objects::table)
-                        .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
+                        .values((
+                            object,
+                            remote_objects::created_at.eq(now),
+                            remote_objects::updated_at.eq(now),
+                            shown_as,
+                        ))
                         .returning(remote_objects::id),
                     c,
                 )?;
                 (id, now)
             }
         };
-        for tag in remote_keys(&object.kind, object.public, &object.hashtags) {
+        set_remote_addressees_sqlite(c, id, &addressees)?;
+        for tag in remote_keys(&object.kind, visibility.is_listed(), &object.hashtags) {
             diesel::RunQueryDsl::execute(
                 diesel::insert_into(remote_object_tags::table)
                     .values((
@@ -210,23 +239,38 @@ impl Database {
                     .first(c)
                     .await
                     .optional()?;
-                let keys = remote_keys(&object.kind, object.public, &object.hashtags);
-                let outcome = match write_for(object, stored) {
+                let write = write_for(object, stored);
+                if let ObjectWrite::Skip(outcome) = write {
+                    outcomes.push(outcome);
+                    continue;
+                }
+                let (visibility, addressees) =
+                    audience_of_remote!(c, object.attributed_to.as_deref(), &object.addressing);
+                let shown_as = remote_objects::visibility.eq(Some(visibility.as_str()));
+                let keys = remote_keys(&object.kind, visibility.is_listed(), &object.hashtags);
+                let outcome = match write {
                     ObjectWrite::Skip(outcome) => outcome,
                     ObjectWrite::Update { id, created_at } => {
                         diesel::update(remote_objects::table.find(id))
-                            .set((object, remote_objects::updated_at.eq(now)))
+                            .set((object, remote_objects::updated_at.eq(now), shown_as))
                             .execute(c)
                             .await?;
+                        set_remote_addressees!(c, id, addressees);
                         index_remote_object!(c, id, created_at, keys);
                         StoreOutcome::Stored
                     }
                     ObjectWrite::Insert => {
                         let id = diesel::insert_into(remote_objects::table)
-                            .values((object, remote_objects::created_at.eq(now), remote_objects::updated_at.eq(now)))
+                            .values((
+                                object,
+                                remote_objects::created_at.eq(now),
+                                remote_objects::updated_at.eq(now),
+                                shown_as,
+                            ))
                             .returning(remote_objects::id)
                             .get_result(c)
                             .await?;
+                        set_remote_addressees!(c, id, addressees);
                         index_remote_object!(c, id, now, keys);
                         StoreOutcome::Stored
                     }

@@ -66,6 +66,7 @@ macro_rules! with_enqueuing_tx {
 }
 
 mod actors;
+mod audience;
 mod content;
 mod domains;
 mod error;
@@ -94,6 +95,7 @@ pub mod testing;
 mod bench;
 
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
+pub use audience::{LocalFollow, Reader};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;
@@ -111,9 +113,12 @@ pub use reports::{NewReport, Report};
 pub use settings::InstanceSetting;
 pub use status_facts::{StatusFacts, StatusFactsWanted};
 pub use time::UtcTime;
-pub use timeline::{PageBounds, TimelinePosition};
+pub use timeline::{PageBounds, PostSource, RemoteSource, TimelinePosition};
 
 pub use maillage_config::DatabaseKind;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod audience_tests;

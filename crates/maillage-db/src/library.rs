@@ -80,7 +80,7 @@ impl Database {
         let rows = with_conn!(&mut conn, |c| posts::table
             .filter(posts::actor_id.eq(actor_id))
             .filter(posts::kind.eq(kind))
-            .filter(posts::visibility.eq("public"))
+            .filter(posts::visibility.eq(maillage_domain::Visibility::Public.as_str()))
             .filter(posts::deleted_at.is_null())
             .filter(posts::id.lt(before.unwrap_or(i64::MAX)))
             .order(posts::id.desc())
@@ -97,7 +97,7 @@ impl Database {
         let rows = with_conn!(&mut conn, |c| posts::table
             .filter(posts::adapted_from.eq(ap_id))
             .filter(posts::deleted_at.is_null())
-            .filter(posts::visibility.eq("public"))
+            .filter(posts::visibility.eq(maillage_domain::Visibility::Public.as_str()))
             .order(posts::id.desc())
             .limit(limit)
             .select(Post::as_select())

@@ -91,3 +91,48 @@ fn migrate_postgres(url: &str) -> Result<MigrationReport, DbError> {
     unlocked?;
     Ok(report)
 }
+
+#[cfg(any(test, feature = "testing"))]
+impl Database {
+    /// Applies the migrations whose names sort before `stop`, leaving the
+    /// database as an older release left it (tests of later migrations).
+    pub async fn migrate_before(&self, stop: &str) -> Result<(), DbError> {
+        let (target, kind, stop) = (self.target().to_string(), self.kind(), stop.to_string());
+        tokio::task::spawn_blocking(move || migrate_before(&target, kind, &stop))
+            .await
+            .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+fn migrate_before(target: &str, kind: DatabaseKind, stop: &str) -> Result<(), DbError> {
+    fn run<DB: diesel::backend::Backend, C: MigrationHarness<DB>>(
+        conn: &mut C,
+        source: EmbeddedMigrations,
+        stop: &str,
+    ) -> Result<(), DbError>
+    where
+        EmbeddedMigrations: MigrationSource<DB>,
+    {
+        // Listing what is pending also creates diesel's table of applied migrations.
+        let mut migrations = conn.pending_migrations(source).map_err(|e| DbError::Migration(e.to_string()))?;
+        migrations.sort_by_key(|m| m.name().to_string());
+        for migration in migrations.iter().filter(|m| m.name().to_string().as_str() < stop) {
+            conn.run_migration(migration.as_ref()).map_err(|e| DbError::Migration(e.to_string()))?;
+        }
+        Ok(())
+    }
+    match kind {
+        DatabaseKind::Sqlite => {
+            let mut conn = SqliteConnection::establish(target)
+                .map_err(|e| DbError::Migration(format!("cannot open {target}: {e}")))?;
+            conn.batch_execute(SQLITE_SETUP)?;
+            run(&mut conn, SQLITE_MIGRATIONS, stop)
+        }
+        DatabaseKind::Postgres => {
+            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(target)
+                .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+            run(&mut conn, POSTGRES_MIGRATIONS, stop)
+        }
+    }
+}

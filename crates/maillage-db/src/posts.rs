@@ -5,6 +5,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use maillage_domain::Visibility;
+
+use crate::audience::{set_post_addressees, visible_posts};
 use crate::outbox::insert_outgoing;
 use crate::schema::{enterprise_editors, posts};
 use crate::tags::index_post;
@@ -40,8 +43,13 @@ pub struct Post {
 }
 
 impl Post {
+    pub fn visibility(&self) -> Visibility {
+        Visibility::from_stored(&self.visibility)
+    }
+
+    /// Listed on public and tag timelines (and reshared by the hub).
     pub fn is_public(&self) -> bool {
-        self.visibility == "public"
+        self.visibility().is_listed()
     }
 
     /// The HTML of this post in `language`: its own, or a translation.
@@ -78,6 +86,9 @@ pub struct PostContent {
     pub adapted_from: Option<String>,
     pub content_warning: Option<String>,
     pub translations_json: String,
+    /// The actors it names (ActivityPub ids): they may read it whatever its visibility.
+    #[diesel(skip_insertion, skip_update)]
+    pub addressees: Vec<String>,
 }
 
 /// What a new post is, besides its content.
@@ -88,8 +99,7 @@ pub struct NewPost {
     pub kind: &'static str,
     pub actor_id: i64,
     pub author_id: Option<i64>,
-    /// `public` or `followers`.
-    pub visibility: &'static str,
+    pub visibility: Visibility,
     pub in_reply_to: Option<String>,
     pub published: UtcTime,
     pub content: PostContent,
@@ -107,7 +117,7 @@ impl Database {
                     posts::kind.eq(post.kind),
                     posts::actor_id.eq(post.actor_id),
                     posts::author_id.eq(post.author_id),
-                    posts::visibility.eq(post.visibility),
+                    posts::visibility.eq(post.visibility.as_str()),
                     posts::in_reply_to.eq(&post.in_reply_to),
                     posts::published.eq(post.published),
                     &post.content,
@@ -116,6 +126,7 @@ impl Database {
                 .get_result(c)
                 .await?;
             index_post!(c, &row);
+            set_post_addressees!(c, row.id, &post.content.addressees);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -140,6 +151,7 @@ impl Database {
                 .get_result(c)
                 .await?;
             index_post!(c, &row);
+            set_post_addressees!(c, row.id, &content.addressees);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -193,8 +205,8 @@ impl Database {
         Ok(rows)
     }
 
-    /// Live practices (articles), newest first, before the post `before`;
-    /// of one enterprise when given.
+    /// Live practices (articles) that anyone may read, newest first, before
+    /// the post `before`; of one enterprise when given.
     pub async fn practices_page(
         &self,
         enterprise_id: Option<i64>,
@@ -203,16 +215,13 @@ impl Database {
     ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let before = before.unwrap_or(i64::MAX);
+        let anyone = crate::Reader::anonymous();
         let rows = with_conn!(&mut conn, |c| {
-            let mut query = posts::table
-                .filter(posts::kind.eq("article"))
-                .filter(posts::deleted_at.is_null())
-                .filter(posts::id.lt(before))
-                .into_boxed();
+            let mut query = posts::table.filter(posts::kind.eq("article")).filter(posts::id.lt(before)).into_boxed();
             if let Some(enterprise) = enterprise_id {
                 query = query.filter(posts::actor_id.eq(enterprise));
             }
-            query.order(posts::id.desc()).limit(limit).select(Post::as_select()).load(c).await
+            visible_posts!(query, &anyone).order(posts::id.desc()).limit(limit).select(Post::as_select()).load(c).await
         })?;
         Ok(rows)
     }

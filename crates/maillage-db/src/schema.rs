@@ -282,6 +282,32 @@ diesel::table! {
         deleted -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        visibility -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    remote_object_addressees (remote_object_id, local_actor_id) {
+        remote_object_id -> BigInt,
+        local_actor_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    post_addressees (post_id, actor_ap_id) {
+        post_id -> BigInt,
+        actor_ap_id -> Text,
+    }
+}
+
+diesel::table! {
+    local_follows (id) {
+        id -> BigInt,
+        follower_id -> BigInt,
+        followed_id -> BigInt,
+        state -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -342,6 +368,8 @@ diesel::joinable!(activities -> local_actors (actor_id));
 diesel::joinable!(deliveries -> activities (activity_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(remote_object_tags -> remote_objects (remote_object_id));
+diesel::joinable!(remote_object_addressees -> remote_objects (remote_object_id));
+diesel::joinable!(post_addressees -> posts (post_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
@@ -357,6 +385,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_tags,
     remote_objects,
     remote_object_tags,
+    remote_object_addressees,
+    post_addressees,
+    local_follows,
     reactions,
     reshares,
     featured,

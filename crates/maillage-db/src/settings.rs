@@ -15,6 +15,9 @@ pub enum InstanceSetting {
     /// The version of the tag index once it has been built from the posts
     /// stored before it existed.
     TagIndex,
+    /// Set once the addressees of posts stored before they were kept apart
+    /// have been read from their mentions.
+    PostAddressees,
 }
 
 impl InstanceSetting {
@@ -22,6 +25,7 @@ impl InstanceSetting {
         match self {
             InstanceSetting::Domain => "domain",
             InstanceSetting::TagIndex => "tag_index",
+            InstanceSetting::PostAddressees => "post_addressees",
         }
     }
 }

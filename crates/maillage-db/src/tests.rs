@@ -1,6 +1,7 @@
 //! Storage tests; each runs on the backend `MAILLAGE_TEST_DATABASE_URL` selects.
 
 use maillage_config::DatabaseConfig;
+use maillage_domain::Visibility;
 
 use crate::testing::TestDatabase;
 use crate::*;
@@ -442,6 +443,16 @@ async fn private_keys_never_show_in_debug_output() {
     assert!(!shown.contains("PRIVATE") && shown.contains("<redacted>"), "{shown}");
 }
 
+/// Addressed to the public in `to` (public) or in `cc` (unlisted).
+fn addressed_to_public(in_to: bool) -> maillage_domain::audience::Addressing {
+    let public = vec![maillage_domain::audience::PUBLIC_FORMS[0].to_string()];
+    if in_to {
+        maillage_domain::audience::Addressing { to: public, cc: Vec::new() }
+    } else {
+        maillage_domain::audience::Addressing { to: Vec::new(), cc: public }
+    }
+}
+
 fn remote_note(ap_id: &str, content: &str) -> NewRemoteObject {
     NewRemoteObject {
         ap_id: ap_id.into(),
@@ -456,7 +467,7 @@ fn remote_note(ap_id: &str, content: &str) -> NewRemoteObject {
         published: Some(UtcTime::now()),
         updated: None,
         raw_json: "{}".into(),
-        public: true,
+        addressing: addressed_to_public(true),
         hashtags: Vec::new(),
     }
 }
@@ -556,13 +567,14 @@ async fn posts_are_created_edited_and_deleted_with_their_activities() {
         adapted_from: None,
         content_warning: None,
         translations_json: "{}".into(),
+        addressees: Vec::new(),
     };
     let new = NewPost {
         ap_id: "http://localhost:1/objects/a".into(),
         kind: "note",
         actor_id: actor.id,
         author_id: None,
-        visibility: "public",
+        visibility: maillage_domain::Visibility::Public,
         in_reply_to: None,
         published: UtcTime::now(),
         content: content.clone(),
@@ -665,7 +677,13 @@ async fn the_circuit_breaker_parks_a_failing_domain_until_it_answers() {
     assert!(db.domain_health().await.unwrap().is_empty());
 }
 
-fn tagged_note(actor_id: i64, n: usize, tags: &[&str], visibility: &'static str, published: UtcTime) -> NewPost {
+fn tagged_note(
+    actor_id: i64,
+    n: usize,
+    tags: &[&str],
+    visibility: maillage_domain::Visibility,
+    published: UtcTime,
+) -> NewPost {
     NewPost {
         ap_id: format!("http://localhost:1/objects/t{n}"),
         kind: "note",
@@ -686,6 +704,7 @@ fn tagged_note(actor_id: i64, n: usize, tags: &[&str], visibility: &'static str,
             adapted_from: None,
             content_warning: None,
             translations_json: "{}".into(),
+            addressees: Vec::new(),
         },
     }
 }
@@ -711,16 +730,19 @@ async fn the_tag_index_follows_local_posts() {
     db.migrate().await.unwrap();
     let actor = some_local_actor(&db).await;
     let now = UtcTime::now();
-    let public = db.create_post(&tagged_note(actor.id, 1, &["vélo", "Fediverse"], "public", now), &[]).await.unwrap();
-    db.create_post(&tagged_note(actor.id, 2, &["velo"], "followers", now), &[]).await.unwrap();
+    let public =
+        db.create_post(&tagged_note(actor.id, 1, &["vélo", "Fediverse"], Visibility::Public, now), &[]).await.unwrap();
+    db.create_post(&tagged_note(actor.id, 2, &["velo"], Visibility::Followers, now), &[]).await.unwrap();
     let velo = db.tagged_posts_page("velo", &PageBounds::newest(10)).await.unwrap();
     assert_eq!(ap_ids_of_posts(&velo), vec![public.ap_id.as_str()], "keys fold accents; followers-only posts stay out");
     assert_eq!(db.tagged_posts_page("fediverse", &PageBounds::newest(10)).await.unwrap().len(), 1);
     assert_eq!(index_rows(&db).await, (2, 0));
 
     // An edit moves the post from one tag to another.
-    let edited =
-        PostContent { tags_json: r#"["jardin"]"#.into(), ..tagged_note(actor.id, 1, &[], "public", now).content };
+    let edited = PostContent {
+        tags_json: r#"["jardin"]"#.into(),
+        ..tagged_note(actor.id, 1, &[], Visibility::Public, now).content
+    };
     db.update_post(public.id, &edited, UtcTime::now(), &[]).await.unwrap();
     assert!(db.tagged_posts_page("velo", &PageBounds::newest(10)).await.unwrap().is_empty());
     assert_eq!(db.tagged_posts_page("jardin", &PageBounds::newest(10)).await.unwrap().len(), 1);
@@ -731,7 +753,8 @@ async fn the_tag_index_follows_local_posts() {
     assert_eq!(index_rows(&db).await, (0, 0));
 
     // A rebuild gives the same rows as the writes did.
-    let kept = db.create_post(&tagged_note(actor.id, 3, &["jardin", "JARDIN"], "public", now), &[]).await.unwrap();
+    let kept =
+        db.create_post(&tagged_note(actor.id, 3, &["jardin", "JARDIN"], Visibility::Public, now), &[]).await.unwrap();
     {
         use diesel_async::RunQueryDsl;
         let mut conn = db.conn().await.unwrap();
@@ -751,7 +774,9 @@ async fn tag_pages_are_keyset_paged_through_equal_times() {
     let same_time = UtcTime::now();
     let mut created = Vec::new();
     for n in 0..5 {
-        created.push(db.create_post(&tagged_note(actor.id, n, &["velo"], "public", same_time), &[]).await.unwrap());
+        created.push(
+            db.create_post(&tagged_note(actor.id, n, &["velo"], Visibility::Public, same_time), &[]).await.unwrap(),
+        );
     }
     let newest_first: Vec<i64> = created.iter().rev().map(|p| p.id).collect();
     let mut seen = Vec::new();
@@ -772,7 +797,13 @@ async fn tag_pages_are_keyset_paged_through_equal_times() {
     let ids: Vec<i64> = db.tagged_posts_page("velo", &since).await.unwrap().iter().map(|p| p.id).collect();
     assert_eq!(ids, vec![newest_first[0], newest_first[1]]);
     // The same bounds on the public timeline.
-    let ids: Vec<i64> = db.posts_page(None, true, &next).await.unwrap().iter().map(|p| p.id).collect();
+    let ids: Vec<i64> = db
+        .posts_page(crate::PostSource::Listed, &crate::Reader::anonymous(), &next)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(ids, vec![newest_first[3], newest_first[2]]);
 }
 
@@ -848,7 +879,7 @@ async fn the_tag_index_follows_remote_objects() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();
     let tagged = |ap_id: &str, public: bool, tags: &[&str]| NewRemoteObject {
-        public,
+        addressing: addressed_to_public(public),
         hashtags: tags.iter().map(|t| t.to_string()).collect(),
         ..remote_note(ap_id, "<p>x</p>")
     };
@@ -903,8 +934,9 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
     };
     db.save_follow(&record, None).await.unwrap();
     let now = UtcTime::now();
-    let parent = db.create_post(&tagged_note(actor.id, 1, &[], "public", now), &[]).await.unwrap();
-    let reply = NewPost { in_reply_to: Some(parent.ap_id.clone()), ..tagged_note(actor.id, 2, &[], "public", now) };
+    let parent = db.create_post(&tagged_note(actor.id, 1, &[], Visibility::Public, now), &[]).await.unwrap();
+    let reply =
+        NewPost { in_reply_to: Some(parent.ap_id.clone()), ..tagged_note(actor.id, 2, &[], Visibility::Public, now) };
     let reply = db.create_post(&reply, &[]).await.unwrap();
     db.store_remote_object(&remote_note("http://peer/n/1", "<p>x</p>")).await.unwrap();
     db.add_reaction(ReactionKind::Like, &reply.ap_id, &remote.ap_id, "http://peer/likes/1").await.unwrap();

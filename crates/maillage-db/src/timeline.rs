@@ -6,11 +6,39 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{follows, post_tags, posts, remote_actors, remote_object_tags, remote_objects};
-use crate::{Database, DbError, Post, RemoteActor, RemoteObject, UtcTime};
+use maillage_domain::Visibility;
+
+use crate::audience::{visible_posts, visible_remote_objects};
+use crate::schema::{
+    follows, post_addressees, post_tags, posts, remote_actors, remote_object_addressees, remote_object_tags,
+    remote_objects,
+};
+use crate::{Database, DbError, Post, Reader, RemoteActor, RemoteObject, UtcTime};
 
 /// Object types shown in timelines.
 pub const TIMELINE_KINDS: &[&str] = &["Note", "Article", "Page", "Question"];
+
+/// Which of our posts a page is made of, before the audience check.
+#[derive(Debug, Clone, Copy)]
+pub enum PostSource<'a> {
+    /// Those listed on public timelines.
+    Listed,
+    /// Those of these actors.
+    Of(&'a [i64]),
+    /// Those of these actors, and those that name the reader (a home timeline).
+    OfOrNaming(&'a [i64]),
+}
+
+/// Which remote posts a page is made of, before the audience check.
+#[derive(Debug, Clone, Copy)]
+pub enum RemoteSource<'a> {
+    /// Those addressed to the public.
+    Listed,
+    /// Those by these authors.
+    By(&'a [String]),
+    /// Those by these authors, and those that name the reader (a home timeline).
+    ByOrNaming(&'a [String]),
+}
 
 /// A place in a timeline: a time, then a row id to order what shares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,44 +90,60 @@ macro_rules! paged {
 }
 
 impl Database {
-    /// Live posts, in the order `bounds` asks; only public ones unless
-    /// `public_only` is false; of the given actors when `actors` is set.
+    /// Live posts `reader` may see, from `source`, in the order `bounds` asks.
     pub async fn posts_page(
         &self,
-        actors: Option<&[i64]>,
-        public_only: bool,
+        source: PostSource<'_>,
+        reader: &Reader,
         bounds: &PageBounds,
     ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
-            let mut query = posts::table.filter(posts::deleted_at.is_null()).into_boxed();
-            if let Some(actors) = actors {
-                query = query.filter(posts::actor_id.eq_any(actors.to_vec()));
+            let mut query = posts::table.into_boxed();
+            match source {
+                PostSource::Listed => query = query.filter(posts::visibility.eq(Visibility::Public.as_str())),
+                PostSource::Of(actors) => query = query.filter(posts::actor_id.eq_any(actors.to_vec())),
+                PostSource::OfOrNaming(actors) => {
+                    let naming = post_addressees::table
+                        .filter(post_addressees::actor_ap_id.eq_any(reader.ap_ids.clone()))
+                        .select(post_addressees::post_id);
+                    query = query.filter(posts::actor_id.eq_any(actors.to_vec()).or(posts::id.eq_any(naming)));
+                }
             }
-            if public_only {
-                query = query.filter(posts::visibility.eq("public"));
-            }
+            let query = visible_posts!(query, reader);
             paged!(query, posts::published, posts::id, bounds).select(Post::as_select()).load(c).await
         })?;
         Ok(rows)
     }
 
-    /// Live remote posts, by the time we received them, in the order
-    /// `bounds` asks; by the given authors when `authors` is set.
+    /// Live remote posts `reader` may see, from `source`, by the time we
+    /// received them, in the order `bounds` asks.
     pub async fn remote_objects_page(
         &self,
-        authors: Option<&[String]>,
+        source: RemoteSource<'_>,
+        reader: &Reader,
         bounds: &PageBounds,
     ) -> Result<Vec<RemoteObject>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
-            let mut query = remote_objects::table
-                .filter(remote_objects::deleted.eq(false))
-                .filter(remote_objects::kind.eq_any(TIMELINE_KINDS))
-                .into_boxed();
-            if let Some(authors) = authors {
-                query = query.filter(remote_objects::attributed_to.eq_any(authors.to_vec()));
+            let mut query = remote_objects::table.filter(remote_objects::kind.eq_any(TIMELINE_KINDS)).into_boxed();
+            match source {
+                RemoteSource::Listed => {
+                    query = query.filter(remote_objects::visibility.eq(Visibility::Public.as_str()));
+                }
+                RemoteSource::By(authors) => {
+                    query = query.filter(remote_objects::attributed_to.eq_any(authors.to_vec()));
+                }
+                RemoteSource::ByOrNaming(authors) => {
+                    let naming = remote_object_addressees::table
+                        .filter(remote_object_addressees::local_actor_id.eq_any(reader.local_ids.clone()))
+                        .select(remote_object_addressees::remote_object_id);
+                    query = query.filter(
+                        remote_objects::attributed_to.eq_any(authors.to_vec()).or(remote_objects::id.eq_any(naming)),
+                    );
+                }
             }
+            let query = visible_remote_objects!(query, reader);
             paged!(query, remote_objects::created_at, remote_objects::id, bounds)
                 .select(RemoteObject::as_select())
                 .load(c)
@@ -126,7 +170,7 @@ impl Database {
                 .inner_join(posts::table)
                 .filter(post_tags::tag.eq(tag))
                 .filter(posts::deleted_at.is_null())
-                .filter(posts::visibility.eq("public"))
+                .filter(posts::visibility.eq(Visibility::Public.as_str()))
                 .into_boxed();
             if let Some(kind) = kind {
                 query = query.filter(posts::kind.eq(kind));
@@ -149,6 +193,7 @@ impl Database {
                 .inner_join(remote_objects::table)
                 .filter(remote_object_tags::tag.eq(tag))
                 .filter(remote_objects::deleted.eq(false))
+                .filter(remote_objects::visibility.eq(Visibility::Public.as_str()))
                 .into_boxed();
             paged!(query, remote_object_tags::created_at, remote_object_tags::remote_object_id, bounds)
                 .select(RemoteObject::as_select())

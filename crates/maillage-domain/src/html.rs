@@ -226,6 +226,14 @@ fn is_allowed_class(class: &str) -> bool {
 }
 
 /// Remote HTML (content/summary of objects from other servers) → the Mastodon-allowed subset above. Headings h1–h6 become <p><strong>…</strong></p>. Scripts, styles (element and attribute), iframes, images, forms, event-handler attributes, and their contents where dangerous (script/style text must vanish, not become text) are removed.
+/// A link from another server, as it may reach a reader: an absolute
+/// `http` or `https` URL (normalised), or nothing (`javascript:`, `data:`,
+/// relative or unparsable links are dropped).
+pub fn http_url(link: &str) -> Option<String> {
+    let parsed = url::Url::parse(link.trim()).ok()?;
+    (matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some()).then(|| parsed.to_string())
+}
+
 pub fn sanitize_remote_html(html: &str) -> String {
     sanitize_with_rewrite(html, remote_heading, &REMOTE_POLICY)
 }
@@ -684,6 +692,26 @@ impl TokenSink for TextSink {
 
 #[cfg(test)]
 mod tests {
+    use super::http_url;
+
+    #[test]
+    fn only_absolute_http_links_reach_readers() {
+        assert_eq!(http_url("https://peer.example/@ana").as_deref(), Some("https://peer.example/@ana"));
+        assert_eq!(http_url(" http://peer.example ").as_deref(), Some("http://peer.example/"));
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+            "/relative",
+            "mailto:a@b.c",
+            "",
+            "vbscript:x",
+            "https://",
+        ] {
+            assert_eq!(http_url(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     const REL: &str = r#"rel="nofollow noopener noreferrer""#;

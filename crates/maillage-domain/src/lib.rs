@@ -5,6 +5,7 @@
 //! This crate does no I/O: no database, no network, no clock reads.
 
 pub mod actor;
+pub mod audience;
 pub mod enterprise;
 pub mod html;
 pub mod password;
@@ -13,4 +14,5 @@ pub mod tags;
 pub mod vocabulary;
 
 pub use actor::{ActorKind, Handle, HandleError};
+pub use audience::Visibility;
 pub use enterprise::{EnterpriseProfile, ProfileChanges, ProfileError};

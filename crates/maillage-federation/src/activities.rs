@@ -157,3 +157,29 @@ pub async fn unfollow(ctx: &Context, local: &LocalActor, remote: &RemoteActorObj
     let notify = outgoing(local, &undo, remote.row.delivery_inbox());
     Ok(ctx.db.remove_follow(local.id, remote.row.id, Direction::Outgoing, Some(&notify)).await?)
 }
+
+/// A local actor follows another local one (a member follows an
+/// enterprise, the hub or a member): no activity leaves the instance.
+/// Accepted at once unless the followed actor approves followers by hand;
+/// the followed actor is notified either way. Returns whether it is accepted.
+pub async fn follow_here(ctx: &Context, follower: &LocalActor, followed: &LocalActor) -> Result<bool, FederationError> {
+    if follower.id == followed.id {
+        return Err(FederationError::invalid("an account cannot follow itself"));
+    }
+    let existing = ctx.db.local_follow(follower.id, followed.id).await?;
+    let follow = ctx.db.follow_locally(follower.id, followed).await?;
+    if existing.is_none() {
+        let kind = if follow.accepted { "follow" } else { "follow_request" };
+        ctx.db.notify(followed.id, kind, &follower.ap_id, None).await?;
+    }
+    Ok(follow.accepted)
+}
+
+/// Ends a local follow (or withdraws a request); returns whether there was one.
+pub async fn unfollow_here(
+    ctx: &Context,
+    follower: &LocalActor,
+    followed: &LocalActor,
+) -> Result<bool, FederationError> {
+    Ok(ctx.db.unfollow_locally(follower.id, followed.id).await?)
+}

@@ -2,10 +2,12 @@
 //! (`Article`), their edits and deletions, the hub's reshares and featured
 //! items, and enterprise profile changes.
 //!
-//! Who receives what:
+//! Who receives what (docs/FEDERATION.md, "Who sees what"):
 //! - a post goes to the enterprise's followers (public: `to` Public, `cc`
-//!   followers; followers-only: `to` followers), to mentioned actors, and to
-//!   the author of the post it replies to;
+//!   followers; unlisted: `to` followers, `cc` Public; followers-only: `to`
+//!   followers), to mentioned actors, and, when anyone may read it, to the
+//!   author of the post it replies to; a direct post goes to the actors it
+//!   mentions only;
 //! - the hub reshares every public post of a local enterprise: followers that
 //!   are `Group`s (other Maillage hubs, Lemmy communities: FEP-1b12 peers) get
 //!   `Announce{Create}` (and later `Announce{Update}` / `Announce{Delete}`),
@@ -17,7 +19,7 @@ use std::collections::BTreeSet;
 
 use maillage_db::{Direction, FollowState, LocalActor, NewPost, Outgoing, Post, PostContent, UtcTime};
 use maillage_domain::html::{html_to_text, plain_text_to_html, render_markdown, truncate_text};
-use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
+use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges, Visibility};
 use serde_json::{Value, json};
 
 use crate::activities::resolve_actor;
@@ -55,7 +57,7 @@ pub struct NoteDraft {
     pub author: String,
     pub text: String,
     pub language: String,
-    pub followers_only: bool,
+    pub visibility: Visibility,
     pub in_reply_to: Option<String>,
     /// A content warning (Mastodon's `spoiler_text`), shown before the text.
     pub content_warning: Option<String>,
@@ -89,7 +91,27 @@ pub struct PracticeDraft {
 pub struct Mention {
     pub href: String,
     pub name: String,
+    /// Where to deliver to them; empty for an actor of this instance.
     pub inbox: String,
+}
+
+/// Who asks for a change of a post.
+#[derive(Debug, Clone, Copy)]
+pub enum Acting<'a> {
+    /// A member, from the web or an API: the rule of [`may_change_post`] applies.
+    Member { actor: &'a LocalActor, is_admin: bool },
+    /// The hub's operator, at the command line on the server: every right.
+    Operator,
+}
+
+/// Whether `acting` may edit or delete `post`: the operator and admins
+/// always; a member their own posts, and those of the enterprises they edit
+/// now (a former editor no longer may).
+pub async fn may_change_post(ctx: &Context, acting: Acting<'_>, post: &Post) -> Result<bool, FederationError> {
+    Ok(match acting {
+        Acting::Operator | Acting::Member { is_admin: true, .. } => true,
+        Acting::Member { actor, .. } => post.actor_id == actor.id || ctx.db.is_editor(post.actor_id, actor.id).await?,
+    })
 }
 
 fn check_language(language: &str) -> Result<String, FederationError> {
@@ -246,10 +268,12 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
     let followers = Urls::of_actor(&enterprise.ap_id, "followers");
     let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
     let mention_ids: Vec<&str> = mentions.iter().map(|m| m.href.as_str()).collect();
-    let (to, cc): (Vec<Value>, Vec<Value>) = if post.is_public() {
-        (vec![json!(PUBLIC)], std::iter::once(json!(followers)).chain(mention_ids.iter().map(|m| json!(m))).collect())
-    } else {
-        (vec![json!(followers)], mention_ids.iter().map(|m| json!(m)).collect())
+    let mentioned = mention_ids.iter().map(|m| json!(m));
+    let (to, cc): (Vec<Value>, Vec<Value>) = match post.visibility() {
+        Visibility::Public => (vec![json!(PUBLIC)], std::iter::once(json!(followers)).chain(mentioned).collect()),
+        Visibility::Unlisted => (vec![json!(followers)], std::iter::once(json!(PUBLIC)).chain(mentioned).collect()),
+        Visibility::Followers => (vec![json!(followers)], mentioned.collect()),
+        Visibility::Direct => (mentioned.collect(), Vec::new()),
     };
     let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
     let mut tag: Vec<Value> = tags.iter().map(|t| hashtag_json(urls, t)).collect();
@@ -352,18 +376,26 @@ async fn deliveries_for(
 ) -> Result<(Value, Vec<Outgoing>), FederationError> {
     let object = if kind == "Delete" { json!({ "id": post.ap_id, "type": "Tombstone" }) } else { document.clone() };
     let main = activity(ctx, kind, &enterprise.ap_id, object, &document["to"], &document["cc"]);
-    let mut inboxes: Vec<String> = follower_inboxes(ctx, enterprise).await?.into_iter().map(|(i, _)| i).collect();
+    let visibility = post.visibility();
+    let mut inboxes: Vec<String> = if visibility == Visibility::Direct {
+        Vec::new()
+    } else {
+        follower_inboxes(ctx, enterprise).await?.into_iter().map(|(i, _)| i).collect()
+    };
     let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
-    inboxes.extend(mentions.into_iter().map(|m| m.inbox));
-    if let Some(reply) = &post.in_reply_to
+    inboxes.extend(mentions.into_iter().map(|m| m.inbox).filter(|inbox| !inbox.is_empty()));
+    // The author of the post replied to hears of it when they may read it.
+    if visibility.is_open()
+        && let Some(reply) = &post.in_reply_to
         && let Some(parent) = ctx.db.remote_object(reply).await?
         && let Some(author) = parent.attributed_to
         && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
     {
         inboxes.push(remote.delivery_inbox().to_string());
     }
-    let mut all = vec![outgoing(enterprise, &main, kind == "Create" && post.is_public(), inboxes)];
-    if post.is_public()
+    // Listed in the outbox: what anyone may read (Mastodon lists unlisted posts too).
+    let mut all = vec![outgoing(enterprise, &main, kind == "Create" && visibility.is_open(), inboxes)];
+    if visibility.is_listed()
         && enterprise.kind() == ActorKind::Enterprise
         && let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await?
     {
@@ -385,8 +417,20 @@ async fn deliveries_for(
 }
 
 async fn mentions_of(federation: &Federation, text: &str) -> Result<Vec<Mention>, FederationError> {
+    let ctx = federation.context();
     let mut mentions = Vec::new();
     for handle in handles_in(text) {
+        let (user, domain) = handle.trim_start_matches('@').split_once('@').unwrap_or_default();
+        if domain.eq_ignore_ascii_case(&ctx.config.instance.domain) {
+            let local = ctx
+                .db
+                .local_actor_by_username(user)
+                .await?
+                .filter(|a| a.kind() != ActorKind::Instance)
+                .ok_or_else(|| FederationError::NotFound(format!("no account {handle} on this instance")))?;
+            mentions.push(Mention { href: local.ap_id, name: handle.clone(), inbox: String::new() });
+            continue;
+        }
         let remote = resolve_actor(federation, &handle).await?;
         mentions.push(Mention {
             href: remote.row.ap_id.clone(),
@@ -450,6 +494,7 @@ fn note_content(
         licence: None,
         adapted_from: None,
         content_warning: content_warning.map(str::to_string),
+        addressees: mentions.iter().map(|m| m.href.clone()).collect(),
     })
 }
 
@@ -477,7 +522,7 @@ pub async fn publish_note(federation: &Federation, draft: &NoteDraft) -> Result<
         kind: "note",
         actor_id: enterprise.id,
         author_id: Some(author.id),
-        visibility: if draft.followers_only { "followers" } else { "public" },
+        visibility: draft.visibility,
         in_reply_to: draft.in_reply_to.clone(),
         published: UtcTime::now(),
         content,
@@ -498,7 +543,7 @@ async fn store_new_post(
         kind: new.kind.to_string(),
         actor_id: new.actor_id,
         author_id: new.author_id,
-        visibility: new.visibility.to_string(),
+        visibility: new.visibility.as_str().to_string(),
         language: new.content.language.clone(),
         title: new.content.title.clone(),
         summary: new.content.summary.clone(),
@@ -520,6 +565,13 @@ async fn store_new_post(
     let (hub_reshares, enterprise_sends): (Vec<Outgoing>, Vec<Outgoing>) =
         deliveries.into_iter().partition(|o| o.kind == "Announce");
     let post = ctx.db.create_post(&new, &enterprise_sends).await?;
+    // Actors of this instance named in the post hear of it here.
+    let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
+    for mention in mentions.iter().filter(|m| m.inbox.is_empty()) {
+        if let Some(named) = ctx.db.local_actor_by_ap_id(&mention.href).await? {
+            ctx.db.notify(named.id, "mention", &enterprise.ap_id, Some(&post.ap_id)).await?;
+        }
+    }
     if let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await?
         && post.is_public()
         && enterprise.kind() == ActorKind::Enterprise
@@ -586,6 +638,7 @@ fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationErro
         licence: Some(licence.unwrap_or_else(|| DEFAULT_LICENCE.to_string())),
         adapted_from,
         content_warning: None,
+        addressees: Vec::new(),
     })
 }
 
@@ -599,7 +652,7 @@ pub async fn publish_practice(federation: &Federation, draft: &PracticeDraft) ->
         kind: "article",
         actor_id: enterprise.id,
         author_id: Some(author.id),
-        visibility: "public",
+        visibility: Visibility::Public,
         in_reply_to: None,
         published: UtcTime::now(),
         content,
@@ -607,13 +660,23 @@ pub async fn publish_practice(federation: &Federation, draft: &PracticeDraft) ->
     store_new_post(ctx, new, &enterprise, &author).await
 }
 
-async fn load_post(ctx: &Context, ap_id: &str) -> Result<(Post, LocalActor, Option<LocalActor>), FederationError> {
+/// A live post that `acting` may change, with its enterprise and author.
+async fn load_post(
+    ctx: &Context,
+    acting: Acting<'_>,
+    ap_id: &str,
+) -> Result<(Post, LocalActor, Option<LocalActor>), FederationError> {
     let post = ctx
         .db
         .post_by_ap_id(ap_id)
         .await?
         .filter(|p| p.deleted_at.is_none())
         .ok_or_else(|| FederationError::NotFound(format!("no post {ap_id} on this instance")))?;
+    if !may_change_post(ctx, acting, &post).await? {
+        return Err(FederationError::Forbidden(
+            "only the enterprise's current editors (or the hub's admins) may change this post".into(),
+        ));
+    }
     let enterprise = ctx
         .db
         .local_actor_by_id(post.actor_id)
@@ -630,12 +693,13 @@ async fn load_post(ctx: &Context, ap_id: &str) -> Result<(Post, LocalActor, Opti
 /// is given (an empty one takes it off): `Update{Note}` with `updated`.
 pub async fn edit_note(
     federation: &Federation,
+    acting: Acting<'_>,
     ap_id: &str,
     text: &str,
     content_warning: Option<&str>,
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
-    let (post, enterprise, author) = load_post(ctx, ap_id).await?;
+    let (post, enterprise, author) = load_post(ctx, acting, ap_id).await?;
     if post.kind != "note" {
         return Err(FederationError::invalid("that post is a practice: edit it as a practice"));
     }
@@ -649,11 +713,12 @@ pub async fn edit_note(
 /// Replaces a practice's content: `Update{Article}`.
 pub async fn edit_practice(
     federation: &Federation,
+    acting: Acting<'_>,
     ap_id: &str,
     draft: &PracticeDraft,
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
-    let (post, enterprise, author) = load_post(ctx, ap_id).await?;
+    let (post, enterprise, author) = load_post(ctx, acting, ap_id).await?;
     if post.kind != "article" {
         return Err(FederationError::invalid("that post is an update, not a practice"));
     }
@@ -690,9 +755,9 @@ async fn save_edit(
 }
 
 /// Deletes a post: `Delete{Tombstone}`, and the hub's reshare is undone.
-pub async fn delete_post(federation: &Federation, ap_id: &str) -> Result<(), FederationError> {
+pub async fn delete_post(federation: &Federation, acting: Acting<'_>, ap_id: &str) -> Result<(), FederationError> {
     let ctx = federation.context();
-    let (post, enterprise, author) = load_post(ctx, ap_id).await?;
+    let (post, enterprise, author) = load_post(ctx, acting, ap_id).await?;
     let document = post_document(&post, &enterprise, author.as_ref(), &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Delete", &post, &enterprise, &document).await?;
     ctx.db.delete_post(post.id, &deliveries).await?;
@@ -880,14 +945,26 @@ pub async fn react(
     if existing.is_some() != undo {
         return Ok(false);
     }
+    // What the actor reacts to must be theirs to read; only what anyone
+    // may read can be reshared (as on Mastodon).
+    let reader = ctx.db.reader_for_member(actor).await?;
+    let visibility = match (
+        ctx.db.visible_remote_object_by_ap_id(&reader, object_url).await?,
+        ctx.db.visible_post_by_ap_id(&reader, object_url).await?,
+    ) {
+        (Some(object), _) => object.visibility(),
+        (None, Some(post)) => post.visibility(),
+        (None, None) => return Err(FederationError::NotFound(format!("no post {object_url} known here"))),
+    };
+    if kind == ReactionKind::Announce && !undo && !visibility.is_open() {
+        return Err(FederationError::invalid("only posts that anyone may read can be reshared"));
+    }
     let mut inboxes = Vec::new();
     if let Some(object) = ctx.db.remote_object(object_url).await?
         && let Some(author) = object.attributed_to
         && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
     {
         inboxes.push(remote.delivery_inbox().to_string());
-    } else if ctx.db.post_by_ap_id(object_url).await?.is_none() {
-        return Err(FederationError::NotFound(format!("no post {object_url} known here")));
     }
     let type_name = if kind == ReactionKind::Like { "Like" } else { "Announce" };
     let (to, cc) = if kind == ReactionKind::Announce {

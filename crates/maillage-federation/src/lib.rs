@@ -8,6 +8,7 @@
 
 pub mod activities;
 pub mod actors;
+pub mod audience_backfill;
 mod authorized_fetch;
 mod client;
 pub mod content;

@@ -6,6 +6,7 @@ use activitypub_federation::traits::{Actor, Object};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use maillage_db::{LocalActor, NewRemoteActor, RemoteActor};
+use maillage_domain::audience::Addressing;
 use serde_json::Value;
 use url::Url;
 
@@ -136,13 +137,23 @@ fn values_at<'a>(json: &'a Value, key: &str) -> Vec<&'a Value> {
     }
 }
 
+/// The ids an object is addressed to: `to`, and `cc` with `bto` and `bcc`
+/// (each a string, an object with an `id`, or a list of those).
+pub fn addressing_of(json: &Value) -> Addressing {
+    let ids = |keys: &[&str]| -> Vec<String> {
+        keys.iter()
+            .flat_map(|key| values_at(json, key))
+            .filter_map(|value| crate::activities::id_of(Some(value)))
+            .map(str::to_string)
+            .collect()
+    };
+    Addressing { to: ids(&["to"]), cc: ids(&["cc", "bto", "bcc"]) }
+}
+
 /// Whether an object is public in Mastodon's sense: the public collection
 /// is in its `to` (only in `cc`, it is unlisted: kept off tag timelines).
 pub fn is_public(json: &Value) -> bool {
-    values_at(json, "to")
-        .into_iter()
-        .filter_map(|to| crate::activities::id_of(Some(to)))
-        .any(|to| matches!(to, crate::content::PUBLIC | "as:Public" | "Public"))
+    addressing_of(json).to.iter().any(|to| maillage_domain::audience::is_public_collection(to))
 }
 
 /// The display names of an object's `Hashtag` tags (`#Vélo` → `vélo`),
@@ -192,7 +203,7 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         published: time_at(json, "published"),
         updated: time_at(json, "updated"),
         raw_json: json.to_string(),
-        public: is_public(json),
+        addressing: addressing_of(json),
         hashtags: hashtags_of(json),
     })
 }

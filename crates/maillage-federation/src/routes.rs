@@ -398,9 +398,12 @@ async fn object(State(state): State<FederationState>, OriginalUri(uri): Original
         *response.status_mut() = StatusCode::GONE;
         return response;
     }
-    if !post.is_public() {
-        return error(StatusCode::NOT_FOUND, "no such object");
-    }
+    // Its audience only (docs/FEDERATION.md, "Who sees what").
+    let post = match state.db.visible_post(&maillage_db::Reader::anonymous(), post.id).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "no such object"),
+        Err(e) => return internal(e),
+    };
     let (enterprise, author) = match (
         state.db.local_actor_by_id(post.actor_id).await,
         match post.author_id {

@@ -178,6 +178,10 @@ pub(crate) async fn open_database(config: &Config) -> Result<Database, ServerErr
     if maillage_federation::tag_index::build_if_needed(&db).await? {
         tracing::info!("tag index built from the stored posts");
     }
+    let read = maillage_federation::audience_backfill::fill_if_needed(&db).await?;
+    if read > 0 {
+        tracing::info!(objects = read, "audiences read from the stored objects");
+    }
     Ok(db)
 }
 

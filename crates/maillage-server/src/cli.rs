@@ -258,9 +258,14 @@ pub enum PostCommand {
         text: String,
         #[arg(long, default_value = "fr")]
         language: String,
-        /// Only the enterprise's followers see it.
-        #[arg(long)]
+        /// Only the enterprise's followers see it (the same as `--visibility private`).
+        #[arg(long, conflicts_with = "visibility")]
         followers_only: bool,
+        /// Who sees it: public (default), unlisted (off public timelines),
+        /// private (the enterprise's followers and those it mentions) or
+        /// direct (only those it mentions).
+        #[arg(long, value_parser = parse_visibility)]
+        visibility: Option<maillage_domain::Visibility>,
         /// The post (any server) this one answers.
         #[arg(long)]
         reply_to: Option<String>,
@@ -812,6 +817,14 @@ async fn run_admin(
     Ok(())
 }
 
+/// `--visibility`: Mastodon's names, and `followers` for `private`.
+fn parse_visibility(value: &str) -> Result<maillage_domain::Visibility, String> {
+    match value {
+        "followers" => Ok(maillage_domain::Visibility::Followers),
+        other => maillage_domain::Visibility::from_mastodon_name(other).map_err(|e| e.to_string()),
+    }
+}
+
 async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn Write) -> Result<(), ServerError> {
     match command {
         PostCommand::Note {
@@ -820,17 +833,23 @@ async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn W
             text,
             language,
             followers_only,
+            visibility,
             reply_to,
             content_warning,
             translation,
             translation_language,
         } => {
+            let visibility = match (visibility, followers_only) {
+                (Some(visibility), _) => visibility,
+                (None, true) => maillage_domain::Visibility::Followers,
+                (None, false) => maillage_domain::Visibility::Public,
+            };
             let draft = content::NoteDraft {
                 enterprise,
                 author,
                 text,
                 language,
-                followers_only,
+                visibility,
                 in_reply_to: reply_to,
                 content_warning,
                 translation: translation
@@ -844,15 +863,17 @@ async fn run_post(federation: &Federation, command: PostCommand, out: &mut dyn W
             writeln!(out, "published {}", post.ap_id)?;
         }
         PostCommand::EditNote { url, text, content_warning } => {
-            let post = content::edit_note(federation, &url, &text, content_warning.as_deref()).await?;
+            let post =
+                content::edit_note(federation, content::Acting::Operator, &url, &text, content_warning.as_deref())
+                    .await?;
             writeln!(out, "edited {}", post.ap_id)?;
         }
         PostCommand::EditPractice { url, practice } => {
-            let post = content::edit_practice(federation, &url, &practice.draft()?).await?;
+            let post = content::edit_practice(federation, content::Acting::Operator, &url, &practice.draft()?).await?;
             writeln!(out, "edited {}", post.ap_id)?;
         }
         PostCommand::Delete { url } => {
-            content::delete_post(federation, &url).await?;
+            content::delete_post(federation, content::Acting::Operator, &url).await?;
             writeln!(out, "deleted {url}")?;
         }
         PostCommand::Reactions { url } => {

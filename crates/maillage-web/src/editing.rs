@@ -358,7 +358,9 @@ pub async fn save_practice(
     if form.action == "preview" {
         return ctx.render(&page(None, Some(maillage_domain::html::render_markdown(&form.body))));
     }
-    let account = ctx.account.as_ref().map(|a| a.actor.username.clone()).unwrap_or_default();
+    let Some(account) = ctx.account.as_ref() else { return Err(PageError::login(ctx.lang, "/workspace")) };
+    let acting = content::Acting::Member { actor: &account.actor, is_admin: account.is_admin };
+    let account = account.actor.username.clone();
     let enterprise =
         state.app.db.local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let draft = PracticeDraft {
@@ -372,8 +374,9 @@ pub async fn save_practice(
         adapted_from: post.adapted_from.clone(),
         language: if form.language.is_empty() { post.language.clone() } else { form.language.clone() },
     };
-    match content::edit_practice(&state.app.federation, &post.ap_id, &draft).await {
+    match content::edit_practice(&state.app.federation, acting, &post.ap_id, &draft).await {
         Ok(_) => Ok(Redirect::to(&post.ap_id).into_response()),
+        Err(FederationError::Forbidden(_)) => Err(PageError::forbidden(ctx.lang)),
         Err(FederationError::Invalid(message)) => {
             let mut response = ctx.render(&page(Some(ctx.t.t1("error-bad-request", "reason", &message)), None))?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

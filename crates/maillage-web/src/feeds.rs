@@ -5,7 +5,7 @@ use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use maillage_db::{LocalActor, PageBounds, Post};
+use maillage_db::{LocalActor, PageBounds, Post, PostSource, Reader};
 use maillage_domain::ActorKind;
 
 use crate::WebState;
@@ -92,7 +92,7 @@ pub async fn hub_feed(State(state): State<WebState>) -> Result<Response, PageErr
     let posts = state
         .app
         .db
-        .posts_page(None, true, &PageBounds::newest(FEED_SIZE))
+        .posts_page(PostSource::Listed, &Reader::anonymous(), &PageBounds::newest(FEED_SIZE))
         .await
         .map_err(|e| PageError::internal(Lang::Fr, e))?;
     let title = state.app.config.hub.name.clone();
@@ -109,7 +109,14 @@ pub async fn actor_feed(State(state): State<WebState>, Path(username): Path<Stri
         .map_err(internal)?
         .filter(|a| matches!(a.kind(), ActorKind::Enterprise | ActorKind::Hub))
         .ok_or_else(|| PageError::not_found(Lang::Fr))?;
-    let posts = db.posts_page(Some(&[actor.id]), true, &PageBounds::newest(FEED_SIZE)).await.map_err(internal)?;
+    // A feed is read by anyone: what the actor lists publicly.
+    let posts = db
+        .posts_page(PostSource::Of(&[actor.id]), &Reader::anonymous(), &PageBounds::newest(FEED_SIZE))
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|p| p.visibility().is_listed())
+        .collect();
     let path = format!("/feeds/actors/{}", actor.username);
     feed(&state, actor.display_name.clone(), &path, &actor.ap_id, posts).await
 }

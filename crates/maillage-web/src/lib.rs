@@ -14,6 +14,7 @@ pub mod directory;
 mod editing;
 mod error;
 mod feeds;
+mod follows;
 pub mod i18n;
 mod pages;
 mod session;
@@ -68,6 +69,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/logout", post(session::logout))
         .route("/workspace", get(workspace::workspace))
         .route("/workspace/updates", post(workspace::post_update))
+        .route("/workspace/follows", post(follows::follow))
         .route("/workspace/practices", post(workspace::publish_practice))
         .route("/workspace/practices/{id}", get(editing::practice_form).post(editing::save_practice))
         .route("/workspace/enterprises/{handle}", get(editing::profile_form).post(editing::save_profile))

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maillage_db::{LocalActor, PageBounds, Post, TimelinePosition};
+use maillage_db::{LocalActor, PageBounds, Post, PostSource, Reader, RemoteSource, TimelinePosition};
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SCOPES, SECTORS, STATUSES, Vocabulary,
 };
@@ -69,7 +69,8 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
     let db = &state.app.db;
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let hub = db.local_actor_of_kind(ActorKind::Hub).await.map_err(internal)?;
-    let recent = db.posts_page(None, true, &PageBounds::newest(60)).await.map_err(internal)?;
+    let recent =
+        db.posts_page(PostSource::Listed, &Reader::anonymous(), &PageBounds::newest(60)).await.map_err(internal)?;
     let mut actors = Actors::new(&state);
     let practices: Vec<Post> = recent.iter().filter(|p| p.kind == "article").take(6).cloned().collect();
     let updates: Vec<Post> =
@@ -78,13 +79,11 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
     let updates = actors.cards(&ctx, &updates).await?;
     // Only what other servers addressed to the public: our actors also
     // receive followers-only posts, which are not for this page.
-    let network = db.remote_objects_page(None, &PageBounds::newest(30)).await.map_err(internal)?;
-    let network = network
-        .iter()
-        .filter(|o| serde_json::from_str(&o.raw_json).is_ok_and(|json| maillage_federation::objects::is_public(&json)))
-        .take(6)
-        .map(|o| Card::remote(ctx.lang, o, None))
-        .collect();
+    let network = db
+        .remote_objects_page(RemoteSource::Listed, &Reader::anonymous(), &PageBounds::newest(6))
+        .await
+        .map_err(internal)?;
+    let network = network.iter().map(|o| Card::remote(ctx.lang, o, None)).collect();
     let entries = state.directory.entries(db, state.domain()).await.map_err(internal)?;
     // Enterprises the staff featured, then others of this hub.
     let chosen = match &hub {
@@ -400,6 +399,8 @@ struct ActorPage {
     practices: Vec<Card>,
     updates: Vec<Card>,
     feed_url: String,
+    /// For a logged-in member: follow this account from here.
+    follow: Option<crate::follows::FollowButton>,
 }
 
 fn profile_rows(ctx: &Ctx, profile: &EnterpriseProfile) -> Vec<Row> {
@@ -497,6 +498,7 @@ pub async fn actor(
         _ => None,
     };
     let feed_url = format!("/feeds/actors/{}", actor.username);
+    let follow = crate::follows::button(&state, &ctx, &actor).await?;
     let c = ctx
         .chrome(format!("{name} (@{acct})"))
         .alternate("application/activity+json", &actor.ap_id)
@@ -523,6 +525,7 @@ pub async fn actor(
         practices,
         updates,
         feed_url,
+        follow,
     };
     ctx.render(&page)
 }
@@ -559,9 +562,17 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
     if post.deleted_at.is_some() {
         return Err(PageError::with_status(ctx.lang, StatusCode::GONE, ctx.t.t("error-not-found")));
     }
-    if !post.is_public() {
-        return Err(PageError::not_found(ctx.lang));
-    }
+    // Shown to its audience only: the logged-in member reads as themself
+    // and the enterprises they edit; anyone else sees what anyone may read.
+    let reader = match &ctx.account {
+        Some(account) => db.reader_for_member(&account.actor).await.map_err(internal)?,
+        None => Reader::anonymous(),
+    };
+    let post = db
+        .visible_post_by_ap_id(&reader, &ap_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| PageError::not_found(ctx.lang))?;
     let enterprise =
         db.local_actor_by_id(post.actor_id).await.map_err(internal)?.ok_or_else(|| PageError::not_found(ctx.lang))?;
     let themes: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
@@ -574,9 +585,11 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         .collect();
     let adapted_from = match post.adapted_from.as_deref().and_then(safe_href) {
         Some(href) => {
-            let label = match db.post_by_ap_id(&href).await.map_err(internal)? {
+            // The title of what anyone may read; else only the link.
+            let anyone = Reader::anonymous();
+            let label = match db.visible_post_by_ap_id(&anyone, &href).await.map_err(internal)? {
                 Some(original) => original.title.unwrap_or(href.clone()),
-                None => match db.remote_object(&href).await.map_err(internal)? {
+                None => match db.visible_remote_object_by_ap_id(&anyone, &href).await.map_err(internal)? {
                     Some(original) => original.name.unwrap_or(href.clone()),
                     None => href.clone(),
                 },

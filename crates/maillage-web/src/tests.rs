@@ -135,7 +135,7 @@ fn remote_note(id: &str, raw: &serde_json::Value, html: &str, url: Option<&str>)
         published: None,
         updated: None,
         raw_json: raw.to_string(),
-        public: maillage_federation::objects::is_public(raw),
+        addressing: maillage_federation::objects::addressing_of(raw),
         hashtags: Vec::new(),
     }
 }
@@ -296,7 +296,8 @@ async fn actor_and_object_urls_serve_html_to_browsers_and_json_to_servers() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = site.get("/actors/nobody", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    maillage_federation::content::delete_post(&site.state.federation, &practice.ap_id).await.unwrap();
+    let operator = maillage_federation::content::Acting::Operator;
+    maillage_federation::content::delete_post(&site.state.federation, operator, &practice.ap_id).await.unwrap();
     let (status, _, _) = site.get(path, &[]).await;
     assert_eq!(status, StatusCode::GONE);
 }
@@ -312,7 +313,11 @@ async fn feeds_are_atom_with_the_public_posts_only() {
             author: "alice".into(),
             text: text.into(),
             language: "fr".into(),
-            followers_only,
+            visibility: if followers_only {
+                maillage_domain::Visibility::Followers
+            } else {
+                maillage_domain::Visibility::Public
+            },
             in_reply_to: None,
             content_warning: None,
             translation: None,
@@ -738,13 +743,17 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
         author: "alice".into(),
         text: "Tas de #Vélo et de #compost".into(),
         language: "fr".into(),
-        followers_only: false,
+        visibility: maillage_domain::Visibility::Public,
         in_reply_to: None,
         content_warning: None,
         translation: None,
     };
     maillage_federation::content::publish_note(&site.state.federation, &note).await.unwrap();
-    let private = NoteDraft { text: "Réservé #compost".into(), followers_only: true, ..note.clone() };
+    let private = NoteDraft {
+        text: "Réservé #compost".into(),
+        visibility: maillage_domain::Visibility::Followers,
+        ..note.clone()
+    };
     maillage_federation::content::publish_note(&site.state.federation, &private).await.unwrap();
     let (status, _, html) = site.get("/tags/Compost", &[]).await;
     assert_eq!(status, StatusCode::OK);
@@ -809,4 +818,53 @@ async fn suspended_remote_enterprises_leave_the_directory() {
     let (_, _, html) = site.get("/directory?scope=network", &[]).await;
     assert!(html.contains("Coop gardée") && html.contains("href=\"https://other.test/actors/keep\""), "{html}");
     assert!(!html.contains("Coop suspendue"), "a suspended actor is not listed");
+}
+
+#[tokio::test]
+async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_only_posts() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    site.member("bob", "a-long-password-1", None).await;
+    site.member("carl", "a-long-password-1", None).await;
+    let draft = NoteDraft {
+        enterprise: "ferme".into(),
+        author: "alice".into(),
+        text: "Réservé aux abonnés".into(),
+        language: "fr".into(),
+        visibility: maillage_domain::Visibility::Followers,
+        in_reply_to: None,
+        content_warning: None,
+        translation: None,
+    };
+    let post = maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
+    let path = post.ap_id.trim_start_matches("https://hub.test").to_string();
+    let (bob, csrf) = site.session("bob").await;
+    let (carl, _) = site.session("carl").await;
+    let page_for = |cookie: String| {
+        let site = &site;
+        let path = path.clone();
+        async move { site.get(&path, &[("accept", "text/html"), ("cookie", &cookie)]).await.0 }
+    };
+    assert_eq!(page_for(bob.clone()).await, StatusCode::NOT_FOUND, "not a follower yet");
+    let (_, _, profile_page) = site.get("/actors/ferme", &[("cookie", &bob)]).await;
+    assert!(profile_page.contains("action=\"/workspace/follows\""), "a follow button for members");
+    let (_, _, anonymous_page) = site.get("/actors/ferme", &[]).await;
+    assert!(!anonymous_page.contains("action=\"/workspace/follows\""), "none for visitors");
+    let (status, _, _) = site
+        .post_form("/workspace/follows", &bob, &[("csrf", "forged"), ("username", "ferme"), ("action", "follow")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the CSRF token is checked");
+    let (status, headers, _) = site
+        .post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "ferme"), ("action", "follow")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/actors/ferme");
+    assert_eq!(page_for(bob.clone()).await, StatusCode::OK, "a follower reads it");
+    assert_eq!(page_for(carl).await, StatusCode::NOT_FOUND, "another member does not");
+    assert_eq!(page_for(String::new()).await, StatusCode::NOT_FOUND, "nor does a visitor");
+    let (_, _, profile_page) = site.get("/actors/ferme", &[("cookie", &bob)]).await;
+    assert!(profile_page.contains("name=\"action\" value=\"unfollow\""), "{profile_page}");
+    site.post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "ferme"), ("action", "unfollow")]).await;
+    assert_eq!(page_for(bob).await, StatusCode::NOT_FOUND, "unfollowing closes it again");
 }

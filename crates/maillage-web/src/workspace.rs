@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use maillage_db::{Account, Direction, FollowState};
+use maillage_domain::Visibility;
 use maillage_federation::FederationError;
 use maillage_federation::content::{self, NoteDraft, PracticeDraft, Translation, publish_note};
 use serde::Deserialize;
@@ -259,7 +260,7 @@ pub async fn post_update(
         author: account.actor.username.clone(),
         text: draft.text.clone(),
         language: note_language(&draft, &ctx),
-        followers_only: draft.followers_only,
+        visibility: if draft.followers_only { Visibility::Followers } else { Visibility::Public },
         in_reply_to: None,
         content_warning: Some(draft.content_warning.trim().to_string()).filter(|w| !w.is_empty()),
         // The second language is the other of French and English.

@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use base64::Engine;
-use maillage_db::{Account, TokenGrant};
+use maillage_db::{Account, Reader, TokenGrant};
 use sha2::{Digest, Sha256};
 
 use crate::{AppState, HttpError};
@@ -67,6 +67,15 @@ pub struct User {
 }
 
 impl User {
+    /// Who this member reads as: themself and the enterprises they edit,
+    /// when the token may read statuses; else nobody in particular.
+    pub async fn reader(&self, state: &AppState) -> Result<Reader, HttpError> {
+        if !has_scope(&self.grant.scopes, "read:statuses") {
+            return Ok(Reader::anonymous());
+        }
+        Ok(state.db.reader_for_member(&self.account.actor).await?)
+    }
+
     pub fn require(&self, scope: &str) -> Result<(), HttpError> {
         if has_scope(&self.grant.scopes, scope) {
             Ok(())
@@ -114,6 +123,16 @@ impl FromRequestParts<AppState> for User {
 
 /// The member behind a token, when the request carries one.
 pub struct MaybeUser(pub Option<User>);
+
+impl MaybeUser {
+    /// The reader of [`User::reader`], or nobody in particular.
+    pub async fn reader(&self, state: &AppState) -> Result<Reader, HttpError> {
+        match &self.0 {
+            Some(user) => user.reader(state).await,
+            None => Ok(Reader::anonymous()),
+        }
+    }
+}
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = HttpError;

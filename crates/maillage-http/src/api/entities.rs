@@ -7,6 +7,7 @@
 
 use maillage_db::{LocalActor, Post, RemoteActor, RemoteObject, StatusFacts, StatusFactsWanted};
 use maillage_domain::ActorKind;
+use maillage_domain::html::http_url;
 use maillage_federation::objects;
 use serde_json::{Value, json};
 
@@ -80,8 +81,11 @@ fn local_account_with_counts(actor: &LocalActor, followers: i64, following: i64,
     })
 }
 
-/// The Account of a remote actor.
+/// The Account of a remote actor. Its links reach clients only when they
+/// are http(s): another server chooses them.
 pub fn remote_account(actor: &RemoteActor) -> Value {
+    let url = actor.url.as_deref().and_then(http_url).or_else(|| http_url(&actor.ap_id)).unwrap_or_default();
+    let avatar = actor.icon_url.as_deref().and_then(http_url).unwrap_or_default();
     json!({
         "id": Ref::Remote(actor.id).id(),
         "username": actor.username,
@@ -93,10 +97,10 @@ pub fn remote_account(actor: &RemoteActor) -> Value {
         "group": actor.actor_type == "Group",
         "created_at": iso(actor.created_at),
         "note": maillage_domain::html::sanitize_remote_html(actor.summary.as_deref().unwrap_or_default()),
-        "url": actor.url.clone().unwrap_or_else(|| actor.ap_id.clone()),
+        "url": url,
         "uri": actor.ap_id,
-        "avatar": actor.icon_url.clone().unwrap_or_default(),
-        "avatar_static": actor.icon_url.clone().unwrap_or_default(),
+        "avatar": avatar,
+        "avatar_static": avatar,
         "header": "",
         "header_static": "",
         "followers_count": 0,
@@ -159,8 +163,10 @@ fn article_content(title: Option<&str>, summary: Option<&str>, url: &str) -> Str
     if let Some(summary) = summary.filter(|s| !s.is_empty()) {
         html.push_str(&format!("<p>{}</p>", html_escape::encode_text(summary)));
     }
-    let href = html_escape::encode_double_quoted_attribute(url);
-    html.push_str(&format!("<p><a href=\"{href}\">{}</a></p>", html_escape::encode_text(url)));
+    if !url.is_empty() {
+        let href = html_escape::encode_double_quoted_attribute(url);
+        html.push_str(&format!("<p><a href=\"{href}\">{}</a></p>", html_escape::encode_text(url)));
+    }
     html
 }
 
@@ -240,7 +246,7 @@ fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Resu
         content,
         Some(&post.language),
     );
-    status["visibility"] = json!(if post.is_public() { "public" } else { "private" });
+    status["visibility"] = json!(post.visibility().mastodon_name());
     status["edited_at"] = json!(post.updated.map(iso));
     let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
     status["tags"] = tags_json(state, &tags);
@@ -265,7 +271,7 @@ fn remote_status_with(state: &AppState, facts: &StatusFacts, object: &RemoteObje
         Some(actor) => remote_account(actor),
         None => json!({ "id": "0", "username": "unknown", "acct": "unknown", "display_name": "", "url": "" }),
     };
-    let url = object.url.clone().unwrap_or_else(|| object.ap_id.clone());
+    let url = object.url.as_deref().and_then(http_url).or_else(|| http_url(&object.ap_id)).unwrap_or_default();
     let content = match object.kind.as_str() {
         "Note" | "Question" => object.content_html.clone().unwrap_or_default(),
         _ => article_content(object.name.as_deref(), object.summary.as_deref().map(html_to_text).as_deref(), &url),
@@ -281,6 +287,7 @@ fn remote_status_with(state: &AppState, facts: &StatusFacts, object: &RemoteObje
         object.language.as_deref(),
     );
     status["edited_at"] = json!(object.updated.map(iso));
+    status["visibility"] = json!(object.visibility().mastodon_name());
     let json: Value = serde_json::from_str(&object.raw_json).unwrap_or(Value::Null);
     status["tags"] = tags_json(state, &objects::hashtags_of(&json));
     // A Note's `summary` is its content warning; an Article's is its abstract, shown above.

@@ -375,11 +375,12 @@ pub async fn list_practices(
 
 async fn practice_post(state: &AppState, id: &str) -> Result<Post, HttpError> {
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("no such practice".into()))?;
+    // Practices are read by anyone: through the audience check all the same.
     state
         .db
-        .post_by_id(id)
+        .visible_post(&maillage_db::Reader::anonymous(), id)
         .await?
-        .filter(|p| p.kind == "article" && p.deleted_at.is_none())
+        .filter(|p| p.kind == "article")
         .ok_or_else(|| HttpError::NotFound("no such practice".into()))
 }
 
@@ -436,7 +437,8 @@ pub async fn update_practice(
     if input.enterprise != enterprise.username {
         return Err(HttpError::Unprocessable("a practice cannot move to another enterprise".into()));
     }
-    let post = content::edit_practice(&state.federation, &post.ap_id, &draft(&user, input)).await?;
+    let acting = content::Acting::Member { actor: &user.account.actor, is_admin: user.account.is_admin };
+    let post = content::edit_practice(&state.federation, acting, &post.ap_id, &draft(&user, input)).await?;
     Ok(Json(practice_json(&state, &post).await?))
 }
 
@@ -455,7 +457,8 @@ pub async fn delete_practice(
         .await?
         .ok_or_else(|| HttpError::NotFound("no such practice".into()))?;
     require_editor(&state, &user, &enterprise).await?;
-    content::delete_post(&state.federation, &post.ap_id).await?;
+    let acting = content::Acting::Member { actor: &user.account.actor, is_admin: user.account.is_admin };
+    content::delete_post(&state.federation, acting, &post.ap_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

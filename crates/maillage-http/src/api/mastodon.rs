@@ -6,9 +6,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use maillage_db::{Direction, FollowState, PageBounds, Post, RemoteObject, TimelinePosition, UtcTime};
-use maillage_domain::ActorKind;
-use maillage_federation::content::{self, NoteDraft};
+use maillage_db::{
+    Direction, FollowState, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource, TimelinePosition, UtcTime,
+};
+use maillage_domain::{ActorKind, Visibility};
+use maillage_federation::content::{self, Acting, NoteDraft};
 use maillage_federation::objects::RemoteActorObject;
 use serde_json::{Value, json};
 
@@ -181,18 +183,26 @@ async fn cursor(state: &AppState, params: &Params, key: &str) -> Result<Option<C
     Ok(time.map(|time| Cursor { time, at }))
 }
 
-/// Which local posts a timeline shows.
+/// Which local posts a timeline shows (always as its reader may see them).
 enum LocalPosts {
-    /// Of these actors (all when `None`); followers-only ones too unless `public_only`.
-    Of { actors: Option<Vec<i64>>, public_only: bool },
+    /// Those listed on public timelines.
+    Listed,
+    /// Of these actors.
+    Of(Vec<i64>),
+    /// Of these actors, and those that name the reader.
+    OfOrNaming(Vec<i64>),
     /// Public ones with the tag of this key.
     Tagged(String),
 }
 
-/// Which remote posts a timeline shows.
+/// Which remote posts a timeline shows (always as its reader may see them).
 enum RemotePosts {
-    /// By these authors (all when `None`).
-    By(Option<Vec<String>>),
+    /// Those addressed to the public.
+    Listed,
+    /// By these authors.
+    By(Vec<String>),
+    /// By these authors, and those that name the reader.
+    ByOrNaming(Vec<String>),
     /// Public ones with the tag of this key.
     Tagged(String),
 }
@@ -216,8 +226,10 @@ impl Row {
 /// A page of local and remote statuses merged, newest first, with
 /// Mastodon's Link header: `next` (older, `max_id`) and `prev` (newer,
 /// `min_id`), keeping the timeline's own parameters (`kept`).
+#[allow(clippy::too_many_arguments)]
 async fn timeline(
     state: &AppState,
+    reader: &Reader,
     params: &Params,
     path: &str,
     kept: &[(&str, &str)],
@@ -240,30 +252,29 @@ async fn timeline(
     };
     let mut rows: Vec<Row> = Vec::new();
     let bounds = bounds_for(Cursor::for_posts);
-    let posts = match local {
+    let posts = match &local {
         None => Vec::new(),
-        Some(LocalPosts::Of { actors, public_only }) => {
-            state.db.posts_page(actors.as_deref(), public_only, &bounds).await?
+        Some(LocalPosts::Listed) => state.db.posts_page(PostSource::Listed, reader, &bounds).await?,
+        Some(LocalPosts::Of(actors)) => state.db.posts_page(PostSource::Of(actors), reader, &bounds).await?,
+        Some(LocalPosts::OfOrNaming(actors)) => {
+            state.db.posts_page(PostSource::OfOrNaming(actors), reader, &bounds).await?
         }
-        Some(LocalPosts::Tagged(tag)) => state.db.tagged_posts_page(&tag, &bounds).await?,
+        Some(LocalPosts::Tagged(tag)) => state.db.tagged_posts_page(tag, &bounds).await?,
     };
     rows.extend(posts.into_iter().map(Row::Local));
     let bounds = bounds_for(Cursor::for_remote_objects);
-    let objects = match remote {
+    let objects = match &remote {
         None => Vec::new(),
-        Some(RemotePosts::By(Some(authors))) => state.db.remote_objects_page(Some(&authors), &bounds).await?,
         // The public timeline: what other servers addressed to the public
         // only, never the followers-only posts our actors receive.
-        Some(RemotePosts::By(None)) => state
-            .db
-            .remote_objects_page(None, &bounds)
-            .await?
-            .into_iter()
-            .filter(|o| {
-                serde_json::from_str(&o.raw_json).is_ok_and(|json| maillage_federation::objects::is_public(&json))
-            })
-            .collect(),
-        Some(RemotePosts::Tagged(tag)) => state.db.tagged_remote_objects_page(&tag, &bounds).await?,
+        Some(RemotePosts::Listed) => state.db.remote_objects_page(RemoteSource::Listed, reader, &bounds).await?,
+        Some(RemotePosts::By(authors)) => {
+            state.db.remote_objects_page(RemoteSource::By(authors), reader, &bounds).await?
+        }
+        Some(RemotePosts::ByOrNaming(authors)) => {
+            state.db.remote_objects_page(RemoteSource::ByOrNaming(authors), reader, &bounds).await?
+        }
+        Some(RemotePosts::Tagged(tag)) => state.db.tagged_remote_objects_page(tag, &bounds).await?,
     };
     rows.extend(objects.into_iter().map(Row::Remote));
     rows.sort_by_key(|row| std::cmp::Reverse(row.order()));
@@ -331,9 +342,10 @@ impl Origins {
 /// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
 pub async fn public_timeline(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
     let origins = Origins::of(&params)?;
-    let local = origins.local.then_some(LocalPosts::Of { actors: None, public_only: true });
-    let remote = origins.remote.then_some(RemotePosts::By(None));
-    timeline(&state, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
+    let local = origins.local.then_some(LocalPosts::Listed);
+    let remote = origins.remote.then_some(RemotePosts::Listed);
+    let anyone = Reader::anonymous();
+    timeline(&state, &anyone, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
 }
 
 /// The key of the tag a path names; 404 when it is no tag name.
@@ -357,7 +369,7 @@ pub async fn tag_timeline(
     let remote = origins.remote.then(|| RemotePosts::Tagged(key.clone()));
     let path =
         format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
-    timeline(&state, &params, &path, &origins.kept, local, remote).await
+    timeline(&state, &Reader::anonymous(), &params, &path, &origins.kept, local, remote).await
 }
 
 /// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
@@ -371,34 +383,42 @@ pub async fn tag(State(state): State<AppState>, Path(name): Path<String>) -> Res
     })))
 }
 
-/// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, and
-/// the remote accounts one follows.
+/// How many local accounts a home timeline follows at most.
+const HOME_FOLLOWED_MAX: i64 = 10_000;
+
+/// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, the
+/// accounts one follows (here or elsewhere), and what names one.
 pub async fn home_timeline(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
     user.require("read:statuses")?;
     let me = &user.account.actor;
-    let mut actors = vec![me.id];
-    actors.extend(state.db.enterprises_of_member(me.id).await?.iter().map(|e| e.id));
+    let reader = user.reader(&state).await?;
+    let mut actors = reader.local_ids.clone();
+    actors.extend(state.db.locally_followed(me.id, HOME_FOLLOWED_MAX).await?.iter().map(|a| a.id));
     let followed = state.db.followed_remote_ids(me.id).await?;
-    let local = LocalPosts::Of { actors: Some(actors), public_only: false };
-    timeline(&state, &params, "/api/v1/timelines/home", &[], Some(local), Some(RemotePosts::By(Some(followed)))).await
+    let local = Some(LocalPosts::OfOrNaming(actors));
+    let remote = Some(RemotePosts::ByOrNaming(followed));
+    timeline(&state, &reader, &params, "/api/v1/timelines/home", &[], local, remote).await
 }
 
 /// `GET /api/v1/accounts/:id/statuses`
 pub async fn account_statuses(
     State(state): State<AppState>,
+    viewer: MaybeUser,
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Response, HttpError> {
     let path = format!("/api/v1/accounts/{id}/statuses");
+    let reader = viewer.reader(&state).await?;
     match Ref::parse(&id)? {
         Ref::Local(id) => {
-            let local = LocalPosts::Of { actors: Some(vec![id]), public_only: true };
-            timeline(&state, &params, &path, &[], Some(local), None).await
+            let local = Some(LocalPosts::Of(vec![id]));
+            timeline(&state, &reader, &params, &path, &[], local, None).await
         }
         Ref::Remote(id) => {
             let actor =
                 state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-            timeline(&state, &params, &path, &[], None, Some(RemotePosts::By(Some(vec![actor.ap_id])))).await
+            let remote = Some(RemotePosts::By(vec![actor.ap_id]));
+            timeline(&state, &reader, &params, &path, &[], None, remote).await
         }
     }
 }
@@ -424,21 +444,21 @@ pub async fn create_status(
         return Ok(Json(local_status(&state, &post).await?));
     }
     let text = params.required("status")?;
-    let followers_only = match params.text("visibility").as_deref() {
-        None | Some("public") | Some("unlisted") => false,
-        Some("private") => true,
-        Some("direct") => return Err(HttpError::Unprocessable("direct messages are not supported".into())),
-        Some(other) => return Err(HttpError::Unprocessable(format!("unknown visibility {other:?}"))),
+    let visibility = match params.text("visibility").filter(|v| !v.is_empty()) {
+        None => Visibility::Public,
+        Some(name) => Visibility::from_mastodon_name(&name).map_err(|e| HttpError::Unprocessable(e.to_string()))?,
     };
     if !params.list("media_ids").is_empty() {
         return Err(HttpError::Unprocessable("media attachments are not supported yet".into()));
     }
+    // One replies only to what one may read.
+    let reader = user.reader(&state).await?;
     let in_reply_to = match params.text("in_reply_to_id").filter(|s| !s.is_empty()) {
         None => None,
         Some(id) => Some(
             match Ref::parse(&id)? {
-                Ref::Local(id) => state.db.post_by_id(id).await?.map(|p| p.ap_id),
-                Ref::Remote(id) => state.db.remote_object_by_id(id).await?.map(|o| o.ap_id),
+                Ref::Local(id) => state.db.visible_post(&reader, id).await?.map(|p| p.ap_id),
+                Ref::Remote(id) => state.db.visible_remote_object(&reader, id).await?.map(|o| o.ap_id),
             }
             .ok_or_else(|| HttpError::NotFound("the status replied to does not exist".into()))?,
         ),
@@ -449,7 +469,7 @@ pub async fn create_status(
         author: me.username.clone(),
         text,
         language: params.text("language").filter(|s| !s.is_empty()).unwrap_or_else(|| "fr".to_string()),
-        followers_only,
+        visibility,
         in_reply_to,
         content_warning: params.text("spoiler_text"),
         translation: None,
@@ -461,22 +481,13 @@ pub async fn create_status(
     Ok(Json(local_status(&state, &post).await?))
 }
 
-async fn status_json(state: &AppState, id: Ref, viewer: Option<&User>) -> Result<Value, HttpError> {
+/// The Status of `id`, when `reader` may see it (else 404, whether or not it exists).
+async fn status_json(state: &AppState, id: Ref, reader: &Reader) -> Result<Value, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     match id {
-        Ref::Local(id) => {
-            let post = state.db.post_by_id(id).await?.filter(|p| p.deleted_at.is_none()).ok_or_else(missing)?;
-            let visible = post.is_public()
-                || viewer
-                    .is_some_and(|u| u.account.actor.id == post.actor_id || post.author_id == Some(u.account.actor.id));
-            if !visible {
-                return Err(missing());
-            }
-            local_status(state, &post).await
-        }
+        Ref::Local(id) => local_status(state, &state.db.visible_post(reader, id).await?.ok_or_else(missing)?).await,
         Ref::Remote(id) => {
-            let object = state.db.remote_object_by_id(id).await?.filter(|o| !o.deleted).ok_or_else(missing)?;
-            remote_status(state, &object).await
+            remote_status(state, &state.db.visible_remote_object(reader, id).await?.ok_or_else(missing)?).await
         }
     }
 }
@@ -484,10 +495,24 @@ async fn status_json(state: &AppState, id: Ref, viewer: Option<&User>) -> Result
 /// `GET /api/v1/statuses/:id`
 pub async fn status(
     State(state): State<AppState>,
-    MaybeUser(viewer): MaybeUser,
+    viewer: MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
-    Ok(Json(status_json(&state, Ref::parse(&id)?, viewer.as_ref()).await?))
+    let reader = viewer.reader(&state).await?;
+    Ok(Json(status_json(&state, Ref::parse(&id)?, &reader).await?))
+}
+
+/// One of our posts that `user` may read and change (404 when they may
+/// not read it; the use case refuses a change they may not make).
+async fn own_post(state: &AppState, user: &User, id: &str) -> Result<Post, HttpError> {
+    let missing = || HttpError::NotFound("Record not found".into());
+    let Ref::Local(id) = Ref::parse(id)? else { return Err(missing()) };
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    state.db.visible_post(&reader, id).await?.ok_or_else(missing)
+}
+
+fn acting(user: &User) -> Acting<'_> {
+    Acting::Member { actor: &user.account.actor, is_admin: user.account.is_admin }
 }
 
 /// `DELETE /api/v1/statuses/:id`: only its author (or the enterprise's editors).
@@ -497,20 +522,9 @@ pub async fn delete_status(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
-    let Ref::Local(id) = Ref::parse(&id)? else { return Err(HttpError::Forbidden("not your status".into())) };
-    let post = state
-        .db
-        .post_by_id(id)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-    let me = user.account.actor.id;
-    let allowed = post.author_id == Some(me) || post.actor_id == me || state.db.is_editor(post.actor_id, me).await?;
-    if !allowed {
-        return Err(HttpError::Forbidden("not your status".into()));
-    }
+    let post = own_post(&state, &user, &id).await?;
     let shown = local_status(&state, &post).await?;
-    content::delete_post(&state.federation, &post.ap_id).await?;
+    content::delete_post(&state.federation, acting(&user), &post.ap_id).await?;
     Ok(Json(shown))
 }
 
@@ -525,7 +539,15 @@ async fn relationship(state: &AppState, me: i64, id: Ref) -> Result<Value, HttpE
                 inc.is_some_and(|f| f.state() == FollowState::Accepted),
             )
         }
-        Ref::Local(_) => (false, false, false),
+        Ref::Local(other) => {
+            let out = state.db.local_follow(me, other).await?;
+            let inc = state.db.local_follow(other, me).await?;
+            (
+                out.as_ref().is_some_and(|f| f.accepted),
+                out.as_ref().is_some_and(|f| !f.accepted),
+                inc.is_some_and(|f| f.accepted),
+            )
+        }
     };
     Ok(json!({
         "id": id.id(), "following": following, "requested": requested, "followed_by": followed_by,
@@ -548,15 +570,22 @@ pub async fn relationships(
     Ok(Json(json!(out)))
 }
 
-async fn remote_for(state: &AppState, id: &str) -> Result<RemoteActorObject, HttpError> {
+/// The account a follow or an unfollow is about.
+enum Followed {
+    Here(Box<maillage_db::LocalActor>),
+    Elsewhere(Box<RemoteActorObject>),
+}
+
+async fn followed(state: &AppState, id: &str) -> Result<Followed, HttpError> {
+    let missing = || HttpError::NotFound("Record not found".into());
     match Ref::parse(id)? {
         Ref::Remote(id) => {
-            let row =
-                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-            Ok(RemoteActorObject::try_from(row)?)
+            let row = state.db.remote_actor_by_id(id).await?.ok_or_else(missing)?;
+            Ok(Followed::Elsewhere(Box::new(RemoteActorObject::try_from(row)?)))
         }
-        Ref::Local(_) => {
-            Err(HttpError::Unprocessable("following accounts of this instance is not supported yet".into()))
+        Ref::Local(id) => {
+            let actor = state.db.local_actor_by_id(id).await?.filter(|a| a.kind() != ActorKind::Instance);
+            Ok(Followed::Here(Box::new(actor.ok_or_else(missing)?)))
         }
     }
 }
@@ -568,8 +597,15 @@ pub async fn follow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:follows")?;
-    let remote = remote_for(&state, &id).await?;
-    maillage_federation::activities::follow(state.federation.context(), &user.account.actor, &remote).await?;
+    let ctx = state.federation.context();
+    match followed(&state, &id).await? {
+        Followed::Elsewhere(remote) => {
+            maillage_federation::activities::follow(ctx, &user.account.actor, &remote).await?
+        }
+        Followed::Here(local) => {
+            maillage_federation::activities::follow_here(ctx, &user.account.actor, &local).await?;
+        }
+    }
     Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
 }
 
@@ -580,17 +616,26 @@ pub async fn unfollow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:follows")?;
-    let remote = remote_for(&state, &id).await?;
-    maillage_federation::activities::unfollow(state.federation.context(), &user.account.actor, &remote).await?;
+    let ctx = state.federation.context();
+    match followed(&state, &id).await? {
+        Followed::Elsewhere(remote) => {
+            maillage_federation::activities::unfollow(ctx, &user.account.actor, &remote).await?;
+        }
+        Followed::Here(local) => {
+            maillage_federation::activities::unfollow_here(ctx, &user.account.actor, &local).await?;
+        }
+    }
     Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
 }
 
 /// `GET /api/v2/search?q=&resolve=true`: accounts by handle or URL, statuses by URL.
 pub async fn search(
     State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
+    viewer: MaybeUser,
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
+    let reader = viewer.reader(&state).await?;
+    let MaybeUser(user) = viewer;
     let q = params.required("q")?;
     let q = q.trim();
     let resolve = params.flag("resolve")?.unwrap_or(false) && user.is_some();
@@ -615,18 +660,21 @@ pub async fn search(
             accounts.push(remote_account(&remote.row));
         }
     } else if is_url {
-        if let Some(post) = state.db.post_by_ap_id(q).await?.filter(|p| p.deleted_at.is_none() && p.is_public()) {
+        if let Some(post) = state.db.visible_post_by_ap_id(&reader, q).await? {
             statuses.push(local_status(&state, &post).await?);
         } else if let Some(actor) = state.db.remote_actor_by_ap_id(q).await? {
             accounts.push(remote_account(&actor));
-        } else if let Some(object) = state.db.remote_object(q).await?.filter(|o| !o.deleted) {
+        } else if let Some(object) = state.db.visible_remote_object_by_ap_id(&reader, q).await? {
             statuses.push(remote_status(&state, &object).await?);
-        } else if resolve && !q.contains(&domain) {
+        } else if resolve && !q.contains(&domain) && state.db.remote_object(q).await?.is_none() {
             match maillage_federation::activities::resolve_actor(&state.federation, q).await {
                 Ok(remote) => accounts.push(remote_account(&remote.row)),
                 Err(_) => {
                     let object = maillage_federation::objects::fetch_remote_object(&state.federation, q).await?;
-                    statuses.push(remote_status(&state, &object).await?);
+                    // Fetched or not, it is shown only to its audience.
+                    if let Some(object) = state.db.visible_remote_object(&reader, object.id).await? {
+                        statuses.push(remote_status(&state, &object).await?);
+                    }
                 }
             }
         }
@@ -686,23 +734,13 @@ pub async fn edit_status(
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
-    let Ref::Local(id) = Ref::parse(&id)? else { return Err(HttpError::Forbidden("not your status".into())) };
-    let post = state
-        .db
-        .post_by_id(id)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-    let me = user.account.actor.id;
-    if !(post.author_id == Some(me) || post.actor_id == me || state.db.is_editor(post.actor_id, me).await?) {
-        return Err(HttpError::Forbidden("not your status".into()));
-    }
+    let post = own_post(&state, &user, &id).await?;
     if post.kind != "note" {
         return Err(HttpError::Unprocessable("practices are edited through /api/maillage/v1/practices".into()));
     }
     let warning = params.text("spoiler_text");
-    let edited =
-        content::edit_note(&state.federation, &post.ap_id, &params.required("status")?, warning.as_deref()).await?;
+    let text = params.required("status")?;
+    let edited = content::edit_note(&state.federation, acting(&user), &post.ap_id, &text, warning.as_deref()).await?;
     Ok(Json(local_status(&state, &edited).await?))
 }
 
@@ -711,6 +749,13 @@ async fn follow_list(state: &AppState, id: &str, direction: Direction) -> Result
     let Ref::Local(id) = Ref::parse(id)? else { return Ok(Json(json!([]))) };
     let actor = state.db.local_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     let mut out = Vec::new();
+    let here = match direction {
+        Direction::Incoming => state.db.local_followers(actor.id, MAX_LIMIT).await?,
+        Direction::Outgoing => state.db.locally_followed(actor.id, MAX_LIMIT).await?,
+    };
+    for local in &here {
+        out.push(local_account(state, local).await?);
+    }
     for follow in state.db.follows_page(actor.id, direction, FollowState::Accepted, None, MAX_LIMIT).await? {
         if let Some(remote) = state.db.remote_actor_by_id(follow.remote_actor_id).await? {
             out.push(remote_account(&remote));
@@ -815,20 +860,12 @@ async fn for_viewer(state: &AppState, mut status: Value, viewer: &str) -> Result
     Ok(status)
 }
 
-/// The ActivityPub id of a visible status, by its API id.
-pub(super) async fn status_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
+/// The ActivityPub id of a status `reader` may see, by its API id.
+pub(super) async fn status_uri(state: &AppState, reader: &Reader, id: &str) -> Result<String, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     Ok(match Ref::parse(id)? {
-        Ref::Local(id) => {
-            state
-                .db
-                .post_by_id(id)
-                .await?
-                .filter(|p| p.deleted_at.is_none() && p.is_public())
-                .ok_or_else(missing)?
-                .ap_id
-        }
-        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.filter(|o| !o.deleted).ok_or_else(missing)?.ap_id,
+        Ref::Local(id) => state.db.visible_post(reader, id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Remote(id) => state.db.visible_remote_object(reader, id).await?.ok_or_else(missing)?.ap_id,
     })
 }
 
@@ -840,9 +877,10 @@ async fn react(
     undo: bool,
 ) -> Result<Json<Value>, HttpError> {
     user.require(if kind == maillage_db::ReactionKind::Like { "write:favourites" } else { "write:statuses" })?;
-    let uri = status_uri(state, id).await?;
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    let uri = status_uri(state, &reader, id).await?;
     content::react(&state.federation, &user.account.actor, &uri, kind, undo).await?;
-    let status = status_json(state, Ref::parse(id)?, Some(user)).await?;
+    let status = status_json(state, Ref::parse(id)?, &reader).await?;
     Ok(Json(for_viewer(state, status, &user.account.actor.ap_id).await?))
 }
 
@@ -885,17 +923,18 @@ pub async fn unreblog(
 /// `GET /api/v1/statuses/:id/context`: the replies we hold and the parent chain.
 pub async fn context(
     State(state): State<AppState>,
-    MaybeUser(viewer): MaybeUser,
+    viewer: MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
-    let status = status_json(&state, Ref::parse(&id)?, viewer.as_ref()).await?;
+    let reader = viewer.reader(&state).await?;
+    let status = status_json(&state, Ref::parse(&id)?, &reader).await?;
     let mut ancestors = Vec::new();
     let mut parent = status["in_reply_to_id"].as_str().map(str::to_string);
     while let Some(parent_id) = parent.take() {
         if ancestors.len() >= 20 {
             break;
         }
-        match status_json(&state, Ref::parse(&parent_id)?, viewer.as_ref()).await {
+        match status_json(&state, Ref::parse(&parent_id)?, &reader).await {
             Ok(found) => {
                 parent = found["in_reply_to_id"].as_str().map(str::to_string);
                 ancestors.insert(0, found);
@@ -914,17 +953,32 @@ async fn notified_actors(state: &AppState, user: &User) -> Result<Vec<i64>, Http
     Ok(ids)
 }
 
-async fn notification_json(state: &AppState, notification: &maillage_db::Notification) -> Result<Value, HttpError> {
+async fn notification_json(
+    state: &AppState,
+    reader: &Reader,
+    notification: &maillage_db::Notification,
+) -> Result<Value, HttpError> {
     let account = match state.db.remote_actor_by_ap_id(&notification.from_ap_id).await? {
         Some(remote) => remote_account(&remote),
-        None => json!({ "id": "0", "username": "", "acct": notification.from_ap_id, "url": notification.from_ap_id }),
-    };
-    let status = match &notification.object_ap_id {
-        Some(uri) => match (state.db.post_by_ap_id(uri).await?, state.db.remote_object(uri).await?) {
-            (Some(post), _) if post.deleted_at.is_none() => local_status(state, &post).await?,
-            (_, Some(object)) if !object.deleted => remote_status(state, &object).await?,
-            _ => Value::Null,
+        None => match state.db.local_actor_by_ap_id(&notification.from_ap_id).await? {
+            Some(local) => local_account(state, &local).await?,
+            None => {
+                json!({ "id": "0", "username": "", "acct": notification.from_ap_id, "url": notification.from_ap_id })
+            }
         },
+    };
+    // The status as its reader may see it: the notified member.
+    let status = match &notification.object_ap_id {
+        Some(uri) => {
+            match (
+                state.db.visible_post_by_ap_id(reader, uri).await?,
+                state.db.visible_remote_object_by_ap_id(reader, uri).await?,
+            ) {
+                (Some(post), _) => local_status(state, &post).await?,
+                (_, Some(object)) => remote_status(state, &object).await?,
+                _ => Value::Null,
+            }
+        }
         None => Value::Null,
     };
     Ok(json!({
@@ -953,9 +1007,10 @@ pub async fn notifications(State(state): State<AppState>, user: User, params: Pa
     let limit = limit(&params)?;
     let rows =
         state.db.notifications_page(&actors, (!kinds.is_empty()).then_some(kinds.as_slice()), before, limit).await?;
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
     let mut out = Vec::new();
     for row in &rows {
-        out.push(notification_json(&state, row).await?);
+        out.push(notification_json(&state, &reader, row).await?);
     }
     let mut response = Json(json!(out)).into_response();
     if let Some(last) = rows.last() {
@@ -987,7 +1042,8 @@ pub async fn notification(
         .into_iter()
         .find(|n| n.id == id)
         .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-    Ok(Json(notification_json(&state, &row).await?))
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    Ok(Json(notification_json(&state, &reader, &row).await?))
 }
 
 /// `POST /api/v1/notifications/clear`

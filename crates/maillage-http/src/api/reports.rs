@@ -48,9 +48,11 @@ pub async fn create_report(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:reports")?;
     let target = account_uri(&state, &params.required("account_id")?).await?;
+    // One reports only what one may read.
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
     let mut objects = Vec::new();
     for id in params.list("status_ids") {
-        objects.push(status_uri(&state, &id).await?);
+        objects.push(status_uri(&state, &reader, &id).await?);
     }
     let comment = params.text("comment").unwrap_or_default();
     let forward = params.flag("forward")?.unwrap_or(false);

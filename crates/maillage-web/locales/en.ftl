@@ -61,6 +61,7 @@ follow-button = Follow
 follow-error-title = Cannot follow
 follow-error-handle = Enter an address like name@server.example.
 follow-error-lookup = Your server could not be reached, or it does not say how to follow a remote account. Search for { $handle } in your app.
+follow-error-blocked = This server does not federate with { $server }: following from there is not possible.
 practices-title = Practice library
 practice-licence = Licence
 practice-themes = Themes

@@ -61,6 +61,7 @@ follow-button = Suivre
 follow-error-title = Suivi impossible
 follow-error-handle = Entrez une adresse de la forme nom@serveur.exemple.
 follow-error-lookup = Votre serveur n’a pas pu être consulté, ou il n’indique pas comment suivre un compte à distance. Cherchez { $handle } dans votre application.
+follow-error-blocked = Ce serveur ne fédère pas avec { $server } : le suivi depuis ce serveur est impossible.
 practices-title = Bibliothèque de pratiques
 practice-licence = Licence
 practice-themes = Thèmes

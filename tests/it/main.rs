@@ -15,5 +15,6 @@ mod foundation;
 mod inbox;
 mod peers;
 mod reliability;
+mod ssrf;
 mod tags;
 mod web;

@@ -104,7 +104,7 @@ pub use library::DirectoryRow;
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
-pub use outbox::{ClaimedDelivery, DeliveryCounts, DomainDeliveries, OutboxItem, Outgoing};
+pub use outbox::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DomainDeliveries, OutboxItem, Outgoing};
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};

@@ -170,6 +170,23 @@ pub(crate) fn domain_of(inbox: &str) -> String {
     }
 }
 
+/// Where a delivery stands, and what its last attempt gave.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct DeliveryOutcome {
+    pub inbox_url: String,
+    /// `pending`, `done` or `failed`.
+    pub state: String,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+}
+
+impl DeliveryOutcome {
+    pub fn is_failed(&self) -> bool {
+        self.state == FAILED
+    }
+}
+
 /// Deliveries of one server, by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DomainDeliveries {
@@ -363,6 +380,24 @@ impl Database {
             }
         }
         Ok(counts)
+    }
+
+    /// The deliveries to one server (`host[:port]`), oldest first.
+    pub async fn deliveries_to(&self, domain: &str) -> Result<Vec<DeliveryOutcome>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| deliveries::table
+            .filter(deliveries::domain.eq(domain))
+            .order(deliveries::id)
+            .select((
+                deliveries::inbox_url,
+                deliveries::state,
+                deliveries::attempts,
+                deliveries::last_status,
+                deliveries::last_error,
+            ))
+            .load(c)
+            .await)?;
+        Ok(rows)
     }
 
     /// Delivery counts per receiving server, busiest first.

@@ -5,7 +5,6 @@
 //! with the activity that reports it, in one transaction (see `maillage_db`).
 
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, Outgoing};
 use serde_json::{Value, json};
 use url::Url;
@@ -13,6 +12,8 @@ use url::Url;
 use crate::context::{Context, Federation};
 use crate::error::FederationError;
 use crate::objects::RemoteActorObject;
+use crate::remote_body::excerpt;
+use crate::webfinger;
 
 use crate::content::AS_CONTEXT;
 
@@ -112,10 +113,22 @@ pub async fn resolve_actor(federation: &Federation, target: &str) -> Result<Remo
     if !handle.contains('@') {
         return Err(FederationError::Invalid(format!("expected @user@domain or an actor URL, not {target:?}")));
     }
-    if handle.rsplit('@').next().is_some_and(|d| d.eq_ignore_ascii_case(&data.config.instance.domain)) {
+    let (user, server) = webfinger::split_handle(handle)?;
+    if server.eq_ignore_ascii_case(&data.config.instance.domain) {
         return Err(FederationError::Invalid(format!("{target} is on this instance")));
     }
-    webfinger_resolve_actor::<Context, RemoteActorObject>(handle, &data).await
+    let jrd = webfinger::lookup(&data, user, server).await?;
+    let mut last_error = None;
+    for id in jrd.actor_ids() {
+        match ObjectId::<RemoteActorObject>::from(id).dereference(&data).await {
+            Ok(actor) => return Ok(actor),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        webfinger::LookupError::NoLink { server: excerpt(server), handle: excerpt(handle), what: "ActivityPub actor" }
+            .into()
+    }))
 }
 
 /// A local actor starts following a remote one (pending until `Accept`).

@@ -79,11 +79,14 @@ impl Federation {
         let library = FederationConfig::builder()
             .domain(config.instance.domain.clone())
             .app_data(context.clone())
-            .client(client.client().clone().into())
+            .client(client.library_client().clone().into())
             // http, ports and loopback peers: only for localhost instances.
             .debug(config.is_local_domain())
             .http_signature_compat(true)
-            .url_verifier(Box::new(PolicyVerifier(context.policies.clone())))
+            .url_verifier(Box::new(PolicyVerifier {
+                policies: context.policies.clone(),
+                addresses: client.addresses(),
+            }))
             .signed_fetch_actor(&LocalActorObject::try_from(instance)?)
             .build()
             .await

@@ -15,7 +15,9 @@
 //! its deliveries are parked (left in the queue, not attempted) except for
 //! a probe every `probe_interval_seconds`; the first answer closes the
 //! breaker. Blocked servers (and, in allow-list mode, servers not allowed)
-//! get nothing: their deliveries are recorded as failed.
+//! get nothing: their deliveries are recorded as failed. So do inboxes that
+//! break the SSRF rules (`remote_url`), checked again before each POST: a
+//! row stored before a rule existed is never sent, and never retried.
 //!
 //! The worker is a pipeline: it claims new deliveries as soon as slots
 //! free up, so one slow delivery never holds back the others.
@@ -36,6 +38,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use url::Url;
 
 use crate::context::Context;
+use crate::remote_body::{MAX_ERROR_BODY_BYTES, excerpt, excerpt_bytes, read_prefix};
+use crate::remote_url::address_refusal;
 use crate::signature;
 use crate::urls::Urls;
 
@@ -45,6 +49,8 @@ pub enum Attempt {
     Delivered(u16),
     Refused(u16, String),
     Failed(Option<u16>, String),
+    /// Never sent: the inbox's address breaks the SSRF rules (for good).
+    AddressRefused(String),
 }
 
 /// Whether a status means "try again later".
@@ -267,6 +273,7 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery, unhealthy:
     let recorded = match &attempt {
         Attempt::Delivered(status) => recorder.record(id, *status).await.map_err(maillage_db::DbError::Refused),
         Attempt::Refused(status, error) => ctx.db.delivery_failed(id, Some(i32::from(*status)), error).await,
+        Attempt::AddressRefused(reason) => ctx.db.delivery_failed(id, None, reason).await,
         Attempt::Failed(status, error) => {
             let age = chrono::Utc::now() - delivery.created_at.as_datetime();
             let status = status.map(i32::from);
@@ -282,7 +289,7 @@ async fn deliver_and_record(ctx: &Context, delivery: ClaimedDelivery, unhealthy:
     use crate::metrics::{METRICS, count};
     count(match &attempt {
         Attempt::Delivered(_) => &METRICS.deliveries_sent,
-        Attempt::Refused(..) => &METRICS.deliveries_failed,
+        Attempt::Refused(..) | Attempt::AddressRefused(_) => &METRICS.deliveries_failed,
         Attempt::Failed(..) => &METRICS.deliveries_retried,
     });
     match (&attempt, recorded) {
@@ -298,6 +305,8 @@ async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt, unhealthy
     let recorded = match attempt {
         // A server with no failures on record stays so: nothing to write.
         Attempt::Delivered(_) | Attempt::Refused(..) if !unhealthy.contains(domain) => Ok(()),
+        // Never sent: says nothing of the server.
+        Attempt::AddressRefused(_) => Ok(()),
         // Any answer but a retryable failure means the server is there.
         Attempt::Delivered(_) | Attempt::Refused(..) => match ctx.db.record_domain_success(domain).await {
             Ok(true) => {
@@ -331,11 +340,15 @@ async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt, unhealthy
 pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
     let url = match Url::parse(&delivery.inbox_url) {
         Ok(url) => url,
-        Err(_) => return Attempt::Refused(0, format!("not a URL: {}", delivery.inbox_url)),
+        Err(_) => return Attempt::Refused(0, format!("not a URL: {}", excerpt(&delivery.inbox_url))),
+    };
+    let request = match ctx.client.post(url.clone()) {
+        Ok(request) => request,
+        Err(refusal) => return Attempt::AddressRefused(refusal.to_string()),
     };
     let headers = match signature::sign_on_pool(
         Method::POST,
-        url.clone(),
+        url,
         Some(delivery.activity_json.clone().into_bytes()),
         Urls::key_id(&delivery.actor_ap_id),
         delivery.actor_private_key_pem.clone(),
@@ -346,10 +359,7 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
         Ok(headers) => headers,
         Err(error) => return Attempt::Failed(None, format!("cannot sign: {error}")),
     };
-    let request = ctx
-        .client
-        .client()
-        .post(url)
+    let request = request
         .headers(headers)
         .header("content-type", "application/activity+json")
         .header("accept", "application/activity+json")
@@ -360,9 +370,8 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
             if response.status().is_success() {
                 Attempt::Delivered(status)
             } else {
-                let text = response.text().await.unwrap_or_default();
-                let excerpt: String = text.chars().take(300).collect();
-                let error = format!("HTTP {status}: {excerpt}");
+                let body = read_prefix(response, MAX_ERROR_BODY_BYTES).await.unwrap_or_default();
+                let error = format!("HTTP {status}: {}", excerpt_bytes(&body));
                 if is_retryable(status) {
                     Attempt::Failed(Some(status), error)
                 } else {
@@ -370,7 +379,10 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
                 }
             }
         }
-        Err(error) => Attempt::Failed(None, error.to_string()),
+        Err(error) => match address_refusal(&error) {
+            Some(refused) => Attempt::AddressRefused(refused.to_string()),
+            None => Attempt::Failed(None, error.to_string()),
+        },
     }
 }
 

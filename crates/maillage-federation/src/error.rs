@@ -7,8 +7,9 @@ use crate::signature::SignatureError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FederationError {
-    #[error(transparent)]
-    Library(#[from] activitypub_federation::error::Error),
+    /// Not a `source`: its own message may quote a whole remote body.
+    #[error("{}", library_message(.0))]
+    Library(activitypub_federation::error::Error),
     #[error(transparent)]
     Database(#[from] DbError),
     #[error("HTTP signature refused: {0}")]
@@ -30,6 +31,44 @@ pub enum FederationError {
     Conflict(String),
     #[error(transparent)]
     Actor(#[from] crate::actors::ActorError),
+}
+
+impl From<activitypub_federation::error::Error> for FederationError {
+    fn from(error: activitypub_federation::error::Error) -> Self {
+        FederationError::Library(error)
+    }
+}
+
+/// The library's message, with what another server sent shortened and
+/// escaped, and our own wording where the library's would mislead.
+fn library_message(error: &activitypub_federation::error::Error) -> String {
+    use activitypub_federation::error::Error as Lib;
+
+    use crate::remote_body::{MAX_DOCUMENT_BYTES, excerpt, excerpt_of};
+    match error {
+        Lib::ParseFetchedObject(parse, url, body) => format!(
+            "{} did not answer with a usable document ({}); its answer began with: {}",
+            excerpt(url.as_str()),
+            excerpt(&parse.to_string()),
+            excerpt(body)
+        ),
+        Lib::ResponseBodyLimit => {
+            format!("the answer is larger than {} KiB, the most we read from another server", MAX_DOCUMENT_BYTES / 1024)
+        }
+        // The library suggests an environment variable that we do not honour.
+        Lib::DomainResolveError(domain) => {
+            format!("{} resolves to an address that is not public: refused", excerpt(domain))
+        }
+        Lib::Reqwest(e) => match crate::remote_url::address_refusal(e) {
+            Some(refused) => refused.to_string(),
+            None => excerpt_of(&e.to_string(), 1000),
+        },
+        Lib::ReqwestMiddleware(e) => match crate::remote_url::address_refusal(e) {
+            Some(refused) => refused.to_string(),
+            None => excerpt_of(&e.to_string(), 1000),
+        },
+        other => excerpt_of(&other.to_string(), 1000),
+    }
 }
 
 impl FederationError {

@@ -25,10 +25,13 @@ pub mod negotiation;
 pub mod objects;
 pub mod policy;
 mod receive_content;
+pub mod remote_body;
+pub mod remote_url;
 mod routes;
 pub mod signature;
 pub mod tag_index;
 pub mod urls;
+pub mod webfinger;
 
 pub use actors::{ActorError, create_enterprise, create_member, ensure_builtin_actors};
 pub use client::{ClientError, OutgoingClient, user_agent};

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::context::Context;
 use crate::error::FederationError;
+use crate::remote_body::excerpt;
 
 /// The actor types we follow and accept activities from.
 pub const ACTOR_TYPES: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
@@ -42,8 +43,23 @@ fn first_href(value: &Value) -> Option<String> {
 fn url_at(json: &Value, key: &str) -> Result<Option<Url>, FederationError> {
     match string_at(json, key) {
         None => Ok(None),
-        Some(s) => Url::parse(s).map(Some).map_err(|_| FederationError::invalid(format!("`{key}` is not a URL: {s}"))),
+        Some(s) => Url::parse(s)
+            .map(Some)
+            .map_err(|_| FederationError::invalid(format!("`{key}` is not a URL: {}", excerpt(s)))),
     }
+}
+
+/// An actor's inbox must be on the actor's own server: otherwise anyone's
+/// actor document could make us POST wherever it likes.
+fn on_actor_server(id: &Url, inbox: Url, key: &str) -> Result<Url, FederationError> {
+    if authority(&inbox) != authority(id) {
+        return Err(FederationError::invalid(format!(
+            "the {key} {} of {} is not on the actor's server",
+            excerpt(inbox.as_str()),
+            excerpt(id.as_str())
+        )));
+    }
+    Ok(inbox)
 }
 
 /// Reads an actor document from any server into what we keep.
@@ -55,14 +71,16 @@ pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationEr
         _ => String::new(),
     };
     if !ACTOR_TYPES.contains(&actor_type.as_str()) {
-        return Err(FederationError::invalid(format!("{id} is not an actor (type {actor_type:?})")));
+        return Err(FederationError::invalid(format!("{id} is not an actor (type {})", excerpt(&actor_type))));
     }
     let username = string_at(json, "preferredUsername")
         .ok_or_else(|| FederationError::invalid(format!("the actor {id} has no `preferredUsername`")))?
         .to_string();
     let inbox =
         url_at(json, "inbox")?.ok_or_else(|| FederationError::invalid(format!("the actor {id} has no `inbox`")))?;
+    let inbox = on_actor_server(&id, inbox, "inbox")?;
     let shared_inbox = json.get("endpoints").map(|e| url_at(e, "sharedInbox")).transpose()?.flatten();
+    let shared_inbox = shared_inbox.map(|url| on_actor_server(&id, url, "shared inbox")).transpose()?;
     let keys = match json.get("publicKey") {
         Some(Value::Array(keys)) => keys.iter().collect::<Vec<_>>(),
         Some(key @ Value::Object(_)) => vec![key],
@@ -80,12 +98,12 @@ pub fn parse_actor_document(json: &Value) -> Result<NewRemoteActor, FederationEr
     if let Some(owner) = string_at(key, "owner")
         && owner != id.as_str()
     {
-        return Err(FederationError::invalid(format!("the public key of {id} is owned by {owner}")));
+        return Err(FederationError::invalid(format!("the public key of {id} is owned by {}", excerpt(owner))));
     }
-    let key_url =
-        Url::parse(key_id).map_err(|_| FederationError::invalid(format!("the key id is not a URL: {key_id}")))?;
+    let key_url = Url::parse(key_id)
+        .map_err(|_| FederationError::invalid(format!("the key id is not a URL: {}", excerpt(key_id))))?;
     if authority(&key_url) != authority(&id) {
-        return Err(FederationError::invalid(format!("the key {key_id} is not on the actor's server")));
+        return Err(FederationError::invalid(format!("the key {} is not on the actor's server", excerpt(key_id))));
     }
     let profile_json = if actor_type == "Organization" { enterprise_profile_of(json) } else { None };
     Ok(NewRemoteActor {
@@ -745,5 +763,50 @@ mod tests {
             broken(&|j| j["publicKey"]["id"] = "https://evil.example/key".into()).contains("not on the actor's server")
         );
         assert!(broken(&|j| j["id"] = "not a url".into()).contains("not a URL"));
+    }
+
+    #[test]
+    fn an_actor_whose_inboxes_are_elsewhere_is_refused() {
+        let base = load(&format!("{FIXTURES}/mastodon-person.json"));
+        let with = |key: &str, url: &str| {
+            let mut json = base.clone();
+            match key {
+                "inbox" => json["inbox"] = url.into(),
+                _ => json["endpoints"]["sharedInbox"] = url.into(),
+            }
+            parse_actor_document(&json)
+        };
+        for key in ["inbox", "sharedInbox"] {
+            for elsewhere in [
+                "http://127.0.0.1:2375/containers/create",
+                "https://mastodon.example.evil.example/inbox",
+                "https://mastodon.example:8443/inbox",
+                "https://other.example/inbox",
+                "https://[::1]/inbox",
+            ] {
+                let error = with(key, elsewhere).expect_err(elsewhere).to_string();
+                assert!(error.contains("is not on the actor's server"), "{key} {elsewhere}: {error}");
+                assert!(error.contains(elsewhere), "the reason names the inbox: {error}");
+            }
+            // The actor's own server, at any path, is fine.
+            let actor = with(key, "https://mastodon.example/some/inbox").unwrap_or_else(|e| panic!("{key}: {e}"));
+            assert!(
+                [actor.inbox_url, actor.shared_inbox_url.unwrap_or_default()]
+                    .contains(&"https://mastodon.example/some/inbox".to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_quote_remote_text_shortened_and_escaped() {
+        let base = load(&format!("{FIXTURES}/mastodon-person.json"));
+        let mut json = base.clone();
+        json["type"] = format!("\u{1b}[2J{}", "x".repeat(100_000)).into();
+        let error = parse_actor_document(&json).unwrap_err().to_string();
+        assert!(error.len() < 600 && !error.contains('\u{1b}'), "{error}");
+        let mut json = base;
+        json["inbox"] = format!("not a URL\n{}", "y".repeat(100_000)).into();
+        let error = parse_actor_document(&json).unwrap_err().to_string();
+        assert!(error.len() < 600 && !error.contains('\n'), "{error}");
     }
 }

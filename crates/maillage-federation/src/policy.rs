@@ -5,8 +5,8 @@
 //! Decisions come from a copy of the (small) policy table refreshed every
 //! few seconds, so a block made by `maillage admin domain block` in another
 //! process takes effect here within [`REFRESH`]. The same decision guards
-//! the inbox, every fetch (through the library's `UrlVerifier`), and every
-//! delivery.
+//! the inbox, every fetch (through the library's `UrlVerifier`, which also
+//! applies the SSRF rules of `remote_url`), and every delivery.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -119,15 +119,21 @@ impl DomainPolicies {
     }
 }
 
-/// Every URL the library fetches passes through here.
+/// Every URL the library fetches passes through here, the one redirect it
+/// follows included: the SSRF rules, then the domain policies.
 #[derive(Clone)]
-pub(crate) struct PolicyVerifier(pub DomainPolicies);
+pub(crate) struct PolicyVerifier {
+    pub policies: DomainPolicies,
+    pub addresses: crate::remote_url::Addresses,
+}
 
 #[async_trait::async_trait]
 impl UrlVerifier for PolicyVerifier {
     async fn verify(&self, url: &Url) -> Result<(), activitypub_federation::error::Error> {
-        match self.0.url_refusal(url).await {
-            Some(reason) => Err(activitypub_federation::error::Error::Other(reason)),
+        use activitypub_federation::error::Error;
+        crate::remote_url::check(url, self.addresses).map_err(|refusal| Error::Other(refusal.to_string()))?;
+        match self.policies.url_refusal(url).await {
+            Some(reason) => Err(Error::Other(reason)),
             None => Ok(()),
         }
     }

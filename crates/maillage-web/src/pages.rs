@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maillage_db::{LocalActor, PageBounds, Post, PostSource, Reader, RemoteSource, TimelinePosition};
 use maillage_domain::vocabulary::{
@@ -673,15 +673,16 @@ struct MessagePage {
 
 /// "Follow from your server": looks up the reader's server's remote-follow
 /// template (WebFinger `http://ostatus.org/schema/1.0/subscribe`) and sends
-/// the reader there with our account filled in.
+/// the reader there with our account filled in. The lookup obeys the domain
+/// policies and the SSRF rules like every request to another server.
 pub async fn remote_follow(
     State(state): State<WebState>,
     ctx: Ctx,
     Query(query): Query<FollowQuery>,
 ) -> Result<Response, PageError> {
+    use maillage_federation::webfinger::{self, LookupError};
     let target = query.target.unwrap_or_default();
     let handle = query.handle.unwrap_or_default();
-    let handle = handle.trim().trim_start_matches('@');
     let fail = |message: String| -> Result<Response, PageError> {
         let mut response = ctx.render(&MessagePage { c: ctx.chrome(ctx.t.t("follow-error-title")), message })?;
         *response.status_mut() = StatusCode::BAD_REQUEST;
@@ -690,48 +691,28 @@ pub async fn remote_follow(
     if target.is_empty() || target.len() > 300 {
         return Err(PageError::bad_request(ctx.lang, "target"));
     }
-    let Some((user, host)) = handle.rsplit_once('@').filter(|(u, h)| {
-        !u.is_empty() && !h.is_empty() && url::Host::parse(h.split(':').next().unwrap_or_default()).is_ok()
-    }) else {
-        return fail(ctx.t.t("follow-error-handle"));
-    };
-    match subscribe_template(&state, user, host).await {
-        Some(template) => {
+    let lookup_failed = || fail(ctx.t.t1("follow-error-lookup", "handle", &format!("@{target}")));
+    match webfinger::subscribe_template(state.app.federation.context(), &handle).await {
+        Ok(template) => {
             let uri = url::form_urlencoded::byte_serialize(format!("acct:{target}").as_bytes()).collect::<String>();
-            let location = template.replace("{uri}", &uri);
-            match safe_href(&location) {
+            match safe_href(&template.replace("{uri}", &uri)) {
                 Some(location) => {
                     let mut response = Redirect::to(&location).into_response();
                     ctx.finish(response.headers_mut());
                     Ok(response)
                 }
-                None => fail(ctx.t.t1("follow-error-lookup", "handle", &format!("@{target}"))),
+                None => lookup_failed(),
             }
         }
-        None => fail(ctx.t.t1("follow-error-lookup", "handle", &format!("@{target}"))),
+        Err(LookupError::BadHandle(_)) => fail(ctx.t.t("follow-error-handle")),
+        Err(LookupError::NotFederated(reason)) => {
+            tracing::info!(%reason, "follow from your server: the reader's server is not federated with");
+            let server = handle.rsplit_once('@').map_or("", |(_, server)| server);
+            fail(ctx.t.t1("follow-error-blocked", "server", server))
+        }
+        Err(error) => {
+            tracing::info!(%error, "follow from your server: the lookup failed");
+            lookup_failed()
+        }
     }
-}
-
-async fn subscribe_template(state: &WebState, user: &str, host: &str) -> Option<String> {
-    // The federation's client: timeouts, no redirects, and no private or
-    // loopback addresses unless this instance itself is on localhost. An IP
-    // literal skips DNS, so it is refused here on public instances.
-    let client = &state.app.federation.context().client;
-    let name = host.rsplit_once(':').map_or(host, |(name, _)| name).trim_matches(['[', ']']);
-    if !client.allows_private_addresses() && name.parse::<std::net::IpAddr>().is_ok() {
-        return None;
-    }
-    let scheme = if client.allows_private_addresses() && name == "localhost" { "http" } else { "https" };
-    let mut url = url::Url::parse(&format!("{scheme}://{host}/.well-known/webfinger")).ok()?;
-    url.query_pairs_mut().append_pair("resource", &format!("acct:{user}@{host}"));
-    let response = client.client().get(url).header(header::ACCEPT, "application/jrd+json").send().await.ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    let body: serde_json::Value = response.json().await.ok()?;
-    body["links"].as_array()?.iter().find_map(|link| {
-        (link["rel"] == "http://ostatus.org/schema/1.0/subscribe")
-            .then(|| link["template"].as_str().map(str::to_string))
-            .flatten()
-    })
 }

@@ -430,12 +430,53 @@ async fn remote_follow_refuses_bad_handles_without_fetching() {
     assert!(html.contains("nom@serveur.exemple"));
     let (status, _, _) = site.get("/follow?handle=a@b.test", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    // A public instance never lets a reader make it call private addresses.
-    for handle in ["me@127.0.0.1:9", "me@[::1]:9", "me@10.0.0.1", "me@localhost:9"] {
-        let (status, _, html) = site.get(&format!("/follow?target=ferme@hub.test&handle={handle}"), &[]).await;
+    // A public instance never lets a reader make it call private addresses,
+    // however they are written: a listener on loopback sees no connection.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok(_socket) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    for handle in [
+        "me@127.0.0.1:9".to_string(),
+        "me@[::1]:9".to_string(),
+        "me@10.0.0.1".to_string(),
+        "me@localhost:9".to_string(),
+        format!("me@127.1:{port}"),
+        format!("me@0x7f.1:{port}"),
+        format!("me@2130706433:{port}"),
+        format!("me@0177.0.0.1:{port}"),
+        format!("me@127.0.0.1.:{port}"),
+        format!("me@[::ffff:127.0.0.1]:{port}"),
+        format!("me@localhost.:{port}"),
+        format!("me@ssrf.localhost:{port}"),
+    ] {
+        let encoded: String = url::form_urlencoded::byte_serialize(handle.as_bytes()).collect();
+        let (status, _, html) = site.get(&format!("/follow?target=ferme@hub.test&handle={encoded}"), &[]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{handle}");
         assert!(html.contains("@ferme@hub.test") || html.contains("nom@serveur.exemple"), "{html}");
     }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "a private address was reached");
+}
+
+#[tokio::test]
+async fn remote_follow_refuses_servers_we_do_not_federate_with() {
+    let site = TestSite::new().await;
+    site.db().set_domain_policy("blocked.example", maillage_db::DomainPolicy::Block, None).await.unwrap();
+    site.state.federation.context().policies.invalidate().await;
+    let (status, _, html) =
+        site.get("/follow?target=ferme@hub.test&handle=me@social.blocked.example&lang=en", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("does not federate with"), "{html}");
+    assert!(html.contains("social.blocked.example"), "{html}");
+    // A server we federate with is looked up (and, offline, not found).
+    let (status, _, html) = site.get("/follow?target=ferme@hub.test&handle=me@social.other.example&lang=en", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(!html.contains("does not federate with") && html.contains("could not be reached"), "{html}");
 }
 
 #[tokio::test]

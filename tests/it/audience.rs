@@ -52,6 +52,10 @@ async fn our_posts_reach_their_audience_on_every_read_path() -> anyhow::Result<(
         call(&a, Method::POST, &format!("/api/v1/accounts/{coop_id}/follow"), Some(&paul), None).await?;
     assert_eq!(status, 200, "{relationship}");
     assert_eq!(relationship["following"], true, "{relationship}");
+    let (_, coop) = call(&a, Method::GET, &format!("/api/v1/accounts/{coop_id}"), None, None).await?;
+    assert_eq!(coop["followers_count"], 1, "a follower here counts: {coop}");
+    let (_, followers) = call(&a, Method::GET, &format!("/api/v1/accounts/{coop_id}/followers"), None, None).await?;
+    assert_eq!(followers[0]["username"], "paul", "{followers}");
 
     let public = post_as_coop(&a, &marie, "word-public", "public").await?;
     let unlisted = post_as_coop(&a, &marie, "word-unlisted", "unlisted").await?;
@@ -251,5 +255,37 @@ async fn what_other_servers_address_to_a_few_stays_with_them() -> anyhow::Result
             assert_eq!(body["visibility"], "public", "{body}");
         }
     }
+    Ok(())
+}
+
+/// Editing and deleting an enterprise's post needs current editorship on
+/// every path: a former editor may no longer change what they wrote for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_former_editor_no_longer_changes_the_enterprise_posts() -> anyhow::Result<()> {
+    let a = instance().await?;
+    a.cli_with_input(&["admin", "user", "create", "nina"], &format!("{PASSWORD}\n")).await?;
+    a.cli(&["admin", "enterprise", "add-editor", "coop", "nina"]).await?;
+    let marie = login(&a, "marie").await?;
+    let nina = login(&a, "nina").await?;
+    let paul = login(&a, "paul").await?;
+    let first = post_as_coop(&a, &marie, "written by marie", "public").await?;
+    let second = post_as_coop(&a, &marie, "also by marie", "public").await?;
+    a.cli(&["admin", "enterprise", "remove-editor", "coop", "marie"]).await?;
+    let edit = |id: &str| format!("/api/v1/statuses/{}", id);
+    let id = first["id"].as_str().unwrap();
+    for token in [&marie, &paul] {
+        let (status, body) =
+            call(&a, Method::PUT, &edit(id), Some(token), Some(json!({ "status": "changed" }))).await?;
+        assert_eq!(status, 403, "{body}");
+        let (status, body) = call(&a, Method::DELETE, &edit(id), Some(token), None).await?;
+        assert_eq!(status, 403, "{body}");
+    }
+    let (_, unchanged) = call(&a, Method::GET, &edit(id), None, None).await?;
+    assert!(unchanged["content"].as_str().unwrap().contains("written by marie"), "{unchanged}");
+    // A current editor may.
+    let (status, edited) = call(&a, Method::PUT, &edit(id), Some(&nina), Some(json!({ "status": "changed" }))).await?;
+    assert_eq!(status, 200, "{edited}");
+    let second = second["id"].as_str().unwrap();
+    assert_eq!(call(&a, Method::DELETE, &edit(second), Some(&nina), None).await?.0, 200);
     Ok(())
 }

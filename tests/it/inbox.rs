@@ -496,3 +496,41 @@ async fn a_server_sending_too_much_is_told_to_wait() -> anyhow::Result<()> {
     assert_eq!(target.database().await?.count_received().await?, 2, "the third is not stored");
     Ok(())
 }
+
+/// A link another server chooses reaches clients only when it is http(s):
+/// a `javascript:` url of an Article is not what the API shows or links.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_links_of_remote_objects_never_reach_clients() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let hub = signer(&peer, "hub").await?;
+    let article_id = format!("{}/objects/hostile-article", peer.base_url);
+    let create = json!({
+        "id": format!("{}/activities/create-article", peer.base_url),
+        "type": "Create",
+        "actor": hub.actor_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": article_id,
+            "type": "Article",
+            "attributedTo": hub.actor_id,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "name": "Un guide",
+            "summary": "Résumé",
+            "content": "<p>Texte</p>",
+            "url": "javascript:alert(document.cookie)",
+        },
+    });
+    assert_eq!(send(&target, &hub, &create).await?.0, 202);
+    let q: String = url::form_urlencoded::byte_serialize(article_id.as_bytes()).collect();
+    let found: Value = target.get(&format!("/api/v2/search?q={q}")).await?.json().await?;
+    let status = &found["statuses"][0];
+    assert_eq!(status["uri"], article_id.as_str(), "{found}");
+    let shown = status.to_string().to_ascii_lowercase();
+    assert!(!shown.contains("javascript:"), "a javascript: link reached the client: {shown}");
+    assert_eq!(status["url"], article_id.as_str(), "the object's own id stands in for a bad url");
+    assert!(status["content"].as_str().unwrap().contains(&format!("href=\"{article_id}\"")), "{status}");
+    let page = target.get("/").await?.text().await?.to_ascii_lowercase();
+    assert!(!page.contains("javascript:"));
+    Ok(())
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{follows, local_actors, posts, reactions, remote_actors, remote_objects};
+use crate::schema::{follows, local_actors, local_follows, posts, reactions, remote_actors, remote_objects};
 use crate::{Database, DbError, LocalActor, RemoteActor};
 
 /// What to read for a page.
@@ -67,6 +67,27 @@ impl Database {
                 for (actor, direction, n) in counts {
                     let map = if direction == "in" { &mut facts.followers } else { &mut facts.following };
                     map.insert(actor, n);
+                }
+                // Follows between two accounts of this instance count too.
+                let here: Vec<(i64, i64)> = local_follows::table
+                    .filter(local_follows::followed_id.eq_any(&ids))
+                    .filter(local_follows::state.eq("accepted"))
+                    .group_by(local_follows::followed_id)
+                    .select((local_follows::followed_id, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                for (actor, n) in here {
+                    *facts.followers.entry(actor).or_default() += n;
+                }
+                let here: Vec<(i64, i64)> = local_follows::table
+                    .filter(local_follows::follower_id.eq_any(&ids))
+                    .filter(local_follows::state.eq("accepted"))
+                    .group_by(local_follows::follower_id)
+                    .select((local_follows::follower_id, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                for (actor, n) in here {
+                    *facts.following.entry(actor).or_default() += n;
                 }
                 let counts: Vec<(i64, i64)> = posts::table
                     .filter(posts::actor_id.eq_any(&ids))

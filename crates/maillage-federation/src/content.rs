@@ -776,6 +776,10 @@ pub async fn reshare(federation: &Federation, object_url: &str) -> Result<bool, 
         object_url.to_string()
     } else {
         let object = crate::objects::fetch_remote_object(federation, object_url).await?;
+        // The hub reshares only what anyone may read (as on Mastodon).
+        if !object.visibility().is_open() {
+            return Err(FederationError::invalid("only posts that anyone may read can be reshared"));
+        }
         object.ap_id
     };
     let inboxes = reshare_audience(ctx, &hub, &object_id).await?;

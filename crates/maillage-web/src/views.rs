@@ -185,8 +185,7 @@ impl Chrome {
 /// An http(s) URL fit for an `href`, or `None` (a remote document could
 /// carry `javascript:`).
 pub fn safe_href(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+    maillage_domain::html::http_url(url)
 }
 
 pub fn date(lang: Lang, time: &UtcTime) -> String {

@@ -46,8 +46,12 @@ pub(crate) fn iso(time: maillage_db::UtcTime) -> String {
 /// The Account of a local actor.
 pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value, HttpError> {
     use maillage_db::{Direction, FollowState};
-    let followers = state.db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await?;
-    let following = state.db.count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await?;
+    // Followers and follows here and on other servers.
+    let (followers_here, following_here) = state.db.count_local_follows(actor.id).await?;
+    let followers =
+        state.db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await? + followers_here;
+    let following =
+        state.db.count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await? + following_here;
     let statuses = state.db.count_posts(actor.id).await?;
     Ok(local_account_with_counts(actor, followers, following, statuses))
 }

@@ -12,6 +12,7 @@ mod discovery;
 mod federation;
 mod foundation;
 mod inbox;
+mod limits;
 mod peers;
 mod reliability;
 mod tags;

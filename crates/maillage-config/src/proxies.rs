@@ -53,10 +53,6 @@ impl TrustedProxies {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    pub fn networks(&self) -> &[IpNet] {
-        &self.0
-    }
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::HeaderValue;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use maillage_config::TrustedProxies;
@@ -23,6 +23,13 @@ use crate::{AppState, HttpError};
 /// The client's address, set on every request by [`identify_client`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
+
+impl ClientAddress {
+    /// The address [`identify_client`] recorded in a request's extensions.
+    pub fn of(extensions: &Extensions) -> Option<IpAddr> {
+        extensions.get::<ClientAddress>().map(|ClientAddress(address)| *address)
+    }
+}
 
 /// Without a socket (a router called directly, as in unit tests), the
 /// request comes from the unspecified address.
@@ -66,10 +73,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<ClientAddress>()
-            .copied()
+        ClientAddress::of(&parts.extensions)
+            .map(ClientAddress)
             .ok_or_else(|| HttpError::Internal("the router was built without identify_client".into()))
     }
 }

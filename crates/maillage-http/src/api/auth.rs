@@ -87,17 +87,17 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// up first, to know whom to count, and leaves it in the request's
 /// extensions for [`Token`] and [`User`].
 #[derive(Clone)]
-pub struct CheckedBearer(Option<TokenGrant>);
+pub(crate) struct CheckedBearer(Option<TokenGrant>);
 
 impl CheckedBearer {
     /// `None` without a bearer token.
-    pub async fn check(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, HttpError> {
+    pub(crate) async fn check(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, HttpError> {
         let Some(token) = bearer(headers) else { return Ok(None) };
         Ok(Some(CheckedBearer(state.db.token_grant(&hash_secret(token)).await?)))
     }
 
     /// The member a valid token belongs to (`None` for an application's own token).
-    pub fn account_id(&self) -> Option<i64> {
+    pub(crate) fn account_id(&self) -> Option<i64> {
         self.0.as_ref()?.account.as_ref().map(|account| account.user_id)
     }
 }

@@ -13,6 +13,7 @@ mod discovery;
 mod federation;
 mod foundation;
 mod inbox;
+mod limits;
 mod peers;
 mod reliability;
 mod ssrf;

@@ -11,6 +11,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+mod proxies;
+pub use proxies::{LOOPBACK, TrustedProxies};
+
 /// The defaults, compiled in so that the binary needs no file to start.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
@@ -73,7 +76,28 @@ pub struct LimitsConfig {
     pub login_failures_per_5_minutes: u32,
     pub inbox_per_5_minutes_per_address: u32,
     pub inbox_per_5_minutes_per_server: u32,
-    pub trust_forwarded_for: bool,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For`
+    /// names the client. See [`LimitsConfig::trusted_proxies`].
+    pub trusted_proxies: Vec<String>,
+    /// Deprecated: `true` stands for the loopback ranges in
+    /// `trusted_proxies`. Absent from the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_forwarded_for: Option<bool>,
+}
+
+impl LimitsConfig {
+    /// The proxies to believe: `trusted_proxies`, plus loopback when the
+    /// deprecated `trust_forwarded_for` is true.
+    pub fn trusted_proxies(&self) -> Result<TrustedProxies, ConfigError> {
+        let proxies = TrustedProxies::parse(self.trusted_proxies.iter().map(String::as_str)).map_err(|entry| {
+            ConfigError::invalid(
+                "limits.trusted_proxies",
+                entry,
+                "give IP addresses or CIDR ranges, like [\"127.0.0.1\", \"10.0.0.0/8\", \"fd00::/8\"]",
+            )
+        })?;
+        Ok(if self.trust_forwarded_for == Some(true) { proxies.with(&LOOPBACK) } else { proxies })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -281,6 +305,7 @@ impl Config {
                 return Err(ConfigError::invalid(key, 0, "must be at least 1"));
             }
         }
+        self.limits.trusted_proxies()?;
         let delivery = &self.delivery;
         for (key, value) in [
             ("delivery.concurrency", delivery.concurrency as u64),
@@ -324,6 +349,26 @@ impl Config {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
         }
         Ok(())
+    }
+
+    /// Settings that still work but should be changed, for the admin: logged
+    /// at start-up and printed by `maillage config check`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        match self.limits.trust_forwarded_for {
+            Some(true) => warnings.push(
+                "limits.trust_forwarded_for is deprecated: it is read as trusted_proxies = \"127.0.0.0/8\" and \"::1\" \
+                 (a proxy on this machine); list your proxies in limits.trusted_proxies and remove it"
+                    .to_string(),
+            ),
+            Some(false) => warnings.push(
+                "limits.trust_forwarded_for is deprecated and false does nothing: remove it \
+                 (limits.trusted_proxies lists the proxies to believe)"
+                    .to_string(),
+            ),
+            None => {}
+        }
+        warnings
     }
 
     fn validate_domain(&self) -> Result<(), ConfigError> {
@@ -444,9 +489,14 @@ fn apply_env(tree: &mut toml::Table, var: &str, value: String) -> Result<(), Con
             ConfigError::BadEnv { var: var.into(), value: value.clone(), reason: "expected a whole number".into() }
         })?,
         Some(toml::Value::Boolean(_)) => parse_bool(var, &value)?,
+        // Lists are comma-separated: `10.0.0.0/8,::1`.
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(|v| toml::Value::String(v.into())).collect(),
+        ),
         Some(_) => toml::Value::String(value),
         // Optional settings absent from the defaults.
         None if section == "instance" && key == "https" => parse_bool(var, &value)?,
+        None if section == "limits" && key == "trust_forwarded_for" => parse_bool(var, &value)?,
         None => return Err(unknown(&format!("[{section}] has no setting `{key}`"))),
     };
     table.insert(key.clone(), typed);

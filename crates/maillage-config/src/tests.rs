@@ -120,3 +120,56 @@ fn passwords_are_masked() {
     assert!(shown.contains("postgres://maillage:********@db:5432/maillage"), "{shown}");
     assert_eq!(config.database_kind(), DatabaseKind::Postgres);
 }
+
+#[test]
+fn trusted_proxies_are_addresses_or_ranges() {
+    let config = load(&[("MAILLAGE__LIMITS__TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,fd00::/8")]).unwrap();
+    assert_eq!(config.limits.trusted_proxies, ["10.0.0.0/8", "192.0.2.7", "fd00::/8"]);
+    let proxies = config.limits.trusted_proxies().unwrap();
+    assert!(proxies.contains("10.20.30.40".parse().unwrap()));
+    assert!(proxies.contains("fd00::1".parse().unwrap()));
+    assert!(!proxies.contains("127.0.0.1".parse().unwrap()), "loopback is not trusted unless listed");
+    assert!(config.warnings().is_empty());
+    assert!(load(&[]).unwrap().limits.trusted_proxies().unwrap().is_empty(), "no proxy trusted by default");
+
+    for bad in ["10.0.0.0/33", "proxy.internal", "10.0.0.0/8,nonsense"] {
+        let err = load(&[("MAILLAGE__LIMITS__TRUSTED_PROXIES", bad)]).expect_err(bad).to_string();
+        assert!(err.contains("limits.trusted_proxies") && err.contains("CIDR"), "{bad}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("proxies.toml");
+    std::fs::write(&path, "[limits]\ntrusted_proxies = [\"::1\", \"2001:db8::/129\"]\n").unwrap();
+    let err = Config::load_with_env(Some(&path), env(&[])).unwrap_err().to_string();
+    assert!(err.contains("limits.trusted_proxies") && err.contains("2001:db8::/129"), "{err}");
+}
+
+#[test]
+fn the_old_trust_forwarded_for_means_loopback_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.toml");
+    std::fs::write(&path, "[limits]\ntrust_forwarded_for = true\n").unwrap();
+    let config = Config::load_with_env(Some(&path), env(&[])).unwrap();
+    let proxies = config.limits.trusted_proxies().unwrap();
+    for loopback in ["127.0.0.1", "127.9.8.7", "::1"] {
+        assert!(proxies.contains(loopback.parse().unwrap()), "{loopback}");
+    }
+    assert!(!proxies.contains("10.0.0.1".parse().unwrap()) && !proxies.contains("::2".parse().unwrap()));
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("limits.trust_forwarded_for") && warnings[0].contains("limits.trusted_proxies"));
+
+    // From the environment too, and beside an explicit list.
+    let config =
+        load(&[("MAILLAGE__LIMITS__TRUST_FORWARDED_FOR", "true"), ("MAILLAGE__LIMITS__TRUSTED_PROXIES", "10.0.0.0/8")])
+            .unwrap();
+    let proxies = config.limits.trusted_proxies().unwrap();
+    assert!(proxies.contains("127.0.0.1".parse().unwrap()) && proxies.contains("10.1.1.1".parse().unwrap()));
+    assert_eq!(config.warnings().len(), 1);
+
+    // False trusted nothing and still does not: only the warning to remove it.
+    let config = load(&[("MAILLAGE__LIMITS__TRUST_FORWARDED_FOR", "false")]).unwrap();
+    assert!(config.limits.trusted_proxies().unwrap().is_empty());
+    assert!(config.warnings()[0].contains("remove it"));
+    // The effective configuration shown by `config check` keeps what was given.
+    assert!(config.to_masked_toml().contains("trust_forwarded_for = false"));
+}

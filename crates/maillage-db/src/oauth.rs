@@ -107,7 +107,7 @@ impl Database {
     /// A member account by username or email (as Mastodon clients send either).
     pub async fn account_for_login(&self, username_or_email: &str) -> Result<Option<Account>, DbError> {
         let mut conn = self.conn().await?;
-        let name = username_or_email.trim().trim_start_matches('@').to_ascii_lowercase();
+        let name = maillage_domain::password::login_name(username_or_email);
         let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
             .inner_join(local_actors::table)
             .filter(local_actors::username.eq(&name).or(users::email.eq(&name)))

@@ -5,9 +5,11 @@
 //! failures to status codes and JSON bodies without leaking internals.
 
 pub mod api;
+pub mod client_address;
 mod error;
 mod health;
 pub mod limits;
+pub mod login;
 mod metrics;
 mod negotiation;
 
@@ -71,6 +73,8 @@ pub fn router(state: AppState) -> Router {
 /// The whole HTTP application of one instance.
 pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     let max_body = state.config.server.max_body_bytes;
+    // Around everything: the rate limits and the login forms read the address.
+    let identify_client = axum::middleware::from_fn_with_state(state.clone(), client_address::identify_client);
     let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_inbox))
         .layer(axum::middleware::from_fn_with_state(pages.documents, negotiation::html_for_browsers));
@@ -85,6 +89,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(identify_client)
         // Outside the limit layer, so that its bare 413 gets a JSON body too.
         .layer(axum::middleware::map_response(error::explain_bare_errors))
         .layer(TraceLayer::new_for_http())

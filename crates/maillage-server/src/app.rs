@@ -76,6 +76,9 @@ impl Application {
         let local_addr = listener
             .local_addr()
             .map_err(|e| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() })?;
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
         let config = Arc::new(config);
         let federation = Federation::new(db.clone(), config.clone()).await?;
         Ok(Application { config, db, federation, listener, local_addr })

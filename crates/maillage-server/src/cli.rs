@@ -502,6 +502,9 @@ pub async fn execute_with_input(
         Command::Serve => Err(ServerError::Output(std::io::Error::other("`serve` is started with Application"))),
         Command::Config(ConfigCommand::Check) => {
             writeln!(out, "# configuration is valid")?;
+            for warning in config.warnings() {
+                writeln!(out, "# warning: {warning}")?;
+            }
             write!(out, "{}", config.to_masked_toml())?;
             Ok(())
         }

@@ -3,23 +3,24 @@
 //! A web session is an access token of the client API (scopes `read write
 //! follow`, stored hashed, revocable, revoked by a password reset) kept in
 //! an HttpOnly cookie. Forms carry the double-submit CSRF token of
-//! [`crate::views::Ctx`]; failed logins count towards the same per-account
-//! and per-address limits as the OAuth login form.
+//! [`crate::views::Ctx`]; logins go through [`maillage_http::login`], like
+//! the OAuth forms: the same limits per account and per client address, and
+//! the same answer for an unknown name as for a wrong password. After
+//! logging in, `next` is followed only when it is a path of this site.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use maillage_http::HttpError;
 use maillage_http::api::auth::{hash_secret, new_secret};
-use maillage_http::limits::ClientAddress;
+use maillage_http::client_address::ClientAddress;
+use maillage_http::login::{LoginError, check_password};
 use serde::Deserialize;
 
 use crate::WebState;
 use crate::error::PageError;
-use crate::views::{Chrome, Ctx, SESSION_COOKIE};
+use crate::views::{Chrome, Ctx, SESSION_COOKIE, same_origin_path};
 
 pub const SESSION_SCOPES: &str = "read write follow";
 
@@ -37,12 +38,9 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only paths of this site: never a redirect elsewhere.
+/// Where to go after logging in: a path of this site, else the workspace.
 fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
-        _ => "/workspace".to_string(),
-    }
+    next.and_then(same_origin_path).unwrap_or_else(|| "/workspace".to_string())
 }
 
 pub async fn login_form(
@@ -75,11 +73,10 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<WebState>,
     ctx: Ctx,
-    address: Option<Extension<ClientAddress>>,
+    ClientAddress(address): ClientAddress,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
-    let address = address.map(|Extension(ClientAddress(a))| a).unwrap_or_default();
     let next = local_path(form.next.as_deref());
     let refused = |status: StatusCode, key: &str| -> Result<Response, PageError> {
         let page = LoginPage {
@@ -92,13 +89,12 @@ pub async fn login(
         *response.status_mut() = status;
         Ok(response)
     };
-    let account =
-        match maillage_http::api::oauth::check_password(&state.app, &form.username, &form.password, &address).await {
-            Ok(account) => account,
-            Err(HttpError::TooManyRequests(_)) => return refused(StatusCode::TOO_MANY_REQUESTS, "login-throttled"),
-            Err(HttpError::BadRequest(_)) => return refused(StatusCode::UNAUTHORIZED, "login-failed"),
-            Err(e) => return Err(PageError::internal(ctx.lang, e)),
-        };
+    let account = match check_password(&state.app, &form.username, &form.password, address).await {
+        Ok(account) => account,
+        Err(LoginError::Throttled) => return refused(StatusCode::TOO_MANY_REQUESTS, "login-throttled"),
+        Err(LoginError::Refused) => return refused(StatusCode::UNAUTHORIZED, "login-failed"),
+        Err(LoginError::Failed(e)) => return Err(PageError::internal(ctx.lang, e)),
+    };
     if !account.approved {
         return refused(StatusCode::FORBIDDEN, "login-pending");
     }

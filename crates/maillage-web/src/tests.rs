@@ -62,12 +62,25 @@ impl TestSite {
         cookie: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, axum::http::HeaderMap, String) {
+        self.post_form_from("192.0.2.1", uri, cookie, form).await
+    }
+
+    /// A form posted over a connection from `peer`.
+    async fn post_form_from(
+        &self,
+        peer: &str,
+        uri: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        let request = Request::post(uri)
+        let mut request = Request::post(uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, cookie)
             .body(Body::from(body))
             .unwrap();
+        let peer = std::net::SocketAddr::new(peer.parse().unwrap(), 40_000);
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         let response = self.send(request).await;
         let status = response.status();
         let headers = response.headers().clone();
@@ -908,4 +921,76 @@ async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_on
     assert!(profile_page.contains("name=\"action\" value=\"unfollow\""), "{profile_page}");
     site.post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "ferme"), ("action", "unfollow")]).await;
     assert_eq!(page_for(bob).await, StatusCode::NOT_FOUND, "unfollowing closes it again");
+
+/// A CSRF cookie and the matching form field, as the login page hands them out.
+async fn login_csrf(site: &TestSite) -> (String, String) {
+    let (_, headers, html) = site.get("/login", &[]).await;
+    let cookie = set_cookies(&headers).into_iter().find(|c| c.starts_with("maillage_csrf=")).unwrap();
+    (cookie, csrf_field(&html))
+}
+
+#[tokio::test]
+async fn failed_web_logins_from_one_address_do_not_lock_out_another() {
+    let site = TestSite::new().await;
+    site.member("alice", "a-long-password-1", None).await;
+    site.member("bob", "a-long-password-2", None).await;
+    let (cookie, csrf) = login_csrf(&site).await;
+    let login = |peer: &'static str, username: &'static str, password: &'static str| {
+        let (site, cookie, csrf) = (&site, cookie.clone(), csrf.clone());
+        async move {
+            let form = [("csrf", csrf.as_str()), ("username", username), ("password", password)];
+            site.post_form_from(peer, "/login", &cookie, &form).await.0
+        }
+    };
+    // Ten wrong passwords from one address, each for another name.
+    for name in ["alice", "ghost1", "ghost2", "ghost3", "ghost4", "ghost5", "ghost6", "ghost7", "ghost8", "ghost9"] {
+        assert_eq!(login("198.51.100.7", name, "wrong-password").await, StatusCode::UNAUTHORIZED, "{name}");
+    }
+    assert_eq!(login("198.51.100.7", "bob", "a-long-password-2").await, StatusCode::TOO_MANY_REQUESTS);
+    // Another address is not locked out, and alice (one failure) is not either.
+    assert_eq!(login("203.0.113.5", "bob", "a-long-password-2").await, StatusCode::SEE_OTHER);
+    assert_eq!(login("203.0.113.5", "alice", "a-long-password-1").await, StatusCode::SEE_OTHER);
+    // IPv6: the same /64 is one address.
+    for n in 0..10 {
+        let peer = ["2001:db8:7:7::1", "2001:db8:7:7::2"][n % 2];
+        assert_eq!(login(peer, "ghost", "wrong-password").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login("2001:db8:7:7::3", "bob", "a-long-password-2").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login("2001:db8:7:8::1", "bob", "a-long-password-2").await, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn after_logging_in_only_paths_of_this_site_are_followed() {
+    let site = TestSite::new().await;
+    site.member("alice", "a-long-password-1", None).await;
+    let (cookie, csrf) = login_csrf(&site).await;
+    let followed = |next: &'static str| {
+        let (site, cookie, csrf) = (&site, cookie.clone(), csrf.clone());
+        async move {
+            let form =
+                [("csrf", csrf.as_str()), ("username", "alice"), ("password", "a-long-password-1"), ("next", next)];
+            let (status, headers, _) = site.post_form("/login", &cookie, &form).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{next:?}");
+            headers[header::LOCATION].to_str().unwrap().to_string()
+        }
+    };
+    for next in [
+        "/\t/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%2F%2Fevil.example",
+        "/.//evil.example",
+        "javascript:alert(1)",
+        "https://evil.example/",
+        "/\u{1b}/evil.example",
+    ] {
+        assert_eq!(followed(next).await, "/workspace", "{next:?}");
+    }
+    assert_eq!(followed("/directory?x=1").await, "/directory?x=1");
+
+    // The form carries `next` from its query, checked the same way.
+    let (_, _, html) = site.get("/login?next=/%09/evil.example", &[]).await;
+    assert!(html.contains("name=\"next\" value=\"/workspace\""), "{html}");
+    let (_, _, html) = site.get("/login?next=/directory%3Fx%3D1", &[]).await;
+    assert!(html.contains("name=\"next\" value=\"/directory?x=1\""), "{html}");
 }

@@ -95,7 +95,8 @@ impl Ctx {
             pairs.append_pair(k, v);
         }
         pairs.append_pair("lang", self.lang.other().code());
-        format!("{}?{}", self.path, pairs.finish())
+        let path = same_origin_path(&self.path).unwrap_or_else(|| "/".to_string());
+        format!("{path}?{}", pairs.finish())
     }
 
     pub fn chrome(&self, title: impl Into<String>) -> Chrome {
@@ -188,6 +189,34 @@ pub fn safe_href(url: &str) -> Option<String> {
     maillage_domain::html::http_url(url)
 }
 
+/// `target` as a redirect within this site: a path, with its query, that
+/// every browser resolves on this origin; `None` for anything else
+/// (`//host`, `/\\host`, schemes, control characters a browser would strip,
+/// and the same written with %-escapes, which a proxy may decode). Every
+/// redirect or return path taken from a request goes through here.
+pub fn same_origin_path(target: &str) -> Option<String> {
+    fn plain(text: &str) -> bool {
+        text.starts_with('/') && !text.starts_with("//") && !text.contains('\\') && !text.chars().any(char::is_control)
+    }
+    fn plain_decoded(text: &str) -> bool {
+        plain(text) && percent_encoding::percent_decode_str(text).decode_utf8().is_ok_and(|decoded| plain(&decoded))
+    }
+    if !plain_decoded(target) {
+        return None;
+    }
+    let origin = url::Url::parse("http://origin.invalid/").ok()?;
+    let resolved = origin.join(target).ok()?;
+    if resolved.origin() != origin.origin() {
+        return None;
+    }
+    // What the browser gets is checked too: `/.//host` resolves to `//host`.
+    let path = match resolved.query() {
+        Some(query) => format!("{}?{query}", resolved.path()),
+        None => resolved.path().to_string(),
+    };
+    plain_decoded(&path).then_some(path)
+}
+
 pub fn date(lang: Lang, time: &UtcTime) -> String {
     let time = time.as_datetime();
     match lang {
@@ -260,5 +289,54 @@ impl Card {
             summary: (object.kind == "Article").then(|| in_lang("summaryMap").or(object.summary.clone())).flatten(),
             language: if translated { lang.code().to_string() } else { object.language.clone().unwrap_or_default() },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_site_are_redirect_targets() {
+        for refused in [
+            "",
+            "directory",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%0d%0a/evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "/%5C%5Cevil.example",
+            "/.//evil.example",
+            "/%2e//evil.example",
+            "/x/..//evil.example",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://evil.example/",
+            "http:evil.example",
+            " //evil.example",
+            "/ok\u{0}",
+            "/ok\u{85}",
+            "/%ff",
+            "/directory?q=%09",
+        ] {
+            assert_eq!(same_origin_path(refused), None, "{refused:?}");
+        }
+        assert_eq!(same_origin_path("/directory?x=1").as_deref(), Some("/directory?x=1"));
+        assert_eq!(same_origin_path("/workspace").as_deref(), Some("/workspace"));
+        assert_eq!(same_origin_path("/").as_deref(), Some("/"));
+        assert_eq!(same_origin_path("/tags/caf%C3%A9?lang=en").as_deref(), Some("/tags/caf%C3%A9?lang=en"));
+        assert_eq!(same_origin_path("/a/../directory#top").as_deref(), Some("/directory"));
+        assert_eq!(
+            same_origin_path("/actors/ferme?next=//evil.example").as_deref(),
+            Some("/actors/ferme?next=//evil.example")
+        );
     }
 }

@@ -5,8 +5,8 @@
 //! `write:*`, and the legacy `follow` covers `read:follows`/`write:follows`.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use base64::Engine;
 use maillage_db::{Account, Reader, TokenGrant};
 use sha2::{Digest, Sha256};
@@ -85,23 +85,44 @@ impl User {
     }
 }
 
-fn bearer(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string()).filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// A request's bearer token, looked up: `None` inside when no token has
+/// that secret (or it was revoked). The client API's rate limiter looks it
+/// up first, to know whom to count, and leaves it in the request's
+/// extensions for [`Token`] and [`User`].
+#[derive(Clone)]
+pub(crate) struct CheckedBearer(Option<TokenGrant>);
+
+impl CheckedBearer {
+    /// `None` without a bearer token.
+    pub(crate) async fn check(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, HttpError> {
+        let Some(token) = bearer(headers) else { return Ok(None) };
+        Ok(Some(CheckedBearer(state.db.token_grant(&hash_secret(token)).await?)))
+    }
+
+    /// The member a valid token belongs to (`None` for an application's own token).
+    pub(crate) fn account_id(&self) -> Option<i64> {
+        self.0.as_ref()?.account.as_ref().map(|account| account.user_id)
+    }
 }
 
 impl FromRequestParts<AppState> for Token {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(|| HttpError::Unauthorized("The access token is invalid".into()))?;
-        let grant = state
-            .db
-            .token_grant(&hash_secret(&token))
-            .await?
-            .ok_or_else(|| HttpError::Unauthorized("The access token is invalid".into()))?;
-        Ok(Token(grant))
+        let checked = match parts.extensions.get::<CheckedBearer>() {
+            Some(checked) => Some(checked.clone()),
+            None => CheckedBearer::check(state, &parts.headers).await?,
+        };
+        match checked {
+            Some(CheckedBearer(Some(grant))) => Ok(Token(grant)),
+            _ => Err(HttpError::Unauthorized("The access token is invalid".into())),
+        }
     }
 }
 
@@ -138,7 +159,7 @@ impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if bearer(parts).is_none() {
+        if bearer(&parts.headers).is_none() {
             return Ok(MaybeUser(None));
         }
         User::from_request_parts(parts, state).await.map(|u| MaybeUser(Some(u)))

@@ -2,19 +2,19 @@
 //! authorization-code flow (with PKCE) through a plain HTML login form, the
 //! password grant for scripts, client credentials, and revocation.
 
-use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
-use maillage_db::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, UtcTime};
+use maillage_db::{AuthorizationCode, NewOAuthApp, OAuthApp, UtcTime};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::auth::{hash_secret, new_secret, valid_scopes};
 use super::params::Params;
-use crate::limits::ClientAddress;
+use crate::client_address::ClientAddress;
+use crate::login::{LoginError, check_password};
 use crate::{AppState, HttpError};
 
 /// Where a client that cannot receive a redirect shows the code instead.
@@ -28,6 +28,14 @@ pub async fn create_app(State(state): State<AppState>, params: Params) -> Result
     for uri in redirect_uris.split_whitespace() {
         if uri != OOB && url::Url::parse(uri).is_err() {
             return Err(HttpError::Unprocessable(format!("redirect_uris: {uri:?} is not a URL")));
+        }
+        // After a login the browser is sent there: never to script or inline content.
+        if let Ok(parsed) = url::Url::parse(uri)
+            && (matches!(parsed.scheme(), "javascript" | "data" | "vbscript" | "file") || parsed.fragment().is_some())
+        {
+            return Err(HttpError::Unprocessable(format!(
+                "redirect_uris: {uri:?} cannot be a redirect target (no javascript:, data:, vbscript:, file: or #fragment)"
+            )));
         }
     }
     let scopes = valid_scopes(&params.text("scopes").unwrap_or_default())?;
@@ -82,30 +90,6 @@ fn requested_scopes(app: &OAuthApp, asked: Option<String>) -> Result<String, Htt
     Ok(asked)
 }
 
-pub async fn check_password(
-    state: &AppState,
-    username: &str,
-    password: &str,
-    address: &str,
-) -> Result<Account, HttpError> {
-    let name = username.trim().to_ascii_lowercase();
-    if state.limits.login_blocked(&name, address) {
-        return Err(HttpError::TooManyRequests("Too many failed logins; try again in a few minutes".into()));
-    }
-    let refused = || {
-        state.limits.login_failed(&name, address);
-        HttpError::BadRequest("Invalid username or password".into())
-    };
-    let Some(account) = state.db.account_for_login(username).await? else { return Err(refused()) };
-    // Argon2 is slow on purpose: keep it off the async workers.
-    let hash = account.password_hash.clone();
-    let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || maillage_domain::password::verify_password(&password, &hash))
-        .await
-        .map_err(|e| HttpError::Internal(e.to_string()))?;
-    if ok { Ok(account) } else { Err(refused()) }
-}
-
 async fn issue_token(
     state: &AppState,
     app: &OAuthApp,
@@ -125,17 +109,16 @@ async fn issue_token(
 /// `POST /oauth/token`
 pub async fn token(
     State(state): State<AppState>,
-    address: Option<Extension<ClientAddress>>,
+    ClientAddress(address): ClientAddress,
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
-    let address = address.map(|Extension(ClientAddress(a))| a).unwrap_or_default();
     let grant = params.required("grant_type")?;
     match grant.as_str() {
         "password" => {
             let app = app_for(&state, &params, true).await?;
             let scopes = requested_scopes(&app, params.text("scope"))?;
             let account =
-                check_password(&state, &params.required("username")?, &params.required("password")?, &address).await?;
+                check_password(&state, &params.required("username")?, &params.required("password")?, address).await?;
             issue_token(&state, &app, Some(account.user_id), &scopes).await
         }
         "client_credentials" => {
@@ -246,23 +229,22 @@ pub async fn authorize_form(State(state): State<AppState>, params: Params) -> Re
 /// `POST /oauth/authorize`: checks the password, then redirects with a code.
 pub async fn authorize(
     State(state): State<AppState>,
-    address: Option<Extension<ClientAddress>>,
+    ClientAddress(address): ClientAddress,
     params: Params,
 ) -> Result<Response, HttpError> {
-    let address = address.map(|Extension(ClientAddress(a))| a).unwrap_or_default();
     let app = app_for(&state, &params, false).await?;
     let redirect = check_redirect(&app, &params)?;
     let scopes = requested_scopes(&app, params.text("scope"))?;
     let username = params.text("username").unwrap_or_default();
     let password = params.text("password").unwrap_or_default();
-    let account = match check_password(&state, &username, &password, &address).await {
+    let account = match check_password(&state, &username, &password, address).await {
         Ok(account) => account,
-        Err(HttpError::BadRequest(message)) => {
-            let mut page = form_page(&app.name, &params, Some(&message));
+        Err(refused @ LoginError::Refused) => {
+            let mut page = form_page(&app.name, &params, Some(&refused.to_string()));
             *page.status_mut() = StatusCode::UNAUTHORIZED;
             return Ok(page);
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
     let code = new_secret()?;
     state

@@ -57,10 +57,10 @@ async fn our_posts_reach_their_audience_on_every_read_path() -> anyhow::Result<(
     let (_, followers) = call(&a, Method::GET, &format!("/api/v1/accounts/{coop_id}/followers"), None, None).await?;
     assert_eq!(followers[0]["username"], "paul", "{followers}");
 
-    let public = post_as_coop(&a, &marie, "word-public", "public").await?;
-    let unlisted = post_as_coop(&a, &marie, "word-unlisted", "unlisted").await?;
-    let private = post_as_coop(&a, &marie, "word-private", "private").await?;
-    let direct = post_as_coop(&a, &marie, &format!("word-direct @nina@{}", a.domain), "direct").await?;
+    let public = post_as_coop(&a, &marie, "word-public #audit", "public").await?;
+    let unlisted = post_as_coop(&a, &marie, "word-unlisted #audit", "unlisted").await?;
+    let private = post_as_coop(&a, &marie, "word-private #audit", "private").await?;
+    let direct = post_as_coop(&a, &marie, &format!("word-direct #audit @nina@{}", a.domain), "direct").await?;
     let posts = [("public", &public), ("unlisted", &unlisted), ("private", &private), ("direct", &direct)];
 
     // (reader, what it sees among public, unlisted, private, direct)
@@ -111,6 +111,20 @@ async fn our_posts_reach_their_audience_on_every_read_path() -> anyhow::Result<(
         for hidden in ["word-unlisted", "word-private", "word-direct"] {
             assert!(!shows(&timeline, hidden), "{hidden} on the public timeline");
         }
+    }
+    // Tag timelines and the tag's page: listed posts only.
+    for token in [None, Some(paul.as_str()), Some(nina.as_str())] {
+        let (_, tagged) = call(&a, Method::GET, "/api/v1/timelines/tag/audit", token, None).await?;
+        let tagged = contents(&tagged);
+        assert!(shows(&tagged, "word-public"), "{tagged:?}");
+        for hidden in ["word-unlisted", "word-private", "word-direct"] {
+            assert!(!shows(&tagged, hidden), "{hidden} on the tag timeline");
+        }
+    }
+    let theme = a.get("/tags/audit").await?.text().await?;
+    assert!(theme.contains("word-public"), "the tag page lists the public post");
+    for hidden in ["word-unlisted", "word-private", "word-direct"] {
+        assert!(!theme.contains(hidden), "{hidden} on the tag page");
     }
     // The addressee was told, with the status.
     let (_, notifications) = call(&a, Method::GET, "/api/v1/notifications", Some(&nina), None).await?;

@@ -61,14 +61,11 @@ follow-button = Follow
 follow-error-title = Cannot follow
 follow-error-handle = Enter an address like name@server.example.
 follow-error-lookup = Your server could not be reached, or it does not say how to follow a remote account. Search for { $handle } in your app.
-<<<<<<< HEAD
 follow-here-button = Follow from this hub
 follow-here-following = You follow this account: its followers-only posts are visible to you.
 follow-here-requested = Follow request sent: this account approves its followers.
 follow-here-stop = Unfollow
-=======
 follow-error-blocked = This server does not federate with { $server }: following from there is not possible.
->>>>>>> ssrf
 practices-title = Practice library
 practice-licence = Licence
 practice-themes = Themes

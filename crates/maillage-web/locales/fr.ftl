@@ -61,14 +61,11 @@ follow-button = Suivre
 follow-error-title = Suivi impossible
 follow-error-handle = Entrez une adresse de la forme nom@serveur.exemple.
 follow-error-lookup = Votre serveur n’a pas pu être consulté, ou il n’indique pas comment suivre un compte à distance. Cherchez { $handle } dans votre application.
-<<<<<<< HEAD
 follow-here-button = Suivre depuis ce pôle
 follow-here-following = Vous suivez ce compte : ses publications réservées aux abonnés vous sont visibles.
 follow-here-requested = Demande d’abonnement envoyée : ce compte approuve ses abonnés.
 follow-here-stop = Ne plus suivre
-=======
 follow-error-blocked = Ce serveur ne fédère pas avec { $server } : le suivi depuis ce serveur est impossible.
->>>>>>> ssrf
 practices-title = Bibliothèque de pratiques
 practice-licence = Licence
 practice-themes = Thèmes

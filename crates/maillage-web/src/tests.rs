@@ -921,6 +921,7 @@ async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_on
     assert!(profile_page.contains("name=\"action\" value=\"unfollow\""), "{profile_page}");
     site.post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "ferme"), ("action", "unfollow")]).await;
     assert_eq!(page_for(bob).await, StatusCode::NOT_FOUND, "unfollowing closes it again");
+}
 
 /// A CSRF cookie and the matching form field, as the login page hands them out.
 async fn login_csrf(site: &TestSite) -> (String, String) {

@@ -115,6 +115,87 @@ async fn authorized_fetch_serves_documents_to_signed_requests_only() -> anyhow::
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorized_fetch_covers_every_json_answer_and_refuses_suspended_actors() -> anyhow::Result<()> {
+    let a = TestInstance::spawn_with(Box::new(|c: &mut Config| c.federation.authorized_fetch = true)).await?;
+    let b = TestInstance::spawn().await?;
+    a.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    a.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    a.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    let printed =
+        a.cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour"]).await?;
+    let note = printed.trim().trim_start_matches("published ").to_string();
+    let db_a = a.database().await?;
+    let coop = db_a.local_actor_by_username("coop").await?.expect("coop");
+    let create = db_a.outbox_page(coop.id, None, 1).await?.pop().expect("the Create is in the outbox");
+    let create_id = serde_json::from_str::<serde_json::Value>(&create.json)?["id"].as_str().unwrap().to_string();
+    let coop_id = a.actor_id("coop");
+    let documents = [
+        format!("{coop_id}/outbox"),
+        format!("{coop_id}/outbox?page=true"),
+        format!("{coop_id}/followers"),
+        format!("{coop_id}/featured"),
+        create_id.clone(),
+    ];
+    for url in &documents {
+        for accept in [None, Some("application/json"), Some("*/*"), Some("text/html")] {
+            let mut request = a.http.get(url);
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            let response = request.send().await?;
+            assert_eq!(response.status(), 401, "{url} with Accept {accept:?} and no signature");
+            let body: serde_json::Value = response.json().await?;
+            assert!(body["error"].as_str().unwrap_or_default().contains("signed"), "{url}: {body}");
+        }
+        assert_eq!(signed_get_with(&b, "actor", url, "application/json").await?, 200, "{url}, signed");
+    }
+    // Browsers still reach the pages of actors and posts.
+    for page in [&coop_id, &note] {
+        for accept in [None, Some("text/html")] {
+            let mut request = a.http.get(page.as_str());
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            let response = request.send().await?;
+            assert_eq!(response.status(), 200, "{page} with Accept {accept:?}");
+            assert!(response.headers()["content-type"].to_str()?.starts_with("text/html"), "{page}");
+        }
+    }
+
+    // A suspended actor's signed GETs are refused; another actor of its server is served.
+    let suspended = b.actor_id("actor");
+    a.cli(&["admin", "moderation", "suspend", &suspended]).await?;
+    // Running servers reread a remote actor from the database within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let outbox = format!("{coop_id}/outbox");
+    assert_eq!(signed_get_with(&b, "actor", &outbox, "application/activity+json").await?, 403);
+    assert_eq!(signed_get_with(&b, "hub", &outbox, "application/activity+json").await?, 200);
+    Ok(())
+}
+
+/// GETs `url` signed by the local actor `handle` of `from` (`actor`: the
+/// instance actor), with `accept`.
+async fn signed_get_with(from: &TestInstance, handle: &str, url: &str, accept: &str) -> anyhow::Result<u16> {
+    let db = from.database().await?;
+    let actor = match handle {
+        "actor" => db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?,
+        _ => db.local_actor_by_username(handle).await?,
+    }
+    .expect("a local actor");
+    let target = url::Url::parse(url)?;
+    let headers = maillage_federation::signature::sign(
+        &http::Method::GET,
+        &target,
+        None,
+        &format!("{}#main-key", actor.ap_id),
+        &actor.private_key_pem,
+        std::time::SystemTime::now(),
+    )?;
+    let response = from.http.get(target).headers(headers).header("accept", accept).send().await?;
+    Ok(response.status().as_u16())
+}
+
 /// GETs `url` signed by the instance actor of `from`, as a server fetches.
 async fn signed_get(from: &TestInstance, url: &str) -> anyhow::Result<u16> {
     let db = from.database().await?;

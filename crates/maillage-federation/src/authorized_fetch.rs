@@ -25,8 +25,8 @@ use crate::signature::{self, RequestParts};
 
 /// The middleware: lets the request through, or answers 401/403.
 pub async fn require_signed_fetch(State(federation): State<Federation>, request: Request, next: Next) -> Response {
-    let config = &federation.context().config;
-    if !config.federation.authorized_fetch || crate::negotiation::activity_type_for(request.headers()).is_none() {
+    // Whatever the `Accept`: these routes answer JSON to everyone who reaches them.
+    if !federation.context().config.federation.authorized_fetch {
         return next.run(request).await;
     }
     // Owned copies: a request (its body) cannot be held across awaits.

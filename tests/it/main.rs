@@ -8,6 +8,7 @@
 mod api;
 mod clients;
 mod content;
+mod directory;
 mod discovery;
 mod federation;
 mod foundation;

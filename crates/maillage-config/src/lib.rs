@@ -29,6 +29,7 @@ pub struct Config {
     pub inbox: InboxConfig,
     pub federation: FederationConfig,
     pub hub: HubConfig,
+    pub directory: DirectoryConfig,
     pub web: WebConfig,
     pub log: LogConfig,
 }
@@ -120,6 +121,16 @@ pub struct HubConfig {
     pub summary: String,
     pub region: String,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryConfig {
+    /// Remote enterprises listed per server, at most.
+    pub max_per_server: u32,
+}
+
+/// The most `directory.max_per_server` may be (the directory is held in memory).
+pub const DIRECTORY_MAX_PER_SERVER: u32 = 50_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -303,6 +314,13 @@ impl Config {
                 "delivery.retry_max_seconds",
                 delivery.retry_max_seconds,
                 "must be at least delivery.retry_initial_seconds",
+            ));
+        }
+        if !(1..=DIRECTORY_MAX_PER_SERVER).contains(&self.directory.max_per_server) {
+            return Err(ConfigError::invalid(
+                "directory.max_per_server",
+                self.directory.max_per_server,
+                format!("must be between 1 and {DIRECTORY_MAX_PER_SERVER}"),
             ));
         }
         if !matches!(self.federation.mode.as_str(), "open" | "allowlist") {

@@ -14,6 +14,7 @@ pub mod content;
 mod context;
 pub mod crypto;
 pub mod delivery;
+mod directory;
 mod documents;
 mod error;
 pub mod inbox;

@@ -332,7 +332,11 @@ async fn collection_document(
                 Some(min) => state.db.outbox_page_after(actor.id, min, PAGE_SIZE).await?,
                 None => state.db.outbox_page(actor.id, query.max_id, PAGE_SIZE).await?,
             };
-            rows.into_iter().map(|a| (a.id, serde_json::from_str(&a.json).unwrap_or(json!(null)))).collect()
+            let mut items = Vec::with_capacity(rows.len());
+            for row in rows {
+                items.push((row.id, outbox_entry(state, actor, &row).await?));
+            }
+            items
         }
         _ => Vec::new(),
     };
@@ -363,13 +367,52 @@ async fn collection_document(
     Ok(page)
 }
 
-/// `GET /activities/{id}`: an activity we sent, at its id.
+/// One entry of an outbox: the activity as sent, except that a `Create`
+/// of a post edited since carries the post as it is now (the outbox lists
+/// no `Update`s; deleted posts are left out by the query).
+async fn outbox_entry(
+    state: &FederationState,
+    actor: &LocalActor,
+    row: &maillage_db::OutboxItem,
+) -> Result<serde_json::Value, maillage_db::DbError> {
+    let mut activity: serde_json::Value = serde_json::from_str(&row.json).unwrap_or(json!(null));
+    if activity["type"] == "Create"
+        && row.post_updated.is_some()
+        && let Some(post_id) = row.post_id
+        && let Some(post) = state.db.post_by_id(post_id).await?
+        && post.actor_id == actor.id
+    {
+        let author = match post.author_id {
+            Some(id) => state.db.local_actor_by_id(id).await?,
+            None => None,
+        };
+        activity["object"] = crate::content::post_document(&post, actor, author.as_ref(), &state.urls());
+    }
+    Ok(activity)
+}
+
+/// `GET /activities/{id}`: an activity we sent, at its id. One that
+/// carries (or names) a post deleted since is a `Tombstone` with 410, as
+/// the post itself is.
 async fn activity(State(state): State<FederationState>, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
     let ap_id = format!("{}{}", state.urls().base(), uri.path());
-    match state.db.activity_json(&ap_id).await {
-        Ok(Some(json)) => {
-            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or(json!(null));
-            activity_response(activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON), &value)
+    let content_type = activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON);
+    match state.db.served_activity(&ap_id).await {
+        Ok(Some(served)) if served.object_deleted => {
+            let tombstone = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": ap_id,
+                "type": "Tombstone",
+                "formerType": served.kind,
+                "published": served.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            });
+            let mut response = activity_response(content_type, &tombstone);
+            *response.status_mut() = StatusCode::GONE;
+            response
+        }
+        Ok(Some(served)) => {
+            let value: serde_json::Value = serde_json::from_str(&served.json).unwrap_or(json!(null));
+            activity_response(content_type, &value)
         }
         Ok(None) => error(StatusCode::NOT_FOUND, "no such activity"),
         Err(e) => internal(e),

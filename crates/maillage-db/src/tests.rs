@@ -1093,3 +1093,54 @@ async fn listings_count_while_our_hub_follows_the_lister() {
     db.suspend_remote_actor(&coop.ap_id).await.unwrap();
     assert!(db.listed_remote_enterprises(10, 10).await.unwrap().is_empty(), "suspended");
 }
+
+#[tokio::test]
+async fn blocking_a_domain_cleans_up_its_subdomains_too() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = local_hub(&db).await;
+    let mut on_block = Vec::new();
+    for domain in ["sub.example", "social.sub.example", "sub.example:8443"] {
+        on_block.push(remote_at(&db, domain, "ana", "Person", false).await);
+    }
+    let spared = remote_at(&db, "notsub.example", "ana", "Person", false).await;
+    for actor in on_block.iter().chain([&spared]) {
+        follow_out(&db, &hub, actor, FollowState::Accepted).await;
+        let object = NewRemoteObject {
+            attributed_to: Some(actor.ap_id.clone()),
+            ..remote_note(&format!("{}/notes/1", actor.ap_id), "<p>x</p>")
+        };
+        db.store_remote_object(&object).await.unwrap();
+        db.add_reaction(
+            ReactionKind::Like,
+            "http://localhost:1/objects/1",
+            &actor.ap_id,
+            &format!("{}/like", actor.ap_id),
+        )
+        .await
+        .unwrap();
+    }
+    // A path that merely contains the blocked name is another server's.
+    let elsewhere =
+        NewRemoteObject { attributed_to: None, ..remote_note("https://other.test/sub.example/1", "<p>y</p>") };
+    db.store_remote_object(&elsewhere).await.unwrap();
+    let inboxes =
+        ["https://social.sub.example/inbox", "https://sub.example:8443/inbox", "https://notsub.example/inbox"];
+    db.enqueue(&Outgoing { inboxes: inboxes.iter().map(|i| i.to_string()).collect(), ..outgoing(hub.id, 0, "x") })
+        .await
+        .unwrap();
+
+    let report = db.set_domain_policy("sub.example", DomainPolicy::Block, None).await.unwrap();
+    assert_eq!(report, BlockReport { follows_removed: 3, objects_removed: 3, deliveries_cancelled: 2 });
+    for actor in &on_block {
+        assert!(db.find_follow(hub.id, actor.id, Direction::Outgoing).await.unwrap().is_none(), "{}", actor.ap_id);
+        assert!(db.remote_object(&format!("{}/notes/1", actor.ap_id)).await.unwrap().unwrap().deleted);
+    }
+    assert!(db.find_follow(hub.id, spared.id, Direction::Outgoing).await.unwrap().is_some());
+    assert!(!db.remote_object(&format!("{}/notes/1", spared.ap_id)).await.unwrap().unwrap().deleted);
+    assert!(!db.remote_object("https://other.test/sub.example/1").await.unwrap().unwrap().deleted);
+    let summary = db.reactions_to("http://localhost:1/objects/1").await.unwrap();
+    assert_eq!(summary.likes, vec![spared.ap_id.clone()], "only the spared server's like is left");
+    let claimed = db.claim_deliveries(10, 60, &[]).await.unwrap();
+    assert_eq!(claimed.iter().map(|d| d.inbox_url.as_str()).collect::<Vec<_>>(), vec!["https://notsub.example/inbox"]);
+}

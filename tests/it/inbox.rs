@@ -496,3 +496,69 @@ async fn a_server_sending_too_much_is_told_to_wait() -> anyhow::Result<()> {
     assert_eq!(target.database().await?.count_received().await?, 2, "the third is not stored");
     Ok(())
 }
+
+/// Publishes an update of `enterprise` written by `marie`; its URL.
+async fn post_note(instance: &TestInstance, enterprise: &str, text: &str) -> anyhow::Result<String> {
+    let printed = instance
+        .cli(&["admin", "post", "note", "--enterprise", enterprise, "--author", "marie", "--text", text])
+        .await?;
+    Ok(printed.trim().trim_start_matches("published ").to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_of_suspended_actors_and_blocked_servers_are_refused_however_they_come() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let blocked = TestInstance::spawn().await?;
+    for instance in [&peer, &blocked] {
+        instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+        instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+        instance.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    }
+    let (coop, hub) = (signer(&peer, "coop").await?, signer(&peer, "hub").await?);
+    // The target knows the cooperative (it follows the target's hub), then suspends it.
+    assert_eq!(send(&target, &coop, &follow_of(&coop, &target.actor_id("hub"), 1)).await?.0, 202);
+    target.cli(&["admin", "moderation", "suspend", &coop.actor_id]).await?;
+    target.cli(&["admin", "domain", "block", &blocked.domain]).await?;
+    tokio::time::sleep(maillage_federation::policy::REFRESH).await;
+    let db = target.database().await?;
+
+    // Another actor (not suspended) reshares the suspended actor's post, and
+    // a post of the blocked server.
+    let suspended_post = post_note(&peer, "coop", "Du suspendu").await?;
+    let blocked_post = post_note(&blocked, "coop", "Du bloqué").await?;
+    peer.cli(&["admin", "enterprise", "create", "autre", "--name", "Autre"]).await?;
+    peer.cli(&["admin", "enterprise", "add-editor", "autre", "marie"]).await?;
+    let fine_post = post_note(&peer, "autre", "Du permis").await?;
+    for (n, object) in [&suspended_post, &blocked_post, &fine_post].into_iter().enumerate() {
+        let announce = json!({
+            "id": format!("{}/activities/announce-{n}", peer.base_url), "type": "Announce", "actor": hub.actor_id,
+            "object": object, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        assert_eq!(send(&target, &hub, &announce).await?.0, 202);
+    }
+    maillage_tests::eventually(15, "the reshares are processed", || async {
+        let mut all = true;
+        for n in 0..3 {
+            let id = format!("{}/activities/announce-{n}", peer.base_url);
+            all &= db.received_state(&id).await?.is_some_and(|(state, _)| state != "pending");
+        }
+        Ok(all)
+    })
+    .await?;
+    assert!(db.remote_object(&fine_post).await?.is_some(), "a post of an actor in good standing is stored");
+    assert!(db.remote_object(&suspended_post).await?.is_none(), "the suspended actor's post is not stored");
+    assert!(db.remote_object(&blocked_post).await?.is_none(), "the blocked server's post is not stored");
+    let (state, reason) = db.received_state(&format!("{}/activities/announce-0", peer.base_url)).await?.unwrap();
+    assert_eq!(state, "failed", "refused for good, not retried");
+    assert!(reason.unwrap_or_default().contains("suspended"));
+
+    // Fetched by URL (a search, a reshare by our hub): refused as well.
+    let another = post_note(&peer, "coop", "Encore du suspendu").await?;
+    let error = target.cli(&["admin", "hub", "reshare", &another]).await.expect_err("refused");
+    assert!(error.to_string().contains("suspended"), "{error}");
+    assert!(db.remote_object(&another).await?.is_none());
+    let error = target.cli(&["admin", "follow", "--as", "hub", &coop.actor_id]).await.expect_err("refused");
+    assert!(error.to_string().contains("suspended"), "{error}");
+    Ok(())
+}

@@ -97,6 +97,8 @@ pub struct InboxConfig {
     pub max_attempts: u32,
     pub lease_seconds: u64,
     pub retention_days: u64,
+    /// The longest the processing of one activity waits on other servers.
+    pub processing_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -304,6 +306,7 @@ impl Config {
             ("inbox.max_attempts", u64::from(self.inbox.max_attempts)),
             ("inbox.lease_seconds", self.inbox.lease_seconds),
             ("inbox.retention_days", self.inbox.retention_days),
+            ("inbox.processing_timeout_seconds", self.inbox.processing_timeout_seconds),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, 0, "must be at least 1"));
@@ -314,6 +317,13 @@ impl Config {
                 "delivery.retry_max_seconds",
                 delivery.retry_max_seconds,
                 "must be at least delivery.retry_initial_seconds",
+            ));
+        }
+        if self.inbox.processing_timeout_seconds > 3600 {
+            return Err(ConfigError::invalid(
+                "inbox.processing_timeout_seconds",
+                self.inbox.processing_timeout_seconds,
+                "must be at most 3600 (an hour); 20 is the usual value",
             ));
         }
         if !(1..=DIRECTORY_MAX_PER_SERVER).contains(&self.directory.max_per_server) {

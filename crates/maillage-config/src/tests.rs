@@ -19,6 +19,7 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(config.database_kind(), DatabaseKind::Sqlite);
     assert_eq!(config.sqlite_path(), "data/maillage.sqlite3");
     assert_eq!(config.directory.max_per_server, 5000);
+    assert_eq!(config.inbox.processing_timeout_seconds, 20);
 }
 
 #[test]
@@ -86,6 +87,8 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "0", "directory.max_per_server"),
         ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "50001", "directory.max_per_server"),
         ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "-1", "directory.max_per_server"),
+        ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "0", "inbox.processing_timeout_seconds"),
+        ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "3601", "inbox.processing_timeout_seconds"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

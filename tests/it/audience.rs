@@ -303,3 +303,88 @@ async fn a_former_editor_no_longer_changes_the_enterprise_posts() -> anyhow::Res
     assert_eq!(call(&a, Method::DELETE, &edit(second), Some(&nina), None).await?.0, 200);
     Ok(())
 }
+
+/// A signed GET of the key of `handle` on `instance`, as another server sends it.
+async fn signed_get(
+    target: &TestInstance,
+    url: &str,
+    instance: &TestInstance,
+    handle: &str,
+) -> anyhow::Result<reqwest::StatusCode> {
+    let actor = instance.database().await?.local_actor_by_username(handle).await?.expect("actor exists");
+    let parsed = url::Url::parse(url)?;
+    let key_id = format!("{}#main-key", actor.ap_id);
+    let headers = maillage_federation::signature::sign(
+        &http::Method::GET,
+        &parsed,
+        None,
+        &key_id,
+        &actor.private_key_pem,
+        std::time::SystemTime::now(),
+    )?;
+    let response =
+        target.http.get(url).headers(headers).header("accept", "application/activity+json").send().await?;
+    Ok(response.status())
+}
+
+/// Another server's GET of our followers-only post is answered only when
+/// its signer follows the enterprise, and a direct post only to the actor
+/// it names, whether or not authorized fetch is on; so are the activities
+/// that carry them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_gets_of_posts_not_for_everyone_answer_their_audience_only() -> anyhow::Result<()> {
+    for authorized_fetch in [false, true] {
+        let a = TestInstance::spawn_with(Box::new(move |c: &mut maillage_config::Config| {
+            c.federation.authorized_fetch = authorized_fetch;
+        }))
+        .await?;
+        a.cli(&["admin", "enterprise", "create", "coop", "--name", "La Coop"]).await?;
+        a.cli_with_input(&["admin", "user", "create", "marie"], &format!("{PASSWORD}\n")).await?;
+        a.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+        let b = TestInstance::spawn().await?;
+        b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
+        // B's hub follows coop; B's member luc does not.
+        b.cli(&["admin", "follow", "--as", "hub", &format!("@coop@{}", a.domain)]).await?;
+        let db = a.database().await?;
+        eventually(15, "the follow is recorded", || async {
+            let coop = db.local_actor_by_username("coop").await?.unwrap();
+            Ok(db.count_follows(coop.id, maillage_db::Direction::Incoming, maillage_db::FollowState::Accepted).await? == 1)
+        })
+        .await?;
+        let marie = login(&a, "marie").await?;
+        let private = post_as_coop(&a, &marie, "pour les abonnés", "private").await?;
+        let direct = post_as_coop(&a, &marie, &format!("pour luc @luc@{}", b.domain), "direct").await?;
+        let private_uri = private["uri"].as_str().unwrap().to_string();
+        let direct_uri = direct["uri"].as_str().unwrap().to_string();
+        let when = if authorized_fetch { "with authorized fetch" } else { "without authorized fetch" };
+
+        assert_eq!(signed_get(&a, &private_uri, &b, "hub").await?, 200, "a follower, {when}");
+        assert_eq!(signed_get(&a, &private_uri, &b, "luc").await?, 404, "not a follower, {when}");
+        assert_eq!(signed_get(&a, &direct_uri, &b, "luc").await?, 200, "the addressee, {when}");
+        assert_eq!(signed_get(&a, &direct_uri, &b, "hub").await?, 404, "a follower, not addressed, {when}");
+        let unsigned = a.get_activity(&private_uri).await?.status().as_u16();
+        assert_eq!(unsigned, if authorized_fetch { 401 } else { 404 }, "unsigned, {when}");
+        // A forged signature (hub's key id, luc's key) is refused, not treated as anyone.
+        let luc = b.database().await?.local_actor_by_username("luc").await?.expect("luc");
+        let headers = maillage_federation::signature::sign(
+            &http::Method::GET,
+            &url::Url::parse(&private_uri)?,
+            None,
+            &format!("{}#main-key", b.actor_id("hub")),
+            &luc.private_key_pem,
+            std::time::SystemTime::now(),
+        )?;
+        let forged =
+            a.http.get(&private_uri).headers(headers).header("accept", "application/activity+json").send().await?;
+        assert_eq!(forged.status().as_u16(), 401, "a bad signature, {when}");
+
+        // The Create that carried the followers-only post: the same audience.
+        let creates = a.database().await?.activities_about(&private_uri).await?;
+        let (create, _) = creates.iter().find(|(_, kind)| kind == "Create").expect("the Create is stored");
+        assert_eq!(signed_get(&a, create, &b, "hub").await?, 200, "its Create to a follower, {when}");
+        assert_eq!(signed_get(&a, create, &b, "luc").await?, 404, "its Create to another, {when}");
+        let unsigned = a.get_activity(create).await?.status().as_u16();
+        assert_eq!(unsigned, if authorized_fetch { 401 } else { 404 }, "its Create unsigned, {when}");
+    }
+    Ok(())
+}

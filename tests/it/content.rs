@@ -173,7 +173,11 @@ async fn practices_and_updates_reach_a_following_hub() -> anyhow::Result<()> {
     let profile: Value = serde_json::from_str(coop.profile_json.as_deref().expect("with its profile"))?;
     assert_eq!(profile["legalForm"], "cooperative");
     assert_eq!(profile["sectors"], serde_json::json!(["transport", "recycling"]));
-    assert_eq!(b_db.remote_enterprises(10).await?.len(), 1);
+    // Announced by A's hub, which B follows: listed in B's directory.
+    eventually(10, "the enterprise is listed", || async {
+        Ok(b_db.listed_remote_enterprises(5000, 10).await?.len() == 1)
+    })
+    .await?;
     let listed = b.cli(&["admin", "enterprise", "list", "--network"]).await?;
     assert!(listed.contains(&format!("@coop@{}\tCoop Vélo\testrie", a.domain)), "{listed}");
 
@@ -401,5 +405,85 @@ async fn replies_mentions_followers_only_and_reshares() -> anyhow::Result<()> {
     let printed = a.cli(&["admin", "hub", "unreshare", &c_note]).await?;
     assert!(printed.contains("nothing to change"), "{printed}");
     drained(&a).await?;
+    Ok(())
+}
+
+/// The Create in an outbox page whose object is `post`.
+fn create_of<'a>(page: &'a Value, post: &str) -> Option<&'a Value> {
+    page["orderedItems"].as_array()?.iter().find(|i| i["type"] == "Create" && i["object"]["id"] == post)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_show_posts_as_they_are_now() -> anyhow::Result<()> {
+    let a = TestInstance::spawn().await?;
+    enterprise_with_editor(&a, "coop", "marie").await?;
+    let note = |text: &'static str| {
+        let a = &a;
+        async move {
+            let printed =
+                a.cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", text]).await?;
+            anyhow::Ok(published_url(&printed))
+        }
+    };
+    let edited = note("Première version").await?;
+    let kept = note("Ouvert samedi").await?;
+    let practice = published_url(
+        &a.cli(&[
+            "admin",
+            "post",
+            "practice",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--title",
+            "Composter",
+            "--summary",
+            "Comment composter",
+            "--body",
+            "Texte de la pratique à effacer",
+        ])
+        .await?,
+    );
+    a.cli(&["admin", "hub", "feature", &practice]).await?;
+    let outbox = format!("{}/outbox", a.actor_id("coop"));
+    let page: Value = a.get_activity(&format!("{outbox}?page=true")).await?.json().await?;
+    let practice_create =
+        create_of(&page, &practice).expect("the practice's Create is listed")["id"].as_str().unwrap().to_string();
+    let kept_create = create_of(&page, &kept).expect("listed")["id"].as_str().unwrap().to_string();
+
+    a.cli(&["admin", "post", "edit-note", &edited, "--text", "Version corrigée"]).await?;
+    a.cli(&["admin", "post", "delete", &practice]).await?;
+
+    let page: Value = a.get_activity(&format!("{outbox}?page=true")).await?.json().await?;
+    let items = page["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{page}");
+    assert!(create_of(&page, &practice).is_none(), "the deleted practice left the outbox: {page}");
+    assert!(!page.to_string().contains("effacer"), "{page}");
+    let current = create_of(&page, &edited).expect("the edited note is listed")["object"].clone();
+    let content = current["content"].as_str().unwrap_or_default();
+    assert!(content.contains("Version corrigée") && !content.contains("Première"), "{current}");
+    assert!(current["updated"].is_string(), "{current}");
+    assert!(create_of(&page, &kept).is_some_and(|c| c["object"]["content"].as_str().unwrap().contains("samedi")));
+    let collection: Value = a.get_activity(&outbox).await?.json().await?;
+    assert_eq!(collection["totalItems"], 2);
+
+    // The deleted post's activity is gone too; the others are served.
+    let response = a.get_activity(&practice_create).await?;
+    assert_eq!(response.status(), 410);
+    let tombstone: Value = response.json().await?;
+    assert_eq!(
+        (tombstone["type"].as_str(), tombstone["id"].as_str()),
+        (Some("Tombstone"), Some(practice_create.as_str()))
+    );
+    assert!(!tombstone.to_string().contains("effacer") && tombstone.get("object").is_none(), "{tombstone}");
+    let response = a.get_activity(&kept_create).await?;
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await?.contains("samedi"));
+
+    // Nor is it featured any more.
+    let featured: Value = a.get_activity(&format!("{}/featured", a.actor_id("hub"))).await?.json().await?;
+    assert_eq!(featured["orderedItems"], serde_json::json!([]), "{featured}");
+    assert_eq!(featured["totalItems"], 0);
     Ok(())
 }

@@ -534,3 +534,195 @@ async fn hostile_links_of_remote_objects_never_reach_clients() -> anyhow::Result
     assert!(!page.contains("javascript:"));
     Ok(())
 }
+
+/// Publishes an update of `enterprise` written by `marie`; its URL.
+async fn post_note(instance: &TestInstance, enterprise: &str, text: &str) -> anyhow::Result<String> {
+    let printed = instance
+        .cli(&["admin", "post", "note", "--enterprise", enterprise, "--author", "marie", "--text", text])
+        .await?;
+    Ok(printed.trim().trim_start_matches("published ").to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_of_suspended_actors_and_blocked_servers_are_refused_however_they_come() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    let blocked = TestInstance::spawn().await?;
+    for instance in [&peer, &blocked] {
+        instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+        instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+        instance.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    }
+    let (coop, hub) = (signer(&peer, "coop").await?, signer(&peer, "hub").await?);
+    // The target knows the cooperative (it follows the target's hub), then suspends it.
+    assert_eq!(send(&target, &coop, &follow_of(&coop, &target.actor_id("hub"), 1)).await?.0, 202);
+    target.cli(&["admin", "moderation", "suspend", &coop.actor_id]).await?;
+    target.cli(&["admin", "domain", "block", &blocked.domain]).await?;
+    tokio::time::sleep(maillage_federation::policy::REFRESH).await;
+    let db = target.database().await?;
+
+    // Another actor (not suspended) reshares the suspended actor's post, and
+    // a post of the blocked server.
+    let suspended_post = post_note(&peer, "coop", "Du suspendu").await?;
+    let blocked_post = post_note(&blocked, "coop", "Du bloqué").await?;
+    peer.cli(&["admin", "enterprise", "create", "autre", "--name", "Autre"]).await?;
+    peer.cli(&["admin", "enterprise", "add-editor", "autre", "marie"]).await?;
+    let fine_post = post_note(&peer, "autre", "Du permis").await?;
+    for (n, object) in [&suspended_post, &blocked_post, &fine_post].into_iter().enumerate() {
+        let announce = json!({
+            "id": format!("{}/activities/announce-{n}", peer.base_url), "type": "Announce", "actor": hub.actor_id,
+            "object": object, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        assert_eq!(send(&target, &hub, &announce).await?.0, 202);
+    }
+    maillage_tests::eventually(15, "the reshares are processed", || async {
+        let mut all = true;
+        for n in 0..3 {
+            let id = format!("{}/activities/announce-{n}", peer.base_url);
+            all &= db.received_state(&id).await?.is_some_and(|(state, _)| state != "pending");
+        }
+        Ok(all)
+    })
+    .await?;
+    assert!(db.remote_object(&fine_post).await?.is_some(), "a post of an actor in good standing is stored");
+    assert!(db.remote_object(&suspended_post).await?.is_none(), "the suspended actor's post is not stored");
+    assert!(db.remote_object(&blocked_post).await?.is_none(), "the blocked server's post is not stored");
+    let (state, reason) = db.received_state(&format!("{}/activities/announce-0", peer.base_url)).await?.unwrap();
+    assert_eq!(state, "failed", "refused for good, not retried");
+    assert!(reason.unwrap_or_default().contains("suspended"));
+
+    // Fetched by URL (a search, a reshare by our hub): refused as well.
+    let another = post_note(&peer, "coop", "Encore du suspendu").await?;
+    let error = target.cli(&["admin", "hub", "reshare", &another]).await.expect_err("refused");
+    assert!(error.to_string().contains("suspended"), "{error}");
+    assert!(db.remote_object(&another).await?.is_none());
+    let error = target.cli(&["admin", "follow", "--as", "hub", &coop.actor_id]).await.expect_err("refused");
+    assert!(error.to_string().contains("suspended"), "{error}");
+    Ok(())
+}
+
+/// An origin that never finishes an answer: for `/silent/...` it reads the
+/// request and says nothing; for anything else it sends the headers of a
+/// big JSON document, then one byte every 300 ms. Counts connections.
+async fn stalling_origin() -> anyhow::Result<(String, std::sync::Arc<std::sync::atomic::AtomicUsize>)> {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let origin = format!("http://localhost:{}", listener.local_addr()?.port());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let Ok(n) = socket.read(&mut request).await else { return };
+                if String::from_utf8_lossy(&request[..n]).contains(" /silent/") {
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                    return;
+                }
+                let head =
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/activity+json\r\ncontent-length: 100000\r\n\r\n{";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                loop {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    if socket.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Ok((origin, connections))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalling_origin_holds_back_no_other_actor_and_its_activity_is_retried() -> anyhow::Result<()> {
+    use maillage_tests::stub::{StubKeys, StubPeer};
+    use std::sync::atomic::Ordering;
+    let (origin, connections) = stalling_origin().await?;
+    let target = TestInstance::spawn_with(Box::new(|c: &mut maillage_config::Config| {
+        c.inbox.processing_timeout_seconds = 2;
+    }))
+    .await?;
+    let keys = StubKeys::generate()?;
+    let peer = StubPeer::spawn(&keys, std::sync::Arc::default()).await?;
+    // More stalling actors than the worker processes fetching activities of at once.
+    const STALLING: usize = 20;
+    let mut names: Vec<String> = (0..STALLING).map(|n| format!("s{n}")).collect();
+    names.push("good".into());
+    names.push("inline".into());
+    for name in &names {
+        assert_eq!(peer.follow(name, &target.actor_id("hub"), &target.url("/inbox")).await?, 202, "{name} is known");
+    }
+    let db = target.database().await?;
+    let announce_of = |name: &str, n: usize| {
+        let path = if n.is_multiple_of(2) { "objects" } else { "silent" };
+        json!({
+            "id": format!("{}/activities/announce-{name}", peer.base_url), "type": "Announce",
+            "actor": peer.actor_id(name), "object": format!("{origin}/{path}/{n}"),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        })
+    };
+
+    // Processed as the request is answered: the answer comes, and the
+    // processing gives up waiting after the deadline, to be retried.
+    let inline = announce_of("inline", 100);
+    let sent = tokio::time::Instant::now();
+    assert_eq!(peer.send("inline", &target.url("/inbox"), &inline).await?, 202);
+    let inline_id = inline["id"].as_str().unwrap().to_string();
+    maillage_tests::eventually(6, "the inline processing gives up and puts it back", || async {
+        Ok(db.received_state(&inline_id).await?.is_some_and(|(state, error)| {
+            state == "pending" && error.is_some_and(|e| e.contains("processing_timeout_seconds"))
+        }))
+    })
+    .await?;
+    assert!(sent.elapsed() < Duration::from_secs(8));
+
+    // Left to the inbox worker: twenty actors' reshares of posts on the stalling origin...
+    let before = connections.load(Ordering::SeqCst);
+    for (n, name) in names.iter().take(STALLING).enumerate() {
+        let announce = announce_of(name, n);
+        db.store_received(announce["id"].as_str().unwrap(), &peer.actor_id(name), "Announce", &announce.to_string(), 0)
+            .await?
+            .expect("stored");
+    }
+    maillage_tests::eventually(10, "the worker is busy fetching from the origin", || async {
+        Ok(connections.load(Ordering::SeqCst) >= before + 16)
+    })
+    .await?;
+    // ... then another actor posts: processed at once, whatever the origin does.
+    let create = json!({
+        "id": format!("{}/activities/create-good", peer.base_url), "type": "Create", "actor": peer.actor_id("good"),
+        "object": {
+            "id": format!("{}/notes/good", peer.base_url), "type": "Note", "attributedTo": peer.actor_id("good"),
+            "content": "<p>vite</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    });
+    db.store_received(create["id"].as_str().unwrap(), &peer.actor_id("good"), "Create", &create.to_string(), 0)
+        .await?
+        .expect("stored");
+    let note = format!("{}/notes/good", peer.base_url);
+    maillage_tests::eventually(5, "the other actor's post is processed", || async {
+        Ok(db.remote_object(&note).await?.is_some())
+    })
+    .await?;
+    // Every stalled reshare goes back to the queue, to be retried later
+    // (after the deadline, or at once when every fetching slot was busy).
+    maillage_tests::eventually(10, "the stalled reshares wait for a retry", || async {
+        let mut all = true;
+        for name in names.iter().take(STALLING) {
+            let id = format!("{}/activities/announce-{name}", peer.base_url);
+            all &= db.received_state(&id).await?.is_some_and(|(state, error)| state == "pending" && error.is_some());
+        }
+        Ok(all)
+    })
+    .await?;
+    let (state, error) = db.received_state(&format!("{}/activities/announce-s0", peer.base_url)).await?.unwrap();
+    assert_eq!(state, "pending", "not failed for good");
+    assert!(error.unwrap_or_default().contains("processing_timeout_seconds"));
+    assert_eq!(db.received_counts().await?.failed, 0);
+    Ok(())
+}

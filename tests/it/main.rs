@@ -9,6 +9,7 @@ mod api;
 mod audience;
 mod clients;
 mod content;
+mod directory;
 mod discovery;
 mod federation;
 mod foundation;

@@ -67,6 +67,101 @@ async fn a_blocked_server_gets_nothing_and_gives_nothing() -> anyhow::Result<()>
     Ok(())
 }
 
+/// POSTs a Follow from `actor` (an actor id on another server) to the
+/// target's inbox, signed with `keys` (the signature is never reached when
+/// the server is blocked); returns the status and the reason.
+async fn follow_from(target: &TestInstance, actor: &str, keys: &StubKeys) -> anyhow::Result<(u16, String)> {
+    let follow = serde_json::json!({
+        "id": format!("{actor}/follows/1"), "type": "Follow", "actor": actor, "object": target.actor_id("hub"),
+    });
+    let body = follow.to_string();
+    let url = url::Url::parse(&target.url("/inbox"))?;
+    let mut headers = maillage_federation::signature::sign(
+        &http::Method::POST,
+        &url,
+        Some(body.as_bytes()),
+        // A header is ASCII: the key's URL in its ASCII form.
+        &format!("{}#main-key", url::Url::parse(actor)?),
+        &keys.private_pem,
+        std::time::SystemTime::now(),
+    )?;
+    headers.insert("content-type", "application/activity+json".parse()?);
+    let response = target.http.post(url).headers(headers).body(body).send().await?;
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    Ok((status, body["error"].as_str().unwrap_or_default().to_string()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_rule_holds_whether_written_in_unicode_or_punycode() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let keys = StubKeys::generate()?;
+    let db = target.database().await?;
+    // Known before the block: an actor of a subdomain, which our hub follows.
+    let actor = db
+        .upsert_remote_actor(&maillage_db::NewRemoteActor {
+            ap_id: "https://social.xn--exmple-cua.org/users/ana".into(),
+            actor_type: "Person".into(),
+            username: "ana".into(),
+            domain: "social.xn--exmple-cua.org".into(),
+            display_name: None,
+            summary: None,
+            url: None,
+            icon_url: None,
+            inbox_url: "https://social.xn--exmple-cua.org/users/ana/inbox".into(),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            public_key_id: "https://social.xn--exmple-cua.org/users/ana#main-key".into(),
+            public_key_pem: keys.public_pem.clone(),
+            manually_approves_followers: false,
+            raw_json: "{}".into(),
+            profile_json: None,
+        })
+        .await?;
+    let hub = db.local_actor_by_username("hub").await?.expect("hub");
+    let record = maillage_db::FollowRecord {
+        local_actor_id: hub.id,
+        remote_actor_id: actor.id,
+        direction: Direction::Outgoing,
+        state: FollowState::Accepted,
+        follow_ap_id: "https://social.xn--exmple-cua.org/follows/1",
+        follow_json: "{}",
+    };
+    db.save_follow(&record, None).await?;
+
+    // Written in Unicode: stored and listed in the ASCII form URLs carry.
+    let printed = target.cli(&["admin", "domain", "block", "Exämple.org"]).await?;
+    assert!(printed.contains("blocked xn--exmple-cua.org: 1 follow(s) severed"), "{printed}");
+    assert_eq!(target.cli(&["admin", "domain", "list"]).await?.trim(), "block\txn--exmple-cua.org");
+    // Written in punycode.
+    target.cli(&["admin", "domain", "block", "xn--mnchen-3ya.de"]).await?;
+    // A rule an older version stored as written, in Unicode.
+    db.set_domain_policy("bücher.example", maillage_db::DomainPolicy::Block, None).await?;
+    tokio::time::sleep(maillage_federation::policy::REFRESH).await;
+
+    for actor in [
+        "https://xn--exmple-cua.org/users/spam",
+        "https://exämple.org/users/spam",
+        "https://a.exämple.org/users/spam",
+        "https://münchen.de/users/spam",
+        "https://xn--mnchen-3ya.de/users/spam",
+        "https://xn--bcher-kva.example/users/spam",
+    ] {
+        let (status, reason) = follow_from(&target, actor, &keys).await?;
+        assert_eq!(status, 403, "{actor}: {reason}");
+        assert!(reason.contains("blocked"), "{actor}: {reason}");
+    }
+    // Another server is not caught by the rules (it is merely unreachable).
+    let (status, reason) = follow_from(&target, "https://example.org/users/ana", &keys).await?;
+    assert_ne!(status, 403, "{reason}");
+    // Removing works with either spelling.
+    target.cli(&["admin", "domain", "remove", "münchen.de"]).await?;
+    target.cli(&["admin", "domain", "remove", "xn--bcher-kva.example"]).await?;
+    assert_eq!(target.cli(&["admin", "domain", "list"]).await?.trim(), "block\txn--exmple-cua.org");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allow_list_mode_federates_only_with_listed_servers() -> anyhow::Result<()> {
     let a = TestInstance::spawn_with(Box::new(|c: &mut Config| c.federation.mode = "allowlist".into())).await?;
@@ -113,6 +208,87 @@ async fn authorized_fetch_serves_documents_to_signed_requests_only() -> anyhow::
     tokio::time::sleep(maillage_federation::policy::REFRESH).await;
     assert_eq!(signed_get(&b, &hub).await?, 403);
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorized_fetch_covers_every_json_answer_and_refuses_suspended_actors() -> anyhow::Result<()> {
+    let a = TestInstance::spawn_with(Box::new(|c: &mut Config| c.federation.authorized_fetch = true)).await?;
+    let b = TestInstance::spawn().await?;
+    a.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    a.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    a.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    let printed =
+        a.cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour"]).await?;
+    let note = printed.trim().trim_start_matches("published ").to_string();
+    let db_a = a.database().await?;
+    let coop = db_a.local_actor_by_username("coop").await?.expect("coop");
+    let create = db_a.outbox_page(coop.id, None, 1).await?.pop().expect("the Create is in the outbox");
+    let create_id = serde_json::from_str::<serde_json::Value>(&create.json)?["id"].as_str().unwrap().to_string();
+    let coop_id = a.actor_id("coop");
+    let documents = [
+        format!("{coop_id}/outbox"),
+        format!("{coop_id}/outbox?page=true"),
+        format!("{coop_id}/followers"),
+        format!("{coop_id}/featured"),
+        create_id.clone(),
+    ];
+    for url in &documents {
+        for accept in [None, Some("application/json"), Some("*/*"), Some("text/html")] {
+            let mut request = a.http.get(url);
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            let response = request.send().await?;
+            assert_eq!(response.status(), 401, "{url} with Accept {accept:?} and no signature");
+            let body: serde_json::Value = response.json().await?;
+            assert!(body["error"].as_str().unwrap_or_default().contains("signed"), "{url}: {body}");
+        }
+        assert_eq!(signed_get_with(&b, "actor", url, "application/json").await?, 200, "{url}, signed");
+    }
+    // Browsers still reach the pages of actors and posts.
+    for page in [&coop_id, &note] {
+        for accept in [None, Some("text/html")] {
+            let mut request = a.http.get(page.as_str());
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            let response = request.send().await?;
+            assert_eq!(response.status(), 200, "{page} with Accept {accept:?}");
+            assert!(response.headers()["content-type"].to_str()?.starts_with("text/html"), "{page}");
+        }
+    }
+
+    // A suspended actor's signed GETs are refused; another actor of its server is served.
+    let suspended = b.actor_id("actor");
+    a.cli(&["admin", "moderation", "suspend", &suspended]).await?;
+    // Running servers reread a remote actor from the database within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let outbox = format!("{coop_id}/outbox");
+    assert_eq!(signed_get_with(&b, "actor", &outbox, "application/activity+json").await?, 403);
+    assert_eq!(signed_get_with(&b, "hub", &outbox, "application/activity+json").await?, 200);
+    Ok(())
+}
+
+/// GETs `url` signed by the local actor `handle` of `from` (`actor`: the
+/// instance actor), with `accept`.
+async fn signed_get_with(from: &TestInstance, handle: &str, url: &str, accept: &str) -> anyhow::Result<u16> {
+    let db = from.database().await?;
+    let actor = match handle {
+        "actor" => db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?,
+        _ => db.local_actor_by_username(handle).await?,
+    }
+    .expect("a local actor");
+    let target = url::Url::parse(url)?;
+    let headers = maillage_federation::signature::sign(
+        &http::Method::GET,
+        &target,
+        None,
+        &format!("{}#main-key", actor.ap_id),
+        &actor.private_key_pem,
+        std::time::SystemTime::now(),
+    )?;
+    let response = from.http.get(target).headers(headers).header("accept", accept).send().await?;
+    Ok(response.status().as_u16())
 }
 
 /// GETs `url` signed by the instance actor of `from`, as a server fetches.

@@ -4,8 +4,11 @@
 //! answer status and delay can be changed while it runs, and it can be
 //! stopped and started again on the same port (a server that goes away
 //! and comes back). Stubs of one `StubStats` count requests in flight
-//! together, to observe concurrency across senders.
+//! together, to observe concurrency across senders. A test may also have it
+//! serve any document at any path (an `Organization`, a post), and send
+//! signed activities from its actors.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
@@ -47,6 +50,9 @@ struct Shared {
     status: Arc<AtomicU16>,
     delay_ms: Arc<AtomicU64>,
     stats: Arc<StubStats>,
+    /// Documents served at their path, and how often each was fetched.
+    documents: Arc<std::sync::Mutex<HashMap<String, Value>>>,
+    fetches: Arc<std::sync::Mutex<HashMap<String, usize>>>,
 }
 
 pub struct StubPeer {
@@ -70,6 +76,8 @@ impl StubPeer {
             status: Arc::new(AtomicU16::new(202)),
             delay_ms: Arc::default(),
             stats,
+            documents: Arc::default(),
+            fetches: Arc::default(),
         };
         let mut stub = StubPeer { domain: format!("localhost:{port}"), base_url, port, shared, server: None };
         stub.serve(listener);
@@ -81,6 +89,7 @@ impl StubPeer {
             .route("/actors/{name}", get(actor))
             .route("/actors/{name}/inbox", post(inbox))
             .route("/inbox", post(inbox))
+            .fallback(get(document))
             .with_state(self.shared.clone());
         self.server = Some(tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -139,6 +148,50 @@ impl StubPeer {
         format!("{}/actors/{name}", self.base_url)
     }
 
+    /// Serves `document` at `path` (instead of the default actor there).
+    pub fn serve_document(&self, path: &str, document: Value) {
+        if let Ok(mut documents) = self.shared.documents.lock() {
+            documents.insert(path.to_string(), document);
+        }
+    }
+
+    /// How many GETs `path` had.
+    pub fn fetches(&self, path: &str) -> usize {
+        self.shared.fetches.lock().map(|f| f.get(path).copied().unwrap_or(0)).unwrap_or(0)
+    }
+
+    /// POSTs `activity` to `inbox`, signed for the stub actor `name` with
+    /// `private_pem` (the stub's own key, or another to forge a signature);
+    /// returns the HTTP status.
+    pub async fn send_signed(
+        &self,
+        name: &str,
+        inbox: &str,
+        activity: &Value,
+        private_pem: &str,
+    ) -> anyhow::Result<u16> {
+        let body = activity.to_string().into_bytes();
+        let url = url::Url::parse(inbox)?;
+        let key_id = format!("{}#main-key", self.actor_id(name));
+        let mut headers = maillage_federation::signature::sign(
+            &http::Method::POST,
+            &url,
+            Some(&body),
+            &key_id,
+            private_pem,
+            SystemTime::now(),
+        )?;
+        headers.insert("content-type", "application/activity+json".parse()?);
+        let response = reqwest::Client::new().post(url).headers(headers).body(body).send().await?;
+        Ok(response.status().as_u16())
+    }
+
+    /// [`Self::send_signed`] with the stub's own key.
+    pub async fn send(&self, name: &str, inbox: &str, activity: &Value) -> anyhow::Result<u16> {
+        let key = self.shared.keys.private_pem.clone();
+        self.send_signed(name, inbox, activity, &key).await
+    }
+
     /// Sends a signed `Follow` from the stub actor `name` to `target` (an
     /// actor id) through `inbox`; returns the HTTP status.
     pub async fn follow(&self, name: &str, target: &str, inbox: &str) -> anyhow::Result<u16> {
@@ -172,7 +225,32 @@ impl Drop for StubPeer {
     }
 }
 
-async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> impl axum::response::IntoResponse {
+fn count_fetch(shared: &Shared, path: &str) -> Option<Value> {
+    if let Ok(mut fetches) = shared.fetches.lock() {
+        *fetches.entry(path.to_string()).or_default() += 1;
+    }
+    shared.documents.lock().ok().and_then(|d| d.get(path).cloned())
+}
+
+fn activity_json(document: &Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::CONTENT_TYPE, "application/activity+json")], document.to_string()).into_response()
+}
+
+/// A document a test asked the stub to serve, or 404.
+async fn document(State(shared): State<Shared>, uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match count_fetch(&shared, uri.path()) {
+        Some(document) => activity_json(&document),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> axum::response::Response {
+    let path = format!("/actors/{name}");
+    if let Some(document) = count_fetch(&shared, &path) {
+        return activity_json(&document);
+    }
     let id = format!("{}/actors/{name}", shared.base_url);
     let document = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -183,7 +261,7 @@ async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> impl a
         "endpoints": { "sharedInbox": format!("{}/inbox", shared.base_url) },
         "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": shared.keys.public_pem },
     });
-    ([(axum::http::header::CONTENT_TYPE, "application/activity+json")], document.to_string())
+    activity_json(&document)
 }
 
 async fn inbox(State(shared): State<Shared>, body: Bytes) -> StatusCode {

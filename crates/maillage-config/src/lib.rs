@@ -32,6 +32,7 @@ pub struct Config {
     pub inbox: InboxConfig,
     pub federation: FederationConfig,
     pub hub: HubConfig,
+    pub directory: DirectoryConfig,
     pub web: WebConfig,
     pub log: LogConfig,
 }
@@ -120,6 +121,8 @@ pub struct InboxConfig {
     pub max_attempts: u32,
     pub lease_seconds: u64,
     pub retention_days: u64,
+    /// The longest the processing of one activity waits on other servers.
+    pub processing_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -144,6 +147,16 @@ pub struct HubConfig {
     pub summary: String,
     pub region: String,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryConfig {
+    /// Remote enterprises listed per server, at most.
+    pub max_per_server: u32,
+}
+
+/// The most `directory.max_per_server` may be (the directory is held in memory).
+pub const DIRECTORY_MAX_PER_SERVER: u32 = 50_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -318,6 +331,7 @@ impl Config {
             ("inbox.max_attempts", u64::from(self.inbox.max_attempts)),
             ("inbox.lease_seconds", self.inbox.lease_seconds),
             ("inbox.retention_days", self.inbox.retention_days),
+            ("inbox.processing_timeout_seconds", self.inbox.processing_timeout_seconds),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, 0, "must be at least 1"));
@@ -328,6 +342,20 @@ impl Config {
                 "delivery.retry_max_seconds",
                 delivery.retry_max_seconds,
                 "must be at least delivery.retry_initial_seconds",
+            ));
+        }
+        if self.inbox.processing_timeout_seconds > 3600 {
+            return Err(ConfigError::invalid(
+                "inbox.processing_timeout_seconds",
+                self.inbox.processing_timeout_seconds,
+                "must be at most 3600 (an hour); 20 is the usual value",
+            ));
+        }
+        if !(1..=DIRECTORY_MAX_PER_SERVER).contains(&self.directory.max_per_server) {
+            return Err(ConfigError::invalid(
+                "directory.max_per_server",
+                self.directory.max_per_server,
+                format!("must be between 1 and {DIRECTORY_MAX_PER_SERVER}"),
             ));
         }
         if !matches!(self.federation.mode.as_str(), "open" | "allowlist") {

@@ -18,6 +18,8 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(config.public_base_url(), "http://localhost:8080");
     assert_eq!(config.database_kind(), DatabaseKind::Sqlite);
     assert_eq!(config.sqlite_path(), "data/maillage.sqlite3");
+    assert_eq!(config.directory.max_per_server, 5000);
+    assert_eq!(config.inbox.processing_timeout_seconds, 20);
 }
 
 #[test]
@@ -82,6 +84,11 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__HUB__NAME", "  ", "hub.name"),
         ("MAILLAGE__REGISTRATIONS__MODE", "open", "registrations.mode"),
         ("MAILLAGE__HUB__REGION", "atlantis", "hub.region"),
+        ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "0", "directory.max_per_server"),
+        ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "50001", "directory.max_per_server"),
+        ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "-1", "directory.max_per_server"),
+        ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "0", "inbox.processing_timeout_seconds"),
+        ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "3601", "inbox.processing_timeout_seconds"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

@@ -368,19 +368,6 @@ impl Database {
         Ok(())
     }
 
-    /// Remote actors that publish an enterprise profile: the network directory.
-    pub async fn remote_enterprises(&self, limit: i64) -> Result<Vec<crate::RemoteActor>, DbError> {
-        let mut conn = self.conn().await?;
-        let rows = with_conn!(&mut conn, |c| remote_actors::table
-            .filter(remote_actors::profile_json.is_not_null())
-            .order(remote_actors::id)
-            .limit(limit)
-            .select(crate::RemoteActor::as_select())
-            .load(c)
-            .await)?;
-        Ok(rows)
-    }
-
     /// Records a Like or a reshare; returns false when it was already there.
     pub async fn add_reaction(
         &self,
@@ -591,9 +578,15 @@ impl Database {
 
     /// The hub's featured items, newest first.
     pub async fn featured_of(&self, hub_id: i64) -> Result<Vec<String>, DbError> {
+        use crate::schema::posts;
         let mut conn = self.conn().await?;
+        // Deleted posts (ours, or remote ones deleted at their origin) are no longer featured.
         let rows = with_conn!(&mut conn, |c| featured::table
+            .left_join(posts::table.on(posts::ap_id.eq(featured::object_ap_id)))
+            .left_join(remote_objects::table.on(remote_objects::ap_id.eq(featured::object_ap_id)))
             .filter(featured::hub_id.eq(hub_id))
+            .filter(posts::deleted_at.is_null())
+            .filter(remote_objects::deleted.nullable().is_null().or(remote_objects::deleted.eq(false)))
             .order(featured::id.desc())
             .select(featured::object_ap_id)
             .load(c)

@@ -10,8 +10,14 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{deliveries, domain_health, domain_policies, follows, reactions, remote_actors, remote_objects};
+use crate::schema::{
+    deliveries, directory_listings, domain_health, domain_policies, follows, reactions, remote_actors, remote_objects,
+};
 use crate::{Database, DbError, UtcTime};
+
+/// Ids per statement when a block removes rows (well under SQLite's
+/// limit of bound parameters).
+const ID_CHUNK: usize = 500;
 
 /// A staff decision about a domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +80,11 @@ pub enum BreakerState {
 
 impl Database {
     /// Records a policy for a domain (replacing any earlier one). Blocking
-    /// also severs follows both ways with its actors, removes the content we
-    /// keep from it and cancels deliveries to it, in the same transaction.
+    /// also severs follows both ways with the actors of the domain and of
+    /// its subdomains (as the rule covers them), removes the content we keep
+    /// from them and cancels deliveries to them, in the same transaction.
+    /// `domain` is in the form rules are compared in
+    /// (`maillage_domain::server_name::normalize_domain`).
     pub async fn set_domain_policy(
         &self,
         domain: &str,
@@ -84,8 +93,15 @@ impl Database {
     ) -> Result<BlockReport, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let http_prefix = format!("http://{domain}/%");
-        let https_prefix = format!("https://{domain}/%");
+        // Rows that may be on a covered server (the host appears in them),
+        // narrowed below by parsing each one: LIKE cannot tell a host from a path.
+        let host = domain.rsplit_once(':').map_or(domain, |(host, _)| host);
+        let mentioning = format!("%{host}%");
+        let covers = |authority: &str| maillage_domain::server_name::rule_covers(domain, authority);
+        let covers_url = |url: &str| {
+            let authority = crate::outbox::domain_of(url);
+            !authority.is_empty() && covers(&authority)
+        };
         with_write_tx!(self, &mut conn, |c| {
             diesel::delete(domain_policies::table.find(domain)).execute(c).await?;
             diesel::insert_into(domain_policies::table)
@@ -99,46 +115,104 @@ impl Database {
                 .await?;
             let mut report = BlockReport::default();
             if policy == DomainPolicy::Block {
-                let actors_of_domain =
-                    remote_actors::table.filter(remote_actors::domain.eq(domain)).select(remote_actors::id);
-                report.follows_removed =
-                    diesel::delete(follows::table.filter(follows::remote_actor_id.eq_any(actors_of_domain)))
-                        .execute(c)
-                        .await?;
-                let on_domain = remote_objects::ap_id.like(&http_prefix).or(remote_objects::ap_id.like(&https_prefix));
-                crate::tags::unindex_remote_objects!(c, on_domain);
-                report.objects_removed =
-                    diesel::update(remote_objects::table.filter(on_domain).filter(remote_objects::deleted.eq(false)))
-                        .set((
-                            remote_objects::deleted.eq(true),
-                            remote_objects::content_html.eq(None::<String>),
-                            remote_objects::raw_json.eq("{}"),
-                            remote_objects::updated_at.eq(now),
-                        ))
-                        .execute(c)
-                        .await?;
-                let reacted = reactions::actor_ap_id.like(&http_prefix).or(reactions::actor_ap_id.like(&https_prefix));
-                diesel::delete(reactions::table.filter(reacted)).execute(c).await?;
-                report.deliveries_cancelled = diesel::update(
-                    deliveries::table.filter(deliveries::domain.eq(domain)).filter(deliveries::state.eq("pending")),
-                )
-                .set((
-                    deliveries::state.eq("failed"),
-                    deliveries::last_error.eq(Some("the domain is blocked")),
-                    deliveries::lease_until.eq(None::<UtcTime>),
-                    deliveries::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await?;
+                let actors: Vec<(i64, String)> = remote_actors::table
+                    .filter(remote_actors::domain.like(&mentioning))
+                    .select((remote_actors::id, remote_actors::domain))
+                    .load(c)
+                    .await?;
+                let actors: Vec<i64> = actors.into_iter().filter(|(_, d)| covers(d)).map(|(id, _)| id).collect();
+                let objects: Vec<(i64, String)> = remote_objects::table
+                    .filter(remote_objects::ap_id.like(&mentioning))
+                    .filter(remote_objects::deleted.eq(false))
+                    .select((remote_objects::id, remote_objects::ap_id))
+                    .load(c)
+                    .await?;
+                let objects: Vec<i64> = objects.into_iter().filter(|(_, u)| covers_url(u)).map(|(id, _)| id).collect();
+                let reactions: Vec<(i64, String)> = reactions::table
+                    .filter(reactions::actor_ap_id.like(&mentioning))
+                    .select((reactions::id, reactions::actor_ap_id))
+                    .load(c)
+                    .await?;
+                let reactions: Vec<i64> =
+                    reactions.into_iter().filter(|(_, u)| covers_url(u)).map(|(id, _)| id).collect();
+                let deliveries: Vec<(i64, String)> = deliveries::table
+                    .filter(deliveries::domain.like(&mentioning))
+                    .filter(deliveries::state.eq("pending"))
+                    .select((deliveries::id, deliveries::domain))
+                    .load(c)
+                    .await?;
+                let deliveries: Vec<i64> =
+                    deliveries.into_iter().filter(|(_, d)| covers(d)).map(|(id, _)| id).collect();
+                for chunk in actors.chunks(ID_CHUNK) {
+                    report.follows_removed +=
+                        diesel::delete(follows::table.filter(follows::remote_actor_id.eq_any(chunk)))
+                            .execute(c)
+                            .await?;
+                    diesel::delete(
+                        directory_listings::table.filter(
+                            directory_listings::enterprise_id
+                                .eq_any(chunk)
+                                .or(directory_listings::listed_by_id.eq_any(chunk)),
+                        ),
+                    )
+                    .execute(c)
+                    .await?;
+                }
+                for chunk in objects.chunks(ID_CHUNK) {
+                    crate::tags::unindex_remote_objects!(c, remote_objects::id.eq_any(chunk));
+                    report.objects_removed +=
+                        diesel::update(remote_objects::table.filter(remote_objects::id.eq_any(chunk)))
+                            .set((
+                                remote_objects::deleted.eq(true),
+                                remote_objects::content_html.eq(None::<String>),
+                                remote_objects::raw_json.eq("{}"),
+                                remote_objects::updated_at.eq(now),
+                            ))
+                            .execute(c)
+                            .await?;
+                }
+                for chunk in reactions.chunks(ID_CHUNK) {
+                    diesel::delete(reactions::table.filter(reactions::id.eq_any(chunk))).execute(c).await?;
+                }
+                for chunk in deliveries.chunks(ID_CHUNK) {
+                    report.deliveries_cancelled +=
+                        diesel::update(deliveries::table.filter(deliveries::id.eq_any(chunk)))
+                            .set((
+                                deliveries::state.eq("failed"),
+                                deliveries::last_error.eq(Some("the domain is blocked")),
+                                deliveries::lease_until.eq(None::<UtcTime>),
+                                deliveries::updated_at.eq(now),
+                            ))
+                            .execute(c)
+                            .await?;
+                }
             }
             Ok(report)
         })
     }
 
-    /// Removes the policy of a domain; false when it had none.
+    /// Removes the policy of a domain, however it was written (a rule
+    /// stored in Unicode by an older version is found by its ASCII form
+    /// and the reverse); false when it had none.
     pub async fn remove_domain_policy(&self, domain: &str) -> Result<bool, DbError> {
+        use maillage_domain::server_name::comparable_authority;
+        let wanted = comparable_authority(domain);
+        let written: Vec<String> = self
+            .domain_policies()
+            .await?
+            .into_iter()
+            .map(|entry| entry.domain)
+            .filter(|d| d == domain || comparable_authority(d) == wanted)
+            .collect();
+        if written.is_empty() {
+            return Ok(false);
+        }
         let mut conn = self.write_conn().await?;
-        let n = with_conn!(&mut conn, |c| diesel::delete(domain_policies::table.find(domain)).execute(c).await)?;
+        let n = with_conn!(&mut conn, |c| diesel::delete(
+            domain_policies::table.filter(domain_policies::domain.eq_any(&written))
+        )
+        .execute(c)
+        .await)?;
         Ok(n > 0)
     }
 

@@ -19,7 +19,7 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Direction::Incoming => "in",
             Direction::Outgoing => "out",
@@ -34,7 +34,7 @@ pub enum FollowState {
 }
 
 impl FollowState {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FollowState::Pending => "pending",
             FollowState::Accepted => "accepted",

@@ -68,6 +68,7 @@ macro_rules! with_enqueuing_tx {
 mod actors;
 mod audience;
 mod content;
+mod directory;
 mod domains;
 mod error;
 mod follows;
@@ -97,6 +98,7 @@ mod bench;
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use audience::{LocalFollow, Reader};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
+pub use directory::ListingSource;
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
@@ -104,7 +106,9 @@ pub use library::DirectoryRow;
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
-pub use outbox::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DomainDeliveries, OutboxItem, Outgoing};
+pub use outbox::{
+    ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DomainDeliveries, OutboxItem, Outgoing, ServedActivity,
+};
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};

@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{local_actors, posts, remote_actors};
+use crate::schema::{local_actors, posts};
 use crate::{Database, DbError, Post};
 
 /// An enterprise as the network directory lists it: ours or another hub's.
@@ -23,9 +23,10 @@ pub struct DirectoryRow {
 
 impl Database {
     /// Every enterprise of this instance, and up to `remote_limit` of other
-    /// hubs (those that publish a profile and are not suspended): only the
-    /// columns the directory shows.
-    pub async fn directory_rows(&self, remote_limit: i64) -> Result<Vec<DirectoryRow>, DbError> {
+    /// hubs (see [`Database::listed_remote_enterprises`]: listed by a hub we
+    /// follow, with a profile, not suspended, at most `max_per_server` per
+    /// server): only the columns the directory shows.
+    pub async fn directory_rows(&self, max_per_server: i64, remote_limit: i64) -> Result<Vec<DirectoryRow>, DbError> {
         let mut conn = self.conn().await?;
         let local: Vec<(String, String, String, Option<String>)> = with_conn!(&mut conn, |c| local_actors::table
             .filter(local_actors::kind.eq(maillage_domain::ActorKind::Enterprise.as_str()))
@@ -38,22 +39,8 @@ impl Database {
             ))
             .load(c)
             .await)?;
-        type RemoteColumns = (String, String, Option<String>, Option<String>, String, Option<String>);
-        let remote: Vec<RemoteColumns> = with_conn!(&mut conn, |c| remote_actors::table
-            .filter(remote_actors::profile_json.is_not_null())
-            .filter(remote_actors::suspended.eq(false))
-            .order(remote_actors::id)
-            .limit(remote_limit)
-            .select((
-                remote_actors::username,
-                remote_actors::domain,
-                remote_actors::display_name,
-                remote_actors::url,
-                remote_actors::ap_id,
-                remote_actors::profile_json,
-            ))
-            .load(c)
-            .await)?;
+        drop(conn);
+        let remote = self.listed_remote_enterprises(max_per_server, remote_limit).await?;
         let local = local.into_iter().map(|(username, display_name, ap_id, profile_json)| DirectoryRow {
             username,
             domain: None,
@@ -61,8 +48,12 @@ impl Database {
             page: ap_id,
             profile_json,
         });
-        let remote = remote.into_iter().map(|(username, domain, display_name, url, ap_id, profile_json)| {
-            DirectoryRow { username, domain: Some(domain), display_name, page: url.unwrap_or(ap_id), profile_json }
+        let remote = remote.into_iter().map(|actor| DirectoryRow {
+            username: actor.username,
+            domain: Some(actor.domain),
+            display_name: actor.display_name,
+            page: actor.url.unwrap_or(actor.ap_id),
+            profile_json: actor.profile_json,
         });
         Ok(local.chain(remote).collect())
     }

@@ -136,3 +136,30 @@ fn migrate_before(target: &str, kind: DatabaseKind, stop: &str) -> Result<(), Db
         }
     }
 }
+
+#[cfg(test)]
+impl Database {
+    /// Reverts the newest migration, so that a test can write rows as they
+    /// were before it and check what applying it does to them.
+    pub(crate) async fn revert_last_migration(&self) -> Result<(), DbError> {
+        let target = self.target().to_string();
+        let kind = self.kind();
+        tokio::task::spawn_blocking(move || match kind {
+            DatabaseKind::Sqlite => {
+                let mut conn = SqliteConnection::establish(&target)
+                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+                conn.batch_execute(SQLITE_SETUP)?;
+                conn.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| DbError::Migration(e.to_string()))
+            }
+            DatabaseKind::Postgres => {
+                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target)
+                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+                conn.revert_last_migration(POSTGRES_MIGRATIONS)
+                    .map(|_| ())
+                    .map_err(|e| DbError::Migration(e.to_string()))
+            }
+        })
+        .await
+        .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
+    }
+}

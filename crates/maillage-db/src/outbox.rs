@@ -9,7 +9,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{activities, deliveries, local_actors};
+use crate::schema::{activities, deliveries, local_actors, posts, remote_objects};
 use crate::{Database, DbError, UtcTime};
 
 /// An activity to send, and where.
@@ -56,6 +56,38 @@ impl std::fmt::Debug for ClaimedDelivery {
 pub struct OutboxItem {
     pub id: i64,
     pub json: String,
+    /// The local post the activity carries or names (deleted posts leave
+    /// the outbox), and when it was last edited.
+    pub post_id: Option<i64>,
+    pub post_updated: Option<UtcTime>,
+}
+
+/// An activity we sent, as served at its id.
+#[derive(Debug, Clone)]
+pub struct ServedActivity {
+    pub json: String,
+    pub kind: String,
+    pub created_at: UtcTime,
+    /// The post it carries was deleted (ours, or a reshared one at its origin).
+    pub object_deleted: bool,
+    /// Addressed to anyone (listed in the outbox).
+    pub public: bool,
+    /// The post it carries or names, if any.
+    pub object_ap_id: Option<String>,
+}
+
+/// An actor's public activities whose post (local, or remote for a
+/// reshare) is not deleted, joined with that post.
+macro_rules! live_outbox {
+    ($actor_id:expr) => {
+        activities::table
+            .left_join(posts::table.on(posts::ap_id.nullable().eq(activities::object_ap_id)))
+            .left_join(remote_objects::table.on(remote_objects::ap_id.nullable().eq(activities::object_ap_id)))
+            .filter(activities::actor_id.eq($actor_id))
+            .filter(activities::public.eq(true))
+            .filter(posts::deleted_at.is_null())
+            .filter(remote_objects::deleted.nullable().is_null().or(remote_objects::deleted.eq(false)))
+    };
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,6 +114,8 @@ macro_rules! insert_outgoing {
                 $crate::schema::activities::public.eq(outgoing.public),
                 $crate::schema::activities::json.eq(&outgoing.json),
                 $crate::schema::activities::created_at.eq(now),
+                $crate::schema::activities::object_ap_id
+                    .eq($crate::outbox::carried_object(&outgoing.kind, &outgoing.json)),
             ))
             .returning($crate::schema::activities::id)
             .get_result($c)
@@ -99,6 +133,31 @@ macro_rules! insert_outgoing {
     }};
 }
 pub(crate) use insert_outgoing;
+
+/// The id of the post whose content an activity carries or names: the
+/// object of a `Create`, `Update` or `Announce`, or of the `Create`/`Update`
+/// an `Announce` relays (FEP-1b12); `None` for every other activity (a
+/// `Delete` carries no content). The migration that added the column fills
+/// it the same way for older rows.
+pub(crate) fn carried_object(kind: &str, json: &str) -> Option<String> {
+    fn id_of(value: &serde_json::Value) -> Option<String> {
+        match value {
+            serde_json::Value::String(id) => Some(id.clone()),
+            serde_json::Value::Object(map) => map.get("id").and_then(serde_json::Value::as_str).map(str::to_string),
+            _ => None,
+        }
+    }
+    if !matches!(kind, "Create" | "Update" | "Announce") {
+        return None;
+    }
+    let activity: serde_json::Value = serde_json::from_str(json).ok()?;
+    let object = activity.get("object")?;
+    match object.get("type").and_then(serde_json::Value::as_str) {
+        Some("Create" | "Update") => id_of(object.get("object")?),
+        Some("Delete" | "Undo" | "Tombstone" | "Announce") => None,
+        _ => id_of(object),
+    }
+}
 
 /// A delivery row, as enqueued.
 #[derive(Debug, Clone, Insertable)]
@@ -456,7 +515,53 @@ impl Database {
         Ok(json)
     }
 
-    /// Public activities of an actor, newest first, before the activity `before`.
+    /// An activity we sent, as `/activities/ID` serves it: its JSON, kind
+    /// and time, and whether the post it carries was deleted since.
+    /// The activities we sent that carry or name a post: (id, kind), oldest first.
+    pub async fn activities_about(&self, object_ap_id: &str) -> Result<Vec<(String, String)>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| activities::table
+            .filter(activities::object_ap_id.eq(object_ap_id))
+            .order(activities::id)
+            .select((activities::ap_id, activities::kind))
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    pub async fn served_activity(&self, ap_id: &str) -> Result<Option<ServedActivity>, DbError> {
+        let mut conn = self.conn().await?;
+        // (json, kind, created_at, the local post's deletion, the remote object's `deleted`, public, object)
+        type Row = (String, String, UtcTime, Option<UtcTime>, Option<bool>, bool, Option<String>);
+        let row: Option<Row> = with_conn!(&mut conn, |c| activities::table
+            .left_join(posts::table.on(posts::ap_id.nullable().eq(activities::object_ap_id)))
+            .left_join(remote_objects::table.on(remote_objects::ap_id.nullable().eq(activities::object_ap_id)))
+            .filter(activities::ap_id.eq(ap_id))
+            .select((
+                activities::json,
+                activities::kind,
+                activities::created_at,
+                posts::deleted_at.nullable(),
+                remote_objects::deleted.nullable(),
+                activities::public,
+                activities::object_ap_id,
+            ))
+            .first(c)
+            .await
+            .optional())?;
+        Ok(row.map(|(json, kind, created_at, post_deleted, object_deleted, public, object_ap_id)| ServedActivity {
+            json,
+            kind,
+            created_at,
+            object_deleted: post_deleted.is_some() || object_deleted == Some(true),
+            public,
+            object_ap_id,
+        }))
+    }
+
+    /// Public activities of an actor, newest first, before the activity
+    /// `before`; those whose post was deleted (here, or at its origin for a
+    /// reshare) are left out.
     pub async fn outbox_page(
         &self,
         actor_id: i64,
@@ -465,13 +570,11 @@ impl Database {
     ) -> Result<Vec<OutboxItem>, DbError> {
         let mut conn = self.conn().await?;
         let before = before.unwrap_or(i64::MAX);
-        let items = with_conn!(&mut conn, |c| activities::table
-            .filter(activities::actor_id.eq(actor_id))
-            .filter(activities::public.eq(true))
+        let items = with_conn!(&mut conn, |c| live_outbox!(actor_id)
             .filter(activities::id.lt(before))
             .order(activities::id.desc())
             .limit(limit)
-            .select((activities::id, activities::json))
+            .select((activities::id, activities::json, posts::id.nullable(), posts::updated.nullable()))
             .load::<OutboxItem>(c)
             .await)?;
         Ok(items)
@@ -480,13 +583,11 @@ impl Database {
     /// Public activities newer than `after`, oldest first (for `prev` links).
     pub async fn outbox_page_after(&self, actor_id: i64, after: i64, limit: i64) -> Result<Vec<OutboxItem>, DbError> {
         let mut conn = self.conn().await?;
-        let items = with_conn!(&mut conn, |c| activities::table
-            .filter(activities::actor_id.eq(actor_id))
-            .filter(activities::public.eq(true))
+        let items = with_conn!(&mut conn, |c| live_outbox!(actor_id)
             .filter(activities::id.gt(after))
             .order(activities::id.asc())
             .limit(limit)
-            .select((activities::id, activities::json))
+            .select((activities::id, activities::json, posts::id.nullable(), posts::updated.nullable()))
             .load::<OutboxItem>(c)
             .await)?;
         Ok(items)
@@ -494,12 +595,7 @@ impl Database {
 
     pub async fn outbox_count(&self, actor_id: i64) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
-        let n = with_conn!(&mut conn, |c| activities::table
-            .filter(activities::actor_id.eq(actor_id))
-            .filter(activities::public.eq(true))
-            .count()
-            .get_result(c)
-            .await)?;
+        let n = with_conn!(&mut conn, |c| live_outbox!(actor_id).count().get_result(c).await)?;
         Ok(n)
     }
 }

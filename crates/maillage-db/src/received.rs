@@ -286,6 +286,28 @@ impl Database {
         self.finish_received(id, PENDING, Some(error), Some(later(delay_seconds))).await
     }
 
+    /// These claimed rows were not processed (every slot for them was
+    /// busy): free again after `delay_seconds`, their claim not counted as
+    /// an attempt.
+    pub async fn received_postpone(&self, ids: &[i64], reason: &str, delay_seconds: i64) -> Result<(), DbError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.write_conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(
+            received_activities::table.filter(received_activities::id.eq_any(ids))
+        )
+        .set((
+            received_activities::attempts.eq(received_activities::attempts - 1),
+            received_activities::last_error.eq(Some(reason)),
+            received_activities::next_attempt_at.eq(Some(later(delay_seconds))),
+            received_activities::lease_until.eq(None::<UtcTime>),
+        ))
+        .execute(c)
+        .await)?;
+        Ok(())
+    }
+
     async fn finish_received(
         &self,
         id: i64,

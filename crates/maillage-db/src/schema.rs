@@ -126,6 +126,7 @@ diesel::table! {
         public -> Bool,
         json -> Text,
         created_at -> Timestamp,
+        object_ap_id -> Nullable<Text>,
     }
 }
 
@@ -362,6 +363,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    directory_listings (enterprise_id, listed_by_id, source) {
+        enterprise_id -> BigInt,
+        listed_by_id -> BigInt,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -400,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     domain_policies,
     domain_health,
     reports,
+    directory_listings,
 );

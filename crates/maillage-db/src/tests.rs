@@ -962,3 +962,217 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
     let nothing = db.status_facts(StatusFactsWanted::default()).await.unwrap();
     assert!(nothing.local_actors.is_empty() && nothing.parent_posts.is_empty());
 }
+
+/// A remote actor of `domain` (`name` in its id), an enterprise when it has a profile.
+async fn remote_at(db: &Database, domain: &str, name: &str, actor_type: &str, profile: bool) -> RemoteActor {
+    let id = format!("https://{domain}/actors/{name}");
+    db.upsert_remote_actor(&NewRemoteActor {
+        ap_id: id.clone(),
+        actor_type: actor_type.into(),
+        username: name.into(),
+        domain: domain.into(),
+        display_name: None,
+        summary: None,
+        url: None,
+        icon_url: None,
+        inbox_url: format!("{id}/inbox"),
+        shared_inbox_url: Some(format!("https://{domain}/inbox")),
+        outbox_url: None,
+        followers_url: None,
+        public_key_id: format!("{id}#main-key"),
+        public_key_pem: "PEM".into(),
+        manually_approves_followers: false,
+        raw_json: "{}".into(),
+        profile_json: profile.then(|| "{\"nameFr\":\"Coop\"}".to_string()),
+    })
+    .await
+    .unwrap()
+}
+
+async fn local_hub(db: &Database) -> LocalActor {
+    db.create_local_actor(&NewLocalActor {
+        kind: maillage_domain::ActorKind::Hub,
+        username: maillage_domain::Handle::parse("hub").unwrap(),
+        ap_id: "http://localhost:1/actors/hub".into(),
+        display_name: "Hub".into(),
+        summary: String::new(),
+        public_key_pem: "PUBLIC".into(),
+        private_key_pem: "PRIVATE".into(),
+    })
+    .await
+    .unwrap()
+}
+
+async fn follow_out(db: &Database, local: &LocalActor, remote: &RemoteActor, state: FollowState) {
+    let follow_id = format!("http://localhost:1/follows/{}", remote.id);
+    let record = FollowRecord {
+        local_actor_id: local.id,
+        remote_actor_id: remote.id,
+        direction: Direction::Outgoing,
+        state,
+        follow_ap_id: &follow_id,
+        follow_json: "{}",
+    };
+    db.save_follow(&record, None).await.unwrap();
+}
+
+fn ap_ids(actors: &[RemoteActor]) -> Vec<&str> {
+    actors.iter().map(|a| a.ap_id.as_str()).collect()
+}
+
+#[tokio::test]
+async fn the_directory_migration_keeps_only_enterprises_of_followed_hubs() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    db.revert_last_migration().await.unwrap();
+    // Rows as they were before the migration.
+    let hub = local_hub(&db).await;
+    let enterprise = some_local_actor(&db).await;
+    let followed = remote_at(&db, "trusted.test", "hub", "Group", false).await;
+    let trusted = remote_at(&db, "trusted.test", "coop", "Organization", true).await;
+    remote_at(&db, "trusted.test", "ana", "Person", false).await;
+    remote_at(&db, "evil.test", "fake", "Organization", true).await;
+    let pending = remote_at(&db, "pending.test", "hub", "Group", false).await;
+    remote_at(&db, "pending.test", "coop", "Organization", true).await;
+    follow_out(&db, &hub, &followed, FollowState::Accepted).await;
+    follow_out(&db, &hub, &pending, FollowState::Pending).await;
+    // An enterprise following a hub does not make it trusted by ours.
+    let by_enterprise = remote_at(&db, "other.test", "hub", "Group", false).await;
+    remote_at(&db, "other.test", "coop", "Organization", true).await;
+    follow_out(&db, &enterprise, &by_enterprise, FollowState::Accepted).await;
+    let activities = [
+        ("Create", r#"{"type":"Create","object":{"id":"http://localhost:1/objects/1","type":"Note"}}"#),
+        ("Announce", r#"{"type":"Announce","object":"https://trusted.test/objects/2"}"#),
+        (
+            "Announce",
+            r#"{"type":"Announce","object":{"type":"Create","object":{"id":"http://localhost:1/objects/3"}}}"#,
+        ),
+        (
+            "Announce",
+            r#"{"type":"Announce","object":{"type":"Delete","object":{"id":"http://localhost:1/objects/4"}}}"#,
+        ),
+        ("Delete", r#"{"type":"Delete","object":{"id":"http://localhost:1/objects/5","type":"Tombstone"}}"#),
+    ];
+    {
+        use crate::schema::activities;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = db.conn().await.unwrap();
+        for (n, (kind, json)) in activities.iter().enumerate() {
+            with_conn!(&mut conn, |c| diesel::insert_into(activities::table)
+                .values((
+                    activities::ap_id.eq(format!("http://localhost:1/activities/{n}")),
+                    activities::actor_id.eq(enterprise.id),
+                    activities::kind.eq(*kind),
+                    activities::public.eq(true),
+                    activities::json.eq(*json),
+                    activities::created_at.eq(UtcTime::now()),
+                ))
+                .execute(c)
+                .await)
+            .unwrap();
+        }
+    }
+
+    db.migrate().await.unwrap();
+    let listed = db.listed_remote_enterprises(5000, 100).await.unwrap();
+    assert_eq!(ap_ids(&listed), vec![trusted.ap_id.as_str()]);
+    let carried: Vec<Option<String>> = {
+        use crate::schema::activities;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = db.conn().await.unwrap();
+        with_conn!(&mut conn, |c| activities::table
+            .order(activities::id)
+            .select(activities::object_ap_id)
+            .load(c)
+            .await)
+        .unwrap()
+    };
+    let expected = [
+        Some("http://localhost:1/objects/1"),
+        Some("https://trusted.test/objects/2"),
+        Some("http://localhost:1/objects/3"),
+        None,
+        None,
+    ];
+    assert_eq!(carried, expected.map(|e| e.map(str::to_string)));
+    // New activities are written with the same column, by the same rule.
+    for (kind, json) in activities {
+        assert_eq!(
+            crate::outbox::carried_object(kind, json),
+            carried[activities.iter().position(|a| a.1 == json).unwrap()]
+        );
+    }
+}
+
+#[tokio::test]
+async fn listings_count_while_our_hub_follows_the_lister() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = local_hub(&db).await;
+    let lister = remote_at(&db, "a.test", "hub", "Group", false).await;
+    let coop = remote_at(&db, "a.test", "coop", "Organization", true).await;
+    let person = remote_at(&db, "a.test", "ana", "Person", false).await;
+    assert!(db.add_directory_listing(coop.id, lister.id, ListingSource::Announce).await.unwrap());
+    assert!(!db.add_directory_listing(coop.id, lister.id, ListingSource::Announce).await.unwrap(), "once");
+    db.add_directory_listing(person.id, lister.id, ListingSource::Announce).await.unwrap();
+    assert!(db.listed_remote_enterprises(10, 10).await.unwrap().is_empty(), "not followed");
+    follow_out(&db, &hub, &lister, FollowState::Pending).await;
+    assert!(db.listed_remote_enterprises(10, 10).await.unwrap().is_empty(), "not accepted yet");
+    follow_out(&db, &hub, &lister, FollowState::Accepted).await;
+    assert_eq!(ap_ids(&db.listed_remote_enterprises(10, 10).await.unwrap()), vec![coop.ap_id.as_str()]);
+    db.suspend_remote_actor(&coop.ap_id).await.unwrap();
+    assert!(db.listed_remote_enterprises(10, 10).await.unwrap().is_empty(), "suspended");
+}
+
+#[tokio::test]
+async fn blocking_a_domain_cleans_up_its_subdomains_too() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = local_hub(&db).await;
+    let mut on_block = Vec::new();
+    for domain in ["sub.example", "social.sub.example", "sub.example:8443"] {
+        on_block.push(remote_at(&db, domain, "ana", "Person", false).await);
+    }
+    let spared = remote_at(&db, "notsub.example", "ana", "Person", false).await;
+    for actor in on_block.iter().chain([&spared]) {
+        follow_out(&db, &hub, actor, FollowState::Accepted).await;
+        let object = NewRemoteObject {
+            attributed_to: Some(actor.ap_id.clone()),
+            ..remote_note(&format!("{}/notes/1", actor.ap_id), "<p>x</p>")
+        };
+        db.store_remote_object(&object).await.unwrap();
+        db.add_reaction(
+            ReactionKind::Like,
+            "http://localhost:1/objects/1",
+            &actor.ap_id,
+            &format!("{}/like", actor.ap_id),
+        )
+        .await
+        .unwrap();
+    }
+    // A path that merely contains the blocked name is another server's.
+    let elsewhere =
+        NewRemoteObject { attributed_to: None, ..remote_note("https://other.test/sub.example/1", "<p>y</p>") };
+    db.store_remote_object(&elsewhere).await.unwrap();
+    let inboxes =
+        ["https://social.sub.example/inbox", "https://sub.example:8443/inbox", "https://notsub.example/inbox"];
+    db.enqueue(&Outgoing { inboxes: inboxes.iter().map(|i| i.to_string()).collect(), ..outgoing(hub.id, 0, "x") })
+        .await
+        .unwrap();
+
+    let report = db.set_domain_policy("sub.example", DomainPolicy::Block, None).await.unwrap();
+    assert_eq!(report, BlockReport { follows_removed: 3, objects_removed: 3, deliveries_cancelled: 2 });
+    for actor in &on_block {
+        assert!(db.find_follow(hub.id, actor.id, Direction::Outgoing).await.unwrap().is_none(), "{}", actor.ap_id);
+        assert!(db.remote_object(&format!("{}/notes/1", actor.ap_id)).await.unwrap().unwrap().deleted);
+    }
+    assert!(db.find_follow(hub.id, spared.id, Direction::Outgoing).await.unwrap().is_some());
+    assert!(!db.remote_object(&format!("{}/notes/1", spared.ap_id)).await.unwrap().unwrap().deleted);
+    assert!(!db.remote_object("https://other.test/sub.example/1").await.unwrap().unwrap().deleted);
+    let summary = db.reactions_to("http://localhost:1/objects/1").await.unwrap();
+    assert_eq!(summary.likes, vec![spared.ap_id.clone()], "only the spared server's like is left");
+    let claimed = db.claim_deliveries(10, 60, &[]).await.unwrap();
+    assert_eq!(claimed.iter().map(|d| d.inbox_url.as_str()).collect::<Vec<_>>(), vec!["https://notsub.example/inbox"]);
+}

@@ -98,8 +98,20 @@ pub async fn answer_follow_request(
 }
 
 /// Finds a remote actor by `@user@domain`, `user@domain` or actor URL,
-/// through WebFinger and the actor document (cached, refreshed when stale).
+/// through WebFinger and the actor document (cached, refreshed when stale);
+/// an actor suspended by our moderators is refused (403).
 pub async fn resolve_actor(federation: &Federation, target: &str) -> Result<RemoteActorObject, FederationError> {
+    let actor = find_remote_actor(federation, target).await?;
+    if actor.row.suspended {
+        return Err(FederationError::Forbidden(format!(
+            "{} is suspended by this instance's moderators",
+            actor.row.ap_id
+        )));
+    }
+    Ok(actor)
+}
+
+async fn find_remote_actor(federation: &Federation, target: &str) -> Result<RemoteActorObject, FederationError> {
     let data = federation.data();
     let target = target.trim();
     if target.starts_with("http://") || target.starts_with("https://") {

@@ -29,6 +29,10 @@ pub enum FederationError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Processing took longer than `inbox.processing_timeout_seconds`
+    /// (another server was slow to answer): to be retried.
+    #[error("{0}")]
+    TimedOut(String),
     #[error(transparent)]
     Actor(#[from] crate::actors::ActorError),
 }
@@ -88,6 +92,7 @@ impl FederationError {
             FederationError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             FederationError::NotFound(_) => StatusCode::NOT_FOUND,
             FederationError::Conflict(_) => StatusCode::CONFLICT,
+            FederationError::TimedOut(_) => StatusCode::GATEWAY_TIMEOUT,
             FederationError::Actor(crate::actors::ActorError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             FederationError::Actor(_) => StatusCode::UNPROCESSABLE_ENTITY,
             FederationError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,

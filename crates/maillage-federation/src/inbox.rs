@@ -15,7 +15,10 @@
 //! and the answer (202) waits at most [`PROCESSING_BUDGET`], so a slow
 //! origin never holds the sender's connection; otherwise (a burst) the
 //! answer comes at once and the inbox worker ([`run_worker`]) processes it
-//! in a batch. A crash between storing and processing loses nothing: the
+//! in a batch. However it is processed, an activity waits on other servers
+//! at most `inbox.processing_timeout_seconds`, then goes back to the queue
+//! to be retried later: a slow or hostile origin cannot hold a processing
+//! slot, nor the worker. A crash between storing and processing loses nothing: the
 //! worker also takes over stored activities whose processing did not
 //! finish. Processing is idempotent. A duplicate id is acknowledged and
 //! ignored.
@@ -150,7 +153,7 @@ pub async fn receive(
         let _slot = slot;
         let data = federation.data();
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-        let outcome = process(&federation, &data, &kind, &activity, &actor).await;
+        let outcome = within_deadline(&data, process(&federation, &data, &kind, &activity, &actor)).await;
         record_outcome(&data, row_id, 1, activity_id.as_str(), outcome).await
     });
     match tokio::time::timeout(PROCESSING_BUDGET, task).await {
@@ -235,12 +238,30 @@ async fn record_outcome(
     outcome.unwrap_or(Received::Ignored)
 }
 
-/// Failures that may pass: our database, or a server we had to fetch from.
+/// Processing of one activity, for at most `inbox.processing_timeout_seconds`:
+/// an origin that does not answer (or trickles its answer) cannot hold a
+/// processing slot longer. Past it, the processing is dropped (it is
+/// idempotent) and ends in [`FederationError::TimedOut`], to be retried.
+async fn within_deadline(
+    ctx: &Context,
+    processing: impl std::future::Future<Output = Result<Received, FederationError>>,
+) -> Result<Received, FederationError> {
+    let seconds = ctx.config.inbox.processing_timeout_seconds;
+    tokio::time::timeout(Duration::from_secs(seconds), processing).await.unwrap_or_else(|_| {
+        Err(FederationError::TimedOut(format!(
+            "processing waited for other servers longer than inbox.processing_timeout_seconds ({seconds} s)"
+        )))
+    })
+}
+
+/// Failures that may pass: our database, a server we had to fetch from, or
+/// a processing that had to stop waiting for one.
 fn is_passing(error: &FederationError) -> bool {
     use activitypub_federation::error::Error as Lib;
     matches!(
         error,
         FederationError::Database(_)
+            | FederationError::TimedOut(_)
             | FederationError::Library(
                 Lib::Reqwest(_) | Lib::ReqwestMiddleware(_) | Lib::DomainResolveError(_) | Lib::RequestLimit
             )
@@ -293,7 +314,11 @@ pub async fn run_worker(federation: Federation, mut stop: tokio::sync::watch::Re
 /// the rows that end well are recorded together. An activity that may
 /// fetch from another server (a reshare, an object not embedded by its
 /// author) is handed to a task of its own with the actor's later activities
-/// of the batch, in order, so a slow origin holds back only that actor.
+/// of the batch, in order, so a slow origin holds back only that actor, and
+/// each of them for at most `inbox.processing_timeout_seconds` (then it is
+/// retried later). When [`FETCHING_AT_ONCE`] such tasks already run, the
+/// actor's activities go back to the queue for a few seconds: the worker
+/// never waits for slow origins.
 async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::QueuedActivity>, fetching: &Arc<Semaphore>) {
     let data = federation.data();
     let mut actors: HashMap<String, RemoteActorObject> = HashMap::new();
@@ -335,18 +360,31 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
         tracing::warn!(%error, n = done.len(), "cannot record processed activities");
     }
     for (_, activities) in deferred {
-        let Ok(slot) = fetching.clone().acquire_owned().await else { return };
+        // Never wait for a slot here: the worker goes on with other actors.
+        let Ok(slot) = fetching.clone().try_acquire_owned() else {
+            let ids: Vec<i64> = activities.iter().map(|p| p.row.id).collect();
+            let reason = "every slot for activities that fetch was busy";
+            if let Err(error) = data.db.received_postpone(&ids, reason, BUSY_DELAY_SECONDS).await {
+                // Their leases end and they are claimed again.
+                tracing::warn!(%error, n = ids.len(), "cannot postpone activities");
+            }
+            continue;
+        };
         let federation = federation.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let data = federation.data();
             for Parsed { row, activity, actor } in activities {
-                let outcome = process(&federation, &data, &row.kind, &activity, &actor).await;
+                let outcome = within_deadline(&data, process(&federation, &data, &row.kind, &activity, &actor)).await;
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, outcome).await;
             }
         });
     }
 }
+
+/// When every fetching slot is busy, how long an actor's activities wait
+/// before a worker claims them again (not counted as an attempt).
+const BUSY_DELAY_SECONDS: i64 = 5;
 
 /// A claimed activity, parsed, with its actor.
 struct Parsed {

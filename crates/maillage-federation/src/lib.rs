@@ -15,6 +15,7 @@ pub mod content;
 mod context;
 pub mod crypto;
 pub mod delivery;
+mod directory;
 mod documents;
 mod error;
 pub mod inbox;

@@ -305,6 +305,7 @@ impl Object for RemoteObjectHandle {
 
     async fn from_json(json: Value, data: &Data<Context>) -> Result<Self, FederationError> {
         let object = parse_remote_object(&json)?;
+        refuse_shunned(data, &object.ap_id, object.attributed_to.as_deref()).await?;
         if data.db.store_remote_object(&object).await? == maillage_db::StoreOutcome::Tombstoned {
             return Err(FederationError::NotFound(format!("{} was deleted", object.ap_id)));
         }
@@ -317,8 +318,27 @@ impl Object for RemoteObjectHandle {
     }
 }
 
+/// Refuses (403) an object of a server we do not federate with, or by an
+/// actor our moderators suspended: however it reaches us (a reshare, a
+/// search, a reply), it is neither stored nor shown.
+async fn refuse_shunned(ctx: &Context, object_id: &str, author: Option<&str>) -> Result<(), FederationError> {
+    for url in std::iter::once(object_id).chain(author).filter_map(|u| Url::parse(u).ok()) {
+        if let Some(reason) = ctx.policies.url_refusal(&url).await {
+            return Err(FederationError::Forbidden(reason));
+        }
+    }
+    if let Some(author) = author
+        && ctx.db.remote_actor_by_ap_id(author).await?.is_some_and(|a| a.suspended)
+    {
+        return Err(FederationError::Forbidden(format!("{author} is suspended by this instance's moderators")));
+    }
+    Ok(())
+}
+
 /// Fetches an object from its origin (signed GET) and stores it; also caches
-/// its author, so that remote enterprises join the network directory.
+/// its author (a remote enterprise joins the network directory only when a
+/// hub we follow lists it, see `directory`). Objects of blocked servers or
+/// suspended actors are refused (403).
 pub async fn fetch_remote_object(
     federation: &crate::context::Federation,
     url: &str,
@@ -330,6 +350,7 @@ pub async fn fetch_remote_object(
         return Err(FederationError::invalid(format!("{url} is on this instance")));
     }
     let object = ObjectId::<RemoteObjectHandle>::from(url).dereference_forced(&data).await?;
+    refuse_shunned(&data, &object.row.ap_id, object.row.attributed_to.as_deref()).await?;
     if let Some(author) = object.row.attributed_to.as_deref().and_then(|a| Url::parse(a).ok()) {
         // Failing to fetch the author does not lose the object.
         if let Err(error) = ObjectId::<RemoteActorObject>::from(author).dereference(&data).await {

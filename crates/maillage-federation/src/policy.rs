@@ -2,6 +2,9 @@
 //! allow-list mode (`federation.mode = "allowlist"`), the allowed domains.
 //!
 //! A rule for `example.org` covers its subdomains too, as in Mastodon.
+//! Rules and hosts are compared in one form (ASCII, punycode for
+//! internationalised names: `maillage_domain::server_name`), so a rule
+//! written `exämple.org` holds for `xn--exmple-cua.org` and the reverse.
 //! Decisions come from a copy of the (small) policy table refreshed every
 //! few seconds, so a block made by `maillage admin domain block` in another
 //! process takes effect here within [`REFRESH`]. The same decision guards
@@ -14,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use activitypub_federation::config::UrlVerifier;
 use maillage_db::{Database, DomainPolicy};
+use maillage_domain::server_name::comparable_authority;
 use tokio::sync::RwLock;
 use url::Url;
 
@@ -40,11 +44,12 @@ pub struct DomainPolicies {
 /// A domain and every parent domain of its host: `a.b.org:8443` gives
 /// `a.b.org:8443`, `a.b.org`, `b.org`, `org`.
 pub fn domain_candidates(authority: &str) -> Vec<String> {
-    let mut out = vec![authority.to_ascii_lowercase()];
-    let host = authority
-        .rsplit_once(':')
-        .map_or(authority, |(host, port)| if port.chars().all(|c| c.is_ascii_digit()) { host } else { authority });
-    let mut rest = host.to_ascii_lowercase();
+    let authority = comparable_authority(authority);
+    let mut out = vec![authority.clone()];
+    let host = authority.rsplit_once(':').map_or(authority.as_str(), |(host, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) { host } else { &authority }
+    });
+    let mut rest = host.to_string();
     loop {
         if !out.contains(&rest) {
             out.push(rest.clone());
@@ -61,7 +66,7 @@ impl DomainPolicies {
     pub fn new(db: Database, config: &maillage_config::Config) -> Self {
         DomainPolicies {
             db,
-            own_domain: config.instance.domain.to_ascii_lowercase().into(),
+            own_domain: comparable_authority(&config.instance.domain).into(),
             allowlist: config.federation.allowlist_mode(),
             snapshot: Arc::default(),
         }
@@ -69,7 +74,7 @@ impl DomainPolicies {
 
     /// Why we do not federate with this server, or `None` when we do.
     pub async fn refusal(&self, authority: &str) -> Option<String> {
-        if authority.eq_ignore_ascii_case(&self.own_domain) {
+        if comparable_authority(authority) == *self.own_domain {
             return None;
         }
         let candidates = domain_candidates(authority);
@@ -106,8 +111,9 @@ impl DomainPolicies {
             if snapshot.loaded_at.is_none_or(|at| at.elapsed() >= REFRESH) {
                 match self.db.domain_policies().await {
                     Ok(entries) => {
+                        // Rules written before names were normalised may be in Unicode.
                         snapshot.rules =
-                            entries.into_iter().map(|e| (e.domain.to_ascii_lowercase(), e.policy)).collect();
+                            entries.into_iter().map(|e| (comparable_authority(&e.domain), e.policy)).collect();
                         snapshot.loaded_at = Some(Instant::now());
                     }
                     // Keep the last rules we knew; try again on the next call.
@@ -148,5 +154,6 @@ mod tests {
         assert_eq!(domain_candidates("a.b.org:8443"), vec!["a.b.org:8443", "a.b.org", "b.org", "org"]);
         assert_eq!(domain_candidates("Social.Example"), vec!["social.example", "example"]);
         assert_eq!(domain_candidates("localhost:9000"), vec!["localhost:9000", "localhost"]);
+        assert_eq!(domain_candidates("a.Exämple.org"), vec!["a.xn--exmple-cua.org", "xn--exmple-cua.org", "org"]);
     }
 }

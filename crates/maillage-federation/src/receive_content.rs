@@ -1,8 +1,9 @@
 //! What received content activities do: store remote posts (sanitised),
 //! follow edits and deletions (a Delete wins even before its Create), take
 //! a hub's reshares (fetching the object from its origin), keep remote
-//! enterprises' profiles for the network directory, and count likes and
-//! reshares of our own posts.
+//! enterprises' profiles and note which hub we follow lists them (the
+//! network directory, see `directory`), and count likes and reshares of our
+//! own posts.
 
 use activitypub_federation::fetch::object_id::ObjectId;
 use maillage_db::{NewRemoteObject, ReactionKind, StoreOutcome};
@@ -212,6 +213,7 @@ async fn receive_announce(
             let refreshed = ObjectId::<RemoteActorObject>::from(url).dereference_forced(&data).await?;
             let parsed = parse_actor_document(&serde_json::from_str(&refreshed.row.raw_json).unwrap_or(Value::Null))?;
             ctx.db.set_remote_profile(&parsed.ap_id, parsed.profile_json.as_deref()).await?;
+            crate::directory::note_announced_actor(ctx, actor, &parsed.ap_id).await?;
             return Ok(Received::Processed);
         }
         return match inner_kind {
@@ -231,6 +233,7 @@ async fn receive_announce(
             }
             _ => {
                 fetch_or_ignore_deleted(federation, &target).await?;
+                crate::directory::note_announced_object(ctx, actor, &target).await?;
                 Ok(Received::Processed)
             }
         };
@@ -246,6 +249,7 @@ async fn receive_announce(
         return Ok(Received::Ignored);
     }
     fetch_or_ignore_deleted(federation, object_id).await?;
+    crate::directory::note_announced_object(ctx, actor, object_id).await?;
     Ok(Received::Processed)
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::OriginalUri;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,6 +18,7 @@ use maillage_domain::ActorKind;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::authorized_fetch::SignedBy;
 use crate::context::Federation;
 use crate::documents::actor_document;
 use crate::inbox::{self, Received};
@@ -332,7 +334,11 @@ async fn collection_document(
                 Some(min) => state.db.outbox_page_after(actor.id, min, PAGE_SIZE).await?,
                 None => state.db.outbox_page(actor.id, query.max_id, PAGE_SIZE).await?,
             };
-            rows.into_iter().map(|a| (a.id, serde_json::from_str(&a.json).unwrap_or(json!(null)))).collect()
+            let mut items = Vec::with_capacity(rows.len());
+            for row in rows {
+                items.push((row.id, outbox_entry(state, actor, &row).await?));
+            }
+            items
         }
         _ => Vec::new(),
     };
@@ -363,22 +369,115 @@ async fn collection_document(
     Ok(page)
 }
 
-/// `GET /activities/{id}`: an activity we sent, at its id.
-async fn activity(State(state): State<FederationState>, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+/// One entry of an outbox: the activity as sent, except that a `Create`
+/// of a post edited since carries the post as it is now (the outbox lists
+/// no `Update`s; deleted posts are left out by the query).
+async fn outbox_entry(
+    state: &FederationState,
+    actor: &LocalActor,
+    row: &maillage_db::OutboxItem,
+) -> Result<serde_json::Value, maillage_db::DbError> {
+    let mut activity: serde_json::Value = serde_json::from_str(&row.json).unwrap_or(json!(null));
+    if activity["type"] == "Create"
+        && row.post_updated.is_some()
+        && let Some(post_id) = row.post_id
+        && let Some(post) = state.db.post_by_id(post_id).await?
+        && post.actor_id == actor.id
+    {
+        let author = match post.author_id {
+            Some(id) => state.db.local_actor_by_id(id).await?,
+            None => None,
+        };
+        activity["object"] = crate::content::post_document(&post, actor, author.as_ref(), &state.urls());
+    }
+    Ok(activity)
+}
+
+/// `GET /activities/{id}`: an activity we sent, at its id. One that
+/// carries (or names) a post deleted since is a `Tombstone` with 410, as
+/// the post itself is.
+async fn activity(
+    State(state): State<FederationState>,
+    OriginalUri(uri): OriginalUri,
+    method: Method,
+    headers: HeaderMap,
+    signed_by: Option<Extension<SignedBy>>,
+) -> Response {
     let ap_id = format!("{}{}", state.urls().base(), uri.path());
-    match state.db.activity_json(&ap_id).await {
-        Ok(Some(json)) => {
-            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or(json!(null));
-            activity_response(activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON), &value)
+    let content_type = activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON);
+    let served = match state.db.served_activity(&ap_id).await {
+        Ok(Some(served)) if !served.public => {
+            // Not for everyone: for those it names, or who may read its post.
+            let target = uri.path_and_query().map_or("/", |p| p.as_str());
+            let signed_by = signed_by.as_ref().map(|Extension(s)| s);
+            let reader =
+                match crate::authorized_fetch::reader_of(&state.federation, &method, target, &headers, signed_by).await
+                {
+                    Ok(reader) => reader,
+                    Err(refusal) => return refusal,
+                };
+            match may_read_activity(&state, &reader, &served).await {
+                Ok(true) => Ok(Some(served)),
+                Ok(false) => Ok(None),
+                Err(e) => return internal(e),
+            }
+        }
+        other => other,
+    };
+    match served {
+        Ok(Some(served)) if served.object_deleted => {
+            let tombstone = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": ap_id,
+                "type": "Tombstone",
+                "formerType": served.kind,
+                "published": served.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            });
+            let mut response = activity_response(content_type, &tombstone);
+            *response.status_mut() = StatusCode::GONE;
+            response
+        }
+        Ok(Some(served)) => {
+            let value: serde_json::Value = serde_json::from_str(&served.json).unwrap_or(json!(null));
+            activity_response(content_type, &value)
         }
         Ok(None) => error(StatusCode::NOT_FOUND, "no such activity"),
         Err(e) => internal(e),
     }
 }
 
-/// `GET /objects/{id}`: a post we published; a deleted one is a `Tombstone`
-/// with 410, a followers-only one is not served to the public.
-async fn object(State(state): State<FederationState>, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+/// Whether `reader` may read one of our activities that is not for
+/// everyone: it names them (`to`, `cc`, `bto`, `bcc`), or it carries or
+/// names one of our posts they may read.
+async fn may_read_activity(
+    state: &FederationState,
+    reader: &maillage_db::Reader,
+    served: &maillage_db::ServedActivity,
+) -> Result<bool, maillage_db::DbError> {
+    if reader.is_anonymous() {
+        return Ok(false);
+    }
+    let json: serde_json::Value = serde_json::from_str(&served.json).unwrap_or(json!(null));
+    let addressing = crate::objects::addressing_of(&json);
+    if addressing.all().any(|addressee| reader.ap_ids.iter().any(|me| me == addressee)) {
+        return Ok(true);
+    }
+    Ok(match &served.object_ap_id {
+        Some(object) => state.db.visible_post_by_ap_id(reader, object).await?.is_some(),
+        None => false,
+    })
+}
+
+/// `GET /objects/{id}`: a post we published, to its audience (a remote
+/// reader is the verified signer of the GET); a deleted one is a
+/// `Tombstone` with 410.
+async fn object(
+    State(state): State<FederationState>,
+    OriginalUri(uri): OriginalUri,
+    method: Method,
+    headers: HeaderMap,
+    signed_by: Option<Extension<SignedBy>>,
+) -> Response {
     let ap_id = format!("{}{}", state.urls().base(), uri.path());
     let post = match state.db.post_by_ap_id(&ap_id).await {
         Ok(Some(post)) => post,
@@ -398,8 +497,19 @@ async fn object(State(state): State<FederationState>, OriginalUri(uri): Original
         *response.status_mut() = StatusCode::GONE;
         return response;
     }
-    // Its audience only (docs/FEDERATION.md, "Who sees what").
-    let post = match state.db.visible_post(&maillage_db::Reader::anonymous(), post.id).await {
+    // Its audience only (docs/FEDERATION.md, "Who sees what"): anyone for
+    // what anyone may read, else the signer of the GET, once verified.
+    let reader = if post.visibility().is_open() {
+        maillage_db::Reader::anonymous()
+    } else {
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let signed_by = signed_by.as_ref().map(|Extension(s)| s);
+        match crate::authorized_fetch::reader_of(&state.federation, &method, target, &headers, signed_by).await {
+            Ok(reader) => reader,
+            Err(refusal) => return refusal,
+        }
+    };
+    let post = match state.db.visible_post(&reader, post.id).await {
         Ok(Some(post)) => post,
         Ok(None) => return error(StatusCode::NOT_FOUND, "no such object"),
         Err(e) => return internal(e),

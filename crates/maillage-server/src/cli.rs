@@ -556,7 +556,7 @@ async fn run_admin(
             writeln!(out, "created enterprise @{}@{domain} ({})", actor.username, actor.ap_id)?;
         }
         AdminCommand::Enterprise(EnterpriseCommand::List { network: true }) => {
-            let remote = db.remote_enterprises(10_000).await?;
+            let remote = db.listed_remote_enterprises(i64::from(config.directory.max_per_server), 50_000).await?;
             for actor in &remote {
                 let profile: Option<maillage_domain::EnterpriseProfile> =
                     actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());

@@ -1,5 +1,8 @@
-//! The network directory: every enterprise this instance knows (its own and
-//! those of the hubs it follows), searched and faceted in memory.
+//! The network directory: this hub's enterprises and those it has reason to
+//! trust (listed by a hub it follows, on that hub's server, at most
+//! `directory.max_per_server` per server; see
+//! `maillage_db::Database::listed_remote_enterprises`), searched and faceted
+//! in memory.
 //!
 //! A hub's directory holds hundreds to a few tens of thousands of
 //! enterprises; filtering a snapshot of them takes well under a millisecond,
@@ -284,22 +287,22 @@ pub struct DirectoryCache {
 }
 
 impl DirectoryCache {
-    pub async fn entries(&self, db: &Database, domain: &str) -> Result<Arc<Vec<Entry>>, DbError> {
+    pub async fn entries(&self, db: &Database, domain: &str, max_per_server: u32) -> Result<Arc<Vec<Entry>>, DbError> {
         let mut snapshot = self.snapshot.lock().await;
         if let Some((at, entries)) = snapshot.as_ref()
             && at.elapsed() < SNAPSHOT_MAX_AGE
         {
             return Ok(entries.clone());
         }
-        let entries = Arc::new(load(db, domain).await?);
+        let entries = Arc::new(load(db, domain, max_per_server).await?);
         *snapshot = Some((Instant::now(), entries.clone()));
         Ok(entries)
     }
 }
 
-async fn load(db: &Database, domain: &str) -> Result<Vec<Entry>, DbError> {
+async fn load(db: &Database, domain: &str, max_per_server: u32) -> Result<Vec<Entry>, DbError> {
     let mut entries: Vec<Entry> = db
-        .directory_rows(REMOTE_MAX)
+        .directory_rows(i64::from(max_per_server), REMOTE_MAX)
         .await?
         .into_iter()
         .filter_map(|row| {

@@ -50,6 +50,12 @@ impl WebState {
     pub fn domain(&self) -> &str {
         &self.app.config.instance.domain
     }
+
+    /// The network directory's current snapshot.
+    pub async fn directory_entries(&self) -> Result<Arc<Vec<directory::Entry>>, maillage_db::DbError> {
+        let max_per_server = self.app.config.directory.max_per_server;
+        self.directory.entries(&self.app.db, self.domain(), max_per_server).await
+    }
 }
 
 /// The pages, ready for [`maillage_http::router_with_pages`].

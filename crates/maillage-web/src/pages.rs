@@ -84,7 +84,7 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
         .await
         .map_err(internal)?;
     let network = network.iter().map(|o| Card::remote(ctx.lang, o, None)).collect();
-    let entries = state.directory.entries(db, state.domain()).await.map_err(internal)?;
+    let entries = state.directory_entries().await.map_err(internal)?;
     // Enterprises the staff featured, then others of this hub.
     let chosen = match &hub {
         Some(hub) => db.featured_of(hub.id).await.map_err(internal)?,
@@ -177,8 +177,7 @@ pub async fn directory(
 ) -> Result<Response, PageError> {
     let Query(query) = query.map_err(|e| PageError::bad_request(ctx.lang, &e.body_text()))?;
     query.validate().map_err(|reason| PageError::bad_request(ctx.lang, &reason))?;
-    let entries =
-        state.directory.entries(&state.app.db, state.domain()).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+    let entries = state.directory_entries().await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let results = directory::search(&entries, &query);
     let facets = results
         .facets

@@ -22,10 +22,15 @@ struct TestSite {
 
 impl TestSite {
     async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    async fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
         let test_db = TestDatabase::create().await.unwrap();
         let mut config = Config::load_with_env(None, Vec::new()).unwrap();
         config.database.url = test_db.url().to_string();
         config.instance.domain = "hub.test".into();
+        tweak(&mut config);
         let db = Database::connect(&config.database).await.unwrap();
         db.migrate().await.unwrap();
         maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
@@ -121,6 +126,75 @@ impl TestSite {
         let csrf = "c".repeat(43);
         (format!("maillage_session={token}; maillage_csrf={csrf}"), csrf)
     }
+}
+
+/// A remote actor as cached from another server (an enterprise when it has a profile).
+async fn remote_actor(site: &TestSite, id: &str, actor_type: &str, profile: Option<&EnterpriseProfile>) -> i64 {
+    let url = url::Url::parse(id).unwrap();
+    let domain = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap()),
+        None => url.host_str().unwrap().to_string(),
+    };
+    let name = profile.and_then(|p| p.name().map(str::to_string));
+    site.db()
+        .upsert_remote_actor(&NewRemoteActor {
+            ap_id: id.into(),
+            actor_type: actor_type.into(),
+            username: id.rsplit('/').next().unwrap().into(),
+            domain: domain.clone(),
+            display_name: name,
+            summary: None,
+            url: None,
+            icon_url: None,
+            inbox_url: format!("https://{domain}/inbox"),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            public_key_id: format!("{id}#main-key"),
+            public_key_pem: String::new(),
+            manually_approves_followers: false,
+            raw_json: "{}".into(),
+            profile_json: profile.map(|p| serde_json::to_string(p).unwrap()),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+/// Our hub follows the remote hub `hub_id` (accepted).
+async fn follow_hub(site: &TestSite, hub_id: i64) {
+    let hub = site.db().local_actor_of_kind(maillage_domain::ActorKind::Hub).await.unwrap().unwrap();
+    let follow_id = format!("https://hub.test/activities/follow-{hub_id}");
+    let record = maillage_db::FollowRecord {
+        local_actor_id: hub.id,
+        remote_actor_id: hub_id,
+        direction: maillage_db::Direction::Outgoing,
+        state: maillage_db::FollowState::Accepted,
+        follow_ap_id: &follow_id,
+        follow_json: "{}",
+    };
+    site.db().save_follow(&record, None).await.unwrap();
+}
+
+/// Remote enterprises (`(id, name)`), all listed by the remote hub `hub`
+/// (on their server), which our hub follows.
+async fn listed_enterprises(site: &TestSite, hub: &str, enterprises: &[(&str, &str)]) -> i64 {
+    let hub_id = remote_actor(site, hub, "Group", None).await;
+    follow_hub(site, hub_id).await;
+    for (id, name) in enterprises {
+        let profile = EnterpriseProfile { name_fr: Some((*name).into()), ..EnterpriseProfile::default() };
+        let enterprise = remote_actor(site, id, "Organization", Some(&profile)).await;
+        site.db().add_directory_listing(enterprise, hub_id, maillage_db::ListingSource::Announce).await.unwrap();
+    }
+    hub_id
+}
+
+/// The names in `/api/maillage/v1/enterprises?scope=network`.
+async fn network_api_names(site: &TestSite) -> Vec<String> {
+    let (status, _, body) = site.get("/api/maillage/v1/enterprises?scope=network", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    list.iter().map(|e| e["name"].as_str().unwrap_or_default().to_string()).collect()
 }
 
 fn profile(name_fr: &str, region: &str, legal_form: &str) -> EnterpriseProfile {
@@ -237,7 +311,10 @@ async fn hostile_remote_enterprises_are_escaped() {
         website: Some("javascript:alert(1)".into()),
         ..EnterpriseProfile::default()
     };
-    site.db()
+    let hub_id = remote_actor(&site, "https://evil.test/actors/hub", "Group", None).await;
+    follow_hub(&site, hub_id).await;
+    let hostile_id = site
+        .db()
         .upsert_remote_actor(&NewRemoteActor {
             ap_id: "https://evil.test/actors/x".into(),
             actor_type: "Organization".into(),
@@ -258,7 +335,9 @@ async fn hostile_remote_enterprises_are_escaped() {
             profile_json: Some(serde_json::to_string(&hostile).unwrap()),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .id;
+    site.db().add_directory_listing(hostile_id, hub_id, maillage_db::ListingSource::Announce).await.unwrap();
     let (status, _, html) = site.get("/directory?scope=network", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;Évil"), "{html}");
@@ -839,39 +918,67 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
 }
 
 #[tokio::test]
-async fn suspended_remote_enterprises_leave_the_directory() {
+async fn suspended_remote_enterprises_leave_the_directory_and_the_api() {
     let site = TestSite::new().await;
-    for (name, id) in
-        [("Coop gardée", "https://other.test/actors/keep"), ("Coop suspendue", "https://other.test/actors/gone")]
-    {
-        let profile = EnterpriseProfile { name_fr: Some(name.into()), ..EnterpriseProfile::default() };
-        site.db()
-            .upsert_remote_actor(&NewRemoteActor {
-                ap_id: id.into(),
-                actor_type: "Organization".into(),
-                username: id.rsplit('/').next().unwrap().into(),
-                domain: "other.test".into(),
-                display_name: Some(name.into()),
-                summary: None,
-                url: None,
-                icon_url: None,
-                inbox_url: "https://other.test/inbox".into(),
-                shared_inbox_url: None,
-                outbox_url: None,
-                followers_url: None,
-                public_key_id: format!("{id}#main-key"),
-                public_key_pem: String::new(),
-                manually_approves_followers: false,
-                raw_json: "{}".into(),
-                profile_json: Some(serde_json::to_string(&profile).unwrap()),
-            })
-            .await
-            .unwrap();
-    }
+    listed_enterprises(
+        &site,
+        "https://other.test/actors/hub",
+        &[("https://other.test/actors/keep", "Coop gardée"), ("https://other.test/actors/gone", "Coop suspendue")],
+    )
+    .await;
     site.db().suspend_remote_actor("https://other.test/actors/gone").await.unwrap();
     let (_, _, html) = site.get("/directory?scope=network", &[]).await;
     assert!(html.contains("Coop gardée") && html.contains("href=\"https://other.test/actors/keep\""), "{html}");
     assert!(!html.contains("Coop suspendue"), "a suspended actor is not listed");
+    assert_eq!(network_api_names(&site).await, vec!["Coop gardée"], "nor given by the API");
+}
+
+#[tokio::test]
+async fn only_enterprises_listed_by_a_followed_hub_are_in_the_directory() {
+    let site = TestSite::new().await;
+    let listed = "https://listed.test/actors/coop";
+    let hub_id = listed_enterprises(&site, "https://listed.test/actors/hub", &[(listed, "Coop listée")]).await;
+    // Known here (fetched because some server named it), but listed by no hub we follow.
+    let stranger = EnterpriseProfile { name_fr: Some("Coop inconnue".into()), ..EnterpriseProfile::default() };
+    remote_actor(&site, "https://stranger.test/actors/coop", "Organization", Some(&stranger)).await;
+    // Listed by a hub we do not follow.
+    let unfollowed_hub = remote_actor(&site, "https://other.test/actors/hub", "Group", None).await;
+    let other = EnterpriseProfile { name_fr: Some("Coop d'ailleurs".into()), ..EnterpriseProfile::default() };
+    let other_id = remote_actor(&site, "https://other.test/actors/coop", "Organization", Some(&other)).await;
+    site.db().add_directory_listing(other_id, unfollowed_hub, maillage_db::ListingSource::Announce).await.unwrap();
+
+    let (_, _, html) = site.get("/directory?scope=network", &[]).await;
+    assert!(html.contains("Coop listée"), "{html}");
+    assert!(!html.contains("Coop inconnue") && !html.contains("Coop d&#39;ailleurs"), "{html}");
+    assert_eq!(network_api_names(&site).await, vec!["Coop listée"]);
+
+    // Our hub no longer follows the listing hub: its enterprises leave.
+    let hub = site.db().local_actor_of_kind(maillage_domain::ActorKind::Hub).await.unwrap().unwrap();
+    site.db().remove_follow(hub.id, hub_id, maillage_db::Direction::Outgoing, None).await.unwrap();
+    assert!(network_api_names(&site).await.is_empty());
+    // ... unless another hub we follow lists them too.
+    let second_hub = remote_actor(&site, "https://listed.test/actors/second", "Group", None).await;
+    follow_hub(&site, second_hub).await;
+    let listed_id = site.db().remote_actor_by_ap_id(listed).await.unwrap().unwrap().id;
+    site.db().add_directory_listing(listed_id, second_hub, maillage_db::ListingSource::Announce).await.unwrap();
+    assert_eq!(network_api_names(&site).await, vec!["Coop listée"]);
+}
+
+#[tokio::test]
+async fn the_directory_lists_at_most_max_per_server_of_one_server() {
+    let site = TestSite::with_config(|c| c.directory.max_per_server = 2).await;
+    let many: Vec<(String, String)> =
+        (1..=3).map(|n| (format!("https://many.test/actors/coop{n}"), format!("Coop nombreuse {n}"))).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
+    listed_enterprises(&site, "https://many.test/actors/hub", &many).await;
+    listed_enterprises(&site, "https://few.test/actors/hub", &[("https://few.test/actors/coop", "Coop seule")]).await;
+    let names = network_api_names(&site).await;
+    assert_eq!(names.iter().filter(|n| n.starts_with("Coop nombreuse")).count(), 2, "{names:?}");
+    assert!(names.contains(&"Coop seule".to_string()), "the cap is per server: {names:?}");
+    let (_, _, html) = site.get("/directory?scope=network", &[]).await;
+    assert!(html.contains("Coop nombreuse 1") && html.contains("Coop nombreuse 2"), "{html}");
+    assert!(!html.contains("Coop nombreuse 3"), "the first ones known are kept: {html}");
+    assert!(html.contains("Coop seule"));
 }
 
 #[tokio::test]

@@ -133,6 +133,9 @@ fn local_enterprise(state: &AppState, actor: &LocalActor) -> (Enterprise, Enterp
     (enterprise, profile)
 }
 
+/// Remote enterprises listed, at most.
+const NETWORK_MAX: i64 = 50_000;
+
 /// List enterprises, local and from the network, with filters.
 #[utoipa::path(get, path = "/api/maillage/v1/enterprises", params(EnterpriseFilter),
     responses((status = 200, body = [Enterprise])))]
@@ -161,7 +164,9 @@ pub async fn list_enterprises(
         }
     }
     if filter.scope.as_deref() != Some("local") {
-        for actor in state.db.remote_enterprises(10_000).await? {
+        // The same enterprises as the web directory's: listed by a hub we follow.
+        let max_per_server = i64::from(state.config.directory.max_per_server);
+        for actor in state.db.listed_remote_enterprises(max_per_server, NETWORK_MAX).await? {
             let Some(profile) =
                 actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
             else {

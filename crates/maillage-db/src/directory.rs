@@ -1,0 +1,104 @@
+//! Which remote enterprises the network directory lists: those a hub we
+//! follow vouches for. A listing ties a remote enterprise to the remote
+//! actor (on its server) that listed it, with how; an enterprise is listed
+//! while one of those actors is followed, accepted, by our hub. Actors a
+//! server merely made us fetch are never listed.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::follows::{Direction, FollowState};
+use crate::schema::{directory_listings, follows, local_actors, remote_actors};
+use crate::{Database, DbError, RemoteActor, UtcTime};
+
+/// How a hub listed an enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingSource {
+    /// The hub announced the enterprise's content, or relayed its profile.
+    Announce,
+}
+
+impl ListingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListingSource::Announce => "announce",
+        }
+    }
+}
+
+/// The remote actors our hub follows (accepted), as a subquery of ids.
+macro_rules! followed_by_our_hub {
+    () => {
+        follows::table
+            .inner_join(local_actors::table.on(local_actors::id.eq(follows::local_actor_id)))
+            .filter(local_actors::kind.eq(maillage_domain::ActorKind::Hub.as_str()))
+            .filter(follows::direction.eq(Direction::Outgoing.as_str()))
+            .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            .select(follows::remote_actor_id)
+    };
+}
+
+impl Database {
+    /// Records that the remote actor `listed_by_id` lists the remote
+    /// enterprise `enterprise_id`; false when it already did.
+    pub async fn add_directory_listing(
+        &self,
+        enterprise_id: i64,
+        listed_by_id: i64,
+        source: ListingSource,
+    ) -> Result<bool, DbError> {
+        let mut conn = self.write_conn().await?;
+        let n = with_conn!(&mut conn, |c| diesel::insert_into(directory_listings::table)
+            .values((
+                directory_listings::enterprise_id.eq(enterprise_id),
+                directory_listings::listed_by_id.eq(listed_by_id),
+                directory_listings::source.eq(source.as_str()),
+                directory_listings::created_at.eq(UtcTime::now()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        Ok(n > 0)
+    }
+
+    /// The remote enterprises of the network directory, by server then in
+    /// the order we learnt of them: those that publish a profile, are not
+    /// suspended, and are listed by an actor our hub follows; at most
+    /// `max_per_server` per server and `limit` in all.
+    pub async fn listed_remote_enterprises(
+        &self,
+        max_per_server: i64,
+        limit: i64,
+    ) -> Result<Vec<RemoteActor>, DbError> {
+        let mut conn = self.conn().await?;
+        // The servers of the actors our hub follows: a handful.
+        let mut domains: Vec<String> = with_conn!(&mut conn, |c| remote_actors::table
+            .filter(remote_actors::id.eq_any(followed_by_our_hub!()))
+            .select(remote_actors::domain)
+            .distinct()
+            .load(c)
+            .await)?;
+        domains.sort();
+        let mut out = Vec::new();
+        for domain in domains {
+            let room = limit.saturating_sub(i64::try_from(out.len()).unwrap_or(i64::MAX));
+            if room <= 0 {
+                break;
+            }
+            let listed_by_followed =
+                directory_listings::table.filter(directory_listings::listed_by_id.eq_any(followed_by_our_hub!()));
+            let rows: Vec<RemoteActor> = with_conn!(&mut conn, |c| remote_actors::table
+                .filter(remote_actors::domain.eq(&domain))
+                .filter(remote_actors::profile_json.is_not_null())
+                .filter(remote_actors::suspended.eq(false))
+                .filter(remote_actors::id.eq_any(listed_by_followed.select(directory_listings::enterprise_id)))
+                .order(remote_actors::id)
+                .limit(max_per_server.min(room))
+                .select(RemoteActor::as_select())
+                .load(c)
+                .await)?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,129 @@
+//! Whom the network directory trusts: enterprises listed by a hub this hub
+//! follows, on that hub's server; never an `Organization` some server made
+//! us fetch.
+
+use std::sync::Arc;
+
+use maillage_tests::stub::{StubKeys, StubPeer};
+use maillage_tests::{TestInstance, eventually};
+use serde_json::{Value, json};
+
+/// The names of the network's enterprises in the API, and whether the
+/// directory page shows `name`.
+async fn listed(instance: &TestInstance, name: &str) -> anyhow::Result<(Vec<String>, bool)> {
+    let api: Vec<Value> = instance.get("/api/maillage/v1/enterprises?scope=network").await?.json().await?;
+    let names = api.iter().map(|e| e["name"].as_str().unwrap_or_default().to_string()).collect();
+    let page = instance.get("/directory?lang=fr").await?.text().await?;
+    Ok((names, page.contains(name)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_badly_signed_post_from_an_unknown_server_lists_nothing() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let keys = StubKeys::generate()?;
+    let stranger = StubPeer::spawn(&keys, Arc::default()).await?;
+    // An enterprise document with a valid profile, on a server nobody follows.
+    let id = stranger.actor_id("fake");
+    stranger.serve_document(
+        "/actors/fake",
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id,
+            "type": "Organization",
+            "preferredUsername": "fake",
+            "name": "Fausse coop",
+            "inbox": format!("{id}/inbox"),
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": keys.public_pem },
+            "enterpriseProfile": { "nameFr": "Fausse coop", "region": "estrie" },
+        }),
+    );
+    let create = json!({
+        "id": format!("{}/activities/1", stranger.base_url), "type": "Create", "actor": id,
+        "object": { "id": format!("{}/notes/1", stranger.base_url), "type": "Note", "attributedTo": id, "content": "x" },
+    });
+    // Signed with another key than the one its document publishes.
+    let forger = StubKeys::generate()?;
+    let status = stranger.send_signed("fake", &target.url("/inbox"), &create, &forger.private_pem).await?;
+    assert_eq!(status, 401);
+    assert!(stranger.fetches("/actors/fake") >= 1, "the actor was fetched to check the signature");
+    let (names, on_page) = listed(&target, "Fausse coop").await?;
+    assert!(names.is_empty() && !on_page, "the directory lists nothing from it: {names:?}");
+
+    // The same actor, properly signed: still nobody we follow lists it.
+    let status = stranger.send("fake", &target.url("/inbox"), &create).await?;
+    assert_eq!(status, 202);
+    let (names, on_page) = listed(&target, "Fausse coop").await?;
+    assert!(names.is_empty() && !on_page, "{names:?}");
+    Ok(())
+}
+
+/// Hub A with an enterprise `coop` (with a profile) and its editor `marie`.
+async fn hub_with_enterprise() -> anyhow::Result<TestInstance> {
+    let a = TestInstance::spawn().await?;
+    a.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop Vélo"]).await?;
+    a.cli(&["admin", "enterprise", "update", "coop", "--name-fr", "Coop Vélo", "--region", "estrie"]).await?;
+    a.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    a.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    Ok(a)
+}
+
+async fn note(a: &TestInstance, text: &str) -> anyhow::Result<String> {
+    let printed =
+        a.cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", text]).await?;
+    Ok(printed.trim().trim_start_matches("published ").to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_enterprises_a_followed_hub_announces_are_listed() -> anyhow::Result<()> {
+    let a = hub_with_enterprise().await?;
+    let b = TestInstance::spawn().await?;
+    let b_db = b.database().await?;
+    // A's hub reshares a post of its enterprise to B, which does not follow it.
+    let first = note(&a, "Bonjour").await?;
+    let a_hub = a.database().await?.local_actor_by_username("hub").await?.expect("hub");
+    let announce = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": a.url("/activities/announce-unsolicited"), "type": "Announce", "actor": a_hub.ap_id,
+        "object": first, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    let body = announce.to_string();
+    let inbox = url::Url::parse(&b.url("/inbox"))?;
+    let mut headers = maillage_federation::signature::sign(
+        &http::Method::POST,
+        &inbox,
+        Some(body.as_bytes()),
+        &format!("{}#main-key", a_hub.ap_id),
+        &a_hub.private_key_pem,
+        std::time::SystemTime::now(),
+    )?;
+    headers.insert("content-type", "application/activity+json".parse()?);
+    assert_eq!(b.http.post(inbox).headers(headers).body(body).send().await?.status(), 202);
+    eventually(15, "B fetched the post and its author", || async {
+        Ok(b_db.remote_object(&first).await?.is_some()
+            && b_db.remote_actor_by_ap_id(&a.actor_id("coop")).await?.is_some_and(|c| c.profile_json.is_some()))
+    })
+    .await?;
+    let (names, on_page) = listed(&b, "Coop Vélo").await?;
+    assert!(names.is_empty() && !on_page, "announced by a hub B does not follow: not listed ({names:?})");
+
+    // B follows A's hub: what A's hub announces from now on is listed.
+    b.cli(&["admin", "follow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
+    eventually(15, "B follows A", || async {
+        Ok(b.collection_items(&format!("{}/following", b.actor_id("hub"))).await? == vec![a.actor_id("hub")])
+    })
+    .await?;
+    note(&a, "Encore").await?;
+    eventually(20, "A's enterprise in B's directory (API and page)", || async {
+        let (names, on_page) = listed(&b, "Coop Vélo").await?;
+        Ok(names == vec!["Coop Vélo"] && on_page)
+    })
+    .await?;
+
+    // B stops following A's hub: its enterprises leave the directory.
+    b.cli(&["admin", "unfollow", "--as", "hub", &format!("@hub@{}", a.domain)]).await?;
+    let (names, _) = listed(&b, "Coop Vélo").await?;
+    assert!(names.is_empty(), "{names:?}");
+    eventually(10, "the page follows within its snapshot's age", || async { Ok(!listed(&b, "Coop Vélo").await?.1) })
+        .await?;
+    Ok(())
+}

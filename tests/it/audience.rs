@@ -322,8 +322,7 @@ async fn signed_get(
         &actor.private_key_pem,
         std::time::SystemTime::now(),
     )?;
-    let response =
-        target.http.get(url).headers(headers).header("accept", "application/activity+json").send().await?;
+    let response = target.http.get(url).headers(headers).header("accept", "application/activity+json").send().await?;
     Ok(response.status())
 }
 
@@ -348,7 +347,8 @@ async fn signed_gets_of_posts_not_for_everyone_answer_their_audience_only() -> a
         let db = a.database().await?;
         eventually(15, "the follow is recorded", || async {
             let coop = db.local_actor_by_username("coop").await?.unwrap();
-            Ok(db.count_follows(coop.id, maillage_db::Direction::Incoming, maillage_db::FollowState::Accepted).await? == 1)
+            Ok(db.count_follows(coop.id, maillage_db::Direction::Incoming, maillage_db::FollowState::Accepted).await?
+                == 1)
         })
         .await?;
         let marie = login(&a, "marie").await?;

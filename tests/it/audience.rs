@@ -164,6 +164,17 @@ async fn our_posts_reach_their_audience_on_every_read_path() -> anyhow::Result<(
     assert!(outbox.contains("word-public") && outbox.contains("word-unlisted"), "{outbox}");
     assert!(!outbox.contains("word-private") && !outbox.contains("word-direct"), "{outbox}");
 
+    // A deleted post that was not for everyone does not say it existed
+    // (410 Gone is for what anyone could read).
+    let direct_id = direct["id"].as_str().unwrap();
+    assert_eq!(call(&a, Method::DELETE, &format!("/api/v1/statuses/{direct_id}"), Some(&marie), None).await?.0, 200);
+    let uri = direct["uri"].as_str().unwrap();
+    assert_eq!(a.http.get(uri).header("accept", "text/html").send().await?.status().as_u16(), 404);
+    assert_eq!(a.get_activity(uri).await?.status().as_u16(), 404);
+    let public_id = public["id"].as_str().unwrap();
+    assert_eq!(call(&a, Method::DELETE, &format!("/api/v1/statuses/{public_id}"), Some(&marie), None).await?.0, 200);
+    assert_eq!(a.get_activity(public["uri"].as_str().unwrap()).await?.status().as_u16(), 410);
+
     // After unfollowing, the followers-only post is gone for paul.
     call(&a, Method::POST, &format!("/api/v1/accounts/{coop_id}/unfollow"), Some(&paul), None).await?;
     let (status, _) = call(&a, Method::GET, &format!("/api/v1/statuses/{private_id}"), Some(&paul), None).await?;

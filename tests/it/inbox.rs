@@ -726,3 +726,58 @@ async fn a_stalling_origin_holds_back_no_other_actor_and_its_activity_is_retried
     assert_eq!(db.received_counts().await?.failed, 0);
     Ok(())
 }
+
+/// Only its author changes a post we hold: another actor of the same
+/// server can neither rewrite nor delete it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_actor_of_the_same_server_cannot_rewrite_or_delete_a_post() -> anyhow::Result<()> {
+    let target = TestInstance::spawn().await?;
+    let peer = TestInstance::spawn().await?;
+    peer.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    let (hub, coop) = (signer(&peer, "hub").await?, signer(&peer, "coop").await?);
+    let db = target.database().await?;
+    let note_id = format!("{}/objects/by-coop", peer.base_url);
+    let public = ["https://www.w3.org/ns/activitystreams#Public"];
+    let create = json!({
+        "id": format!("{}/activities/create-by-coop", peer.base_url), "type": "Create", "actor": coop.actor_id,
+        "object": { "id": note_id, "type": "Note", "attributedTo": coop.actor_id, "to": public, "content": "<p>original</p>" },
+    });
+    assert_eq!(send(&target, &coop, &create).await?.0, 202);
+    let original = db.remote_object(&note_id).await?.expect("stored");
+    // The hub of the same server claims it, or leaves the author out.
+    for (n, author) in [Some(hub.actor_id.as_str()), None].into_iter().enumerate() {
+        let mut object = json!({ "id": note_id, "type": "Note", "to": public, "content": "<p>rewritten</p>",
+            "updated": "2030-01-01T00:00:00Z" });
+        if let Some(author) = author {
+            object["attributedTo"] = json!(author);
+        }
+        let update = json!({ "id": format!("{}/activities/update-{n}", peer.base_url), "type": "Update",
+            "actor": hub.actor_id, "object": object });
+        assert_eq!(send(&target, &hub, &update).await?.0, 202);
+    }
+    let delete = json!({ "id": format!("{}/activities/delete-not-mine", peer.base_url), "type": "Delete",
+        "actor": hub.actor_id, "object": note_id });
+    assert_eq!(send(&target, &hub, &delete).await?.0, 202);
+    maillage_tests::eventually(10, "the three activities are processed", || async {
+        let mut all = true;
+        for id in ["update-0", "update-1", "delete-not-mine"] {
+            let id = format!("{}/activities/{id}", peer.base_url);
+            all &= db.received_state(&id).await?.is_some_and(|(state, _)| state != "pending");
+        }
+        Ok(all)
+    })
+    .await?;
+    let kept = db.remote_object(&note_id).await?.expect("still there");
+    assert!(!kept.deleted, "deleted by another actor");
+    assert_eq!(kept.content_html, original.content_html, "rewritten by another actor");
+    assert_eq!(kept.attributed_to, original.attributed_to);
+    // Its author still may.
+    let delete = json!({ "id": format!("{}/activities/delete-mine", peer.base_url), "type": "Delete",
+        "actor": coop.actor_id, "object": note_id });
+    assert_eq!(send(&target, &coop, &delete).await?.0, 202);
+    maillage_tests::eventually(10, "the author's delete is processed", || async {
+        Ok(db.remote_object(&note_id).await?.is_some_and(|o| o.deleted))
+    })
+    .await?;
+    Ok(())
+}

@@ -80,6 +80,9 @@ pub enum StoreOutcome {
     Outdated,
     /// The object was deleted before: the write is ignored.
     Tombstoned,
+    /// The stored object has another author: only its author changes it,
+    /// the write is ignored.
+    NotTheAuthor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,14 +108,22 @@ pub struct ReactionSummary {
 }
 
 /// What is known of a stored object before writing a new version of it:
-/// its row id, whether it is a tombstone, when we stored it first, its `updated`.
-type StoredVersion = (i64, bool, UtcTime, Option<UtcTime>);
+/// its row id, whether it is a tombstone, when we stored it first, its
+/// `updated`, its author.
+type StoredVersion = (i64, bool, UtcTime, Option<UtcTime>, Option<String>);
 const STORED_VERSION: (
     remote_objects::id,
     remote_objects::deleted,
     remote_objects::created_at,
     remote_objects::updated,
-) = (remote_objects::id, remote_objects::deleted, remote_objects::created_at, remote_objects::updated);
+    remote_objects::attributed_to,
+) = (
+    remote_objects::id,
+    remote_objects::deleted,
+    remote_objects::created_at,
+    remote_objects::updated,
+    remote_objects::attributed_to,
+);
 
 enum ObjectWrite {
     Skip(StoreOutcome),
@@ -123,15 +134,19 @@ enum ObjectWrite {
 /// Whether and how a received version of an object is written.
 fn write_for(object: &NewRemoteObject, stored: Option<StoredVersion>) -> ObjectWrite {
     match stored {
-        Some((_, true, _, _)) => ObjectWrite::Skip(StoreOutcome::Tombstoned),
+        Some((_, true, _, _, _)) => ObjectWrite::Skip(StoreOutcome::Tombstoned),
+        // Another actor of the same server cannot rewrite (or disown) a post.
+        Some((_, false, _, _, Some(author))) if object.attributed_to.as_deref() != Some(author.as_str()) => {
+            ObjectWrite::Skip(StoreOutcome::NotTheAuthor)
+        }
         // Deliveries may arrive out of order: an older version never
         // replaces a newer one (the original has no `updated`).
-        Some((_, false, _, Some(stored_updated)))
+        Some((_, false, _, Some(stored_updated), _))
             if object.updated.as_ref().is_none_or(|incoming| *incoming < stored_updated) =>
         {
             ObjectWrite::Skip(StoreOutcome::Outdated)
         }
-        Some((id, false, created_at, _)) => ObjectWrite::Update { id, created_at },
+        Some((id, false, created_at, _, _)) => ObjectWrite::Update { id, created_at },
         None => ObjectWrite::Insert,
     }
 }

@@ -46,6 +46,9 @@ impl OutgoingClient {
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .dns_resolver(Arc::new(GlobalAddressResolver(addresses)))
+            // A proxy from the environment would resolve names itself, past
+            // the resolver's check: every connection is made from here.
+            .no_proxy()
             .build()
             .map_err(|e| ClientError(e.to_string()))?;
         Ok(OutgoingClient { client, addresses })

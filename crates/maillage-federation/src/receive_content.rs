@@ -88,7 +88,7 @@ pub(crate) async fn after_store(
     kind: &str,
     outcome: StoreOutcome,
 ) -> Result<Received, FederationError> {
-    if outcome == StoreOutcome::Tombstoned {
+    if matches!(outcome, StoreOutcome::Tombstoned | StoreOutcome::NotTheAuthor) {
         return Ok(Received::Ignored);
     }
     notify_mentions(ctx, &object.raw_json, &object.ap_id, kind).await?;
@@ -140,13 +140,23 @@ pub async fn process(
             if !same_server(&object_id, &actor_url) {
                 return Err(FederationError::invalid("an actor can only delete objects of its own server"));
             }
+            // Only its author deletes a post we hold (not another actor of its server).
+            if let Some(stored) = ctx.db.remote_object(&object_id).await?
+                && stored.attributed_to.as_deref().is_some_and(|author| author != actor.row.ap_id)
+            {
+                return Err(FederationError::Forbidden(format!(
+                    "only the author of {object_id} can delete it"
+                )));
+            }
             let kind = object.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or("Object");
             ctx.db.tombstone_remote_object(&object_id, kind).await?;
             Ok(Received::Processed)
         }
         "Announce" => receive_announce(federation, ctx, object, &object_id, actor, activity).await,
         "Like" => {
-            if let Some(post) = ctx.db.post_by_ap_id(&object_id).await? {
+            // Liked by someone who may read it, or not counted.
+            let reader = maillage_db::Reader::remote(actor.row.id, &actor.row.ap_id);
+            if let Some(post) = ctx.db.visible_post_by_ap_id(&reader, &object_id).await? {
                 let activity_id = id_of(activity.get("id")).unwrap_or_default();
                 if ctx.db.add_reaction(ReactionKind::Like, &object_id, &actor.row.ap_id, activity_id).await? {
                     ctx.db.notify(post.actor_id, "favourite", &actor.row.ap_id, Some(&object_id)).await?;
@@ -238,7 +248,9 @@ async fn receive_announce(
             }
         };
     }
-    if let Some(post) = ctx.db.post_by_ap_id(object_id).await? {
+    // A reshare of one of our posts counts when anyone may read that post.
+    let reader = maillage_db::Reader::remote(actor.row.id, &actor.row.ap_id);
+    if let Some(post) = ctx.db.visible_post_by_ap_id(&reader, object_id).await?.filter(|p| p.visibility().is_open()) {
         let activity_id = id_of(activity.get("id")).unwrap_or_default();
         if ctx.db.add_reaction(ReactionKind::Announce, object_id, &actor.row.ap_id, activity_id).await? {
             ctx.db.notify(post.actor_id, "reblog", &actor.row.ap_id, Some(object_id)).await?;

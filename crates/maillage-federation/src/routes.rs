@@ -485,7 +485,8 @@ async fn object(
         Err(e) => return internal(e),
     };
     let content_type = activity_type_for(&headers);
-    if let Some(deleted) = post.deleted_at {
+    // A deleted post that was not for everyone does not say it existed.
+    if let Some(deleted) = post.deleted_at.filter(|_| post.visibility().is_open()) {
         let tombstone = json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": ap_id,

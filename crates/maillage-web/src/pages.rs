@@ -343,9 +343,11 @@ pub async fn theme(
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     // Practices page on the tag index like the updates, by (time, id).
     let older_than = match list.before() {
-        Some(id) => {
-            db.post_by_id(id).await.map_err(internal)?.map(|p| TimelinePosition { time: p.published, id: p.id })
-        }
+        Some(id) => db
+            .visible_post(&Reader::anonymous(), id)
+            .await
+            .map_err(internal)?
+            .map(|p| TimelinePosition { time: p.published, id: p.id }),
         None => None,
     };
     let bounds = PageBounds { older_than, ..PageBounds::newest(LIST_SIZE) };
@@ -558,7 +560,9 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let ap_id = format!("{}/objects/{}", state.base_url(), id);
     let post = db.post_by_ap_id(&ap_id).await.map_err(internal)?.ok_or_else(|| PageError::not_found(ctx.lang))?;
-    if post.deleted_at.is_some() {
+    // Gone, for those who could read it: a deleted post that was not for
+    // everyone does not say it existed.
+    if post.deleted_at.is_some() && post.visibility().is_open() {
         return Err(PageError::with_status(ctx.lang, StatusCode::GONE, ctx.t.t("error-not-found")));
     }
     // Shown to its audience only: the logged-in member reads as themself

@@ -172,13 +172,14 @@ impl Cursor {
     }
 }
 
-/// The place of the status a paging parameter names (`None` when absent or unknown).
-async fn cursor(state: &AppState, params: &Params, key: &str) -> Result<Option<Cursor>, HttpError> {
+/// The place of the status a paging parameter names (`None` when absent,
+/// unknown, or not the reader's to see: a cursor tells nothing of hidden posts).
+async fn cursor(state: &AppState, reader: &Reader, params: &Params, key: &str) -> Result<Option<Cursor>, HttpError> {
     let Some(id) = params.text(key).filter(|id| !id.trim().is_empty()) else { return Ok(None) };
     let at = Ref::parse(&id)?;
     let time = match at {
-        Ref::Local(id) => state.db.post_by_id(id).await?.map(|p| p.published),
-        Ref::Remote(id) => state.db.remote_object_by_id(id).await?.map(|o| o.created_at),
+        Ref::Local(id) => state.db.visible_post(reader, id).await?.map(|p| p.published),
+        Ref::Remote(id) => state.db.visible_remote_object(reader, id).await?.map(|o| o.created_at),
     };
     Ok(time.map(|time| Cursor { time, at }))
 }
@@ -237,11 +238,11 @@ async fn timeline(
     remote: Option<RemotePosts>,
 ) -> Result<Response, HttpError> {
     let limit = limit(params)?;
-    let older_than = cursor(state, params, "max_id").await?;
-    let min_id = cursor(state, params, "min_id").await?;
+    let older_than = cursor(state, reader, params, "max_id").await?;
+    let min_id = cursor(state, reader, params, "min_id").await?;
     let newer_than = match min_id {
         Some(_) => min_id,
-        None => cursor(state, params, "since_id").await?,
+        None => cursor(state, reader, params, "since_id").await?,
     };
     let oldest_first = min_id.is_some();
     let bounds_for = |position: fn(Cursor) -> TimelinePosition| PageBounds {
@@ -653,7 +654,7 @@ pub async fn search(
             {
                 accounts.push(local_account(&state, &actor).await?);
             }
-        } else if let Some(actor) = state.db.remote_actor_by_handle(name, host).await? {
+        } else if let Some(actor) = state.db.remote_actor_by_handle(name, host).await?.filter(|a| !a.suspended) {
             accounts.push(remote_account(&actor));
         } else if resolve {
             let remote = maillage_federation::activities::resolve_actor(&state.federation, handle).await?;
@@ -662,11 +663,11 @@ pub async fn search(
     } else if is_url {
         if let Some(post) = state.db.visible_post_by_ap_id(&reader, q).await? {
             statuses.push(local_status(&state, &post).await?);
-        } else if let Some(actor) = state.db.remote_actor_by_ap_id(q).await? {
+        } else if let Some(actor) = state.db.remote_actor_by_ap_id(q).await?.filter(|a| !a.suspended) {
             accounts.push(remote_account(&actor));
         } else if let Some(object) = state.db.visible_remote_object_by_ap_id(&reader, q).await? {
             statuses.push(remote_status(&state, &object).await?);
-        } else if resolve && !q.contains(&domain) && state.db.remote_object(q).await?.is_none() {
+        } else if resolve && !q.contains(&domain) {
             match maillage_federation::activities::resolve_actor(&state.federation, q).await {
                 Ok(remote) => accounts.push(remote_account(&remote.row)),
                 Err(_) => {
@@ -877,7 +878,8 @@ async fn react(
     undo: bool,
 ) -> Result<Json<Value>, HttpError> {
     user.require(if kind == maillage_db::ReactionKind::Like { "write:favourites" } else { "write:statuses" })?;
-    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    // What the token may read, as the status shown back.
+    let reader = user.reader(state).await?;
     let uri = status_uri(state, &reader, id).await?;
     content::react(&state.federation, &user.account.actor, &uri, kind, undo).await?;
     let status = status_json(state, Ref::parse(id)?, &reader).await?;

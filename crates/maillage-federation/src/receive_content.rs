@@ -144,9 +144,7 @@ pub async fn process(
             if let Some(stored) = ctx.db.remote_object(&object_id).await?
                 && stored.attributed_to.as_deref().is_some_and(|author| author != actor.row.ap_id)
             {
-                return Err(FederationError::Forbidden(format!(
-                    "only the author of {object_id} can delete it"
-                )));
+                return Err(FederationError::Forbidden(format!("only the author of {object_id} can delete it")));
             }
             let kind = object.and_then(|o| o.get("type")).and_then(Value::as_str).unwrap_or("Object");
             ctx.db.tombstone_remote_object(&object_id, kind).await?;

@@ -70,10 +70,8 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         // Each use makes us look the visitor's server up: counted like the API.
         .route(
             "/follow",
-            get(pages::remote_follow).route_layer(axum::middleware::from_fn_with_state(
-                state.app.clone(),
-                maillage_http::limits::limit_api,
-            )),
+            get(pages::remote_follow)
+                .route_layer(axum::middleware::from_fn_with_state(state.app.clone(), maillage_http::limits::limit_api)),
         )
         .route("/feed.atom", get(feeds::hub_feed))
         .route("/feeds/actors/{username}", get(feeds::actor_feed))

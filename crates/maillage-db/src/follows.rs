@@ -58,9 +58,9 @@ pub struct Follow {
 }
 
 impl Follow {
-    /// Where to deliver to the remote side: its shared inbox when it has one.
-    pub fn remote_delivery_inbox(&self) -> &str {
-        self.remote_shared_inbox.as_deref().unwrap_or(&self.remote_inbox)
+    /// Where to deliver to the remote side (see [`crate::RemoteActor::delivery_inbox`]).
+    pub fn remote_delivery_inbox(&self) -> Option<&str> {
+        crate::remote::delivery_inbox(&self.remote_ap_id, self.remote_shared_inbox.as_deref(), &self.remote_inbox)
     }
 
     pub fn state(&self) -> FollowState {

@@ -39,9 +39,20 @@ pub struct RemoteActor {
 
 impl RemoteActor {
     /// Where to deliver to this actor: its shared inbox when it has one.
-    pub fn delivery_inbox(&self) -> &str {
-        self.shared_inbox_url.as_deref().unwrap_or(&self.inbox_url)
+    /// Only an inbox on the actor's own server counts: `None` for an actor
+    /// stored before that rule whose inboxes are elsewhere (nothing is sent
+    /// until its document is fetched again).
+    pub fn delivery_inbox(&self) -> Option<&str> {
+        delivery_inbox(&self.ap_id, self.shared_inbox_url.as_deref(), &self.inbox_url)
     }
+}
+
+/// The shared inbox, else the inbox, of the actor `actor`, if on its server.
+pub(crate) fn delivery_inbox<'a>(actor: &str, shared: Option<&'a str>, inbox: &'a str) -> Option<&'a str> {
+    let server =
+        |url: &str| url::Url::parse(url).ok().map(|u| (u.host_str().map(str::to_string), u.port_or_known_default()));
+    let home = server(actor)?;
+    shared.into_iter().chain(std::iter::once(inbox)).find(|candidate| server(candidate).as_ref() == Some(&home))
 }
 
 /// A freshly fetched actor document, reduced to what we keep.
@@ -114,5 +125,30 @@ impl Database {
             .await
             .optional())?;
         Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_inbox;
+
+    #[test]
+    fn only_inboxes_on_the_actors_own_server_are_delivered_to() {
+        let actor = "https://a.example/users/ana";
+        let cases = [
+            (Some("https://a.example/inbox"), "https://a.example/users/ana/inbox", Some("https://a.example/inbox")),
+            (None, "https://a.example/users/ana/inbox", Some("https://a.example/users/ana/inbox")),
+            // A shared inbox elsewhere: the actor's own inbox instead.
+            (
+                Some("https://b.example/inbox"),
+                "https://a.example/users/ana/inbox",
+                Some("https://a.example/users/ana/inbox"),
+            ),
+            (Some("http://127.0.0.1:2375/x"), "https://b.example/inbox", None),
+            (None, "https://a.example:8443/inbox", None),
+        ];
+        for (shared, inbox, expected) in cases {
+            assert_eq!(delivery_inbox(actor, shared, inbox), expected, "{shared:?} {inbox}");
+        }
     }
 }

@@ -26,8 +26,9 @@ pub fn id_of(value: Option<&Value>) -> Option<&str> {
     }
 }
 
-fn outgoing(actor: &LocalActor, activity: &Value, inbox: &str) -> Outgoing {
-    crate::content::outgoing(actor, activity, false, vec![inbox.to_string()])
+/// `activity` to one inbox (none when the other side has no inbox on its server).
+fn outgoing(actor: &LocalActor, activity: &Value, inbox: Option<&str>) -> Outgoing {
+    crate::content::outgoing(actor, activity, false, inbox.map(str::to_string).into_iter().collect())
 }
 
 /// `Accept` or `Reject` of a received `Follow` (embedded, as Mastodon expects).

@@ -238,7 +238,7 @@ async fn follower_inboxes(ctx: &Context, actor: &LocalActor) -> Result<Vec<(Stri
     loop {
         let page = ctx.db.follows_page(actor.id, Direction::Incoming, FollowState::Accepted, before, 500).await?;
         for follow in &page {
-            let inbox = follow.remote_delivery_inbox().to_string();
+            let Some(inbox) = follow.remote_delivery_inbox().map(str::to_string) else { continue };
             if seen.insert(inbox.clone()) {
                 inboxes.push((inbox, follow.remote_type == "Group"));
             }
@@ -391,7 +391,7 @@ async fn deliveries_for(
         && let Some(author) = parent.attributed_to
         && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
     {
-        inboxes.push(remote.delivery_inbox().to_string());
+        inboxes.extend(remote.delivery_inbox().map(str::to_string));
     }
     // Listed in the outbox: what anyone may read (Mastodon lists unlisted posts too).
     let mut all = vec![outgoing(enterprise, &main, kind == "Create" && visibility.is_open(), inboxes)];
@@ -435,7 +435,11 @@ async fn mentions_of(federation: &Federation, text: &str) -> Result<Vec<Mention>
         mentions.push(Mention {
             href: remote.row.ap_id.clone(),
             name: handle.clone(),
-            inbox: remote.row.delivery_inbox().to_string(),
+            inbox: remote
+                .row
+                .delivery_inbox()
+                .map(str::to_string)
+                .ok_or_else(|| FederationError::invalid(format!("{handle} has no inbox on its own server")))?,
         });
     }
     Ok(mentions)
@@ -816,7 +820,7 @@ async fn reshare_audience(ctx: &Context, hub: &LocalActor, object_url: &str) -> 
         && let Some(author) = object.attributed_to
         && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
     {
-        inboxes.push(remote.delivery_inbox().to_string());
+        inboxes.extend(remote.delivery_inbox().map(str::to_string));
     }
     Ok(inboxes)
 }
@@ -968,7 +972,7 @@ pub async fn react(
         && let Some(author) = object.attributed_to
         && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
     {
-        inboxes.push(remote.delivery_inbox().to_string());
+        inboxes.extend(remote.delivery_inbox().map(str::to_string));
     }
     let type_name = if kind == ReactionKind::Like { "Like" } else { "Announce" };
     let (to, cc) = if kind == ReactionKind::Announce {

@@ -95,7 +95,12 @@ pub async fn report(
                 "object": ids,
                 "to": [remote.ap_id],
             });
-            Some(crate::content::outgoing(&instance, &flag, false, vec![remote.delivery_inbox().to_string()]))
+            Some(crate::content::outgoing(
+                &instance,
+                &flag,
+                false,
+                remote.delivery_inbox().map(str::to_string).into_iter().collect(),
+            ))
         }
         _ => None,
     };

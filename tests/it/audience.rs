@@ -52,6 +52,15 @@ async fn our_posts_reach_their_audience_on_every_read_path() -> anyhow::Result<(
         call(&a, Method::POST, &format!("/api/v1/accounts/{coop_id}/follow"), Some(&paul), None).await?;
     assert_eq!(status, 200, "{relationship}");
     assert_eq!(relationship["following"], true, "{relationship}");
+    // Bad follows get a clear answer and change nothing.
+    let (_, me) = call(&a, Method::GET, "/api/v1/accounts/verify_credentials", Some(&paul), None).await?;
+    let paul_id = me["id"].as_str().unwrap();
+    let (status, body) =
+        call(&a, Method::POST, &format!("/api/v1/accounts/{paul_id}/follow"), Some(&paul), None).await?;
+    assert_eq!(status, 422, "following oneself: {body}");
+    assert!(body["error"].is_string());
+    assert_eq!(call(&a, Method::POST, "/api/v1/accounts/999999/follow", Some(&paul), None).await?.0, 404);
+    assert_eq!(call(&a, Method::POST, &format!("/api/v1/accounts/{coop_id}/follow"), None, None).await?.0, 401);
     let (_, coop) = call(&a, Method::GET, &format!("/api/v1/accounts/{coop_id}"), None, None).await?;
     assert_eq!(coop["followers_count"], 1, "a follower here counts: {coop}");
     let (_, followers) = call(&a, Method::GET, &format!("/api/v1/accounts/{coop_id}/followers"), None, None).await?;

@@ -132,6 +132,13 @@ pub(crate) fn remote_visibility(
     addressing.visibility(&followers)
 }
 
+/// Whether the author's followers collection can decide the visibility:
+/// not when the public collection is addressed (the common case, which then
+/// reads nothing more).
+pub(crate) fn needs_followers(addressing: &Addressing) -> bool {
+    !addressing.visibility(&[]).is_open()
+}
+
 /// Reads what [`remote_visibility`] needs and the local addressees of an
 /// object (its author, its addressing), inside a transaction (async connection).
 macro_rules! audience_of_remote {
@@ -139,7 +146,7 @@ macro_rules! audience_of_remote {
         use $crate::schema::{local_actors, remote_actors};
         let author: Option<&str> = $author;
         let addressing: &maillage_domain::audience::Addressing = $addressing;
-        let followers: Option<Option<String>> = match author {
+        let followers: Option<Option<String>> = match author.filter(|_| $crate::audience::needs_followers(addressing)) {
             Some(author) => remote_actors::table
                 .filter(remote_actors::ap_id.eq(author))
                 .select(remote_actors::followers_url)
@@ -181,14 +188,15 @@ pub(crate) fn audience_of_remote_sqlite(
     c: &mut diesel::SqliteConnection,
     object: &NewRemoteObject,
 ) -> QueryResult<(Visibility, Vec<i64>)> {
-    let followers: Option<Option<String>> = match &object.attributed_to {
-        Some(author) => diesel::RunQueryDsl::first(
-            remote_actors::table.filter(remote_actors::ap_id.eq(author)).select(remote_actors::followers_url),
-            c,
-        )
-        .optional()?,
-        None => None,
-    };
+    let followers: Option<Option<String>> =
+        match object.attributed_to.as_ref().filter(|_| needs_followers(&object.addressing)) {
+            Some(author) => diesel::RunQueryDsl::first(
+                remote_actors::table.filter(remote_actors::ap_id.eq(author)).select(remote_actors::followers_url),
+                c,
+            )
+            .optional()?,
+            None => None,
+        };
     let visibility =
         remote_visibility(object.attributed_to.as_deref(), &object.addressing, followers.flatten().as_deref());
     let addressees = diesel::RunQueryDsl::load(

@@ -956,20 +956,19 @@ pub async fn react(
     // What the actor reacts to must be theirs to read; only what anyone
     // may read can be reshared (as on Mastodon).
     let reader = ctx.db.reader_for_member(actor).await?;
-    let visibility = match (
-        ctx.db.visible_remote_object_by_ap_id(&reader, object_url).await?,
-        ctx.db.visible_post_by_ap_id(&reader, object_url).await?,
-    ) {
-        (Some(object), _) => object.visibility(),
-        (None, Some(post)) => post.visibility(),
-        (None, None) => return Err(FederationError::NotFound(format!("no post {object_url} known here"))),
+    let remote_object = ctx.db.visible_remote_object_by_ap_id(&reader, object_url).await?;
+    let visibility = match &remote_object {
+        Some(object) => object.visibility(),
+        None => match ctx.db.visible_post_by_ap_id(&reader, object_url).await? {
+            Some(post) => post.visibility(),
+            None => return Err(FederationError::NotFound(format!("no post {object_url} known here"))),
+        },
     };
     if kind == ReactionKind::Announce && !undo && !visibility.is_open() {
         return Err(FederationError::invalid("only posts that anyone may read can be reshared"));
     }
     let mut inboxes = Vec::new();
-    if let Some(object) = ctx.db.remote_object(object_url).await?
-        && let Some(author) = object.attributed_to
+    if let Some(author) = remote_object.and_then(|object| object.attributed_to)
         && let Some(remote) = ctx.db.remote_actor_by_ap_id(&author).await?
     {
         inboxes.extend(remote.delivery_inbox().map(str::to_string));

@@ -1016,6 +1016,23 @@ async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_on
         .post_form("/workspace/follows", &bob, &[("csrf", "forged"), ("username", "ferme"), ("action", "follow")])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the CSRF token is checked");
+    let (status, _, _) =
+        site.post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "ferme"), ("action", "x")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown action");
+    let (status, _, _) = site
+        .post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "nobody"), ("action", "follow")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an unknown account");
+    let (status, headers, _) = site
+        .post_form(
+            "/workspace/follows",
+            "maillage_csrf=c",
+            &[("csrf", "c"), ("username", "ferme"), ("action", "follow")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "a visitor is sent to log in");
+    assert!(headers[header::LOCATION].to_str().unwrap().starts_with("/login"));
+    assert_eq!(page_for(bob.clone()).await, StatusCode::NOT_FOUND, "none of these followed");
     let (status, headers, _) = site
         .post_form("/workspace/follows", &bob, &[("csrf", &csrf), ("username", "ferme"), ("action", "follow")])
         .await;

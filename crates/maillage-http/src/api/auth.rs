@@ -76,6 +76,11 @@ impl User {
         Ok(state.db.reader_for_member(&self.account.actor).await?)
     }
 
+    /// This member, as the use cases that check rights see them.
+    pub fn acting(&self) -> maillage_federation::content::Acting<'_> {
+        maillage_federation::content::Acting::Member { actor: &self.account.actor, is_admin: self.account.is_admin }
+    }
+
     pub fn require(&self, scope: &str) -> Result<(), HttpError> {
         if has_scope(&self.grant.scopes, scope) {
             Ok(())

@@ -442,8 +442,7 @@ pub async fn update_practice(
     if input.enterprise != enterprise.username {
         return Err(HttpError::Unprocessable("a practice cannot move to another enterprise".into()));
     }
-    let acting = content::Acting::Member { actor: &user.account.actor, is_admin: user.account.is_admin };
-    let post = content::edit_practice(&state.federation, acting, &post.ap_id, &draft(&user, input)).await?;
+    let post = content::edit_practice(&state.federation, user.acting(), &post.ap_id, &draft(&user, input)).await?;
     Ok(Json(practice_json(&state, &post).await?))
 }
 
@@ -462,8 +461,7 @@ pub async fn delete_practice(
         .await?
         .ok_or_else(|| HttpError::NotFound("no such practice".into()))?;
     require_editor(&state, &user, &enterprise).await?;
-    let acting = content::Acting::Member { actor: &user.account.actor, is_admin: user.account.is_admin };
-    content::delete_post(&state.federation, acting, &post.ap_id).await?;
+    content::delete_post(&state.federation, user.acting(), &post.ap_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -10,7 +10,7 @@ use maillage_db::{
     Direction, FollowState, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource, TimelinePosition, UtcTime,
 };
 use maillage_domain::{ActorKind, Visibility};
-use maillage_federation::content::{self, Acting, NoteDraft};
+use maillage_federation::content::{self, NoteDraft};
 use maillage_federation::objects::RemoteActorObject;
 use serde_json::{Value, json};
 
@@ -512,10 +512,6 @@ async fn own_post(state: &AppState, user: &User, id: &str) -> Result<Post, HttpE
     state.db.visible_post(&reader, id).await?.ok_or_else(missing)
 }
 
-fn acting(user: &User) -> Acting<'_> {
-    Acting::Member { actor: &user.account.actor, is_admin: user.account.is_admin }
-}
-
 /// `DELETE /api/v1/statuses/:id`: only its author (or the enterprise's editors).
 pub async fn delete_status(
     State(state): State<AppState>,
@@ -525,7 +521,7 @@ pub async fn delete_status(
     user.require("write:statuses")?;
     let post = own_post(&state, &user, &id).await?;
     let shown = local_status(&state, &post).await?;
-    content::delete_post(&state.federation, acting(&user), &post.ap_id).await?;
+    content::delete_post(&state.federation, user.acting(), &post.ap_id).await?;
     Ok(Json(shown))
 }
 
@@ -741,7 +737,7 @@ pub async fn edit_status(
     }
     let warning = params.text("spoiler_text");
     let text = params.required("status")?;
-    let edited = content::edit_note(&state.federation, acting(&user), &post.ap_id, &text, warning.as_deref()).await?;
+    let edited = content::edit_note(&state.federation, user.acting(), &post.ap_id, &text, warning.as_deref()).await?;
     Ok(Json(local_status(&state, &edited).await?))
 }
 

@@ -11,8 +11,10 @@ pub mod html;
 pub mod password;
 pub mod server_name;
 pub mod tags;
+pub mod team;
 pub mod vocabulary;
 
 pub use actor::{ActorKind, Handle, HandleError};
 pub use audience::Visibility;
 pub use enterprise::{EnterpriseProfile, ProfileChanges, ProfileError};
+pub use team::TeamRole;

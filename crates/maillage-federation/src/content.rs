@@ -95,25 +95,6 @@ pub struct Mention {
     pub inbox: String,
 }
 
-/// Who asks for a change of a post.
-#[derive(Debug, Clone, Copy)]
-pub enum Acting<'a> {
-    /// A member, from the web or an API: the rule of [`may_change_post`] applies.
-    Member { actor: &'a LocalActor, is_admin: bool },
-    /// The hub's operator, at the command line on the server: every right.
-    Operator,
-}
-
-/// Whether `acting` may edit or delete `post`: the operator and admins
-/// always; a member their own posts, and those of the enterprises they edit
-/// now (a former editor no longer may).
-pub async fn may_change_post(ctx: &Context, acting: Acting<'_>, post: &Post) -> Result<bool, FederationError> {
-    Ok(match acting {
-        Acting::Operator | Acting::Member { is_admin: true, .. } => true,
-        Acting::Member { actor, .. } => post.actor_id == actor.id || ctx.db.is_editor(post.actor_id, actor.id).await?,
-    })
-}
-
 fn check_language(language: &str) -> Result<String, FederationError> {
     maillage_domain::vocabulary::LANGUAGES.parse(language).map(|t| t.code.to_string()).map_err(FederationError::invalid)
 }
@@ -664,23 +645,8 @@ pub async fn publish_practice(federation: &Federation, draft: &PracticeDraft) ->
     store_new_post(ctx, new, &enterprise, &author).await
 }
 
-/// A live post that `acting` may change, with its enterprise and author.
-async fn load_post(
-    ctx: &Context,
-    acting: Acting<'_>,
-    ap_id: &str,
-) -> Result<(Post, LocalActor, Option<LocalActor>), FederationError> {
-    let post = ctx
-        .db
-        .post_by_ap_id(ap_id)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .ok_or_else(|| FederationError::NotFound(format!("no post {ap_id} on this instance")))?;
-    if !may_change_post(ctx, acting, &post).await? {
-        return Err(FederationError::Forbidden(
-            "only the enterprise's current editors (or the hub's admins) may change this post".into(),
-        ));
-    }
+/// A post's enterprise and author.
+async fn post_actors(ctx: &Context, post: &Post) -> Result<(LocalActor, Option<LocalActor>), FederationError> {
     let enterprise = ctx
         .db
         .local_actor_by_id(post.actor_id)
@@ -690,20 +656,21 @@ async fn load_post(
         Some(id) => ctx.db.local_actor_by_id(id).await?,
         None => None,
     };
-    Ok((post, enterprise, author))
+    Ok((enterprise, author))
 }
 
 /// Edits an update's text, and its content warning when `content_warning`
 /// is given (an empty one takes it off): `Update{Note}` with `updated`.
+///
+/// Rights are the caller's: the use-case layer checks who may change it.
 pub async fn edit_note(
     federation: &Federation,
-    acting: Acting<'_>,
-    ap_id: &str,
+    post: Post,
     text: &str,
     content_warning: Option<&str>,
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
-    let (post, enterprise, author) = load_post(ctx, acting, ap_id).await?;
+    let (enterprise, author) = post_actors(ctx, &post).await?;
     if post.kind != "note" {
         return Err(FederationError::invalid("that post is a practice: edit it as a practice"));
     }
@@ -717,12 +684,11 @@ pub async fn edit_note(
 /// Replaces a practice's content: `Update{Article}`.
 pub async fn edit_practice(
     federation: &Federation,
-    acting: Acting<'_>,
-    ap_id: &str,
+    post: Post,
     draft: &PracticeDraft,
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
-    let (post, enterprise, author) = load_post(ctx, acting, ap_id).await?;
+    let (enterprise, author) = post_actors(ctx, &post).await?;
     if post.kind != "article" {
         return Err(FederationError::invalid("that post is an update, not a practice"));
     }
@@ -759,9 +725,9 @@ async fn save_edit(
 }
 
 /// Deletes a post: `Delete{Tombstone}`, and the hub's reshare is undone.
-pub async fn delete_post(federation: &Federation, acting: Acting<'_>, ap_id: &str) -> Result<(), FederationError> {
+pub async fn delete_post(federation: &Federation, post: Post) -> Result<(), FederationError> {
     let ctx = federation.context();
-    let (post, enterprise, author) = load_post(ctx, acting, ap_id).await?;
+    let (enterprise, author) = post_actors(ctx, &post).await?;
     let document = post_document(&post, &enterprise, author.as_ref(), &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Delete", &post, &enterprise, &document).await?;
     ctx.db.delete_post(post.id, &deliveries).await?;

@@ -59,21 +59,26 @@ impl From<maillage_db::DbError> for HttpError {
     }
 }
 
+/// The one conversion of the use cases' error into an API answer.
+impl From<maillage_app::AppError> for HttpError {
+    fn from(error: maillage_app::AppError) -> Self {
+        use maillage_app::AppError as A;
+        match error {
+            e @ A::Invalid { .. } => HttpError::Unprocessable(e.to_string()),
+            A::Forbidden(m) => HttpError::Forbidden(m),
+            A::NotFound(m) => HttpError::NotFound(m),
+            A::Conflict(m) => HttpError::Conflict(m),
+            A::RateLimited(m) => HttpError::TooManyRequests(m),
+            A::Remote(m) => HttpError::Unprocessable(m),
+            A::Internal(m) => HttpError::Internal(m),
+        }
+    }
+}
+
+/// What the wire crate refuses, answered as the use cases' errors are.
 impl From<maillage_federation::FederationError> for HttpError {
     fn from(error: maillage_federation::FederationError) -> Self {
-        use maillage_federation::FederationError as F;
-        match error {
-            F::Invalid(m) => HttpError::Unprocessable(m),
-            F::Forbidden(m) => HttpError::Forbidden(m),
-            F::NotFound(m) => HttpError::NotFound(m),
-            F::Conflict(m) => HttpError::Conflict(m),
-            F::Unauthorized(m) => HttpError::Forbidden(m),
-            F::Actor(e @ maillage_federation::ActorError::Database(_)) => HttpError::Internal(e.to_string()),
-            F::Actor(e) => HttpError::Unprocessable(e.to_string()),
-            // A remote server we could not reach or understand.
-            F::Library(e) => HttpError::Unprocessable(format!("could not resolve that on its server: {e}")),
-            other => HttpError::Internal(other.to_string()),
-        }
+        maillage_app::AppError::from(error).into()
     }
 }
 

@@ -32,6 +32,21 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub federation: maillage_federation::Federation,
     pub limits: Arc<limits::RateLimits>,
+    /// The use cases: every change of state goes through them.
+    pub app: maillage_app::App,
+}
+
+impl AppState {
+    pub fn new(federation: maillage_federation::Federation, limits: Arc<limits::RateLimits>) -> Self {
+        let ctx = federation.context();
+        AppState {
+            db: ctx.db.clone(),
+            config: ctx.config.clone(),
+            app: maillage_app::App::new(federation.clone()),
+            federation,
+            limits,
+        }
+    }
 }
 
 /// HTML pages served beside the API (the `maillage-web` crate provides them).

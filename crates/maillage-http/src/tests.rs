@@ -18,7 +18,8 @@ async fn app() -> (TestDatabase, AppState) {
     let config = Arc::new(config);
     let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
     let limits = Arc::new(limits::RateLimits::new(&config.limits));
-    (test_db, AppState { db, config, federation, limits })
+    let _ = (db, config);
+    (test_db, AppState::new(federation, limits))
 }
 
 async fn json_of(response: axum::response::Response) -> serde_json::Value {

@@ -25,6 +25,9 @@ pub enum ServerError {
     Actor(#[from] maillage_federation::ActorError),
     #[error(transparent)]
     Federation(#[from] maillage_federation::FederationError),
+    /// A use case refused or failed.
+    #[error(transparent)]
+    App(#[from] maillage_app::AppError),
     #[error(
         "this database belongs to the instance {stored}, but instance.domain is {configured}: \
          ActivityPub ids cannot change domain. Use another database.url for a new instance, \
@@ -39,6 +42,24 @@ pub enum ServerError {
     Input(String),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl ServerError {
+    /// The exit code of the command that failed, as `sysexits.h` names
+    /// them: input refused (65), not allowed (77), another server
+    /// unreachable (69), configuration (78), our own failure (70), the
+    /// output (74). Scripts tell a typo from an outage by it.
+    pub fn exit_code(&self) -> u8 {
+        use maillage_app::AppError as A;
+        match self {
+            ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_)) | ServerError::Input(_) => 65,
+            ServerError::App(A::Forbidden(_)) => 77,
+            ServerError::App(A::Remote(_) | A::RateLimited(_)) => 69,
+            ServerError::Config(_) | ServerError::DomainChanged { .. } | ServerError::Bind { .. } => 78,
+            ServerError::Output(_) => 74,
+            _ => 70,
+        }
+    }
 }
 
 /// An instance that has opened its database and bound its port, ready to serve.
@@ -97,8 +118,7 @@ impl Application {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
         let limits = std::sync::Arc::new(maillage_http::limits::RateLimits::new(&self.config.limits));
-        let state =
-            AppState { db: self.db.clone(), config: self.config.clone(), federation: self.federation.clone(), limits };
+        let state = AppState::new(self.federation.clone(), limits);
         let app = maillage_http::app(state.clone(), maillage_web::pages(state));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker =

@@ -7,13 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use maillage_app::{Acting, AppError, enterprises, posts};
 use maillage_db::{Account, LocalActor};
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, STATUSES, Vocabulary,
 };
 use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
-use maillage_federation::FederationError;
-use maillage_federation::content::{self, PracticeDraft};
+use maillage_federation::content::PracticeDraft;
 use serde::Deserialize;
 
 use crate::WebState;
@@ -26,19 +26,16 @@ async fn editor<'a>(state: &WebState, ctx: &'a Ctx, enterprise: &LocalActor) -> 
     let Some(account) = ctx.account.as_ref() else {
         return Err(PageError::login(ctx.lang, "/workspace"));
     };
-    let allowed = account.is_admin
-        || state
-            .app
-            .db
-            .is_editor(enterprise.id, account.actor.id)
-            .await
-            .map_err(|e| PageError::internal(ctx.lang, e))?;
-    if allowed { Ok(account) } else { Err(PageError::forbidden(ctx.lang)) }
+    Acting::member(account)
+        .require_editor(&state.shared.db, enterprise)
+        .await
+        .map_err(|e| PageError::app(ctx.lang, e))?;
+    Ok(account)
 }
 
 async fn local_enterprise(state: &WebState, ctx: &Ctx, handle: &str) -> Result<LocalActor, PageError> {
     state
-        .app
+        .shared
         .db
         .local_actor_by_username(handle)
         .await
@@ -242,15 +239,18 @@ pub async fn save_profile(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, PageError> {
     let enterprise = local_enterprise(&state, &ctx, &handle).await?;
-    editor(&state, &ctx, &enterprise).await?;
+    let account = editor(&state, &ctx, &enterprise).await?;
     ctx.check_csrf(&form.csrf)?;
     let outcome = match form.changes() {
-        Ok(changes) => content::update_profile(&state.app.federation, &enterprise.username, &changes).await,
-        Err(message) => Err(FederationError::Invalid(message)),
+        Ok(changes) => {
+            enterprises::update_profile(&state.shared.app, &Acting::member(account), &enterprise.username, &changes)
+                .await
+        }
+        Err(message) => Err(AppError::refused(message)),
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
-        Err(FederationError::Invalid(message)) => {
+        Err(AppError::Invalid { message, .. }) => {
             // Show what was typed, with the reason.
             let typed = EnterpriseProfile {
                 name_fr: Some(form.name_fr.clone()),
@@ -275,7 +275,7 @@ pub async fn save_profile(
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
-        Err(e) => Err(PageError::internal(ctx.lang, e)),
+        Err(e) => Err(PageError::app(ctx.lang, e)),
     }
 }
 
@@ -295,7 +295,7 @@ struct PracticePage {
 
 async fn practice_and_rights(state: &WebState, ctx: &Ctx, id: &str) -> Result<maillage_db::Post, PageError> {
     let ap_id = format!("{}/objects/{id}", state.base_url());
-    let db = &state.app.db;
+    let db = &state.shared.db;
     let post = db
         .post_by_ap_id(&ap_id)
         .await
@@ -359,10 +359,10 @@ pub async fn save_practice(
         return ctx.render(&page(None, Some(maillage_domain::html::render_markdown(&form.body))));
     }
     let Some(account) = ctx.account.as_ref() else { return Err(PageError::login(ctx.lang, "/workspace")) };
-    let acting = content::Acting::Member { actor: &account.actor, is_admin: account.is_admin };
+    let acting = Acting::member(account);
     let account = account.actor.username.clone();
     let enterprise =
-        state.app.db.local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+        state.shared.db.local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let draft = PracticeDraft {
         enterprise: enterprise.map(|e| e.username).unwrap_or_default(),
         author: account,
@@ -374,14 +374,13 @@ pub async fn save_practice(
         adapted_from: post.adapted_from.clone(),
         language: if form.language.is_empty() { post.language.clone() } else { form.language.clone() },
     };
-    match content::edit_practice(&state.app.federation, acting, &post.ap_id, &draft).await {
+    match posts::edit_practice(&state.shared.app, &acting, &post.ap_id, &draft).await {
         Ok(_) => Ok(Redirect::to(&post.ap_id).into_response()),
-        Err(FederationError::Forbidden(_)) => Err(PageError::forbidden(ctx.lang)),
-        Err(FederationError::Invalid(message)) => {
+        Err(AppError::Invalid { message, .. }) => {
             let mut response = ctx.render(&page(Some(ctx.t.t1("error-bad-request", "reason", &message)), None))?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
-        Err(e) => Err(PageError::internal(ctx.lang, e)),
+        Err(e) => Err(PageError::app(ctx.lang, e)),
     }
 }

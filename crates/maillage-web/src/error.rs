@@ -68,6 +68,21 @@ impl PageError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The one conversion of the use cases' error into a page.
+    pub fn app(lang: Lang, error: maillage_app::AppError) -> Self {
+        use maillage_app::AppError as A;
+        match error {
+            e @ (A::Invalid { .. } | A::Remote(_)) => Self::unprocessable(lang, &e.to_string()),
+            A::Forbidden(_) => Self::forbidden(lang),
+            A::NotFound(_) => Self::not_found(lang),
+            A::Conflict(m) => {
+                Self::with_status(lang, StatusCode::CONFLICT, Tr::new(lang).t1("error-bad-request", "reason", &m))
+            }
+            A::RateLimited(m) => Self::with_status(lang, StatusCode::TOO_MANY_REQUESTS, m),
+            A::Internal(cause) => Self::internal(lang, cause),
+        }
+    }
 }
 
 impl IntoResponse for PageError {

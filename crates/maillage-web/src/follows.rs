@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::Ctx;
+use maillage_app::follows::{self, Followed};
 
 #[derive(Deserialize, Default)]
 pub struct FollowForm {
@@ -39,8 +40,12 @@ pub async fn button(
     followed: &maillage_db::LocalActor,
 ) -> Result<Option<FollowButton>, PageError> {
     let Some(account) = ctx.account.as_ref().filter(|a| a.actor.id != followed.id) else { return Ok(None) };
-    let follow =
-        state.app.db.local_follow(account.actor.id, followed.id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+    let follow = state
+        .shared
+        .db
+        .local_follow(account.actor.id, followed.id)
+        .await
+        .map_err(|e| PageError::internal(ctx.lang, e))?;
     Ok(Some(FollowButton {
         username: followed.username.clone(),
         following: follow.as_ref().is_some_and(|f| f.accepted),
@@ -56,7 +61,7 @@ pub async fn follow(
 ) -> Result<Response, PageError> {
     let account = ctx.account.as_ref().ok_or_else(|| PageError::login(ctx.lang, "/workspace"))?;
     ctx.check_csrf(&form.csrf)?;
-    let db = &state.app.db;
+    let db = &state.shared.db;
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let followed = db
         .local_actor_by_username(form.username.trim())
@@ -64,19 +69,17 @@ pub async fn follow(
         .map_err(internal)?
         .filter(|a| a.kind() != ActorKind::Instance)
         .ok_or_else(|| PageError::not_found(ctx.lang))?;
-    let ctx_federation = state.app.federation.context();
+    let app = &state.shared.app;
     let outcome = match form.action.as_str() {
-        "follow" => {
-            maillage_federation::activities::follow_here(ctx_federation, &account.actor, &followed).await.map(|_| ())
-        }
+        "follow" => follows::follow(app, &account.actor, &Followed::Here(Box::new(followed.clone()))).await,
         "unfollow" => {
-            maillage_federation::activities::unfollow_here(ctx_federation, &account.actor, &followed).await.map(|_| ())
+            follows::unfollow(app, &account.actor, &Followed::Here(Box::new(followed.clone()))).await.map(|_| ())
         }
         _ => return Err(PageError::bad_request(ctx.lang, "action: follow or unfollow")),
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/actors/{}", followed.username)).into_response()),
-        Err(maillage_federation::FederationError::Invalid(message)) => Err(PageError::bad_request(ctx.lang, &message)),
-        Err(e) => Err(PageError::internal(ctx.lang, e)),
+        Ok(_) => Ok(Redirect::to(&format!("/actors/{}", followed.username)).into_response()),
+        Err(maillage_app::AppError::Invalid { message, .. }) => Err(PageError::bad_request(ctx.lang, &message)),
+        Err(e) => Err(PageError::app(ctx.lang, e)),
     }
 }

@@ -34,34 +34,34 @@ pub use error::PageError;
 /// What the pages need: the application's state and the directory snapshot.
 #[derive(Clone)]
 pub struct WebState {
-    pub app: AppState,
+    pub shared: AppState,
     pub directory: Arc<directory::DirectoryCache>,
 }
 
 impl WebState {
     pub fn new(app: AppState) -> Self {
-        WebState { app, directory: Arc::default() }
+        WebState { shared: app, directory: Arc::default() }
     }
 
     pub fn base_url(&self) -> String {
-        self.app.config.public_base_url()
+        self.shared.config.public_base_url()
     }
 
     pub fn domain(&self) -> &str {
-        &self.app.config.instance.domain
+        &self.shared.config.instance.domain
     }
 
     /// The network directory's current snapshot.
     pub async fn directory_entries(&self) -> Result<Arc<Vec<directory::Entry>>, maillage_db::DbError> {
-        let max_per_server = self.app.config.directory.max_per_server;
-        self.directory.entries(&self.app.db, self.domain(), max_per_server).await
+        let max_per_server = self.shared.config.directory.max_per_server;
+        self.directory.entries(&self.shared.db, self.domain(), max_per_server).await
     }
 }
 
 /// The pages, ready for [`maillage_http::router_with_pages`].
 pub fn pages(app: AppState) -> maillage_http::Pages {
     let state = WebState::new(app);
-    let secure = state.app.config.public_base_url().starts_with("https://");
+    let secure = state.shared.config.public_base_url().starts_with("https://");
     let routes = Router::new()
         .route("/", get(pages::home))
         .route("/directory", get(pages::directory))
@@ -70,8 +70,10 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         // Each use makes us look the visitor's server up: counted like the API.
         .route(
             "/follow",
-            get(pages::remote_follow)
-                .route_layer(axum::middleware::from_fn_with_state(state.app.clone(), maillage_http::limits::limit_api)),
+            get(pages::remote_follow).route_layer(axum::middleware::from_fn_with_state(
+                state.shared.clone(),
+                maillage_http::limits::limit_api,
+            )),
         )
         .route("/feed.atom", get(feeds::hub_feed))
         .route("/feeds/actors/{username}", get(feeds::actor_feed))

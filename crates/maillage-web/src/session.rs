@@ -89,7 +89,7 @@ pub async fn login(
         *response.status_mut() = status;
         Ok(response)
     };
-    let account = match check_password(&state.app, &form.username, &form.password, address).await {
+    let account = match check_password(&state.shared, &form.username, &form.password, address).await {
         Ok(account) => account,
         Err(LoginError::Throttled) => return refused(StatusCode::TOO_MANY_REQUESTS, "login-throttled"),
         Err(LoginError::Refused) => return refused(StatusCode::UNAUTHORIZED, "login-failed"),
@@ -100,7 +100,7 @@ pub async fn login(
     }
     let token = new_secret().map_err(|e| PageError::internal(ctx.lang, e))?;
     state
-        .app
+        .shared
         .db
         .create_token(&hash_secret(&token), None, Some(account.user_id), SESSION_SCOPES)
         .await
@@ -125,7 +125,7 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     if let Some(token) = &ctx.session_token {
-        state.app.db.revoke_token(&hash_secret(token), None).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+        state.shared.db.revoke_token(&hash_secret(token), None).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     }
     let mut response = Redirect::to("/").into_response();
     ctx.finish(response.headers_mut());

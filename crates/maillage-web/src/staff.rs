@@ -7,9 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use maillage_app::{Acting, AppError, domains, enterprises, hub, moderation};
 use maillage_db::{Account, DomainPolicy};
 use maillage_domain::ActorKind;
-use maillage_federation::FederationError;
 use serde::Deserialize;
 
 use crate::WebState;
@@ -40,11 +40,10 @@ struct StaffPage {
 
 /// Staff only: admins, or moderators where `moderators_too`.
 fn staff(ctx: &Ctx, moderators_too: bool) -> Result<&Account, PageError> {
-    match ctx.account.as_ref() {
-        None => Err(PageError::login(ctx.lang, "/workspace/staff")),
-        Some(a) if a.is_admin || (moderators_too && a.is_moderator) => Ok(a),
-        Some(_) => Err(PageError::forbidden(ctx.lang)),
-    }
+    let Some(account) = ctx.account.as_ref() else { return Err(PageError::login(ctx.lang, "/workspace/staff")) };
+    let acting = Acting::member(account);
+    let allowed = if moderators_too { acting.require_moderator() } else { acting.require_admin() };
+    allowed.map(|()| account).map_err(|e| PageError::app(ctx.lang, e))
 }
 
 #[derive(Deserialize, Default)]
@@ -60,7 +59,7 @@ async fn staff_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<StaffPage, PageError> {
-    let db = &state.app.db;
+    let db = &state.shared.db;
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let reports = db
         .reports(false, 100)
@@ -150,6 +149,21 @@ fn done(what: &str, subject: &str) -> Response {
     Redirect::to(&format!("/workspace/staff?done={what}&subject={subject}")).into_response()
 }
 
+/// A refusal the staff can mend, shown on their page; anything else is a page of its own.
+async fn refused_or_page(
+    state: &WebState,
+    ctx: &Ctx,
+    account: &Account,
+    error: AppError,
+) -> Result<Response, PageError> {
+    match error {
+        AppError::Invalid { .. } | AppError::Conflict(_) | AppError::NotFound(_) | AppError::Remote(_) => {
+            refused(state, ctx, account, error.to_string()).await
+        }
+        other => Err(PageError::app(ctx.lang, other)),
+    }
+}
+
 async fn refused(state: &WebState, ctx: &Ctx, account: &Account, message: String) -> Result<Response, PageError> {
     let page = staff_page(state, ctx, account, None, Some(ctx.t.t1("error-bad-request", "reason", &message))).await?;
     let mut response = ctx.render(&page)?;
@@ -175,12 +189,9 @@ pub async fn admit_enterprise(
     let account = staff(&ctx, false)?;
     ctx.check_csrf(&form.csrf)?;
     let (handle, name) = (form.handle.trim(), form.name.trim());
-    if name.is_empty() {
-        return refused(&state, &ctx, account, "the name is empty".into()).await;
-    }
-    match maillage_federation::create_enterprise(&state.app.db, &state.app.config, handle, name, "").await {
+    match enterprises::create(&state.shared.app, &Acting::member(account), handle, name, "").await {
         Ok(actor) => Ok(done("admitted", &actor.username)),
-        Err(e) => refused(&state, &ctx, account, e.to_string()).await,
+        Err(e) => refused_or_page(&state, &ctx, account, e).await,
     }
 }
 
@@ -202,12 +213,9 @@ pub async fn feature(
     let account = staff(&ctx, false)?;
     ctx.check_csrf(&form.csrf)?;
     let featured = form.featured != "false";
-    match maillage_federation::content::feature(&state.app.federation, form.url.trim(), featured).await {
+    match hub::feature(&state.shared.app, &Acting::member(account), &form.url, featured).await {
         Ok(_) => Ok(done("featured", "")),
-        Err(FederationError::Invalid(message) | FederationError::NotFound(message)) => {
-            refused(&state, &ctx, account, message).await
-        }
-        Err(e) => Err(PageError::internal(ctx.lang, e)),
+        Err(e) => refused_or_page(&state, &ctx, account, e).await,
     }
 }
 
@@ -223,13 +231,12 @@ pub async fn resolve_report(
     Path(id): Path<i64>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    staff(&ctx, true)?;
+    let account = staff(&ctx, true)?;
     ctx.check_csrf(&form.csrf)?;
-    if state.app.db.resolve_report(id).await.map_err(|e| PageError::internal(ctx.lang, e))? {
-        Ok(done("resolved", ""))
-    } else {
-        Err(PageError::not_found(ctx.lang))
-    }
+    moderation::resolve_report(&state.shared.app, &Acting::member(account), id)
+        .await
+        .map_err(|e| PageError::app(ctx.lang, e))?;
+    Ok(done("resolved", ""))
 }
 
 #[derive(Deserialize, Default)]
@@ -251,25 +258,17 @@ pub async fn domain_rule(
 ) -> Result<Response, PageError> {
     let account = staff(&ctx, false)?;
     ctx.check_csrf(&form.csrf)?;
-    let domain = match maillage_domain::server_name::normalize_domain(&form.domain) {
-        Ok(domain) => domain,
-        Err(message) => return refused(&state, &ctx, account, message).await,
-    };
-    if domain == state.domain().to_ascii_lowercase() {
-        return refused(&state, &ctx, account, "this is our own domain".into()).await;
-    }
-    let db = &state.app.db;
-    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
-    match form.action.as_str() {
+    let acting = Acting::member(account);
+    let app = &state.shared.app;
+    let outcome = match form.action.as_str() {
         "block" => {
-            let comment = Some(form.comment.trim()).filter(|c| !c.is_empty());
-            db.set_domain_policy(&domain, DomainPolicy::Block, comment).await.map_err(internal)?;
-            Ok(done("blocked", &domain))
+            domains::block(app, &acting, &form.domain, Some(&form.comment)).await.map(|(domain, _)| ("blocked", domain))
         }
-        "remove" => {
-            db.remove_domain_policy(&domain).await.map_err(internal)?;
-            Ok(done("removed", &domain))
-        }
-        other => Err(PageError::bad_request(ctx.lang, &format!("action {other:?}"))),
+        "remove" => domains::remove(app, &acting, &form.domain).await.map(|domain| ("removed", domain)),
+        other => return Err(PageError::bad_request(ctx.lang, &format!("action {other:?}"))),
+    };
+    match outcome {
+        Ok((what, domain)) => Ok(done(what, &domain)),
+        Err(e) => refused_or_page(&state, &ctx, account, e).await,
     }
 }

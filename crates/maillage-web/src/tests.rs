@@ -37,7 +37,8 @@ impl TestSite {
         let config = Arc::new(config);
         let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
         let limits = Arc::new(maillage_http::limits::RateLimits::new(&config.limits));
-        TestSite { _db: test_db, state: AppState { db, config, federation, limits } }
+        let _ = db;
+        TestSite { _db: test_db, state: AppState::new(federation, limits) }
     }
 
     fn db(&self) -> &Database {
@@ -388,8 +389,8 @@ async fn actor_and_object_urls_serve_html_to_browsers_and_json_to_servers() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = site.get("/actors/nobody", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let operator = maillage_federation::content::Acting::Operator;
-    maillage_federation::content::delete_post(&site.state.federation, operator, &practice.ap_id).await.unwrap();
+    let operator = maillage_app::Acting::Operator;
+    maillage_app::posts::delete(&site.state.app, &operator, &practice.ap_id).await.unwrap();
     let (status, _, _) = site.get(path, &[]).await;
     assert_eq!(status, StatusCode::GONE);
 }

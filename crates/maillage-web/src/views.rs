@@ -49,7 +49,7 @@ impl FromRequestParts<WebState> for Ctx {
         let session_token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty() && t.len() < 200);
         let account = match &session_token {
             Some(token) => state
-                .app
+                .shared
                 .db
                 .token_grant(&maillage_http::api::auth::hash_secret(token))
                 .await
@@ -64,7 +64,7 @@ impl FromRequestParts<WebState> for Ctx {
             Some(csrf) => csrf,
             None => maillage_http::api::auth::new_secret().map_err(|e| PageError::internal(lang, e))?,
         };
-        let hub_name = state.app.config.hub.name.clone();
+        let hub_name = state.shared.config.hub.name.clone();
         Ok(Ctx {
             lang,
             t: Tr::new(lang),

@@ -8,10 +8,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use maillage_app::{Acting, AppError, posts};
 use maillage_db::{Account, Direction, FollowState};
 use maillage_domain::Visibility;
-use maillage_federation::FederationError;
-use maillage_federation::content::{self, NoteDraft, PracticeDraft, Translation, publish_note};
+use maillage_federation::content::{NoteDraft, PracticeDraft, Translation};
 use serde::Deserialize;
 
 use crate::WebState;
@@ -113,7 +113,7 @@ fn require_login(ctx: &Ctx) -> Result<&Account, PageError> {
 }
 
 async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Result<Vec<MyEnterprise>, PageError> {
-    let db = &state.app.db;
+    let db = &state.shared.db;
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let mut out = Vec::new();
     for enterprise in db.enterprises_of_member(account.actor.id).await.map_err(internal)? {
@@ -216,14 +216,15 @@ async fn refused(
     state: &WebState,
     ctx: &Ctx,
     account: &Account,
-    error: FederationError,
+    error: AppError,
     draft: UpdateDraft,
     practice: PracticeForm,
 ) -> Result<Response, PageError> {
+    // What the member can mend is shown on the form; the rest is a page.
     let status = match &error {
-        FederationError::Forbidden(_) => StatusCode::FORBIDDEN,
-        FederationError::Invalid(_) | FederationError::NotFound(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => return Err(PageError::internal(ctx.lang, error)),
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Invalid { .. } | AppError::NotFound(_) | AppError::Remote(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => return Err(PageError::app(ctx.lang, error)),
     };
     let message = ctx.t.t1("error-bad-request", "reason", &error.to_string());
     let page = page(state, ctx, account, Shown { error: Some(message), draft, practice, ..Shown::default() }).await?;
@@ -251,10 +252,6 @@ pub async fn post_update(
         language: form.language.trim().to_string(),
         followers_only: form.followers_only.as_deref() == Some("true"),
     };
-    if draft.text.trim().is_empty() {
-        let error = FederationError::Invalid("the text is empty".into());
-        return refused(&state, &ctx, account, error, draft, PracticeForm::default()).await;
-    }
     let note = NoteDraft {
         enterprise: draft.enterprise.clone(),
         author: account.actor.username.clone(),
@@ -269,7 +266,7 @@ pub async fn post_update(
             text: text.to_string(),
         }),
     };
-    match publish_note(&state.app.federation, &note).await {
+    match posts::publish_note(&state.shared.app, &Acting::member(account), &note).await {
         Ok(_) => Ok(Redirect::to("/workspace?done=update").into_response()),
         Err(error) => refused(&state, &ctx, account, error, draft, PracticeForm::default()).await,
     }
@@ -299,7 +296,7 @@ pub async fn publish_practice(
         adapted_from: Some(form.adapted_from.trim().to_string()).filter(|a| !a.is_empty()),
         language: if form.language.is_empty() { ctx.lang.code().to_string() } else { form.language.clone() },
     };
-    match content::publish_practice(&state.app.federation, &draft).await {
+    match posts::publish_practice(&state.shared.app, &Acting::member(account), &draft).await {
         Ok(_) => Ok(Redirect::to("/workspace?done=practice").into_response()),
         Err(error) => refused(&state, &ctx, account, error, UpdateDraft::default(), form).await,
     }

@@ -7,54 +7,25 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use base64::Engine;
 use maillage_db::{Account, Reader, TokenGrant};
-use sha2::{Digest, Sha256};
 
 use crate::{AppState, HttpError};
 
+pub use maillage_app::secrets::{TOP_SCOPES, has_scope};
+
 /// A new random secret (token, client secret, authorization code).
 pub fn new_secret() -> Result<String, HttpError> {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| HttpError::Internal(format!("no randomness: {e}")))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    Ok(maillage_app::secrets::new_secret()?)
 }
 
 /// What is stored in place of a secret.
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    maillage_app::secrets::hash_secret(secret)
 }
 
-/// The scopes we know, as Mastodon names them.
-pub const TOP_SCOPES: &[&str] = &["read", "write", "follow", "push", "profile", "admin:read", "admin:write"];
-
-/// Whether `granted` (space-separated) allows `needed` (e.g. `write:statuses`).
-pub fn has_scope(granted: &str, needed: &str) -> bool {
-    let family = needed.split(':').next().unwrap_or(needed);
-    granted.split_whitespace().any(|scope| {
-        scope == needed
-            || scope == family && !needed.starts_with("admin")
-            || (scope == "follow"
-                && matches!(needed, "read:follows" | "write:follows" | "read:blocks" | "write:blocks"))
-            || (needed.starts_with("admin:") && needed.starts_with(&format!("{scope}:")))
-    })
-}
-
-/// Checks a requested scope list: every entry must be a known scope.
+/// Checks a requested scope list (400 on an unknown scope, as OAuth says).
 pub fn valid_scopes(requested: &str) -> Result<String, HttpError> {
-    let scopes: Vec<&str> =
-        requested.split(|c: char| c.is_whitespace() || c == '+').filter(|s| !s.is_empty()).collect();
-    if scopes.is_empty() {
-        return Ok("read".to_string());
-    }
-    for scope in &scopes {
-        let family =
-            scope.split(':').take(if scope.starts_with("admin") { 2 } else { 1 }).collect::<Vec<_>>().join(":");
-        if !TOP_SCOPES.contains(&family.as_str()) && !TOP_SCOPES.contains(scope) {
-            return Err(HttpError::BadRequest(format!("unknown scope {scope:?}")));
-        }
-    }
-    Ok(scopes.join(" "))
+    maillage_app::secrets::valid_scopes(requested).map_err(|e| HttpError::BadRequest(e.to_string()))
 }
 
 /// A request with a valid bearer token (of a user or of an application).
@@ -77,8 +48,8 @@ impl User {
     }
 
     /// This member, as the use cases that check rights see them.
-    pub fn acting(&self) -> maillage_federation::content::Acting<'_> {
-        maillage_federation::content::Acting::Member { actor: &self.account.actor, is_admin: self.account.is_admin }
+    pub fn acting(&self) -> maillage_app::Acting {
+        maillage_app::Acting::member(&self.account)
     }
 
     pub fn require(&self, scope: &str) -> Result<(), HttpError> {

@@ -217,26 +217,10 @@ pub async fn create_enterprise(
     Json(input): Json<EnterpriseInput>,
 ) -> Result<(StatusCode, Json<Enterprise>), HttpError> {
     user.require("write")?;
-    if !user.account.is_admin {
-        return Err(HttpError::Forbidden("only the hub's admins admit enterprises".into()));
-    }
     let actor =
-        maillage_federation::create_enterprise(&state.db, &state.config, &input.handle, &input.name, &input.summary)
-            .await
-            .map_err(|e| match e {
-                maillage_federation::ActorError::Taken(_) => HttpError::Conflict(e.to_string()),
-                maillage_federation::ActorError::Database(_) => HttpError::Internal(e.to_string()),
-                other => HttpError::Unprocessable(other.to_string()),
-            })?;
+        maillage_app::enterprises::create(&state.app, &user.acting(), &input.handle, &input.name, &input.summary)
+            .await?;
     Ok((StatusCode::CREATED, Json(local_enterprise(&state, &actor).0)))
-}
-
-async fn require_editor(state: &AppState, user: &User, enterprise: &LocalActor) -> Result<(), HttpError> {
-    if user.account.is_admin || state.db.is_editor(enterprise.id, user.account.actor.id).await? {
-        Ok(())
-    } else {
-        Err(HttpError::Forbidden(format!("you are not an editor of {}", enterprise.username)))
-    }
 }
 
 /// Change an enterprise's profile (its editors, or admins); followers get `Update`.
@@ -250,9 +234,7 @@ pub async fn update_enterprise(
     Json(changes): Json<ProfileChanges>,
 ) -> Result<Json<Enterprise>, HttpError> {
     user.require("write")?;
-    let actor = enterprise_actor(&state, &handle).await?;
-    require_editor(&state, &user, &actor).await?;
-    content::update_profile(&state.federation, &handle, &changes).await?;
+    maillage_app::enterprises::update_profile(&state.app, &user.acting(), &handle, &changes).await?;
     let actor = enterprise_actor(&state, &handle).await?;
     Ok(Json(local_enterprise(&state, &actor).0))
 }
@@ -272,17 +254,8 @@ pub async fn enterprise_members(
     Path(handle): Path<String>,
 ) -> Result<Json<Vec<TeamMember>>, HttpError> {
     let actor = enterprise_actor(&state, &handle).await?;
-    let team = state.db.editors_of(actor.id).await?;
-    Ok(Json(team.into_iter().map(|(username, role)| TeamMember { username, role }).collect()))
-}
-
-async fn require_owner(state: &AppState, user: &User, enterprise: &LocalActor) -> Result<(), HttpError> {
-    let role = state.db.team_role(enterprise.id, user.account.actor.id).await?;
-    if user.account.is_admin || role.as_deref() == Some("owner") {
-        Ok(())
-    } else {
-        Err(HttpError::Forbidden(format!("only {}'s owners and the hub's admins manage its team", enterprise.username)))
-    }
+    let team = maillage_app::teams::team(&state.app, &actor).await?;
+    Ok(Json(team.into_iter().map(|m| TeamMember { username: m.username, role: m.role.as_str().to_string() }).collect()))
 }
 
 /// Add a member to the team, or change their role (owners, admins).
@@ -295,18 +268,9 @@ pub async fn add_member(
     Json(input): Json<TeamMember>,
 ) -> Result<Json<Vec<TeamMember>>, HttpError> {
     user.require("write")?;
-    let enterprise = enterprise_actor(&state, &handle).await?;
-    require_owner(&state, &user, &enterprise).await?;
-    if !matches!(input.role.as_str(), "owner" | "editor") {
-        return Err(HttpError::Unprocessable("role: owner or editor".into()));
-    }
-    let member = state
-        .db
-        .local_actor_by_username(&input.username)
-        .await?
-        .filter(|a| a.kind() == ActorKind::Member)
-        .ok_or_else(|| HttpError::NotFound(format!("no member {:?}", input.username)))?;
-    state.db.add_editor(enterprise.id, member.id, &input.role).await?;
+    let role =
+        maillage_domain::TeamRole::parse(&input.role).map_err(|e| HttpError::Unprocessable(format!("role: {e}")))?;
+    maillage_app::teams::add_member(&state.app, &user.acting(), &handle, &input.username, role).await?;
     enterprise_members(State(state), Path(handle)).await
 }
 
@@ -319,16 +283,7 @@ pub async fn remove_member(
     Path((handle, username)): Path<(String, String)>,
 ) -> Result<StatusCode, HttpError> {
     user.require("write")?;
-    let enterprise = enterprise_actor(&state, &handle).await?;
-    require_owner(&state, &user, &enterprise).await?;
-    let member = state
-        .db
-        .local_actor_by_username(&username)
-        .await?
-        .ok_or_else(|| HttpError::NotFound(format!("no member {username:?}")))?;
-    if !state.db.remove_editor(enterprise.id, member.id).await? {
-        return Err(HttpError::NotFound(format!("{username} is not on the team")));
-    }
+    maillage_app::teams::remove_member(&state.app, &user.acting(), &handle, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -418,7 +373,7 @@ pub async fn create_practice(
     Json(input): Json<PracticeInput>,
 ) -> Result<(StatusCode, Json<Practice>), HttpError> {
     user.require("write:statuses")?;
-    let post = content::publish_practice(&state.federation, &draft(&user, input)).await?;
+    let post = maillage_app::posts::publish_practice(&state.app, &user.acting(), &draft(&user, input)).await?;
     Ok((StatusCode::CREATED, Json(practice_json(&state, &post).await?)))
 }
 
@@ -433,16 +388,8 @@ pub async fn update_practice(
 ) -> Result<Json<Practice>, HttpError> {
     user.require("write:statuses")?;
     let post = practice_post(&state, &id).await?;
-    let enterprise = state
-        .db
-        .local_actor_by_id(post.actor_id)
-        .await?
-        .ok_or_else(|| HttpError::NotFound("no such practice".into()))?;
-    require_editor(&state, &user, &enterprise).await?;
-    if input.enterprise != enterprise.username {
-        return Err(HttpError::Unprocessable("a practice cannot move to another enterprise".into()));
-    }
-    let post = content::edit_practice(&state.federation, user.acting(), &post.ap_id, &draft(&user, input)).await?;
+    let post =
+        maillage_app::posts::edit_practice(&state.app, &user.acting(), &post.ap_id, &draft(&user, input)).await?;
     Ok(Json(practice_json(&state, &post).await?))
 }
 
@@ -455,13 +402,7 @@ pub async fn delete_practice(
 ) -> Result<StatusCode, HttpError> {
     user.require("write:statuses")?;
     let post = practice_post(&state, &id).await?;
-    let enterprise = state
-        .db
-        .local_actor_by_id(post.actor_id)
-        .await?
-        .ok_or_else(|| HttpError::NotFound("no such practice".into()))?;
-    require_editor(&state, &user, &enterprise).await?;
-    content::delete_post(&state.federation, user.acting(), &post.ap_id).await?;
+    maillage_app::posts::delete(&state.app, &user.acting(), &post.ap_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

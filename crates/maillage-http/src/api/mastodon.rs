@@ -475,7 +475,7 @@ pub async fn create_status(
         content_warning: params.text("spoiler_text"),
         translation: None,
     };
-    let post = content::publish_note(&state.federation, &draft).await?;
+    let post = maillage_app::posts::publish_note(&state.app, &user.acting(), &draft).await?;
     if let Some(key) = &idempotency {
         state.db.remember_idempotent_post(user.account.user_id, key, post.id).await?;
     }
@@ -521,7 +521,7 @@ pub async fn delete_status(
     user.require("write:statuses")?;
     let post = own_post(&state, &user, &id).await?;
     let shown = local_status(&state, &post).await?;
-    content::delete_post(&state.federation, user.acting(), &post.ap_id).await?;
+    maillage_app::posts::delete(&state.app, &user.acting(), &post.ap_id).await?;
     Ok(Json(shown))
 }
 
@@ -568,12 +568,8 @@ pub async fn relationships(
 }
 
 /// The account a follow or an unfollow is about.
-enum Followed {
-    Here(Box<maillage_db::LocalActor>),
-    Elsewhere(Box<RemoteActorObject>),
-}
-
-async fn followed(state: &AppState, id: &str) -> Result<Followed, HttpError> {
+async fn followed(state: &AppState, id: &str) -> Result<maillage_app::follows::Followed, HttpError> {
+    use maillage_app::follows::Followed;
     let missing = || HttpError::NotFound("Record not found".into());
     match Ref::parse(id)? {
         Ref::Remote(id) => {
@@ -594,15 +590,7 @@ pub async fn follow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:follows")?;
-    let ctx = state.federation.context();
-    match followed(&state, &id).await? {
-        Followed::Elsewhere(remote) => {
-            maillage_federation::activities::follow(ctx, &user.account.actor, &remote).await?
-        }
-        Followed::Here(local) => {
-            maillage_federation::activities::follow_here(ctx, &user.account.actor, &local).await?;
-        }
-    }
+    maillage_app::follows::follow(&state.app, &user.account.actor, &followed(&state, &id).await?).await?;
     Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
 }
 
@@ -613,15 +601,7 @@ pub async fn unfollow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:follows")?;
-    let ctx = state.federation.context();
-    match followed(&state, &id).await? {
-        Followed::Elsewhere(remote) => {
-            maillage_federation::activities::unfollow(ctx, &user.account.actor, &remote).await?;
-        }
-        Followed::Here(local) => {
-            maillage_federation::activities::unfollow_here(ctx, &user.account.actor, &local).await?;
-        }
-    }
+    maillage_app::follows::unfollow(&state.app, &user.account.actor, &followed(&state, &id).await?).await?;
     Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
 }
 
@@ -712,8 +692,8 @@ pub async fn update_credentials(
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:accounts")?;
-    let updated = content::update_member(
-        &state.federation,
+    let updated = maillage_app::posts::update_member_profile(
+        &state.app,
         &user.account.actor,
         params.text("display_name").as_deref(),
         params.text("note").as_deref(),
@@ -737,7 +717,8 @@ pub async fn edit_status(
     }
     let warning = params.text("spoiler_text");
     let text = params.required("status")?;
-    let edited = content::edit_note(&state.federation, user.acting(), &post.ap_id, &text, warning.as_deref()).await?;
+    let edited =
+        maillage_app::posts::edit_note(&state.app, &user.acting(), &post.ap_id, &text, warning.as_deref()).await?;
     Ok(Json(local_status(&state, &edited).await?))
 }
 
@@ -779,70 +760,16 @@ pub async fn register(
     if !super::auth::has_scope(&grant.scopes, "write:accounts") {
         return Err(HttpError::Forbidden("this action needs the scope write:accounts".into()));
     }
-    let mode = state.config.registrations.mode.as_str();
-    if mode == "closed" {
-        return Err(HttpError::Forbidden("registrations are closed on this hub; ask its staff for an account".into()));
-    }
-    let invite = match mode {
-        "invite" => {
-            let code = params
-                .text("invite_code")
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| HttpError::Forbidden("an invite code is required".into()))?;
-            let hash = super::auth::hash_secret(&code);
-            if !state.db.invite_is_usable(&hash).await? {
-                return Err(HttpError::Forbidden("that invite code is unknown or already used".into()));
-            }
-            Some(hash)
-        }
-        _ => None,
+    let registration = maillage_app::users::Registration {
+        username: params.required("username")?,
+        email: params.required("email")?,
+        password: params.required("password")?,
+        agreement: params.flag("agreement")? == Some(true),
+        invite_code: params.text("invite_code"),
+        app_id: grant.app_id,
     };
-    if params.flag("agreement")? != Some(true) {
-        return Err(HttpError::Unprocessable("agreement must be true".into()));
-    }
-    let username = params.required("username")?;
-    let email = params.required("email")?.trim().to_ascii_lowercase();
-    if !email.contains('@') || email.contains(char::is_whitespace) {
-        return Err(HttpError::Unprocessable("email: not an email address".into()));
-    }
-    let password = params.required("password")?;
-    let salt = {
-        let mut salt = [0u8; 16];
-        getrandom::getrandom(&mut salt).map_err(|e| HttpError::Internal(e.to_string()))?;
-        salt
-    };
-    let hash = tokio::task::spawn_blocking(move || maillage_domain::password::hash_password(&password, &salt))
-        .await
-        .map_err(|e| HttpError::Internal(e.to_string()))?
-        .map_err(|e| HttpError::Unprocessable(format!("password: {e}")))?;
-    if state.db.account_for_login(&email).await?.is_some() {
-        return Err(HttpError::Unprocessable("email: already used".into()));
-    }
-    // Account, email, approval state and invite are written together, or not at all.
-    let user = maillage_db::NewUser {
-        password_hash: hash,
-        is_admin: false,
-        email: Some(email),
-        approved: mode != "approval",
-        invite_hash: invite,
-    };
-    let actor =
-        maillage_federation::create_member(&state.db, &state.config, &username, &user).await.map_err(|e| match e {
-            maillage_federation::ActorError::Taken(_) => HttpError::Unprocessable(format!("username: {e}")),
-            maillage_federation::ActorError::Database(maillage_db::DbError::Refused(message)) => {
-                HttpError::Forbidden(message)
-            }
-            maillage_federation::ActorError::Database(_) => HttpError::Internal(e.to_string()),
-            other => HttpError::Unprocessable(format!("username: {other}")),
-        })?;
-    let account = state
-        .db
-        .account_for_login(&actor.username)
-        .await?
-        .ok_or_else(|| HttpError::Internal("new account vanished".into()))?;
-    let token = super::auth::new_secret()?;
-    let scopes = "read write follow";
-    state.db.create_token(&super::auth::hash_secret(&token), grant.app_id, Some(account.user_id), scopes).await?;
+    let registered = maillage_app::users::register(&state.app, registration).await?;
+    let (token, scopes) = (registered.token, maillage_app::users::REGISTRATION_SCOPES);
     Ok(Json(
         json!({ "access_token": token, "token_type": "Bearer", "scope": scopes, "created_at": chrono::Utc::now().timestamp() }),
     ))
@@ -877,7 +804,7 @@ async fn react(
     // What the token may read, as the status shown back.
     let reader = user.reader(state).await?;
     let uri = status_uri(state, &reader, id).await?;
-    content::react(&state.federation, &user.account.actor, &uri, kind, undo).await?;
+    maillage_app::posts::react(&state.app, &user.account.actor, &uri, kind, undo).await?;
     let status = status_json(state, Ref::parse(id)?, &reader).await?;
     Ok(Json(for_viewer(state, status, &user.account.actor.ap_id).await?))
 }

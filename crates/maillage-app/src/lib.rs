@@ -1,0 +1,98 @@
+//! The use cases of Maillage: one function per thing a person or a server
+//! does, grouped by what it changes (users, teams, enterprises, posts,
+//! domains, moderation, the hub, follows).
+//!
+//! Every function takes the [`Acting`] identity and checks its rights
+//! here, in one place; the CLI, the HTTP APIs and the web parse input, call
+//! one of these, and render the answer. They never write to the database
+//! themselves. Failures are one [`AppError`], turned into a status, a page or
+//! an exit code once per front end.
+//!
+//! A use case does its network I/O (resolving a remote actor, say) before
+//! it writes, and leaves what goes out to other servers in the outbox, which
+//! is written in the same transaction as the change: SQLite has one writer,
+//! and no transaction waits on another server.
+
+mod acting;
+pub mod deliveries;
+pub mod domains;
+pub mod enterprises;
+mod error;
+pub mod follows;
+pub mod hub;
+pub mod moderation;
+pub mod posts;
+pub mod secrets;
+pub mod teams;
+pub mod users;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use maillage_config::Config;
+use maillage_db::{Database, LocalActor};
+use maillage_domain::ActorKind;
+use maillage_federation::Federation;
+
+pub use acting::{Acting, Staff};
+pub use error::AppError;
+
+/// What every use case works with: storage, settings and the wire.
+#[derive(Clone)]
+pub struct App {
+    federation: Federation,
+}
+
+impl App {
+    pub fn new(federation: Federation) -> Self {
+        App { federation }
+    }
+
+    /// Opens the wire over an open, migrated database whose built-in
+    /// actors exist (`ensure_builtin_actors`).
+    pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
+        Ok(App::new(Federation::new(db, config).await?))
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.federation.context().db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.federation.context().config
+    }
+
+    pub fn federation(&self) -> &Federation {
+        &self.federation
+    }
+
+    /// A local actor by handle; `actor` names the instance actor.
+    pub async fn local_actor(&self, handle: &str) -> Result<LocalActor, AppError> {
+        let found = if handle == "actor" {
+            self.db().local_actor_of_kind(ActorKind::Instance).await?
+        } else {
+            self.db().local_actor_by_username(handle.trim_start_matches('@')).await?
+        };
+        found.ok_or_else(|| AppError::NotFound(format!("no local actor {handle:?}")))
+    }
+
+    /// A local actor of one kind by handle.
+    pub async fn local_actor_of(&self, kind: ActorKind, handle: &str) -> Result<LocalActor, AppError> {
+        self.db()
+            .local_actor_by_username(handle.trim_start_matches('@'))
+            .await?
+            .filter(|a| a.kind() == kind)
+            .ok_or_else(|| AppError::NotFound(format!("no {} {handle:?}", kind_name(kind))))
+    }
+}
+
+fn kind_name(kind: ActorKind) -> &'static str {
+    match kind {
+        ActorKind::Enterprise => "enterprise",
+        ActorKind::Member => "member",
+        ActorKind::Hub => "hub",
+        ActorKind::Instance => "instance actor",
+    }
+}

@@ -1,0 +1,109 @@
+//! Publishing, editing and deleting posts (updates and practices), and a
+//! member's reactions. The rule of who may change a post lives here
+//! ([`may_change`]); the wire crate builds the documents and deliveries.
+
+use maillage_db::{LocalActor, Post, ReactionKind};
+use maillage_federation::content::{self, NoteDraft, PracticeDraft};
+
+use crate::{Acting, App, AppError};
+
+/// Whether `acting` may edit or delete `post`: the operator and admins
+/// always; a member their own posts, and those of the enterprises they edit
+/// now (a former editor no longer may).
+pub async fn may_change(app: &App, acting: &Acting, post: &Post) -> Result<bool, AppError> {
+    Ok(match acting {
+        _ if acting.is_admin() => true,
+        Acting::Member { actor, .. } => {
+            post.actor_id == actor.id || app.db().is_editor(post.actor_id, actor.id).await?
+        }
+        Acting::Operator => true,
+    })
+}
+
+/// A live post of ours that `acting` may change.
+async fn changeable(app: &App, acting: &Acting, ap_id: &str) -> Result<Post, AppError> {
+    let post = app
+        .db()
+        .post_by_ap_id(ap_id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(|| AppError::NotFound(format!("no post {ap_id} on this instance")))?;
+    if !may_change(app, acting, &post).await? {
+        return Err(AppError::Forbidden(
+            "only the enterprise's current editors (or the hub's admins) may change this post".into(),
+        ));
+    }
+    Ok(post)
+}
+
+/// A member publishes as themself; the operator names the author.
+fn check_author(acting: &Acting, author: &str) -> Result<(), AppError> {
+    match acting.actor() {
+        Some(actor) if !actor.username.eq_ignore_ascii_case(author.trim_start_matches('@')) => {
+            Err(AppError::Forbidden("a member publishes under their own name only".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Posts an update for an enterprise (its editors) or for oneself.
+pub async fn publish_note(app: &App, acting: &Acting, draft: &NoteDraft) -> Result<Post, AppError> {
+    check_author(acting, &draft.author)?;
+    Ok(content::publish_note(app.federation(), draft).await?)
+}
+
+/// Publishes a shared practice for an enterprise (its editors).
+pub async fn publish_practice(app: &App, acting: &Acting, draft: &PracticeDraft) -> Result<Post, AppError> {
+    check_author(acting, &draft.author)?;
+    Ok(content::publish_practice(app.federation(), draft).await?)
+}
+
+/// Edits an update's text, and its content warning when given.
+pub async fn edit_note(
+    app: &App,
+    acting: &Acting,
+    ap_id: &str,
+    text: &str,
+    content_warning: Option<&str>,
+) -> Result<Post, AppError> {
+    let post = changeable(app, acting, ap_id).await?;
+    Ok(content::edit_note(app.federation(), post, text, content_warning).await?)
+}
+
+/// Replaces a practice's content.
+pub async fn edit_practice(app: &App, acting: &Acting, ap_id: &str, draft: &PracticeDraft) -> Result<Post, AppError> {
+    let post = changeable(app, acting, ap_id).await?;
+    let enterprise = app.db().local_actor_by_id(post.actor_id).await?;
+    if enterprise.is_some_and(|e| !e.username.eq_ignore_ascii_case(draft.enterprise.trim_start_matches('@'))) {
+        return Err(AppError::invalid("enterprise", "a practice cannot move to another enterprise"));
+    }
+    Ok(content::edit_practice(app.federation(), post, draft).await?)
+}
+
+/// Deletes a post; the hub's reshare of it is undone.
+pub async fn delete(app: &App, acting: &Acting, ap_id: &str) -> Result<(), AppError> {
+    let post = changeable(app, acting, ap_id).await?;
+    Ok(content::delete_post(app.federation(), post).await?)
+}
+
+/// A member likes or reshares a post (or takes it back); false when
+/// nothing changed.
+pub async fn react(
+    app: &App,
+    member: &LocalActor,
+    object_url: &str,
+    kind: ReactionKind,
+    undo: bool,
+) -> Result<bool, AppError> {
+    Ok(content::react(app.federation(), member, object_url, kind, undo).await?)
+}
+
+/// A member changes their own profile (display name, bio).
+pub async fn update_member_profile(
+    app: &App,
+    member: &LocalActor,
+    display_name: Option<&str>,
+    note: Option<&str>,
+) -> Result<LocalActor, AppError> {
+    Ok(content::update_member(app.federation(), member, display_name, note).await?)
+}

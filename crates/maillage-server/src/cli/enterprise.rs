@@ -1,0 +1,210 @@
+//! `maillage admin enterprise`: admit enterprises, change their profile,
+//! manage their team.
+
+use clap::Subcommand;
+use maillage_domain::{ActorKind, TeamRole};
+
+use super::Run;
+use crate::ServerError;
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum EnterpriseCommand {
+    /// Create an enterprise: @HANDLE@DOMAIN on the fediverse.
+    Create {
+        /// Letters a-z, digits and underscores, at most 30.
+        handle: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// A short presentation (plain text).
+        #[arg(long, default_value = "")]
+        summary: String,
+    },
+    /// List the enterprises of this instance (with --network: those of the
+    /// hubs this one follows, from the network directory).
+    List {
+        #[arg(long)]
+        network: bool,
+    },
+    /// Change an enterprise's profile; its followers receive Update{Organization}.
+    Update(Box<ProfileArgs>),
+    /// Let a member publish for an enterprise.
+    AddEditor {
+        handle: String,
+        username: String,
+        /// Make them an owner, who also manages the team.
+        #[arg(long)]
+        owner: bool,
+    },
+    /// Take a member off an enterprise's team.
+    RemoveEditor { handle: String, username: String },
+    /// Print an enterprise's profile (JSON).
+    Show { handle: String },
+}
+
+/// Profile fields; each given flag replaces the stored value ("" clears it).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProfileArgs {
+    pub handle: String,
+    /// Name in the primary language.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub name_fr: Option<String>,
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// Presentation in the primary language (plain text).
+    #[arg(long)]
+    pub summary: Option<String>,
+    #[arg(long)]
+    pub summary_fr: Option<String>,
+    #[arg(long)]
+    pub summary_en: Option<String>,
+    /// fr or en: the language shown first.
+    #[arg(long)]
+    pub primary_language: Option<String>,
+    /// cooperative, mutual, nonprofit or other.
+    #[arg(long)]
+    pub legal_form: Option<String>,
+    /// workers, consumers, producers, solidarity, worker_shareholder (co-operatives only).
+    #[arg(long)]
+    pub coop_type: Option<String>,
+    /// A sector code (repeat for several; replaces the list).
+    #[arg(long = "sector")]
+    pub sectors: Vec<String>,
+    /// A qualifier code (repeat for several; replaces the list).
+    #[arg(long = "qualifier")]
+    pub qualifiers: Vec<String>,
+    /// A Québec region code (estrie, monteregie, montreal, ...).
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// local, regional, national or international.
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long)]
+    pub website: Option<String>,
+    /// Public contact (email or phone).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Founding year.
+    #[arg(long)]
+    pub founded: Option<i32>,
+    /// active, in_planning, on_hold or closed.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// A language the enterprise works in (repeat; replaces the list).
+    #[arg(long = "language")]
+    pub languages: Vec<String>,
+    #[arg(long)]
+    pub logo: Option<String>,
+    #[arg(long)]
+    pub banner: Option<String>,
+}
+
+impl ProfileArgs {
+    pub fn changes(&self) -> maillage_domain::ProfileChanges {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        maillage_domain::ProfileChanges {
+            name: self.name.clone(),
+            name_fr: self.name_fr.clone(),
+            name_en: self.name_en.clone(),
+            summary: self.summary.clone(),
+            summary_fr: self.summary_fr.clone(),
+            summary_en: self.summary_en.clone(),
+            primary_language: self.primary_language.clone(),
+            legal_form: self.legal_form.clone(),
+            coop_type: self.coop_type.clone(),
+            sectors: list(&self.sectors),
+            qualifiers: list(&self.qualifiers),
+            region: self.region.clone(),
+            address: self.address.clone(),
+            latitude: self.lat,
+            longitude: self.lon,
+            scope: self.scope.clone(),
+            website: self.website.clone(),
+            contact: self.contact.clone(),
+            founded: self.founded,
+            status: self.status.clone(),
+            languages: list(&self.languages),
+            logo_url: self.logo.clone(),
+            banner_url: self.banner.clone(),
+        }
+    }
+}
+
+pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), ServerError> {
+    let Run { app, acting, out, .. } = run;
+    let domain = &app.config().instance.domain;
+    match command {
+        EnterpriseCommand::Create { handle, name, summary } => {
+            let actor = maillage_app::enterprises::create(app, acting, &handle, &name, &summary).await?;
+            writeln!(out, "created enterprise @{}@{domain} ({})", actor.username, actor.ap_id)?;
+        }
+        EnterpriseCommand::List { network: true } => {
+            let db = app.db();
+            let remote = db.listed_remote_enterprises(i64::from(app.config().directory.max_per_server), 50_000).await?;
+            for actor in &remote {
+                let profile: Option<maillage_domain::EnterpriseProfile> =
+                    actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+                let name = profile.as_ref().and_then(|p| p.name().map(str::to_string)).or(actor.display_name.clone());
+                let region = profile.and_then(|p| p.region).unwrap_or_default();
+                writeln!(
+                    out,
+                    "@{}@{}\t{}\t{region}\t{}",
+                    actor.username,
+                    actor.domain,
+                    name.unwrap_or_default(),
+                    actor.ap_id
+                )?;
+            }
+            writeln!(out, "{} enterprise(s) in the network directory", remote.len())?;
+        }
+        EnterpriseCommand::List { network: false } => {
+            let mut after: Option<String> = None;
+            let mut total = 0;
+            loop {
+                let page = app.db().list_local_actors(ActorKind::Enterprise, after.as_deref(), 200).await?;
+                for actor in &page {
+                    writeln!(out, "@{}@{domain}\t{}\t{}", actor.username, actor.display_name, actor.ap_id)?;
+                }
+                total += page.len();
+                match page.last() {
+                    Some(last) if page.len() == 200 => after = Some(last.username.clone()),
+                    _ => break,
+                }
+            }
+            writeln!(out, "{total} enterprise(s)")?;
+        }
+        EnterpriseCommand::Update(args) => {
+            let profile = maillage_app::enterprises::update_profile(app, acting, &args.handle, &args.changes()).await?;
+            writeln!(out, "updated @{}@{domain}: {}", args.handle, profile.name().unwrap_or_default())?;
+        }
+        EnterpriseCommand::AddEditor { handle, username, owner } => {
+            let role = if owner { TeamRole::Owner } else { TeamRole::Editor };
+            maillage_app::teams::add_member(app, acting, &handle, &username, role).await?;
+            writeln!(out, "{username} can now publish for {handle} ({})", role.as_str())?;
+        }
+        EnterpriseCommand::RemoveEditor { handle, username } => {
+            maillage_app::teams::remove_member(app, acting, &handle, &username).await?;
+            writeln!(out, "{username} no longer publishes for {handle}")?;
+        }
+        EnterpriseCommand::Show { handle } => {
+            let enterprise = app.local_actor_of(ActorKind::Enterprise, &handle).await?;
+            let profile = maillage_federation::content::current_profile(app.federation().context(), &enterprise);
+            let team: Vec<_> = maillage_app::teams::team(app, &enterprise)
+                .await?
+                .iter()
+                .map(|m| serde_json::json!({ "username": m.username, "role": m.role.as_str() }))
+                .collect();
+            let shown = serde_json::json!({ "id": enterprise.ap_id, "profile": profile, "team": team });
+            writeln!(out, "{}", serde_json::to_string_pretty(&shown).unwrap_or_default())?;
+        }
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod architecture;
 mod audience;
 mod clients;
 mod content;

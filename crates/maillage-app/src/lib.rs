@@ -21,6 +21,7 @@ mod error;
 pub mod follows;
 pub mod hub;
 pub mod moderation;
+pub mod notifications;
 pub mod posts;
 pub mod secrets;
 pub mod teams;

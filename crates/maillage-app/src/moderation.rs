@@ -1,15 +1,29 @@
 //! Moderation: reports, suspending remote actors, removing what they sent
 //! (moderators and admins).
 
+use maillage_db::LocalActor;
+
 use crate::{Acting, App, AppError};
 
-/// Marks an open report as handled.
-pub async fn resolve_report(app: &App, acting: &Acting, id: i64) -> Result<(), AppError> {
+/// A member reports an actor (and some of their posts) to this hub's
+/// moderators, and to the actor's server too when `forward`.
+pub async fn report(
+    app: &App,
+    member: &LocalActor,
+    target_actor: &str,
+    object_ids: &[String],
+    comment: &str,
+    forward: bool,
+) -> Result<i64, AppError> {
+    let context = app.federation().context();
+    Ok(maillage_federation::moderation::report(context, member, target_actor, object_ids, comment, forward).await?)
+}
+
+/// Marks an open report as handled; false when no report of that number
+/// is open.
+pub async fn resolve_report(app: &App, acting: &Acting, id: i64) -> Result<bool, AppError> {
     acting.require_moderator()?;
-    if !app.db().resolve_report(id).await? {
-        return Err(AppError::NotFound(format!("no open report #{id}")));
-    }
-    Ok(())
+    Ok(app.db().resolve_report(id).await?)
 }
 
 /// Suspends a remote actor: its follows are severed and its content removed.

@@ -5,6 +5,7 @@
 use maillage_db::{LocalActor, Post, ReactionKind};
 use maillage_federation::content::{self, NoteDraft, PracticeDraft};
 
+use crate::secrets::hash_secret;
 use crate::{Acting, App, AppError};
 
 /// Whether `acting` may edit or delete `post`: the operator and admins
@@ -50,6 +51,31 @@ fn check_author(acting: &Acting, author: &str) -> Result<(), AppError> {
 pub async fn publish_note(app: &App, acting: &Acting, draft: &NoteDraft) -> Result<Post, AppError> {
     check_author(acting, &draft.author)?;
     Ok(content::publish_note(app.federation(), draft).await?)
+}
+
+/// The post already published with this idempotency key by this member
+/// (a retried request), if any.
+pub async fn published_with_key(app: &App, acting: &Acting, key: Option<&str>) -> Result<Option<Post>, AppError> {
+    let (Acting::Member { user_id, .. }, Some(key)) = (acting, key) else { return Ok(None) };
+    match app.db().idempotent_post(*user_id, &hash_secret(key)).await? {
+        Some(id) => Ok(app.db().post_by_id(id).await?),
+        None => Ok(None),
+    }
+}
+
+/// [`publish_note`], remembering the post under a member's idempotency
+/// key so that a retried request gets the same post back.
+pub async fn publish_note_once(
+    app: &App,
+    acting: &Acting,
+    draft: &NoteDraft,
+    key: Option<&str>,
+) -> Result<Post, AppError> {
+    let post = publish_note(app, acting, draft).await?;
+    if let (Acting::Member { user_id, .. }, Some(key)) = (acting, key) {
+        app.db().remember_idempotent_post(*user_id, &hash_secret(key), post.id).await?;
+    }
+    Ok(post)
 }
 
 /// Publishes a shared practice for an enterprise (its editors).

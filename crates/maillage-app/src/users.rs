@@ -72,6 +72,13 @@ pub struct Registered {
     pub token: String,
 }
 
+/// Shows who registered, never the token.
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registered").field("username", &self.account.actor.username).finish_non_exhaustive()
+    }
+}
+
 /// Someone registers, as `registrations.mode` allows: never when
 /// `closed`, with an unused invite when `invite`, and to wait for an
 /// admin's approval when `approval`.

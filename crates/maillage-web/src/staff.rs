@@ -233,10 +233,10 @@ pub async fn resolve_report(
 ) -> Result<Response, PageError> {
     let account = staff(&ctx, true)?;
     ctx.check_csrf(&form.csrf)?;
-    moderation::resolve_report(&state.shared.app, &Acting::member(account), id)
+    let resolved = moderation::resolve_report(&state.shared.app, &Acting::member(account), id)
         .await
         .map_err(|e| PageError::app(ctx.lang, e))?;
-    Ok(done("resolved", ""))
+    if resolved { Ok(done("resolved", "")) } else { Err(PageError::not_found(ctx.lang)) }
 }
 
 #[derive(Deserialize, Default)]

@@ -433,15 +433,8 @@ pub async fn create_status(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
     // A retried request with the same Idempotency-Key gets the same status.
-    let idempotency = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty())
-        .map(super::auth::hash_secret);
-    if let Some(key) = &idempotency
-        && let Some(id) = state.db.idempotent_post(user.account.user_id, key).await?
-        && let Some(post) = state.db.post_by_id(id).await?
-    {
+    let idempotency = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).filter(|k| !k.is_empty());
+    if let Some(post) = maillage_app::posts::published_with_key(&state.app, &user.acting(), idempotency).await? {
         return Ok(Json(local_status(&state, &post).await?));
     }
     let text = params.required("status")?;
@@ -475,10 +468,7 @@ pub async fn create_status(
         content_warning: params.text("spoiler_text"),
         translation: None,
     };
-    let post = maillage_app::posts::publish_note(&state.app, &user.acting(), &draft).await?;
-    if let Some(key) = &idempotency {
-        state.db.remember_idempotent_post(user.account.user_id, key, post.id).await?;
-    }
+    let post = maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency).await?;
     Ok(Json(local_status(&state, &post).await?))
 }
 
@@ -873,9 +863,7 @@ pub async fn context(
 /// The local actors whose notifications a member sees: themself and the
 /// enterprises they edit.
 async fn notified_actors(state: &AppState, user: &User) -> Result<Vec<i64>, HttpError> {
-    let mut ids = vec![user.account.actor.id];
-    ids.extend(state.db.enterprises_of_member(user.account.actor.id).await?.iter().map(|e| e.id));
-    Ok(ids)
+    Ok(maillage_app::notifications::notified_actors(&state.app, &user.account.actor).await?)
 }
 
 async fn notification_json(
@@ -974,8 +962,7 @@ pub async fn notification(
 /// `POST /api/v1/notifications/clear`
 pub async fn clear_notifications(State(state): State<AppState>, user: User) -> Result<Json<Value>, HttpError> {
     user.require("write:notifications")?;
-    let actors = notified_actors(&state, &user).await?;
-    state.db.dismiss_notifications(&actors, None).await?;
+    maillage_app::notifications::dismiss(&state.app, &user.account.actor, None).await?;
     Ok(Json(json!({})))
 }
 
@@ -987,9 +974,6 @@ pub async fn dismiss_notification(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:notifications")?;
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
-    let actors = notified_actors(&state, &user).await?;
-    if state.db.dismiss_notifications(&actors, Some(id)).await? == 0 {
-        return Err(HttpError::NotFound("Record not found".into()));
-    }
+    maillage_app::notifications::dismiss(&state.app, &user.account.actor, Some(id)).await?;
     Ok(Json(json!({})))
 }

@@ -56,10 +56,8 @@ pub async fn create_report(
     }
     let comment = params.text("comment").unwrap_or_default();
     let forward = params.flag("forward")?.unwrap_or(false);
-    let context = state.federation.context();
     let id =
-        maillage_federation::moderation::report(context, &user.account.actor, &target, &objects, &comment, forward)
-            .await?;
+        maillage_app::moderation::report(&state.app, &user.account.actor, &target, &objects, &comment, forward).await?;
     let report = state.db.report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     let mut body = report_json(&report);
     body["forwarded"] = json!(forward);
@@ -92,9 +90,10 @@ pub async fn resolve_report(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
-    require_moderator(&user, "admin:write:reports")?;
+    user.require("admin:write:reports")?;
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
-    state.db.resolve_report(id).await?;
+    // Resolving one already resolved answers it as it is, as Mastodon does.
+    maillage_app::moderation::resolve_report(&state.app, &user.acting(), id).await?;
     let report = state.db.report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     Ok(Json(report_json(&report)))
 }

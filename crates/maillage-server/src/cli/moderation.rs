@@ -140,7 +140,9 @@ pub(super) async fn run_report(run: Run<'_>, command: ReportCommand) -> Result<(
             }
         }
         ReportCommand::Resolve { id } => {
-            moderation::resolve_report(app, acting, id).await?;
+            if !moderation::resolve_report(app, acting, id).await? {
+                return Err(ServerError::Input(format!("no open report #{id}")));
+            }
             writeln!(out, "report #{id} resolved")?;
         }
     }

@@ -1,0 +1,161 @@
+//! The rules that keep the crates apart, checked on the sources rather
+//! than only written in `docs/ARCHITECTURE.md`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The names under `[dependencies]` of a crate's manifest (not dev ones).
+fn dependencies(krate: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(workspace().join("crates").join(krate).join("Cargo.toml")).unwrap();
+    let mut names = BTreeSet::new();
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == "[dependencies]";
+        } else if inside && let Some(name) = line.split(['=', '.', ' ']).next().filter(|n| !n.is_empty()) {
+            names.insert(name.to_string());
+        }
+    }
+    names
+}
+
+fn ours(deps: &BTreeSet<String>) -> BTreeSet<&str> {
+    deps.iter().filter(|d| d.starts_with("maillage-")).map(String::as_str).collect()
+}
+
+#[test]
+fn each_crate_depends_only_on_the_layers_below_it() {
+    let allowed: &[(&str, &[&str])] = &[
+        ("maillage-domain", &[]),
+        ("maillage-config", &["maillage-domain"]),
+        ("maillage-db", &["maillage-config", "maillage-domain"]),
+        ("maillage-federation", &["maillage-config", "maillage-db", "maillage-domain"]),
+        ("maillage-app", &["maillage-config", "maillage-db", "maillage-domain", "maillage-federation"]),
+        (
+            "maillage-http",
+            &["maillage-app", "maillage-config", "maillage-db", "maillage-domain", "maillage-federation"],
+        ),
+        (
+            "maillage-web",
+            &[
+                "maillage-app",
+                "maillage-config",
+                "maillage-db",
+                "maillage-domain",
+                "maillage-federation",
+                "maillage-http",
+            ],
+        ),
+    ];
+    for (krate, may_use) in allowed {
+        let deps = dependencies(krate);
+        let used = ours(&deps);
+        let extra: Vec<_> = used.iter().filter(|d| !may_use.contains(d)).collect();
+        assert!(extra.is_empty(), "{krate} must not depend on {extra:?}: see docs/ARCHITECTURE.md");
+    }
+    let crates: Vec<String> = std::fs::read_dir(workspace().join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for krate in &crates {
+        let deps = dependencies(krate);
+        if krate != "maillage-db" {
+            let storage: Vec<_> = deps.iter().filter(|d| d.starts_with("diesel") || *d == "libsqlite3-sys").collect();
+            assert!(storage.is_empty(), "only maillage-db uses diesel; {krate} uses {storage:?}");
+        }
+        // The bench crate measures the library beside our own code.
+        if krate != "maillage-federation" && krate != "maillage-bench" {
+            assert!(
+                !deps.contains("activitypub_federation"),
+                "only maillage-federation uses activitypub_federation, not {krate}"
+            );
+        }
+    }
+    let io = ["tokio", "reqwest", "diesel", "axum", "activitypub_federation"];
+    let domain = dependencies("maillage-domain");
+    assert!(io.iter().all(|c| !domain.contains(*c)), "maillage-domain does no I/O: {domain:?}");
+}
+
+/// The `Database` methods that write, read off their bodies.
+fn writing_methods() -> BTreeSet<String> {
+    let markers = [
+        "write_conn()",
+        "with_write_tx!",
+        "with_enqueuing_tx!",
+        "diesel::insert_into",
+        "diesel::update",
+        "diesel::delete",
+    ];
+    let mut found = BTreeSet::new();
+    for file in rust_files(&workspace().join("crates/maillage-db/src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for body in text.split("\n    pub async fn ").skip(1) {
+            let name: String = body.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let body = body.split("\n    pub ").next().unwrap_or(body);
+            if markers.iter().any(|m| body.contains(m)) {
+                found.insert(name);
+            }
+        }
+    }
+    found
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Writes the front ends still make themselves, each with the reason.
+/// Everything else goes through `maillage-app`; this list only shrinks.
+const NOT_YET_USE_CASES: &[(&str, &str)] = &[
+    ("create_oauth_app", "OAuth client registration: sign-in state of the API"),
+    ("create_authorization_code", "OAuth authorization codes: sign-in state of the API"),
+    ("take_authorization_code", "OAuth authorization codes: sign-in state of the API"),
+    ("create_token", "OAuth and web-session tokens: sign-in state"),
+    ("revoke_token", "OAuth and web-session tokens: sign-in state"),
+    ("setting_or_insert", "start-up records which domain the database belongs to"),
+];
+
+#[test]
+fn front_ends_write_only_through_the_use_cases() {
+    let writes = writing_methods();
+    assert!(writes.contains("add_editor") && writes.contains("set_domain_policy"), "writes found: {writes:?}");
+    let mut offenders = Vec::new();
+    let mut still_used = BTreeSet::new();
+    for krate in ["maillage-http", "maillage-web", "maillage-server"] {
+        for file in rust_files(&workspace().join("crates").join(krate).join("src")) {
+            if file.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for method in &writes {
+                if !text.contains(&format!(".{method}(")) {
+                    continue;
+                }
+                if NOT_YET_USE_CASES.iter().any(|(name, _)| name == method) {
+                    still_used.insert(method.clone());
+                } else {
+                    offenders.push(format!("{} calls Database::{method}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "front ends change state only through maillage-app:\n{}", offenders.join("\n"));
+    // The list names only writes that front ends still make: strike what moved.
+    for (name, _) in NOT_YET_USE_CASES {
+        assert!(writes.contains(*name), "{name} is not a write of Database: strike it from the list");
+        assert!(still_used.contains(*name), "no front end calls {name} any more: strike it from the list");
+    }
+}

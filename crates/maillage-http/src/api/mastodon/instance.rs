@@ -1,0 +1,81 @@
+//! `/api/v1/instance`, `/api/v2/instance` and what the instance answers for endpoints we do not have.
+
+use super::*;
+
+pub(super) fn version() -> String {
+    format!("4.2.0 (compatible; Maillage {})", env!("CARGO_PKG_VERSION"))
+}
+
+pub(super) async fn hub_account(state: &AppState) -> Result<Value, HttpError> {
+    match state.db.local_actor_of_kind(ActorKind::Hub).await? {
+        Some(hub) => local_account(state, &hub).await,
+        None => Ok(Value::Null),
+    }
+}
+
+/// `GET /api/v1/instance`
+pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    let counts = state.db.count_local_actors().await?;
+    Ok(Json(json!({
+        "uri": state.config.instance.domain,
+        "title": state.config.hub.name,
+        "short_description": state.config.hub.summary,
+        "description": state.config.hub.summary,
+        "email": "",
+        "version": version(),
+        "urls": { "streaming_api": "" },
+        "stats": { "user_count": counts.members, "status_count": 0, "domain_count": 0 },
+        "thumbnail": null,
+        "languages": ["fr", "en"],
+        "registrations": state.config.registrations.mode != "closed",
+        "approval_required": state.config.registrations.mode == "approval",
+        "invites_enabled": state.config.registrations.mode == "invite",
+        "configuration": {
+            "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
+            "media_attachments": { "supported_mime_types": [] },
+            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+        },
+        "contact_account": hub_account(&state).await?,
+        "rules": [],
+    })))
+}
+
+/// `GET /api/v2/instance`
+pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    let counts = state.db.count_local_actors().await?;
+    Ok(Json(json!({
+        "domain": state.config.instance.domain,
+        "title": state.config.hub.name,
+        "version": version(),
+        "source_url": "https://www.gnu.org/licenses/agpl-3.0.html",
+        "description": state.config.hub.summary,
+        "usage": { "users": { "active_month": counts.members } },
+        "thumbnail": { "url": "" },
+        "languages": ["fr", "en"],
+        "configuration": {
+            "urls": { "streaming": "" },
+            "accounts": { "max_featured_tags": 0 },
+            "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
+            "media_attachments": { "supported_mime_types": [] },
+            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+            "translation": { "enabled": false },
+        },
+        "registrations": {
+            "enabled": state.config.registrations.mode != "closed",
+            "approval_required": state.config.registrations.mode == "approval",
+            "message": null,
+        },
+        "contact": { "email": "", "account": hub_account(&state).await? },
+        "rules": [],
+    })))
+}
+
+/// Mastodon endpoints we do not offer: a clear JSON answer, never a crash.
+pub async fn unsupported() -> HttpError {
+    HttpError::NotImplemented("this Mastodon API endpoint is not supported by Maillage".into())
+}
+
+/// `GET /api/v1/instance/peers`
+pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    Ok(Json(json!(state.db.known_domains(10_000).await?)))
+}

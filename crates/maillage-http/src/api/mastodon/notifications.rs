@@ -1,0 +1,121 @@
+//! A member's notifications.
+
+use super::*;
+
+/// The local actors whose notifications a member sees: themself and the
+/// enterprises they edit.
+pub(super) async fn notified_actors(state: &AppState, user: &User) -> Result<Vec<i64>, HttpError> {
+    Ok(maillage_app::notifications::notified_actors(&state.app, &user.account.actor).await?)
+}
+
+pub(super) async fn notification_json(
+    state: &AppState,
+    reader: &Reader,
+    notification: &maillage_db::Notification,
+) -> Result<Value, HttpError> {
+    let account = match state.db.remote_actor_by_ap_id(&notification.from_ap_id).await? {
+        Some(remote) => remote_account(&remote),
+        None => match state.db.local_actor_by_ap_id(&notification.from_ap_id).await? {
+            Some(local) => local_account(state, &local).await?,
+            None => {
+                json!({ "id": "0", "username": "", "acct": notification.from_ap_id, "url": notification.from_ap_id })
+            }
+        },
+    };
+    // The status as its reader may see it: the notified member.
+    let status = match &notification.object_ap_id {
+        Some(uri) => {
+            match (
+                state.db.visible_post_by_ap_id(reader, uri).await?,
+                state.db.visible_remote_object_by_ap_id(reader, uri).await?,
+            ) {
+                (Some(post), _) => local_status(state, &post).await?,
+                (_, Some(object)) => remote_status(state, &object).await?,
+                _ => Value::Null,
+            }
+        }
+        None => Value::Null,
+    };
+    Ok(json!({
+        "id": notification.id.to_string(),
+        "type": notification.kind,
+        "created_at": notification.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "account": account,
+        "status": status,
+    }))
+}
+
+/// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`, `max_id`, `limit`)
+pub async fn notifications(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
+    user.require("read:notifications")?;
+    let actors = notified_actors(&state, &user).await?;
+    let mut kinds: Vec<String> = params.list("types");
+    let excluded = params.list("exclude_types");
+    if !excluded.is_empty() {
+        if kinds.is_empty() {
+            kinds =
+                ["follow", "follow_request", "mention", "reblog", "favourite"].iter().map(|k| k.to_string()).collect();
+        }
+        kinds.retain(|k| !excluded.contains(k));
+    }
+    let before = params.number("max_id")?;
+    let limit = limit(&params)?;
+    let rows =
+        state.db.notifications_page(&actors, (!kinds.is_empty()).then_some(kinds.as_slice()), before, limit).await?;
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    let mut out = Vec::new();
+    for row in &rows {
+        out.push(notification_json(&state, &reader, row).await?);
+    }
+    let mut response = Json(json!(out)).into_response();
+    if let Some(last) = rows.last() {
+        let link = format!(
+            "<{}/api/v1/notifications?max_id={}&limit={limit}>; rel=\"next\"",
+            state.config.public_base_url(),
+            last.id
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/notifications/:id`
+pub async fn notification(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("read:notifications")?;
+    let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
+    let actors = notified_actors(&state, &user).await?;
+    let row = state
+        .db
+        .notifications_page(&actors, None, Some(id + 1), 1)
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    Ok(Json(notification_json(&state, &reader, &row).await?))
+}
+
+/// `POST /api/v1/notifications/clear`
+pub async fn clear_notifications(State(state): State<AppState>, user: User) -> Result<Json<Value>, HttpError> {
+    user.require("write:notifications")?;
+    maillage_app::notifications::dismiss(&state.app, &user.account.actor, None).await?;
+    Ok(Json(json!({})))
+}
+
+/// `POST /api/v1/notifications/:id/dismiss`
+pub async fn dismiss_notification(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("write:notifications")?;
+    let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
+    maillage_app::notifications::dismiss(&state.app, &user.account.actor, Some(id)).await?;
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,288 @@
+//! Timelines (public, tag, home, an account's statuses) and their page cursors.
+
+use super::*;
+
+/// Where a status stands in timelines: its time, then its API id (at one
+/// time, remote statuses come before local ones, as their ids are larger).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cursor {
+    time: UtcTime,
+    at: Ref,
+}
+
+impl Cursor {
+    /// The same place, as a bound on local posts.
+    fn for_posts(self) -> TimelinePosition {
+        let id = match self.at {
+            Ref::Local(id) => id,
+            Ref::Remote(_) => i64::MAX,
+        };
+        TimelinePosition { time: self.time, id }
+    }
+
+    /// The same place, as a bound on remote objects.
+    fn for_remote_objects(self) -> TimelinePosition {
+        let id = match self.at {
+            Ref::Local(_) => 0,
+            Ref::Remote(id) => id,
+        };
+        TimelinePosition { time: self.time, id }
+    }
+}
+
+/// The place of the status a paging parameter names (`None` when absent,
+/// unknown, or not the reader's to see: a cursor tells nothing of hidden posts).
+pub(super) async fn cursor(
+    state: &AppState,
+    reader: &Reader,
+    params: &Params,
+    key: &str,
+) -> Result<Option<Cursor>, HttpError> {
+    let Some(id) = params.text(key).filter(|id| !id.trim().is_empty()) else { return Ok(None) };
+    let at = Ref::parse(&id)?;
+    let time = match at {
+        Ref::Local(id) => state.db.visible_post(reader, id).await?.map(|p| p.published),
+        Ref::Remote(id) => state.db.visible_remote_object(reader, id).await?.map(|o| o.created_at),
+    };
+    Ok(time.map(|time| Cursor { time, at }))
+}
+
+/// Which local posts a timeline shows (always as its reader may see them).
+pub(super) enum LocalPosts {
+    /// Those listed on public timelines.
+    Listed,
+    /// Of these actors.
+    Of(Vec<i64>),
+    /// Of these actors, and those that name the reader.
+    OfOrNaming(Vec<i64>),
+    /// Public ones with the tag of this key.
+    Tagged(String),
+}
+
+/// Which remote posts a timeline shows (always as its reader may see them).
+pub(super) enum RemotePosts {
+    /// Those addressed to the public.
+    Listed,
+    /// By these authors.
+    By(Vec<String>),
+    /// By these authors, and those that name the reader.
+    ByOrNaming(Vec<String>),
+    /// Public ones with the tag of this key.
+    Tagged(String),
+}
+
+/// One status of a page, before it is shown.
+pub(super) enum Row {
+    Local(Post),
+    Remote(RemoteObject),
+}
+
+impl Row {
+    /// The merge order of local and remote statuses, which [`Cursor`] follows.
+    fn order(&self) -> (UtcTime, i64) {
+        match self {
+            Row::Local(post) => (post.published, post.id),
+            Row::Remote(object) => (object.created_at, REMOTE_OFFSET + object.id),
+        }
+    }
+}
+
+/// A page of local and remote statuses merged, newest first, with
+/// Mastodon's Link header: `next` (older, `max_id`) and `prev` (newer,
+/// `min_id`), keeping the timeline's own parameters (`kept`).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn timeline(
+    state: &AppState,
+    reader: &Reader,
+    params: &Params,
+    path: &str,
+    kept: &[(&str, &str)],
+    local: Option<LocalPosts>,
+    remote: Option<RemotePosts>,
+) -> Result<Response, HttpError> {
+    let limit = limit(params)?;
+    let older_than = cursor(state, reader, params, "max_id").await?;
+    let min_id = cursor(state, reader, params, "min_id").await?;
+    let newer_than = match min_id {
+        Some(_) => min_id,
+        None => cursor(state, reader, params, "since_id").await?,
+    };
+    let oldest_first = min_id.is_some();
+    let bounds_for = |position: fn(Cursor) -> TimelinePosition| PageBounds {
+        older_than: older_than.map(position),
+        newer_than: newer_than.map(position),
+        oldest_first,
+        limit,
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    let bounds = bounds_for(Cursor::for_posts);
+    let posts = match &local {
+        None => Vec::new(),
+        Some(LocalPosts::Listed) => state.db.posts_page(PostSource::Listed, reader, &bounds).await?,
+        Some(LocalPosts::Of(actors)) => state.db.posts_page(PostSource::Of(actors), reader, &bounds).await?,
+        Some(LocalPosts::OfOrNaming(actors)) => {
+            state.db.posts_page(PostSource::OfOrNaming(actors), reader, &bounds).await?
+        }
+        Some(LocalPosts::Tagged(tag)) => state.db.tagged_posts_page(tag, &bounds).await?,
+    };
+    rows.extend(posts.into_iter().map(Row::Local));
+    let bounds = bounds_for(Cursor::for_remote_objects);
+    let objects = match &remote {
+        None => Vec::new(),
+        // The public timeline: what other servers addressed to the public
+        // only, never the followers-only posts our actors receive.
+        Some(RemotePosts::Listed) => state.db.remote_objects_page(RemoteSource::Listed, reader, &bounds).await?,
+        Some(RemotePosts::By(authors)) => {
+            state.db.remote_objects_page(RemoteSource::By(authors), reader, &bounds).await?
+        }
+        Some(RemotePosts::ByOrNaming(authors)) => {
+            state.db.remote_objects_page(RemoteSource::ByOrNaming(authors), reader, &bounds).await?
+        }
+        Some(RemotePosts::Tagged(tag)) => state.db.tagged_remote_objects_page(tag, &bounds).await?,
+    };
+    rows.extend(objects.into_iter().map(Row::Remote));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.order()));
+    if oldest_first {
+        // The statuses right after `min_id`, shown newest first.
+        rows.reverse();
+        rows.truncate(usize::try_from(limit).unwrap_or(20));
+        rows.reverse();
+    } else {
+        rows.truncate(usize::try_from(limit).unwrap_or(20));
+    }
+    let page: Vec<StatusOf<'_>> = rows
+        .iter()
+        .map(|row| match row {
+            Row::Local(post) => StatusOf::Local(post),
+            Row::Remote(object) => StatusOf::Remote(object),
+        })
+        .collect();
+    let statuses = entities::statuses(state, &page).await?;
+    let mut response = Json(json!(statuses)).into_response();
+    if let (Some(first), Some(last)) = (statuses.first(), statuses.last()) {
+        let base = format!("{}{path}", state.config.public_base_url());
+        let query = |key: &str, id: &Value| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.extend_pairs(kept.iter().copied());
+            query.append_pair(key, id.as_str().unwrap_or_default());
+            query.append_pair("limit", &limit.to_string());
+            query.finish()
+        };
+        let link = format!(
+            "<{base}?{}>; rel=\"next\", <{base}?{}>; rel=\"prev\"",
+            query("max_id", &last["id"]),
+            query("min_id", &first["id"])
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// The `local=true` / `remote=true` filters of public timelines.
+pub(super) struct Origins {
+    local: bool,
+    remote: bool,
+    /// The parameters their Link headers keep.
+    kept: Vec<(&'static str, &'static str)>,
+}
+
+impl Origins {
+    fn of(params: &Params) -> Result<Origins, HttpError> {
+        let only_local = params.flag("local")?.unwrap_or(false);
+        let only_remote = params.flag("remote")?.unwrap_or(false);
+        let mut kept = Vec::new();
+        if only_local {
+            kept.push(("local", "true"));
+        }
+        if only_remote {
+            kept.push(("remote", "true"));
+        }
+        Ok(Origins { local: !only_remote, remote: !only_local, kept })
+    }
+}
+
+/// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
+pub async fn public_timeline(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
+    let origins = Origins::of(&params)?;
+    let local = origins.local.then_some(LocalPosts::Listed);
+    let remote = origins.remote.then_some(RemotePosts::Listed);
+    let anyone = Reader::anonymous();
+    timeline(&state, &anyone, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
+}
+
+/// The key of the tag a path names; 404 when it is no tag name.
+pub(super) fn tag_key(name: &str) -> Result<(String, String), HttpError> {
+    let not_a_tag = || HttpError::NotFound(format!("{name:?} is not a hashtag name (letters, digits and _)"));
+    let shown = maillage_domain::tags::display_name(name).ok_or_else(not_a_tag)?;
+    let key = maillage_domain::tags::key(&shown).ok_or_else(not_a_tag)?;
+    Ok((shown, key))
+}
+
+/// `GET /api/v1/timelines/tag/:hashtag` (`local=true`, `remote=true`): public
+/// statuses with that tag, whatever its case or accents.
+pub async fn tag_timeline(
+    State(state): State<AppState>,
+    Path(hashtag): Path<String>,
+    params: Params,
+) -> Result<Response, HttpError> {
+    let (shown, key) = tag_key(&hashtag)?;
+    let origins = Origins::of(&params)?;
+    let local = origins.local.then(|| LocalPosts::Tagged(key.clone()));
+    let remote = origins.remote.then(|| RemotePosts::Tagged(key.clone()));
+    let path =
+        format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
+    timeline(&state, &Reader::anonymous(), &params, &path, &origins.kept, local, remote).await
+}
+
+/// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
+pub async fn tag(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<Value>, HttpError> {
+    let (shown, _) = tag_key(&name)?;
+    Ok(Json(json!({
+        "name": shown,
+        "url": state.federation.context().urls.tag(&shown),
+        "history": [],
+        "following": false,
+    })))
+}
+
+/// How many local accounts a home timeline follows at most.
+pub(super) const HOME_FOLLOWED_MAX: i64 = 10_000;
+
+/// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, the
+/// accounts one follows (here or elsewhere), and what names one.
+pub async fn home_timeline(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
+    user.require("read:statuses")?;
+    let me = &user.account.actor;
+    let reader = user.reader(&state).await?;
+    let mut actors = reader.local_ids.clone();
+    actors.extend(state.db.locally_followed(me.id, HOME_FOLLOWED_MAX).await?.iter().map(|a| a.id));
+    let followed = state.db.followed_remote_ids(me.id).await?;
+    let local = Some(LocalPosts::OfOrNaming(actors));
+    let remote = Some(RemotePosts::ByOrNaming(followed));
+    timeline(&state, &reader, &params, "/api/v1/timelines/home", &[], local, remote).await
+}
+
+/// `GET /api/v1/accounts/:id/statuses`
+pub async fn account_statuses(
+    State(state): State<AppState>,
+    viewer: MaybeUser,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, HttpError> {
+    let path = format!("/api/v1/accounts/{id}/statuses");
+    let reader = viewer.reader(&state).await?;
+    match Ref::parse(&id)? {
+        Ref::Local(id) => {
+            let local = Some(LocalPosts::Of(vec![id]));
+            timeline(&state, &reader, &params, &path, &[], local, None).await
+        }
+        Ref::Remote(id) => {
+            let actor =
+                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+            let remote = Some(RemotePosts::By(vec![actor.ap_id]));
+            timeline(&state, &reader, &params, &path, &[], None, remote).await
+        }
+    }
+}

@@ -1,8 +1,8 @@
-//! The activities we exchange about follows, and what receiving them does.
-//!
-//! Sent: `Follow`, `Undo{Follow}` (unfollow), `Accept{Follow}`,
-//! `Reject{Follow}`. Received: the same four. Each state change is written
-//! with the activity that reports it, in one transaction (see `maillage_db`).
+//! The follows we send: `Follow`, `Undo{Follow}` (unfollow), and
+//! `Accept{Follow}`/`Reject{Follow}` of a follower our staff approve; follows
+//! between two local actors; finding a remote actor by handle. Received
+//! follows are in `crate::inbound`. Each state change is written with the
+//! activity that reports it, in one transaction (see `maillage_db`).
 
 use activitypub_federation::fetch::object_id::ObjectId;
 use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, Outgoing};
@@ -17,22 +17,15 @@ use crate::webfinger;
 
 use crate::content::AS_CONTEXT;
 
-/// An id given inline (`"https://..."`) or as an object with an `id`.
-pub fn id_of(value: Option<&Value>) -> Option<&str> {
-    match value? {
-        Value::String(s) => Some(s.as_str()),
-        Value::Object(map) => map.get("id").and_then(Value::as_str),
-        _ => None,
-    }
-}
+pub use crate::inbound::activity::id_of;
 
 /// `activity` to one inbox (none when the other side has no inbox on its server).
-fn outgoing(actor: &LocalActor, activity: &Value, inbox: Option<&str>) -> Outgoing {
+pub(crate) fn outgoing(actor: &LocalActor, activity: &Value, inbox: Option<&str>) -> Outgoing {
     crate::content::outgoing(actor, activity, false, inbox.map(str::to_string).into_iter().collect())
 }
 
 /// `Accept` or `Reject` of a received `Follow` (embedded, as Mastodon expects).
-fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, follower: &str) -> Value {
+pub(crate) fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, follower: &str) -> Value {
     json!({
         "@context": AS_CONTEXT,
         "id": ctx.urls.new_activity_id(kind),
@@ -41,38 +34,6 @@ fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, followe
         "object": follow,
         "to": [follower],
     })
-}
-
-/// A remote actor follows a local one: store it, and accept at once unless
-/// the local actor approves followers by hand.
-pub async fn receive_follow(
-    ctx: &Context,
-    local: &LocalActor,
-    remote: &RemoteActorObject,
-    follow: &Value,
-) -> Result<(), FederationError> {
-    let follow_id = id_of(Some(follow)).unwrap_or_default();
-    let (state, notify) = if local.manually_approves_followers {
-        (FollowState::Pending, None)
-    } else {
-        let accept = answer(ctx, "Accept", local, follow, &remote.row.ap_id);
-        (FollowState::Accepted, Some(outgoing(local, &accept, remote.row.delivery_inbox())))
-    };
-    let record = FollowRecord {
-        local_actor_id: local.id,
-        remote_actor_id: remote.row.id,
-        direction: Direction::Incoming,
-        state,
-        follow_ap_id: follow_id,
-        follow_json: &follow.to_string(),
-    };
-    let was_following = ctx.db.find_follow(local.id, remote.row.id, Direction::Incoming).await?.is_some();
-    ctx.db.save_follow(&record, notify.as_ref()).await?;
-    if !was_following {
-        let kind = if state == FollowState::Pending { "follow_request" } else { "follow" };
-        ctx.db.notify(local.id, kind, &remote.row.ap_id, None).await?;
-    }
-    Ok(())
 }
 
 /// The hub's staff accept or reject a pending follower.

@@ -9,8 +9,8 @@
 use maillage_db::{Database, DbError, InstanceSetting};
 use serde_json::Value;
 
-use crate::activities::id_of;
 use crate::content::Mention;
+use crate::inbound::activity::id_of;
 use crate::objects::addressing_of;
 
 const BATCH: i64 = 500;

@@ -5,7 +5,7 @@
 //! window), the sender's server against the domain policies, the
 //! activity's actor (from our cache, fetched when unknown), the key
 //! belonging to that actor, the RSA signature itself, then the activity's
-//! own shape ([`precheck`]: everything that can be judged without I/O).
+//! own shape (`inbound::verify`: everything that can be judged without I/O).
 //! Every refusal is a 4xx with a reason; nothing is written before the
 //! checks pass.
 //!
@@ -21,7 +21,8 @@
 //! slot, nor the worker. A crash between storing and processing loses nothing: the
 //! worker also takes over stored activities whose processing did not
 //! finish. Processing is idempotent. A duplicate id is acknowledged and
-//! ignored.
+//! ignored. What each activity is, its check and its effect are in
+//! `crate::inbound`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,14 +31,14 @@ use std::time::{Duration, SystemTime};
 use activitypub_federation::fetch::object_id::ObjectId;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use maillage_db::Direction;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::activities::{id_of, receive_follow};
 use crate::context::{Context, Federation};
 use crate::error::FederationError;
+use crate::inbound::activity::{Edit, activity_type, parse_url};
+use crate::inbound::{self, Inbound, Received};
 use crate::objects::{RemoteActorObject, authority};
 use crate::signature::{self, RequestParts};
 
@@ -49,16 +50,6 @@ fn acceptable_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
     let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     matches!(essence.as_str(), "application/activity+json" | "application/ld+json" | "application/json")
-}
-
-/// What the inbox concluded, for the response.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Received {
-    Processed,
-    Duplicate,
-    Ignored,
-    /// Stored; its processing goes on after the answer.
-    Stored,
 }
 
 /// Checks and processes one inbox POST. `path_and_query` is the request
@@ -88,10 +79,7 @@ pub async fn receive(
     let parts = RequestParts { method, path_and_query, headers, body: Some(body) };
     let params = signature::parse_and_check(&parts, SystemTime::now())?;
 
-    let kind = activity
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| FederationError::invalid("the activity has no `type`"))?;
+    let kind = activity_type(&activity)?;
     let activity_id = parse_url(activity.get("id"), "id")?;
     let actor_id = parse_url(activity.get("actor"), "actor")?;
     if authority(&activity_id) != authority(&actor_id) {
@@ -113,8 +101,7 @@ pub async fn receive(
     }
     // An account deleted at its origin cannot be fetched any more: its
     // Delete is acknowledged without a lookup (we hold nothing to delete yet).
-    if kind == "Delete"
-        && id_of(activity.get("object")) == Some(actor_id.as_str())
+    if Inbound::parse(kind, &activity, actor_id.as_str()) == Inbound::ActorDelete
         && data.db.remote_actor_by_ap_id(actor_id.as_str()).await?.is_none()
     {
         return Ok(Received::Ignored);
@@ -124,7 +111,10 @@ pub async fn receive(
     if actor.row.suspended {
         return Err(FederationError::Forbidden(format!("{actor_id} is suspended by this instance's moderators")));
     }
-    precheck(&data, kind, &activity, &actor).await?;
+    // What it is, now that we know who sent it (the actor's document may
+    // give its id otherwise than the activity did).
+    let inbound = Inbound::parse(kind, &activity, &actor.row.ap_id);
+    inbound::verify(&data, &inbound, &actor).await?;
 
     // Processed here if a slot is free, else by the inbox worker.
     let slot = data.inbox.inline_slot();
@@ -152,8 +142,7 @@ pub async fn receive(
     let task = tokio::spawn(async move {
         let _slot = slot;
         let data = federation.data();
-        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-        let outcome = within_deadline(&data, process(&federation, &data, &kind, &activity, &actor)).await;
+        let outcome = within_deadline(&data, inbound::apply(&federation, &data, &inbound, &actor)).await;
         record_outcome(&data, row_id, 1, activity_id.as_str(), outcome).await
     });
     match tokio::time::timeout(PROCESSING_BUDGET, task).await {
@@ -185,29 +174,6 @@ pub(crate) async fn verified_signer(
     }
     signature::verify_on_pool(params, parts, &actor.row.public_key_pem).await?;
     Ok(actor)
-}
-
-/// Everything about an activity that can be judged without I/O beyond our
-/// own database: refused here, it is never stored.
-async fn precheck(
-    ctx: &Context,
-    kind: &str,
-    activity: &Value,
-    actor: &RemoteActorObject,
-) -> Result<(), FederationError> {
-    let object = activity.get("object");
-    match kind {
-        "Create" | "Update" | "Delete" | "Announce" | "Like" => crate::receive_content::precheck(kind, activity, actor),
-        "Follow" => local_actor(ctx, object).await.map(|_| ()),
-        "Flag" => crate::moderation::precheck_flag(activity),
-        "Undo" if object.and_then(|o| o.get("type")).and_then(Value::as_str) == Some("Follow") => {
-            if id_of(object.and_then(|o| o.get("actor"))).is_some_and(|a| a != actor.row.ap_id) {
-                return Err(FederationError::Unauthorized("an actor can only undo its own Follow".into()));
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Records how processing ended: done, refused for good, or to be retried
@@ -323,10 +289,10 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
     let data = federation.data();
     let mut actors: HashMap<String, RemoteActorObject> = HashMap::new();
     let mut done = Vec::with_capacity(claimed.len());
-    let mut run: Vec<(&maillage_db::QueuedActivity, maillage_db::NewRemoteObject)> = Vec::new();
+    let mut run: Vec<Embedded<'_>> = Vec::new();
     let mut deferred: Vec<(String, Vec<Parsed>)> = Vec::new();
     for row in &claimed {
-        let (activity, actor) = match parse_stored(&data, row, &mut actors).await {
+        let (inbound, actor) = match parse_stored(&data, row, &mut actors).await {
             Ok(parsed) => parsed,
             Err(error) => {
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, Err(error)).await;
@@ -334,20 +300,21 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
             }
         };
         if let Some((_, later)) = deferred.iter_mut().find(|(a, _)| *a == row.actor_ap_id) {
-            later.push(Parsed { row: row.clone(), activity, actor });
+            later.push(Parsed { row: row.clone(), inbound, actor });
             continue;
         }
-        let own_object = crate::receive_content::own_embedded_object(&row.kind, &activity, &actor);
-        if let Some(object) = own_object {
-            run.push((row, object));
+        if let Inbound::ObjectChange(change) = &inbound
+            && let Some(object) = inbound::own_embedded_object(change, &actor)
+        {
+            run.push(Embedded { row, object, edit: change.edit });
             continue;
         }
-        if may_fetch(&row.kind, &activity, &actor) {
-            deferred.push((row.actor_ap_id.clone(), vec![Parsed { row: row.clone(), activity, actor }]));
+        if inbound.may_fetch() {
+            deferred.push((row.actor_ap_id.clone(), vec![Parsed { row: row.clone(), inbound, actor }]));
             continue;
         }
         store_run(&data, std::mem::take(&mut run), &mut done).await;
-        match process(federation, &data, &row.kind, &activity, &actor).await {
+        match inbound::apply(federation, &data, &inbound, &actor).await {
             Ok(_) => done.push(row.id),
             failed => {
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, failed).await;
@@ -374,8 +341,8 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
         tokio::spawn(async move {
             let _slot = slot;
             let data = federation.data();
-            for Parsed { row, activity, actor } in activities {
-                let outcome = within_deadline(&data, process(&federation, &data, &row.kind, &activity, &actor)).await;
+            for Parsed { row, inbound, actor } in activities {
+                let outcome = within_deadline(&data, inbound::apply(&federation, &data, &inbound, &actor)).await;
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, outcome).await;
             }
         });
@@ -389,33 +356,26 @@ const BUSY_DELAY_SECONDS: i64 = 5;
 /// A claimed activity, parsed, with its actor.
 struct Parsed {
     row: maillage_db::QueuedActivity,
-    activity: Value,
+    inbound: Inbound,
     actor: RemoteActorObject,
 }
 
-/// Whether processing may fetch from another server: a reshare, or an
-/// object that is not embedded by its own author (refetched from its origin).
-fn may_fetch(kind: &str, activity: &Value, actor: &RemoteActorObject) -> bool {
-    match kind {
-        "Announce" => true,
-        "Create" | "Update" => id_of(activity.get("object")) != Some(actor.row.ap_id.as_str()),
-        _ => false,
-    }
+/// A claimed `Create` or `Update` whose author sent the object embedded.
+struct Embedded<'a> {
+    row: &'a maillage_db::QueuedActivity,
+    object: maillage_db::NewRemoteObject,
+    edit: Edit,
 }
 
 /// How many actors' fetching activities the inbox worker processes at once.
 const FETCHING_AT_ONCE: usize = 16;
 
 /// Stores a run of objects in one transaction, then does what follows each.
-async fn store_run(
-    ctx: &Context,
-    run: Vec<(&maillage_db::QueuedActivity, maillage_db::NewRemoteObject)>,
-    done: &mut Vec<i64>,
-) {
+async fn store_run(ctx: &Context, run: Vec<Embedded<'_>>, done: &mut Vec<i64>) {
     if run.is_empty() {
         return;
     }
-    let objects: Vec<_> = run.iter().map(|(_, object)| object.clone()).collect();
+    let objects: Vec<_> = run.iter().map(|embedded| embedded.object.clone()).collect();
     let outcomes = match ctx.db.store_remote_objects(&objects).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         // One bad object must not hold back the others: one by one, each
@@ -423,15 +383,15 @@ async fn store_run(
         Err(error) => {
             tracing::warn!(%error, n = run.len(), "storing a batch of objects failed; storing them one by one");
             let mut outcomes = Vec::with_capacity(run.len());
-            for (_, object) in &run {
-                outcomes.push(ctx.db.store_remote_object(object).await);
+            for embedded in &run {
+                outcomes.push(ctx.db.store_remote_object(&embedded.object).await);
             }
             outcomes
         }
     };
-    for ((row, object), outcome) in run.iter().zip(outcomes) {
+    for (Embedded { row, object, edit }, outcome) in run.iter().zip(outcomes) {
         let outcome = match outcome {
-            Ok(outcome) => crate::receive_content::after_store(ctx, object, &row.kind, outcome).await,
+            Ok(outcome) => inbound::after_store(ctx, object, *edit, outcome).await,
             Err(error) => Err(error.into()),
         };
         match outcome {
@@ -443,16 +403,16 @@ async fn store_run(
     }
 }
 
-/// A stored activity and its actor (each actor read once per batch).
+/// A stored activity, parsed, and its actor (each actor read once per batch).
 async fn parse_stored(
     ctx: &Context,
     row: &maillage_db::QueuedActivity,
     actors: &mut HashMap<String, RemoteActorObject>,
-) -> Result<(Value, RemoteActorObject), FederationError> {
+) -> Result<(Inbound, RemoteActorObject), FederationError> {
     let activity: Value = serde_json::from_str(&row.json)
         .map_err(|e| FederationError::invalid(format!("the stored activity is not JSON: {e}")))?;
     if let Some(actor) = actors.get(&row.actor_ap_id) {
-        return Ok((activity, actor.clone()));
+        return Ok((Inbound::parse(&row.kind, &activity, &actor.row.ap_id), actor.clone()));
     }
     let actor = ctx
         .db
@@ -464,102 +424,11 @@ async fn parse_stored(
     }
     let actor = RemoteActorObject::try_from(actor)?;
     actors.insert(row.actor_ap_id.clone(), actor.clone());
-    Ok((activity, actor))
+    Ok((Inbound::parse(&row.kind, &activity, &actor.row.ap_id), actor))
 }
 
 /// How many stored activities the inbox worker takes at a time.
 const CLAIM_BATCH: i64 = 64;
-
-fn parse_url(value: Option<&Value>, field: &str) -> Result<Url, FederationError> {
-    let text = id_of(value).ok_or_else(|| FederationError::invalid(format!("the activity has no `{field}`")))?;
-    Url::parse(text).map_err(|_| FederationError::invalid(format!("the activity's `{field}` is not a URL")))
-}
-
-/// The local actor a URL names, or a 404.
-async fn local_actor(ctx: &Context, value: Option<&Value>) -> Result<maillage_db::LocalActor, FederationError> {
-    let url = parse_url(value, "object")?;
-    let found = match ctx.urls.local_username(&url) {
-        Some(None) => ctx.db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?,
-        Some(Some(name)) => ctx.db.local_actor_by_username(&name).await?,
-        None => None,
-    };
-    found.ok_or_else(|| FederationError::NotFound(format!("{url} is not an actor of this instance")))
-}
-
-async fn process(
-    federation: &Federation,
-    ctx: &Context,
-    kind: &str,
-    activity: &Value,
-    actor: &RemoteActorObject,
-) -> Result<Received, FederationError> {
-    let object = activity.get("object");
-    match kind {
-        "Create" | "Update" | "Delete" | "Announce" | "Like" => {
-            return crate::receive_content::process(federation, ctx, kind, activity, actor).await;
-        }
-        "Undo" if matches!(object.and_then(|o| o.get("type")).and_then(Value::as_str), Some("Like" | "Announce")) => {
-            return crate::receive_content::undo_reaction(ctx, object, actor).await;
-        }
-        _ => {}
-    }
-    match kind {
-        "Flag" => crate::moderation::receive_flag(ctx, activity, actor).await,
-        "Follow" => {
-            let local = local_actor(ctx, object).await?;
-            receive_follow(ctx, &local, actor, activity).await?;
-            Ok(Received::Processed)
-        }
-        "Undo" => {
-            let inner_kind = object.and_then(|o| o.get("type")).and_then(Value::as_str);
-            let inner_id = id_of(object).unwrap_or_default();
-            let follow = ctx.db.find_follow_by_activity(inner_id, Direction::Incoming).await?;
-            match (inner_kind, follow) {
-                (_, Some(follow)) if follow.remote_actor_id == actor.row.id => {
-                    ctx.db.remove_follow(follow.local_actor_id, actor.row.id, Direction::Incoming, None).await?;
-                    Ok(Received::Processed)
-                }
-                // A Follow whose id we never saw (or stored another one for).
-                (Some("Follow"), _) => {
-                    if id_of(object.and_then(|o| o.get("actor"))) != Some(actor.row.ap_id.as_str()) {
-                        return Err(FederationError::Unauthorized("an actor can only undo its own Follow".into()));
-                    }
-                    let local = local_actor(ctx, object.and_then(|o| o.get("object"))).await?;
-                    ctx.db.remove_follow(local.id, actor.row.id, Direction::Incoming, None).await?;
-                    Ok(Received::Processed)
-                }
-                _ => Ok(Received::Ignored),
-            }
-        }
-        "Accept" | "Reject" => {
-            let follow_id = id_of(object).unwrap_or_default();
-            let follow = match ctx.db.find_follow_by_activity(follow_id, Direction::Outgoing).await? {
-                Some(follow) => Some(follow),
-                // Some servers answer with a Follow of their own making: match
-                // the pair (our actor, this actor) instead of the id.
-                None => match object.and_then(|o| o.get("actor")) {
-                    Some(follower) => {
-                        let local = local_actor(ctx, Some(follower)).await?;
-                        ctx.db.find_follow(local.id, actor.row.id, Direction::Outgoing).await?
-                    }
-                    None => None,
-                },
-            };
-            let Some(follow) = follow else { return Ok(Received::Ignored) };
-            if follow.remote_actor_id != actor.row.id {
-                return Err(FederationError::Unauthorized("only the followed actor can answer a Follow".into()));
-            }
-            if kind == "Accept" {
-                ctx.db.accept_follow(follow.local_actor_id, actor.row.id, Direction::Outgoing, None).await?;
-            } else {
-                ctx.db.remove_follow(follow.local_actor_id, actor.row.id, Direction::Outgoing, None).await?;
-            }
-            Ok(Received::Processed)
-        }
-        // Kept raw (received_activities) for the content features to come.
-        _ => Ok(Received::Ignored),
-    }
-}
 
 /// The HTTP answer to an inbox POST: 202 when stored, else the error's status.
 pub fn status_of(result: &Result<Received, FederationError>) -> StatusCode {

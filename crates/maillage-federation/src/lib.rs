@@ -3,7 +3,8 @@
 //! This is the only crate that imports `activitypub_federation`. It owns the
 //! URLs we mint ([`urls`]), local actors' keys and creation ([`actors`]),
 //! their documents and collections, discovery (WebFinger, host-meta,
-//! NodeInfo), HTTP signatures ([`signature`]), the inboxes, follows
+//! NodeInfo), HTTP signatures ([`signature`]), the inboxes ([`inbox`]) and
+//! what received activities are and do ([`inbound`]), sent follows
 //! ([`activities`]) and the delivery worker that drains the durable outbox.
 
 pub mod activities;
@@ -18,6 +19,7 @@ pub mod delivery;
 mod directory;
 mod documents;
 mod error;
+pub mod inbound;
 pub mod inbox;
 mod inbox_queue;
 pub mod metrics;
@@ -25,7 +27,6 @@ pub mod moderation;
 pub mod negotiation;
 pub mod objects;
 pub mod policy;
-mod receive_content;
 pub mod remote_body;
 pub mod remote_url;
 mod routes;

@@ -1,64 +1,20 @@
-//! Reports (`Flag`) and moderation.
+//! Reports (`Flag`) our members make.
 //!
-//! Received: a `Flag` from another server (Mastodon sends it from its
-//! instance actor, `object` listing the reported actor and posts, `content`
-//! the comment) is stored as a report for our moderators. Sent: when a
-//! member reports a remote actor or post and asks to forward it, the report
-//! goes to that actor's server as a `Flag` from our instance actor (so the
-//! member stays anonymous there, as in Mastodon).
+//! When a member reports a remote actor or post and asks to forward it, the
+//! report goes to that actor's server as a `Flag` from our instance actor
+//! (so the member stays anonymous there, as in Mastodon). Received reports
+//! are in `crate::inbound`.
 
 use maillage_db::{LocalActor, NewReport};
 use maillage_domain::ActorKind;
-use serde_json::{Value, json};
+use serde_json::json;
 use url::Url;
 
 use crate::context::Context;
 use crate::error::FederationError;
-use crate::inbox::Received;
-use crate::objects::{RemoteActorObject, authority};
+use crate::objects::authority;
 
 use crate::content::AS_CONTEXT;
-
-/// The ids a `Flag` names (`object` may be one id, an object, or a list).
-fn flagged_ids(activity: &Value) -> Vec<String> {
-    let items = match activity.get("object") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(one) => vec![one],
-        None => Vec::new(),
-    };
-    items.into_iter().filter_map(|item| crate::activities::id_of(Some(item)).map(str::to_string)).collect()
-}
-
-/// A `Flag` must name something.
-pub(crate) fn precheck_flag(activity: &Value) -> Result<(), FederationError> {
-    if flagged_ids(activity).is_empty() {
-        return Err(FederationError::invalid("the Flag names nothing (no `object`)"));
-    }
-    Ok(())
-}
-
-/// Stores a received `Flag` for the moderators.
-pub(crate) async fn receive_flag(
-    ctx: &Context,
-    activity: &Value,
-    actor: &RemoteActorObject,
-) -> Result<Received, FederationError> {
-    let ids = flagged_ids(activity);
-    let target = ids.iter().find(|id| Url::parse(id).is_ok_and(|u| ctx.urls.local_username(&u).is_some()));
-    let comment =
-        activity.get("content").and_then(Value::as_str).map(maillage_domain::html::html_to_text).unwrap_or_default();
-    let activity_id = crate::activities::id_of(activity.get("id")).unwrap_or_default();
-    let report = NewReport {
-        direction: "incoming",
-        reporter: &actor.row.ap_id,
-        target_actor: target.map(String::as_str),
-        object_ids: &ids,
-        comment: &comment,
-        activity_ap_id: activity_id,
-    };
-    ctx.db.record_report(&report, None).await?;
-    Ok(Received::Processed)
-}
 
 /// A member reports an actor (and some of its posts). Stored for our
 /// moderators; when the actor is remote and `forward` is set, also sent to

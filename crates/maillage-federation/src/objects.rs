@@ -161,7 +161,7 @@ pub fn addressing_of(json: &Value) -> Addressing {
     let ids = |keys: &[&str]| -> Vec<String> {
         keys.iter()
             .flat_map(|key| values_at(json, key))
-            .filter_map(|value| crate::activities::id_of(Some(value)))
+            .filter_map(|value| crate::inbound::activity::id_of(Some(value)))
             .map(str::to_string)
             .collect()
     };
@@ -216,7 +216,7 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         summary: string_at(json, "summary").map(sanitize_remote_html),
         content_html: content.map(sanitize_remote_html),
         url: json.get("url").and_then(first_href),
-        in_reply_to: crate::activities::id_of(json.get("inReplyTo")).map(str::to_string),
+        in_reply_to: crate::inbound::activity::id_of(json.get("inReplyTo")).map(str::to_string),
         language,
         published: time_at(json, "published"),
         updated: time_at(json, "updated"),
@@ -240,8 +240,10 @@ pub fn check_remote_object(json: &Value) -> Result<(Url, String, Option<String>)
         return Err(FederationError::invalid(format!("{id} is an actor, not a post")));
     }
     let attributed_to = match json.get("attributedTo") {
-        Some(Value::Array(items)) => items.iter().find_map(|i| crate::activities::id_of(Some(i))).map(str::to_string),
-        other => crate::activities::id_of(other).map(str::to_string),
+        Some(Value::Array(items)) => {
+            items.iter().find_map(|i| crate::inbound::activity::id_of(Some(i))).map(str::to_string)
+        }
+        other => crate::inbound::activity::id_of(other).map(str::to_string),
     };
     if let Some(author) = &attributed_to {
         let author_url = Url::parse(author).map_err(|_| FederationError::invalid("`attributedTo` is not a URL"))?;
@@ -733,7 +735,7 @@ mod tests {
 
     #[test]
     fn recorded_activities_name_their_objects() {
-        use crate::activities::id_of;
+        use crate::inbound::activity::id_of;
         let announce = load(&format!("{OBJECTS}/mastodon-announce.json"));
         assert_eq!(id_of(announce.get("object")), Some("https://other.example/users/bob/statuses/113834590011223344"));
         let delete = load(&format!("{OBJECTS}/mastodon-delete-note.json"));

@@ -21,7 +21,8 @@ use serde_json::json;
 use crate::authorized_fetch::SignedBy;
 use crate::context::Federation;
 use crate::documents::actor_document;
-use crate::inbox::{self, Received};
+use crate::inbound::Received;
+use crate::inbox;
 use crate::negotiation::{ACTIVITY_JSON, activity_response, activity_type_for};
 use crate::urls::Urls;
 

@@ -23,7 +23,7 @@ fn peer_available() -> bool {
     let script = std::path::Path::new(&peer_script()).exists();
     if !(node && script) {
         assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "Node.js and {} are required", peer_script());
-        eprintln!("SKIPPED: the Fedify peer needs Node.js and {}", peer_script());
+        maillage_tests::skipped(&format!("the Fedify peer needs Node.js and {}", peer_script()));
     }
     node && script
 }

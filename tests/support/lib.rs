@@ -288,6 +288,29 @@ pub async fn processed(db: &maillage_db::Database, activity_id: &str) -> anyhow:
     }
 }
 
+/// Reports that the running test is skipped (a tool it needs is missing):
+/// on stderr, and as a line appended to the file `MAILLAGE_SKIP_LOG` names
+/// (`scripts/test` sets it and prints what was skipped at the end, as a
+/// skipped test still reads "ok").
+pub fn skipped(reason: &str) {
+    use std::io::Write as _;
+    eprintln!("SKIPPED: {reason}");
+    let Some(log) = std::env::var_os("MAILLAGE_SKIP_LOG").filter(|l| !l.is_empty()) else {
+        return;
+    };
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    let backend = if std::env::var_os("MAILLAGE_TEST_DATABASE_URL").is_some() { "PostgreSQL" } else { "SQLite" };
+    let line = format!("{test} ({backend}): {reason}\n");
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(error) = written {
+        eprintln!("cannot note the skip in {}: {error}", std::path::Path::new(&log).display());
+    }
+}
+
 /// Polls `check` until it returns true, for at most `seconds`.
 pub async fn eventually<F, Fut>(seconds: u64, what: &str, mut check: F) -> anyhow::Result<()>
 where

@@ -18,7 +18,7 @@ fn python() -> Option<String> {
             std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
             "MAILLAGE_PYTHON must name a Python with Mastodon.py (scripts/test prepares one)"
         );
-        eprintln!("SKIPPED: MAILLAGE_PYTHON is not set; run scripts/test to use the real client libraries");
+        maillage_tests::skipped("MAILLAGE_PYTHON is not set; run scripts/test to use the real client libraries");
     }
     python
 }
@@ -38,7 +38,7 @@ fn megalodon_modules() -> Option<String> {
             std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
             "megalodon must be installed in {modules} and Node.js present (scripts/test installs it with npm)"
         );
-        eprintln!("SKIPPED: megalodon or Node.js is missing; run scripts/test to install megalodon with npm");
+        maillage_tests::skipped("megalodon or Node.js is missing; run scripts/test to install megalodon with npm");
         return None;
     }
     Some(modules)

@@ -205,8 +205,18 @@ async fn practices_and_updates_reach_a_following_hub() -> anyhow::Result<()> {
     })
     .await?;
     // The outbox lists what is public; the hub features the practice.
-    let outbox = a.collection_items(&format!("{}/outbox", a.actor_id("coop"))).await;
-    assert!(outbox.is_ok());
+    let outbox = a.collection_entries(&format!("{}/outbox", a.actor_id("coop"))).await?;
+    let listed: Vec<(&str, &str, &str)> = outbox
+        .iter()
+        .map(|activity| {
+            let object = &activity["object"];
+            let id = object["id"].as_str().or(object.as_str()).unwrap_or_default();
+            (activity["type"].as_str().unwrap_or_default(), activity["actor"].as_str().unwrap_or_default(), id)
+        })
+        .collect();
+    let coop = a.actor_id("coop");
+    assert_eq!(listed, vec![("Create", coop.as_str(), practice.as_str())], "the deleted note is left out: {outbox:?}");
+    assert_eq!(outbox[0]["object"]["type"], "Article", "the practice itself is listed: {outbox:?}");
     a.cli(&["admin", "hub", "feature", &practice]).await?;
     let featured: Value = a.get_activity(&format!("{}/featured", a.actor_id("hub"))).await?.json().await?;
     assert_eq!(featured["orderedItems"], serde_json::json!([practice]));

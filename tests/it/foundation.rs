@@ -58,6 +58,16 @@ async fn config_check_masks_secrets() -> anyhow::Result<()> {
         assert!(!printed.contains(&password), "password printed: {printed}");
         assert!(printed.contains("********"), "{printed}");
     }
+    // Whatever the backend under test: a database URL with a password, set
+    // through the environment as an operator would (`config check` does
+    // not connect).
+    let secret = "Mot-de-passe-9f3c";
+    let url = format!("postgres://maillage:{secret}@db.internal:5432/maillage");
+    let config = maillage_tests::test_config(1, &url, Box::new(|_| {}))?;
+    assert_eq!(config.database.url, url, "the password reaches the configuration");
+    let printed = maillage_tests::run_cli(&config, &["config", "check"], "").await?;
+    assert!(!printed.contains(secret), "password printed: {printed}");
+    assert!(printed.contains("postgres://maillage:********@db.internal:5432/maillage"), "{printed}");
     instance.shutdown().await
 }
 

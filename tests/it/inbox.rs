@@ -179,6 +179,8 @@ async fn a_valid_follow_is_accepted_once() -> anyhow::Result<()> {
     assert_eq!(status, 202, "a duplicate is acknowledged");
     let db = target.database().await?;
     assert_eq!(db.count_received().await?, 1, "and ignored");
+    let follow_id = format!("{}/follows/7", hub.actor_id);
+    assert_eq!(maillage_tests::processed(&db, &follow_id).await?.0, "done");
     assert_eq!(target.collection_items(&format!("{target_hub}/followers")).await?, vec![hub.actor_id.clone()]);
     // One Accept was queued (and is delivered to the peer's hub).
     let counts = db.delivery_counts().await?;
@@ -189,6 +191,15 @@ async fn a_valid_follow_is_accepted_once() -> anyhow::Result<()> {
 /// Posts a signed activity from `from` to the target's shared inbox.
 async fn send(target: &TestInstance, from: &Signer, activity: &Value) -> anyhow::Result<(u16, Value)> {
     post(target, "/inbox", from, activity.to_string().as_bytes(), SystemTime::now(), |_, _| {}).await
+}
+
+/// [`send`], requiring a 202, then waits until the activity is processed
+/// (the 202 comes once it is stored); its state (`done`, `failed`...).
+async fn deliver(target: &TestInstance, from: &Signer, activity: &Value) -> anyhow::Result<String> {
+    let (status, answer) = send(target, from, activity).await?;
+    anyhow::ensure!(status == 202, "{} answered {status}: {answer}", activity["id"]);
+    let id = activity["id"].as_str().expect("an activity id");
+    Ok(maillage_tests::processed(&target.database().await?, id).await?.0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,8 +221,7 @@ async fn remote_content_is_sanitised_and_deletes_win() -> anyhow::Result<()> {
             "contentMap": { "fr": "ignored when content is present" },
         },
     });
-    let (status, answer) = send(&target, &hub, &hostile).await?;
-    assert_eq!(status, 202, "{answer}");
+    assert_eq!(deliver(&target, &hub, &hostile).await?, "done");
     let stored = db.remote_object(&note_id).await?.expect("stored");
     let html = stored.content_html.unwrap();
     for bad in ["<script", "alert(1)", "javascript:", "onclick", "style=", "<img", "onerror", "<iframe"] {
@@ -239,14 +249,14 @@ async fn remote_content_is_sanitised_and_deletes_win() -> anyhow::Result<()> {
         "actor": hub.actor_id,
         "object": { "id": late_id, "type": "Tombstone" },
     });
-    assert_eq!(send(&target, &hub, &delete).await?.0, 202);
+    assert_eq!(deliver(&target, &hub, &delete).await?, "done");
     let create = json!({
         "id": format!("{}/activities/create-3", peer.base_url),
         "type": "Create",
         "actor": hub.actor_id,
         "object": { "id": late_id, "type": "Note", "attributedTo": hub.actor_id, "content": "<p>trop tard</p>" },
     });
-    assert_eq!(send(&target, &hub, &create).await?.0, 202);
+    deliver(&target, &hub, &create).await?;
     let late = db.remote_object(&late_id).await?.expect("a tombstone");
     assert!(late.deleted && late.content_html.is_none());
 
@@ -257,7 +267,7 @@ async fn remote_content_is_sanitised_and_deletes_win() -> anyhow::Result<()> {
         "actor": hub.actor_id,
         "object": note_id,
     });
-    assert_eq!(send(&target, &hub, &delete).await?.0, 202);
+    assert_eq!(deliver(&target, &hub, &delete).await?, "done");
     assert!(db.remote_object(&note_id).await?.unwrap().deleted);
     Ok(())
 }
@@ -280,15 +290,15 @@ async fn likes_and_reshares_of_our_posts_are_counted() -> anyhow::Result<()> {
         "id": format!("{}/activities/announce-1", peer.base_url), "type": "Announce", "actor": fan.actor_id,
         "object": note, "to": ["https://www.w3.org/ns/activitystreams#Public"],
     });
-    assert_eq!(send(&target, &fan, &like).await?.0, 202);
-    assert_eq!(send(&target, &fan, &boost).await?.0, 202);
+    assert_eq!(deliver(&target, &fan, &like).await?, "done");
+    assert_eq!(deliver(&target, &fan, &boost).await?, "done");
     let printed = target.cli(&["admin", "post", "reactions", &note]).await?;
     assert!(printed.contains("1 like(s), 1 reshare(s)"), "{printed}");
     assert!(printed.contains(&format!("like\t{}", fan.actor_id)), "{printed}");
     let undo = json!({
         "id": format!("{}/activities/undo-1", peer.base_url), "type": "Undo", "actor": fan.actor_id, "object": like,
     });
-    assert_eq!(send(&target, &fan, &undo).await?.0, 202);
+    assert_eq!(deliver(&target, &fan, &undo).await?, "done");
     let printed = target.cli(&["admin", "post", "reactions", &note]).await?;
     assert!(printed.contains("0 like(s), 1 reshare(s)"), "{printed}");
     Ok(())
@@ -301,8 +311,7 @@ async fn a_stored_activity_whose_processing_died_is_processed_by_the_worker() ->
     let hub = signer(&peer, "hub").await?;
     let target_hub = target.actor_id("hub");
     // Make the peer's hub known to the target, as the inbox does before storing.
-    let (status, _) = send(&target, &hub, &follow_of(&hub, &target_hub, 1)).await?;
-    assert_eq!(status, 202);
+    assert_eq!(deliver(&target, &hub, &follow_of(&hub, &target_hub, 1)).await?, "done");
     let undo = json!({
         "id": format!("{}/undo/1", hub.actor_id), "type": "Undo", "actor": hub.actor_id,
         "object": follow_of(&hub, &target_hub, 1),
@@ -463,7 +472,8 @@ async fn an_announce_never_stores_what_it_embeds_from_a_third_server() -> anyhow
     });
     assert_eq!(send(&target, &hub, &announce).await?.0, 202);
     let db = target.database().await?;
-    assert!(db.remote_object(claimed).await?.is_none(), "the forged copy is not stored");
+    let (state, error) = maillage_tests::processed(&db, announce["id"].as_str().unwrap()).await?;
+    assert!(db.remote_object(claimed).await?.is_none(), "the forged copy is not stored ({state}, {error:?})");
     Ok(())
 }
 
@@ -521,7 +531,7 @@ async fn hostile_links_of_remote_objects_never_reach_clients() -> anyhow::Result
             "url": "javascript:alert(document.cookie)",
         },
     });
-    assert_eq!(send(&target, &hub, &create).await?.0, 202);
+    assert_eq!(deliver(&target, &hub, &create).await?, "done");
     let q: String = url::form_urlencoded::byte_serialize(article_id.as_bytes()).collect();
     let found: Value = target.get(&format!("/api/v2/search?q={q}")).await?.json().await?;
     let status = &found["statuses"][0];
@@ -742,7 +752,7 @@ async fn another_actor_of_the_same_server_cannot_rewrite_or_delete_a_post() -> a
         "id": format!("{}/activities/create-by-coop", peer.base_url), "type": "Create", "actor": coop.actor_id,
         "object": { "id": note_id, "type": "Note", "attributedTo": coop.actor_id, "to": public, "content": "<p>original</p>" },
     });
-    assert_eq!(send(&target, &coop, &create).await?.0, 202);
+    assert_eq!(deliver(&target, &coop, &create).await?, "done");
     let original = db.remote_object(&note_id).await?.expect("stored");
     // The hub of the same server claims it, or leaves the author out.
     for (n, author) in [Some(hub.actor_id.as_str()), None].into_iter().enumerate() {

@@ -13,6 +13,7 @@ use maillage_db::{Direction, FollowState};
 use maillage_tests::process::ProcessInstance;
 use maillage_tests::stub::{StubKeys, StubPeer, StubStats};
 use maillage_tests::{DatabaseKind, TestInstance, eventually};
+use serde_json::json;
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -491,13 +492,45 @@ async fn two_processes_share_the_deliveries_of_one_database() -> anyhow::Result<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_for_admins_and_count_the_queues() -> anyhow::Result<()> {
-    let instance = TestInstance::spawn().await?;
+    let keys = StubKeys::generate()?;
+    // A server that fails for now (deliveries wait for a retry) and one
+    // that refuses for good (the delivery fails).
+    let down = StubPeer::spawn(&keys, Arc::default()).await?;
+    down.answer_with(503);
+    let gone = StubPeer::spawn(&keys, Arc::default()).await?;
+    gone.answer_with(410);
+    let instance = TestInstance::spawn_with(Box::new(|c: &mut Config| {
+        c.delivery.retry_initial_seconds = 3600;
+        c.delivery.retry_max_seconds = 3600;
+    }))
+    .await?;
     instance.cli_with_input(&["admin", "user", "create", "sophie", "--admin"], "un mot de passe sûr\n").await?;
     instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
     let admin = instance.cli(&["admin", "token", "create", "sophie", "--scopes", "admin:read"]).await?;
     let member = instance.cli(&["admin", "token", "create", "marie", "--scopes", "read"]).await?;
-    // Something in the queue: a Follow to a server that does not answer.
-    instance.cli(&["admin", "follow", "--as", "hub", "http://localhost:1/actors/x"]).await.ok();
+    // In the queues: two Follows waiting for a retry, one failed...
+    for actor in [down.actor_id("a"), down.actor_id("b"), gone.actor_id("x")] {
+        instance.cli(&["admin", "follow", "--as", "hub", &actor]).await?;
+    }
+    let db = instance.database().await?;
+    eventually(15, "each Follow is tried once", || async {
+        Ok(down.requests() == 2 && db.delivery_counts().await?.failed == 1)
+    })
+    .await?;
+    // ... and an activity received but not processed (its processing
+    // holds a lease for an hour).
+    let waiting = json!({"id": format!("{}/activities/1", down.base_url), "type": "Like",
+        "actor": down.actor_id("a"), "object": instance.actor_id("hub")});
+    db.store_received(
+        &format!("{}/activities/1", down.base_url),
+        &down.actor_id("a"),
+        "Like",
+        &waiting.to_string(),
+        3600,
+    )
+    .await?
+    .expect("stored");
+
     assert_eq!(instance.get("/metrics").await?.status(), 401);
     let refused = instance.http.get(instance.url("/metrics")).bearer_auth(member.trim()).send().await?;
     assert_eq!(refused.status(), 403);
@@ -505,15 +538,34 @@ async fn metrics_are_for_admins_and_count_the_queues() -> anyhow::Result<()> {
     let response = instance.http.get(instance.url("/metrics")).bearer_auth(admin.trim()).send().await?;
     assert_eq!(response.status(), 200);
     let page = response.text().await?;
-    for expected in [
-        "# TYPE maillage_delivery_queue gauge",
-        "maillage_inbox_requests_total{outcome=\"accepted\"}",
-        "maillage_http_request_duration_seconds_count",
-        "maillage_unreachable_servers 0",
+    // The queues are this instance's database: exact figures.
+    for (sample, expected) in [
+        ("maillage_delivery_queue{state=\"pending\"}", 2.0),
+        ("maillage_delivery_queue{state=\"failed\"}", 1.0),
+        ("maillage_inbox_queue{state=\"pending\"}", 1.0),
+        ("maillage_inbox_queue{state=\"failed\"}", 0.0),
+        ("maillage_unreachable_servers", 0.0),
     ] {
+        assert_eq!(sample_value(&page, sample), Some(expected), "{sample} in\n{page}");
+    }
+    // The counters are the whole test process's: at least what this test did.
+    for (sample, at_least) in [
+        ("maillage_deliveries_total{outcome=\"retry\"}", 2.0),
+        ("maillage_deliveries_total{outcome=\"failed\"}", 1.0),
+        ("maillage_http_request_duration_seconds_count", 3.0),
+    ] {
+        let value = sample_value(&page, sample).unwrap_or_else(|| panic!("{sample} missing from\n{page}"));
+        assert!(value >= at_least, "{sample} is {value}, expected at least {at_least}");
+    }
+    for expected in ["# TYPE maillage_delivery_queue gauge", "maillage_inbox_requests_total{outcome=\"accepted\"}"] {
         assert!(page.contains(expected), "{expected} missing from\n{page}");
     }
     Ok(())
+}
+
+/// The value of the sample named `name` (with its labels) in a Prometheus page.
+fn sample_value(page: &str, name: &str) -> Option<f64> {
+    page.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

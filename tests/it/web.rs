@@ -25,7 +25,7 @@ fn browser_tools() -> Option<(String, String)> {
             std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
             "the browser tests need Chromium ({chromium}) and playwright-core in MAILLAGE_PLAYWRIGHT_DIR (scripts/test installs both)"
         );
-        eprintln!("SKIPPED: no Chromium or playwright-core; run scripts/test to install them");
+        maillage_tests::skipped("no Chromium or playwright-core; run scripts/test to install them");
         return None;
     }
     playwright.map(|p| (p, chromium))

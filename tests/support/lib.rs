@@ -157,13 +157,62 @@ impl TestInstance {
         if handle == "actor" { self.url("/actor") } else { self.url(&format!("/actors/{handle}")) }
     }
 
-    /// The ids listed in the first page of a collection.
+    /// The ids a collection lists (each item a URL, or an object with an
+    /// `id`), across all its pages. Fails unless the collection and each of
+    /// its pages answer 200 with an `orderedItems` or `items` array: an
+    /// "empty" collection is one that really lists nothing.
     pub async fn collection_items(&self, collection_url: &str) -> anyhow::Result<Vec<String>> {
-        let page: serde_json::Value = self.get_activity(&format!("{collection_url}?page=true")).await?.json().await?;
-        Ok(page["orderedItems"]
-            .as_array()
-            .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
-            .unwrap_or_default())
+        self.collection_entries(collection_url)
+            .await?
+            .iter()
+            .map(|item| match item {
+                serde_json::Value::String(id) => Ok(id.clone()),
+                item => item["id"]
+                    .as_str()
+                    .map(str::to_string)
+                    .with_context(|| format!("{collection_url} lists an item without an id: {item}")),
+            })
+            .collect()
+    }
+
+    /// The items a collection lists, as served (URLs or embedded objects):
+    /// those of the collection itself, or of its pages from `first` on,
+    /// following `next`. Each document must answer 200 and carry an
+    /// `orderedItems` or `items` array.
+    pub async fn collection_entries(&self, collection_url: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+        let collection = self.activity_document(collection_url).await?;
+        if let Some(items) = listed_items(&collection) {
+            return Ok(items);
+        }
+        let mut next = match &collection["first"] {
+            serde_json::Value::String(first) => Some(first.clone()),
+            serde_json::Value::Object(_) => {
+                anyhow::bail!("{collection_url}: an embedded first page is not followed here: {collection}")
+            }
+            _ => anyhow::bail!("{collection_url} has neither orderedItems, items nor a first page: {collection}"),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut entries = Vec::new();
+        while let Some(page_url) = next {
+            anyhow::ensure!(seen.len() < 100, "{collection_url}: more than 100 pages");
+            anyhow::ensure!(seen.insert(page_url.clone()), "{collection_url}: page {page_url} comes back");
+            let page = self.activity_document(&page_url).await?;
+            entries.extend(
+                listed_items(&page)
+                    .with_context(|| format!("page {page_url} has neither orderedItems nor items: {page}"))?,
+            );
+            next = page["next"].as_str().map(str::to_string);
+        }
+        Ok(entries)
+    }
+
+    /// GETs an ActivityPub document, requiring a 200 and JSON.
+    async fn activity_document(&self, url: &str) -> anyhow::Result<serde_json::Value> {
+        let response = self.get_activity(url).await?;
+        let status = response.status();
+        let text = response.text().await?;
+        anyhow::ensure!(status == reqwest::StatusCode::OK, "GET {url} answered {status}: {text}");
+        serde_json::from_str(&text).with_context(|| format!("GET {url} is not JSON: {text}"))
     }
 
     async fn stop_server(&mut self) -> anyhow::Result<()> {
@@ -215,6 +264,51 @@ async fn bind_retrying(port: u16) -> anyhow::Result<TcpListener> {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     Err(anyhow::anyhow!("port {port} stayed busy: {last:?}"))
+}
+
+/// The `orderedItems` (or `items`) array of a collection or page.
+fn listed_items(document: &serde_json::Value) -> Option<Vec<serde_json::Value>> {
+    document.get("orderedItems").or_else(|| document.get("items")).and_then(|items| items.as_array()).cloned()
+}
+
+/// Waits until the processing of the received activity `activity_id` has
+/// ended once, and returns its state and last error: `done`, `failed`, or
+/// `pending` with an error (put back for a later retry). A 202 from an
+/// inbox only says the activity was stored; what it changes comes after.
+pub async fn processed(db: &maillage_db::Database, activity_id: &str) -> anyhow::Result<(String, Option<String>)> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        match db.received_state(activity_id).await? {
+            Some((state, error)) if state != "pending" || error.is_some() => return Ok((state, error)),
+            seen if tokio::time::Instant::now() > deadline => {
+                anyhow::bail!("{activity_id} not processed after 15 s (state: {seen:?})")
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Reports that the running test is skipped (a tool it needs is missing):
+/// on stderr, and as a line appended to the file `MAILLAGE_SKIP_LOG` names
+/// (`scripts/test` sets it and prints what was skipped at the end, as a
+/// skipped test still reads "ok").
+pub fn skipped(reason: &str) {
+    use std::io::Write as _;
+    eprintln!("SKIPPED: {reason}");
+    let Some(log) = std::env::var_os("MAILLAGE_SKIP_LOG").filter(|l| !l.is_empty()) else {
+        return;
+    };
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    let backend = if std::env::var_os("MAILLAGE_TEST_DATABASE_URL").is_some() { "PostgreSQL" } else { "SQLite" };
+    let line = format!("{test} ({backend}): {reason}\n");
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(error) = written {
+        eprintln!("cannot note the skip in {}: {error}", std::path::Path::new(&log).display());
+    }
 }
 
 /// Polls `check` until it returns true, for at most `seconds`.

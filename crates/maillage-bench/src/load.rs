@@ -25,7 +25,8 @@ pub struct Outcome {
     pub elapsed: Duration,
     pub statuses: BTreeMap<u16, usize>,
     pub errors: usize,
-    pub latencies: Vec<Duration>,
+    /// How long each answered request took, with its status.
+    pub latencies: Vec<(Duration, u16)>,
 }
 
 impl Outcome {
@@ -34,14 +35,22 @@ impl Outcome {
         sent as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
-    pub fn percentile_ms(&self, p: f64) -> f64 {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
+    /// The `p` quantile of the latency of every request sent, in ms, where
+    /// a request not answered `expected` (another status, or no answer at
+    /// all) counts as infinitely slow: failing fast is not being fast.
+    pub fn percentile_ms(&self, p: f64, expected: u16) -> f64 {
+        let mut sorted: Vec<f64> = self
+            .latencies
+            .iter()
+            .map(|(latency, status)| if *status == expected { latency.as_secs_f64() * 1000.0 } else { f64::INFINITY })
+            .chain(std::iter::repeat_n(f64::INFINITY, self.errors))
+            .collect();
         if sorted.is_empty() {
-            return 0.0;
+            return f64::INFINITY;
         }
+        sorted.sort_by(f64::total_cmp);
         let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+        sorted[index.min(sorted.len() - 1)]
     }
 
     pub fn count(&self, status: u16) -> usize {
@@ -124,7 +133,7 @@ async fn send(client: &reqwest::Client, url: &str, request: &Prepared, outcome: 
         Ok(response) => {
             let status = response.status().as_u16();
             let _ = response.bytes().await;
-            outcome.latencies.push(started.elapsed());
+            outcome.latencies.push((started.elapsed(), status));
             *outcome.statuses.entry(status).or_default() += 1;
         }
         Err(_) => outcome.errors += 1,
@@ -165,4 +174,31 @@ pub async fn serve_ceiling(port: u16) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(answers: &[(u64, u16)], errors: usize) -> Outcome {
+        Outcome {
+            latencies: answers.iter().map(|(ms, status)| (Duration::from_millis(*ms), *status)).collect(),
+            errors,
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn percentiles_count_wrong_answers_and_no_answer_as_infinitely_slow() {
+        let mut answers: Vec<(u64, u16)> = (1..=100).map(|ms| (ms, 202)).collect();
+        assert_eq!(outcome(&answers, 0).percentile_ms(0.99, 202), 99.0);
+        // The two fastest were refused: 2% of answers are not what was asked.
+        answers[0].1 = 500;
+        answers[1].1 = 429;
+        assert!(outcome(&answers, 0).percentile_ms(0.99, 202).is_infinite(), "a fast refusal is not fast");
+        assert_eq!(outcome(&answers, 0).percentile_ms(0.5, 202), 53.0);
+        answers[1].1 = 202;
+        assert!(outcome(&answers, 1).percentile_ms(0.99, 202).is_infinite(), "no answer is not fast");
+        assert!(outcome(&[], 0).percentile_ms(0.5, 202).is_infinite(), "nothing measured");
+    }
 }

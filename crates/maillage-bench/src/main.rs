@@ -41,6 +41,9 @@ struct Args {
     /// their targets. Crypto always runs: the others are judged against it.
     #[arg(long, value_delimiter = ',')]
     steps: Vec<String>,
+    /// Exit non-zero when a target is missed (the report is written first).
+    #[arg(long, env = "MAILLAGE_BENCH_STRICT")]
+    strict: bool,
 }
 
 #[derive(Subcommand)]
@@ -111,5 +114,5 @@ async fn main() -> anyhow::Result<()> {
         memory_step::run(&mut report, &binary, scale).await?;
     }
 
-    report.finish(&args.out, started.elapsed().as_secs_f64())
+    report.finish(&args.out, started.elapsed().as_secs_f64(), args.strict)
 }

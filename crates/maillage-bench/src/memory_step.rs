@@ -4,17 +4,23 @@
 use std::path::Path;
 use std::time::Duration;
 
+use anyhow::Context;
 use maillage_db::Database;
 use maillage_db::testing::TestDatabase;
 
 use crate::report::Report;
 use crate::server::{Server, free_port, instance_env};
 
-async fn settled_rss(server: &Server) -> f64 {
+/// The server's RSS once settled; an error when it does not answer or has
+/// exited (its memory would read as nothing).
+async fn settled_rss(server: &mut Server) -> anyhow::Result<f64> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Touch the server as a client would, then let it settle.
-    let _ = reqwest::get(format!("http://127.0.0.1:{}/healthz", server.port)).await;
-    let _ = reqwest::get(format!("http://127.0.0.1:{}/api/v1/instance", server.port)).await;
+    for path in ["/healthz", "/api/v1/instance"] {
+        let url = format!("http://127.0.0.1:{}{path}", server.port);
+        let response = reqwest::get(&url).await.with_context(|| format!("GET {url}"))?;
+        anyhow::ensure!(response.status().is_success(), "GET {url} answered {}", response.status());
+    }
     tokio::time::sleep(Duration::from_millis(500)).await;
     server.rss_mib()
 }
@@ -26,8 +32,8 @@ pub async fn run(report: &mut Report, binary: &Path, scale: f64) -> anyhow::Resu
     let port = free_port()?;
     let env = instance_env(port, database.url(), &[]);
 
-    let server = Server::start(binary, &env, port).await?;
-    let idle = settled_rss(&server).await;
+    let mut server = Server::start(binary, &env, port).await?;
+    let idle = settled_rss(&mut server).await?;
     report.at_most("memory: idle RSS", idle, 40.0, "MiB", "VmRSS of `maillage serve` on an empty SQLite database");
     server.stop();
 
@@ -42,23 +48,23 @@ pub async fn run(report: &mut Report, binary: &Path, scale: f64) -> anyhow::Resu
     // cache, bounded at 2 MiB per connection, filled by the start's reads).
     let half = count / 2;
     db.bench_seed_local_actors(half, "m").await?;
-    let server = Server::start(binary, &env, port).await?;
-    let with_half = settled_rss(&server).await;
+    let mut server = Server::start(binary, &env, port).await?;
+    let with_half = settled_rss(&mut server).await?;
     server.stop();
     db.bench_seed_local_actors(count - half, "n").await?;
-    let server = Server::start(binary, &env, port).await?;
-    let with_actors = settled_rss(&server).await;
+    let mut server = Server::start(binary, &env, port).await?;
+    let with_actors = settled_rss(&mut server).await?;
     report.figure("memory", &format!("RSS with {half} local actors"), with_half, "MiB");
     report.figure("memory", &format!("RSS with {count} local actors"), with_actors, "MiB");
     report.figure(
         "memory",
         "RSS with the actors − idle RSS, per actor (bounded caches included)",
-        (with_actors - idle).max(0.0) * 1024.0 * 1024.0 / count as f64,
+        (with_actors - idle) * 1024.0 * 1024.0 / count as f64,
         "B",
     );
-    report.at_most(
+    report.at_most_growth(
         "memory: idle local actors",
-        (with_actors - with_half).max(0.0) * 1024.0 * 1024.0 / (count - half) as f64,
+        (with_actors - with_half) * 1024.0 * 1024.0 / (count - half) as f64,
         1.0,
         "B per actor",
         "(RSS with all the actors − RSS with half of them) ÷ the other half: keys and profiles stay in the database",
@@ -75,12 +81,12 @@ pub async fn run(report: &mut Report, binary: &Path, scale: f64) -> anyhow::Resu
     let silent_port = silent.local_addr()?.port();
     let hub = db.local_actor_by_username("hub").await?.ok_or_else(|| anyhow::anyhow!("the hub actor is missing"))?;
     db.bench_seed_deliveries(hub.id, count, &format!("http://127.0.0.1:{silent_port}/inbox")).await?;
-    let server = Server::start(binary, &env, port).await?;
-    let with_deliveries = settled_rss(&server).await;
+    let mut server = Server::start(binary, &env, port).await?;
+    let with_deliveries = settled_rss(&mut server).await?;
     report.figure("memory", &format!("RSS with {count} pending deliveries"), with_deliveries, "MiB");
-    report.at_most(
+    report.at_most_growth(
         "memory: per pending delivery",
-        (with_deliveries - with_actors).max(0.0) * 1024.0 * 1024.0 / count as f64,
+        (with_deliveries - with_actors) * 1024.0 * 1024.0 / count as f64,
         1024.0,
         "B",
         "(RSS with the deliveries pending − RSS before) ÷ deliveries",

@@ -102,6 +102,21 @@ impl Report {
         self.push(name, value, target, unit, value <= target, note);
     }
 
+    /// A growth (a difference of two measurements) met when
+    /// `0 <= value <= target`: a negative one says the measurement is
+    /// noise (or the process changed between the two), not that nothing grew.
+    pub fn at_most_growth(&mut self, name: &str, value: f64, target: f64, unit: &str, note: &str) {
+        self.push(name, value, target, unit, (0.0..=target).contains(&value), note);
+        if value < 0.0 {
+            self.why_missed("the difference is negative: the two measurements disagree by more than what is measured");
+        }
+    }
+
+    /// Targets missed so far.
+    pub fn missed(&self) -> usize {
+        self.targets.iter().filter(|t| !t.met).count()
+    }
+
     fn push(&mut self, name: &str, value: f64, target: f64, unit: &str, met: bool, note: &str) {
         eprintln!("  target {name}: {value:.3} vs {target:.3} {unit}: {}", if met { "met" } else { "MISSED" });
         self.targets.push(Target {
@@ -119,19 +134,25 @@ impl Report {
     pub fn why_missed(&mut self, why: impl Into<String>) {
         if let Some(last) = self.targets.last_mut()
             && !last.met
+            && last.why_missed.is_none()
         {
             last.why_missed = Some(why.into());
         }
     }
 
-    pub fn finish(mut self, out: &Path, seconds: f64) -> anyhow::Result<()> {
+    /// Writes the report; with `strict`, an error when a target is missed.
+    pub fn finish(mut self, out: &Path, seconds: f64, strict: bool) -> anyhow::Result<()> {
         self.seconds = seconds;
         self.machine.load_at_end = load_average();
         std::fs::create_dir_all(out)?;
         std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&self)?)?;
         std::fs::write(out.join("report.md"), self.markdown())?;
-        let missed = self.targets.iter().filter(|t| !t.met).count();
+        let missed = self.missed();
         eprintln!("{} targets, {missed} missed; report in {}", self.targets.len(), out.join("report.md").display());
+        if strict && missed > 0 {
+            let names: Vec<&str> = self.targets.iter().filter(|t| !t.met).map(|t| t.name.as_str()).collect();
+            anyhow::bail!("{missed} target(s) missed (--strict): {}", names.join("; "));
+        }
         Ok(())
     }
 
@@ -186,4 +207,31 @@ impl Report {
 
 fn chrono_now() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_negative_growth_misses_its_target_and_strict_fails_on_a_miss() {
+        let mut report = Report::start(true);
+        report.at_most_growth("grew little", 0.5, 1.0, "B", "");
+        report.at_most_growth("fell", -3.0, 1.0, "B", "");
+        report.why_missed("a later, general reason");
+        assert_eq!(report.missed(), 1);
+        let fell = &report.targets[1];
+        assert!(fell.why_missed.as_deref().is_some_and(|w| w.contains("negative")), "{fell:?}");
+
+        let out = tempfile::tempdir().unwrap();
+        let mut met = Report::start(true);
+        met.at_most("fine", 1.0, 2.0, "ms", "");
+        assert!(met.finish(out.path(), 1.0, true).is_ok());
+        assert!(report.finish(out.path(), 1.0, false).is_ok(), "without --strict a miss is reported, not an error");
+        let mut missed = Report::start(true);
+        missed.at_least("slow", 1.0, 2.0, "req/s", "");
+        let error = missed.finish(out.path(), 1.0, true).expect_err("--strict fails on a miss");
+        assert!(error.to_string().contains("slow"), "{error}");
+        assert!(out.path().join("report.md").exists(), "the report is written first");
+    }
 }

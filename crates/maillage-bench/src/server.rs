@@ -56,9 +56,14 @@ impl Server {
         self.child.id()
     }
 
-    /// Resident memory now, in MiB.
-    pub fn rss_mib(&self) -> f64 {
-        rss_kib(self.pid()) as f64 / 1024.0
+    /// Resident memory now, in MiB; an error when the server has exited
+    /// (a crashed server uses no memory, which is no measurement).
+    pub fn rss_mib(&mut self) -> anyhow::Result<f64> {
+        if let Some(status) = self.child.try_wait()? {
+            anyhow::bail!("the server on port {} exited ({status})", self.port);
+        }
+        let kib = rss_kib(self.pid()).with_context(|| format!("no VmRSS for the server (pid {})", self.pid()))?;
+        Ok(kib as f64 / 1024.0)
     }
 
     pub fn stop(mut self) {
@@ -74,12 +79,12 @@ impl Drop for Server {
     }
 }
 
-pub fn rss_kib(pid: u32) -> u64 {
+/// The resident memory of process `pid` in KiB, `None` when it is gone.
+pub fn rss_kib(pid: u32) -> Option<u64> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
+        .ok()?
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:").and_then(|v| v.split_whitespace().next()?.parse().ok()))
-        .unwrap_or(0)
 }
 
 /// Runs a `maillage` command (e.g. `admin post note ...`) with `env`.

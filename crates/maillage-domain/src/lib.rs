@@ -9,6 +9,7 @@ pub mod audience;
 pub mod enterprise;
 pub mod html;
 pub mod password;
+pub mod post_text;
 pub mod server_name;
 pub mod tags;
 pub mod team;

@@ -15,13 +15,13 @@ use crate::objects::RemoteActorObject;
 use crate::remote_body::excerpt;
 use crate::webfinger;
 
-use crate::content::AS_CONTEXT;
+use crate::content::protocol::AS_CONTEXT;
 
 pub use crate::inbound::activity::id_of;
 
 /// `activity` to one inbox (none when the other side has no inbox on its server).
 pub(crate) fn outgoing(actor: &LocalActor, activity: &Value, inbox: Option<&str>) -> Outgoing {
-    crate::content::outgoing(actor, activity, false, inbox.map(str::to_string).into_iter().collect())
+    crate::content::protocol::outgoing(actor, activity, false, inbox.map(str::to_string).into_iter().collect())
 }
 
 /// `Accept` or `Reject` of a received `Follow` (embedded, as Mastodon expects).

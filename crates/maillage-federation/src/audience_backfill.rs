@@ -9,7 +9,7 @@
 use maillage_db::{Database, DbError, InstanceSetting};
 use serde_json::Value;
 
-use crate::content::Mention;
+use crate::content::protocol::Mention;
 use crate::inbound::activity::id_of;
 use crate::objects::addressing_of;
 

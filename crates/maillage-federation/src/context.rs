@@ -12,10 +12,10 @@ use maillage_config::Config;
 use maillage_db::Database;
 use maillage_domain::ActorKind;
 
+use crate::actor_object::LocalActorObject;
 use crate::client::OutgoingClient;
 use crate::error::FederationError;
 use crate::inbox_queue::InboxQueue;
-use crate::objects::LocalActorObject;
 use crate::policy::{DomainPolicies, PolicyVerifier};
 use crate::urls::Urls;
 
@@ -45,7 +45,7 @@ pub struct ContextParts {
     /// [`ACTOR_FRESHNESS`]: a busy inbox reads each sender once a second,
     /// not once per activity. A change made by another process (a
     /// moderator's suspension from the CLI) is seen within that time.
-    pub(crate) remote_actors: moka::sync::Cache<String, crate::objects::RemoteActorObject>,
+    pub(crate) remote_actors: moka::sync::Cache<String, crate::actor_object::RemoteActorObject>,
 }
 
 /// How long a remote actor read from the database is trusted without reading it again.

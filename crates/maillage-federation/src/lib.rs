@@ -8,6 +8,7 @@
 //! ([`activities`]) and the delivery worker that drains the durable outbox.
 
 pub mod activities;
+mod actor_object;
 pub mod actors;
 pub mod audience_backfill;
 mod authorized_fetch;
@@ -28,6 +29,7 @@ pub mod negotiation;
 pub mod objects;
 pub mod policy;
 pub mod remote_body;
+
 pub mod remote_url;
 mod routes;
 pub mod signature;

@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::error::FederationError;
 use crate::objects::authority;
 
-use crate::content::AS_CONTEXT;
+use crate::content::protocol::AS_CONTEXT;
 
 /// A member reports an actor (and some of its posts). Stored for our
 /// moderators; when the actor is remote and `forward` is set, also sent to
@@ -51,7 +51,7 @@ pub async fn report(
                 "object": ids,
                 "to": [remote.ap_id],
             });
-            Some(crate::content::outgoing(
+            Some(crate::content::protocol::outgoing(
                 &instance,
                 &flag,
                 false,

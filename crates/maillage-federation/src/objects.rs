@@ -5,26 +5,19 @@ use activitypub_federation::config::Data;
 use activitypub_federation::traits::{Actor, Object};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use maillage_db::{LocalActor, NewRemoteActor, RemoteActor};
+use maillage_db::NewRemoteActor;
 use maillage_domain::audience::Addressing;
 use serde_json::Value;
 use url::Url;
 
+pub use crate::actor_object::{LocalActorObject, RemoteActorObject};
 use crate::context::Context;
 use crate::error::FederationError;
 use crate::remote_body::excerpt;
+pub use crate::urls::authority;
 
 /// The actor types we follow and accept activities from.
 pub const ACTOR_TYPES: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
-
-/// `host[:port]` of a URL: the unit of trust between servers.
-pub fn authority(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        _ => String::new(),
-    }
-}
 
 fn string_at<'a>(json: &'a Value, key: &str) -> Option<&'a str> {
     json.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
@@ -362,22 +355,6 @@ pub async fn fetch_remote_object(
     Ok(object.row)
 }
 
-/// A remote actor, cached in the database and refreshed after a day.
-#[derive(Debug, Clone)]
-pub struct RemoteActorObject {
-    pub row: RemoteActor,
-    id: Url,
-}
-
-impl TryFrom<RemoteActor> for RemoteActorObject {
-    type Error = FederationError;
-    fn try_from(row: RemoteActor) -> Result<Self, Self::Error> {
-        let id = Url::parse(&row.ap_id)
-            .map_err(|_| FederationError::invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
-        Ok(RemoteActorObject { row, id })
-    }
-}
-
 #[async_trait]
 impl Object for RemoteActorObject {
     type DataType = Context;
@@ -438,22 +415,6 @@ impl Actor for RemoteActorObject {
 
     fn shared_inbox(&self) -> Option<Url> {
         self.row.shared_inbox_url.as_deref().and_then(|u| Url::parse(u).ok())
-    }
-}
-
-/// A local actor, for signing (the instance actor signs our fetches).
-#[derive(Debug, Clone)]
-pub struct LocalActorObject {
-    pub row: LocalActor,
-    id: Url,
-}
-
-impl TryFrom<LocalActor> for LocalActorObject {
-    type Error = FederationError;
-    fn try_from(row: LocalActor) -> Result<Self, Self::Error> {
-        let id = Url::parse(&row.ap_id)
-            .map_err(|_| FederationError::invalid(format!("stored actor id is not a URL: {}", row.ap_id)))?;
-        Ok(LocalActorObject { row, id })
     }
 }
 

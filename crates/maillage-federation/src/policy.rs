@@ -21,7 +21,7 @@ use maillage_domain::server_name::comparable_authority;
 use tokio::sync::RwLock;
 use url::Url;
 
-use crate::objects::authority;
+use crate::urls::authority;
 
 /// How long a copy of the policies is trusted.
 pub const REFRESH: Duration = Duration::from_secs(3);

@@ -389,7 +389,7 @@ async fn outbox_entry(
             Some(id) => state.db.local_actor_by_id(id).await?,
             None => None,
         };
-        activity["object"] = crate::content::post_document(&post, actor, author.as_ref(), &state.urls());
+        activity["object"] = crate::content::protocol::post_document(&post, actor, author.as_ref(), &state.urls());
     }
     Ok(activity)
 }
@@ -527,7 +527,7 @@ async fn object(
         (Ok(None), _) => return error(StatusCode::NOT_FOUND, "no such object"),
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
-    let document = crate::content::post_document(&post, &enterprise, author.as_ref(), &state.urls());
+    let document = crate::content::protocol::post_document(&post, &enterprise, author.as_ref(), &state.urls());
     activity_response(content_type.unwrap_or(ACTIVITY_JSON), &document)
 }
 

@@ -63,7 +63,7 @@ mod tests {
         let gotosocial = fixture("gotosocial-create-note.json");
         assert_eq!(hashtags_of(&gotosocial), vec!["seedswap"]);
         assert!(is_public(&gotosocial));
-        let unlisted = json!({ "to": ["https://peer.example/followers"], "cc": [crate::content::PUBLIC],
+        let unlisted = json!({ "to": ["https://peer.example/followers"], "cc": [crate::content::protocol::PUBLIC],
             "tag": { "type": "Hashtag", "name": "#Vélo" } });
         assert!(!is_public(&unlisted));
         assert_eq!(hashtags_of(&unlisted), vec!["vélo"]);
@@ -87,7 +87,7 @@ mod tests {
             db.store_remote_object(&parse_remote_object(&fixture(file)).unwrap()).await.unwrap();
         }
         let unlisted = json!({ "id": "https://pleroma.example/objects/2", "type": "Note", "content": "x",
-            "cc": [crate::content::PUBLIC], "tag": [{ "type": "Hashtag", "name": "#potager" }] });
+            "cc": [crate::content::protocol::PUBLIC], "tag": [{ "type": "Hashtag", "name": "#potager" }] });
         db.store_remote_object(&parse_remote_object(&unlisted).unwrap()).await.unwrap();
         let tagged = |tag: &'static str| {
             let db = db.clone();

@@ -66,3 +66,12 @@ impl Urls {
         format!("{actor_id}#main-key")
     }
 }
+
+/// `host[:port]` of a URL: the unit of trust between servers.
+pub fn authority(url: &url::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    }
+}

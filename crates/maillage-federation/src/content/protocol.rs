@@ -1,0 +1,157 @@
+//! What our posts and activities look like on the wire: the constants of
+//! ActivityStreams, the JSON-LD context, the documents of our posts and the
+//! envelope of an activity. Pure functions of what they are given; this
+//! module imports nothing else of `content`.
+
+use maillage_db::{LocalActor, Outgoing, Post};
+use maillage_domain::Visibility;
+use serde_json::{Value, json};
+
+use crate::urls::Urls;
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+/// Default licence of shared practices (FEP-c118 style: an IRI in `license`).
+pub const DEFAULT_LICENCE: &str = "https://creativecommons.org/licenses/by-sa/4.0/";
+
+/// The `@context` of our objects: ActivityStreams plus the terms we add.
+pub fn object_context() -> Value {
+    json!([
+        AS_CONTEXT,
+        {
+            "Hashtag": "as:Hashtag",
+            "sensitive": "as:sensitive",
+            "license": { "@id": "http://purl.org/dc/terms/license", "@type": "@id" },
+            "maillage": crate::documents::MAILLAGE_NS,
+            "author": { "@id": "maillage:author", "@type": "@id" },
+        }
+    ])
+}
+
+/// A mention found in a text: who, and how it was written.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Mention {
+    pub href: String,
+    pub name: String,
+    /// Where to deliver to them; empty for an actor of this instance.
+    pub inbox: String,
+}
+
+/// An activity: `kind` by `actor` about `object`, addressed `to` and `cc`.
+pub fn activity_document(id: &str, kind: &str, actor: &str, object: Value, to: &Value, cc: &Value) -> Value {
+    json!({
+        "@context": object_context(),
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "object": object,
+        "to": to,
+        "cc": cc,
+    })
+}
+
+fn hashtag_json(urls: &Urls, tag: &str) -> Value {
+    json!({ "type": "Hashtag", "name": format!("#{tag}"), "href": urls.tag(tag) })
+}
+
+/// The JSON of a local post (Note or Article), as served at its id.
+pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&LocalActor>, urls: &Urls) -> Value {
+    let followers = Urls::of_actor(&enterprise.ap_id, "followers");
+    let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
+    let mention_ids: Vec<&str> = mentions.iter().map(|m| m.href.as_str()).collect();
+    let mentioned = mention_ids.iter().map(|m| json!(m));
+    let (to, cc): (Vec<Value>, Vec<Value>) = match post.visibility() {
+        Visibility::Public => (vec![json!(PUBLIC)], std::iter::once(json!(followers)).chain(mentioned).collect()),
+        Visibility::Unlisted => (vec![json!(followers)], std::iter::once(json!(PUBLIC)).chain(mentioned).collect()),
+        Visibility::Followers => (vec![json!(followers)], mentioned.collect()),
+        Visibility::Direct => (mentioned.collect(), Vec::new()),
+    };
+    let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
+    let mut tag: Vec<Value> = tags.iter().map(|t| hashtag_json(urls, t)).collect();
+    tag.extend(mentions.iter().map(|m| json!({ "type": "Mention", "href": m.href, "name": m.name })));
+    let published = post.published.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut doc = json!({
+        "@context": object_context(),
+        "id": post.ap_id,
+        "url": post.ap_id,
+        "attributedTo": enterprise.ap_id,
+        "published": published,
+        "to": to,
+        "cc": cc,
+        "tag": tag,
+        "sensitive": false,
+    });
+    if let Some(author) = author {
+        doc["author"] = json!(author.ap_id);
+    }
+    if let Some(updated) = post.updated {
+        doc["updated"] = json!(updated.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    if let Some(reply) = &post.in_reply_to {
+        doc["inReplyTo"] = json!(reply);
+    }
+    // The member who wrote it is credited in the text (Mastodon shows one
+    // author, the enterprise) and by the `author` extension.
+    let credit = author.filter(|a| a.id != enterprise.id).map(|a| {
+        format!(
+            "<p>— <a href=\"{}\">@{}</a></p>",
+            html_escape::encode_double_quoted_attribute(&a.ap_id),
+            html_escape::encode_text(&a.username)
+        )
+    });
+    if post.kind == "article" {
+        let content = post.content_html.clone();
+        doc["type"] = json!("Article");
+        doc["name"] = json!(post.title.clone().unwrap_or_default());
+        doc["nameMap"] = json!({ &post.language: post.title.clone().unwrap_or_default() });
+        doc["summary"] = json!(post.summary.clone().unwrap_or_default());
+        doc["summaryMap"] = json!({ &post.language: post.summary.clone().unwrap_or_default() });
+        doc["content"] = json!(content);
+        doc["contentMap"] = json!({ &post.language: content });
+        doc["mediaType"] = json!("text/html");
+        doc["source"] = json!({ "content": post.source, "mediaType": "text/markdown" });
+        doc["license"] = json!(post.licence.clone().unwrap_or_else(|| DEFAULT_LICENCE.to_string()));
+        if let Some(origin) = &post.adapted_from {
+            // FEP-e232 object link: this practice adapts another one.
+            if let Some(t) = doc["tag"].as_array_mut() {
+                t.push(json!({
+                    "type": "Link",
+                    "mediaType": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+                    "href": origin,
+                    "name": "adapted from",
+                    "rel": "https://w3id.org/fep/e232#adaptedFrom",
+                }));
+            }
+            doc["maillage:adaptedFrom"] = json!(origin);
+        }
+    } else {
+        let content = format!("{}{}", post.content_html, credit.clone().unwrap_or_default());
+        doc["type"] = json!("Note");
+        doc["content"] = json!(content);
+        let mut content_map = serde_json::Map::new();
+        for language in post.translated_languages() {
+            let translated = post.content_in(&language).unwrap_or_default();
+            content_map.insert(language, json!(format!("{translated}{}", credit.clone().unwrap_or_default())));
+        }
+        content_map.insert(post.language.clone(), json!(content));
+        doc["contentMap"] = Value::Object(content_map);
+        if let Some(warning) = &post.content_warning {
+            // Mastodon's content warning: the plain text in `summary`, and `sensitive`.
+            doc["summary"] = json!(warning);
+            doc["sensitive"] = json!(true);
+        }
+    }
+    doc
+}
+
+/// An activity of `actor` to store and deliver to `inboxes`.
+pub fn outgoing(actor: &LocalActor, activity: &Value, public: bool, inboxes: Vec<String>) -> Outgoing {
+    Outgoing {
+        ap_id: activity["id"].as_str().unwrap_or_default().to_string(),
+        actor_id: actor.id,
+        kind: activity["type"].as_str().unwrap_or_default().to_string(),
+        public,
+        json: activity.to_string(),
+        inboxes,
+    }
+}

@@ -25,6 +25,8 @@ pub mod notifications;
 pub mod posts;
 pub mod secrets;
 pub mod teams;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod users;
 
 #[cfg(test)]

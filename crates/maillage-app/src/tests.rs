@@ -1,11 +1,9 @@
 //! The rights of each use case, without HTTP: the identity allowed, the
 //! one refused (Forbidden), and input refused with the field named.
 
-use std::sync::Arc;
-
 use maillage_config::Config;
 use maillage_db::testing::TestDatabase;
-use maillage_db::{Account, Database, LocalActor};
+use maillage_db::{Account, LocalActor};
 use maillage_domain::{ProfileChanges, TeamRole, Visibility};
 use maillage_federation::content::{NoteDraft, PracticeDraft};
 
@@ -25,16 +23,8 @@ impl Hub {
     }
 
     async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
-        let test_db = TestDatabase::create().await.unwrap();
-        let mut config = Config::load_with_env(None, Vec::new()).unwrap();
-        config.database.url = test_db.url().to_string();
-        config.instance.domain = "hub.test".into();
-        tweak(&mut config);
-        let db = Database::connect(&config.database).await.unwrap();
-        db.migrate().await.unwrap();
-        maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
-        let app = App::open(db, Arc::new(config)).await.unwrap();
-        Hub { _db: test_db, app }
+        let (db, app) = crate::testing::test_app(tweak).await;
+        Hub { _db: db, app }
     }
 
     async fn member(&self, name: &str, admin: bool) -> Acting {

@@ -8,18 +8,9 @@ use tower::ServiceExt;
 use super::*;
 
 async fn app() -> (TestDatabase, AppState) {
-    let test_db = TestDatabase::create().await.unwrap();
-    let mut config = Config::load_with_env(None, Vec::new()).unwrap();
-    config.database.url = test_db.url().to_string();
-    config.server.max_body_bytes = 4096;
-    let db = Database::connect(&config.database).await.unwrap();
-    db.migrate().await.unwrap();
-    maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
-    let config = Arc::new(config);
-    let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
-    let limits = Arc::new(limits::RateLimits::new(&config.limits));
-    let _ = (db, config);
-    (test_db, AppState::new(federation, limits))
+    let (test_db, app) = maillage_app::testing::test_app(|config| config.server.max_body_bytes = 4096).await;
+    let limits = Arc::new(limits::RateLimits::new(&app.config().limits));
+    (test_db, AppState::new(app.federation().clone(), limits))
 }
 
 async fn json_of(response: axum::response::Response) -> serde_json::Value {

@@ -26,19 +26,9 @@ impl TestSite {
     }
 
     async fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
-        let test_db = TestDatabase::create().await.unwrap();
-        let mut config = Config::load_with_env(None, Vec::new()).unwrap();
-        config.database.url = test_db.url().to_string();
-        config.instance.domain = "hub.test".into();
-        tweak(&mut config);
-        let db = Database::connect(&config.database).await.unwrap();
-        db.migrate().await.unwrap();
-        maillage_federation::ensure_builtin_actors(&db, &config).await.unwrap();
-        let config = Arc::new(config);
-        let federation = maillage_federation::Federation::new(db.clone(), config.clone()).await.unwrap();
-        let limits = Arc::new(maillage_http::limits::RateLimits::new(&config.limits));
-        let _ = db;
-        TestSite { _db: test_db, state: AppState::new(federation, limits) }
+        let (test_db, app) = maillage_app::testing::test_app(tweak).await;
+        let limits = Arc::new(maillage_http::limits::RateLimits::new(&app.config().limits));
+        TestSite { _db: test_db, state: AppState::new(app.federation().clone(), limits) }
     }
 
     fn db(&self) -> &Database {

@@ -131,6 +131,8 @@ fn registration(username: &str, email: &str) -> Registration {
 async fn registration_follows_the_hubs_mode() {
     let closed = Hub::with(|c| c.registrations.mode = "closed".into()).await;
     forbidden(users::register(&closed.app, registration("alice", "alice@example.org")).await);
+    // The mode is the first answer, whatever else is missing.
+    forbidden(users::register(&closed.app, registration("", "")).await);
 
     let hub = Hub::with(|c| c.registrations.mode = "approval".into()).await;
     let registered = users::register(&hub.app, registration("alice", "Alice@Example.org")).await.unwrap();
@@ -138,6 +140,8 @@ async fn registration_follows_the_hubs_mode() {
     assert_eq!(registered.account.email.as_deref(), Some("alice@example.org"));
     invalid(users::register(&hub.app, registration("alice", "other@example.org")).await, "username");
     invalid(users::register(&hub.app, registration("bob", "alice@example.org")).await, "email");
+    invalid(users::register(&hub.app, registration("", "e@example.org")).await, "username");
+    invalid(users::register(&hub.app, registration("bob", "")).await, "email");
     invalid(
         users::register(&hub.app, Registration { agreement: false, ..registration("bob", "b@example.org") }).await,
         "agreement",

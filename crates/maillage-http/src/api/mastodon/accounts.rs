@@ -187,9 +187,10 @@ pub async fn register(
         return Err(HttpError::Forbidden("this action needs the scope write:accounts".into()));
     }
     let registration = maillage_app::users::Registration {
-        username: params.required("username")?,
-        email: params.required("email")?,
-        password: params.required("password")?,
+        // Checked by the use case, after the hub's registration mode.
+        username: params.text("username").unwrap_or_default(),
+        email: params.text("email").unwrap_or_default(),
+        password: params.text("password").unwrap_or_default(),
         agreement: params.flag("agreement")? == Some(true),
         invite_code: params.text("invite_code"),
         app_id: grant.app_id,

@@ -289,7 +289,7 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
             html_escape::encode_text(&a.username)
         )
     });
-    if post.kind == "article" {
+    if post.kind == maillage_domain::PostKind::Article {
         let content = post.content_html.clone();
         doc["type"] = json!("Article");
         doc["name"] = json!(post.title.clone().unwrap_or_default());
@@ -504,7 +504,7 @@ pub async fn publish_note(federation: &Federation, draft: &NoteDraft) -> Result<
     )?;
     let new = NewPost {
         ap_id: ctx.urls.new_object_id(),
-        kind: "note",
+        kind: maillage_domain::PostKind::Note,
         actor_id: enterprise.id,
         author_id: Some(author.id),
         visibility: draft.visibility,
@@ -525,7 +525,7 @@ async fn store_new_post(
     let preview = Post {
         id: 0,
         ap_id: new.ap_id.clone(),
-        kind: new.kind.to_string(),
+        kind: new.kind,
         actor_id: new.actor_id,
         author_id: new.author_id,
         visibility: new.visibility.as_str().to_string(),
@@ -554,7 +554,9 @@ async fn store_new_post(
     let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
     for mention in mentions.iter().filter(|m| m.inbox.is_empty()) {
         if let Some(named) = ctx.db.local_actor_by_ap_id(&mention.href).await? {
-            ctx.db.notify(named.id, "mention", &enterprise.ap_id, Some(&post.ap_id)).await?;
+            ctx.db
+                .notify(named.id, maillage_domain::NotificationKind::Mention, &enterprise.ap_id, Some(&post.ap_id))
+                .await?;
         }
     }
     if let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await?
@@ -634,7 +636,7 @@ pub async fn publish_practice(federation: &Federation, draft: &PracticeDraft) ->
     let content = practice_content(draft)?;
     let new = NewPost {
         ap_id: ctx.urls.new_object_id(),
-        kind: "article",
+        kind: maillage_domain::PostKind::Article,
         actor_id: enterprise.id,
         author_id: Some(author.id),
         visibility: Visibility::Public,
@@ -671,7 +673,7 @@ pub async fn edit_note(
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
     let (enterprise, author) = post_actors(ctx, &post).await?;
-    if post.kind != "note" {
+    if post.kind != maillage_domain::PostKind::Note {
         return Err(FederationError::invalid("that post is a practice: edit it as a practice"));
     }
     let mentions = mentions_of(federation, text).await?;
@@ -689,7 +691,7 @@ pub async fn edit_practice(
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
     let (enterprise, author) = post_actors(ctx, &post).await?;
-    if post.kind != "article" {
+    if post.kind != maillage_domain::PostKind::Article {
         return Err(FederationError::invalid("that post is an update, not a practice"));
     }
     let content = practice_content(draft)?;
@@ -809,7 +811,11 @@ pub async fn feature(federation: &Federation, object_url: &str, featured: bool) 
             ctx.db.local_actor_by_username(&name).await?.is_some_and(|a| a.kind() == ActorKind::Enterprise)
         }
         Some(None) => false,
-        None => ctx.db.post_by_ap_id(object_url).await?.is_some_and(|p| p.kind == "article" && p.deleted_at.is_none()),
+        None => ctx
+            .db
+            .post_by_ap_id(object_url)
+            .await?
+            .is_some_and(|p| p.kind == maillage_domain::PostKind::Article && p.deleted_at.is_none()),
     };
     if featured && !known {
         return Err(FederationError::invalid("only this hub's enterprises and practices can be featured"));

@@ -176,3 +176,39 @@ impl ProfileForm {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_split_on_commas_without_their_hash() {
+        assert_eq!(split_tags(" #Vélo, compost ,, #"), vec!["Vélo".to_string(), "compost".to_string()]);
+        assert!(split_tags("").is_empty());
+    }
+
+    #[test]
+    fn profile_numbers_take_a_decimal_comma_and_name_the_field() {
+        let form = ProfileForm { latitude: "45,4".into(), founded: "1998".into(), ..ProfileForm::default() };
+        let changes = form.changes().unwrap();
+        assert_eq!((changes.latitude, changes.longitude, changes.founded), (Some(45.4), None, Some(1998)));
+        let form = ProfileForm { longitude: "west".into(), ..ProfileForm::default() };
+        assert_eq!(form.changes().unwrap_err(), "invalid longitude: \"west\" is not a number");
+    }
+
+    #[test]
+    fn an_update_form_keeps_what_was_typed() {
+        let form = UpdateForm {
+            enterprise: " ferme ".into(),
+            text: " Paniers ".into(),
+            followers_only: Some("true".into()),
+            ..UpdateForm::default()
+        };
+        let draft = form.draft();
+        assert_eq!(
+            (draft.enterprise.as_str(), draft.text.as_str(), draft.followers_only),
+            ("ferme", " Paniers ", true)
+        );
+        assert!(!UpdateForm::default().draft().followers_only);
+    }
+}

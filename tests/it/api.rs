@@ -725,7 +725,9 @@ async fn registrations_follow_the_configured_policy() -> anyhow::Result<()> {
     assert_eq!(call(&closed, Method::POST, "/api/v1/accounts", None, Some(registration("lea", None))).await?.0, 401);
 
     // Invite: one code, one account.
-    let invite = TestInstance::spawn_with(Box::new(|c| c.registrations.mode = "invite".into())).await?;
+    let invite =
+        TestInstance::spawn_with(Box::new(|c| c.registrations.mode = maillage_config::RegistrationMode::Invite))
+            .await?;
     let token = app_token(&invite).await?;
     assert_eq!(
         call(&invite, Method::POST, "/api/v1/accounts", Some(&token), Some(registration("lea", None))).await?.0,
@@ -750,7 +752,9 @@ async fn registrations_follow_the_configured_policy() -> anyhow::Result<()> {
     assert_eq!(nodeinfo["openRegistrations"], true);
 
     // Approval: the account exists but works once approved.
-    let approval = TestInstance::spawn_with(Box::new(|c| c.registrations.mode = "approval".into())).await?;
+    let approval =
+        TestInstance::spawn_with(Box::new(|c| c.registrations.mode = maillage_config::RegistrationMode::Approval))
+            .await?;
     let token = app_token(&approval).await?;
     for (body, field) in [
         (

@@ -165,7 +165,10 @@ async fn a_domain_rule_holds_whether_written_in_unicode_or_punycode() -> anyhow:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allow_list_mode_federates_only_with_listed_servers() -> anyhow::Result<()> {
-    let a = TestInstance::spawn_with(Box::new(|c: &mut Config| c.federation.mode = "allowlist".into())).await?;
+    let a = TestInstance::spawn_with(Box::new(|c: &mut Config| {
+        c.federation.mode = maillage_config::FederationMode::Allowlist
+    }))
+    .await?;
     let b = TestInstance::spawn().await?;
     let db_b = b.database().await?;
     b.cli(&["admin", "follow", "--as", "hub", &a.actor_id("hub")]).await?;

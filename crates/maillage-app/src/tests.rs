@@ -129,12 +129,12 @@ fn registration(username: &str, email: &str) -> Registration {
 
 #[tokio::test]
 async fn registration_follows_the_hubs_mode() {
-    let closed = Hub::with(|c| c.registrations.mode = "closed".into()).await;
+    let closed = Hub::with(|c| c.registrations.mode = maillage_config::RegistrationMode::Closed).await;
     forbidden(users::register(&closed.app, registration("alice", "alice@example.org")).await);
     // The mode is the first answer, whatever else is missing.
     forbidden(users::register(&closed.app, registration("", "")).await);
 
-    let hub = Hub::with(|c| c.registrations.mode = "approval".into()).await;
+    let hub = Hub::with(|c| c.registrations.mode = maillage_config::RegistrationMode::Approval).await;
     let registered = users::register(&hub.app, registration("alice", "Alice@Example.org")).await.unwrap();
     assert!(!registered.account.approved, "an approval hub lets nobody in by themself");
     assert_eq!(registered.account.email.as_deref(), Some("alice@example.org"));
@@ -147,7 +147,7 @@ async fn registration_follows_the_hubs_mode() {
         "agreement",
     );
 
-    let invite = Hub::with(|c| c.registrations.mode = "invite".into()).await;
+    let invite = Hub::with(|c| c.registrations.mode = maillage_config::RegistrationMode::Invite).await;
     forbidden(users::register(&invite.app, registration("carl", "carl@example.org")).await);
     let code = users::create_invite(&invite.app, &Acting::Operator).await.unwrap();
     let with_code = Registration { invite_code: Some(code.clone()), ..registration("carl", "carl@example.org") };

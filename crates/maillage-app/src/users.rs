@@ -1,6 +1,7 @@
 //! Accounts: created by staff, registered from an app, their passwords,
 //! approval and role; invites and tokens handed out by staff.
 
+use maillage_config::RegistrationMode;
 use maillage_db::{Account, LocalActor, NewUser};
 
 use crate::secrets::{hash_secret, new_secret, valid_scopes};
@@ -83,12 +84,12 @@ impl std::fmt::Debug for Registered {
 /// `closed`, with an unused invite when `invite`, and to wait for an
 /// admin's approval when `approval`.
 pub async fn register(app: &App, registration: Registration) -> Result<Registered, AppError> {
-    let mode = app.config().registrations.mode.as_str();
-    if mode == "closed" {
+    let mode = app.config().registrations.mode;
+    if mode == RegistrationMode::Closed {
         return Err(AppError::Forbidden("registrations are closed on this hub; ask its staff for an account".into()));
     }
     let invite_hash = match mode {
-        "invite" => {
+        RegistrationMode::Invite => {
             let code = registration
                 .invite_code
                 .filter(|c| !c.is_empty())
@@ -99,7 +100,7 @@ pub async fn register(app: &App, registration: Registration) -> Result<Registere
             }
             Some(hash)
         }
-        _ => None,
+        RegistrationMode::Closed | RegistrationMode::Approval => None,
     };
     if !registration.agreement {
         return Err(AppError::invalid("agreement", "must be true"));
@@ -109,7 +110,8 @@ pub async fn register(app: &App, registration: Registration) -> Result<Registere
     // Mastodon answers a taken name or address as a field to correct.
     email_unused(app, &email).await.map_err(|e| as_field("email", e))?;
     // Account, email, approval state and invite are written together, or not at all.
-    let user = NewUser { password_hash, is_admin: false, email, approved: mode != "approval", invite_hash };
+    let user =
+        NewUser { password_hash, is_admin: false, email, approved: mode != RegistrationMode::Approval, invite_hash };
     let actor = maillage_federation::create_member(app.db(), app.config(), &registration.username, &user)
         .await
         .map_err(|e| as_field("username", e.into()))?;

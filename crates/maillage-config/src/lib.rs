@@ -66,8 +66,54 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationsConfig {
-    /// `closed`, `invite` or `approval`.
-    pub mode: String,
+    pub mode: RegistrationMode,
+}
+
+/// Who may open an account by themself (`registrations.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum RegistrationMode {
+    /// Nobody: staff open accounts.
+    Closed,
+    /// Whoever has an invite code.
+    Invite,
+    /// Anyone, let in once an admin approves.
+    Approval,
+}
+
+impl RegistrationMode {
+    pub const ALL: [RegistrationMode; 3] =
+        [RegistrationMode::Closed, RegistrationMode::Invite, RegistrationMode::Approval];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationMode::Closed => "closed",
+            RegistrationMode::Invite => "invite",
+            RegistrationMode::Approval => "approval",
+        }
+    }
+
+    /// Whether anyone may ask for an account (Mastodon's `registrations`).
+    pub fn is_open(self) -> bool {
+        self != RegistrationMode::Closed
+    }
+}
+
+impl TryFrom<String> for RegistrationMode {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        RegistrationMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == value)
+            .ok_or_else(|| format!("{value:?} is not a mode: choose closed, invite or approval"))
+    }
+}
+
+impl fmt::Display for RegistrationMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -128,14 +174,52 @@ pub struct InboxConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
-    /// `open` or `allowlist`.
-    pub mode: String,
+    pub mode: FederationMode,
     pub authorized_fetch: bool,
 }
 
 impl FederationConfig {
     pub fn allowlist_mode(&self) -> bool {
-        self.mode == "allowlist"
+        self.mode == FederationMode::Allowlist
+    }
+}
+
+/// Which servers we federate with (`federation.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum FederationMode {
+    /// Every server not blocked.
+    Open,
+    /// Only the servers an admin allows.
+    Allowlist,
+}
+
+impl FederationMode {
+    pub const ALL: [FederationMode; 2] = [FederationMode::Open, FederationMode::Allowlist];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FederationMode::Open => "open",
+            FederationMode::Allowlist => "allowlist",
+        }
+    }
+}
+
+impl TryFrom<String> for FederationMode {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        FederationMode::ALL.into_iter().find(|m| m.as_str() == value).ok_or_else(|| {
+            format!(
+                "{value:?} is not a mode: choose open (every server not blocked) or allowlist (only the servers you allow)"
+            )
+        })
+    }
+}
+
+impl fmt::Display for FederationMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -301,13 +385,6 @@ impl Config {
         if self.database.connect_timeout_seconds == 0 {
             return Err(ConfigError::invalid("database.connect_timeout_seconds", 0, "must be at least 1"));
         }
-        if !matches!(self.registrations.mode.as_str(), "closed" | "invite" | "approval") {
-            return Err(ConfigError::invalid(
-                "registrations.mode",
-                &self.registrations.mode,
-                "choose closed, invite or approval",
-            ));
-        }
         for (key, value) in [
             ("limits.api_per_5_minutes", self.limits.api_per_5_minutes),
             ("limits.login_failures_per_5_minutes", self.limits.login_failures_per_5_minutes),
@@ -356,13 +433,6 @@ impl Config {
                 "directory.max_per_server",
                 self.directory.max_per_server,
                 format!("must be between 1 and {DIRECTORY_MAX_PER_SERVER}"),
-            ));
-        }
-        if !matches!(self.federation.mode.as_str(), "open" | "allowlist") {
-            return Err(ConfigError::invalid(
-                "federation.mode",
-                &self.federation.mode,
-                "choose open (every server not blocked) or allowlist (only the servers you allow)",
             ));
         }
         if let Err(problem) = maillage_domain::Handle::parse(&self.hub.handle) {

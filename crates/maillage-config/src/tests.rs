@@ -180,3 +180,31 @@ fn the_old_trust_forwarded_for_means_loopback_with_a_warning() {
     // The effective configuration shown by `config check` keeps what was given.
     assert!(config.to_masked_toml().contains("trust_forwarded_for = false"));
 }
+
+#[test]
+fn modes_are_read_into_their_enums() {
+    let config =
+        load(&[("MAILLAGE__REGISTRATIONS__MODE", "invite"), ("MAILLAGE__FEDERATION__MODE", "allowlist")]).unwrap();
+    assert_eq!(config.registrations.mode, RegistrationMode::Invite);
+    assert_eq!(config.federation.mode, FederationMode::Allowlist);
+    assert!(config.federation.allowlist_mode());
+    for mode in RegistrationMode::ALL {
+        let config = load(&[("MAILLAGE__REGISTRATIONS__MODE", mode.as_str())]).unwrap();
+        assert_eq!(config.registrations.mode, mode);
+    }
+    let shown = config.to_masked_toml();
+    assert!(shown.contains("mode = \"invite\"") && shown.contains("mode = \"allowlist\""), "{shown}");
+}
+
+#[test]
+fn an_invalid_mode_names_the_setting_and_the_choices() {
+    let cases = [
+        ("MAILLAGE__REGISTRATIONS__MODE", "open", "registrations.mode", "closed, invite or approval"),
+        ("MAILLAGE__REGISTRATIONS__MODE", "Closed", "registrations.mode", "closed, invite or approval"),
+        ("MAILLAGE__FEDERATION__MODE", "closed", "federation.mode", "open (every server not blocked) or allowlist"),
+    ];
+    for (var, value, setting, choices) in cases {
+        let err = load(&[(var, value)]).expect_err(var).to_string();
+        assert!(err.contains(setting) && err.contains(choices) && err.contains(value), "{var}={value}: {err}");
+    }
+}

@@ -72,7 +72,7 @@ async fn follow(db: &Database, local_id: i64, remote_id: i64, direction: Directi
 async fn post(db: &Database, actor: &LocalActor, n: usize, visibility: Visibility, addressees: &[&str]) -> Post {
     let new = NewPost {
         ap_id: format!("http://localhost:1/objects/{n}"),
-        kind: "note",
+        kind: maillage_domain::PostKind::Note,
         actor_id: actor.id,
         author_id: None,
         visibility,

@@ -63,14 +63,14 @@ impl Database {
     pub async fn public_posts_of(
         &self,
         actor_id: i64,
-        kind: &str,
+        kind: maillage_domain::PostKind,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| posts::table
             .filter(posts::actor_id.eq(actor_id))
-            .filter(posts::kind.eq(kind))
+            .filter(posts::kind.eq(kind.as_str()))
             .filter(posts::visibility.eq(maillage_domain::Visibility::Public.as_str()))
             .filter(posts::deleted_at.is_null())
             .filter(posts::id.lt(before.unwrap_or(i64::MAX)))

@@ -3,6 +3,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use maillage_domain::NotificationKind;
+
 use crate::schema::notifications;
 use crate::{Database, DbError, UtcTime};
 
@@ -12,7 +14,8 @@ use crate::{Database, DbError, UtcTime};
 pub struct Notification {
     pub id: i64,
     pub actor_id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: NotificationKind,
     pub from_ap_id: String,
     pub object_ap_id: Option<String>,
     pub dismissed: bool,
@@ -20,13 +23,19 @@ pub struct Notification {
 }
 
 impl Database {
-    pub async fn notify(&self, actor_id: i64, kind: &str, from: &str, object: Option<&str>) -> Result<(), DbError> {
+    pub async fn notify(
+        &self,
+        actor_id: i64,
+        kind: NotificationKind,
+        from: &str,
+        object: Option<&str>,
+    ) -> Result<(), DbError> {
         let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
         with_conn!(&mut conn, |c| diesel::insert_into(notifications::table)
             .values((
                 notifications::actor_id.eq(actor_id),
-                notifications::kind.eq(kind),
+                notifications::kind.eq(kind.as_str()),
                 notifications::from_ap_id.eq(from),
                 notifications::object_ap_id.eq(object),
                 notifications::created_at.eq(now),
@@ -36,11 +45,12 @@ impl Database {
         Ok(())
     }
 
-    /// Undismissed notifications of these actors, newest first, before `before`.
+    /// Undismissed notifications of these actors, newest first, before
+    /// `before`; of these kinds only when given.
     pub async fn notifications_page(
         &self,
         actor_ids: &[i64],
-        kinds: Option<&[String]>,
+        kinds: Option<&[NotificationKind]>,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Notification>, DbError> {
@@ -53,7 +63,7 @@ impl Database {
                 .filter(notifications::id.lt(before))
                 .into_boxed();
             if let Some(kinds) = kinds {
-                query = query.filter(notifications::kind.eq_any(kinds.to_vec()));
+                query = query.filter(notifications::kind.eq_any(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()));
             }
             query.order(notifications::id.desc()).limit(limit).select(Notification::as_select()).load(c).await
         })?;

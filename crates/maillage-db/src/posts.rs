@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use maillage_domain::Visibility;
+use maillage_domain::{PostKind, Visibility};
 
 use crate::audience::{set_post_addressees, visible_posts};
 use crate::outbox::insert_outgoing;
@@ -19,7 +19,8 @@ use crate::{Database, DbError, Outgoing, UtcTime};
 pub struct Post {
     pub id: i64,
     pub ap_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: PostKind,
     pub actor_id: i64,
     pub author_id: Option<i64>,
     pub visibility: String,
@@ -95,8 +96,7 @@ pub struct PostContent {
 #[derive(Debug, Clone)]
 pub struct NewPost {
     pub ap_id: String,
-    /// `note` or `article`.
-    pub kind: &'static str,
+    pub kind: PostKind,
     pub actor_id: i64,
     pub author_id: Option<i64>,
     pub visibility: Visibility,
@@ -114,7 +114,7 @@ impl Database {
             let row = diesel::insert_into(posts::table)
                 .values((
                     posts::ap_id.eq(&post.ap_id),
-                    posts::kind.eq(post.kind),
+                    posts::kind.eq(post.kind.as_str()),
                     posts::actor_id.eq(post.actor_id),
                     posts::author_id.eq(post.author_id),
                     posts::visibility.eq(post.visibility.as_str()),
@@ -217,7 +217,10 @@ impl Database {
         let before = before.unwrap_or(i64::MAX);
         let anyone = crate::Reader::anonymous();
         let rows = with_conn!(&mut conn, |c| {
-            let mut query = posts::table.filter(posts::kind.eq("article")).filter(posts::id.lt(before)).into_boxed();
+            let mut query = posts::table
+                .filter(posts::kind.eq(PostKind::Article.as_str()))
+                .filter(posts::id.lt(before))
+                .into_boxed();
             if let Some(enterprise) = enterprise_id {
                 query = query.filter(posts::actor_id.eq(enterprise));
             }

@@ -571,7 +571,7 @@ async fn posts_are_created_edited_and_deleted_with_their_activities() {
     };
     let new = NewPost {
         ap_id: "http://localhost:1/objects/a".into(),
-        kind: "note",
+        kind: maillage_domain::PostKind::Note,
         actor_id: actor.id,
         author_id: None,
         visibility: maillage_domain::Visibility::Public,
@@ -686,7 +686,7 @@ fn tagged_note(
 ) -> NewPost {
     NewPost {
         ap_id: format!("http://localhost:1/objects/t{n}"),
-        kind: "note",
+        kind: maillage_domain::PostKind::Note,
         actor_id,
         author_id: None,
         visibility,

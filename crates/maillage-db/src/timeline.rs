@@ -157,11 +157,11 @@ impl Database {
         self.tagged_posts_of_kind(tag, None, bounds).await
     }
 
-    /// As [`Database::tagged_posts_page`], of one kind (`note` or `article`) when given.
+    /// As [`Database::tagged_posts_page`], of one kind when given.
     pub async fn tagged_posts_of_kind(
         &self,
         tag: &str,
-        kind: Option<&str>,
+        kind: Option<maillage_domain::PostKind>,
         bounds: &PageBounds,
     ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
@@ -173,7 +173,7 @@ impl Database {
                 .filter(posts::visibility.eq(Visibility::Public.as_str()))
                 .into_boxed();
             if let Some(kind) = kind {
-                query = query.filter(posts::kind.eq(kind));
+                query = query.filter(posts::kind.eq(kind.as_str()));
             }
             paged!(query, post_tags::published, post_tags::post_id, bounds).select(Post::as_select()).load(c).await
         })?;

@@ -6,6 +6,7 @@
 
 use activitypub_federation::fetch::object_id::ObjectId;
 use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, Outgoing};
+use maillage_domain::NotificationKind;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -156,7 +157,7 @@ pub async fn follow_here(ctx: &Context, follower: &LocalActor, followed: &LocalA
     let existing = ctx.db.local_follow(follower.id, followed.id).await?;
     let follow = ctx.db.follow_locally(follower.id, followed).await?;
     if existing.is_none() {
-        let kind = if follow.accepted { "follow" } else { "follow_request" };
+        let kind = if follow.accepted { NotificationKind::Follow } else { NotificationKind::FollowRequest };
         ctx.db.notify(followed.id, kind, &follower.ap_id, None).await?;
     }
     Ok(follow.accepted)

@@ -195,7 +195,7 @@ async fn nodeinfo(State(state): State<FederationState>) -> Response {
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
         // Closed: accounts are created by the hub's staff.
-        "openRegistrations": state.config.registrations.mode != "closed",
+        "openRegistrations": state.config.registrations.mode.is_open(),
         "usage": {
             "users": { "total": counts.members },
         },
@@ -492,7 +492,7 @@ async fn object(
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": ap_id,
             "type": "Tombstone",
-            "formerType": if post.kind == "article" { "Article" } else { "Note" },
+            "formerType": post.kind.activity_type(),
             "deleted": deleted.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
         let mut response = activity_response(content_type.unwrap_or(ACTIVITY_JSON), &tombstone);

@@ -31,7 +31,10 @@ pub async fn build_if_needed(db: &Database) -> Result<bool, DbError> {
             .iter()
             .map(|object| {
                 let json: Value = serde_json::from_str(&object.raw_json).unwrap_or(Value::Null);
-                (object.id, is_public(&json), hashtags_of(&json))
+                // The stored audience when read already; rows older than it are read here.
+                let listed =
+                    if object.visibility.is_some() { object.visibility().is_listed() } else { is_public(&json) };
+                (object.id, listed, hashtags_of(&json))
             })
             .collect();
         db.reindex_remote_objects(&read).await?;

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maillage_db::{LocalActor, PageBounds, Post, PostSource, Reader};
-use maillage_domain::ActorKind;
+use maillage_domain::{ActorKind, PostKind};
 
 use crate::WebState;
 use crate::error::PageError;
@@ -127,7 +127,7 @@ pub async fn theme_feed(State(state): State<WebState>, Path(tag): Path<String>) 
     let posts = state
         .shared
         .db
-        .tagged_posts_of_kind(&key, Some("article"), &PageBounds::newest(FEED_SIZE))
+        .tagged_posts_of_kind(&key, Some(PostKind::Article), &PageBounds::newest(FEED_SIZE))
         .await
         .map_err(|e| PageError::internal(Lang::Fr, e))?;
     let encoded = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>();

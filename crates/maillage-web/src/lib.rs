@@ -11,14 +11,11 @@
 
 mod assets;
 pub mod directory;
-mod editing;
 mod error;
 mod feeds;
-mod follows;
 pub mod i18n;
 mod pages;
 mod session;
-mod staff;
 mod views;
 mod workspace;
 
@@ -81,16 +78,19 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/workspace", get(workspace::workspace))
-        .route("/workspace/updates", post(workspace::post_update))
-        .route("/workspace/follows", post(follows::follow))
-        .route("/workspace/practices", post(workspace::publish_practice))
-        .route("/workspace/practices/{id}", get(editing::practice_form).post(editing::save_practice))
-        .route("/workspace/enterprises/{handle}", get(editing::profile_form).post(editing::save_profile))
-        .route("/workspace/staff", get(staff::staff_home))
-        .route("/workspace/staff/enterprises", post(staff::admit_enterprise))
-        .route("/workspace/staff/feature", post(staff::feature))
-        .route("/workspace/staff/reports/{id}/resolve", post(staff::resolve_report))
-        .route("/workspace/staff/domains", post(staff::domain_rule))
+        .route("/workspace/updates", post(workspace::publish::post_update))
+        .route("/workspace/follows", post(workspace::follows::follow))
+        .route("/workspace/practices", post(workspace::publish::publish_practice))
+        .route("/workspace/practices/{id}", get(workspace::edit::practice_form).post(workspace::edit::save_practice))
+        .route(
+            "/workspace/enterprises/{handle}",
+            get(workspace::edit::profile_form).post(workspace::edit::save_profile),
+        )
+        .route("/workspace/staff", get(workspace::staff::staff_home))
+        .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
+        .route("/workspace/staff/feature", post(workspace::staff::feature))
+        .route("/workspace/staff/reports/{id}/resolve", post(workspace::staff::resolve_report))
+        .route("/workspace/staff/domains", post(workspace::staff::domain_rule))
         .route("/static/{file}", get(assets::asset))
         .with_state(state.clone());
     let documents = Router::new()

@@ -11,7 +11,7 @@ use maillage_db::{LocalActor, PageBounds, Post, PostSource, Reader, RemoteSource
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SCOPES, SECTORS, STATUSES, Vocabulary,
 };
-use maillage_domain::{ActorKind, EnterpriseProfile};
+use maillage_domain::{ActorKind, EnterpriseProfile, PostKind};
 use serde::Deserialize;
 
 use crate::WebState;
@@ -72,9 +72,9 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
     let recent =
         db.posts_page(PostSource::Listed, &Reader::anonymous(), &PageBounds::newest(60)).await.map_err(internal)?;
     let mut actors = Actors::new(&state);
-    let practices: Vec<Post> = recent.iter().filter(|p| p.kind == "article").take(6).cloned().collect();
+    let practices: Vec<Post> = recent.iter().filter(|p| p.kind == PostKind::Article).take(6).cloned().collect();
     let updates: Vec<Post> =
-        recent.iter().filter(|p| p.kind == "note" && p.in_reply_to.is_none()).take(6).cloned().collect();
+        recent.iter().filter(|p| p.kind == PostKind::Note && p.in_reply_to.is_none()).take(6).cloned().collect();
     let practices = actors.cards(&ctx, &practices).await?;
     let updates = actors.cards(&ctx, &updates).await?;
     // Only what other servers addressed to the public: our actors also
@@ -351,7 +351,7 @@ pub async fn theme(
         None => None,
     };
     let bounds = PageBounds { older_than, ..PageBounds::newest(LIST_SIZE) };
-    let posts = db.tagged_posts_of_kind(&key, Some("article"), &bounds).await.map_err(internal)?;
+    let posts = db.tagged_posts_of_kind(&key, Some(PostKind::Article), &bounds).await.map_err(internal)?;
     let encoded = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>();
     let next_url = (posts.len() as i64 == LIST_SIZE)
         .then(|| posts.last().map(|p| format!("/tags/{encoded}?before={}", p.id)))
@@ -359,7 +359,7 @@ pub async fn theme(
     let mut actors = Actors::new(&state);
     let practices = actors.cards(&ctx, &posts).await?;
     let updates =
-        db.tagged_posts_of_kind(&key, Some("note"), &PageBounds::newest(LIST_SIZE)).await.map_err(internal)?;
+        db.tagged_posts_of_kind(&key, Some(PostKind::Note), &PageBounds::newest(LIST_SIZE)).await.map_err(internal)?;
     let updates = actors.cards(&ctx, &updates).await?;
     let network = db
         .tagged_remote_objects_page(&key, &PageBounds::newest(LIST_SIZE))
@@ -401,7 +401,7 @@ struct ActorPage {
     updates: Vec<Card>,
     feed_url: String,
     /// For a logged-in member: follow this account from here.
-    follow: Option<crate::follows::FollowButton>,
+    follow: Option<crate::workspace::follows::FollowButton>,
 }
 
 fn profile_rows(ctx: &Ctx, profile: &EnterpriseProfile) -> Vec<Row> {
@@ -483,8 +483,8 @@ pub async fn actor(
     let show_posts = matches!(actor.kind(), ActorKind::Enterprise | ActorKind::Hub);
     let (practices, updates) = if show_posts {
         let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
-        let practices = db.public_posts_of(actor.id, "article", None, 10).await.map_err(internal)?;
-        let updates = db.public_posts_of(actor.id, "note", None, 10).await.map_err(internal)?;
+        let practices = db.public_posts_of(actor.id, PostKind::Article, None, 10).await.map_err(internal)?;
+        let updates = db.public_posts_of(actor.id, PostKind::Note, None, 10).await.map_err(internal)?;
         let mut actors = Actors::new(&state);
         (actors.cards(&ctx, &practices).await?, actors.cards(&ctx, &updates).await?)
     } else {
@@ -499,7 +499,7 @@ pub async fn actor(
         _ => None,
     };
     let feed_url = format!("/feeds/actors/{}", actor.username);
-    let follow = crate::follows::button(&state, &ctx, &actor).await?;
+    let follow = crate::workspace::follows::button(&state, &ctx, &actor).await?;
     let c = ctx
         .chrome(format!("{name} (@{acct})"))
         .alternate("application/activity+json", &actor.ap_id)

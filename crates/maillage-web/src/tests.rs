@@ -10,7 +10,7 @@ use axum::response::Response;
 use maillage_config::Config;
 use maillage_db::testing::TestDatabase;
 use maillage_db::{Database, NewRemoteActor, NewUser};
-use maillage_domain::EnterpriseProfile;
+use maillage_domain::{EnterpriseProfile, PostKind};
 use maillage_federation::content::{NoteDraft, PracticeDraft};
 use maillage_http::AppState;
 use tower::ServiceExt;
@@ -841,7 +841,7 @@ async fn an_update_in_two_languages_is_read_in_the_readers_one() {
     let (status, _, _) = site.post_form("/workspace/updates", &cookies, &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let ferme = site.db().local_actor_by_username("ferme").await.unwrap().unwrap();
-    let post = site.db().public_posts_of(ferme.id, "note", None, 1).await.unwrap().remove(0);
+    let post = site.db().public_posts_of(ferme.id, PostKind::Note, None, 1).await.unwrap().remove(0);
     let path = post.ap_id.trim_start_matches("https://hub.test").to_string();
     let (_, _, json) = site.get(&path, &[("accept", "application/activity+json")]).await;
     let document: serde_json::Value = serde_json::from_str(&json).unwrap();

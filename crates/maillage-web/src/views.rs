@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use maillage_db::{Account, LocalActor, Post, RemoteObject, UtcTime};
+use maillage_domain::PostKind;
 use sha2::{Digest, Sha256};
 
 use crate::WebState;
@@ -250,7 +251,7 @@ impl Card {
             by: enterprise.display_name.clone(),
             by_url: Some(enterprise.ap_id.clone()),
             date: date(lang, &post.published),
-            excerpt_html: if post.kind == "article" {
+            excerpt_html: if post.kind == PostKind::Article {
                 String::new()
             } else {
                 translated.clone().unwrap_or_else(|| post.content_html.clone())

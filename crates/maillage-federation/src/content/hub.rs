@@ -2,7 +2,7 @@
 //! feature this hub's enterprises and practices.
 
 use maillage_db::LocalActor;
-use maillage_domain::ActorKind;
+use maillage_domain::{ActorKind, PostKind};
 use serde_json::{Value, json};
 
 use super::audience::{activity, follower_inboxes, hub, inbox_of_object_author};
@@ -71,7 +71,11 @@ pub async fn feature(federation: &Federation, object_url: &str, featured: bool) 
             ctx.db.local_actor_by_username(&name).await?.is_some_and(|a| a.kind() == ActorKind::Enterprise)
         }
         Some(None) => false,
-        None => ctx.db.post_by_ap_id(object_url).await?.is_some_and(|p| p.kind == "article" && p.deleted_at.is_none()),
+        None => ctx
+            .db
+            .post_by_ap_id(object_url)
+            .await?
+            .is_some_and(|p| p.kind == PostKind::Article && p.deleted_at.is_none()),
     };
     if featured && !known {
         return Err(FederationError::invalid("only this hub's enterprises and practices can be featured"));

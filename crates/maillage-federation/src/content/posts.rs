@@ -4,7 +4,7 @@
 
 use maillage_db::{LocalActor, NewPost, Outgoing, Post, PostContent, UtcTime};
 use maillage_domain::post_text::handles_in;
-use maillage_domain::{ActorKind, Visibility};
+use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
 use serde_json::json;
 
 use super::audience::deliveries_for;
@@ -95,7 +95,7 @@ pub async fn publish_note(federation: &Federation, draft: &NoteDraft) -> Result<
     )?;
     let new = NewPost {
         ap_id: ctx.urls.new_object_id(),
-        kind: "note",
+        kind: PostKind::Note,
         actor_id: enterprise.id,
         author_id: Some(author.id),
         visibility: draft.visibility,
@@ -116,7 +116,7 @@ async fn store_new_post(
     let preview = Post {
         id: 0,
         ap_id: new.ap_id.clone(),
-        kind: new.kind.to_string(),
+        kind: new.kind,
         actor_id: new.actor_id,
         author_id: new.author_id,
         visibility: new.visibility.as_str().to_string(),
@@ -145,7 +145,7 @@ async fn store_new_post(
     let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
     for mention in mentions.iter().filter(|m| m.inbox.is_empty()) {
         if let Some(named) = ctx.db.local_actor_by_ap_id(&mention.href).await? {
-            ctx.db.notify(named.id, "mention", &enterprise.ap_id, Some(&post.ap_id)).await?;
+            ctx.db.notify(named.id, NotificationKind::Mention, &enterprise.ap_id, Some(&post.ap_id)).await?;
         }
     }
     if let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await?
@@ -169,7 +169,7 @@ pub async fn publish_practice(federation: &Federation, draft: &PracticeDraft) ->
     let content = practice_content(draft)?;
     let new = NewPost {
         ap_id: ctx.urls.new_object_id(),
-        kind: "article",
+        kind: PostKind::Article,
         actor_id: enterprise.id,
         author_id: Some(author.id),
         visibility: Visibility::Public,
@@ -206,7 +206,7 @@ pub async fn edit_note(
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
     let (enterprise, author) = post_actors(ctx, &post).await?;
-    if post.kind != "note" {
+    if post.kind != PostKind::Note {
         return Err(FederationError::invalid("that post is a practice: edit it as a practice"));
     }
     let mentions = mentions_of(federation, text).await?;
@@ -224,7 +224,7 @@ pub async fn edit_practice(
 ) -> Result<Post, FederationError> {
     let ctx = federation.context();
     let (enterprise, author) = post_actors(ctx, &post).await?;
-    if post.kind != "article" {
+    if post.kind != PostKind::Article {
         return Err(FederationError::invalid("that post is an update, not a practice"));
     }
     let content = practice_content(draft)?;

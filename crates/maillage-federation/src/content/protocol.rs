@@ -4,7 +4,7 @@
 //! module imports nothing else of `content`.
 
 use maillage_db::{LocalActor, Outgoing, Post};
-use maillage_domain::Visibility;
+use maillage_domain::{PostKind, Visibility};
 use serde_json::{Value, json};
 
 use crate::urls::Urls;
@@ -99,7 +99,7 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
             html_escape::encode_text(&a.username)
         )
     });
-    if post.kind == "article" {
+    if post.kind == PostKind::Article {
         let content = post.content_html.clone();
         doc["type"] = json!("Article");
         doc["name"] = json!(post.title.clone().unwrap_or_default());

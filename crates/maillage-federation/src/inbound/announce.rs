@@ -6,6 +6,7 @@
 use activitypub_federation::error::Error as Lib;
 use activitypub_federation::fetch::object_id::ObjectId;
 use maillage_db::ReactionKind;
+use maillage_domain::NotificationKind;
 use serde_json::Value;
 use url::Url;
 
@@ -40,7 +41,7 @@ pub(super) async fn apply(
     let reader = maillage_db::Reader::remote(actor.row.id, &actor.row.ap_id);
     if let Some(post) = ctx.db.visible_post_by_ap_id(&reader, object_id).await?.filter(|p| p.visibility().is_open()) {
         if ctx.db.add_reaction(ReactionKind::Announce, object_id, &actor.row.ap_id, &announce.activity_id).await? {
-            ctx.db.notify(post.actor_id, "reblog", &actor.row.ap_id, Some(object_id)).await?;
+            ctx.db.notify(post.actor_id, NotificationKind::Reblog, &actor.row.ap_id, Some(object_id)).await?;
         }
         return Ok(Received::Processed);
     }

@@ -4,6 +4,7 @@
 //! reports it, in one transaction (see `maillage_db`).
 
 use maillage_db::{Direction, FollowRecord, FollowState, LocalActor};
+use maillage_domain::NotificationKind;
 use serde_json::Value;
 
 use super::activity::{DeclaredFollow, Follow, FollowAnswer, Received, UndoFollow, id_of, parse_url};
@@ -55,7 +56,8 @@ pub(super) async fn apply(
     let was_following = ctx.db.find_follow(local.id, remote.row.id, Direction::Incoming).await?.is_some();
     ctx.db.save_follow(&record, notify.as_ref()).await?;
     if !was_following {
-        let kind = if state == FollowState::Pending { "follow_request" } else { "follow" };
+        let kind =
+            if state == FollowState::Pending { NotificationKind::FollowRequest } else { NotificationKind::Follow };
         ctx.db.notify(local.id, kind, &remote.row.ap_id, None).await?;
     }
     Ok(Received::Processed)

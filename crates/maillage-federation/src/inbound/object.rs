@@ -3,6 +3,7 @@
 //! Create), and local actors told when a new post mentions them.
 
 use maillage_db::{NewRemoteObject, StoreOutcome};
+use maillage_domain::NotificationKind;
 use serde_json::Value;
 use url::Url;
 
@@ -111,7 +112,7 @@ async fn notify_mentions(ctx: &Context, raw_json: &str, object_id: &str, edit: E
             _ => None,
         };
         if let Some(local) = local {
-            ctx.db.notify(local.id, "mention", &author, Some(object_id)).await?;
+            ctx.db.notify(local.id, NotificationKind::Mention, &author, Some(object_id)).await?;
         }
     }
     Ok(())

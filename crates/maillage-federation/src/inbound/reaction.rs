@@ -2,6 +2,7 @@
 //! and `Undo{Like}` / `Undo{Announce}`. They have no wire check of their own.
 
 use maillage_db::ReactionKind;
+use maillage_domain::NotificationKind;
 
 use super::activity::Received;
 use crate::context::Context;
@@ -18,7 +19,7 @@ pub(super) async fn apply_like(
     let reader = maillage_db::Reader::remote(actor.row.id, &actor.row.ap_id);
     let Some(post) = ctx.db.visible_post_by_ap_id(&reader, object_id).await? else { return Ok(Received::Ignored) };
     if ctx.db.add_reaction(ReactionKind::Like, object_id, &actor.row.ap_id, activity_id).await? {
-        ctx.db.notify(post.actor_id, "favourite", &actor.row.ap_id, Some(object_id)).await?;
+        ctx.db.notify(post.actor_id, NotificationKind::Favourite, &actor.row.ap_id, Some(object_id)).await?;
     }
     Ok(Received::Processed)
 }

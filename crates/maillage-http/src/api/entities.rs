@@ -6,8 +6,8 @@
 //! one thing and stays below 2^53 (safe in JavaScript clients).
 
 use maillage_db::{LocalActor, Post, RemoteActor, RemoteObject, StatusFacts, StatusFactsWanted};
-use maillage_domain::ActorKind;
 use maillage_domain::html::http_url;
+use maillage_domain::{ActorKind, PostKind};
 use maillage_federation::objects;
 use serde_json::{Value, json};
 
@@ -236,7 +236,7 @@ fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Resu
     let count = |counts: &std::collections::HashMap<i64, i64>| counts.get(&actor.id).copied().unwrap_or(0);
     let account =
         local_account_with_counts(actor, count(&facts.followers), count(&facts.following), count(&facts.post_counts));
-    let content = if post.kind == "article" {
+    let content = if post.kind == PostKind::Article {
         article_content(post.title.as_deref(), post.summary.as_deref(), &post.ap_id)
     } else {
         post.content_html.clone()

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use maillage_db::{LocalActor, Post};
-use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
+use maillage_domain::{ActorKind, EnterpriseProfile, PostKind, ProfileChanges};
 use maillage_federation::content::{self, PracticeDraft};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -340,7 +340,7 @@ async fn practice_post(state: &AppState, id: &str) -> Result<Post, HttpError> {
         .db
         .visible_post(&maillage_db::Reader::anonymous(), id)
         .await?
-        .filter(|p| p.kind == "article")
+        .filter(|p| p.kind == PostKind::Article)
         .ok_or_else(|| HttpError::NotFound("no such practice".into()))
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/instance`, `/api/v2/instance` and what the instance answers for endpoints we do not have.
 
 use super::*;
+use maillage_config::RegistrationMode;
 
 pub(super) fn version() -> String {
     format!("4.2.0 (compatible; Maillage {})", env!("CARGO_PKG_VERSION"))
@@ -27,9 +28,9 @@ pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, H
         "stats": { "user_count": counts.members, "status_count": 0, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["fr", "en"],
-        "registrations": state.config.registrations.mode != "closed",
-        "approval_required": state.config.registrations.mode == "approval",
-        "invites_enabled": state.config.registrations.mode == "invite",
+        "registrations": state.config.registrations.mode.is_open(),
+        "approval_required": state.config.registrations.mode == RegistrationMode::Approval,
+        "invites_enabled": state.config.registrations.mode == RegistrationMode::Invite,
         "configuration": {
             "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
             "media_attachments": { "supported_mime_types": [] },
@@ -61,8 +62,8 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
             "translation": { "enabled": false },
         },
         "registrations": {
-            "enabled": state.config.registrations.mode != "closed",
-            "approval_required": state.config.registrations.mode == "approval",
+            "enabled": state.config.registrations.mode.is_open(),
+            "approval_required": state.config.registrations.mode == RegistrationMode::Approval,
             "message": null,
         },
         "contact": { "email": "", "account": hub_account(&state).await? },

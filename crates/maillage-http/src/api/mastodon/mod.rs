@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use maillage_db::{
     Direction, FollowState, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource, TimelinePosition, UtcTime,
 };
-use maillage_domain::{ActorKind, Visibility};
+use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
 use maillage_federation::content::{self, NoteDraft};
 use maillage_federation::objects::RemoteActorObject;
 use serde_json::{Value, json};

@@ -38,30 +38,37 @@ pub(super) async fn notification_json(
     };
     Ok(json!({
         "id": notification.id.to_string(),
-        "type": notification.kind,
+        "type": notification.kind.as_str(),
         "created_at": notification.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "account": account,
         "status": status,
     }))
 }
 
+/// The kinds `types[]` and `exclude_types[]` leave, or `None` for all of
+/// them. Names we do not know match no notification of ours.
+fn wanted_kinds(types: &[String], excluded: &[String]) -> Option<Vec<NotificationKind>> {
+    if types.is_empty() && excluded.is_empty() {
+        return None;
+    }
+    let named = |names: &[String], kind: NotificationKind| names.iter().any(|n| n == kind.as_str());
+    Some(
+        NotificationKind::ALL
+            .into_iter()
+            .filter(|&kind| types.is_empty() || named(types, kind))
+            .filter(|&kind| !named(excluded, kind))
+            .collect(),
+    )
+}
+
 /// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`, `max_id`, `limit`)
 pub async fn notifications(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
     user.require("read:notifications")?;
     let actors = notified_actors(&state, &user).await?;
-    let mut kinds: Vec<String> = params.list("types");
-    let excluded = params.list("exclude_types");
-    if !excluded.is_empty() {
-        if kinds.is_empty() {
-            kinds =
-                ["follow", "follow_request", "mention", "reblog", "favourite"].iter().map(|k| k.to_string()).collect();
-        }
-        kinds.retain(|k| !excluded.contains(k));
-    }
+    let kinds = wanted_kinds(&params.list("types"), &params.list("exclude_types"));
     let before = params.number("max_id")?;
     let limit = limit(&params)?;
-    let rows =
-        state.db.notifications_page(&actors, (!kinds.is_empty()).then_some(kinds.as_slice()), before, limit).await?;
+    let rows = state.db.notifications_page(&actors, kinds.as_deref(), before, limit).await?;
     let reader = state.db.reader_for_member(&user.account.actor).await?;
     let mut out = Vec::new();
     for row in &rows {
@@ -118,4 +125,25 @@ pub async fn dismiss_notification(
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
     maillage_app::notifications::dismiss(&state.app, &user.account.actor, Some(id)).await?;
     Ok(Json(json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn types_and_exclusions_choose_the_kinds() {
+        use NotificationKind::*;
+        assert_eq!(wanted_kinds(&[], &[]), None);
+        assert_eq!(wanted_kinds(&names(&["reblog", "favourite"]), &[]), Some(vec![Reblog, Favourite]));
+        assert_eq!(wanted_kinds(&[], &names(&["mention", "follow"])), Some(vec![FollowRequest, Reblog, Favourite]));
+        assert_eq!(wanted_kinds(&names(&["mention", "follow"]), &names(&["follow"])), Some(vec![Mention]));
+        assert_eq!(wanted_kinds(&names(&["poll"]), &[]), Some(vec![]), "an unknown type matches nothing");
+        let all: Vec<&str> = NotificationKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(wanted_kinds(&[], &names(&all)), Some(vec![]), "excluding every type leaves none");
+    }
 }

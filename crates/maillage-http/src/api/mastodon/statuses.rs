@@ -103,7 +103,7 @@ pub async fn edit_status(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
     let post = own_post(&state, &user, &id).await?;
-    if post.kind != "note" {
+    if post.kind != PostKind::Note {
         return Err(HttpError::Unprocessable("practices are edited through /api/maillage/v1/practices".into()));
     }
     let warning = params.text("spoiler_text");

@@ -1,6 +1,6 @@
 //! Editing from the workspace: an enterprise's profile (its editors and
 //! admins; followers receive `Update{Organization}`) and a practice
-//! (`Update{Article}`), through the same federation code as the API.
+//! (`Update{Article}`), through the same use cases as the API.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,14 +12,14 @@ use maillage_db::{Account, LocalActor};
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, STATUSES, Vocabulary,
 };
-use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
+use maillage_domain::{ActorKind, EnterpriseProfile, PostKind};
 use maillage_federation::content::PracticeDraft;
 use serde::Deserialize;
 
+use super::forms::{PracticeForm, ProfileForm, split_tags};
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::{Chrome, Ctx};
-use crate::workspace::PracticeForm;
 
 /// The logged-in account, if it may edit this enterprise.
 async fn editor<'a>(state: &WebState, ctx: &'a Ctx, enterprise: &LocalActor) -> Result<&'a Account, PageError> {
@@ -159,79 +159,6 @@ pub async fn profile_form(
     ctx.render(&page)
 }
 
-#[derive(Deserialize, Default)]
-pub struct ProfileForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    name_fr: String,
-    #[serde(default)]
-    name_en: String,
-    #[serde(default)]
-    summary_fr: String,
-    #[serde(default)]
-    summary_en: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    latitude: String,
-    #[serde(default)]
-    longitude: String,
-    #[serde(default)]
-    website: String,
-    #[serde(default)]
-    contact: String,
-    #[serde(default)]
-    founded: String,
-    #[serde(default)]
-    legal_form: String,
-    #[serde(default)]
-    coop_type: String,
-    #[serde(default)]
-    region: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    sectors: Vec<String>,
-    #[serde(default)]
-    qualifiers: Vec<String>,
-    #[serde(default)]
-    languages: Vec<String>,
-}
-
-fn parse_number<T: std::str::FromStr>(field: &str, value: &str) -> Result<Option<T>, String> {
-    let value = value.trim().replace(',', ".");
-    if value.is_empty() {
-        return Ok(None);
-    }
-    value.parse().map(Some).map_err(|_| format!("invalid {field}: {value:?} is not a number"))
-}
-
-impl ProfileForm {
-    fn changes(&self) -> Result<ProfileChanges, String> {
-        Ok(ProfileChanges {
-            name_fr: Some(self.name_fr.clone()),
-            name_en: Some(self.name_en.clone()),
-            summary_fr: Some(self.summary_fr.clone()),
-            summary_en: Some(self.summary_en.clone()),
-            address: Some(self.address.clone()),
-            latitude: parse_number("latitude", &self.latitude)?,
-            longitude: parse_number("longitude", &self.longitude)?,
-            website: Some(self.website.clone()),
-            contact: Some(self.contact.clone()),
-            founded: parse_number("founded", &self.founded)?,
-            legal_form: Some(self.legal_form.clone()),
-            coop_type: Some(self.coop_type.clone()),
-            region: Some(self.region.clone()),
-            status: Some(self.status.clone()),
-            sectors: Some(self.sectors.clone()),
-            qualifiers: Some(self.qualifiers.clone()),
-            languages: Some(self.languages.clone()),
-            ..ProfileChanges::default()
-        })
-    }
-}
-
 pub async fn save_profile(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -252,23 +179,7 @@ pub async fn save_profile(
         Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
         Err(AppError::Invalid { message, .. }) => {
             // Show what was typed, with the reason.
-            let typed = EnterpriseProfile {
-                name_fr: Some(form.name_fr.clone()),
-                name_en: Some(form.name_en.clone()),
-                summary_fr: Some(form.summary_fr.clone()),
-                summary_en: Some(form.summary_en.clone()),
-                address: Some(form.address.clone()),
-                website: Some(form.website.clone()),
-                contact: Some(form.contact.clone()),
-                legal_form: Some(form.legal_form.clone()),
-                coop_type: Some(form.coop_type.clone()),
-                region: Some(form.region.clone()),
-                status: Some(form.status.clone()),
-                sectors: form.sectors.clone(),
-                qualifiers: form.qualifiers.clone(),
-                languages: form.languages.clone(),
-                ..current_profile(&enterprise)
-            };
+            let typed = form.typed(current_profile(&enterprise));
             let mut page = profile_page(&ctx, &enterprise, &typed);
             page.error = Some(ctx.t.t1("error-bad-request", "reason", &message));
             let mut response = ctx.render(&page)?;
@@ -300,7 +211,7 @@ async fn practice_and_rights(state: &WebState, ctx: &Ctx, id: &str) -> Result<ma
         .post_by_ap_id(&ap_id)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?
-        .filter(|p| p.kind == "article" && p.deleted_at.is_none())
+        .filter(|p| p.kind == PostKind::Article && p.deleted_at.is_none())
         .ok_or_else(|| PageError::not_found(ctx.lang))?;
     let enterprise = db
         .local_actor_by_id(post.actor_id)
@@ -330,10 +241,6 @@ pub async fn practice_form(
         language: post.language.clone(),
     };
     ctx.render(&page)
-}
-
-pub fn split_tags(tags: &str) -> Vec<String> {
-    tags.split(',').map(|t| t.trim().trim_start_matches('#').to_string()).filter(|t| !t.is_empty()).collect()
 }
 
 pub async fn save_practice(

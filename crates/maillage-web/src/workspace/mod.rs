@@ -1,18 +1,25 @@
-//! The member workspace: post an update or publish a practice for one of my
-//! enterprises (with a preview), and see followers, likes and reshares.
-//! Publishing goes through the same federation code as the client API, so
-//! a post made here is delivered like one made from a Mastodon app.
+//! The member workspace (`/workspace`): my enterprises with their followers,
+//! likes and reshares, and the forms to post for them. Its parts: `publish`
+//! (updates and practices), `edit` (an enterprise's profile, a practice),
+//! `forms` (the forms and what they are read into), `follows` (following
+//! accounts of this hub from their pages) and `staff` (the hub staff's page).
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
-use maillage_app::{Acting, AppError, posts};
+use axum::response::Response;
+use maillage_app::AppError;
 use maillage_db::{Account, Direction, FollowState};
-use maillage_domain::Visibility;
-use maillage_federation::content::{NoteDraft, PracticeDraft, Translation};
+use maillage_domain::PostKind;
 use serde::Deserialize;
+
+pub mod edit;
+pub mod follows;
+mod forms;
+pub mod publish;
+pub mod staff;
+
+use forms::{PracticeForm, UpdateDraft};
 
 use crate::WebState;
 use crate::error::PageError;
@@ -36,62 +43,6 @@ struct RecentPost {
     title: Option<String>,
     url: String,
     date: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct UpdateForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    enterprise: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    language: String,
-    #[serde(default)]
-    followers_only: Option<String>,
-    #[serde(default)]
-    content_warning: String,
-    #[serde(default)]
-    second_text: String,
-}
-
-/// What the update form shows (kept after a refusal).
-#[derive(Default)]
-struct UpdateDraft {
-    enterprise: String,
-    text: String,
-    /// The same update in the other language (optional).
-    second_text: String,
-    content_warning: String,
-    language: String,
-    followers_only: bool,
-}
-
-/// The practice form, to publish (workspace) or edit (`editing`; its
-/// enterprise, licence and "adapted from" stay those of the practice).
-#[derive(Deserialize, Default)]
-pub struct PracticeForm {
-    #[serde(default)]
-    pub(crate) csrf: String,
-    #[serde(default)]
-    pub(crate) enterprise: String,
-    #[serde(default)]
-    pub(crate) title: String,
-    #[serde(default)]
-    pub(crate) summary: String,
-    #[serde(default)]
-    pub(crate) body: String,
-    #[serde(default)]
-    pub(crate) tags: String,
-    #[serde(default)]
-    pub(crate) licence: String,
-    #[serde(default)]
-    pub(crate) adapted_from: String,
-    #[serde(default)]
-    pub(crate) language: String,
-    #[serde(default)]
-    pub(crate) action: String,
 }
 
 #[derive(Template)]
@@ -136,7 +87,7 @@ async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Resul
             );
             recent.push((
                 RecentPost {
-                    edit_url: (post.kind == "article")
+                    edit_url: (post.kind == PostKind::Article)
                         .then(|| format!("/workspace/practices/{}", post.ap_id.rsplit('/').next().unwrap_or_default())),
                     title: post.title.clone().or_else(|| {
                         let text = maillage_domain::html::html_to_text(&post.content_html);
@@ -231,73 +182,4 @@ async fn refused(
     let mut response = ctx.render(&page)?;
     *response.status_mut() = status;
     Ok(response)
-}
-
-fn note_language(draft: &UpdateDraft, ctx: &Ctx) -> String {
-    if draft.language.is_empty() { ctx.lang.code().to_string() } else { draft.language.clone() }
-}
-
-pub async fn post_update(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    Form(form): Form<UpdateForm>,
-) -> Result<Response, PageError> {
-    let account = require_login(&ctx)?;
-    ctx.check_csrf(&form.csrf)?;
-    let draft = UpdateDraft {
-        enterprise: form.enterprise.trim().to_string(),
-        text: form.text.clone(),
-        content_warning: form.content_warning.clone(),
-        second_text: form.second_text.clone(),
-        language: form.language.trim().to_string(),
-        followers_only: form.followers_only.as_deref() == Some("true"),
-    };
-    let note = NoteDraft {
-        enterprise: draft.enterprise.clone(),
-        author: account.actor.username.clone(),
-        text: draft.text.clone(),
-        language: note_language(&draft, &ctx),
-        visibility: if draft.followers_only { Visibility::Followers } else { Visibility::Public },
-        in_reply_to: None,
-        content_warning: Some(draft.content_warning.trim().to_string()).filter(|w| !w.is_empty()),
-        // The second language is the other of French and English.
-        translation: Some(draft.second_text.trim()).filter(|t| !t.is_empty()).map(|text| Translation {
-            language: if note_language(&draft, &ctx) == "en" { "fr".into() } else { "en".into() },
-            text: text.to_string(),
-        }),
-    };
-    match posts::publish_note(&state.shared.app, &Acting::member(account), &note).await {
-        Ok(_) => Ok(Redirect::to("/workspace?done=update").into_response()),
-        Err(error) => refused(&state, &ctx, account, error, draft, PracticeForm::default()).await,
-    }
-}
-
-pub async fn publish_practice(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    Form(form): Form<PracticeForm>,
-) -> Result<Response, PageError> {
-    let account = require_login(&ctx)?;
-    ctx.check_csrf(&form.csrf)?;
-    if form.action == "preview" {
-        let preview = maillage_domain::html::render_markdown(&form.body);
-        let shown = Shown { practice: form, preview: Some(preview), ..Shown::default() };
-        let page = page(&state, &ctx, account, shown).await?;
-        return ctx.render(&page);
-    }
-    let draft = PracticeDraft {
-        enterprise: form.enterprise.trim().to_string(),
-        author: account.actor.username.clone(),
-        title: form.title.clone(),
-        summary: form.summary.clone(),
-        body_markdown: form.body.clone(),
-        tags: crate::editing::split_tags(&form.tags),
-        licence: Some(form.licence.trim().to_string()).filter(|l| !l.is_empty()),
-        adapted_from: Some(form.adapted_from.trim().to_string()).filter(|a| !a.is_empty()),
-        language: if form.language.is_empty() { ctx.lang.code().to_string() } else { form.language.clone() },
-    };
-    match posts::publish_practice(&state.shared.app, &Acting::member(account), &draft).await {
-        Ok(_) => Ok(Redirect::to("/workspace?done=practice").into_response()),
-        Err(error) => refused(&state, &ctx, account, error, UpdateDraft::default(), form).await,
-    }
 }

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod audience;
 pub mod enterprise;
 pub mod html;
+mod named;
 pub mod notification;
 pub mod password;
 pub mod post;

@@ -54,7 +54,8 @@ fn wanted_kinds(types: &[String], excluded: &[String]) -> Option<Vec<Notificatio
     let named = |names: &[String], kind: NotificationKind| names.iter().any(|n| n == kind.as_str());
     Some(
         NotificationKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&kind| types.is_empty() || named(types, kind))
             .filter(|&kind| !named(excluded, kind))
             .collect(),

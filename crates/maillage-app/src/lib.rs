@@ -1,6 +1,7 @@
 //! The use cases of Maillage: one function per thing a person or a server
 //! does, grouped by what it changes (users, teams, enterprises, posts,
-//! domains, moderation, the hub, follows).
+//! domains, moderation, the hub, follows), and what the activities other
+//! servers send us do ([`received`]).
 //!
 //! Every function takes the [`Acting`] identity and checks its rights
 //! here, in one place; the CLI, the HTTP APIs and the web parse input, call
@@ -15,6 +16,7 @@
 
 mod acting;
 pub mod deliveries;
+mod directory;
 pub mod domains;
 pub mod enterprises;
 mod error;
@@ -23,6 +25,7 @@ pub mod hub;
 pub mod moderation;
 pub mod notifications;
 pub mod posts;
+pub mod received;
 pub mod secrets;
 pub mod teams;
 #[cfg(any(test, feature = "testing"))]
@@ -56,7 +59,7 @@ impl App {
     /// Opens the wire over an open, migrated database whose built-in
     /// actors exist (`ensure_builtin_actors`).
     pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
-        Ok(App::new(Federation::new(db, config).await?))
+        Ok(App::new(Federation::new(db, config, received::effects()).await?))
     }
 
     pub fn db(&self) -> &Database {

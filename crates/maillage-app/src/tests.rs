@@ -267,7 +267,7 @@ async fn moderators_moderate_and_members_do_not() {
     let moderator = hub.moderator("mona").await;
     let member = hub.member("marie", false).await;
     let report = maillage_db::NewReport {
-        direction: "incoming",
+        direction: maillage_db::ReportDirection::Incoming,
         reporter: "https://elsewhere.example/users/x",
         target_actor: Some("https://elsewhere.example/users/y"),
         object_ids: &[],

@@ -113,7 +113,7 @@ pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
 pub use remote::{NewRemoteActor, RemoteActor};
-pub use reports::{NewReport, Report};
+pub use reports::{NewReport, Report, ReportDirection};
 pub use settings::InstanceSetting;
 pub use status_facts::{StatusFacts, StatusFactsWanted};
 pub use time::UtcTime;

@@ -8,11 +8,28 @@ use diesel_async::RunQueryDsl;
 use crate::schema::{follows, reactions, remote_actors, remote_objects, reports};
 use crate::{Database, DbError, UtcTime};
 
+/// Where a report comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportDirection {
+    /// A `Flag` received from another server.
+    Incoming,
+    /// Made by one of our members (and forwarded when it is about another server).
+    Outgoing,
+}
+
+impl ReportDirection {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ReportDirection::Incoming => "incoming",
+            ReportDirection::Outgoing => "outgoing",
+        }
+    }
+}
+
 /// A report to store.
 #[derive(Debug, Clone)]
 pub struct NewReport<'a> {
-    /// `incoming` (a Flag received) or `outgoing` (made by a member).
-    pub direction: &'a str,
+    pub direction: ReportDirection,
     pub reporter: &'a str,
     pub target_actor: Option<&'a str>,
     pub object_ids: &'a [String],
@@ -37,6 +54,14 @@ pub struct Report {
 }
 
 impl Report {
+    pub fn direction(&self) -> ReportDirection {
+        if self.direction == ReportDirection::Incoming.as_str() {
+            ReportDirection::Incoming
+        } else {
+            ReportDirection::Outgoing
+        }
+    }
+
     pub fn objects(&self) -> Vec<String> {
         serde_json::from_str(&self.object_ids).unwrap_or_default()
     }
@@ -57,7 +82,7 @@ impl Database {
         with_enqueuing_tx!(self, &mut conn, |c| {
             let id: Option<i64> = diesel::insert_into(reports::table)
                 .values((
-                    reports::direction.eq(report.direction),
+                    reports::direction.eq(report.direction.as_str()),
                     reports::reporter.eq(report.reporter),
                     reports::target_actor.eq(report.target_actor),
                     reports::object_ids.eq(&objects),

@@ -21,12 +21,12 @@ use crate::content::protocol::AS_CONTEXT;
 pub use crate::inbound::activity::id_of;
 
 /// `activity` to one inbox (none when the other side has no inbox on its server).
-pub(crate) fn outgoing(actor: &LocalActor, activity: &Value, inbox: Option<&str>) -> Outgoing {
+pub fn outgoing(actor: &LocalActor, activity: &Value, inbox: Option<&str>) -> Outgoing {
     crate::content::protocol::outgoing(actor, activity, false, inbox.map(str::to_string).into_iter().collect())
 }
 
 /// `Accept` or `Reject` of a received `Follow` (embedded, as Mastodon expects).
-pub(crate) fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, follower: &str) -> Value {
+pub fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, follower: &str) -> Value {
     json!({
         "@context": AS_CONTEXT,
         "id": ctx.urls.new_activity_id(kind),

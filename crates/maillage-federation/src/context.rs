@@ -15,6 +15,7 @@ use maillage_domain::ActorKind;
 use crate::actor_object::LocalActorObject;
 use crate::client::OutgoingClient;
 use crate::error::FederationError;
+use crate::inbound::Effects;
 use crate::inbox_queue::InboxQueue;
 use crate::policy::{DomainPolicies, PolicyVerifier};
 use crate::urls::Urls;
@@ -46,6 +47,15 @@ pub struct ContextParts {
     /// not once per activity. A change made by another process (a
     /// moderator's suspension from the CLI) is seen within that time.
     pub(crate) remote_actors: moka::sync::Cache<String, crate::actor_object::RemoteActorObject>,
+    /// What received activities do (the use-case layer's).
+    pub(crate) effects: Arc<dyn Effects>,
+}
+
+impl ContextParts {
+    /// Forgets the cached copy of a remote actor that changed or is gone.
+    pub fn forget_cached_actor(&self, ap_id: &str) {
+        self.remote_actors.invalidate(ap_id);
+    }
 }
 
 /// How long a remote actor read from the database is trusted without reading it again.
@@ -60,7 +70,8 @@ pub struct Federation {
 
 impl Federation {
     /// Needs the instance actor to exist (see `ensure_builtin_actors`).
-    pub async fn new(db: Database, config: Arc<Config>) -> Result<Self, FederationError> {
+    /// `effects` is what received activities do (`maillage_app::received`).
+    pub async fn new(db: Database, config: Arc<Config>, effects: Arc<dyn Effects>) -> Result<Self, FederationError> {
         let client = OutgoingClient::new(&config).map_err(|e| FederationError::Invalid(e.to_string()))?;
         let instance = db
             .local_actor_of_kind(ActorKind::Instance)
@@ -75,6 +86,7 @@ impl Federation {
             config: config.clone(),
             client: client.clone(),
             policies,
+            effects,
         }));
         let library = FederationConfig::builder()
             .domain(config.instance.domain.clone())

@@ -116,6 +116,13 @@ impl FederationError {
         }
     }
 
+    /// Whether a fetch failed because the object is gone at its origin
+    /// (deleted, or not found there).
+    pub fn is_gone(&self) -> bool {
+        use activitypub_federation::error::Error as Lib;
+        matches!(self, FederationError::Library(Lib::ObjectDeleted(_) | Lib::NotFound) | FederationError::NotFound(_))
+    }
+
     /// Whether the message may be shown to the peer (not our internals).
     pub fn is_internal(&self) -> bool {
         self.status().is_server_error()

@@ -21,8 +21,8 @@
 //! slot, nor the worker. A crash between storing and processing loses nothing: the
 //! worker also takes over stored activities whose processing did not
 //! finish. Processing is idempotent. A duplicate id is acknowledged and
-//! ignored. What each activity is, its check and its effect are in
-//! `crate::inbound`.
+//! ignored. What each activity is and its check are in `crate::inbound`;
+//! its effect is the use-case layer's (`inbound::Effects`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,8 +37,8 @@ use url::Url;
 
 use crate::context::{Context, Federation};
 use crate::error::FederationError;
-use crate::inbound::activity::{Edit, activity_type, parse_url};
-use crate::inbound::{self, Inbound, Received};
+use crate::inbound::activity::{activity_type, parse_url};
+use crate::inbound::{self, EmbeddedObject, Inbound, Received};
 use crate::objects::{RemoteActorObject, authority};
 use crate::signature::{self, RequestParts};
 
@@ -142,7 +142,7 @@ pub async fn receive(
     let task = tokio::spawn(async move {
         let _slot = slot;
         let data = federation.data();
-        let outcome = within_deadline(&data, inbound::apply(&federation, &data, &inbound, &actor)).await;
+        let outcome = within_deadline(&data, data.effects.apply(&federation, &inbound, &actor.row)).await;
         record_outcome(&data, row_id, 1, activity_id.as_str(), outcome).await
     });
     match tokio::time::timeout(PROCESSING_BUDGET, task).await {
@@ -289,7 +289,7 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
     let data = federation.data();
     let mut actors: HashMap<String, RemoteActorObject> = HashMap::new();
     let mut done = Vec::with_capacity(claimed.len());
-    let mut run: Vec<Embedded<'_>> = Vec::new();
+    let mut run: Vec<(&maillage_db::QueuedActivity, EmbeddedObject)> = Vec::new();
     let mut deferred: Vec<(String, Vec<Parsed>)> = Vec::new();
     for row in &claimed {
         let (inbound, actor) = match parse_stored(&data, row, &mut actors).await {
@@ -304,24 +304,24 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
             continue;
         }
         if let Inbound::ObjectChange(change) = &inbound
-            && let Some(object) = inbound::own_embedded_object(change, &actor)
+            && let Some(object) = inbound::own_embedded_object(change, &actor.row)
         {
-            run.push(Embedded { row, object, edit: change.edit });
+            run.push((row, EmbeddedObject { object, edit: change.edit }));
             continue;
         }
         if inbound.may_fetch() {
             deferred.push((row.actor_ap_id.clone(), vec![Parsed { row: row.clone(), inbound, actor }]));
             continue;
         }
-        store_run(&data, std::mem::take(&mut run), &mut done).await;
-        match inbound::apply(federation, &data, &inbound, &actor).await {
+        store_run(federation, std::mem::take(&mut run), &mut done).await;
+        match data.effects.apply(federation, &inbound, &actor.row).await {
             Ok(_) => done.push(row.id),
             failed => {
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, failed).await;
             }
         }
     }
-    store_run(&data, run, &mut done).await;
+    store_run(federation, run, &mut done).await;
     if let Err(error) = data.db.received_done_many(&done).await {
         // Their leases end and they are processed again (idempotently).
         tracing::warn!(%error, n = done.len(), "cannot record processed activities");
@@ -342,7 +342,7 @@ async fn process_batch(federation: &Federation, claimed: Vec<maillage_db::Queued
             let _slot = slot;
             let data = federation.data();
             for Parsed { row, inbound, actor } in activities {
-                let outcome = within_deadline(&data, inbound::apply(&federation, &data, &inbound, &actor)).await;
+                let outcome = within_deadline(&data, data.effects.apply(&federation, &inbound, &actor.row)).await;
                 record_outcome(&data, row.id, row.attempts, &row.ap_id, outcome).await;
             }
         });
@@ -360,40 +360,23 @@ struct Parsed {
     actor: RemoteActorObject,
 }
 
-/// A claimed `Create` or `Update` whose author sent the object embedded.
-struct Embedded<'a> {
-    row: &'a maillage_db::QueuedActivity,
-    object: maillage_db::NewRemoteObject,
-    edit: Edit,
-}
-
 /// How many actors' fetching activities the inbox worker processes at once.
 const FETCHING_AT_ONCE: usize = 16;
 
-/// Stores a run of objects in one transaction, then does what follows each.
-async fn store_run(ctx: &Context, run: Vec<Embedded<'_>>, done: &mut Vec<i64>) {
+/// Stores a run of objects their authors sent embedded (together, by the
+/// effects), and records how each ended.
+async fn store_run(
+    federation: &Federation,
+    run: Vec<(&maillage_db::QueuedActivity, EmbeddedObject)>,
+    done: &mut Vec<i64>,
+) {
     if run.is_empty() {
         return;
     }
-    let objects: Vec<_> = run.iter().map(|embedded| embedded.object.clone()).collect();
-    let outcomes = match ctx.db.store_remote_objects(&objects).await {
-        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-        // One bad object must not hold back the others: one by one, each
-        // with its own outcome.
-        Err(error) => {
-            tracing::warn!(%error, n = run.len(), "storing a batch of objects failed; storing them one by one");
-            let mut outcomes = Vec::with_capacity(run.len());
-            for embedded in &run {
-                outcomes.push(ctx.db.store_remote_object(&embedded.object).await);
-            }
-            outcomes
-        }
-    };
-    for (Embedded { row, object, edit }, outcome) in run.iter().zip(outcomes) {
-        let outcome = match outcome {
-            Ok(outcome) => inbound::after_store(ctx, object, *edit, outcome).await,
-            Err(error) => Err(error.into()),
-        };
+    let ctx = federation.context();
+    let (rows, objects): (Vec<_>, Vec<_>) = run.into_iter().unzip();
+    let outcomes = ctx.effects.store_objects(federation, &objects).await;
+    for (row, outcome) in rows.into_iter().zip(outcomes) {
         match outcome {
             Ok(_) => done.push(row.id),
             failed => {

@@ -4,7 +4,8 @@
 //! URLs we mint ([`urls`]), local actors' keys and creation ([`actors`]),
 //! their documents and collections, discovery (WebFinger, host-meta,
 //! NodeInfo), HTTP signatures ([`signature`]), the inboxes ([`inbox`]) and
-//! what received activities are and do ([`inbound`]), sent follows
+//! what received activities are and their wire checks ([`inbound`]; their
+//! effects are the use-case layer's, given as [`inbound::Effects`]), sent follows
 //! ([`activities`]) and the delivery worker that drains the durable outbox.
 
 pub mod activities;
@@ -17,7 +18,6 @@ pub mod content;
 mod context;
 pub mod crypto;
 pub mod delivery;
-mod directory;
 mod documents;
 mod error;
 pub mod inbound;

@@ -61,7 +61,7 @@ pub async fn report(
         _ => None,
     };
     let report = NewReport {
-        direction: "outgoing",
+        direction: maillage_db::ReportDirection::Outgoing,
         reporter: &reporter.ap_id,
         target_actor: Some(target_actor),
         object_ids: &ids,

@@ -355,6 +355,17 @@ pub async fn fetch_remote_object(
     Ok(object.row)
 }
 
+/// Reads a remote actor again from its origin (a relayed profile change),
+/// whatever the age of our copy.
+pub async fn refetch_actor(
+    federation: &crate::context::Federation,
+    url: &str,
+) -> Result<maillage_db::RemoteActor, FederationError> {
+    use activitypub_federation::fetch::object_id::ObjectId;
+    let url = Url::parse(url).map_err(|_| FederationError::invalid(format!("not a URL: {url}")))?;
+    Ok(ObjectId::<RemoteActorObject>::from(url).dereference_forced(&federation.data()).await?.row)
+}
+
 #[async_trait]
 impl Object for RemoteActorObject {
     type DataType = Context;

@@ -101,7 +101,7 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let config = Arc::new(config);
-        let federation = Federation::new(db.clone(), config.clone()).await?;
+        let federation = Federation::new(db.clone(), config.clone(), maillage_app::received::effects()).await?;
         Ok(Application { config, db, federation, listener, local_addr })
     }
 

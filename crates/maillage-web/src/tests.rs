@@ -737,7 +737,7 @@ async fn staff_admit_feature_block_and_handle_reports() {
 
     // A report from another server, resolved by the moderator.
     let report = maillage_db::NewReport {
-        direction: "incoming",
+        direction: maillage_db::ReportDirection::Incoming,
         reporter: "https://other.test/actor",
         target_actor: Some("https://hub.test/actors/nouvelle"),
         object_ids: &[],

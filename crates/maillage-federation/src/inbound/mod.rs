@@ -1,26 +1,29 @@
-//! Receiving activities: what each activity we accept is, its check and its
-//! effect, one family to a file.
+//! Receiving activities: what each activity we accept is, and its wire
+//! check, one family to a file.
 //!
 //! [`activity`] parses an activity once into [`Inbound`] (a leaf: the
-//! effects import it, never the reverse). Here, one match sends each
+//! checks import it, never the reverse). Here, one match sends each
 //! variant to its wire check ([`verify`]: origin and shape, judged without
-//! I/O beyond our own database, before the activity is stored) and one
-//! to its effect ([`apply`], when the stored activity is processed).
-//! The HTTP side, the queue and the worker are in `crate::inbox`.
+//! I/O beyond our own database, before the activity is stored). What a
+//! stored activity then does is a use case: the use-case layer
+//! (`maillage_app::received`) gives it as [`Effects`] when the federation is
+//! built, so no arrow runs from this crate up to it. The HTTP side, the
+//! queue and the worker are in `crate::inbox`.
 //!
 //! Adding an activity type is adding a variant to [`Inbound`], its parsing,
-//! and a file with its `verify` and `apply`.
+//! a file here with its `verify`, and its effect in `maillage_app::received`.
 
 pub mod activity;
-mod actor;
-mod announce;
+pub mod actor;
+pub mod announce;
 mod flag;
-mod follow;
-mod object;
-mod reaction;
+pub mod follow;
+pub mod object;
 
 pub use activity::{Inbound, Received, id_of};
-pub(crate) use object::{after_store, own_embedded_object};
+pub(crate) use object::own_embedded_object;
+
+use maillage_db::{NewRemoteObject, RemoteActor};
 
 use crate::context::{Context, Federation};
 use crate::error::FederationError;
@@ -30,11 +33,11 @@ use crate::objects::RemoteActorObject;
 /// own database: refused here, it is never stored.
 pub(crate) async fn verify(ctx: &Context, inbound: &Inbound, actor: &RemoteActorObject) -> Result<(), FederationError> {
     match inbound {
-        Inbound::ActorUpdate { document } => actor::verify_update(document.as_ref(), actor),
-        Inbound::ObjectChange(change) => object::verify_change(change, actor),
-        Inbound::ObjectDelete { object_id, .. } => object::verify_delete(object_id, actor),
+        Inbound::ActorUpdate { document } => actor::verify_update(document.as_ref(), &actor.row),
+        Inbound::ObjectChange(change) => object::verify_change(change, &actor.row),
+        Inbound::ObjectDelete { object_id, .. } => object::check_delete_origin(object_id, &actor.row),
         Inbound::Announce(announce) => announce::verify(announce),
-        Inbound::UndoFollow(undo) => follow::verify_undo(undo, actor),
+        Inbound::UndoFollow(undo) => follow::verify_undo(undo, &actor.row),
         Inbound::Follow(follow) => follow::verify(ctx, follow).await,
         Inbound::Flag(flag) => flag::verify(flag),
         Inbound::NoObject(kind) => Err(no_object(*kind)),
@@ -46,36 +49,39 @@ pub(crate) async fn verify(ctx: &Context, inbound: &Inbound, actor: &RemoteActor
     }
 }
 
-/// What a verified, stored activity does.
-pub(crate) async fn apply(
-    federation: &Federation,
-    ctx: &Context,
-    inbound: &Inbound,
-    actor: &RemoteActorObject,
-) -> Result<Received, FederationError> {
-    match inbound {
-        Inbound::ActorUpdate { document } => actor::apply_update(ctx, document.as_ref(), actor).await,
-        Inbound::ActorDelete => actor::apply_delete(ctx, actor).await,
-        Inbound::ObjectChange(change) => object::apply_change(federation, ctx, change, actor).await,
-        Inbound::ObjectDelete { object_id, object_type } => {
-            object::apply_delete(ctx, object_id, object_type, actor).await
-        }
-        Inbound::Announce(announce) => announce::apply(federation, ctx, announce, actor).await,
-        Inbound::Like { activity_id, object_id } => reaction::apply_like(ctx, activity_id, object_id, actor).await,
-        Inbound::UndoReaction { reaction, reaction_id, object_id } => {
-            reaction::apply_undo(ctx, *reaction, reaction_id, object_id.as_deref(), actor).await
-        }
-        Inbound::UndoFollow(undo) => follow::apply_undo(ctx, undo, actor).await,
-        Inbound::Follow(follow) => follow::apply(ctx, follow, actor).await,
-        Inbound::FollowAnswer(answer) => follow::apply_answer(ctx, answer, actor).await,
-        Inbound::Flag(flag) => flag::apply(ctx, flag, actor).await,
-        Inbound::NoObject(kind) => Err(no_object(*kind)),
-        // Kept raw (received_activities) for the content features to come.
-        Inbound::Unhandled => Ok(Received::Ignored),
-    }
+/// What verified, stored activities do: the use cases of receiving.
+/// Each may fetch from other servers (through `federation`) before it
+/// writes, never inside a transaction. Errors keep the wire's kinds, so the
+/// inbox worker knows which failures pass (and retries them).
+#[async_trait::async_trait]
+pub trait Effects: Send + Sync + 'static {
+    /// The effect of one activity, sent by `actor`.
+    async fn apply(
+        &self,
+        federation: &Federation,
+        inbound: &Inbound,
+        actor: &RemoteActor,
+    ) -> Result<Received, FederationError>;
+
+    /// Objects their authors sent embedded (a run of the inbox worker's
+    /// batch), stored together, then what follows each: one outcome per
+    /// object, in order.
+    async fn store_objects(
+        &self,
+        federation: &Federation,
+        objects: &[EmbeddedObject],
+    ) -> Vec<Result<Received, FederationError>>;
 }
 
-fn no_object(kind: activity::ContentKind) -> FederationError {
+/// An object its own author sent embedded, parsed and ready to store.
+#[derive(Debug, Clone)]
+pub struct EmbeddedObject {
+    pub object: NewRemoteObject,
+    pub edit: activity::Edit,
+}
+
+/// The refusal of a content activity that names no object.
+pub fn no_object(kind: activity::ContentKind) -> FederationError {
     FederationError::invalid(format!("the {} has no `object`", kind.name()))
 }
 

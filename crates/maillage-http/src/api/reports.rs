@@ -30,7 +30,7 @@ fn report_json(report: &Report) -> Value {
         "action_taken_at": report.resolved_at.map(iso),
         "category": "other",
         "comment": report.comment,
-        "forwarded": report.direction == "incoming",
+        "forwarded": report.direction() == maillage_db::ReportDirection::Incoming,
         "created_at": iso(report.created_at),
         "status_ids": null,
         "rule_ids": null,

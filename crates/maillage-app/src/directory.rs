@@ -10,9 +10,9 @@ use maillage_db::{Direction, FollowState, ListingSource};
 use maillage_domain::ActorKind;
 use url::Url;
 
-use crate::context::Context;
-use crate::error::FederationError;
-use crate::objects::{RemoteActorObject, authority};
+use maillage_db::RemoteActor;
+use maillage_federation::objects::authority;
+use maillage_federation::{Context, FederationError};
 
 /// After `announcer` announced the content or relayed the profile of
 /// `enterprise_ap_id`: records that it lists that enterprise, when the
@@ -20,10 +20,10 @@ use crate::objects::{RemoteActorObject, authority};
 /// announcer is followed (accepted) by our hub.
 pub(crate) async fn note_announced_actor(
     ctx: &Context,
-    announcer: &RemoteActorObject,
+    announcer: &RemoteActor,
     enterprise_ap_id: &str,
 ) -> Result<(), FederationError> {
-    let same_server = match (Url::parse(enterprise_ap_id), Url::parse(&announcer.row.ap_id)) {
+    let same_server = match (Url::parse(enterprise_ap_id), Url::parse(&announcer.ap_id)) {
         (Ok(enterprise), Ok(announcer)) => authority(&enterprise) == authority(&announcer),
         _ => false,
     };
@@ -33,7 +33,7 @@ pub(crate) async fn note_announced_actor(
     let Some(hub) = ctx.db.local_actor_of_kind(ActorKind::Hub).await? else { return Ok(()) };
     let followed = ctx
         .db
-        .find_follow(hub.id, announcer.row.id, Direction::Outgoing)
+        .find_follow(hub.id, announcer.id, Direction::Outgoing)
         .await?
         .is_some_and(|follow| follow.state() == FollowState::Accepted);
     if !followed {
@@ -41,7 +41,7 @@ pub(crate) async fn note_announced_actor(
     }
     let Some(enterprise) = ctx.db.remote_actor_by_ap_id(enterprise_ap_id).await? else { return Ok(()) };
     if enterprise.profile_json.is_some() && !enterprise.suspended {
-        ctx.db.add_directory_listing(enterprise.id, announcer.row.id, ListingSource::Announce).await?;
+        ctx.db.add_directory_listing(enterprise.id, announcer.id, ListingSource::Announce).await?;
     }
     Ok(())
 }
@@ -50,7 +50,7 @@ pub(crate) async fn note_announced_actor(
 /// with its author, by the fetch that processed the Announce).
 pub(crate) async fn note_announced_object(
     ctx: &Context,
-    announcer: &RemoteActorObject,
+    announcer: &RemoteActor,
     object_ap_id: &str,
 ) -> Result<(), FederationError> {
     let author = ctx.db.remote_object(object_ap_id).await?.filter(|o| !o.deleted).and_then(|o| o.attributed_to);

@@ -159,3 +159,55 @@ fn front_ends_write_only_through_the_use_cases() {
         assert!(still_used.contains(*name), "no front end calls {name} any more: strike it from the list");
     }
 }
+
+/// What the wire crate writes itself, each with the reason: its copies of
+/// other servers' actors and objects, its queues, and indexes derived from
+/// what is stored. Every other change (a post, a follow, a report, a
+/// notification…) is a use case's, in `maillage-app`, received activities'
+/// effects included.
+const WIRE_WRITES: &[(&str, &str)] = &[
+    ("upsert_remote_actor", "the copy of a remote actor, as fetched"),
+    ("tombstone_remote_object", "the copy of a remote object, gone at its origin"),
+    ("store_received_batch", "the inbox queue"),
+    ("claim_received", "the inbox queue"),
+    ("received_done_many", "the inbox queue"),
+    ("received_postpone", "the inbox queue"),
+    ("purge_received", "the inbox queue"),
+    ("claim_deliveries", "the delivery queue"),
+    ("deliveries_done", "the delivery queue"),
+    ("release_deliveries", "the delivery queue"),
+    ("record_domain_failure", "the delivery queue's view of other servers"),
+    ("record_domain_success", "the delivery queue's view of other servers"),
+    ("reindex_posts", "the tag index, derived from stored posts"),
+    ("reindex_remote_objects", "the tag index, derived from stored objects"),
+    ("set_post_addressees", "the audience index, derived from stored posts"),
+    ("set_remote_audiences", "the audience index, derived from stored objects"),
+    ("set_setting", "which derived index is built"),
+];
+
+#[test]
+fn the_wire_crate_writes_only_its_copies_queues_and_indexes() {
+    let writes = writing_methods();
+    let mut offenders = Vec::new();
+    let mut used = BTreeSet::new();
+    for file in rust_files(&workspace().join("crates/maillage-federation/src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Unit tests set up what they need.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for method in &writes {
+            if !text.contains(&format!(".{method}(")) {
+                continue;
+            }
+            if WIRE_WRITES.iter().any(|(name, _)| name == method) {
+                used.insert(method.clone());
+            } else {
+                offenders.push(format!("{} calls Database::{method}", file.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "changes are the use cases' (maillage-app):\n{}", offenders.join("\n"));
+    for (name, _) in WIRE_WRITES {
+        assert!(writes.contains(*name), "{name} is not a write of Database: strike it from the list");
+        assert!(used.contains(*name), "the wire crate no longer calls {name}: strike it from the list");
+    }
+}

@@ -15,7 +15,7 @@ pub async fn create(
     summary: &str,
 ) -> Result<LocalActor, AppError> {
     acting.require_admin()?;
-    Ok(maillage_federation::create_enterprise(app.db(), app.config(), handle, name, summary).await?)
+    Ok(crate::actors::create_enterprise(app.db(), app.config(), handle, name, summary).await?)
 }
 
 /// Changes an enterprise's profile (its editors, admins); its followers
@@ -28,5 +28,5 @@ pub async fn update_profile(
 ) -> Result<EnterpriseProfile, AppError> {
     let enterprise = app.local_actor_of(ActorKind::Enterprise, handle).await?;
     acting.require_editor(app.db(), &enterprise).await?;
-    Ok(maillage_federation::content::update_profile(app.federation(), &enterprise.username, changes).await?)
+    crate::profiles::update_enterprise(app, &enterprise, changes).await
 }

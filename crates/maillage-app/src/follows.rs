@@ -1,10 +1,13 @@
 //! Follows: our actors following remote ones (the operator, for the hub
-//! and enterprises), answering follow requests, and whether requests are
-//! approved by hand.
+//! and enterprises), members following anyone, answering follow requests,
+//! and whether requests are approved by hand. Each state change is written
+//! with the activity that reports it, in one transaction.
 
-use maillage_db::LocalActor;
-use maillage_federation::activities;
+use maillage_db::{Direction, FollowRecord, FollowState, LocalActor};
+use maillage_domain::NotificationKind;
+use maillage_federation::activities::{self, answer, follow_document, outgoing, undo_document};
 use maillage_federation::objects::RemoteActorObject;
+use serde_json::Value;
 
 use crate::{Acting, App, AppError};
 
@@ -22,7 +25,7 @@ pub async fn follow_remote(
 ) -> Result<RemoteActorObject, AppError> {
     acting.require_admin()?;
     let remote = resolve(app, target).await?;
-    activities::follow(app.federation().context(), local, &remote).await?;
+    send_follow(app, local, &remote).await?;
     Ok(remote)
 }
 
@@ -35,7 +38,7 @@ pub async fn unfollow_remote(
 ) -> Result<RemoteActorObject, AppError> {
     acting.require_admin()?;
     let remote = resolve(app, target).await?;
-    if !activities::unfollow(app.federation().context(), local, &remote).await? {
+    if !send_unfollow(app, local, &remote).await? {
         return Err(AppError::NotFound(format!("{} does not follow {}", local.ap_id, remote.row.ap_id)));
     }
     Ok(remote)
@@ -51,7 +54,7 @@ pub async fn answer_request(
 ) -> Result<RemoteActorObject, AppError> {
     acting.require_admin()?;
     let remote = resolve(app, follower).await?;
-    if !activities::answer_follow_request(app.federation().context(), local, &remote, accept).await? {
+    if !answer_pending(app, local, &remote, accept).await? {
         return Err(AppError::NotFound(format!("{} has no follow request from {}", local.ap_id, remote.row.ap_id)));
     }
     Ok(remote)
@@ -72,21 +75,84 @@ pub enum Followed {
 /// A member follows someone: a `Follow` goes out to another server, or
 /// the follow is recorded here at once.
 pub async fn follow(app: &App, member: &LocalActor, followed: &Followed) -> Result<(), AppError> {
-    let ctx = app.federation().context();
     match followed {
-        Followed::Elsewhere(remote) => activities::follow(ctx, member, remote).await?,
-        Followed::Here(local) => {
-            activities::follow_here(ctx, member, local).await?;
-        }
+        Followed::Elsewhere(remote) => send_follow(app, member, remote).await,
+        Followed::Here(local) => follow_here(app, member, local).await.map(|_| ()),
     }
-    Ok(())
 }
 
 /// A member stops following someone; false when they did not.
 pub async fn unfollow(app: &App, member: &LocalActor, followed: &Followed) -> Result<bool, AppError> {
-    let ctx = app.federation().context();
-    Ok(match followed {
-        Followed::Elsewhere(remote) => activities::unfollow(ctx, member, remote).await?,
-        Followed::Here(local) => activities::unfollow_here(ctx, member, local).await?,
+    match followed {
+        Followed::Elsewhere(remote) => send_unfollow(app, member, remote).await,
+        Followed::Here(local) => Ok(app.db().unfollow_locally(member.id, local.id).await?),
+    }
+}
+
+/// Our actor asks to follow a remote one: pending until it answers.
+async fn send_follow(app: &App, local: &LocalActor, remote: &RemoteActorObject) -> Result<(), AppError> {
+    let activity = follow_document(app.federation().context(), local, &remote.row.ap_id);
+    let record = FollowRecord {
+        local_actor_id: local.id,
+        remote_actor_id: remote.row.id,
+        direction: Direction::Outgoing,
+        state: FollowState::Pending,
+        follow_ap_id: activity["id"].as_str().unwrap_or_default(),
+        follow_json: &activity.to_string(),
+    };
+    let notify = outgoing(local, &activity, remote.row.delivery_inbox());
+    app.db().save_follow(&record, Some(&notify)).await?;
+    Ok(())
+}
+
+/// Our actor stops following a remote one: `Undo{Follow}`, as the
+/// `Follow` was sent. False when it did not follow it.
+async fn send_unfollow(app: &App, local: &LocalActor, remote: &RemoteActorObject) -> Result<bool, AppError> {
+    let Some(existing) = app.db().find_follow(local.id, remote.row.id, Direction::Outgoing).await? else {
+        return Ok(false);
+    };
+    let follow: Value = serde_json::from_str(&existing.follow_json).unwrap_or(Value::String(existing.follow_ap_id));
+    let undo = undo_document(app.federation().context(), local, follow, &remote.row.ap_id);
+    let notify = outgoing(local, &undo, remote.row.delivery_inbox());
+    Ok(app.db().remove_follow(local.id, remote.row.id, Direction::Outgoing, Some(&notify)).await?)
+}
+
+/// `Accept` or `Reject` of a pending follower, with the `Follow` embedded
+/// as Mastodon expects. False when there is no such request.
+async fn answer_pending(
+    app: &App,
+    local: &LocalActor,
+    remote: &RemoteActorObject,
+    accept: bool,
+) -> Result<bool, AppError> {
+    let Some(follow) = app.db().find_follow(local.id, remote.row.id, Direction::Incoming).await? else {
+        return Ok(false);
+    };
+    let follow_json: Value =
+        serde_json::from_str(&follow.follow_json).unwrap_or_else(|_| Value::String(follow.follow_ap_id.clone()));
+    let kind = if accept { "Accept" } else { "Reject" };
+    let activity = answer(app.federation().context(), kind, local, &follow_json, &remote.row.ap_id);
+    let notify = outgoing(local, &activity, remote.row.delivery_inbox());
+    Ok(if accept {
+        app.db().accept_follow(local.id, remote.row.id, Direction::Incoming, Some(&notify)).await?
+    } else {
+        app.db().remove_follow(local.id, remote.row.id, Direction::Incoming, Some(&notify)).await?
     })
+}
+
+/// A member follows another local actor (an enterprise, the hub, a
+/// member): no activity leaves the instance. Accepted at once unless the
+/// followed actor approves followers by hand; it is notified either way.
+/// Returns whether it is accepted.
+async fn follow_here(app: &App, follower: &LocalActor, followed: &LocalActor) -> Result<bool, AppError> {
+    if follower.id == followed.id {
+        return Err(AppError::refused("an account cannot follow itself"));
+    }
+    let existing = app.db().local_follow(follower.id, followed.id).await?;
+    let follow = app.db().follow_locally(follower.id, followed).await?;
+    if existing.is_none() {
+        let kind = if follow.accepted { NotificationKind::Follow } else { NotificationKind::FollowRequest };
+        app.db().notify(followed.id, kind, &follower.ap_id, None).await?;
+    }
+    Ok(follow.accepted)
 }

@@ -15,6 +15,7 @@
 //! and no transaction waits on another server.
 
 mod acting;
+pub mod actors;
 pub mod deliveries;
 mod directory;
 pub mod domains;
@@ -25,6 +26,7 @@ pub mod hub;
 pub mod moderation;
 pub mod notifications;
 pub mod posts;
+mod profiles;
 pub mod received;
 pub mod secrets;
 pub mod teams;

@@ -1,12 +1,18 @@
 //! Moderation: reports, suspending remote actors, removing what they sent
 //! (moderators and admins).
 
-use maillage_db::LocalActor;
+use maillage_db::{LocalActor, NewReport, ReportDirection};
+use maillage_domain::ActorKind;
+use maillage_federation::activities::flag_document;
+use maillage_federation::content::outgoing;
+use maillage_federation::objects::authority;
+use url::Url;
 
 use crate::{Acting, App, AppError};
 
 /// A member reports an actor (and some of their posts) to this hub's
-/// moderators, and to the actor's server too when `forward`.
+/// moderators, and, when the actor is remote and `forward` is set, to its
+/// server too, as a `Flag` from our instance actor. Returns the report's id.
 pub async fn report(
     app: &App,
     member: &LocalActor,
@@ -15,8 +21,44 @@ pub async fn report(
     comment: &str,
     forward: bool,
 ) -> Result<i64, AppError> {
-    let context = app.federation().context();
-    Ok(maillage_federation::moderation::report(context, member, target_actor, object_ids, comment, forward).await?)
+    let ctx = app.federation().context();
+    let comment: String = comment.trim().chars().take(1000).collect();
+    let mut ids = vec![target_actor.to_string()];
+    ids.extend(object_ids.iter().filter(|id| *id != target_actor).cloned());
+    let remote = match Url::parse(target_actor) {
+        Ok(url) if authority(&url) != ctx.config.instance.domain => {
+            app.db().remote_actor_by_ap_id(target_actor).await?
+        }
+        _ => None,
+    };
+    let flag_id = ctx.urls.new_activity_id("Flag");
+    // Sent by the instance actor, so the member stays anonymous there (as
+    // on Mastodon).
+    let forward = match (remote, forward) {
+        (Some(remote), true) => {
+            let instance = app
+                .db()
+                .local_actor_of_kind(ActorKind::Instance)
+                .await?
+                .ok_or_else(|| AppError::Internal("the instance actor is missing".into()))?;
+            let flag = flag_document(&flag_id, &instance, &comment, &ids, &remote.ap_id);
+            let inboxes = remote.delivery_inbox().map(str::to_string).into_iter().collect();
+            Some(outgoing(&instance, &flag, false, inboxes))
+        }
+        _ => None,
+    };
+    let report = NewReport {
+        direction: ReportDirection::Outgoing,
+        reporter: &member.ap_id,
+        target_actor: Some(target_actor),
+        object_ids: &ids,
+        comment: &comment,
+        activity_ap_id: &flag_id,
+    };
+    app.db()
+        .record_report(&report, forward.as_ref())
+        .await?
+        .ok_or_else(|| AppError::Conflict("this report exists already".into()))
 }
 
 /// Marks an open report as handled; false when no report of that number

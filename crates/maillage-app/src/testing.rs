@@ -20,7 +20,7 @@ pub async fn test_app(tweak: impl FnOnce(&mut Config)) -> (TestDatabase, App) {
     tweak(&mut config);
     let db = Database::connect(&config.database).await.expect("the test database opens");
     db.migrate().await.expect("migrations apply");
-    maillage_federation::ensure_builtin_actors(&db, &config).await.expect("the built-in actors");
+    crate::actors::ensure_builtin_actors(&db, &config).await.expect("the built-in actors");
     let app = App::open(db, Arc::new(config)).await.expect("the application opens");
     (test_db, app)
 }

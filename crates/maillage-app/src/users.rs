@@ -53,7 +53,7 @@ pub async fn create_user(app: &App, acting: &Acting, new: NewAccount) -> Result<
     email_unused(app, &email).await?;
     let password_hash = hash_password(new.password).await?;
     let user = NewUser { password_hash, is_admin: new.admin, email, approved: true, invite_hash: None };
-    Ok(maillage_federation::create_member(app.db(), app.config(), &new.username, &user).await?)
+    Ok(crate::actors::create_member(app.db(), app.config(), &new.username, &user).await?)
 }
 
 /// What someone gives to register from an app.
@@ -112,7 +112,7 @@ pub async fn register(app: &App, registration: Registration) -> Result<Registere
     // Account, email, approval state and invite are written together, or not at all.
     let user =
         NewUser { password_hash, is_admin: false, email, approved: mode != RegistrationMode::Approval, invite_hash };
-    let actor = maillage_federation::create_member(app.db(), app.config(), &registration.username, &user)
+    let actor = crate::actors::create_member(app.db(), app.config(), &registration.username, &user)
         .await
         .map_err(|e| as_field("username", e.into()))?;
     let account = app

@@ -1,12 +1,10 @@
-//! The follows we send: `Follow`, `Undo{Follow}` (unfollow), and
-//! `Accept{Follow}`/`Reject{Follow}` of a follower our staff approve; follows
-//! between two local actors; finding a remote actor by handle. Received
-//! follows are in `crate::inbound`. Each state change is written with the
-//! activity that reports it, in one transaction (see `maillage_db`).
+//! The activities our actors send about follows and reports: `Follow`,
+//! `Undo`, `Accept`/`Reject` of a received `Follow`, `Flag`; and finding a
+//! remote actor by handle or URL. Deciding to send them, and writing each
+//! with the state change it reports, are the use cases' (`maillage_app`).
 
 use activitypub_federation::fetch::object_id::ObjectId;
-use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, Outgoing};
-use maillage_domain::NotificationKind;
+use maillage_db::{LocalActor, Outgoing};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -35,29 +33,6 @@ pub fn answer(ctx: &Context, kind: &str, local: &LocalActor, follow: &Value, fol
         "object": follow,
         "to": [follower],
     })
-}
-
-/// The hub's staff accept or reject a pending follower.
-pub async fn answer_follow_request(
-    ctx: &Context,
-    local: &LocalActor,
-    remote: &RemoteActorObject,
-    accept: bool,
-) -> Result<bool, FederationError> {
-    let Some(follow) = ctx.db.find_follow(local.id, remote.row.id, Direction::Incoming).await? else {
-        return Ok(false);
-    };
-    let follow_json: Value =
-        serde_json::from_str(&follow.follow_json).unwrap_or_else(|_| Value::String(follow.follow_ap_id.clone()));
-    let kind = if accept { "Accept" } else { "Reject" };
-    let activity = answer(ctx, kind, local, &follow_json, &remote.row.ap_id);
-    let notify = outgoing(local, &activity, remote.row.delivery_inbox());
-    let changed = if accept {
-        ctx.db.accept_follow(local.id, remote.row.id, Direction::Incoming, Some(&notify)).await?
-    } else {
-        ctx.db.remove_follow(local.id, remote.row.id, Direction::Incoming, Some(&notify)).await?
-    };
-    Ok(changed)
 }
 
 /// Finds a remote actor by `@user@domain`, `user@domain` or actor URL,
@@ -106,68 +81,40 @@ async fn find_remote_actor(federation: &Federation, target: &str) -> Result<Remo
     }))
 }
 
-/// A local actor starts following a remote one (pending until `Accept`).
-pub async fn follow(ctx: &Context, local: &LocalActor, remote: &RemoteActorObject) -> Result<(), FederationError> {
-    let activity = json!({
+/// A `Follow` of `followed` by our actor `local`, with a new id.
+pub fn follow_document(ctx: &Context, local: &LocalActor, followed: &str) -> Value {
+    json!({
         "@context": AS_CONTEXT,
         "id": ctx.urls.new_activity_id("Follow"),
         "type": "Follow",
         "actor": local.ap_id,
-        "object": remote.row.ap_id,
-        "to": [remote.row.ap_id],
-    });
-    let record = FollowRecord {
-        local_actor_id: local.id,
-        remote_actor_id: remote.row.id,
-        direction: Direction::Outgoing,
-        state: FollowState::Pending,
-        follow_ap_id: activity["id"].as_str().unwrap_or_default(),
-        follow_json: &activity.to_string(),
-    };
-    ctx.db.save_follow(&record, Some(&outgoing(local, &activity, remote.row.delivery_inbox()))).await?;
-    Ok(())
+        "object": followed,
+        "to": [followed],
+    })
 }
 
-/// A local actor stops following a remote one: `Undo{Follow}`.
-pub async fn unfollow(ctx: &Context, local: &LocalActor, remote: &RemoteActorObject) -> Result<bool, FederationError> {
-    let Some(existing) = ctx.db.find_follow(local.id, remote.row.id, Direction::Outgoing).await? else {
-        return Ok(false);
-    };
-    let follow: Value = serde_json::from_str(&existing.follow_json).unwrap_or(Value::String(existing.follow_ap_id));
-    let undo = json!({
+/// `Undo` of `activity` (as it was sent) by our actor `local`, to `to`.
+pub fn undo_document(ctx: &Context, local: &LocalActor, activity: Value, to: &str) -> Value {
+    json!({
         "@context": AS_CONTEXT,
         "id": ctx.urls.new_activity_id("Undo"),
         "type": "Undo",
         "actor": local.ap_id,
-        "object": follow,
-        "to": [remote.row.ap_id],
-    });
-    let notify = outgoing(local, &undo, remote.row.delivery_inbox());
-    Ok(ctx.db.remove_follow(local.id, remote.row.id, Direction::Outgoing, Some(&notify)).await?)
+        "object": activity,
+        "to": [to],
+    })
 }
 
-/// A local actor follows another local one (a member follows an
-/// enterprise, the hub or a member): no activity leaves the instance.
-/// Accepted at once unless the followed actor approves followers by hand;
-/// the followed actor is notified either way. Returns whether it is accepted.
-pub async fn follow_here(ctx: &Context, follower: &LocalActor, followed: &LocalActor) -> Result<bool, FederationError> {
-    if follower.id == followed.id {
-        return Err(FederationError::invalid("an account cannot follow itself"));
-    }
-    let existing = ctx.db.local_follow(follower.id, followed.id).await?;
-    let follow = ctx.db.follow_locally(follower.id, followed).await?;
-    if existing.is_none() {
-        let kind = if follow.accepted { NotificationKind::Follow } else { NotificationKind::FollowRequest };
-        ctx.db.notify(followed.id, kind, &follower.ap_id, None).await?;
-    }
-    Ok(follow.accepted)
-}
-
-/// Ends a local follow (or withdraws a request); returns whether there was one.
-pub async fn unfollow_here(
-    ctx: &Context,
-    follower: &LocalActor,
-    followed: &LocalActor,
-) -> Result<bool, FederationError> {
-    Ok(ctx.db.unfollow_locally(follower.id, followed.id).await?)
+/// A report (`Flag`) sent by our instance actor to the server of `to`:
+/// the reported actor and posts (`ids`), and the comment.
+pub fn flag_document(id: &str, instance: &LocalActor, comment: &str, ids: &[String], to: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Flag",
+        "actor": instance.ap_id,
+        "content": comment,
+        "object": ids,
+        "to": [to],
+    })
 }

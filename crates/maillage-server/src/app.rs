@@ -197,7 +197,7 @@ pub(crate) async fn open_database(config: &Config) -> Result<Database, ServerErr
     if stored != config.instance.domain {
         return Err(ServerError::DomainChanged { stored, configured: config.instance.domain.clone() });
     }
-    maillage_federation::ensure_builtin_actors(&db, config).await?;
+    maillage_app::actors::ensure_builtin_actors(&db, config).await?;
     if maillage_federation::tag_index::build_if_needed(&db).await? {
         tracing::info!("tag index built from the stored posts");
     }

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use maillage_config::Config;
 use maillage_db::testing::TestDatabase;
-use maillage_db::{Database, NewRemoteActor, NewUser};
+use maillage_db::{Database, NewRemoteActor};
 use maillage_domain::{EnterpriseProfile, PostKind};
 use maillage_federation::content::{NoteDraft, PracticeDraft};
 use maillage_http::AppState;
@@ -85,8 +85,8 @@ impl TestSite {
     }
 
     async fn enterprise(&self, handle: &str, profile: EnterpriseProfile) {
-        let config = &self.state.config;
-        let actor = maillage_federation::create_enterprise(self.db(), config, handle, handle, "").await.unwrap();
+        let operator = maillage_app::Acting::Operator;
+        let actor = maillage_app::enterprises::create(&self.state.app, &operator, handle, handle, "").await.unwrap();
         let name = profile.name().unwrap_or(handle).to_string();
         let json = serde_json::to_string(&profile).unwrap();
         self.db().update_local_profile(actor.id, &name, "", &json, &[]).await.unwrap();
@@ -97,9 +97,14 @@ impl TestSite {
     }
 
     async fn user(&self, username: &str, password: &str, is_admin: bool, editor_of: Option<&str>) {
-        let hash = maillage_domain::password::hash_password(password, &[7u8; 16]).unwrap();
-        let user = NewUser { password_hash: hash, is_admin, email: None, approved: true, invite_hash: None };
-        let member = maillage_federation::create_member(self.db(), &self.state.config, username, &user).await.unwrap();
+        let account = maillage_app::users::NewAccount {
+            username: username.into(),
+            email: None,
+            password: password.into(),
+            admin: is_admin,
+        };
+        let operator = maillage_app::Acting::Operator;
+        let member = maillage_app::users::create_user(&self.state.app, &operator, account).await.unwrap();
         if let Some(handle) = editor_of {
             let enterprise = self.db().local_actor_by_username(handle).await.unwrap().unwrap();
             self.db().add_editor(enterprise.id, member.id, "editor").await.unwrap();
@@ -341,8 +346,9 @@ async fn actor_and_object_urls_serve_html_to_browsers_and_json_to_servers() {
     let site = TestSite::new().await;
     site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
     site.member("alice", "a-long-password-1", Some("ferme")).await;
-    let practice = maillage_federation::content::publish_practice(
-        &site.state.federation,
+    let practice = maillage_app::posts::publish_practice(
+        &site.state.app,
+        &maillage_app::Acting::Operator,
         &PracticeDraft {
             enterprise: "ferme".into(),
             author: "alice".into(),
@@ -405,7 +411,7 @@ async fn feeds_are_atom_with_the_public_posts_only() {
             content_warning: None,
             translation: None,
         };
-        maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
+        maillage_app::posts::publish_note(&site.state.app, &maillage_app::Acting::Operator, &draft).await.unwrap();
     }
     for uri in ["/feed.atom", "/feeds/actors/ferme"] {
         let (status, headers, xml) = site.get(uri, &[]).await;
@@ -613,8 +619,9 @@ async fn editors_edit_their_enterprise_profile_and_practices_and_nobody_else_doe
     assert_eq!(stored.sectors.len(), 2);
     assert_eq!(stored.region.as_deref(), Some("montreal"));
 
-    let practice = maillage_federation::content::publish_practice(
-        &site.state.federation,
+    let practice = maillage_app::posts::publish_practice(
+        &site.state.app,
+        &maillage_app::Acting::Operator,
         &PracticeDraft {
             enterprise: "ferme".into(),
             author: "alice".into(),
@@ -872,13 +879,13 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
         content_warning: None,
         translation: None,
     };
-    maillage_federation::content::publish_note(&site.state.federation, &note).await.unwrap();
+    maillage_app::posts::publish_note(&site.state.app, &maillage_app::Acting::Operator, &note).await.unwrap();
     let private = NoteDraft {
         text: "Réservé #compost".into(),
         visibility: maillage_domain::Visibility::Followers,
         ..note.clone()
     };
-    maillage_federation::content::publish_note(&site.state.federation, &private).await.unwrap();
+    maillage_app::posts::publish_note(&site.state.app, &maillage_app::Acting::Operator, &private).await.unwrap();
     let (status, _, html) = site.get("/tags/Compost", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Tas de"), "{html}");
@@ -898,7 +905,7 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
         adapted_from: None,
         language: "fr".into(),
     };
-    maillage_federation::content::publish_practice(&site.state.federation, &practice).await.unwrap();
+    maillage_app::posts::publish_practice(&site.state.app, &maillage_app::Acting::Operator, &practice).await.unwrap();
     let (_, _, html) = site.get("/tags/velo", &[]).await;
     assert!(html.contains("Réparer son vélo") && html.contains("Tas de"), "{html}");
     let (_, _, xml) = site.get("/feeds/tags/VELO", &[]).await;
@@ -989,7 +996,8 @@ async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_on
         content_warning: None,
         translation: None,
     };
-    let post = maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
+    let post =
+        maillage_app::posts::publish_note(&site.state.app, &maillage_app::Acting::Operator, &draft).await.unwrap();
     let path = post.ap_id.trim_start_matches("https://hub.test").to_string();
     let (bob, csrf) = site.session("bob").await;
     let (carl, _) = site.session("carl").await;

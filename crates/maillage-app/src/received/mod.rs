@@ -67,3 +67,6 @@ impl maillage_federation::inbound::Effects for ReceivedEffects {
         object::store_embedded(federation.context(), objects).await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! Who hears of a change: followers' inboxes (deduplicated by shared
 //! inbox), the authors of what we answer or reshare, the hub's relays, and
-//! the outgoing rows stored with the change.
+//! the outgoing rows the use cases store with the change.
 
 use std::collections::BTreeSet;
 
@@ -15,10 +15,7 @@ use crate::urls::Urls;
 
 /// Inboxes of a local actor's accepted followers, with the followers' types
 /// (deduplicated by shared inbox), read page by page.
-pub(super) async fn follower_inboxes(
-    ctx: &Context,
-    actor: &LocalActor,
-) -> Result<Vec<(String, bool)>, FederationError> {
+pub async fn follower_inboxes(ctx: &Context, actor: &LocalActor) -> Result<Vec<(String, bool)>, FederationError> {
     let mut inboxes: Vec<(String, bool)> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut before = None;
@@ -39,24 +36,24 @@ pub(super) async fn follower_inboxes(
 }
 
 /// An activity with a new id of ours.
-pub(super) fn activity(ctx: &Context, kind: &str, actor: &str, object: Value, to: &Value, cc: &Value) -> Value {
+pub fn activity(ctx: &Context, kind: &str, actor: &str, object: Value, to: &Value, cc: &Value) -> Value {
     activity_document(&ctx.urls.new_activity_id(kind), kind, actor, object, to, cc)
 }
 
 /// The inbox, on its own server, of the remote actor `author`.
-pub(super) async fn inbox_of_author(ctx: &Context, author: Option<&str>) -> Result<Option<String>, FederationError> {
+pub async fn inbox_of_author(ctx: &Context, author: Option<&str>) -> Result<Option<String>, FederationError> {
     let Some(author) = author else { return Ok(None) };
     Ok(ctx.db.remote_actor_by_ap_id(author).await?.and_then(|remote| remote.delivery_inbox().map(str::to_string)))
 }
 
 /// The inbox of the author of a remote object we keep (none for ours).
-pub(super) async fn inbox_of_object_author(ctx: &Context, object_id: &str) -> Result<Option<String>, FederationError> {
+pub async fn inbox_of_object_author(ctx: &Context, object_id: &str) -> Result<Option<String>, FederationError> {
     let author = ctx.db.remote_object(object_id).await?.and_then(|object| object.attributed_to);
     inbox_of_author(ctx, author.as_deref()).await
 }
 
 /// The hub of this instance.
-pub(super) async fn hub(ctx: &Context) -> Result<LocalActor, FederationError> {
+pub async fn hub(ctx: &Context) -> Result<LocalActor, FederationError> {
     ctx.db
         .local_actor_of_kind(ActorKind::Hub)
         .await?
@@ -65,7 +62,7 @@ pub(super) async fn hub(ctx: &Context) -> Result<LocalActor, FederationError> {
 
 /// Everything a change of a post is delivered as: the enterprise's activity to
 /// its audience, and, for public posts, the hub's reshare of it.
-pub(super) async fn deliveries_for(
+pub async fn deliveries_for(
     ctx: &Context,
     kind: &str,
     post: &Post,

@@ -61,7 +61,7 @@ fn link_tags_and_mentions(html: &str, urls: &Urls, tags: &[String], mentions: &[
     post_text::link_tags_and_mentions(html, tags, |tag| urls.tag(tag), &links)
 }
 
-pub(super) fn note_content(
+pub fn note_content(
     urls: &Urls,
     text: &str,
     language: &str,
@@ -118,7 +118,7 @@ pub(super) fn note_content(
     })
 }
 
-pub(super) fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationError> {
+pub fn practice_content(draft: &PracticeDraft) -> Result<PostContent, FederationError> {
     let title = draft.title.trim();
     if title.is_empty() || title.chars().count() > TITLE_MAX {
         return Err(FederationError::invalid(format!("a practice needs a title of 1 to {TITLE_MAX} characters")));

@@ -16,21 +16,22 @@
 //! - a profile change sends `Update{Organization}` to the enterprise's followers.
 //!
 //! The files: `protocol` (the wire: constants, the documents of our posts,
-//! the activity envelope; a leaf), `drafts` (what members write and its
-//! checks), `audience` (who hears of a change), `posts`, `hub`, `profiles`
-//! and `reactions` (the changes themselves).
+//! the activity envelope; a leaf), `drafts` (what members write, its checks,
+//! and the stored content it becomes), `mentions` (whom a text names),
+//! `audience` (who hears of a change) and `profiles` (an enterprise's
+//! profile as stored). The changes themselves, and who may make them, are
+//! the use cases' (`maillage_app`), which store each with the activities
+//! built here.
 
-mod audience;
+pub mod audience;
 mod drafts;
-mod hub;
-mod posts;
+mod mentions;
 mod profiles;
 pub mod protocol;
-mod reactions;
 
-pub use drafts::{NOTE_MAX, NoteDraft, PracticeDraft, SUMMARY_MAX, TITLE_MAX, Translation};
-pub use hub::{feature, reshare, unreshare};
-pub use posts::{delete_post, edit_note, edit_practice, publish_note, publish_practice};
-pub use profiles::{current_profile, update_member, update_profile};
+pub use drafts::{
+    NOTE_MAX, NoteDraft, PracticeDraft, SUMMARY_MAX, TITLE_MAX, Translation, note_content, practice_content,
+};
+pub use mentions::mentions_of;
+pub use profiles::current_profile;
 pub use protocol::{AS_CONTEXT, DEFAULT_LICENCE, Mention, PUBLIC, object_context, outgoing, post_document};
-pub use reactions::react;

@@ -1,9 +1,17 @@
 //! Publishing, editing and deleting posts (updates and practices), and a
-//! member's reactions. The rule of who may change a post lives here
-//! ([`may_change`]); the wire crate builds the documents and deliveries.
+//! member's reactions. The rules of who may publish for an enterprise
+//! ([`publishing_actors`]) and who may change a post ([`may_change`]) live
+//! here; [`store`] writes each change with its activities, whose documents
+//! and audience the wire crate builds.
 
-use maillage_db::{LocalActor, Post, ReactionKind};
-use maillage_federation::content::{self, NoteDraft, PracticeDraft};
+mod reactions;
+mod store;
+
+pub use reactions::react;
+
+use maillage_db::{LocalActor, Post};
+use maillage_domain::ActorKind;
+use maillage_federation::content::{NoteDraft, PracticeDraft};
 
 use crate::secrets::hash_secret;
 use crate::{Acting, App, AppError};
@@ -47,10 +55,39 @@ fn check_author(acting: &Acting, author: &str) -> Result<(), AppError> {
     }
 }
 
+/// The enterprise a post is published for and its author, a member:
+/// the enterprise's current editors publish for it; a member naming
+/// themself as the enterprise posts as themself.
+async fn publishing_actors(app: &App, enterprise: &str, author: &str) -> Result<(LocalActor, LocalActor), AppError> {
+    let author_actor = app
+        .db()
+        .local_actor_by_username(author.trim_start_matches('@'))
+        .await?
+        .filter(|a| a.kind() == ActorKind::Member)
+        .ok_or_else(|| AppError::NotFound(format!("no member {author:?} on this instance")))?;
+    if enterprise.trim_start_matches('@').eq_ignore_ascii_case(&author_actor.username) {
+        return Ok((author_actor.clone(), author_actor));
+    }
+    let enterprise_actor = app
+        .db()
+        .local_actor_by_username(enterprise.trim_start_matches('@'))
+        .await?
+        .filter(|a| a.kind() == ActorKind::Enterprise)
+        .ok_or_else(|| AppError::NotFound(format!("no enterprise {enterprise:?} on this instance")))?;
+    if !app.db().is_editor(enterprise_actor.id, author_actor.id).await? {
+        return Err(AppError::Forbidden(format!(
+            "{} cannot publish for {}: add them with `maillage admin enterprise add-editor`",
+            author_actor.username, enterprise_actor.username
+        )));
+    }
+    Ok((enterprise_actor, author_actor))
+}
+
 /// Posts an update for an enterprise (its editors) or for oneself.
 pub async fn publish_note(app: &App, acting: &Acting, draft: &NoteDraft) -> Result<Post, AppError> {
     check_author(acting, &draft.author)?;
-    Ok(content::publish_note(app.federation(), draft).await?)
+    let (enterprise, author) = publishing_actors(app, &draft.enterprise, &draft.author).await?;
+    store::publish_note(app, draft, &enterprise, &author).await
 }
 
 /// The post already published with this idempotency key by this member
@@ -81,7 +118,8 @@ pub async fn publish_note_once(
 /// Publishes a shared practice for an enterprise (its editors).
 pub async fn publish_practice(app: &App, acting: &Acting, draft: &PracticeDraft) -> Result<Post, AppError> {
     check_author(acting, &draft.author)?;
-    Ok(content::publish_practice(app.federation(), draft).await?)
+    let (enterprise, author) = publishing_actors(app, &draft.enterprise, &draft.author).await?;
+    store::publish_practice(app, draft, &enterprise, &author).await
 }
 
 /// Edits an update's text, and its content warning when given.
@@ -93,7 +131,7 @@ pub async fn edit_note(
     content_warning: Option<&str>,
 ) -> Result<Post, AppError> {
     let post = changeable(app, acting, ap_id).await?;
-    Ok(content::edit_note(app.federation(), post, text, content_warning).await?)
+    store::edit_note(app, post, text, content_warning).await
 }
 
 /// Replaces a practice's content.
@@ -103,25 +141,13 @@ pub async fn edit_practice(app: &App, acting: &Acting, ap_id: &str, draft: &Prac
     if enterprise.is_some_and(|e| !e.username.eq_ignore_ascii_case(draft.enterprise.trim_start_matches('@'))) {
         return Err(AppError::invalid("enterprise", "a practice cannot move to another enterprise"));
     }
-    Ok(content::edit_practice(app.federation(), post, draft).await?)
+    store::edit_practice(app, post, draft).await
 }
 
 /// Deletes a post; the hub's reshare of it is undone.
 pub async fn delete(app: &App, acting: &Acting, ap_id: &str) -> Result<(), AppError> {
     let post = changeable(app, acting, ap_id).await?;
-    Ok(content::delete_post(app.federation(), post).await?)
-}
-
-/// A member likes or reshares a post (or takes it back); false when
-/// nothing changed.
-pub async fn react(
-    app: &App,
-    member: &LocalActor,
-    object_url: &str,
-    kind: ReactionKind,
-    undo: bool,
-) -> Result<bool, AppError> {
-    Ok(content::react(app.federation(), member, object_url, kind, undo).await?)
+    store::delete(app, post).await
 }
 
 /// A member changes their own profile (display name, bio).
@@ -131,5 +157,5 @@ pub async fn update_member_profile(
     display_name: Option<&str>,
     note: Option<&str>,
 ) -> Result<LocalActor, AppError> {
-    Ok(content::update_member(app.federation(), member, display_name, note).await?)
+    crate::profiles::update_member(app, member, display_name, note).await
 }

@@ -1,0 +1,221 @@
+//! Writing a post's changes: each is stored with its activities (to the
+//! audience the wire crate computes) in one transaction, after any fetch
+//! (the post replied to, mentioned actors) is done. Rights are checked by
+//! the caller, in `posts`.
+
+use maillage_db::{LocalActor, NewPost, Outgoing, Post, PostContent, UtcTime};
+use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
+use maillage_federation::content::audience::deliveries_for;
+use maillage_federation::content::{
+    Mention, NoteDraft, PracticeDraft, mentions_of, note_content, post_document, practice_content,
+};
+use maillage_federation::objects::fetch_remote_object;
+use serde_json::json;
+
+use crate::{App, AppError};
+
+/// Posts an update for `enterprise` (or for the author themself).
+pub(super) async fn publish_note(
+    app: &App,
+    draft: &NoteDraft,
+    enterprise: &LocalActor,
+    author: &LocalActor,
+) -> Result<Post, AppError> {
+    let ctx = app.federation().context();
+    let mentions = mentions_of(app.federation(), &draft.text).await?;
+    if let Some(reply) = &draft.in_reply_to
+        && app.db().post_by_ap_id(reply).await?.is_none()
+    {
+        // Fetch what we reply to, so that its author gets the reply.
+        fetch_remote_object(app.federation(), reply).await?;
+    }
+    let content = note_content(
+        &ctx.urls,
+        &draft.text,
+        &draft.language,
+        &mentions,
+        draft.content_warning.as_deref(),
+        draft.translation.as_ref(),
+    )?;
+    let new = NewPost {
+        ap_id: ctx.urls.new_object_id(),
+        kind: PostKind::Note,
+        actor_id: enterprise.id,
+        author_id: Some(author.id),
+        visibility: draft.visibility,
+        in_reply_to: draft.in_reply_to.clone(),
+        published: UtcTime::now(),
+        content,
+    };
+    store_new_post(app, new, enterprise, author).await
+}
+
+/// Publishes a shared practice for `enterprise`.
+pub(super) async fn publish_practice(
+    app: &App,
+    draft: &PracticeDraft,
+    enterprise: &LocalActor,
+    author: &LocalActor,
+) -> Result<Post, AppError> {
+    let ctx = app.federation().context();
+    let content = practice_content(draft)?;
+    let new = NewPost {
+        ap_id: ctx.urls.new_object_id(),
+        kind: PostKind::Article,
+        actor_id: enterprise.id,
+        author_id: Some(author.id),
+        visibility: Visibility::Public,
+        in_reply_to: None,
+        published: UtcTime::now(),
+        content,
+    };
+    store_new_post(app, new, enterprise, author).await
+}
+
+/// The post as it will be stored, for building its documents before the
+/// post and its activities are stored together.
+fn preview(new: &NewPost) -> Post {
+    Post {
+        id: 0,
+        ap_id: new.ap_id.clone(),
+        kind: new.kind,
+        actor_id: new.actor_id,
+        author_id: new.author_id,
+        visibility: new.visibility.as_str().to_string(),
+        language: new.content.language.clone(),
+        title: new.content.title.clone(),
+        summary: new.content.summary.clone(),
+        source: new.content.source.clone(),
+        content_html: new.content.content_html.clone(),
+        tags_json: new.content.tags_json.clone(),
+        mentions_json: new.content.mentions_json.clone(),
+        licence: new.content.licence.clone(),
+        adapted_from: new.content.adapted_from.clone(),
+        in_reply_to: new.in_reply_to.clone(),
+        published: new.published,
+        updated: None,
+        deleted_at: None,
+        content_warning: new.content.content_warning.clone(),
+        translations_json: new.content.translations_json.clone(),
+    }
+}
+
+async fn store_new_post(
+    app: &App,
+    new: NewPost,
+    enterprise: &LocalActor,
+    author: &LocalActor,
+) -> Result<Post, AppError> {
+    let ctx = app.federation().context();
+    let preview = preview(&new);
+    let document = post_document(&preview, enterprise, Some(author), &ctx.urls);
+    let (_, deliveries) = deliveries_for(ctx, "Create", &preview, enterprise, &document).await?;
+    let (hub_reshares, enterprise_sends): (Vec<Outgoing>, Vec<Outgoing>) =
+        deliveries.into_iter().partition(|o| o.kind == "Announce");
+    let post = app.db().create_post(&new, &enterprise_sends).await?;
+    // Actors of this instance named in the post hear of it here.
+    let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
+    for mention in mentions.iter().filter(|m| m.inbox.is_empty()) {
+        if let Some(named) = app.db().local_actor_by_ap_id(&mention.href).await? {
+            app.db().notify(named.id, NotificationKind::Mention, &enterprise.ap_id, Some(&post.ap_id)).await?;
+        }
+    }
+    if let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await?
+        && post.is_public()
+        && enterprise.kind() == ActorKind::Enterprise
+    {
+        let boost = hub_reshares.iter().find(|o| o.public).or(hub_reshares.first());
+        let announce_id = boost.map(|o| o.ap_id.clone()).unwrap_or_else(|| ctx.urls.new_activity_id("Announce"));
+        let announce_json = boost.map(|o| o.json.clone()).unwrap_or_else(|| {
+            json!({ "id": announce_id, "type": "Announce", "actor": hub.ap_id, "object": post.ap_id }).to_string()
+        });
+        app.db().record_reshare(hub.id, &post.ap_id, &announce_id, &announce_json, &hub_reshares).await?;
+    }
+    Ok(post)
+}
+
+/// A post's enterprise and author.
+async fn post_actors(app: &App, post: &Post) -> Result<(LocalActor, Option<LocalActor>), AppError> {
+    let enterprise = app
+        .db()
+        .local_actor_by_id(post.actor_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("the post's enterprise is gone".into()))?;
+    let author = match post.author_id {
+        Some(id) => app.db().local_actor_by_id(id).await?,
+        None => None,
+    };
+    Ok((enterprise, author))
+}
+
+/// Edits an update's text, and its content warning when `content_warning`
+/// is given (an empty one takes it off): `Update{Note}` with `updated`.
+pub(super) async fn edit_note(
+    app: &App,
+    post: Post,
+    text: &str,
+    content_warning: Option<&str>,
+) -> Result<Post, AppError> {
+    let (enterprise, author) = post_actors(app, &post).await?;
+    if post.kind != PostKind::Note {
+        return Err(AppError::refused("that post is a practice: edit it as a practice"));
+    }
+    let mentions = mentions_of(app.federation(), text).await?;
+    let content_warning = content_warning.or(post.content_warning.as_deref());
+    // An edit carries no translation: an old one would no longer match.
+    let urls = &app.federation().context().urls;
+    let content = note_content(urls, text, &post.language, &mentions, content_warning, None)?;
+    save_edit(app, post, enterprise, author, content).await
+}
+
+/// Replaces a practice's content: `Update{Article}`.
+pub(super) async fn edit_practice(app: &App, post: Post, draft: &PracticeDraft) -> Result<Post, AppError> {
+    let (enterprise, author) = post_actors(app, &post).await?;
+    if post.kind != PostKind::Article {
+        return Err(AppError::refused("that post is an update, not a practice"));
+    }
+    let content = practice_content(draft)?;
+    save_edit(app, post, enterprise, author, content).await
+}
+
+async fn save_edit(
+    app: &App,
+    post: Post,
+    enterprise: LocalActor,
+    author: Option<LocalActor>,
+    content: PostContent,
+) -> Result<Post, AppError> {
+    let ctx = app.federation().context();
+    let updated = UtcTime::now();
+    let next = Post {
+        language: content.language.clone(),
+        title: content.title.clone(),
+        summary: content.summary.clone(),
+        source: content.source.clone(),
+        content_html: content.content_html.clone(),
+        tags_json: content.tags_json.clone(),
+        mentions_json: content.mentions_json.clone(),
+        licence: content.licence.clone(),
+        adapted_from: content.adapted_from.clone(),
+        content_warning: content.content_warning.clone(),
+        translations_json: content.translations_json.clone(),
+        updated: Some(updated),
+        ..post.clone()
+    };
+    let document = post_document(&next, &enterprise, author.as_ref(), &ctx.urls);
+    let (_, deliveries) = deliveries_for(ctx, "Update", &next, &enterprise, &document).await?;
+    Ok(app.db().update_post(post.id, &content, updated, &deliveries).await?)
+}
+
+/// Deletes a post: `Delete{Tombstone}`, and the hub's reshare is undone.
+pub(super) async fn delete(app: &App, post: Post) -> Result<(), AppError> {
+    let ctx = app.federation().context();
+    let (enterprise, author) = post_actors(app, &post).await?;
+    let document = post_document(&post, &enterprise, author.as_ref(), &ctx.urls);
+    let (_, deliveries) = deliveries_for(ctx, "Delete", &post, &enterprise, &document).await?;
+    app.db().delete_post(post.id, &deliveries).await?;
+    if let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? {
+        crate::hub::unreshare_with(app, &hub, &post.ap_id).await?;
+    }
+    Ok(())
+}

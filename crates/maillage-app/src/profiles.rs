@@ -1,0 +1,88 @@
+//! Profile changes: an enterprise's (the sector's data) and a member's.
+//! Their followers, and other hubs' directories, get `Update`, stored with
+//! the change.
+
+use maillage_db::LocalActor;
+use maillage_domain::enterprise::{NAME_MAX, SUMMARY_MAX};
+use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
+use maillage_federation::content::audience::{activity, follower_inboxes};
+use maillage_federation::content::{PUBLIC, current_profile, outgoing};
+use maillage_federation::documents::actor_document;
+use maillage_federation::urls::Urls;
+use serde_json::json;
+
+use crate::{App, AppError};
+
+/// Changes an enterprise's profile and tells its followers
+/// (`Update{Organization}`), and the hubs that follow ours (relayed).
+pub(crate) async fn update_enterprise(
+    app: &App,
+    enterprise: &LocalActor,
+    changes: &ProfileChanges,
+) -> Result<EnterpriseProfile, AppError> {
+    let ctx = app.federation().context();
+    let mut profile = current_profile(ctx, enterprise);
+    profile.apply(changes).map_err(|e| AppError::refused(e.to_string()))?;
+    let name = profile.name().unwrap_or(&enterprise.display_name).to_string();
+    let summary = profile.summary().unwrap_or_default().to_string();
+    let profile_json = serde_json::to_string(&profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut next = enterprise.clone();
+    next.display_name = name.clone();
+    next.summary = summary.clone();
+    next.profile_json = Some(profile_json.clone());
+    let document = actor_document(&next, &ctx.urls);
+    let to = json!([PUBLIC]);
+    let cc = json!([Urls::of_actor(&enterprise.ap_id, "followers")]);
+    let update = activity(ctx, "Update", &enterprise.ap_id, document, &to, &cc);
+    let followers = follower_inboxes(ctx, enterprise).await?.into_iter().map(|(i, _)| i).collect();
+    let mut notify = vec![outgoing(enterprise, &update, false, followers)];
+    // Other Maillage hubs following our hub keep their directory up to date.
+    if let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? {
+        let groups: Vec<String> =
+            follower_inboxes(ctx, &hub).await?.into_iter().filter(|(_, g)| *g).map(|(i, _)| i).collect();
+        if !groups.is_empty() {
+            let hub_followers = json!([Urls::of_actor(&hub.ap_id, "followers")]);
+            let relay = activity(ctx, "Announce", &hub.ap_id, update.clone(), &to, &hub_followers);
+            notify.push(outgoing(&hub, &relay, false, groups));
+        }
+    }
+    app.db().update_local_profile(enterprise.id, &name, &summary, &profile_json, &notify).await?;
+    Ok(profile)
+}
+
+/// Changes a member's display name and bio; followers get `Update{Person}`.
+pub(crate) async fn update_member(
+    app: &App,
+    member: &LocalActor,
+    display_name: Option<&str>,
+    note: Option<&str>,
+) -> Result<LocalActor, AppError> {
+    let ctx = app.federation().context();
+    let mut next = member.clone();
+    if let Some(name) = display_name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX {
+            return Err(AppError::invalid("display_name", format!("1 to {NAME_MAX} characters")));
+        }
+        next.display_name = name.to_string();
+    }
+    if let Some(note) = note {
+        if note.chars().count() > SUMMARY_MAX {
+            return Err(AppError::invalid("note", format!("at most {SUMMARY_MAX} characters")));
+        }
+        next.summary = note.trim().to_string();
+    }
+    let document = actor_document(&next, &ctx.urls);
+    let update = activity(
+        ctx,
+        "Update",
+        &member.ap_id,
+        document,
+        &json!([PUBLIC]),
+        &json!([Urls::of_actor(&member.ap_id, "followers")]),
+    );
+    let inboxes = follower_inboxes(ctx, member).await?.into_iter().map(|(i, _)| i).collect();
+    let notify = outgoing(member, &update, false, inboxes);
+    app.db().update_member_profile(member.id, &next.display_name, &next.summary, &notify).await?;
+    Ok(next)
+}

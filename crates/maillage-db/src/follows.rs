@@ -75,6 +75,14 @@ impl Follow {
     }
 }
 
+/// Where a page of follows starts: before an id (newest first) or after
+/// one (oldest first).
+#[derive(Debug, Clone, Copy)]
+enum FollowsEdge {
+    Before(i64),
+    After(i64),
+}
+
 /// What a follow row is made of.
 #[derive(Debug, Clone)]
 pub struct FollowRecord<'a> {
@@ -276,21 +284,8 @@ impl Database {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Follow>, DbError> {
-        let mut conn = self.conn().await?;
-        let before = before.unwrap_or(i64::MAX);
-        let rows = with_conn!(&mut conn, |c| follows_of!(
-            follows::table.inner_join(remote_actors::table),
-            local_actor_id,
-            direction,
-            state
-        )
-        .filter(follows::id.lt(before))
-        .order(follows::id.desc())
-        .limit(limit)
-        .select(follow_columns!())
-        .load::<Follow>(c)
-        .await)?;
-        Ok(rows)
+        let edge = FollowsEdge::Before(before.unwrap_or(i64::MAX));
+        self.follows_from(local_actor_id, direction, state, edge, limit).await
     }
 
     /// A page of follows newer than `after`, oldest first (for `prev` links).
@@ -302,19 +297,28 @@ impl Database {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Follow>, DbError> {
+        self.follows_from(local_actor_id, direction, state, FollowsEdge::After(after), limit).await
+    }
+
+    async fn follows_from(
+        &self,
+        local_actor_id: i64,
+        direction: Direction,
+        state: FollowState,
+        edge: FollowsEdge,
+        limit: i64,
+    ) -> Result<Vec<Follow>, DbError> {
         let mut conn = self.conn().await?;
-        let rows = with_conn!(&mut conn, |c| follows_of!(
-            follows::table.inner_join(remote_actors::table),
-            local_actor_id,
-            direction,
-            state
-        )
-        .filter(follows::id.gt(after))
-        .order(follows::id.asc())
-        .limit(limit)
-        .select(follow_columns!())
-        .load::<Follow>(c)
-        .await)?;
+        let rows = with_conn!(&mut conn, |c| {
+            let query = follows_of!(follows::table.inner_join(remote_actors::table), local_actor_id, direction, state)
+                .select(follow_columns!())
+                .into_boxed();
+            let query = match edge {
+                FollowsEdge::Before(id) => query.filter(follows::id.lt(id)).order(follows::id.desc()),
+                FollowsEdge::After(id) => query.filter(follows::id.gt(id)).order(follows::id.asc()),
+            };
+            query.limit(limit).load::<Follow>(c).await
+        })?;
         Ok(rows)
     }
 

@@ -54,6 +54,24 @@ pub(crate) async fn login(instance: &TestInstance, username: &str) -> anyhow::Re
     Ok(token["access_token"].as_str().unwrap_or_else(|| panic!("no token: {token}")).to_string())
 }
 
+/// Spawns a second instance B with the member luc, who follows the
+/// enterprise coop of `a` through B's API: B, luc's token and coop's id on B.
+pub(crate) async fn luc_on_b_follows_coop(a: &TestInstance) -> anyhow::Result<(TestInstance, String, String)> {
+    let b = TestInstance::spawn().await?;
+    b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
+    let luc = login(&b, "luc").await?;
+    let search = format!("/api/v2/search?q=@coop@{}&resolve=true", a.domain);
+    let (_, found) = call(&b, reqwest::Method::GET, &search, Some(&luc), None).await?;
+    let coop_on_b = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{found}")).to_string();
+    call(&b, reqwest::Method::POST, &format!("/api/v1/accounts/{coop_on_b}/follow"), Some(&luc), None).await?;
+    Ok((b, luc, coop_on_b))
+}
+
+/// Posts a status with `token` (`POST /api/v1/statuses`): the HTTP status and the answer.
+pub(crate) async fn post_status(instance: &TestInstance, token: &str, body: Value) -> anyhow::Result<(u16, Value)> {
+    call(instance, reqwest::Method::POST, "/api/v1/statuses", Some(token), Some(body)).await
+}
+
 pub(crate) async fn call(
     instance: &TestInstance,
     method: reqwest::Method,
@@ -157,8 +175,7 @@ async fn oauth_password_grant_and_credentials() -> anyhow::Result<()> {
         call(&a, reqwest::Method::GET, "/api/v1/accounts/verify_credentials", Some(paul), None).await?.1["username"],
         "paul"
     );
-    let (status, body) =
-        call(&a, reqwest::Method::POST, "/api/v1/statuses", Some(paul), Some(json!({ "status": "x" }))).await?;
+    let (status, body) = post_status(&a, paul, json!({ "status": "x" })).await?;
     assert_eq!(status, 403, "a read-only token cannot post: {body}");
     Ok(())
 }
@@ -266,36 +283,16 @@ async fn statuses_timelines_search_and_follows() -> anyhow::Result<()> {
     let marie = login(&a, "marie").await?;
     let paul = login(&a, "paul").await?;
 
-    let (status, mine) = call(
-        &a,
-        reqwest::Method::POST,
-        "/api/v1/statuses",
-        Some(&marie),
-        Some(json!({ "status": "Bonjour #fediverse", "language": "fr" })),
-    )
-    .await?;
+    let (status, mine) = post_status(&a, &marie, json!({ "status": "Bonjour #fediverse", "language": "fr" })).await?;
     assert_eq!(status, 200, "{mine}");
     assert_eq!(mine["account"]["username"], "marie");
     assert_eq!(mine["visibility"], "public");
     assert_eq!(mine["tags"][0]["name"], "fediverse");
-    let (status, as_coop) = call(
-        &a,
-        reqwest::Method::POST,
-        "/api/v1/statuses",
-        Some(&marie),
-        Some(json!({ "status": "Nouvelles de la coop", "maillage_as": "coop" })),
-    )
-    .await?;
+    let (status, as_coop) =
+        post_status(&a, &marie, json!({ "status": "Nouvelles de la coop", "maillage_as": "coop" })).await?;
     assert_eq!(status, 200, "{as_coop}");
     assert_eq!(as_coop["account"]["username"], "coop");
-    let (status, refused) = call(
-        &a,
-        reqwest::Method::POST,
-        "/api/v1/statuses",
-        Some(&paul),
-        Some(json!({ "status": "x", "maillage_as": "coop" })),
-    )
-    .await?;
+    let (status, refused) = post_status(&a, &paul, json!({ "status": "x", "maillage_as": "coop" })).await?;
     assert_eq!(status, 403, "{refused}");
     for (body, expected) in [
         (json!({}), 422),
@@ -304,8 +301,7 @@ async fn statuses_timelines_search_and_follows() -> anyhow::Result<()> {
         (json!({ "status": "x".repeat(5001) }), 422),
         (json!({ "status": "x", "in_reply_to_id": "999999" }), 404),
     ] {
-        let (status, answer) =
-            call(&a, reqwest::Method::POST, "/api/v1/statuses", Some(&marie), Some(body.clone())).await?;
+        let (status, answer) = post_status(&a, &marie, body.clone()).await?;
         assert_eq!(status, expected, "{body}: {answer}");
         assert!(answer["error"].is_string(), "{answer}");
     }
@@ -540,16 +536,10 @@ async fn maillage_api_for_enterprises_and_practices() -> anyhow::Result<()> {
 async fn favourites_reblogs_and_notifications_across_instances() -> anyhow::Result<()> {
     use reqwest::Method;
     let a = instance().await?;
-    let b = TestInstance::spawn().await?;
-    b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
     let marie = login(&a, "marie").await?;
-    let luc = login(&b, "luc").await?;
 
     // Luc (on B) follows the enterprise coop (on A): marie, its editor, is told.
-    let (_, found) =
-        call(&b, Method::GET, &format!("/api/v2/search?q=@coop@{}&resolve=true", a.domain), Some(&luc), None).await?;
-    let coop_on_b = found["accounts"][0]["id"].as_str().unwrap().to_string();
-    call(&b, Method::POST, &format!("/api/v1/accounts/{coop_on_b}/follow"), Some(&luc), None).await?;
+    let (b, luc, _) = luc_on_b_follows_coop(&a).await?;
     eventually(15, "marie is told of the follow", || async {
         let (_, list) = call(&a, Method::GET, "/api/v1/notifications", Some(&marie), None).await?;
         Ok(list
@@ -561,14 +551,8 @@ async fn favourites_reblogs_and_notifications_across_instances() -> anyhow::Resu
     .await?;
 
     // Marie posts for coop; luc finds the post by URL, likes and reshares it.
-    let (_, post) = call(
-        &a,
-        Method::POST,
-        "/api/v1/statuses",
-        Some(&marie),
-        Some(json!({ "status": "Portes ouvertes samedi", "maillage_as": "coop" })),
-    )
-    .await?;
+    let (_, post) =
+        post_status(&a, &marie, json!({ "status": "Portes ouvertes samedi", "maillage_as": "coop" })).await?;
     let uri = post["uri"].as_str().unwrap().to_string();
     let (_, found) = call(&b, Method::GET, &format!("/api/v2/search?q={uri}&resolve=true"), Some(&luc), None).await?;
     let on_b = found["statuses"][0]["id"].as_str().unwrap_or_else(|| panic!("{found}")).to_string();
@@ -594,14 +578,7 @@ async fn favourites_reblogs_and_notifications_across_instances() -> anyhow::Resu
     .await?;
 
     // A mention reaches marie as a notification.
-    call(
-        &b,
-        Method::POST,
-        "/api/v1/statuses",
-        Some(&luc),
-        Some(json!({ "status": format!("Merci @marie@{} !", a.domain) })),
-    )
-    .await?;
+    post_status(&b, &luc, json!({ "status": format!("Merci @marie@{} !", a.domain) })).await?;
     eventually(15, "marie is mentioned", || async {
         let (_, list) = call(&a, Method::GET, "/api/v1/notifications?types[]=mention", Some(&marie), None).await?;
         Ok(list
@@ -627,14 +604,8 @@ async fn favourites_reblogs_and_notifications_across_instances() -> anyhow::Resu
     assert_eq!(cleared, json!([]));
 
     // The context of a reply shows its parent.
-    let (_, reply) = call(
-        &a,
-        Method::POST,
-        "/api/v1/statuses",
-        Some(&marie),
-        Some(json!({ "status": "Et dimanche aussi", "in_reply_to_id": post["id"] })),
-    )
-    .await?;
+    let (_, reply) =
+        post_status(&a, &marie, json!({ "status": "Et dimanche aussi", "in_reply_to_id": post["id"] })).await?;
     let (_, context) =
         call(&a, Method::GET, &format!("/api/v1/statuses/{}/context", reply["id"].as_str().unwrap()), None, None)
             .await?;

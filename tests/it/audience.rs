@@ -6,7 +6,9 @@ use maillage_tests::{TestInstance, eventually};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{PASSWORD, call, instance, login};
+use crate::api::{PASSWORD, call, instance, login, post_status};
+
+const ACTIVITY: &str = "application/activity+json";
 
 /// A reader of the table: a token, or nobody.
 struct Reader<'a> {
@@ -26,7 +28,7 @@ fn shows(list: &[String], word: &str) -> bool {
 
 async fn post_as_coop(a: &TestInstance, token: &str, text: &str, visibility: &str) -> anyhow::Result<Value> {
     let body = json!({ "status": text, "maillage_as": "coop", "visibility": visibility });
-    let (status, post) = call(a, Method::POST, "/api/v1/statuses", Some(token), Some(body)).await?;
+    let (status, post) = post_status(a, token, body).await?;
     assert_eq!(status, 200, "{post}");
     assert_eq!(post["visibility"], visibility, "the visibility asked for is the one shown");
     Ok(post)
@@ -324,28 +326,6 @@ async fn a_former_editor_no_longer_changes_the_enterprise_posts() -> anyhow::Res
     Ok(())
 }
 
-/// A signed GET of the key of `handle` on `instance`, as another server sends it.
-async fn signed_get(
-    target: &TestInstance,
-    url: &str,
-    instance: &TestInstance,
-    handle: &str,
-) -> anyhow::Result<reqwest::StatusCode> {
-    let actor = instance.database().await?.local_actor_by_username(handle).await?.expect("actor exists");
-    let parsed = url::Url::parse(url)?;
-    let key_id = format!("{}#main-key", actor.ap_id);
-    let headers = maillage_federation::signature::sign(
-        &http::Method::GET,
-        &parsed,
-        None,
-        &key_id,
-        &actor.private_key_pem,
-        std::time::SystemTime::now(),
-    )?;
-    let response = target.http.get(url).headers(headers).header("accept", "application/activity+json").send().await?;
-    Ok(response.status())
-}
-
 /// Another server's GET of our followers-only post is answered only when
 /// its signer follows the enterprise, and a direct post only to the actor
 /// it names, whether or not authorized fetch is on; so are the activities
@@ -378,10 +358,10 @@ async fn signed_gets_of_posts_not_for_everyone_answer_their_audience_only() -> a
         let direct_uri = direct["uri"].as_str().unwrap().to_string();
         let when = if authorized_fetch { "with authorized fetch" } else { "without authorized fetch" };
 
-        assert_eq!(signed_get(&a, &private_uri, &b, "hub").await?, 200, "a follower, {when}");
-        assert_eq!(signed_get(&a, &private_uri, &b, "luc").await?, 404, "not a follower, {when}");
-        assert_eq!(signed_get(&a, &direct_uri, &b, "luc").await?, 200, "the addressee, {when}");
-        assert_eq!(signed_get(&a, &direct_uri, &b, "hub").await?, 404, "a follower, not addressed, {when}");
+        assert_eq!(b.signed_get("hub", &private_uri, ACTIVITY).await?, 200, "a follower, {when}");
+        assert_eq!(b.signed_get("luc", &private_uri, ACTIVITY).await?, 404, "not a follower, {when}");
+        assert_eq!(b.signed_get("luc", &direct_uri, ACTIVITY).await?, 200, "the addressee, {when}");
+        assert_eq!(b.signed_get("hub", &direct_uri, ACTIVITY).await?, 404, "a follower, not addressed, {when}");
         let unsigned = a.get_activity(&private_uri).await?.status().as_u16();
         assert_eq!(unsigned, if authorized_fetch { 401 } else { 404 }, "unsigned, {when}");
         // A forged signature (hub's key id, luc's key) is refused, not treated as anyone.
@@ -401,8 +381,8 @@ async fn signed_gets_of_posts_not_for_everyone_answer_their_audience_only() -> a
         // The Create that carried the followers-only post: the same audience.
         let creates = a.database().await?.activities_about(&private_uri).await?;
         let (create, _) = creates.iter().find(|(_, kind)| kind == "Create").expect("the Create is stored");
-        assert_eq!(signed_get(&a, create, &b, "hub").await?, 200, "its Create to a follower, {when}");
-        assert_eq!(signed_get(&a, create, &b, "luc").await?, 404, "its Create to another, {when}");
+        assert_eq!(b.signed_get("hub", create, ACTIVITY).await?, 200, "its Create to a follower, {when}");
+        assert_eq!(b.signed_get("luc", create, ACTIVITY).await?, 404, "its Create to another, {when}");
         let unsigned = a.get_activity(create).await?.status().as_u16();
         assert_eq!(unsigned, if authorized_fetch { 401 } else { 404 }, "its Create unsigned, {when}");
     }

@@ -2,7 +2,7 @@
 //! practice and an update, edits and deletes; B's directory holds the
 //! enterprise's full profile; remote HTML is sanitised; deletes win.
 
-use maillage_tests::{TestInstance, eventually};
+use maillage_tests::{TestInstance, eventually, publish_practice};
 use serde_json::Value;
 
 /// Hub A with an enterprise `coop` (full profile) and its editor `marie`;
@@ -102,28 +102,16 @@ async fn the_enterprise_profile_goes_on_the_wire() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn practices_and_updates_reach_a_following_hub() -> anyhow::Result<()> {
     let (a, b) = two_hubs().await?;
-    let practice = published_url(
-        &a.cli(&[
-            "admin",
-            "post",
-            "practice",
-            "--enterprise",
-            "coop",
-            "--author",
-            "marie",
-            "--title",
+    let practice = publish_practice(
+        &a.config,
+        [
             "Atelier d'autoréparation",
-            "--summary",
             "Comment ouvrir un atelier de réparation de vélos en coopérative.",
-            "--body",
             "## Étapes\n\n1. Trouver un local\n2. **Former** les bénévoles\n\n<script>alert(1)</script>",
-            "--tag",
-            "Vélo",
-            "--tag",
-            "economie_circulaire",
-        ])
-        .await?,
-    );
+        ],
+        &["--tag", "Vélo", "--tag", "economie_circulaire"],
+    )
+    .await?;
     let note = published_url(
         &a.cli(&[
             "admin",
@@ -437,24 +425,8 @@ async fn collections_show_posts_as_they_are_now() -> anyhow::Result<()> {
     };
     let edited = note("Première version").await?;
     let kept = note("Ouvert samedi").await?;
-    let practice = published_url(
-        &a.cli(&[
-            "admin",
-            "post",
-            "practice",
-            "--enterprise",
-            "coop",
-            "--author",
-            "marie",
-            "--title",
-            "Composter",
-            "--summary",
-            "Comment composter",
-            "--body",
-            "Texte de la pratique à effacer",
-        ])
-        .await?,
-    );
+    let practice =
+        publish_practice(&a.config, ["Composter", "Comment composter", "Texte de la pratique à effacer"], &[]).await?;
     a.cli(&["admin", "hub", "feature", &practice]).await?;
     let outbox = format!("{}/outbox", a.actor_id("coop"));
     let page: Value = a.get_activity(&format!("{outbox}?page=true")).await?.json().await?;

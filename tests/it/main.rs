@@ -12,6 +12,7 @@ mod clients;
 mod content;
 mod directory;
 mod discovery;
+mod exit_codes;
 mod federation;
 mod foundation;
 mod inbox;

@@ -144,24 +144,8 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
         .cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour le fédivers"])
         .await?;
     let note = note.trim().trim_start_matches("published ").to_string();
-    let practice = instance
-        .cli(&[
-            "admin",
-            "post",
-            "practice",
-            "--enterprise",
-            "coop",
-            "--author",
-            "marie",
-            "--title",
-            "Une pratique",
-            "--summary",
-            "Le résumé",
-            "--body",
-            "Le *corps*",
-        ])
-        .await?;
-    let practice = practice.trim().trim_start_matches("published ").to_string();
+    let practice =
+        maillage_tests::publish_practice(&instance.config, ["Une pratique", "Le résumé", "Le *corps*"], &[]).await?;
     let db = instance.database().await?;
     maillage_tests::eventually(30, "every delivery is made", || async {
         let counts = db.delivery_counts().await?;

@@ -207,10 +207,10 @@ async fn authorized_fetch_serves_documents_to_signed_requests_only() -> anyhow::
     })
     .await?;
     // A GET signed by B's instance actor is served, until B is blocked.
-    assert_eq!(signed_get(&b, &hub).await?, 200);
+    assert_eq!(b.signed_get("actor", &hub, "application/activity+json").await?, 200);
     a.cli(&["admin", "domain", "block", &b.domain]).await?;
     tokio::time::sleep(maillage_federation::policy::REFRESH).await;
-    assert_eq!(signed_get(&b, &hub).await?, 403);
+    assert_eq!(b.signed_get("actor", &hub, "application/activity+json").await?, 403);
     Ok(())
 }
 
@@ -247,7 +247,7 @@ async fn authorized_fetch_covers_every_json_answer_and_refuses_suspended_actors(
             let body: serde_json::Value = response.json().await?;
             assert!(body["error"].as_str().unwrap_or_default().contains("signed"), "{url}: {body}");
         }
-        assert_eq!(signed_get_with(&b, "actor", url, "application/json").await?, 200, "{url}, signed");
+        assert_eq!(b.signed_get("actor", url, "application/json").await?, 200, "{url}, signed");
     }
     // Browsers still reach the pages of actors and posts.
     for page in [&coop_id, &note] {
@@ -268,48 +268,9 @@ async fn authorized_fetch_covers_every_json_answer_and_refuses_suspended_actors(
     // Running servers reread a remote actor from the database within a second.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let outbox = format!("{coop_id}/outbox");
-    assert_eq!(signed_get_with(&b, "actor", &outbox, "application/activity+json").await?, 403);
-    assert_eq!(signed_get_with(&b, "hub", &outbox, "application/activity+json").await?, 200);
+    assert_eq!(b.signed_get("actor", &outbox, "application/activity+json").await?, 403);
+    assert_eq!(b.signed_get("hub", &outbox, "application/activity+json").await?, 200);
     Ok(())
-}
-
-/// GETs `url` signed by the local actor `handle` of `from` (`actor`: the
-/// instance actor), with `accept`.
-async fn signed_get_with(from: &TestInstance, handle: &str, url: &str, accept: &str) -> anyhow::Result<u16> {
-    let db = from.database().await?;
-    let actor = match handle {
-        "actor" => db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?,
-        _ => db.local_actor_by_username(handle).await?,
-    }
-    .expect("a local actor");
-    let target = url::Url::parse(url)?;
-    let headers = maillage_federation::signature::sign(
-        &http::Method::GET,
-        &target,
-        None,
-        &format!("{}#main-key", actor.ap_id),
-        &actor.private_key_pem,
-        std::time::SystemTime::now(),
-    )?;
-    let response = from.http.get(target).headers(headers).header("accept", accept).send().await?;
-    Ok(response.status().as_u16())
-}
-
-/// GETs `url` signed by the instance actor of `from`, as a server fetches.
-async fn signed_get(from: &TestInstance, url: &str) -> anyhow::Result<u16> {
-    let db = from.database().await?;
-    let actor = db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?.expect("instance actor");
-    let target = url::Url::parse(url)?;
-    let headers = maillage_federation::signature::sign(
-        &http::Method::GET,
-        &target,
-        None,
-        &format!("{}#main-key", actor.ap_id),
-        &actor.private_key_pem,
-        std::time::SystemTime::now(),
-    )?;
-    let response = from.http.get(target).headers(headers).header("accept", "application/activity+json").send().await?;
-    Ok(response.status().as_u16())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@ use maillage_tests::{TestInstance, eventually};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{PASSWORD, call, instance, login};
+use crate::api::{PASSWORD, call, instance, login, luc_on_b_follows_coop, post_status};
 
 /// The statuses of a page and its Link header (`rel` → URL).
 async fn page(
@@ -32,7 +32,7 @@ fn ids(statuses: &[Value]) -> Vec<&str> {
 
 /// Posts as marie on A and returns the status.
 async fn post(a: &TestInstance, token: &str, body: Value) -> anyhow::Result<Value> {
-    let (status, posted) = call(a, Method::POST, "/api/v1/statuses", Some(token), Some(body.clone())).await?;
+    let (status, posted) = post_status(a, token, body.clone()).await?;
     anyhow::ensure!(status == 200, "{body}: {status} {posted}");
     Ok(posted)
 }
@@ -156,16 +156,10 @@ async fn tag_timelines_show_local_and_remote_posts() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn content_warnings_travel_as_summary_and_sensitive() -> anyhow::Result<()> {
     let a = instance().await?;
-    let b = TestInstance::spawn().await?;
-    b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
     let marie = login(&a, "marie").await?;
-    let luc = login(&b, "luc").await?;
 
     // Luc, on B, follows the enterprise coop on A.
-    let (_, found) =
-        call(&b, Method::GET, &format!("/api/v2/search?q=@coop@{}&resolve=true", a.domain), Some(&luc), None).await?;
-    let coop_on_b = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{found}")).to_string();
-    call(&b, Method::POST, &format!("/api/v1/accounts/{coop_on_b}/follow"), Some(&luc), None).await?;
+    let (b, luc, coop_on_b) = luc_on_b_follows_coop(&a).await?;
     eventually(15, "A accepts luc's follow", || async {
         let path = format!("/api/v1/accounts/relationships?id[]={coop_on_b}");
         Ok(call(&b, Method::GET, &path, Some(&luc), None).await?.1[0]["following"] == true)
@@ -240,7 +234,7 @@ async fn content_warnings_travel_as_summary_and_sensitive() -> anyhow::Result<()
         (json!({ "status": "x".repeat(4_600), "spoiler_text": "w".repeat(401) }), 422),
         (json!({ "status": "x", "spoiler_text": "w", "media_ids": ["1"] }), 422),
     ] {
-        let (status, answer) = call(&a, Method::POST, "/api/v1/statuses", Some(&marie), Some(body)).await?;
+        let (status, answer) = post_status(&a, &marie, body).await?;
         assert_eq!(status, expected, "{answer}");
         assert!(answer["error"].is_string(), "{answer}");
     }

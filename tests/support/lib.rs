@@ -31,6 +31,21 @@ pub async fn run_cli(config: &Config, args: &[&str], input: &str) -> anyhow::Res
     Ok(String::from_utf8(out)?)
 }
 
+/// Publishes a practice of the enterprise `coop` by its editor `marie`
+/// (`admin post practice`) with `[title, summary, body]` and `extra`
+/// arguments (`--tag`, ...); returns its URL.
+pub async fn publish_practice(
+    config: &Config,
+    [title, summary, body]: [&str; 3],
+    extra: &[&str],
+) -> anyhow::Result<String> {
+    let mut args = vec!["admin", "post", "practice", "--enterprise", "coop", "--author", "marie"];
+    args.extend(["--title", title, "--summary", summary, "--body", body]);
+    args.extend(extra);
+    let printed = run_cli(config, &args, "").await?;
+    Ok(printed.trim().strip_prefix("published ").context("a published URL")?.to_string())
+}
+
 /// A running instance. Dropping it stops the server and removes its database.
 pub struct TestInstance {
     /// `http://localhost:<port>`
@@ -153,6 +168,29 @@ impl TestInstance {
     }
 
     /// The ActivityPub id of a local actor (`actor` is the instance actor).
+    /// GETs `url` signed by this instance's local actor `handle` (`actor`:
+    /// the instance actor), with `accept`, as a server fetches; returns the
+    /// status.
+    pub async fn signed_get(&self, handle: &str, url: &str, accept: &str) -> anyhow::Result<u16> {
+        let db = self.database().await?;
+        let actor = match handle {
+            "actor" => db.local_actor_of_kind(maillage_domain::ActorKind::Instance).await?,
+            _ => db.local_actor_by_username(handle).await?,
+        }
+        .context("no such local actor")?;
+        let target = url::Url::parse(url)?;
+        let headers = maillage_federation::signature::sign(
+            &http::Method::GET,
+            &target,
+            None,
+            &format!("{}#main-key", actor.ap_id),
+            &actor.private_key_pem,
+            std::time::SystemTime::now(),
+        )?;
+        let response = self.http.get(target).headers(headers).header("accept", accept).send().await?;
+        Ok(response.status().as_u16())
+    }
+
     pub fn actor_id(&self, handle: &str) -> String {
         if handle == "actor" { self.url("/actor") } else { self.url(&format!("/actors/{handle}")) }
     }

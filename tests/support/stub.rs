@@ -202,20 +202,7 @@ impl StubPeer {
             "actor": self.actor_id(name),
             "object": target,
         });
-        let body = follow.to_string().into_bytes();
-        let url = url::Url::parse(inbox)?;
-        let key_id = format!("{}#main-key", self.actor_id(name));
-        let mut headers = maillage_federation::signature::sign(
-            &http::Method::POST,
-            &url,
-            Some(&body),
-            &key_id,
-            &self.shared.keys.private_pem,
-            SystemTime::now(),
-        )?;
-        headers.insert("content-type", "application/activity+json".parse()?);
-        let response = reqwest::Client::new().post(url).headers(headers).body(body).send().await?;
-        Ok(response.status().as_u16())
+        self.send(name, inbox, &follow).await
     }
 }
 

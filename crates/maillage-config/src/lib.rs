@@ -343,8 +343,10 @@ impl Config {
         for (var, value) in overrides {
             apply_env(&mut tree, &var, value)?;
         }
+        // The message alone: the error's Display adds "in `key`" on lines of
+        // its own, and a failed command prints one line.
         let config: Config = serde_path_to_error::deserialize(toml::Value::Table(tree))
-            .map_err(|e| ConfigError::Shape { key: e.path().to_string(), reason: e.inner().to_string() })?;
+            .map_err(|e| ConfigError::Shape { key: e.path().to_string(), reason: e.inner().message().to_string() })?;
         config.validate()?;
         Ok(config)
     }

@@ -16,7 +16,7 @@ use maillage_domain::Visibility;
 use maillage_domain::audience::Addressing;
 
 use crate::schema::{local_actors, local_follows, post_addressees, posts, remote_actors, remote_objects};
-use crate::{Database, DbError, LocalActor, NewRemoteObject, Post, RemoteObject, UtcTime};
+use crate::{Database, DbError, FollowState, LocalActor, NewRemoteObject, Post, RemoteObject, UtcTime};
 
 /// Who reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,12 +68,12 @@ macro_rules! visible_posts {
                 .select(post_addressees::post_id);
             let followed_here = local_follows::table
                 .filter(local_follows::follower_id.eq_any(reader.local_ids.clone()))
-                .filter(local_follows::state.eq("accepted"))
+                .filter(local_follows::state.eq($crate::FollowState::Accepted.as_str()))
                 .select(local_follows::followed_id);
             let followed_from_afar = follows::table
                 .filter(follows::remote_actor_id.eq(reader.remote_id.unwrap_or(-1)))
-                .filter(follows::direction.eq("in"))
-                .filter(follows::state.eq("accepted"))
+                .filter(follows::direction.eq($crate::Direction::Incoming.as_str()))
+                .filter(follows::state.eq($crate::FollowState::Accepted.as_str()))
                 .select(follows::local_actor_id);
             query.filter(
                 posts::visibility
@@ -105,8 +105,8 @@ macro_rules! visible_remote_objects {
             let followed = follows::table
                 .inner_join(remote_actors::table)
                 .filter(follows::local_actor_id.eq_any(reader.local_ids.clone()))
-                .filter(follows::direction.eq("out"))
-                .filter(follows::state.eq("accepted"))
+                .filter(follows::direction.eq($crate::Direction::Outgoing.as_str()))
+                .filter(follows::state.eq($crate::FollowState::Accepted.as_str()))
                 .select(remote_actors::ap_id.nullable());
             query.filter(
                 remote_objects::visibility
@@ -253,6 +253,16 @@ pub struct LocalFollow {
     pub accepted: bool,
 }
 
+/// The accepted local follows whose `$side` (`follower_id` or
+/// `followed_id`) is `$actor_id`.
+macro_rules! accepted_local_follows {
+    ($side:ident, $actor_id:expr) => {
+        local_follows::table
+            .filter(local_follows::$side.eq($actor_id))
+            .filter(local_follows::state.eq(FollowState::Accepted.as_str()))
+    };
+}
+
 impl Database {
     /// The reader a member is: themself and the enterprises they edit now.
     pub async fn reader_for_member(&self, member: &LocalActor) -> Result<Reader, DbError> {
@@ -396,13 +406,13 @@ impl Database {
     pub async fn follow_locally(&self, follower_id: i64, followed: &LocalActor) -> Result<LocalFollow, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let state = if followed.manually_approves_followers { "pending" } else { "accepted" };
+        let state = if followed.manually_approves_followers { FollowState::Pending } else { FollowState::Accepted };
         with_write_tx!(self, &mut conn, |c| {
             diesel::insert_into(local_follows::table)
                 .values((
                     local_follows::follower_id.eq(follower_id),
                     local_follows::followed_id.eq(followed.id),
-                    local_follows::state.eq(state),
+                    local_follows::state.eq(state.as_str()),
                     local_follows::created_at.eq(now),
                     local_follows::updated_at.eq(now),
                 ))
@@ -416,7 +426,12 @@ impl Database {
                 .select((local_follows::id, local_follows::state))
                 .first(c)
                 .await?;
-            Ok(LocalFollow { id, follower_id, followed_id: followed.id, accepted: state == "accepted" })
+            Ok(LocalFollow {
+                id,
+                follower_id,
+                followed_id: followed.id,
+                accepted: FollowState::from_stored(&state) == FollowState::Accepted,
+            })
         })
     }
 
@@ -441,9 +456,9 @@ impl Database {
             local_follows::table
                 .filter(local_follows::follower_id.eq(follower_id))
                 .filter(local_follows::followed_id.eq(followed_id))
-                .filter(local_follows::state.eq("pending"))
+                .filter(local_follows::state.eq(FollowState::Pending.as_str()))
         )
-        .set((local_follows::state.eq("accepted"), local_follows::updated_at.eq(now)))
+        .set((local_follows::state.eq(FollowState::Accepted.as_str()), local_follows::updated_at.eq(now)))
         .execute(c)
         .await)?;
         Ok(n > 0)
@@ -459,16 +474,19 @@ impl Database {
             .first(c)
             .await
             .optional())?;
-        Ok(row.map(|(id, state)| LocalFollow { id, follower_id, followed_id, accepted: state == "accepted" }))
+        Ok(row.map(|(id, state)| LocalFollow {
+            id,
+            follower_id,
+            followed_id,
+            accepted: FollowState::from_stored(&state) == FollowState::Accepted,
+        }))
     }
 
     /// Local actors a local actor follows (accepted), by follow id, newest first.
     pub async fn locally_followed(&self, follower_id: i64, limit: i64) -> Result<Vec<LocalActor>, DbError> {
         let mut conn = self.conn().await?;
-        let rows = with_conn!(&mut conn, |c| local_follows::table
+        let rows = with_conn!(&mut conn, |c| accepted_local_follows!(follower_id, follower_id)
             .inner_join(local_actors::table.on(local_actors::id.eq(local_follows::followed_id)))
-            .filter(local_follows::follower_id.eq(follower_id))
-            .filter(local_follows::state.eq("accepted"))
             .order(local_follows::id.desc())
             .limit(limit)
             .select(LocalActor::as_select())
@@ -480,10 +498,8 @@ impl Database {
     /// Local actors that follow a local actor (accepted), newest first.
     pub async fn local_followers(&self, followed_id: i64, limit: i64) -> Result<Vec<LocalActor>, DbError> {
         let mut conn = self.conn().await?;
-        let rows = with_conn!(&mut conn, |c| local_follows::table
+        let rows = with_conn!(&mut conn, |c| accepted_local_follows!(followed_id, followed_id)
             .inner_join(local_actors::table.on(local_actors::id.eq(local_follows::follower_id)))
-            .filter(local_follows::followed_id.eq(followed_id))
-            .filter(local_follows::state.eq("accepted"))
             .order(local_follows::id.desc())
             .limit(limit)
             .select(LocalActor::as_select())
@@ -495,18 +511,10 @@ impl Database {
     /// How many local actors follow `followed_id` and how many it follows (accepted).
     pub async fn count_local_follows(&self, actor_id: i64) -> Result<(i64, i64), DbError> {
         let mut conn = self.conn().await?;
-        let followers: i64 = with_conn!(&mut conn, |c| local_follows::table
-            .filter(local_follows::followed_id.eq(actor_id))
-            .filter(local_follows::state.eq("accepted"))
-            .count()
-            .get_result(c)
-            .await)?;
-        let following: i64 = with_conn!(&mut conn, |c| local_follows::table
-            .filter(local_follows::follower_id.eq(actor_id))
-            .filter(local_follows::state.eq("accepted"))
-            .count()
-            .get_result(c)
-            .await)?;
+        let followers: i64 =
+            with_conn!(&mut conn, |c| accepted_local_follows!(followed_id, actor_id).count().get_result(c).await)?;
+        let following: i64 =
+            with_conn!(&mut conn, |c| accepted_local_follows!(follower_id, actor_id).count().get_result(c).await)?;
         Ok((followers, following))
     }
 }

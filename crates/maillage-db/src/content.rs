@@ -13,7 +13,7 @@ use crate::audience::{
 };
 use crate::outbox::insert_outgoing;
 use crate::schema::{featured, local_actors, reactions, remote_actors, remote_objects, reshares};
-use crate::tags::{index_remote_object, remote_keys, unindex_remote_objects};
+use crate::tags::{index_remote_object, remote_keys, tombstone_remote_objects, unindex_remote_objects};
 use crate::{Database, DbError, Outgoing, UtcTime};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -358,16 +358,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_write_tx!(self, &mut conn, |c| {
-            unindex_remote_objects!(c, remote_objects::attributed_to.eq(ap_id));
-            diesel::update(remote_objects::table.filter(remote_objects::attributed_to.eq(ap_id)))
-                .set((
-                    remote_objects::deleted.eq(true),
-                    remote_objects::content_html.eq(None::<String>),
-                    remote_objects::raw_json.eq("{}"),
-                    remote_objects::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await?;
+            tombstone_remote_objects!(c, remote_objects::attributed_to.eq(ap_id), now);
             let removed =
                 diesel::delete(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id))).execute(c).await?;
             Ok(removed > 0)

@@ -59,7 +59,9 @@ pub struct BlockReport {
 }
 
 /// How a server answered our deliveries lately.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = domain_health)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct DomainHealth {
     pub domain: String,
     pub consecutive_failures: i32,
@@ -137,7 +139,7 @@ impl Database {
                     reactions.into_iter().filter(|(_, u)| covers_url(u)).map(|(id, _)| id).collect();
                 let deliveries: Vec<(i64, String)> = deliveries::table
                     .filter(deliveries::domain.like(&mentioning))
-                    .filter(deliveries::state.eq("pending"))
+                    .filter(deliveries::state.eq(crate::outbox::PENDING))
                     .select((deliveries::id, deliveries::domain))
                     .load(c)
                     .await?;
@@ -159,17 +161,8 @@ impl Database {
                     .await?;
                 }
                 for chunk in objects.chunks(ID_CHUNK) {
-                    crate::tags::unindex_remote_objects!(c, remote_objects::id.eq_any(chunk));
                     report.objects_removed +=
-                        diesel::update(remote_objects::table.filter(remote_objects::id.eq_any(chunk)))
-                            .set((
-                                remote_objects::deleted.eq(true),
-                                remote_objects::content_html.eq(None::<String>),
-                                remote_objects::raw_json.eq("{}"),
-                                remote_objects::updated_at.eq(now),
-                            ))
-                            .execute(c)
-                            .await?;
+                        crate::tags::tombstone_remote_objects!(c, remote_objects::id.eq_any(chunk), now);
                 }
                 for chunk in reactions.chunks(ID_CHUNK) {
                     diesel::delete(reactions::table.filter(reactions::id.eq_any(chunk))).execute(c).await?;
@@ -178,7 +171,7 @@ impl Database {
                     report.deliveries_cancelled +=
                         diesel::update(deliveries::table.filter(deliveries::id.eq_any(chunk)))
                             .set((
-                                deliveries::state.eq("failed"),
+                                deliveries::state.eq(crate::outbox::FAILED),
                                 deliveries::last_error.eq(Some("the domain is blocked")),
                                 deliveries::lease_until.eq(None::<UtcTime>),
                                 deliveries::updated_at.eq(now),
@@ -258,19 +251,8 @@ impl Database {
         let next_probe = UtcTime::from(now.as_datetime() + chrono::Duration::seconds(probe_interval_seconds));
         let error: String = error.chars().take(500).collect();
         with_write_tx!(self, &mut conn, |c| {
-            let existing: Option<DomainHealth> = domain_health::table
-                .find(domain)
-                .select((
-                    domain_health::domain,
-                    domain_health::consecutive_failures,
-                    domain_health::failing_since,
-                    domain_health::unreachable_since,
-                    domain_health::next_probe_at,
-                    domain_health::last_error,
-                ))
-                .first(c)
-                .await
-                .optional()?;
+            let existing: Option<DomainHealth> =
+                domain_health::table.find(domain).select(DomainHealth::as_select()).first(c).await.optional()?;
             let failing_since = existing.as_ref().and_then(|h| h.failing_since).unwrap_or(now);
             let failures = existing.as_ref().map_or(0, |h| h.consecutive_failures).saturating_add(1);
             let failing_for = now.as_datetime() - failing_since.as_datetime();
@@ -323,14 +305,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| domain_health::table
             .order(domain_health::domain)
-            .select((
-                domain_health::domain,
-                domain_health::consecutive_failures,
-                domain_health::failing_since,
-                domain_health::unreachable_since,
-                domain_health::next_probe_at,
-                domain_health::last_error,
-            ))
+            .select(DomainHealth::as_select())
             .load(c)
             .await)?;
         Ok(rows)

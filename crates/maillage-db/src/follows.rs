@@ -19,7 +19,8 @@ pub enum Direction {
 }
 
 impl Direction {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// Its name as stored in `follows.direction`.
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Direction::Incoming => "in",
             Direction::Outgoing => "out",
@@ -34,11 +35,17 @@ pub enum FollowState {
 }
 
 impl FollowState {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// Its name as stored in `follows.state` and `local_follows.state`.
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             FollowState::Pending => "pending",
             FollowState::Accepted => "accepted",
         }
+    }
+
+    /// The state a stored name stands for (anything but accepted is pending).
+    pub(crate) fn from_stored(stored: &str) -> Self {
+        if stored == FollowState::Accepted.as_str() { FollowState::Accepted } else { FollowState::Pending }
     }
 }
 
@@ -64,8 +71,16 @@ impl Follow {
     }
 
     pub fn state(&self) -> FollowState {
-        if self.state == "accepted" { FollowState::Accepted } else { FollowState::Pending }
+        FollowState::from_stored(&self.state)
     }
+}
+
+/// Where a page of follows starts: before an id (newest first) or after
+/// one (oldest first).
+#[derive(Debug, Clone, Copy)]
+enum FollowsEdge {
+    Before(i64),
+    After(i64),
 }
 
 /// What a follow row is made of.
@@ -77,6 +92,27 @@ pub struct FollowRecord<'a> {
     pub state: FollowState,
     pub follow_ap_id: &'a str,
     pub follow_json: &'a str,
+}
+
+/// The follows of one local actor in one direction and state, from
+/// `$source` (`follows::table` or a join of it).
+macro_rules! follows_of {
+    ($source:expr, $local_actor_id:expr, $direction:expr, $state:expr) => {
+        $source
+            .filter(follows::local_actor_id.eq($local_actor_id))
+            .filter(follows::direction.eq($direction.as_str()))
+            .filter(follows::state.eq($state.as_str()))
+    };
+}
+
+/// The follow between two actors in one direction, from `$source`.
+macro_rules! follow_between {
+    ($source:expr, $local_actor_id:expr, $remote_actor_id:expr, $direction:expr) => {
+        $source
+            .filter(follows::local_actor_id.eq($local_actor_id))
+            .filter(follows::remote_actor_id.eq($remote_actor_id))
+            .filter(follows::direction.eq($direction.as_str()))
+    };
 }
 
 macro_rules! follow_columns {
@@ -103,26 +139,24 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
-            let existing: Option<String> = follows::table
-                .filter(follows::local_actor_id.eq(record.local_actor_id))
-                .filter(follows::remote_actor_id.eq(record.remote_actor_id))
-                .filter(follows::direction.eq(record.direction.as_str()))
-                .select(follows::state)
-                .first(c)
-                .await
-                .optional()?;
-            let state = match (existing.as_deref(), record.state) {
-                (Some("accepted"), _) => FollowState::Accepted,
-                (_, state) => state,
+            let existing: Option<String> =
+                follow_between!(follows::table, record.local_actor_id, record.remote_actor_id, record.direction)
+                    .select(follows::state)
+                    .first(c)
+                    .await
+                    .optional()?;
+            let state = match existing.as_deref().map(FollowState::from_stored) {
+                Some(FollowState::Accepted) => FollowState::Accepted,
+                _ => record.state,
             };
             match existing {
                 Some(_) => {
-                    diesel::update(
-                        follows::table
-                            .filter(follows::local_actor_id.eq(record.local_actor_id))
-                            .filter(follows::remote_actor_id.eq(record.remote_actor_id))
-                            .filter(follows::direction.eq(record.direction.as_str())),
-                    )
+                    diesel::update(follow_between!(
+                        follows::table,
+                        record.local_actor_id,
+                        record.remote_actor_id,
+                        record.direction
+                    ))
                     .set((
                         follows::state.eq(state.as_str()),
                         follows::follow_ap_id.eq(record.follow_ap_id),
@@ -166,15 +200,10 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
-            let changed = diesel::update(
-                follows::table
-                    .filter(follows::local_actor_id.eq(local_actor_id))
-                    .filter(follows::remote_actor_id.eq(remote_actor_id))
-                    .filter(follows::direction.eq(direction.as_str())),
-            )
-            .set((follows::state.eq(FollowState::Accepted.as_str()), follows::updated_at.eq(now)))
-            .execute(c)
-            .await?;
+            let changed = diesel::update(follow_between!(follows::table, local_actor_id, remote_actor_id, direction))
+                .set((follows::state.eq(FollowState::Accepted.as_str()), follows::updated_at.eq(now)))
+                .execute(c)
+                .await?;
             if changed > 0
                 && let Some(outgoing) = notify
             {
@@ -196,14 +225,9 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
-            let removed = diesel::delete(
-                follows::table
-                    .filter(follows::local_actor_id.eq(local_actor_id))
-                    .filter(follows::remote_actor_id.eq(remote_actor_id))
-                    .filter(follows::direction.eq(direction.as_str())),
-            )
-            .execute(c)
-            .await?;
+            let removed = diesel::delete(follow_between!(follows::table, local_actor_id, remote_actor_id, direction))
+                .execute(c)
+                .await?;
             if removed > 0
                 && let Some(outgoing) = notify
             {
@@ -220,15 +244,16 @@ impl Database {
         direction: Direction,
     ) -> Result<Option<Follow>, DbError> {
         let mut conn = self.conn().await?;
-        let row = with_conn!(&mut conn, |c| follows::table
-            .inner_join(remote_actors::table)
-            .filter(follows::local_actor_id.eq(local_actor_id))
-            .filter(follows::remote_actor_id.eq(remote_actor_id))
-            .filter(follows::direction.eq(direction.as_str()))
-            .select(follow_columns!())
-            .first::<Follow>(c)
-            .await
-            .optional())?;
+        let row = with_conn!(&mut conn, |c| follow_between!(
+            follows::table.inner_join(remote_actors::table),
+            local_actor_id,
+            remote_actor_id,
+            direction
+        )
+        .select(follow_columns!())
+        .first::<Follow>(c)
+        .await
+        .optional())?;
         Ok(row)
     }
 
@@ -259,20 +284,8 @@ impl Database {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Follow>, DbError> {
-        let mut conn = self.conn().await?;
-        let before = before.unwrap_or(i64::MAX);
-        let rows = with_conn!(&mut conn, |c| follows::table
-            .inner_join(remote_actors::table)
-            .filter(follows::local_actor_id.eq(local_actor_id))
-            .filter(follows::direction.eq(direction.as_str()))
-            .filter(follows::state.eq(state.as_str()))
-            .filter(follows::id.lt(before))
-            .order(follows::id.desc())
-            .limit(limit)
-            .select(follow_columns!())
-            .load::<Follow>(c)
-            .await)?;
-        Ok(rows)
+        let edge = FollowsEdge::Before(before.unwrap_or(i64::MAX));
+        self.follows_from(local_actor_id, direction, state, edge, limit).await
     }
 
     /// A page of follows newer than `after`, oldest first (for `prev` links).
@@ -284,18 +297,28 @@ impl Database {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Follow>, DbError> {
+        self.follows_from(local_actor_id, direction, state, FollowsEdge::After(after), limit).await
+    }
+
+    async fn follows_from(
+        &self,
+        local_actor_id: i64,
+        direction: Direction,
+        state: FollowState,
+        edge: FollowsEdge,
+        limit: i64,
+    ) -> Result<Vec<Follow>, DbError> {
         let mut conn = self.conn().await?;
-        let rows = with_conn!(&mut conn, |c| follows::table
-            .inner_join(remote_actors::table)
-            .filter(follows::local_actor_id.eq(local_actor_id))
-            .filter(follows::direction.eq(direction.as_str()))
-            .filter(follows::state.eq(state.as_str()))
-            .filter(follows::id.gt(after))
-            .order(follows::id.asc())
-            .limit(limit)
-            .select(follow_columns!())
-            .load::<Follow>(c)
-            .await)?;
+        let rows = with_conn!(&mut conn, |c| {
+            let query = follows_of!(follows::table.inner_join(remote_actors::table), local_actor_id, direction, state)
+                .select(follow_columns!())
+                .into_boxed();
+            let query = match edge {
+                FollowsEdge::Before(id) => query.filter(follows::id.lt(id)).order(follows::id.desc()),
+                FollowsEdge::After(id) => query.filter(follows::id.gt(id)).order(follows::id.asc()),
+            };
+            query.limit(limit).load::<Follow>(c).await
+        })?;
         Ok(rows)
     }
 
@@ -306,10 +329,7 @@ impl Database {
         state: FollowState,
     ) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
-        let n = with_conn!(&mut conn, |c| follows::table
-            .filter(follows::local_actor_id.eq(local_actor_id))
-            .filter(follows::direction.eq(direction.as_str()))
-            .filter(follows::state.eq(state.as_str()))
+        let n = with_conn!(&mut conn, |c| follows_of!(follows::table, local_actor_id, direction, state)
             .count()
             .get_result(c)
             .await)?;

@@ -107,7 +107,8 @@ pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
 pub use outbox::{
-    ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DomainDeliveries, OutboxItem, Outgoing, ServedActivity,
+    ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DomainDeliveries, OutboxItem, Outgoing, QueueCounts,
+    ServedActivity,
 };
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};

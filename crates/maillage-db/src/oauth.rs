@@ -69,6 +69,21 @@ pub struct AuthorizationCode {
 
 type AccountRow = (i64, String, bool, bool, Option<String>, bool, LocalActor);
 
+/// The columns of an [`AccountRow`], from `users` joined to `local_actors`.
+macro_rules! account_columns {
+    () => {
+        (
+            users::id,
+            users::password_hash,
+            users::is_admin,
+            users::is_moderator,
+            users::email,
+            users::approved,
+            LocalActor::as_select(),
+        )
+    };
+}
+
 fn account((user_id, password_hash, is_admin, is_moderator, email, approved, actor): AccountRow) -> Account {
     Account { user_id, password_hash, is_admin, is_moderator, email, approved, actor }
 }
@@ -111,15 +126,7 @@ impl Database {
         let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
             .inner_join(local_actors::table)
             .filter(local_actors::username.eq(&name).or(users::email.eq(&name)))
-            .select((
-                users::id,
-                users::password_hash,
-                users::is_admin,
-                users::is_moderator,
-                users::email,
-                users::approved,
-                LocalActor::as_select()
-            ))
+            .select(account_columns!())
             .first(c)
             .await
             .optional())?;
@@ -131,15 +138,7 @@ impl Database {
         let row: Option<AccountRow> = with_conn!(&mut conn, |c| users::table
             .inner_join(local_actors::table)
             .filter(users::id.eq(user_id))
-            .select((
-                users::id,
-                users::password_hash,
-                users::is_admin,
-                users::is_moderator,
-                users::email,
-                users::approved,
-                LocalActor::as_select()
-            ))
+            .select(account_columns!())
             .first(c)
             .await
             .optional())?;

@@ -90,16 +90,41 @@ macro_rules! live_outbox {
     };
 }
 
+/// Rows of a queue (the outbox's deliveries, the inbox's received
+/// activities) by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DeliveryCounts {
+pub struct QueueCounts {
     pub pending: i64,
     pub done: i64,
     pub failed: i64,
 }
 
-const DONE: &str = "done";
-const PENDING: &str = "pending";
-const FAILED: &str = "failed";
+impl QueueCounts {
+    /// Records that `n` rows are in the stored state `state`.
+    pub(crate) fn set(&mut self, state: &str, n: i64) {
+        match state {
+            PENDING => self.pending = n,
+            DONE => self.done = n,
+            FAILED => self.failed = n,
+            _ => {}
+        }
+    }
+
+    /// The counts of `(state, rows)` pairs, as a `GROUP BY state` gives them.
+    pub(crate) fn of_states(rows: Vec<(String, i64)>) -> Self {
+        let mut counts = QueueCounts::default();
+        for (state, n) in rows {
+            counts.set(&state, n);
+        }
+        counts
+    }
+}
+
+pub type DeliveryCounts = QueueCounts;
+
+pub(crate) const DONE: &str = "done";
+pub(crate) const PENDING: &str = "pending";
+pub(crate) const FAILED: &str = "failed";
 
 /// Inserts the activity and its delivery rows; runs inside a transaction.
 macro_rules! insert_outgoing {
@@ -429,16 +454,7 @@ impl Database {
             .select((deliveries::state, diesel::dsl::count_star()))
             .load(c)
             .await)?;
-        let mut counts = DeliveryCounts::default();
-        for (state, n) in rows {
-            match state.as_str() {
-                PENDING => counts.pending = n,
-                DONE => counts.done = n,
-                FAILED => counts.failed = n,
-                _ => {}
-            }
-        }
-        Ok(counts)
+        Ok(QueueCounts::of_states(rows))
     }
 
     /// The deliveries to one server (`host[:port]`), oldest first.
@@ -469,13 +485,7 @@ impl Database {
             .await)?;
         let mut by_domain: std::collections::BTreeMap<String, DeliveryCounts> = std::collections::BTreeMap::new();
         for (domain, state, n) in rows {
-            let counts = by_domain.entry(domain).or_default();
-            match state.as_str() {
-                PENDING => counts.pending = n,
-                DONE => counts.done = n,
-                FAILED => counts.failed = n,
-                _ => {}
-            }
+            by_domain.entry(domain).or_default().set(&state, n);
         }
         let mut out: Vec<DomainDeliveries> =
             by_domain.into_iter().map(|(domain, counts)| DomainDeliveries { domain, counts }).collect();

@@ -9,12 +9,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::outbox::{DONE, FAILED, PENDING, QueueCounts};
 use crate::schema::received_activities;
 use crate::{Database, DbError, UtcTime};
-
-const PENDING: &str = "pending";
-const DONE: &str = "done";
-const FAILED: &str = "failed";
 
 /// `'pending'` written into the SQL rather than bound: the partial indexes
 /// on pending rows (`WHERE state = 'pending'`) serve a query only when its
@@ -49,12 +46,7 @@ pub struct NewReceived {
 }
 
 /// Received activities by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReceivedCounts {
-    pub pending: i64,
-    pub done: i64,
-    pub failed: i64,
-}
+pub type ReceivedCounts = QueueCounts;
 
 fn later(seconds: i64) -> UtcTime {
     UtcTime::from(chrono::Utc::now() + chrono::Duration::seconds(seconds))
@@ -258,32 +250,17 @@ impl Database {
 
     /// Processing of these rows finished, recorded in one statement.
     pub async fn received_done_many(&self, ids: &[i64]) -> Result<(), DbError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let mut conn = self.write_conn().await?;
-        with_conn!(&mut conn, |c| diesel::update(
-            received_activities::table.filter(received_activities::id.eq_any(ids))
-        )
-        .set((
-            received_activities::state.eq(DONE),
-            received_activities::last_error.eq(None::<&str>),
-            received_activities::next_attempt_at.eq(None::<UtcTime>),
-            received_activities::lease_until.eq(None::<UtcTime>),
-        ))
-        .execute(c)
-        .await)?;
-        Ok(())
+        self.finish_received(ids, DONE, None, None).await
     }
 
     /// Processing can never succeed (the activity is refused on its merits).
     pub async fn received_failed(&self, id: i64, error: &str) -> Result<(), DbError> {
-        self.finish_received(id, FAILED, Some(error), None).await
+        self.finish_received(&[id], FAILED, Some(error), None).await
     }
 
     /// Processing failed for a passing reason: try again after `delay_seconds`.
     pub async fn received_retry(&self, id: i64, error: &str, delay_seconds: i64) -> Result<(), DbError> {
-        self.finish_received(id, PENDING, Some(error), Some(later(delay_seconds))).await
+        self.finish_received(&[id], PENDING, Some(error), Some(later(delay_seconds))).await
     }
 
     /// These claimed rows were not processed (every slot for them was
@@ -308,23 +285,29 @@ impl Database {
         Ok(())
     }
 
+    /// Ends the lease of these rows, leaving them in `state`.
     async fn finish_received(
         &self,
-        id: i64,
+        ids: &[i64],
         state: &str,
         error: Option<&str>,
         next_attempt_at: Option<UtcTime>,
     ) -> Result<(), DbError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let mut conn = self.write_conn().await?;
-        with_conn!(&mut conn, |c| diesel::update(received_activities::table.find(id))
-            .set((
-                received_activities::state.eq(state),
-                received_activities::last_error.eq(error),
-                received_activities::next_attempt_at.eq(next_attempt_at),
-                received_activities::lease_until.eq(None::<UtcTime>),
-            ))
-            .execute(c)
-            .await)?;
+        with_conn!(&mut conn, |c| diesel::update(
+            received_activities::table.filter(received_activities::id.eq_any(ids))
+        )
+        .set((
+            received_activities::state.eq(state),
+            received_activities::last_error.eq(error),
+            received_activities::next_attempt_at.eq(next_attempt_at),
+            received_activities::lease_until.eq(None::<UtcTime>),
+        ))
+        .execute(c)
+        .await)?;
         Ok(())
     }
 
@@ -341,16 +324,7 @@ impl Database {
             .select((received_activities::state, diesel::dsl::count_star()))
             .load(c)
             .await)?;
-        let mut counts = ReceivedCounts::default();
-        for (state, n) in rows {
-            match state.as_str() {
-                PENDING => counts.pending = n,
-                DONE => counts.done = n,
-                FAILED => counts.failed = n,
-                _ => {}
-            }
-        }
-        Ok(counts)
+        Ok(QueueCounts::of_states(rows))
     }
 
     /// The state and last error of a received activity, by id.

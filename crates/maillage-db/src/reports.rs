@@ -149,16 +149,7 @@ impl Database {
                 .optional()?;
             let Some(id) = found else { return Ok(false) };
             diesel::delete(follows::table.filter(follows::remote_actor_id.eq(id))).execute(c).await?;
-            crate::tags::unindex_remote_objects!(c, remote_objects::attributed_to.eq(ap_id));
-            diesel::update(remote_objects::table.filter(remote_objects::attributed_to.eq(ap_id)))
-                .set((
-                    remote_objects::deleted.eq(true),
-                    remote_objects::content_html.eq(None::<String>),
-                    remote_objects::raw_json.eq("{}"),
-                    remote_objects::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await?;
+            crate::tags::tombstone_remote_objects!(c, remote_objects::attributed_to.eq(ap_id), now);
             diesel::delete(reactions::table.filter(reactions::actor_ap_id.eq(ap_id))).execute(c).await?;
             Ok(true)
         })

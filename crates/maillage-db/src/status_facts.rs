@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::schema::{follows, local_actors, local_follows, posts, reactions, remote_actors, remote_objects};
-use crate::{Database, DbError, LocalActor, RemoteActor};
+use crate::{Database, DbError, Direction, FollowState, LocalActor, RemoteActor};
 
 /// What to read for a page.
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,19 +59,23 @@ impl Database {
                 facts.local_actors = actors.into_iter().map(|a| (a.id, a)).collect();
                 let counts: Vec<(i64, String, i64)> = follows::table
                     .filter(follows::local_actor_id.eq_any(&ids))
-                    .filter(follows::state.eq("accepted"))
+                    .filter(follows::state.eq(FollowState::Accepted.as_str()))
                     .group_by((follows::local_actor_id, follows::direction))
                     .select((follows::local_actor_id, follows::direction, diesel::dsl::count_star()))
                     .load(c)
                     .await?;
                 for (actor, direction, n) in counts {
-                    let map = if direction == "in" { &mut facts.followers } else { &mut facts.following };
+                    let map = if direction == Direction::Incoming.as_str() {
+                        &mut facts.followers
+                    } else {
+                        &mut facts.following
+                    };
                     map.insert(actor, n);
                 }
                 // Follows between two accounts of this instance count too.
                 let here: Vec<(i64, i64)> = local_follows::table
                     .filter(local_follows::followed_id.eq_any(&ids))
-                    .filter(local_follows::state.eq("accepted"))
+                    .filter(local_follows::state.eq(FollowState::Accepted.as_str()))
                     .group_by(local_follows::followed_id)
                     .select((local_follows::followed_id, diesel::dsl::count_star()))
                     .load(c)
@@ -81,7 +85,7 @@ impl Database {
                 }
                 let here: Vec<(i64, i64)> = local_follows::table
                     .filter(local_follows::follower_id.eq_any(&ids))
-                    .filter(local_follows::state.eq("accepted"))
+                    .filter(local_follows::state.eq(FollowState::Accepted.as_str()))
                     .group_by(local_follows::follower_id)
                     .select((local_follows::follower_id, diesel::dsl::count_star()))
                     .load(c)

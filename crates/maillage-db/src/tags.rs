@@ -93,6 +93,25 @@ macro_rules! unindex_remote_objects {
 }
 pub(crate) use unindex_remote_objects;
 
+/// Tombstones the remote objects `$filter` selects, inside a transaction:
+/// out of the tag index, their content gone. Evaluates to how many.
+macro_rules! tombstone_remote_objects {
+    ($c:expr, $filter:expr, $now:expr) => {{
+        $crate::tags::unindex_remote_objects!($c, $filter);
+        let objects = $crate::schema::remote_objects::table;
+        diesel::update(objects.filter($filter))
+            .set((
+                $crate::schema::remote_objects::deleted.eq(true),
+                $crate::schema::remote_objects::content_html.eq(None::<String>),
+                $crate::schema::remote_objects::raw_json.eq("{}"),
+                $crate::schema::remote_objects::updated_at.eq($now),
+            ))
+            .execute($c)
+            .await?
+    }};
+}
+pub(crate) use tombstone_remote_objects;
+
 /// Whether a remote object of this kind, with these tags, enters the index.
 pub(crate) fn remote_keys(kind: &str, listed: bool, hashtags: &[String]) -> BTreeSet<String> {
     if listed && TIMELINE_KINDS.contains(&kind) { keys_of(hashtags) } else { BTreeSet::new() }

@@ -392,20 +392,25 @@ async fn ana(db: &Database) -> RemoteActor {
     .unwrap()
 }
 
+/// `remote` follows `local`, accepted, by the activity `http://peer/follows/1`.
+fn accepted_follower(local: &LocalActor, remote: &RemoteActor) -> FollowRecord<'static> {
+    FollowRecord {
+        local_actor_id: local.id,
+        remote_actor_id: remote.id,
+        direction: Direction::Incoming,
+        state: FollowState::Accepted,
+        follow_ap_id: "http://peer/follows/1",
+        follow_json: "{}",
+    }
+}
+
 #[tokio::test]
 async fn follows_are_saved_with_their_notification() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();
     let actor = some_local_actor(&db).await;
     let remote = ana(&db).await;
-    let record = FollowRecord {
-        local_actor_id: actor.id,
-        remote_actor_id: remote.id,
-        direction: Direction::Incoming,
-        state: FollowState::Accepted,
-        follow_ap_id: "http://peer/follows/1",
-        follow_json: "{}",
-    };
+    let record = accepted_follower(&actor, &remote);
     let accept = Outgoing { kind: "Accept".into(), public: false, ..outgoing(actor.id, 1, "accept-1") };
     db.save_follow(&record, Some(&accept)).await.unwrap();
     // A duplicate Follow is idempotent and stays accepted.
@@ -924,15 +929,7 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
     db.migrate().await.unwrap();
     let actor = some_local_actor(&db).await;
     let remote = ana(&db).await;
-    let record = FollowRecord {
-        local_actor_id: actor.id,
-        remote_actor_id: remote.id,
-        direction: Direction::Incoming,
-        state: FollowState::Accepted,
-        follow_ap_id: "http://peer/follows/1",
-        follow_json: "{}",
-    };
-    db.save_follow(&record, None).await.unwrap();
+    db.save_follow(&accepted_follower(&actor, &remote), None).await.unwrap();
     let now = UtcTime::now();
     let parent = db.create_post(&tagged_note(actor.id, 1, &[], Visibility::Public, now), &[]).await.unwrap();
     let reply =

@@ -13,7 +13,7 @@ use crate::schema::{
     follows, post_addressees, post_tags, posts, remote_actors, remote_object_addressees, remote_object_tags,
     remote_objects,
 };
-use crate::{Database, DbError, Post, Reader, RemoteActor, RemoteObject, UtcTime};
+use crate::{Database, DbError, Direction, FollowState, Post, Reader, RemoteActor, RemoteObject, UtcTime};
 
 /// Object types shown in timelines.
 pub const TIMELINE_KINDS: &[&str] = &["Note", "Article", "Page", "Question"];
@@ -209,8 +209,8 @@ impl Database {
         let ids = with_conn!(&mut conn, |c| follows::table
             .inner_join(remote_actors::table)
             .filter(follows::local_actor_id.eq(local_actor_id))
-            .filter(follows::direction.eq("out"))
-            .filter(follows::state.eq("accepted"))
+            .filter(follows::direction.eq(Direction::Outgoing.as_str()))
+            .filter(follows::state.eq(FollowState::Accepted.as_str()))
             .select(remote_actors::ap_id)
             .load(c)
             .await)?;

@@ -121,6 +121,27 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<Option<String>, 
     Ok((!value.is_empty()).then(|| value.to_string()))
 }
 
+/// Applies the changes of a text kept in French and English: the first
+/// (`name`) is in the primary language, then the French and the English.
+fn bilingual(
+    [in_primary, in_fr, in_en]: [(&Option<String>, &'static str); 3],
+    primary_en: bool,
+    max: usize,
+    (fr, en): (&mut Option<String>, &mut Option<String>),
+) -> Result<(), ProfileError> {
+    if let (Some(value), field) = in_primary {
+        let value = text(field, value, max)?;
+        if primary_en { *en = value } else { *fr = value }
+    }
+    if let (Some(value), field) = in_fr {
+        *fr = text(field, value, max)?;
+    }
+    if let (Some(value), field) = in_en {
+        *en = text(field, value, max)?;
+    }
+    Ok(())
+}
+
 fn code(field: &'static str, vocabulary: &Vocabulary, value: &str) -> Result<Option<String>, ProfileError> {
     let value = value.trim();
     if value.is_empty() {
@@ -207,26 +228,12 @@ impl EnterpriseProfile {
             next.primary_language = code("primary_language", &LANGUAGES, lang)?
                 .ok_or_else(|| refuse("primary_language", "choose fr or en"))?;
         }
-        if let Some(name) = &changes.name {
-            let name = text("name", name, NAME_MAX)?;
-            if next.primary_language == "en" { next.name_en = name } else { next.name_fr = name }
-        }
-        if let Some(name) = &changes.name_fr {
-            next.name_fr = text("name_fr", name, NAME_MAX)?;
-        }
-        if let Some(name) = &changes.name_en {
-            next.name_en = text("name_en", name, NAME_MAX)?;
-        }
-        if let Some(summary) = &changes.summary {
-            let summary = text("summary", summary, SUMMARY_MAX)?;
-            if next.primary_language == "en" { next.summary_en = summary } else { next.summary_fr = summary }
-        }
-        if let Some(summary) = &changes.summary_fr {
-            next.summary_fr = text("summary_fr", summary, SUMMARY_MAX)?;
-        }
-        if let Some(summary) = &changes.summary_en {
-            next.summary_en = text("summary_en", summary, SUMMARY_MAX)?;
-        }
+        let primary_en = next.primary_language == "en";
+        let names = [(&changes.name, "name"), (&changes.name_fr, "name_fr"), (&changes.name_en, "name_en")];
+        bilingual(names, primary_en, NAME_MAX, (&mut next.name_fr, &mut next.name_en))?;
+        let summaries =
+            [(&changes.summary, "summary"), (&changes.summary_fr, "summary_fr"), (&changes.summary_en, "summary_en")];
+        bilingual(summaries, primary_en, SUMMARY_MAX, (&mut next.summary_fr, &mut next.summary_en))?;
         if let Some(value) = &changes.legal_form {
             next.legal_form = code("legal_form", &LEGAL_FORMS, value)?;
         }

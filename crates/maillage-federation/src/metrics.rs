@@ -72,43 +72,47 @@ impl Metrics {
             }
         };
         let one = |v: String| vec![(String::new(), v)];
+        // One line a value of the label `label`: `{label="value"} n`.
+        fn by<N: std::fmt::Display>(label: &str, values: &[(&str, N)]) -> Vec<(String, String)> {
+            values.iter().map(|(value, n)| (format!("{{{label}=\"{value}\"}}"), n.to_string())).collect()
+        }
         metric(
             "maillage_inbox_requests_total",
             "counter",
             "Inbox POSTs by outcome, since this process started.",
-            &[
-                ("{outcome=\"accepted\"}".into(), get(&self.inbox_accepted).to_string()),
-                ("{outcome=\"duplicate\"}".into(), get(&self.inbox_duplicates).to_string()),
-                ("{outcome=\"rejected\"}".into(), get(&self.inbox_rejected).to_string()),
-            ],
+            &by(
+                "outcome",
+                &[
+                    ("accepted", get(&self.inbox_accepted)),
+                    ("duplicate", get(&self.inbox_duplicates)),
+                    ("rejected", get(&self.inbox_rejected)),
+                ],
+            ),
         );
         metric(
             "maillage_deliveries_total",
             "counter",
             "Delivery attempts by outcome, since this process started.",
-            &[
-                ("{outcome=\"sent\"}".into(), get(&self.deliveries_sent).to_string()),
-                ("{outcome=\"failed\"}".into(), get(&self.deliveries_failed).to_string()),
-                ("{outcome=\"retry\"}".into(), get(&self.deliveries_retried).to_string()),
-            ],
+            &by(
+                "outcome",
+                &[
+                    ("sent", get(&self.deliveries_sent)),
+                    ("failed", get(&self.deliveries_failed)),
+                    ("retry", get(&self.deliveries_retried)),
+                ],
+            ),
         );
         metric(
             "maillage_delivery_queue",
             "gauge",
             "Deliveries in the shared queue, by state.",
-            &[
-                ("{state=\"pending\"}".into(), queue.deliveries_pending.to_string()),
-                ("{state=\"failed\"}".into(), queue.deliveries_failed.to_string()),
-            ],
+            &by("state", &[("pending", queue.deliveries_pending), ("failed", queue.deliveries_failed)]),
         );
         metric(
             "maillage_inbox_queue",
             "gauge",
             "Received activities not processed yet (pending) or refused on processing (failed).",
-            &[
-                ("{state=\"pending\"}".into(), queue.inbox_pending.to_string()),
-                ("{state=\"failed\"}".into(), queue.inbox_failed.to_string()),
-            ],
+            &by("state", &[("pending", queue.inbox_pending), ("failed", queue.inbox_failed)]),
         );
         metric(
             "maillage_unreachable_servers",

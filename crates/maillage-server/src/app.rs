@@ -229,3 +229,34 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use maillage_app::AppError;
+
+    use super::ServerError;
+
+    #[test]
+    fn each_failure_exits_with_its_sysexits_code() {
+        let config = maillage_config::ConfigError::Shape { key: "federation.mode".into(), reason: "no".into() };
+        let cases: Vec<(ServerError, u8)> = vec![
+            (AppError::invalid("domain", "this is our own domain").into(), 65),
+            (AppError::NotFound("no member".into()).into(), 65),
+            (AppError::Conflict("taken".into()).into(), 65),
+            (ServerError::Input("no password given".into()), 65),
+            (AppError::Forbidden("only the hub's admins may do this".into()).into(), 77),
+            (AppError::Remote("unreachable".into()).into(), 69),
+            (AppError::RateLimited("later".into()).into(), 69),
+            (config.into(), 78),
+            (ServerError::DomainChanged { stored: "a".into(), configured: "b".into() }, 78),
+            (ServerError::Bind { addr: "127.0.0.1:1".into(), reason: "in use".into() }, 78),
+            (ServerError::Output(std::io::Error::other("broken pipe")), 74),
+            (maillage_db::DbError::Refused("the database went away".into()).into(), 70),
+            (AppError::Internal("a bug".into()).into(), 70),
+            (ServerError::Serve(std::io::Error::other("accept failed")), 70),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.exit_code(), code, "{error:?}");
+        }
+    }
+}

@@ -459,6 +459,18 @@ async fn authorization_codes_go_where_the_app_registered_and_are_redeemed_once_w
         code_verifier: Some(verifier),
     };
     refused(sign_in::redeem_code(&hub.app, &elsewhere).await);
+    let expired = maillage_db::AuthorizationCode {
+        code_hash: crate::secrets::hash_secret("an expired code"),
+        app_id: hub.app.db().oauth_app(id).await.unwrap().unwrap().id,
+        user_id: marie.user_id,
+        redirect_uri: CALLBACK.into(),
+        scopes: "read".into(),
+        code_challenge: None,
+        code_challenge_method: None,
+        expires_at: maillage_db::UtcTime::from(chrono::Utc::now() - chrono::Duration::seconds(1)),
+    };
+    hub.app.db().create_authorization_code(&expired).await.unwrap();
+    refused(redeem("an expired code", id, Some(&registered.client_secret), None).await);
 
     // Without PKCE: the client's secret is the proof.
     let code = code_for(None).await.unwrap();

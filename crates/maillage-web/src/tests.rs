@@ -32,7 +32,7 @@ impl TestSite {
     }
 
     fn db(&self) -> &Database {
-        &self.state.db
+        self.state.db()
     }
 
     async fn send(&self, request: Request<Body>) -> Response {
@@ -85,7 +85,7 @@ impl TestSite {
     }
 
     async fn enterprise(&self, handle: &str, profile: EnterpriseProfile) {
-        let config = &self.state.config;
+        let config = self.state.config();
         let actor = maillage_federation::create_enterprise(self.db(), config, handle, handle, "").await.unwrap();
         let name = profile.name().unwrap_or(handle).to_string();
         let json = serde_json::to_string(&profile).unwrap();
@@ -99,7 +99,7 @@ impl TestSite {
     async fn user(&self, username: &str, password: &str, is_admin: bool, editor_of: Option<&str>) {
         let hash = maillage_domain::password::hash_password(password, &[7u8; 16]).unwrap();
         let user = NewUser { password_hash: hash, is_admin, email: None, approved: true, invite_hash: None };
-        let member = maillage_federation::create_member(self.db(), &self.state.config, username, &user).await.unwrap();
+        let member = maillage_federation::create_member(self.db(), self.state.config(), username, &user).await.unwrap();
         if let Some(handle) = editor_of {
             let enterprise = self.db().local_actor_by_username(handle).await.unwrap().unwrap();
             self.db().add_editor(enterprise.id, member.id, "editor").await.unwrap();
@@ -342,7 +342,7 @@ async fn actor_and_object_urls_serve_html_to_browsers_and_json_to_servers() {
     site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
     site.member("alice", "a-long-password-1", Some("ferme")).await;
     let practice = maillage_federation::content::publish_practice(
-        &site.state.federation,
+        site.state.federation(),
         &PracticeDraft {
             enterprise: "ferme".into(),
             author: "alice".into(),
@@ -405,7 +405,7 @@ async fn feeds_are_atom_with_the_public_posts_only() {
             content_warning: None,
             translation: None,
         };
-        maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
+        maillage_federation::content::publish_note(site.state.federation(), &draft).await.unwrap();
     }
     for uri in ["/feed.atom", "/feeds/actors/ferme"] {
         let (status, headers, xml) = site.get(uri, &[]).await;
@@ -550,7 +550,7 @@ async fn remote_follow_refuses_bad_handles_without_fetching() {
 async fn remote_follow_refuses_servers_we_do_not_federate_with() {
     let site = TestSite::new().await;
     site.db().set_domain_policy("blocked.example", maillage_db::DomainPolicy::Block, None).await.unwrap();
-    site.state.federation.context().policies.invalidate().await;
+    site.state.federation().context().policies.invalidate().await;
     let (status, _, html) =
         site.get("/follow?target=ferme@hub.test&handle=me@social.blocked.example&lang=en", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -614,7 +614,7 @@ async fn editors_edit_their_enterprise_profile_and_practices_and_nobody_else_doe
     assert_eq!(stored.region.as_deref(), Some("montreal"));
 
     let practice = maillage_federation::content::publish_practice(
-        &site.state.federation,
+        site.state.federation(),
         &PracticeDraft {
             enterprise: "ferme".into(),
             author: "alice".into(),
@@ -676,7 +676,7 @@ async fn others_cannot_save_an_enterprise_profile_or_practice() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let practice = maillage_federation::content::publish_practice(
-        &site.state.federation,
+        site.state.federation(),
         &PracticeDraft {
             enterprise: "ferme".into(),
             author: "alice".into(),
@@ -923,13 +923,13 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
         content_warning: None,
         translation: None,
     };
-    maillage_federation::content::publish_note(&site.state.federation, &note).await.unwrap();
+    maillage_federation::content::publish_note(site.state.federation(), &note).await.unwrap();
     let private = NoteDraft {
         text: "Réservé #compost".into(),
         visibility: maillage_domain::Visibility::Followers,
         ..note.clone()
     };
-    maillage_federation::content::publish_note(&site.state.federation, &private).await.unwrap();
+    maillage_federation::content::publish_note(site.state.federation(), &private).await.unwrap();
     let (status, _, html) = site.get("/tags/Compost", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Tas de"), "{html}");
@@ -949,7 +949,7 @@ async fn a_theme_page_gathers_practices_and_updates_with_its_hashtag() {
         adapted_from: None,
         language: "fr".into(),
     };
-    maillage_federation::content::publish_practice(&site.state.federation, &practice).await.unwrap();
+    maillage_federation::content::publish_practice(site.state.federation(), &practice).await.unwrap();
     let (_, _, html) = site.get("/tags/velo", &[]).await;
     assert!(html.contains("Réparer son vélo") && html.contains("Tas de"), "{html}");
     let (_, _, xml) = site.get("/feeds/tags/VELO", &[]).await;
@@ -1040,7 +1040,7 @@ async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_on
         content_warning: None,
         translation: None,
     };
-    let post = maillage_federation::content::publish_note(&site.state.federation, &draft).await.unwrap();
+    let post = maillage_federation::content::publish_note(site.state.federation(), &draft).await.unwrap();
     let path = post.ap_id.trim_start_matches("https://hub.test").to_string();
     let (bob, csrf) = site.session("bob").await;
     let (carl, _) = site.session("carl").await;

@@ -39,7 +39,7 @@ impl User {
         if !has_scope(&self.grant.scopes, "read:statuses") {
             return Ok(Reader::anonymous());
         }
-        Ok(state.db.reader_for_member(&self.account.actor).await?)
+        Ok(state.db().reader_for_member(&self.account.actor).await?)
     }
 
     /// This member, as the use cases that check rights see them.
@@ -73,7 +73,7 @@ impl CheckedBearer {
     /// `None` without a bearer token.
     pub(crate) async fn check(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, HttpError> {
         let Some(token) = bearer(headers) else { return Ok(None) };
-        Ok(Some(CheckedBearer(state.db.token_grant(&hash_secret(token)).await?)))
+        Ok(Some(CheckedBearer(state.db().token_grant(&hash_secret(token)).await?)))
     }
 
     /// The member a valid token belongs to (`None` for an application's own token).

@@ -25,7 +25,7 @@ use crate::views::{Chrome, Ctx};
 /// Whether the logged-in member may edit this enterprise (to show its form).
 async fn editor(state: &WebState, ctx: &Ctx, enterprise: &LocalActor) -> Result<(), PageError> {
     Acting::member(require_login(ctx)?)
-        .require_editor(&state.shared.db, enterprise)
+        .require_editor(state.shared.db(), enterprise)
         .await
         .map_err(|e| PageError::app(ctx.lang, e))
 }
@@ -33,7 +33,7 @@ async fn editor(state: &WebState, ctx: &Ctx, enterprise: &LocalActor) -> Result<
 async fn local_enterprise(state: &WebState, ctx: &Ctx, handle: &str) -> Result<LocalActor, PageError> {
     state
         .shared
-        .db
+        .db()
         .local_actor_by_username(handle)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?
@@ -169,7 +169,9 @@ pub async fn save_profile(
     let outcome = match form.changes() {
         Ok(changes) => enterprises::update_profile(&state.shared.app, &acting, &enterprise.username, &changes).await,
         // The use case is not reached: only its editors are told what to correct.
-        Err(message) => acting.require_editor(&state.shared.db, &enterprise).await.and(Err(AppError::refused(message))),
+        Err(message) => {
+            acting.require_editor(state.shared.db(), &enterprise).await.and(Err(AppError::refused(message)))
+        }
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
@@ -205,7 +207,7 @@ async fn practice(state: &WebState, ctx: &Ctx, id: &str) -> Result<maillage_db::
     let ap_id = format!("{}/objects/{id}", state.base_url());
     state
         .shared
-        .db
+        .db()
         .post_by_ap_id(&ap_id)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?
@@ -273,7 +275,7 @@ pub async fn save_practice(
     let acting = Acting::member(account);
     let account = account.actor.username.clone();
     let enterprise =
-        state.shared.db.local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+        state.shared.db().local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let draft = PracticeDraft {
         enterprise: enterprise.map(|e| e.username).unwrap_or_default(),
         author: account,

@@ -100,6 +100,14 @@ impl Client {
         &self.app.name
     }
 
+    fn proved_by(mut self, secret: Option<&str>) -> Result<Self, AppError> {
+        if secret.map(hash_secret).as_deref() != Some(self.app.client_secret_hash.as_str()) {
+            return Err(unknown_client());
+        }
+        self.proved = true;
+        Ok(self)
+    }
+
     fn require_proof(&self) -> Result<(), AppError> {
         if self.proved { Ok(()) } else { Err(unknown_client()) }
     }
@@ -123,12 +131,7 @@ pub async fn authenticated_client(
     client_id: Option<&str>,
     secret: Option<&str>,
 ) -> Result<Client, AppError> {
-    let mut client = client(app, client_id).await?;
-    if secret.map(hash_secret).as_deref() != Some(client.app.client_secret_hash.as_str()) {
-        return Err(unknown_client());
-    }
-    client.proved = true;
-    Ok(client)
+    client(app, client_id).await?.proved_by(secret)
 }
 
 /// Scopes a client may be granted: checked, and within what it registered.
@@ -255,7 +258,6 @@ pub async fn issue_code(
 
 /// What a client sends to exchange a code for a token.
 pub struct Redemption<'a> {
-    pub client_id: Option<&'a str>,
     /// Needed when the code was asked for without PKCE.
     pub client_secret: Option<&'a str>,
     pub code: &'a str,
@@ -265,8 +267,7 @@ pub struct Redemption<'a> {
 }
 
 /// A client exchanges a code for a token of the member who granted it.
-pub async fn redeem_code(app: &App, redemption: &Redemption<'_>) -> Result<IssuedToken, AppError> {
-    let client = client(app, redemption.client_id).await?;
+pub async fn redeem_code(app: &App, client: &Client, redemption: &Redemption<'_>) -> Result<IssuedToken, AppError> {
     let invalid = || AppError::refused("The authorization code is invalid, expired or used");
     let stored = app.db().take_authorization_code(&hash_secret(redemption.code)).await?.ok_or_else(invalid)?;
     if stored.app_id != client.app.id || stored.expires_at < UtcTime::now() {
@@ -285,11 +286,12 @@ pub async fn redeem_code(app: &App, redemption: &Redemption<'_>) -> Result<Issue
         }
         (Some(_), None) => return Err(AppError::refused("code_verifier is required")),
         // Without PKCE the client must prove who it is.
+        (None, _) if client.proved => {}
         (None, _) => {
-            authenticated_client(app, redemption.client_id, redemption.client_secret).await?;
+            client.clone().proved_by(redemption.client_secret)?;
         }
     }
-    issue(app, &client, Some(stored.user_id), &stored.scopes).await
+    issue(app, client, Some(stored.user_id), &stored.scopes).await
 }
 
 /// A proved client revokes one of its own tokens; another app's token, or

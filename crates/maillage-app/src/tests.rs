@@ -432,9 +432,9 @@ async fn authorization_codes_go_where_the_app_registered_and_are_redeemed_once_w
         sign_in::issue_code(&hub.app, &client, &marie, authorization).await
     };
     let redeem = async |code: &str, client_id: &str, client_secret: Option<&str>, code_verifier: Option<&str>| {
-        let redemption =
-            Redemption { client_id: Some(client_id), client_secret, code, redirect_uri: Some(CALLBACK), code_verifier };
-        sign_in::redeem_code(&hub.app, &redemption).await
+        let client = sign_in::client(&hub.app, Some(client_id)).await?;
+        let redemption = Redemption { client_secret, code, redirect_uri: Some(CALLBACK), code_verifier };
+        sign_in::redeem_code(&hub.app, &client, &redemption).await
     };
     let id = registered.client_id.as_str();
 
@@ -452,13 +452,13 @@ async fn authorization_codes_go_where_the_app_registered_and_are_redeemed_once_w
     refused(redeem(&code, id, None, Some(verifier)).await);
     let code = code_for(Some(&challenge)).await.unwrap();
     let elsewhere = Redemption {
-        client_id: Some(id),
         client_secret: None,
         code: &code,
         redirect_uri: Some("https://client.example/other"),
         code_verifier: Some(verifier),
     };
-    refused(sign_in::redeem_code(&hub.app, &elsewhere).await);
+    let unproved = sign_in::client(&hub.app, Some(id)).await.unwrap();
+    refused(sign_in::redeem_code(&hub.app, &unproved, &elsewhere).await);
     let expired = maillage_db::AuthorizationCode {
         code_hash: crate::secrets::hash_secret("an expired code"),
         app_id: hub.app.db().oauth_app(id).await.unwrap().unwrap().id,

@@ -85,17 +85,17 @@ pub async fn token(
             sign_in::issue_token(&state.app, &client, None, &scopes).await
         }
         "authorization_code" => {
+            let client = sign_in::client(&state.app, params.text("client_id").as_deref()).await?;
             let code = params.required("code")?;
-            let (client_id, client_secret) = (params.text("client_id"), params.text("client_secret"));
+            let client_secret = params.text("client_secret");
             let (redirect_uri, code_verifier) = (params.text("redirect_uri"), params.text("code_verifier"));
             let redemption = Redemption {
-                client_id: client_id.as_deref(),
                 client_secret: client_secret.as_deref(),
                 code: &code,
                 redirect_uri: redirect_uri.as_deref(),
                 code_verifier: code_verifier.as_deref(),
             };
-            sign_in::redeem_code(&state.app, &redemption).await
+            sign_in::redeem_code(&state.app, &client, &redemption).await
         }
         other => return Err(HttpError::BadRequest(format!("unsupported grant_type {other:?}"))),
     };

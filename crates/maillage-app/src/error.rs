@@ -10,6 +10,9 @@ pub enum AppError {
     /// The input cannot be used; `field` names what to fix when one does.
     #[error("{}", invalid_message(.field, .message))]
     Invalid { field: Option<&'static str>, message: String },
+    /// Who asks could not be established (an unknown client, a wrong secret).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// Known, but this identity may not do it.
     #[error("{0}")]
     Forbidden(String),

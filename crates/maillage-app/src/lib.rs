@@ -1,7 +1,7 @@
 //! The use cases of Maillage: one function per thing a person or a server
 //! does, grouped by what it changes (users, teams, enterprises, posts,
-//! domains, moderation, the hub, follows), and what the activities other
-//! servers send us do ([`received`]).
+//! domains, moderation, the hub, follows, sign-in state), and what the
+//! activities other servers send us do ([`received`]).
 //!
 //! Every function takes the [`Acting`] identity and checks its rights
 //! here, in one place; the CLI, the HTTP APIs and the web parse input, call
@@ -23,12 +23,14 @@ pub mod enterprises;
 mod error;
 pub mod follows;
 pub mod hub;
+pub mod instance;
 pub mod moderation;
 pub mod notifications;
 pub mod posts;
 mod profiles;
 pub mod received;
 pub mod secrets;
+pub mod sign_in;
 pub mod teams;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

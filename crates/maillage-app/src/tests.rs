@@ -7,8 +7,13 @@ use maillage_db::{Account, LocalActor};
 use maillage_domain::{ProfileChanges, TeamRole, Visibility};
 use maillage_federation::content::{NoteDraft, PracticeDraft};
 
+use crate::instance::DatabaseOwner;
+use crate::sign_in::{AuthorizationRequest, Client, NewClient, Redemption, RegisteredClient};
 use crate::users::{NewAccount, Registration};
-use crate::{Acting, App, AppError, Staff, domains, enterprises, follows, hub, moderation, posts, teams, users};
+use crate::{
+    Acting, App, AppError, Staff, domains, enterprises, follows, hub, instance, moderation, posts, sign_in, teams,
+    users,
+};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -299,4 +304,201 @@ async fn only_admins_act_for_the_hub() {
     follows::set_manual_approval(&hub.app, &admin, &coop, true).await.unwrap();
     forbidden(crate::deliveries::retry_failed(&hub.app, &moderator, "elsewhere.example").await);
     invalid(crate::deliveries::retry_failed(&hub.app, &admin, "  ").await, "domain");
+}
+
+fn unauthenticated<T: std::fmt::Debug>(result: Result<T, AppError>) {
+    assert!(matches!(result, Err(AppError::Unauthenticated(_))), "expected Unauthenticated, got {result:?}");
+}
+
+/// A refusal of the OAuth protocol: the request as a whole, no field.
+fn refused<T: std::fmt::Debug>(result: Result<T, AppError>) {
+    assert!(matches!(result, Err(AppError::Invalid { field: None, .. })), "expected a refusal, got {result:?}");
+}
+
+fn new_client(redirect_uris: &str, scopes: &str) -> NewClient {
+    NewClient {
+        name: " Phanpy ".into(),
+        redirect_uris: Some(redirect_uris.into()),
+        scopes: Some(scopes.into()),
+        website: Some(String::new()),
+    }
+}
+
+const CALLBACK: &str = "https://client.example/callback";
+
+impl Hub {
+    /// A registered client, and the same proved by its secret.
+    async fn client(&self, scopes: &str) -> (RegisteredClient, Client) {
+        let registered = sign_in::register_client(&self.app, new_client(CALLBACK, scopes)).await.unwrap();
+        let proved =
+            sign_in::authenticated_client(&self.app, Some(&registered.client_id), Some(&registered.client_secret))
+                .await
+                .unwrap();
+        (registered, proved)
+    }
+
+    async fn grant(&self, token: &str) -> Option<maillage_db::TokenGrant> {
+        self.app.db().token_grant(&crate::secrets::hash_secret(token)).await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn client_apps_register_with_redirects_a_browser_may_follow_and_known_scopes() {
+    let hub = Hub::new().await;
+    let registered = sign_in::register_client(&hub.app, new_client(CALLBACK, "read+write")).await.unwrap();
+    assert_eq!(registered.client.name, "Phanpy");
+    assert_eq!(registered.client.scopes, "read write");
+    assert_eq!(registered.client.website, None);
+    let oob = NewClient { redirect_uris: None, scopes: None, ..new_client("", "") };
+    let oob = sign_in::register_client(&hub.app, oob).await.unwrap();
+    assert_eq!((oob.client.redirect_uris.as_str(), oob.client.scopes.as_str()), (sign_in::OOB, "read"));
+    for bad in ["not a url", "javascript:alert(1)", "data:text/html,hi", "https://client.example/cb#top"] {
+        invalid(sign_in::register_client(&hub.app, new_client(bad, "read")).await, "redirect_uris");
+    }
+    invalid(sign_in::register_client(&hub.app, new_client(CALLBACK, "read telepathy")).await, "scope");
+
+    // The secret proves the client; nothing else does.
+    let id = Some(registered.client_id.as_str());
+    sign_in::authenticated_client(&hub.app, id, Some(&registered.client_secret)).await.unwrap();
+    unauthenticated(sign_in::authenticated_client(&hub.app, id, Some(&oob.client_secret)).await);
+    unauthenticated(sign_in::authenticated_client(&hub.app, id, None).await);
+    unauthenticated(sign_in::client(&hub.app, Some("nobody")).await);
+    unauthenticated(sign_in::client(&hub.app, None).await);
+}
+
+#[tokio::test]
+async fn tokens_go_to_proved_clients_within_their_scopes_and_only_they_revoke_them() {
+    let hub = Hub::new().await;
+    hub.member("marie", false).await;
+    let marie = hub.account("marie").await;
+    let (registered, client) = hub.client("read write").await;
+    refused(sign_in::scopes_for(&client, Some("admin:write")));
+    invalid(sign_in::scopes_for(&client, Some("read telepathy")), "scope");
+    let scopes = sign_in::scopes_for(&client, Some("read")).unwrap();
+    assert_eq!(sign_in::scopes_for(&client, None).unwrap().as_str(), "read write", "none asked: what it registered");
+
+    let issued = sign_in::issue_token(&hub.app, &client, Some(&marie), &scopes).await.unwrap();
+    let grant = hub.grant(&issued.token).await.expect("a live token");
+    assert_eq!((grant.scopes.as_str(), grant.account.unwrap().user_id), ("read", marie.user_id));
+    let own = sign_in::issue_token(&hub.app, &client, None, &scopes).await.unwrap();
+    assert!(hub.grant(&own.token).await.unwrap().account.is_none(), "client credentials: the app's own token");
+    let unproved = sign_in::client(&hub.app, Some(&registered.client_id)).await.unwrap();
+    unauthenticated(sign_in::issue_token(&hub.app, &unproved, Some(&marie), &scopes).await);
+
+    // Another app's revocation leaves the token; an unproved client's is refused.
+    let (_, other) = hub.client("read").await;
+    sign_in::revoke_token(&hub.app, &other, &issued.token).await.unwrap();
+    assert!(hub.grant(&issued.token).await.is_some(), "another app cannot revoke it");
+    unauthenticated(sign_in::revoke_token(&hub.app, &unproved, &issued.token).await);
+    sign_in::revoke_token(&hub.app, &client, &issued.token).await.unwrap();
+    assert!(hub.grant(&issued.token).await.is_none(), "revoked");
+}
+
+fn request<'a>(redirect_uri: &'a str, challenge: Option<&'a str>) -> AuthorizationRequest<'a> {
+    AuthorizationRequest {
+        redirect_uri: Some(redirect_uri),
+        response_type: Some("code"),
+        scope: Some("read"),
+        code_challenge: challenge,
+        code_challenge_method: challenge.map(|_| "S256"),
+    }
+}
+
+#[tokio::test]
+async fn authorization_codes_go_where_the_app_registered_and_are_redeemed_once_with_their_proof() {
+    use base64::Engine;
+    use sha2::Digest;
+    let hub = Hub::new().await;
+    hub.member("marie", false).await;
+    let marie = hub.account("marie").await;
+    let (registered, client) = hub.client("read write").await;
+    let (other_registered, _) = hub.client("read").await;
+    refused(sign_in::authorization(&client, &request("https://evil.example/callback", None)));
+    refused(sign_in::authorization(
+        &client,
+        &AuthorizationRequest { response_type: Some("token"), ..request(CALLBACK, None) },
+    ));
+    let plain = AuthorizationRequest { code_challenge_method: Some("plain"), ..request(CALLBACK, Some("x")) };
+    refused(sign_in::authorization(&client, &plain));
+    invalid(
+        sign_in::authorization(&client, &AuthorizationRequest { scope: Some("telepathy"), ..request(CALLBACK, None) }),
+        "scope",
+    );
+
+    let verifier = "a-very-long-random-verifier-string-of-at-least-43-characters";
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let code_for = async |challenge: Option<&str>| {
+        let authorization = sign_in::authorization(&client, &request(CALLBACK, challenge)).unwrap();
+        sign_in::issue_code(&hub.app, &client, &marie, authorization).await
+    };
+    let redeem = async |code: &str, client_id: &str, client_secret: Option<&str>, code_verifier: Option<&str>| {
+        let client = sign_in::client(&hub.app, Some(client_id)).await?;
+        let redemption = Redemption { client_secret, code, redirect_uri: Some(CALLBACK), code_verifier };
+        sign_in::redeem_code(&hub.app, &client, &redemption).await
+    };
+    let id = registered.client_id.as_str();
+
+    // With PKCE: the verifier is the proof; a wrong one uses the code up.
+    let code = code_for(Some(&challenge)).await.unwrap();
+    refused(redeem(&code, id, None, Some("the wrong verifier, also long enough to be one....")).await);
+    refused(redeem(&code, id, None, Some(verifier)).await);
+    let code = code_for(Some(&challenge)).await.unwrap();
+    refused(redeem(&code, id, None, None).await);
+    let code = code_for(Some(&challenge)).await.unwrap();
+    refused(redeem(&code, &other_registered.client_id, None, Some(verifier)).await);
+    let code = code_for(Some(&challenge)).await.unwrap();
+    let issued = redeem(&code, id, None, Some(verifier)).await.unwrap();
+    assert_eq!(hub.grant(&issued.token).await.unwrap().account.unwrap().user_id, marie.user_id);
+    refused(redeem(&code, id, None, Some(verifier)).await);
+    let code = code_for(Some(&challenge)).await.unwrap();
+    let elsewhere = Redemption {
+        client_secret: None,
+        code: &code,
+        redirect_uri: Some("https://client.example/other"),
+        code_verifier: Some(verifier),
+    };
+    let unproved = sign_in::client(&hub.app, Some(id)).await.unwrap();
+    refused(sign_in::redeem_code(&hub.app, &unproved, &elsewhere).await);
+    let expired = maillage_db::AuthorizationCode {
+        code_hash: crate::secrets::hash_secret("an expired code"),
+        app_id: hub.app.db().oauth_app(id).await.unwrap().unwrap().id,
+        user_id: marie.user_id,
+        redirect_uri: CALLBACK.into(),
+        scopes: "read".into(),
+        code_challenge: None,
+        code_challenge_method: None,
+        expires_at: maillage_db::UtcTime::from(chrono::Utc::now() - chrono::Duration::seconds(1)),
+    };
+    hub.app.db().create_authorization_code(&expired).await.unwrap();
+    refused(redeem("an expired code", id, Some(&registered.client_secret), None).await);
+
+    // Without PKCE: the client's secret is the proof.
+    let code = code_for(None).await.unwrap();
+    unauthenticated(redeem(&code, id, None, None).await);
+    let code = code_for(None).await.unwrap();
+    let issued = redeem(&code, id, Some(&registered.client_secret), None).await.unwrap();
+    assert_eq!(issued.scopes, "read");
+}
+
+#[tokio::test]
+async fn web_sessions_open_for_approved_members_and_close() {
+    let hub = Hub::new().await;
+    hub.member("marie", false).await;
+    let token = sign_in::open_session(&hub.app, &hub.account("marie").await).await.unwrap();
+    assert_eq!(hub.grant(&token).await.unwrap().scopes, sign_in::SESSION_SCOPES);
+    sign_in::close_session(&hub.app, &token).await.unwrap();
+    assert!(hub.grant(&token).await.is_none(), "signed out");
+
+    let waiting = Hub::with(|c| c.registrations.mode = maillage_config::RegistrationMode::Approval).await;
+    users::register(&waiting.app, registration("alice", "alice@example.org")).await.unwrap();
+    forbidden(sign_in::open_session(&waiting.app, &waiting.account("alice").await).await);
+}
+
+#[tokio::test]
+async fn a_database_belongs_to_the_domain_of_its_first_start() {
+    let hub = Hub::new().await;
+    assert_eq!(instance::claim_database(hub.app.db(), "hub.test").await.unwrap(), DatabaseOwner::Ours);
+    assert_eq!(instance::claim_database(hub.app.db(), "hub.test").await.unwrap(), DatabaseOwner::Ours);
+    let other = instance::claim_database(hub.app.db(), "other.test").await.unwrap();
+    assert_eq!(other, DatabaseOwner::Other("hub.test".into()));
 }

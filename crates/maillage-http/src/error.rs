@@ -65,6 +65,7 @@ impl From<maillage_app::AppError> for HttpError {
         use maillage_app::AppError as A;
         match error {
             e @ A::Invalid { .. } => HttpError::Unprocessable(e.to_string()),
+            A::Unauthenticated(m) => HttpError::Unauthorized(m),
             A::Forbidden(m) => HttpError::Forbidden(m),
             A::NotFound(m) => HttpError::NotFound(m),
             A::Conflict(m) => HttpError::Conflict(m),

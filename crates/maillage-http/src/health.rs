@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 pub(crate) async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = state.db.kind().as_str();
-    match state.db.ping().await {
+    let database = state.db().kind().as_str();
+    match state.db().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": database }))),
         Err(error) => {
             tracing::warn!(%error, "health check: database unavailable");

@@ -25,12 +25,10 @@ use tower_http::trace::TraceLayer;
 
 pub use error::HttpError;
 
-/// What every handler can reach.
+/// What every handler can reach: the use cases, whose storage, settings
+/// and wire the accessors lend (one source), and the rate limits.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Database,
-    pub config: Arc<Config>,
-    pub federation: maillage_federation::Federation,
     pub limits: Arc<limits::RateLimits>,
     /// The use cases: every change of state goes through them.
     pub app: maillage_app::App,
@@ -38,14 +36,20 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(federation: maillage_federation::Federation, limits: Arc<limits::RateLimits>) -> Self {
-        let ctx = federation.context();
-        AppState {
-            db: ctx.db.clone(),
-            config: ctx.config.clone(),
-            app: maillage_app::App::new(federation.clone()),
-            federation,
-            limits,
-        }
+        AppState { app: maillage_app::App::new(federation), limits }
+    }
+
+    /// For reads; changes go through [`Self::app`].
+    pub fn db(&self) -> &Database {
+        self.app.db()
+    }
+
+    pub fn config(&self) -> &Config {
+        self.app.config()
+    }
+
+    pub fn federation(&self) -> &maillage_federation::Federation {
+        self.app.federation()
     }
 }
 
@@ -87,10 +91,10 @@ pub fn router(state: AppState) -> Router {
 
 /// The whole HTTP application of one instance.
 pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
-    let max_body = state.config.server.max_body_bytes;
+    let max_body = state.config().server.max_body_bytes;
     // Around everything: the rate limits and the login forms read the address.
     let identify_client = axum::middleware::from_fn_with_state(state.clone(), client_address::identify_client);
-    let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation.clone()))
+    let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation().clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_inbox))
         .layer(axum::middleware::from_fn_with_state(pages.documents, negotiation::html_for_browsers));
     Router::new()

@@ -50,7 +50,7 @@ pub async fn check_password(
     if limits.login_blocked(&from) {
         return Err(LoginError::Throttled);
     }
-    let account = state.db.account_for_login(username).await.map_err(HttpError::from)?;
+    let account = state.db().account_for_login(username).await.map_err(HttpError::from)?;
     let key = account.as_ref().map_or_else(|| LoginKey::unknown_name(username), |a| LoginKey::Account(a.user_id));
     if limits.login_blocked(&key) {
         return Err(LoginError::Throttled);

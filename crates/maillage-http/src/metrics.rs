@@ -20,9 +20,9 @@ pub async fn metrics(State(state): State<AppState>, user: User) -> Result<Respon
         return Err(HttpError::Forbidden("metrics are for the instance's admins".into()));
     }
     user.require("admin:read")?;
-    let deliveries = state.db.delivery_counts().await?;
-    let received = state.db.received_counts().await?;
-    let unreachable = state.db.domain_health().await?.iter().filter(|h| h.unreachable_since.is_some()).count();
+    let deliveries = state.db().delivery_counts().await?;
+    let received = state.db().received_counts().await?;
+    let unreachable = state.db().domain_health().await?.iter().filter(|h| h.unreachable_since.is_some()).count();
     let queue = QueueFigures {
         deliveries_pending: deliveries.pending,
         deliveries_failed: deliveries.failed,

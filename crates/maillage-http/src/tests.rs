@@ -21,7 +21,7 @@ async fn json_of(response: axum::response::Response) -> serde_json::Value {
 #[tokio::test]
 async fn healthz_reports_the_backend() {
     let (_guard, state) = app().await;
-    let kind = state.db.kind().as_str();
+    let kind = state.db().kind().as_str();
     let response = router(state).oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_of(response).await, serde_json::json!({ "status": "ok", "database": kind }));
@@ -30,7 +30,7 @@ async fn healthz_reports_the_backend() {
 #[tokio::test]
 async fn healthz_is_503_when_the_database_is_gone() {
     let (_guard, state) = app().await;
-    state.db.close();
+    state.db().close();
     let response = router(state).oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(json_of(response).await["status"], "unavailable");

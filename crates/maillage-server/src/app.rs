@@ -9,8 +9,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use maillage_app::instance::DatabaseOwner;
 use maillage_config::{Config, ConfigError};
-use maillage_db::{Database, DbError, InstanceSetting};
+use maillage_db::{Database, DbError};
 use maillage_federation::Federation;
 use maillage_http::AppState;
 
@@ -53,7 +54,7 @@ impl ServerError {
         use maillage_app::AppError as A;
         match self {
             ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_)) | ServerError::Input(_) => 65,
-            ServerError::App(A::Forbidden(_)) => 77,
+            ServerError::App(A::Unauthenticated(_) | A::Forbidden(_)) => 77,
             ServerError::App(A::Remote(_) | A::RateLimited(_)) => 69,
             ServerError::Config(_) | ServerError::DomainChanged { .. } | ServerError::Bind { .. } => 78,
             ServerError::Output(_) => 74,
@@ -193,8 +194,7 @@ pub(crate) async fn open_database(config: &Config) -> Result<Database, ServerErr
     if !report.applied.is_empty() {
         tracing::info!(applied = ?report.applied, "database migrated");
     }
-    let stored = db.setting_or_insert(InstanceSetting::Domain, &config.instance.domain).await?;
-    if stored != config.instance.domain {
+    if let DatabaseOwner::Other(stored) = maillage_app::instance::claim_database(&db, &config.instance.domain).await? {
         return Err(ServerError::DomainChanged { stored, configured: config.instance.domain.clone() });
     }
     maillage_app::actors::ensure_builtin_actors(&db, config).await?;

@@ -74,7 +74,7 @@ impl PageError {
         use maillage_app::AppError as A;
         match error {
             e @ (A::Invalid { .. } | A::Remote(_)) => Self::unprocessable(lang, &e.to_string()),
-            A::Forbidden(_) => Self::forbidden(lang),
+            A::Unauthenticated(_) | A::Forbidden(_) => Self::forbidden(lang),
             A::NotFound(_) => Self::not_found(lang),
             A::Conflict(m) => {
                 Self::with_status(lang, StatusCode::CONFLICT, Tr::new(lang).t1("error-bad-request", "reason", &m))

@@ -62,7 +62,7 @@ async fn feed(
     let mut authors: std::collections::HashMap<i64, Option<LocalActor>> = std::collections::HashMap::new();
     for post in posts.iter().filter(|p| p.is_public() && p.deleted_at.is_none()) {
         if let std::collections::hash_map::Entry::Vacant(slot) = authors.entry(post.actor_id) {
-            slot.insert(state.shared.db.local_actor_by_id(post.actor_id).await.map_err(internal)?);
+            slot.insert(state.shared.db().local_actor_by_id(post.actor_id).await.map_err(internal)?);
         }
         if let Some(Some(enterprise)) = authors.get(&post.actor_id) {
             entries.push(entry(post, enterprise));
@@ -91,17 +91,17 @@ async fn feed(
 pub async fn hub_feed(State(state): State<WebState>) -> Result<Response, PageError> {
     let posts = state
         .shared
-        .db
+        .db()
         .posts_page(PostSource::Listed, &Reader::anonymous(), &PageBounds::newest(FEED_SIZE))
         .await
         .map_err(|e| PageError::internal(Lang::Fr, e))?;
-    let title = state.shared.config.hub.name.clone();
+    let title = state.shared.config().hub.name.clone();
     let base = state.base_url();
     feed(&state, title, "/feed.atom", &format!("{base}/"), posts).await
 }
 
 pub async fn actor_feed(State(state): State<WebState>, Path(username): Path<String>) -> Result<Response, PageError> {
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(Lang::Fr, e);
     let actor = db
         .local_actor_by_username(&username)
@@ -126,7 +126,7 @@ pub async fn theme_feed(State(state): State<WebState>, Path(tag): Path<String>) 
     let key = maillage_domain::tags::key(&tag).ok_or_else(|| PageError::not_found(Lang::Fr))?;
     let posts = state
         .shared
-        .db
+        .db()
         .tagged_posts_of_kind(&key, Some(PostKind::Article), &PageBounds::newest(FEED_SIZE))
         .await
         .map_err(|e| PageError::internal(Lang::Fr, e))?;

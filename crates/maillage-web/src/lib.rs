@@ -41,24 +41,24 @@ impl WebState {
     }
 
     pub fn base_url(&self) -> String {
-        self.shared.config.public_base_url()
+        self.shared.config().public_base_url()
     }
 
     pub fn domain(&self) -> &str {
-        &self.shared.config.instance.domain
+        &self.shared.config().instance.domain
     }
 
     /// The network directory's current snapshot.
     pub async fn directory_entries(&self) -> Result<Arc<Vec<directory::Entry>>, maillage_db::DbError> {
-        let max_per_server = self.shared.config.directory.max_per_server;
-        self.directory.entries(&self.shared.db, self.domain(), max_per_server).await
+        let max_per_server = self.shared.config().directory.max_per_server;
+        self.directory.entries(self.shared.db(), self.domain(), max_per_server).await
     }
 }
 
 /// The pages, ready for [`maillage_http::router_with_pages`].
 pub fn pages(app: AppState) -> maillage_http::Pages {
     let state = WebState::new(app);
-    let secure = state.shared.config.public_base_url().starts_with("https://");
+    let secure = state.shared.config().public_base_url().starts_with("https://");
     let routes = Router::new()
         .route("/", get(pages::home))
         .route("/directory", get(pages::directory))

@@ -36,7 +36,7 @@ impl<'a> Actors<'a> {
         if let Some(actor) = self.known.get(&id) {
             return Ok(actor.clone());
         }
-        let actor = self.state.shared.db.local_actor_by_id(id).await?;
+        let actor = self.state.shared.db().local_actor_by_id(id).await?;
         self.known.insert(id, actor.clone());
         Ok(actor)
     }
@@ -66,7 +66,7 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, PageError> {
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let hub = db.local_actor_of_kind(ActorKind::Hub).await.map_err(internal)?;
     let recent =
@@ -100,16 +100,16 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
             featured.push(entry.clone());
         }
     }
-    let hub_handle = format!("@{}@{}", state.shared.config.hub.handle, state.domain());
+    let hub_handle = format!("@{}@{}", state.shared.config().hub.handle, state.domain());
     let c = ctx
-        .chrome(state.shared.config.hub.name.clone())
+        .chrome(state.shared.config().hub.name.clone())
         .alternate("application/atom+xml", "/feed.atom")
-        .og("og:title", &state.shared.config.hub.name)
-        .og("og:description", &state.shared.config.hub.summary)
+        .og("og:title", &state.shared.config().hub.name)
+        .og("og:description", &state.shared.config().hub.summary)
         .og("og:type", "website");
     let page = HomePage {
         c,
-        hub_name: hub.as_ref().map(|h| h.display_name.clone()).unwrap_or(state.shared.config.hub.name.clone()),
+        hub_name: hub.as_ref().map(|h| h.display_name.clone()).unwrap_or(state.shared.config().hub.name.clone()),
         hub_summary: hub.map(|h| h.summary).unwrap_or_default(),
         hub_handle,
         practices,
@@ -235,7 +235,7 @@ pub async fn directory(
         Some(q) => format!("{} : {q}", ctx.t.t("directory-title")),
         None => ctx.t.t("directory-title"),
     };
-    let web = &state.shared.config.web;
+    let web = &state.shared.config().web;
     let map = directory_map_enabled(&state).then(|| (web.tile_url.clone(), web.tile_attribution.clone()));
     let page = DirectoryPage {
         c: ctx.chrome(title),
@@ -256,7 +256,7 @@ pub async fn directory(
 }
 
 fn directory_map_enabled(state: &WebState) -> bool {
-    crate::assets::map_available() && !state.shared.config.web.tile_url.is_empty()
+    crate::assets::map_available() && !state.shared.config().web.tile_url.is_empty()
 }
 
 /// The first `max` characters of a text, cut at a word.
@@ -298,7 +298,7 @@ pub async fn practices(
 ) -> Result<Response, PageError> {
     let posts = state
         .shared
-        .db
+        .db()
         .practices_page(None, list.before(), LIST_SIZE)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?;
@@ -339,7 +339,7 @@ pub async fn theme(
 ) -> Result<Response, PageError> {
     let tag = normalise_theme(&tag).ok_or_else(|| PageError::not_found(ctx.lang))?;
     let key = maillage_domain::tags::key(&tag).ok_or_else(|| PageError::not_found(ctx.lang))?;
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     // Practices page on the tag index like the updates, by (time, id).
     let older_than = match list.before() {
@@ -439,7 +439,7 @@ pub async fn actor(
     ctx: Ctx,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let actor = db
         .local_actor_by_username(&username)
         .await
@@ -556,7 +556,7 @@ struct PostPage {
 
 /// `GET /objects/ID` from a browser: a practice or an update.
 pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageError> {
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let ap_id = format!("{}/objects/{}", state.base_url(), id);
     let post = db.post_by_ap_id(&ap_id).await.map_err(internal)?.ok_or_else(|| PageError::not_found(ctx.lang))?;
@@ -695,7 +695,7 @@ pub async fn remote_follow(
         return Err(PageError::bad_request(ctx.lang, "target"));
     }
     let lookup_failed = || fail(ctx.t.t1("follow-error-lookup", "handle", &format!("@{target}")));
-    match webfinger::subscribe_template(state.shared.federation.context(), &handle).await {
+    match webfinger::subscribe_template(state.shared.federation().context(), &handle).await {
         Ok(template) => {
             let uri = url::form_urlencoded::byte_serialize(format!("acct:{target}").as_bytes()).collect::<String>();
             match safe_href(&template.replace("{uri}", &uri)) {

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use maillage_http::api::auth::{hash_secret, new_secret};
+use maillage_app::{AppError, sign_in};
 use maillage_http::client_address::ClientAddress;
 use maillage_http::login::{LoginError, check_password};
 use serde::Deserialize;
@@ -21,8 +21,6 @@ use serde::Deserialize;
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::{Chrome, Ctx, SESSION_COOKIE, same_origin_path};
-
-pub const SESSION_SCOPES: &str = "read write follow";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -95,16 +93,11 @@ pub async fn login(
         Err(LoginError::Refused) => return refused(StatusCode::UNAUTHORIZED, "login-failed"),
         Err(LoginError::Failed(e)) => return Err(PageError::internal(ctx.lang, e)),
     };
-    if !account.approved {
-        return refused(StatusCode::FORBIDDEN, "login-pending");
-    }
-    let token = new_secret().map_err(|e| PageError::internal(ctx.lang, e))?;
-    state
-        .shared
-        .db
-        .create_token(&hash_secret(&token), None, Some(account.user_id), SESSION_SCOPES)
-        .await
-        .map_err(|e| PageError::internal(ctx.lang, e))?;
+    let token = match sign_in::open_session(&state.shared.app, &account).await {
+        Ok(token) => token,
+        Err(AppError::Forbidden(_)) => return refused(StatusCode::FORBIDDEN, "login-pending"),
+        Err(e) => return Err(PageError::app(ctx.lang, e)),
+    };
     let mut response = Redirect::to(&next).into_response();
     ctx.finish(response.headers_mut());
     response.headers_mut().append(header::SET_COOKIE, ctx.cookie(SESSION_COOKIE, token, true));
@@ -125,7 +118,7 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form.csrf)?;
     if let Some(token) = &ctx.session_token {
-        state.shared.db.revoke_token(&hash_secret(token), None).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+        sign_in::close_session(&state.shared.app, token).await.map_err(|e| PageError::app(ctx.lang, e))?;
     }
     let mut response = Redirect::to("/").into_response();
     ctx.finish(response.headers_mut());

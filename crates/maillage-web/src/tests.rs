@@ -32,7 +32,7 @@ impl TestSite {
     }
 
     fn db(&self) -> &Database {
-        &self.state.db
+        self.state.db()
     }
 
     async fn send(&self, request: Request<Body>) -> Response {
@@ -556,7 +556,7 @@ async fn remote_follow_refuses_bad_handles_without_fetching() {
 async fn remote_follow_refuses_servers_we_do_not_federate_with() {
     let site = TestSite::new().await;
     site.db().set_domain_policy("blocked.example", maillage_db::DomainPolicy::Block, None).await.unwrap();
-    site.state.federation.context().policies.invalidate().await;
+    site.state.federation().context().policies.invalidate().await;
     let (status, _, html) =
         site.get("/follow?target=ferme@hub.test&handle=me@social.blocked.example&lang=en", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -656,6 +656,58 @@ async fn editors_edit_their_enterprise_profile_and_practices_and_nobody_else_doe
     let (bob, _) = site.session("bob").await;
     let (status, _, _) = site.get(&edit, &[("cookie", &bob)]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The saves of the workspace leave who may save to the use cases: the
+/// wrong member is refused there, and nothing changes.
+#[tokio::test]
+async fn others_cannot_save_an_enterprise_profile_or_practice() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.enterprise("cafe", profile("Café", "estrie", "nonprofit")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    site.member("bob", "a-long-password-2", Some("cafe")).await;
+    let (bob, csrf) = site.session("bob").await;
+    let profile_of = |site: &TestSite| {
+        let db = site.db().clone();
+        async move { db.local_actor_by_username("ferme").await.unwrap().unwrap().profile_json }
+    };
+    let before = profile_of(&site).await;
+    for founded in ["1999", "soon"] {
+        let fields = [("csrf", csrf.as_str()), ("name_fr", "Pris"), ("founded", founded)];
+        let (status, _, _) = site.post_form("/workspace/enterprises/ferme", &bob, &fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "founded {founded}");
+    }
+    assert_eq!(profile_of(&site).await, before, "unchanged");
+    let (status, _, _) = site.post_form("/workspace/enterprises/nowhere", &bob, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let practice = maillage_app::posts::publish_practice(
+        &site.state.app,
+        &maillage_app::Acting::Operator,
+        &PracticeDraft {
+            enterprise: "ferme".into(),
+            author: "alice".into(),
+            title: "Avant".into(),
+            summary: "Résumé".into(),
+            body_markdown: "Texte".into(),
+            tags: vec![],
+            licence: None,
+            adapted_from: None,
+            language: "fr".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let edit = format!("/workspace/practices/{}", practice.ap_id.rsplit('/').next().unwrap());
+    for action in ["preview", "publish"] {
+        let fields = [("csrf", csrf.as_str()), ("title", "Pris"), ("body", "x"), ("action", action)];
+        let (status, _, _) = site.post_form(&edit, &bob, &fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{action}");
+    }
+    assert_eq!(site.db().post_by_ap_id(&practice.ap_id).await.unwrap().unwrap().title.as_deref(), Some("Avant"));
+    let (status, headers, _) = site.post_form(&edit, "", &[("csrf", csrf.as_str()), ("title", "Pris")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
 }
 
 #[tokio::test]

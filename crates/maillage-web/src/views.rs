@@ -51,7 +51,7 @@ impl FromRequestParts<WebState> for Ctx {
         let account = match &session_token {
             Some(token) => state
                 .shared
-                .db
+                .db()
                 .token_grant(&maillage_http::api::auth::hash_secret(token))
                 .await
                 .map_err(|e| PageError::internal(lang, e))?
@@ -65,7 +65,7 @@ impl FromRequestParts<WebState> for Ctx {
             Some(csrf) => csrf,
             None => maillage_http::api::auth::new_secret().map_err(|e| PageError::internal(lang, e))?,
         };
-        let hub_name = state.shared.config.hub.name.clone();
+        let hub_name = state.shared.config().hub.name.clone();
         Ok(Ctx {
             lang,
             t: Tr::new(lang),

@@ -23,11 +23,6 @@ pub fn hash_secret(secret: &str) -> String {
     maillage_app::secrets::hash_secret(secret)
 }
 
-/// Checks a requested scope list (400 on an unknown scope, as OAuth says).
-pub fn valid_scopes(requested: &str) -> Result<String, HttpError> {
-    maillage_app::secrets::valid_scopes(requested).map_err(|e| HttpError::BadRequest(e.to_string()))
-}
-
 /// A request with a valid bearer token (of a user or of an application).
 pub struct Token(pub TokenGrant);
 
@@ -44,7 +39,7 @@ impl User {
         if !has_scope(&self.grant.scopes, "read:statuses") {
             return Ok(Reader::anonymous());
         }
-        Ok(state.db.reader_for_member(&self.account.actor).await?)
+        Ok(state.db().reader_for_member(&self.account.actor).await?)
     }
 
     /// This member, as the use cases that check rights see them.
@@ -78,7 +73,7 @@ impl CheckedBearer {
     /// `None` without a bearer token.
     pub(crate) async fn check(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, HttpError> {
         let Some(token) = bearer(headers) else { return Ok(None) };
-        Ok(Some(CheckedBearer(state.db.token_grant(&hash_secret(token)).await?)))
+        Ok(Some(CheckedBearer(state.db().token_grant(&hash_secret(token)).await?)))
     }
 
     /// The member a valid token belongs to (`None` for an application's own token).
@@ -148,6 +143,7 @@ mod tests {
 
     #[test]
     fn scopes_follow_mastodon() {
+        use maillage_app::secrets::valid_scopes;
         assert!(has_scope("read write", "write:statuses"));
         assert!(has_scope("write:statuses", "write:statuses"));
         assert!(!has_scope("read", "write:statuses"));

@@ -47,12 +47,12 @@ pub(crate) fn iso(time: maillage_db::UtcTime) -> String {
 pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value, HttpError> {
     use maillage_db::{Direction, FollowState};
     // Followers and follows here and on other servers.
-    let (followers_here, following_here) = state.db.count_local_follows(actor.id).await?;
+    let (followers_here, following_here) = state.db().count_local_follows(actor.id).await?;
     let followers =
-        state.db.count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await? + followers_here;
+        state.db().count_follows(actor.id, Direction::Incoming, FollowState::Accepted).await? + followers_here;
     let following =
-        state.db.count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await? + following_here;
-    let statuses = state.db.count_posts(actor.id).await?;
+        state.db().count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await? + following_here;
+    let statuses = state.db().count_posts(actor.id).await?;
     Ok(local_account_with_counts(actor, followers, following, statuses))
 }
 
@@ -208,7 +208,7 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Val
         objects: &objects,
         parents: &parents,
     };
-    let facts = state.db.status_facts(wanted).await?;
+    let facts = state.db().status_facts(wanted).await?;
     page.iter()
         .map(|status| match status {
             StatusOf::Local(post) => local_status_with(state, &facts, post),
@@ -306,7 +306,7 @@ fn remote_status_with(state: &AppState, facts: &StatusFacts, object: &RemoteObje
 
 /// Mastodon's `tags` of a status: names, and their page on this instance.
 fn tags_json(state: &AppState, names: &[String]) -> Value {
-    let urls = &state.federation.context().urls;
+    let urls = &state.federation().context().urls;
     json!(names.iter().map(|name| json!({ "name": name, "url": urls.tag(name) })).collect::<Vec<_>>())
 }
 

@@ -120,9 +120,9 @@ fn matches(profile: &EnterpriseProfile, filter: &EnterpriseFilter) -> bool {
 }
 
 fn local_enterprise(state: &AppState, actor: &LocalActor) -> (Enterprise, EnterpriseProfile) {
-    let profile = content::current_profile(state.federation.context(), actor);
+    let profile = content::current_profile(state.federation().context(), actor);
     let enterprise = Enterprise {
-        acct: format!("{}@{}", actor.username, state.config.instance.domain),
+        acct: format!("{}@{}", actor.username, state.config().instance.domain),
         handle: actor.username.clone(),
         uri: actor.ap_id.clone(),
         local: true,
@@ -150,7 +150,7 @@ pub async fn list_enterprises(
     if filter.scope.as_deref() != Some("network") {
         let mut after: Option<String> = None;
         loop {
-            let page = state.db.list_local_actors(ActorKind::Enterprise, after.as_deref(), 200).await?;
+            let page = state.db().list_local_actors(ActorKind::Enterprise, after.as_deref(), 200).await?;
             for actor in &page {
                 let (enterprise, profile) = local_enterprise(&state, actor);
                 if matches(&profile, &filter) {
@@ -165,8 +165,8 @@ pub async fn list_enterprises(
     }
     if filter.scope.as_deref() != Some("local") {
         // The same enterprises as the web directory's: listed by a hub we follow.
-        let max_per_server = i64::from(state.config.directory.max_per_server);
-        for actor in state.db.listed_remote_enterprises(max_per_server, NETWORK_MAX).await? {
+        let max_per_server = i64::from(state.config().directory.max_per_server);
+        for actor in state.db().listed_remote_enterprises(max_per_server, NETWORK_MAX).await? {
             let Some(profile) =
                 actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
             else {
@@ -190,7 +190,7 @@ pub async fn list_enterprises(
 
 async fn enterprise_actor(state: &AppState, handle: &str) -> Result<LocalActor, HttpError> {
     state
-        .db
+        .db()
         .local_actor_by_username(handle)
         .await?
         .filter(|a| a.kind() == ActorKind::Enterprise)
@@ -288,9 +288,9 @@ pub async fn remove_member(
 }
 
 async fn practice_json(state: &AppState, post: &Post) -> Result<Practice, HttpError> {
-    let enterprise = state.db.local_actor_by_id(post.actor_id).await?.map(|a| a.username).unwrap_or_default();
+    let enterprise = state.db().local_actor_by_id(post.actor_id).await?.map(|a| a.username).unwrap_or_default();
     let author = match post.author_id {
-        Some(id) => state.db.local_actor_by_id(id).await?.map(|a| a.username),
+        Some(id) => state.db().local_actor_by_id(id).await?.map(|a| a.username),
         None => None,
     };
     Ok(Practice {
@@ -324,7 +324,7 @@ pub async fn list_practices(
     };
     let tag = filter.tag.map(|t| t.trim_start_matches('#').to_lowercase());
     let mut out = Vec::new();
-    for post in state.db.practices_page(enterprise, None, 200).await? {
+    for post in state.db().practices_page(enterprise, None, 200).await? {
         let practice = practice_json(&state, &post).await?;
         if tag.as_ref().is_none_or(|t| practice.tags.contains(t)) {
             out.push(practice);
@@ -337,7 +337,7 @@ async fn practice_post(state: &AppState, id: &str) -> Result<Post, HttpError> {
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("no such practice".into()))?;
     // Practices are read by anyone: through the audience check all the same.
     state
-        .db
+        .db()
         .visible_post(&maillage_db::Reader::anonymous(), id)
         .await?
         .filter(|p| p.kind == PostKind::Article)

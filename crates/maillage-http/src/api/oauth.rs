@@ -6,53 +6,36 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
-use maillage_db::{AuthorizationCode, NewOAuthApp, OAuthApp, UtcTime};
+use maillage_app::AppError;
+use maillage_app::sign_in::{
+    self, Authorization, AuthorizationRequest, Client, IssuedToken, NewClient, OOB, Redemption,
+};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use super::auth::{hash_secret, new_secret, valid_scopes};
 use super::params::Params;
 use crate::client_address::ClientAddress;
 use crate::login::{LoginError, check_password};
 use crate::{AppState, HttpError};
 
-/// Where a client that cannot receive a redirect shows the code instead.
-pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
-const CODE_LIFETIME_MINUTES: i64 = 10;
+/// OAuth answers a request it cannot use with 400 (RFC 6749, section 5.2),
+/// an unknown scope included; a bad redirect URI at registration stays 422.
+fn refusal(error: AppError) -> HttpError {
+    match error {
+        e @ AppError::Invalid { field: None | Some("scope"), .. } => HttpError::BadRequest(e.to_string()),
+        other => other.into(),
+    }
+}
 
 /// `POST /api/v1/apps`
 pub async fn create_app(State(state): State<AppState>, params: Params) -> Result<Json<Value>, HttpError> {
-    let name = params.required("client_name")?;
-    let redirect_uris = params.text("redirect_uris").unwrap_or_else(|| OOB.to_string());
-    for uri in redirect_uris.split_whitespace() {
-        if uri != OOB && url::Url::parse(uri).is_err() {
-            return Err(HttpError::Unprocessable(format!("redirect_uris: {uri:?} is not a URL")));
-        }
-        // After a login the browser is sent there: never to script or inline content.
-        if let Ok(parsed) = url::Url::parse(uri)
-            && (matches!(parsed.scheme(), "javascript" | "data" | "vbscript" | "file") || parsed.fragment().is_some())
-        {
-            return Err(HttpError::Unprocessable(format!(
-                "redirect_uris: {uri:?} cannot be a redirect target (no javascript:, data:, vbscript:, file: or #fragment)"
-            )));
-        }
-    }
-    let scopes = valid_scopes(&params.text("scopes").unwrap_or_default())?;
-    let website = params.text("website").filter(|w| !w.is_empty());
-    let client_id = new_secret()?;
-    let client_secret = new_secret()?;
-    let app = state
-        .db
-        .create_oauth_app(&NewOAuthApp {
-            client_id: &client_id,
-            client_secret_hash: &hash_secret(&client_secret),
-            name: name.trim(),
-            redirect_uris: &redirect_uris,
-            scopes: &scopes,
-            website: website.as_deref(),
-        })
-        .await?;
+    let new = NewClient {
+        name: params.required("client_name")?,
+        redirect_uris: params.text("redirect_uris"),
+        scopes: params.text("scopes"),
+        website: params.text("website"),
+    };
+    let registered = sign_in::register_client(&state.app, new).await.map_err(refusal)?;
+    let app = &registered.client;
     Ok(Json(json!({
         "id": app.id.to_string(),
         "name": app.name,
@@ -60,50 +43,24 @@ pub async fn create_app(State(state): State<AppState>, params: Params) -> Result
         "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
         "redirect_uri": app.redirect_uris,
         "redirect_uris": app.redirect_uris.split_whitespace().collect::<Vec<_>>(),
-        "client_id": client_id,
-        "client_secret": client_secret,
+        "client_id": registered.client_id,
+        "client_secret": registered.client_secret,
         "vapid_key": "",
     })))
 }
 
-async fn app_for(state: &AppState, params: &Params, with_secret: bool) -> Result<OAuthApp, HttpError> {
-    let unknown = || HttpError::Unauthorized("Client authentication failed due to unknown client".into());
-    let client_id = params.text("client_id").ok_or_else(unknown)?;
-    let app = state.db.oauth_app(&client_id).await?.ok_or_else(unknown)?;
-    if with_secret && params.text("client_secret").map(|s| hash_secret(&s)) != Some(app.client_secret_hash.clone()) {
-        return Err(unknown());
-    }
-    Ok(app)
+async fn authenticated_client(state: &AppState, params: &Params) -> Result<Client, HttpError> {
+    let (id, secret) = (params.text("client_id"), params.text("client_secret"));
+    Ok(sign_in::authenticated_client(&state.app, id.as_deref(), secret.as_deref()).await?)
 }
 
-/// Scopes asked for, limited to what the app registered.
-fn requested_scopes(app: &OAuthApp, asked: Option<String>) -> Result<String, HttpError> {
-    let asked = match asked.filter(|s| !s.trim().is_empty()) {
-        Some(asked) => valid_scopes(&asked)?,
-        None => app.scopes.clone(),
-    };
-    for scope in asked.split_whitespace() {
-        if !super::auth::has_scope(&app.scopes, scope) {
-            return Err(HttpError::BadRequest(format!("the app was not registered for the scope {scope}")));
-        }
-    }
-    Ok(asked)
-}
-
-async fn issue_token(
-    state: &AppState,
-    app: &OAuthApp,
-    user_id: Option<i64>,
-    scopes: &str,
-) -> Result<Json<Value>, HttpError> {
-    let token = new_secret()?;
-    state.db.create_token(&hash_secret(&token), Some(app.id), user_id, scopes).await?;
-    Ok(Json(json!({
-        "access_token": token,
+fn token_answer(issued: IssuedToken) -> Json<Value> {
+    Json(json!({
+        "access_token": issued.token,
         "token_type": "Bearer",
-        "scope": scopes,
+        "scope": issued.scopes,
         "created_at": chrono::Utc::now().timestamp(),
-    })))
+    }))
 }
 
 /// `POST /oauth/token`
@@ -113,56 +70,43 @@ pub async fn token(
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
     let grant = params.required("grant_type")?;
-    match grant.as_str() {
+    let scope = params.text("scope");
+    let issued = match grant.as_str() {
         "password" => {
-            let app = app_for(&state, &params, true).await?;
-            let scopes = requested_scopes(&app, params.text("scope"))?;
+            let client = authenticated_client(&state, &params).await?;
+            let scopes = sign_in::scopes_for(&client, scope.as_deref()).map_err(refusal)?;
             let account =
                 check_password(&state, &params.required("username")?, &params.required("password")?, address).await?;
-            issue_token(&state, &app, Some(account.user_id), &scopes).await
+            sign_in::issue_token(&state.app, &client, Some(&account), &scopes).await
         }
         "client_credentials" => {
-            let app = app_for(&state, &params, true).await?;
-            let scopes = requested_scopes(&app, params.text("scope"))?;
-            issue_token(&state, &app, None, &scopes).await
+            let client = authenticated_client(&state, &params).await?;
+            let scopes = sign_in::scopes_for(&client, scope.as_deref()).map_err(refusal)?;
+            sign_in::issue_token(&state.app, &client, None, &scopes).await
         }
         "authorization_code" => {
-            let app = app_for(&state, &params, false).await?;
+            let client = sign_in::client(&state.app, params.text("client_id").as_deref()).await?;
             let code = params.required("code")?;
-            let invalid = || HttpError::BadRequest("The authorization code is invalid, expired or used".into());
-            let stored = state.db.take_authorization_code(&hash_secret(&code)).await?.ok_or_else(invalid)?;
-            if stored.app_id != app.id || stored.expires_at < UtcTime::now() {
-                return Err(invalid());
-            }
-            if params.text("redirect_uri").unwrap_or_else(|| stored.redirect_uri.clone()) != stored.redirect_uri {
-                return Err(invalid());
-            }
-            match (&stored.code_challenge, params.text("code_verifier")) {
-                // PKCE: S256 only (plain adds nothing over no PKCE).
-                (Some(challenge), Some(verifier)) => {
-                    let computed =
-                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-                    if &computed != challenge {
-                        return Err(HttpError::BadRequest("The code verifier does not match".into()));
-                    }
-                }
-                (Some(_), None) => return Err(HttpError::BadRequest("code_verifier is required".into())),
-                (None, _) => {
-                    // Without PKCE the client must prove who it is.
-                    app_for(&state, &params, true).await?;
-                }
-            }
-            issue_token(&state, &app, Some(stored.user_id), &stored.scopes).await
+            let client_secret = params.text("client_secret");
+            let (redirect_uri, code_verifier) = (params.text("redirect_uri"), params.text("code_verifier"));
+            let redemption = Redemption {
+                client_secret: client_secret.as_deref(),
+                code: &code,
+                redirect_uri: redirect_uri.as_deref(),
+                code_verifier: code_verifier.as_deref(),
+            };
+            sign_in::redeem_code(&state.app, &client, &redemption).await
         }
-        other => Err(HttpError::BadRequest(format!("unsupported grant_type {other:?}"))),
-    }
+        other => return Err(HttpError::BadRequest(format!("unsupported grant_type {other:?}"))),
+    };
+    Ok(token_answer(issued.map_err(refusal)?))
 }
 
 /// `POST /oauth/revoke`
 pub async fn revoke(State(state): State<AppState>, params: Params) -> Result<Json<Value>, HttpError> {
-    let app = app_for(&state, &params, true).await?;
+    let client = authenticated_client(&state, &params).await?;
     let token = params.required("token")?;
-    state.db.revoke_token(&hash_secret(&token), Some(app.id)).await?;
+    sign_in::revoke_token(&state.app, &client, &token).await?;
     Ok(Json(json!({})))
 }
 
@@ -202,28 +146,25 @@ fn form_page(app_name: &str, params: &Params, error: Option<&str>) -> Response {
     response
 }
 
-fn check_redirect(app: &OAuthApp, params: &Params) -> Result<String, HttpError> {
-    let redirect = params
-        .text("redirect_uri")
-        .unwrap_or_else(|| app.redirect_uris.split_whitespace().next().unwrap_or(OOB).to_string());
-    if !app.redirect_uris.split_whitespace().any(|uri| uri == redirect) {
-        return Err(HttpError::BadRequest("redirect_uri is not one the app registered".into()));
-    }
-    if params.text("response_type").is_some_and(|t| t != "code") {
-        return Err(HttpError::BadRequest("only response_type=code is supported".into()));
-    }
-    if params.text("code_challenge").is_some() && params.text("code_challenge_method").is_some_and(|m| m != "S256") {
-        return Err(HttpError::BadRequest("code_challenge_method must be S256".into()));
-    }
-    Ok(redirect)
+/// The authorization request in `params`, checked for `client`.
+fn authorization(client: &Client, params: &Params) -> Result<Authorization, HttpError> {
+    let [redirect_uri, response_type, scope, code_challenge, code_challenge_method] =
+        ["redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method"].map(|k| params.text(k));
+    let request = AuthorizationRequest {
+        redirect_uri: redirect_uri.as_deref(),
+        response_type: response_type.as_deref(),
+        scope: scope.as_deref(),
+        code_challenge: code_challenge.as_deref(),
+        code_challenge_method: code_challenge_method.as_deref(),
+    };
+    sign_in::authorization(client, &request).map_err(refusal)
 }
 
 /// `GET /oauth/authorize`: the login and consent form.
 pub async fn authorize_form(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
-    let app = app_for(&state, &params, false).await?;
-    check_redirect(&app, &params)?;
-    requested_scopes(&app, params.text("scope"))?;
-    Ok(form_page(&app.name, &params, None))
+    let client = sign_in::client(&state.app, params.text("client_id").as_deref()).await?;
+    authorization(&client, &params)?;
+    Ok(form_page(client.name(), &params, None))
 }
 
 /// `POST /oauth/authorize`: checks the password, then redirects with a code.
@@ -232,34 +173,21 @@ pub async fn authorize(
     ClientAddress(address): ClientAddress,
     params: Params,
 ) -> Result<Response, HttpError> {
-    let app = app_for(&state, &params, false).await?;
-    let redirect = check_redirect(&app, &params)?;
-    let scopes = requested_scopes(&app, params.text("scope"))?;
+    let client = sign_in::client(&state.app, params.text("client_id").as_deref()).await?;
+    let authorization = authorization(&client, &params)?;
     let username = params.text("username").unwrap_or_default();
     let password = params.text("password").unwrap_or_default();
     let account = match check_password(&state, &username, &password, address).await {
         Ok(account) => account,
         Err(refused @ LoginError::Refused) => {
-            let mut page = form_page(&app.name, &params, Some(&refused.to_string()));
+            let mut page = form_page(client.name(), &params, Some(&refused.to_string()));
             *page.status_mut() = StatusCode::UNAUTHORIZED;
             return Ok(page);
         }
         Err(other) => return Err(other.into()),
     };
-    let code = new_secret()?;
-    state
-        .db
-        .create_authorization_code(&AuthorizationCode {
-            code_hash: hash_secret(&code),
-            app_id: app.id,
-            user_id: account.user_id,
-            redirect_uri: redirect.clone(),
-            scopes,
-            code_challenge: params.text("code_challenge"),
-            code_challenge_method: params.text("code_challenge_method"),
-            expires_at: UtcTime::from(chrono::Utc::now() + chrono::Duration::minutes(CODE_LIFETIME_MINUTES)),
-        })
-        .await?;
+    let redirect = authorization.redirect_uri.clone();
+    let code = sign_in::issue_code(&state.app, &client, &account, authorization).await?;
     if redirect == OOB {
         let html = format!(
             "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Code</title></head>\

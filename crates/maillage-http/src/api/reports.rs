@@ -18,8 +18,8 @@ use crate::{AppState, HttpError};
 async fn account_uri(state: &AppState, id: &str) -> Result<String, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     Ok(match Ref::parse(id)? {
-        Ref::Local(id) => state.db.local_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
-        Ref::Remote(id) => state.db.remote_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Local(id) => state.db().local_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Remote(id) => state.db().remote_actor_by_id(id).await?.ok_or_else(missing)?.ap_id,
     })
 }
 
@@ -49,7 +49,7 @@ pub async fn create_report(
     user.require("write:reports")?;
     let target = account_uri(&state, &params.required("account_id")?).await?;
     // One reports only what one may read.
-    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    let reader = state.db().reader_for_member(&user.account.actor).await?;
     let mut objects = Vec::new();
     for id in params.list("status_ids") {
         objects.push(status_uri(&state, &reader, &id).await?);
@@ -58,7 +58,7 @@ pub async fn create_report(
     let forward = params.flag("forward")?.unwrap_or(false);
     let id =
         maillage_app::moderation::report(&state.app, &user.account.actor, &target, &objects, &comment, forward).await?;
-    let report = state.db.report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let report = state.db().report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     let mut body = report_json(&report);
     body["forwarded"] = json!(forward);
     Ok(Json(body))
@@ -79,7 +79,7 @@ pub async fn admin_reports(
 ) -> Result<Json<Value>, HttpError> {
     require_moderator(&user, "admin:read:reports")?;
     let resolved = params.flag("resolved")?.unwrap_or(false);
-    let reports = state.db.reports(resolved, 100).await?;
+    let reports = state.db().reports(resolved, 100).await?;
     let wanted = reports.iter().filter(|r| r.resolved_at.is_some() == resolved);
     Ok(Json(Value::Array(wanted.map(report_json).collect())))
 }
@@ -94,6 +94,6 @@ pub async fn resolve_report(
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
     // Resolving one already resolved answers it as it is, as Mastodon does.
     maillage_app::moderation::resolve_report(&state.app, &user.acting(), id).await?;
-    let report = state.db.report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let report = state.db().report(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     Ok(Json(report_json(&report)))
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use maillage_app::{Acting, AppError, enterprises, posts};
-use maillage_db::{Account, LocalActor};
+use maillage_db::LocalActor;
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, STATUSES, Vocabulary,
 };
@@ -17,26 +17,23 @@ use maillage_federation::content::PracticeDraft;
 use serde::Deserialize;
 
 use super::forms::{PracticeForm, ProfileForm, split_tags};
+use super::require_login;
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::{Chrome, Ctx};
 
-/// The logged-in account, if it may edit this enterprise.
-async fn editor<'a>(state: &WebState, ctx: &'a Ctx, enterprise: &LocalActor) -> Result<&'a Account, PageError> {
-    let Some(account) = ctx.account.as_ref() else {
-        return Err(PageError::login(ctx.lang, "/workspace"));
-    };
-    Acting::member(account)
-        .require_editor(&state.shared.db, enterprise)
+/// Whether the logged-in member may edit this enterprise (to show its form).
+async fn editor(state: &WebState, ctx: &Ctx, enterprise: &LocalActor) -> Result<(), PageError> {
+    Acting::member(require_login(ctx)?)
+        .require_editor(state.shared.db(), enterprise)
         .await
-        .map_err(|e| PageError::app(ctx.lang, e))?;
-    Ok(account)
+        .map_err(|e| PageError::app(ctx.lang, e))
 }
 
 async fn local_enterprise(state: &WebState, ctx: &Ctx, handle: &str) -> Result<LocalActor, PageError> {
     state
         .shared
-        .db
+        .db()
         .local_actor_by_username(handle)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?
@@ -159,6 +156,7 @@ pub async fn profile_form(
     ctx.render(&page)
 }
 
+/// Saves the profile; who may is the use case's to decide.
 pub async fn save_profile(
     State(state): State<WebState>,
     ctx: Ctx,
@@ -166,14 +164,14 @@ pub async fn save_profile(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, PageError> {
     let enterprise = local_enterprise(&state, &ctx, &handle).await?;
-    let account = editor(&state, &ctx, &enterprise).await?;
+    let acting = Acting::member(require_login(&ctx)?);
     ctx.check_csrf(&form.csrf)?;
     let outcome = match form.changes() {
-        Ok(changes) => {
-            enterprises::update_profile(&state.shared.app, &Acting::member(account), &enterprise.username, &changes)
-                .await
+        Ok(changes) => enterprises::update_profile(&state.shared.app, &acting, &enterprise.username, &changes).await,
+        // The use case is not reached: only its editors are told what to correct.
+        Err(message) => {
+            acting.require_editor(state.shared.db(), &enterprise).await.and(Err(AppError::refused(message)))
         }
-        Err(message) => Err(AppError::refused(message)),
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
@@ -204,22 +202,28 @@ struct PracticePage {
     language: String,
 }
 
-async fn practice_and_rights(state: &WebState, ctx: &Ctx, id: &str) -> Result<maillage_db::Post, PageError> {
+/// A live practice of ours, by the last segment of its id.
+async fn practice(state: &WebState, ctx: &Ctx, id: &str) -> Result<maillage_db::Post, PageError> {
     let ap_id = format!("{}/objects/{id}", state.base_url());
-    let db = &state.shared.db;
-    let post = db
+    state
+        .shared
+        .db()
         .post_by_ap_id(&ap_id)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?
         .filter(|p| p.kind == PostKind::Article && p.deleted_at.is_none())
-        .ok_or_else(|| PageError::not_found(ctx.lang))?;
-    let enterprise = db
-        .local_actor_by_id(post.actor_id)
-        .await
-        .map_err(|e| PageError::internal(ctx.lang, e))?
-        .ok_or_else(|| PageError::not_found(ctx.lang))?;
-    editor(state, ctx, &enterprise).await?;
-    Ok(post)
+        .ok_or_else(|| PageError::not_found(ctx.lang))
+}
+
+/// The practice, if the logged-in member may change it (to show its form).
+async fn practice_to_change(state: &WebState, ctx: &Ctx, id: &str) -> Result<maillage_db::Post, PageError> {
+    let post = practice(state, ctx, id).await?;
+    let acting = Acting::member(require_login(ctx)?);
+    match posts::may_change(&state.shared.app, &acting, &post).await {
+        Ok(true) => Ok(post),
+        Ok(false) => Err(PageError::forbidden(ctx.lang)),
+        Err(e) => Err(PageError::app(ctx.lang, e)),
+    }
 }
 
 pub async fn practice_form(
@@ -227,7 +231,7 @@ pub async fn practice_form(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let post = practice_and_rights(&state, &ctx, &id).await?;
+    let post = practice_to_change(&state, &ctx, &id).await?;
     let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
     let page = PracticePage {
         c: ctx.chrome(ctx.t.t("edit-practice-title")),
@@ -249,7 +253,8 @@ pub async fn save_practice(
     Path(id): Path<String>,
     Form(form): Form<PracticeForm>,
 ) -> Result<Response, PageError> {
-    let post = practice_and_rights(&state, &ctx, &id).await?;
+    let post = practice(&state, &ctx, &id).await?;
+    let account = require_login(&ctx)?;
     ctx.check_csrf(&form.csrf)?;
     let page = |error: Option<String>, preview: Option<String>| PracticePage {
         c: ctx.chrome(ctx.t.t("edit-practice-title")),
@@ -263,13 +268,14 @@ pub async fn save_practice(
         language: form.language.clone(),
     };
     if form.action == "preview" {
+        // Nothing is saved, so no use case decides: the form's rule does.
+        practice_to_change(&state, &ctx, &id).await?;
         return ctx.render(&page(None, Some(maillage_domain::html::render_markdown(&form.body))));
     }
-    let Some(account) = ctx.account.as_ref() else { return Err(PageError::login(ctx.lang, "/workspace")) };
     let acting = Acting::member(account);
     let account = account.actor.username.clone();
     let enterprise =
-        state.shared.db.local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+        state.shared.db().local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let draft = PracticeDraft {
         enterprise: enterprise.map(|e| e.username).unwrap_or_default(),
         author: account,

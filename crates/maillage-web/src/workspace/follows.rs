@@ -42,7 +42,7 @@ pub async fn button(
     let Some(account) = ctx.account.as_ref().filter(|a| a.actor.id != followed.id) else { return Ok(None) };
     let follow = state
         .shared
-        .db
+        .db()
         .local_follow(account.actor.id, followed.id)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?;
@@ -61,7 +61,7 @@ pub async fn follow(
 ) -> Result<Response, PageError> {
     let account = ctx.account.as_ref().ok_or_else(|| PageError::login(ctx.lang, "/workspace"))?;
     ctx.check_csrf(&form.csrf)?;
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let followed = db
         .local_actor_by_username(form.username.trim())

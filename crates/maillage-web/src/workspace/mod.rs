@@ -64,7 +64,7 @@ fn require_login(ctx: &Ctx) -> Result<&Account, PageError> {
 }
 
 async fn my_enterprises(state: &WebState, ctx: &Ctx, account: &Account) -> Result<Vec<MyEnterprise>, PageError> {
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let mut out = Vec::new();
     for enterprise in db.enterprises_of_member(account.actor.id).await.map_err(internal)? {

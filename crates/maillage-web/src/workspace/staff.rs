@@ -59,7 +59,7 @@ async fn staff_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<StaffPage, PageError> {
-    let db = &state.shared.db;
+    let db = state.shared.db();
     let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
     let reports = db
         .reports(false, 100)

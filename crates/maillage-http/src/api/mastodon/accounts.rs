@@ -6,7 +6,7 @@ use super::*;
 pub async fn verify_credentials(State(state): State<AppState>, user: User) -> Result<Json<Value>, HttpError> {
     user.require("read:accounts")?;
     let mut account = local_account(&state, &user.account.actor).await?;
-    let enterprises = state.db.enterprises_of_member(user.account.actor.id).await?;
+    let enterprises = state.db().enterprises_of_member(user.account.actor.id).await?;
     account["source"] = json!({ "privacy": "public", "sensitive": false, "language": "fr", "note": user.account.actor.summary, "fields": [] });
     account["maillage_enterprises"] = json!(enterprises.iter().map(|e| e.username.clone()).collect::<Vec<_>>());
     account["maillage_admin"] = json!(user.account.is_admin);
@@ -16,12 +16,15 @@ pub async fn verify_credentials(State(state): State<AppState>, user: User) -> Re
 pub(super) async fn account_json(state: &AppState, id: Ref) -> Result<Value, HttpError> {
     match id {
         Ref::Local(id) => {
-            let actor = state.db.local_actor_by_id(id).await?.filter(|a| a.kind() != ActorKind::Instance);
+            let actor = state.db().local_actor_by_id(id).await?.filter(|a| a.kind() != ActorKind::Instance);
             local_account(state, &actor.ok_or_else(|| HttpError::NotFound("Record not found".into()))?).await
         }
         Ref::Remote(id) => {
-            let actor =
-                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+            let actor = state
+                .db()
+                .remote_actor_by_id(id)
+                .await?
+                .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
             Ok(remote_account(&actor))
         }
     }
@@ -36,15 +39,15 @@ pub async fn account(State(state): State<AppState>, Path(id): Path<String>) -> R
 pub async fn lookup(State(state): State<AppState>, params: Params) -> Result<Json<Value>, HttpError> {
     let acct = params.required("acct")?;
     let acct = acct.trim_start_matches('@');
-    let (name, domain) = acct.split_once('@').unwrap_or((acct, state.config.instance.domain.as_str()));
-    if domain.eq_ignore_ascii_case(&state.config.instance.domain) {
-        let actor = state.db.local_actor_by_username(name).await?.filter(|a| a.kind() != ActorKind::Instance);
+    let (name, domain) = acct.split_once('@').unwrap_or((acct, state.config().instance.domain.as_str()));
+    if domain.eq_ignore_ascii_case(&state.config().instance.domain) {
+        let actor = state.db().local_actor_by_username(name).await?.filter(|a| a.kind() != ActorKind::Instance);
         return Ok(Json(
             local_account(&state, &actor.ok_or_else(|| HttpError::NotFound("Record not found".into()))?).await?,
         ));
     }
     let actor = state
-        .db
+        .db()
         .remote_actor_by_handle(name, domain)
         .await?
         .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
@@ -54,8 +57,8 @@ pub async fn lookup(State(state): State<AppState>, params: Params) -> Result<Jso
 pub(super) async fn relationship(state: &AppState, me: i64, id: Ref) -> Result<Value, HttpError> {
     let (following, requested, followed_by) = match id {
         Ref::Remote(remote) => {
-            let out = state.db.find_follow(me, remote, Direction::Outgoing).await?;
-            let inc = state.db.find_follow(me, remote, Direction::Incoming).await?;
+            let out = state.db().find_follow(me, remote, Direction::Outgoing).await?;
+            let inc = state.db().find_follow(me, remote, Direction::Incoming).await?;
             (
                 out.as_ref().is_some_and(|f| f.state() == FollowState::Accepted),
                 out.as_ref().is_some_and(|f| f.state() == FollowState::Pending),
@@ -63,8 +66,8 @@ pub(super) async fn relationship(state: &AppState, me: i64, id: Ref) -> Result<V
             )
         }
         Ref::Local(other) => {
-            let out = state.db.local_follow(me, other).await?;
-            let inc = state.db.local_follow(other, me).await?;
+            let out = state.db().local_follow(me, other).await?;
+            let inc = state.db().local_follow(other, me).await?;
             (
                 out.as_ref().is_some_and(|f| f.accepted),
                 out.as_ref().is_some_and(|f| !f.accepted),
@@ -99,11 +102,11 @@ pub(super) async fn followed(state: &AppState, id: &str) -> Result<maillage_app:
     let missing = || HttpError::NotFound("Record not found".into());
     match Ref::parse(id)? {
         Ref::Remote(id) => {
-            let row = state.db.remote_actor_by_id(id).await?.ok_or_else(missing)?;
+            let row = state.db().remote_actor_by_id(id).await?.ok_or_else(missing)?;
             Ok(Followed::Elsewhere(Box::new(RemoteActorObject::try_from(row)?)))
         }
         Ref::Local(id) => {
-            let actor = state.db.local_actor_by_id(id).await?.filter(|a| a.kind() != ActorKind::Instance);
+            let actor = state.db().local_actor_by_id(id).await?.filter(|a| a.kind() != ActorKind::Instance);
             Ok(Followed::Here(Box::new(actor.ok_or_else(missing)?)))
         }
     }
@@ -151,17 +154,18 @@ pub async fn update_credentials(
 /// `GET /api/v1/accounts/:id/followers` and `/following` of a local account.
 pub(super) async fn follow_list(state: &AppState, id: &str, direction: Direction) -> Result<Json<Value>, HttpError> {
     let Ref::Local(id) = Ref::parse(id)? else { return Ok(Json(json!([]))) };
-    let actor = state.db.local_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+    let actor =
+        state.db().local_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     let mut out = Vec::new();
     let here = match direction {
-        Direction::Incoming => state.db.local_followers(actor.id, MAX_LIMIT).await?,
-        Direction::Outgoing => state.db.locally_followed(actor.id, MAX_LIMIT).await?,
+        Direction::Incoming => state.db().local_followers(actor.id, MAX_LIMIT).await?,
+        Direction::Outgoing => state.db().locally_followed(actor.id, MAX_LIMIT).await?,
     };
     for local in &here {
         out.push(local_account(state, local).await?);
     }
-    for follow in state.db.follows_page(actor.id, direction, FollowState::Accepted, None, MAX_LIMIT).await? {
-        if let Some(remote) = state.db.remote_actor_by_id(follow.remote_actor_id).await? {
+    for follow in state.db().follows_page(actor.id, direction, FollowState::Accepted, None, MAX_LIMIT).await? {
+        if let Some(remote) = state.db().remote_actor_by_id(follow.remote_actor_id).await? {
             out.push(remote_account(&remote));
         }
     }

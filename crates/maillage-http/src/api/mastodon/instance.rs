@@ -8,7 +8,7 @@ pub(super) fn version() -> String {
 }
 
 pub(super) async fn hub_account(state: &AppState) -> Result<Value, HttpError> {
-    match state.db.local_actor_of_kind(ActorKind::Hub).await? {
+    match state.db().local_actor_of_kind(ActorKind::Hub).await? {
         Some(hub) => local_account(state, &hub).await,
         None => Ok(Value::Null),
     }
@@ -16,21 +16,21 @@ pub(super) async fn hub_account(state: &AppState) -> Result<Value, HttpError> {
 
 /// `GET /api/v1/instance`
 pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
-    let counts = state.db.count_local_actors().await?;
+    let counts = state.db().count_local_actors().await?;
     Ok(Json(json!({
-        "uri": state.config.instance.domain,
-        "title": state.config.hub.name,
-        "short_description": state.config.hub.summary,
-        "description": state.config.hub.summary,
+        "uri": state.config().instance.domain,
+        "title": state.config().hub.name,
+        "short_description": state.config().hub.summary,
+        "description": state.config().hub.summary,
         "email": "",
         "version": version(),
         "urls": { "streaming_api": "" },
         "stats": { "user_count": counts.members, "status_count": 0, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["fr", "en"],
-        "registrations": state.config.registrations.mode.is_open(),
-        "approval_required": state.config.registrations.mode == RegistrationMode::Approval,
-        "invites_enabled": state.config.registrations.mode == RegistrationMode::Invite,
+        "registrations": state.config().registrations.mode.is_open(),
+        "approval_required": state.config().registrations.mode == RegistrationMode::Approval,
+        "invites_enabled": state.config().registrations.mode == RegistrationMode::Invite,
         "configuration": {
             "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
             "media_attachments": { "supported_mime_types": [] },
@@ -43,13 +43,13 @@ pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, H
 
 /// `GET /api/v2/instance`
 pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
-    let counts = state.db.count_local_actors().await?;
+    let counts = state.db().count_local_actors().await?;
     Ok(Json(json!({
-        "domain": state.config.instance.domain,
-        "title": state.config.hub.name,
+        "domain": state.config().instance.domain,
+        "title": state.config().hub.name,
         "version": version(),
         "source_url": "https://www.gnu.org/licenses/agpl-3.0.html",
-        "description": state.config.hub.summary,
+        "description": state.config().hub.summary,
         "usage": { "users": { "active_month": counts.members } },
         "thumbnail": { "url": "" },
         "languages": ["fr", "en"],
@@ -62,8 +62,8 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
             "translation": { "enabled": false },
         },
         "registrations": {
-            "enabled": state.config.registrations.mode.is_open(),
-            "approval_required": state.config.registrations.mode == RegistrationMode::Approval,
+            "enabled": state.config().registrations.mode.is_open(),
+            "approval_required": state.config().registrations.mode == RegistrationMode::Approval,
             "message": null,
         },
         "contact": { "email": "", "account": hub_account(&state).await? },
@@ -78,5 +78,5 @@ pub async fn unsupported() -> HttpError {
 
 /// `GET /api/v1/instance/peers`
 pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
-    Ok(Json(json!(state.db.known_domains(10_000).await?)))
+    Ok(Json(json!(state.db().known_domains(10_000).await?)))
 }

@@ -13,9 +13,9 @@ pub(super) async fn notification_json(
     reader: &Reader,
     notification: &maillage_db::Notification,
 ) -> Result<Value, HttpError> {
-    let account = match state.db.remote_actor_by_ap_id(&notification.from_ap_id).await? {
+    let account = match state.db().remote_actor_by_ap_id(&notification.from_ap_id).await? {
         Some(remote) => remote_account(&remote),
-        None => match state.db.local_actor_by_ap_id(&notification.from_ap_id).await? {
+        None => match state.db().local_actor_by_ap_id(&notification.from_ap_id).await? {
             Some(local) => local_account(state, &local).await?,
             None => {
                 json!({ "id": "0", "username": "", "acct": notification.from_ap_id, "url": notification.from_ap_id })
@@ -26,8 +26,8 @@ pub(super) async fn notification_json(
     let status = match &notification.object_ap_id {
         Some(uri) => {
             match (
-                state.db.visible_post_by_ap_id(reader, uri).await?,
-                state.db.visible_remote_object_by_ap_id(reader, uri).await?,
+                state.db().visible_post_by_ap_id(reader, uri).await?,
+                state.db().visible_remote_object_by_ap_id(reader, uri).await?,
             ) {
                 (Some(post), _) => local_status(state, &post).await?,
                 (_, Some(object)) => remote_status(state, &object).await?,
@@ -69,8 +69,8 @@ pub async fn notifications(State(state): State<AppState>, user: User, params: Pa
     let kinds = wanted_kinds(&params.list("types"), &params.list("exclude_types"));
     let before = params.number("max_id")?;
     let limit = limit(&params)?;
-    let rows = state.db.notifications_page(&actors, kinds.as_deref(), before, limit).await?;
-    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    let rows = state.db().notifications_page(&actors, kinds.as_deref(), before, limit).await?;
+    let reader = state.db().reader_for_member(&user.account.actor).await?;
     let mut out = Vec::new();
     for row in &rows {
         out.push(notification_json(&state, &reader, row).await?);
@@ -79,7 +79,7 @@ pub async fn notifications(State(state): State<AppState>, user: User, params: Pa
     if let Some(last) = rows.last() {
         let link = format!(
             "<{}/api/v1/notifications?max_id={}&limit={limit}>; rel=\"next\"",
-            state.config.public_base_url(),
+            state.config().public_base_url(),
             last.id
         );
         if let Ok(value) = HeaderValue::from_str(&link) {
@@ -99,13 +99,13 @@ pub async fn notification(
     let id: i64 = id.parse().map_err(|_| HttpError::NotFound("Record not found".into()))?;
     let actors = notified_actors(&state, &user).await?;
     let row = state
-        .db
+        .db()
         .notifications_page(&actors, None, Some(id + 1), 1)
         .await?
         .into_iter()
         .find(|n| n.id == id)
         .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-    let reader = state.db.reader_for_member(&user.account.actor).await?;
+    let reader = state.db().reader_for_member(&user.account.actor).await?;
     Ok(Json(notification_json(&state, &reader, &row).await?))
 }
 

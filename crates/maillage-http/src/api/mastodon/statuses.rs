@@ -29,8 +29,8 @@ pub async fn create_status(
         None => None,
         Some(id) => Some(
             match Ref::parse(&id)? {
-                Ref::Local(id) => state.db.visible_post(&reader, id).await?.map(|p| p.ap_id),
-                Ref::Remote(id) => state.db.visible_remote_object(&reader, id).await?.map(|o| o.ap_id),
+                Ref::Local(id) => state.db().visible_post(&reader, id).await?.map(|p| p.ap_id),
+                Ref::Remote(id) => state.db().visible_remote_object(&reader, id).await?.map(|o| o.ap_id),
             }
             .ok_or_else(|| HttpError::NotFound("the status replied to does not exist".into()))?,
         ),
@@ -54,9 +54,9 @@ pub async fn create_status(
 pub(super) async fn status_json(state: &AppState, id: Ref, reader: &Reader) -> Result<Value, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     match id {
-        Ref::Local(id) => local_status(state, &state.db.visible_post(reader, id).await?.ok_or_else(missing)?).await,
+        Ref::Local(id) => local_status(state, &state.db().visible_post(reader, id).await?.ok_or_else(missing)?).await,
         Ref::Remote(id) => {
-            remote_status(state, &state.db.visible_remote_object(reader, id).await?.ok_or_else(missing)?).await
+            remote_status(state, &state.db().visible_remote_object(reader, id).await?.ok_or_else(missing)?).await
         }
     }
 }
@@ -76,8 +76,8 @@ pub async fn status(
 pub(super) async fn own_post(state: &AppState, user: &User, id: &str) -> Result<Post, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     let Ref::Local(id) = Ref::parse(id)? else { return Err(missing()) };
-    let reader = state.db.reader_for_member(&user.account.actor).await?;
-    state.db.visible_post(&reader, id).await?.ok_or_else(missing)
+    let reader = state.db().reader_for_member(&user.account.actor).await?;
+    state.db().visible_post(&reader, id).await?.ok_or_else(missing)
 }
 
 /// `DELETE /api/v1/statuses/:id`: only its author (or the enterprise's editors).
@@ -117,8 +117,8 @@ pub async fn edit_status(
 pub(super) async fn for_viewer(state: &AppState, mut status: Value, viewer: &str) -> Result<Value, HttpError> {
     use maillage_db::ReactionKind;
     let uri = status["uri"].as_str().unwrap_or_default().to_string();
-    status["favourited"] = json!(state.db.has_reacted(ReactionKind::Like, &uri, viewer).await?.is_some());
-    status["reblogged"] = json!(state.db.has_reacted(ReactionKind::Announce, &uri, viewer).await?.is_some());
+    status["favourited"] = json!(state.db().has_reacted(ReactionKind::Like, &uri, viewer).await?.is_some());
+    status["reblogged"] = json!(state.db().has_reacted(ReactionKind::Announce, &uri, viewer).await?.is_some());
     Ok(status)
 }
 
@@ -126,8 +126,8 @@ pub(super) async fn for_viewer(state: &AppState, mut status: Value, viewer: &str
 pub(in crate::api) async fn status_uri(state: &AppState, reader: &Reader, id: &str) -> Result<String, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     Ok(match Ref::parse(id)? {
-        Ref::Local(id) => state.db.visible_post(reader, id).await?.ok_or_else(missing)?.ap_id,
-        Ref::Remote(id) => state.db.visible_remote_object(reader, id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Local(id) => state.db().visible_post(reader, id).await?.ok_or_else(missing)?.ap_id,
+        Ref::Remote(id) => state.db().visible_remote_object(reader, id).await?.ok_or_else(missing)?.ap_id,
     })
 }
 

@@ -41,8 +41,8 @@ pub(super) async fn cursor(
     let Some(id) = params.text(key).filter(|id| !id.trim().is_empty()) else { return Ok(None) };
     let at = Ref::parse(&id)?;
     let time = match at {
-        Ref::Local(id) => state.db.visible_post(reader, id).await?.map(|p| p.published),
-        Ref::Remote(id) => state.db.visible_remote_object(reader, id).await?.map(|o| o.created_at),
+        Ref::Local(id) => state.db().visible_post(reader, id).await?.map(|p| p.published),
+        Ref::Remote(id) => state.db().visible_remote_object(reader, id).await?.map(|o| o.created_at),
     };
     Ok(time.map(|time| Cursor { time, at }))
 }
@@ -118,12 +118,12 @@ pub(super) async fn timeline(
     let bounds = bounds_for(Cursor::for_posts);
     let posts = match &local {
         None => Vec::new(),
-        Some(LocalPosts::Listed) => state.db.posts_page(PostSource::Listed, reader, &bounds).await?,
-        Some(LocalPosts::Of(actors)) => state.db.posts_page(PostSource::Of(actors), reader, &bounds).await?,
+        Some(LocalPosts::Listed) => state.db().posts_page(PostSource::Listed, reader, &bounds).await?,
+        Some(LocalPosts::Of(actors)) => state.db().posts_page(PostSource::Of(actors), reader, &bounds).await?,
         Some(LocalPosts::OfOrNaming(actors)) => {
-            state.db.posts_page(PostSource::OfOrNaming(actors), reader, &bounds).await?
+            state.db().posts_page(PostSource::OfOrNaming(actors), reader, &bounds).await?
         }
-        Some(LocalPosts::Tagged(tag)) => state.db.tagged_posts_page(tag, &bounds).await?,
+        Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, &bounds).await?,
     };
     rows.extend(posts.into_iter().map(Row::Local));
     let bounds = bounds_for(Cursor::for_remote_objects);
@@ -131,14 +131,14 @@ pub(super) async fn timeline(
         None => Vec::new(),
         // The public timeline: what other servers addressed to the public
         // only, never the followers-only posts our actors receive.
-        Some(RemotePosts::Listed) => state.db.remote_objects_page(RemoteSource::Listed, reader, &bounds).await?,
+        Some(RemotePosts::Listed) => state.db().remote_objects_page(RemoteSource::Listed, reader, &bounds).await?,
         Some(RemotePosts::By(authors)) => {
-            state.db.remote_objects_page(RemoteSource::By(authors), reader, &bounds).await?
+            state.db().remote_objects_page(RemoteSource::By(authors), reader, &bounds).await?
         }
         Some(RemotePosts::ByOrNaming(authors)) => {
-            state.db.remote_objects_page(RemoteSource::ByOrNaming(authors), reader, &bounds).await?
+            state.db().remote_objects_page(RemoteSource::ByOrNaming(authors), reader, &bounds).await?
         }
-        Some(RemotePosts::Tagged(tag)) => state.db.tagged_remote_objects_page(tag, &bounds).await?,
+        Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, &bounds).await?,
     };
     rows.extend(objects.into_iter().map(Row::Remote));
     rows.sort_by_key(|row| std::cmp::Reverse(row.order()));
@@ -160,7 +160,7 @@ pub(super) async fn timeline(
     let statuses = entities::statuses(state, &page).await?;
     let mut response = Json(json!(statuses)).into_response();
     if let (Some(first), Some(last)) = (statuses.first(), statuses.last()) {
-        let base = format!("{}{path}", state.config.public_base_url());
+        let base = format!("{}{path}", state.config().public_base_url());
         let query = |key: &str, id: &Value| {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
             query.extend_pairs(kept.iter().copied());
@@ -241,7 +241,7 @@ pub async fn tag(State(state): State<AppState>, Path(name): Path<String>) -> Res
     let (shown, _) = tag_key(&name)?;
     Ok(Json(json!({
         "name": shown,
-        "url": state.federation.context().urls.tag(&shown),
+        "url": state.federation().context().urls.tag(&shown),
         "history": [],
         "following": false,
     })))
@@ -257,8 +257,8 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     let me = &user.account.actor;
     let reader = user.reader(&state).await?;
     let mut actors = reader.local_ids.clone();
-    actors.extend(state.db.locally_followed(me.id, HOME_FOLLOWED_MAX).await?.iter().map(|a| a.id));
-    let followed = state.db.followed_remote_ids(me.id).await?;
+    actors.extend(state.db().locally_followed(me.id, HOME_FOLLOWED_MAX).await?.iter().map(|a| a.id));
+    let followed = state.db().followed_remote_ids(me.id).await?;
     let local = Some(LocalPosts::OfOrNaming(actors));
     let remote = Some(RemotePosts::ByOrNaming(followed));
     timeline(&state, &reader, &params, "/api/v1/timelines/home", &[], local, remote).await
@@ -279,8 +279,11 @@ pub async fn account_statuses(
             timeline(&state, &reader, &params, &path, &[], local, None).await
         }
         Ref::Remote(id) => {
-            let actor =
-                state.db.remote_actor_by_id(id).await?.ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
+            let actor = state
+                .db()
+                .remote_actor_by_id(id)
+                .await?
+                .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
             let remote = Some(RemotePosts::By(vec![actor.ap_id]));
             timeline(&state, &reader, &params, &path, &[], None, remote).await
         }

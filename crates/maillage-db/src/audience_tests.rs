@@ -35,23 +35,8 @@ async fn local(db: &Database, kind: ActorKind, name: &str) -> LocalActor {
 
 async fn remote(db: &Database, name: &str, followers_url: Option<&str>) -> RemoteActor {
     db.upsert_remote_actor(&NewRemoteActor {
-        ap_id: format!("http://peer/users/{name}"),
-        actor_type: "Person".into(),
-        username: name.into(),
-        domain: "peer".into(),
-        display_name: None,
-        summary: None,
-        url: None,
-        icon_url: None,
-        inbox_url: format!("http://peer/users/{name}/inbox"),
-        shared_inbox_url: None,
-        outbox_url: None,
         followers_url: followers_url.map(str::to_string),
-        public_key_id: format!("http://peer/users/{name}#main-key"),
-        public_key_pem: "PEM".into(),
-        manually_approves_followers: false,
-        raw_json: "{}".into(),
-        profile_json: None,
+        ..crate::testing::remote_actor(&format!("http://peer/users/{name}"), "Person")
     })
     .await
     .unwrap()

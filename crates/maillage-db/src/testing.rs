@@ -80,3 +80,31 @@ impl Drop for TestDatabase {
         let _ = dropped.join();
     }
 }
+
+/// A remote actor as its server would describe it, for tests: its username
+/// is the last segment of `id`, its domain the host (and port) of `id`, its
+/// inbox `{id}/inbox`, its key `{id}#main-key`; no profile. Tests change
+/// what they need with `..remote_actor(id, kind)`.
+pub fn remote_actor(id: &str, actor_type: &str) -> crate::NewRemoteActor {
+    let url = url::Url::parse(id).expect("a remote actor's id is a URL");
+    let host = url.host_str().expect("a remote actor's id has a host");
+    crate::NewRemoteActor {
+        ap_id: id.into(),
+        actor_type: actor_type.into(),
+        username: id.rsplit('/').next().unwrap_or_default().into(),
+        domain: url.port().map_or_else(|| host.to_string(), |port| format!("{host}:{port}")),
+        display_name: None,
+        summary: None,
+        url: None,
+        icon_url: None,
+        inbox_url: format!("{id}/inbox"),
+        shared_inbox_url: None,
+        outbox_url: None,
+        followers_url: None,
+        public_key_id: format!("{id}#main-key"),
+        public_key_pem: "PEM".into(),
+        manually_approves_followers: false,
+        raw_json: "{}".into(),
+        profile_json: None,
+    }
+}

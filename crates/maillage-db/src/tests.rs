@@ -370,23 +370,8 @@ async fn deliveries_done_together_are_recorded_with_their_status() {
 
 async fn ana(db: &Database) -> RemoteActor {
     db.upsert_remote_actor(&NewRemoteActor {
-        ap_id: "http://peer/users/ana".into(),
-        actor_type: "Person".into(),
-        username: "ana".into(),
-        domain: "peer".into(),
-        display_name: None,
-        summary: None,
-        url: None,
-        icon_url: None,
-        inbox_url: "http://peer/users/ana/inbox".into(),
         shared_inbox_url: Some("http://peer/inbox".into()),
-        outbox_url: None,
-        followers_url: None,
-        public_key_id: "http://peer/users/ana#main-key".into(),
-        public_key_pem: "PEM".into(),
-        manually_approves_followers: false,
-        raw_json: "{}".into(),
-        profile_json: None,
+        ..crate::testing::remote_actor("http://peer/users/ana", "Person")
     })
     .await
     .unwrap()
@@ -964,23 +949,9 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
 async fn remote_at(db: &Database, domain: &str, name: &str, actor_type: &str, profile: bool) -> RemoteActor {
     let id = format!("https://{domain}/actors/{name}");
     db.upsert_remote_actor(&NewRemoteActor {
-        ap_id: id.clone(),
-        actor_type: actor_type.into(),
-        username: name.into(),
-        domain: domain.into(),
-        display_name: None,
-        summary: None,
-        url: None,
-        icon_url: None,
-        inbox_url: format!("{id}/inbox"),
         shared_inbox_url: Some(format!("https://{domain}/inbox")),
-        outbox_url: None,
-        followers_url: None,
-        public_key_id: format!("{id}#main-key"),
-        public_key_pem: "PEM".into(),
-        manually_approves_followers: false,
-        raw_json: "{}".into(),
         profile_json: profile.then(|| "{\"nameFr\":\"Coop\"}".to_string()),
+        ..crate::testing::remote_actor(&id, actor_type)
     })
     .await
     .unwrap()

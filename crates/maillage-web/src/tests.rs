@@ -126,31 +126,11 @@ impl TestSite {
 
 /// A remote actor as cached from another server (an enterprise when it has a profile).
 async fn remote_actor(site: &TestSite, id: &str, actor_type: &str, profile: Option<&EnterpriseProfile>) -> i64 {
-    let url = url::Url::parse(id).unwrap();
-    let domain = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap()),
-        None => url.host_str().unwrap().to_string(),
-    };
-    let name = profile.and_then(|p| p.name().map(str::to_string));
     site.db()
         .upsert_remote_actor(&NewRemoteActor {
-            ap_id: id.into(),
-            actor_type: actor_type.into(),
-            username: id.rsplit('/').next().unwrap().into(),
-            domain: domain.clone(),
-            display_name: name,
-            summary: None,
-            url: None,
-            icon_url: None,
-            inbox_url: format!("https://{domain}/inbox"),
-            shared_inbox_url: None,
-            outbox_url: None,
-            followers_url: None,
-            public_key_id: format!("{id}#main-key"),
-            public_key_pem: String::new(),
-            manually_approves_followers: false,
-            raw_json: "{}".into(),
+            display_name: profile.and_then(|p| p.name().map(str::to_string)),
             profile_json: profile.map(|p| serde_json::to_string(p).unwrap()),
+            ..maillage_db::testing::remote_actor(id, actor_type)
         })
         .await
         .unwrap()
@@ -312,23 +292,10 @@ async fn hostile_remote_enterprises_are_escaped() {
     let hostile_id = site
         .db()
         .upsert_remote_actor(&NewRemoteActor {
-            ap_id: "https://evil.test/actors/x".into(),
-            actor_type: "Organization".into(),
-            username: "x".into(),
-            domain: "evil.test".into(),
             display_name: Some("<b>x</b>".into()),
-            summary: None,
             url: Some("javascript:alert(2)".into()),
-            icon_url: None,
-            inbox_url: "https://evil.test/inbox".into(),
-            shared_inbox_url: None,
-            outbox_url: None,
-            followers_url: None,
-            public_key_id: "https://evil.test/actors/x#main-key".into(),
-            public_key_pem: String::new(),
-            manually_approves_followers: false,
-            raw_json: "{}".into(),
             profile_json: Some(serde_json::to_string(&hostile).unwrap()),
+            ..maillage_db::testing::remote_actor("https://evil.test/actors/x", "Organization")
         })
         .await
         .unwrap()

@@ -4,7 +4,7 @@
 //! `tests/it/inbox.rs`.
 
 use maillage_db::testing::TestDatabase;
-use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, NewRemoteActor, RemoteActor};
+use maillage_db::{Direction, FollowRecord, FollowState, LocalActor, RemoteActor};
 use maillage_domain::NotificationKind;
 use maillage_federation::FederationError;
 use maillage_federation::inbound::activity::{DeclaredFollow, Edit, Follow, FollowAnswer, ObjectChange, UndoFollow};
@@ -31,30 +31,7 @@ impl Hub {
 
     /// An actor of another server, as the inbox knows it once verified.
     async fn remote(&self, id: &str) -> RemoteActor {
-        let domain = url::Url::parse(id).unwrap().host_str().unwrap().to_string();
-        self.app
-            .db()
-            .upsert_remote_actor(&NewRemoteActor {
-                ap_id: id.into(),
-                actor_type: "Person".into(),
-                username: id.rsplit('/').next().unwrap().into(),
-                inbox_url: format!("https://{domain}/inbox"),
-                domain,
-                display_name: None,
-                summary: None,
-                url: None,
-                icon_url: None,
-                shared_inbox_url: None,
-                outbox_url: None,
-                followers_url: None,
-                public_key_id: format!("{id}#main-key"),
-                public_key_pem: String::new(),
-                manually_approves_followers: false,
-                raw_json: "{}".into(),
-                profile_json: None,
-            })
-            .await
-            .unwrap()
+        self.app.db().upsert_remote_actor(&maillage_db::testing::remote_actor(id, "Person")).await.unwrap()
     }
 
     async fn follow_state(

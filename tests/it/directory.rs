@@ -127,3 +127,34 @@ async fn only_enterprises_a_followed_hub_announces_are_listed() -> anyhow::Resul
         .await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_publishes_its_enterprises_as_its_members_collection() -> anyhow::Result<()> {
+    let a = hub_with_enterprise().await?;
+    // More than one page of 40.
+    let mut expected = vec![a.actor_id("coop")];
+    for n in 0..44 {
+        let handle = format!("coop{n}");
+        a.cli(&["admin", "enterprise", "create", &handle, "--name", &format!("Coop {n}")]).await?;
+        expected.push(a.actor_id(&handle));
+    }
+    let hub: Value = a.get_activity(&a.actor_id("hub")).await?.json().await?;
+    let members_url = format!("{}/members", a.actor_id("hub"));
+    assert_eq!(hub["members"], json!(members_url), "{hub}");
+    let collection: Value = a.get_activity(&members_url).await?.json().await?;
+    assert_eq!(collection["type"], "OrderedCollection");
+    assert_eq!(collection["totalItems"], 45);
+    let mut listed = a.collection_items(&members_url).await?;
+    assert_eq!(listed.len(), 45, "each enterprise once, across the pages: {listed:?}");
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected, "the enterprises only: not the hub, not members, not the instance actor");
+    // Only the hub has members; an enterprise or a member has none.
+    for other in ["coop", "marie"] {
+        let response = a.get_activity(&format!("{}/members", a.actor_id(other))).await?;
+        assert_eq!(response.status(), 404, "{other}");
+    }
+    let coop: Value = a.get_activity(&a.actor_id("coop")).await?.json().await?;
+    assert!(coop.get("members").is_none(), "{coop}");
+    Ok(())
+}

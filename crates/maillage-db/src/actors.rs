@@ -240,6 +240,31 @@ impl Database {
         Ok(actors)
     }
 
+    /// A page of the ids (row id, ActivityPub id) of local actors of one
+    /// kind, keyset-paged on the row id: newest first before `before`, or
+    /// oldest first after `after` (for `prev` links).
+    pub async fn local_actor_ids_page(
+        &self,
+        kind: ActorKind,
+        before: Option<i64>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| {
+            let query = local_actors::table
+                .filter(local_actors::kind.eq(kind.as_str()))
+                .select((local_actors::id, local_actors::ap_id))
+                .into_boxed();
+            let query = match after {
+                Some(after) => query.filter(local_actors::id.gt(after)).order(local_actors::id.asc()),
+                None => query.filter(local_actors::id.lt(before.unwrap_or(i64::MAX))).order(local_actors::id.desc()),
+            };
+            query.limit(limit).load::<(i64, String)>(c).await
+        })?;
+        Ok(rows)
+    }
+
     pub async fn count_local_actors(&self) -> Result<ActorCounts, DbError> {
         let mut conn = self.conn().await?;
         let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| local_actors::table

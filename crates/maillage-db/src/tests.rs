@@ -1,7 +1,7 @@
 //! Storage tests; each runs on the backend `MAILLAGE_TEST_DATABASE_URL` selects.
 
 use maillage_config::DatabaseConfig;
-use maillage_domain::Visibility;
+use maillage_domain::{ActorKind, Visibility};
 
 use crate::testing::TestDatabase;
 use crate::*;
@@ -1143,4 +1143,41 @@ async fn blocking_a_domain_cleans_up_its_subdomains_too() {
     assert_eq!(summary.likes, vec![spared.ap_id.clone()], "only the spared server's like is left");
     let claimed = db.claim_deliveries(10, 60, &[]).await.unwrap();
     assert_eq!(claimed.iter().map(|d| d.inbox_url.as_str()).collect::<Vec<_>>(), vec!["https://notsub.example/inbox"]);
+}
+
+#[tokio::test]
+async fn local_actor_ids_are_keyset_paged_both_ways_and_by_kind() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let mut enterprises = Vec::new();
+    for (handle, kind) in [
+        ("e1", ActorKind::Enterprise),
+        ("m1", ActorKind::Member),
+        ("e2", ActorKind::Enterprise),
+        ("e3", ActorKind::Enterprise),
+    ] {
+        let actor = db
+            .create_local_actor(&NewLocalActor {
+                kind,
+                username: maillage_domain::Handle::parse(handle).unwrap(),
+                ap_id: format!("http://localhost:1/actors/{handle}"),
+                display_name: handle.into(),
+                summary: String::new(),
+                public_key_pem: "PUBLIC".into(),
+                private_key_pem: "PRIVATE".into(),
+            })
+            .await
+            .unwrap();
+        if kind == ActorKind::Enterprise {
+            enterprises.push((actor.id, actor.ap_id));
+        }
+    }
+    let ids = |rows: Vec<(i64, String)>| rows.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+    let [(e1, _), (e2, _), (e3, _)] = <[_; 3]>::try_from(enterprises.clone()).unwrap();
+    let newest = db.local_actor_ids_page(ActorKind::Enterprise, None, None, 10).await.unwrap();
+    assert_eq!(newest, enterprises.iter().rev().cloned().collect::<Vec<_>>(), "newest first, members left out");
+    assert_eq!(ids(db.local_actor_ids_page(ActorKind::Enterprise, None, None, 2).await.unwrap()), [e3, e2]);
+    assert_eq!(ids(db.local_actor_ids_page(ActorKind::Enterprise, Some(e2), None, 2).await.unwrap()), [e1]);
+    assert_eq!(ids(db.local_actor_ids_page(ActorKind::Enterprise, None, Some(e1), 2).await.unwrap()), [e2, e3]);
+    assert!(db.local_actor_ids_page(ActorKind::Enterprise, None, Some(e3), 2).await.unwrap().is_empty());
 }

@@ -38,7 +38,8 @@ pub fn actor_context() -> Value {
             "economicSector": { "@id": "essglobal:economicSector", "@type": "@id" },
             "qualifier": { "@id": "essglobal:qualifier", "@type": "@id" },
             "maillage": MAILLAGE_NS,
-            "enterpriseProfile": { "@id": "maillage:enterpriseProfile", "@type": "@json" }
+            "enterpriseProfile": { "@id": "maillage:enterpriseProfile", "@type": "@json" },
+            "members": { "@id": "maillage:members", "@type": "@id" }
         }
     ])
 }
@@ -92,6 +93,10 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         doc["url"] = json!(urls.base().to_string() + "/");
     } else {
         doc["featured"] = json!(Urls::of_actor(id, "featured"));
+        if kind == ActorKind::Hub {
+            // The hub's enterprises, which other hubs list in their directory.
+            doc["members"] = json!(Urls::of_actor(id, "members"));
+        }
         doc["discoverable"] = json!(actor.discoverable);
         doc["indexable"] = json!(actor.discoverable);
     }

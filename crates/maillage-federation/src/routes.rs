@@ -255,21 +255,25 @@ struct PageQuery {
 
 const PAGE_SIZE: i64 = 40;
 
-/// An actor's outbox, followers or following, as an `OrderedCollection`
-/// whose items are in `OrderedCollectionPage`s (newest first, keyset pages).
+/// An actor's outbox, followers or following, or the hub's members (its
+/// enterprises), as an `OrderedCollection` whose items are in
+/// `OrderedCollectionPage`s (newest first, keyset pages).
 async fn actor_collection(
     State(state): State<FederationState>,
     Path((username, collection)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if !matches!(collection.as_str(), "outbox" | "followers" | "following" | "featured") {
+    if !matches!(collection.as_str(), "outbox" | "followers" | "following" | "featured" | "members") {
         return error(StatusCode::NOT_FOUND, "no such collection");
     }
     let actor = match find_actor(&state, &username).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
+    if collection == "members" && actor.kind() != ActorKind::Hub {
+        return error(StatusCode::NOT_FOUND, "only the hub has members");
+    }
     let content_type = activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON);
     let id = Urls::of_actor(&actor.ap_id, &collection);
     let body = match collection_document(&state, &actor, &collection, &id, &query).await {
@@ -305,7 +309,7 @@ async fn collection_document(
     let total = match (collection, direction) {
         (_, Some(direction)) => state.db.count_follows(actor.id, direction, FollowState::Accepted).await?,
         ("outbox", None) => state.db.outbox_count(actor.id).await?,
-        // Featured items arrive with the content issue.
+        ("members", None) => state.db.count_local_actors().await?.enterprises,
         _ => 0,
     };
     if query.page.is_none() && query.max_id.is_none() && query.min_id.is_none() {
@@ -340,6 +344,11 @@ async fn collection_document(
                 items.push((row.id, outbox_entry(state, actor, &row).await?));
             }
             items
+        }
+        ("members", None) => {
+            let rows =
+                state.db.local_actor_ids_page(ActorKind::Enterprise, query.max_id, query.min_id, PAGE_SIZE).await?;
+            rows.into_iter().map(|(id, ap_id)| (id, json!(ap_id))).collect()
         }
         _ => Vec::new(),
     };

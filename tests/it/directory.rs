@@ -158,3 +158,94 @@ async fn the_hub_publishes_its_enterprises_as_its_members_collection() -> anyhow
     assert!(coop.get("members").is_none(), "{coop}");
     Ok(())
 }
+
+async fn estrie_enterprise(a: &TestInstance, n: usize) -> anyhow::Result<()> {
+    let (handle, name) = (format!("coop{n}"), format!("Coop {n}"));
+    a.cli(&["admin", "enterprise", "create", &handle, "--name", &name]).await?;
+    a.cli(&["admin", "enterprise", "update", &handle, "--name-fr", &name, "--region", "estrie"]).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_hubs_members_are_listed_without_any_post() -> anyhow::Result<()> {
+    let a = TestInstance::spawn().await?;
+    for n in 0..30 {
+        estrie_enterprise(&a, n).await?;
+    }
+    let b = TestInstance::spawn().await?;
+    let a_hub = format!("@hub@{}", a.domain);
+    let refused = b.cli(&["admin", "directory", "sync", &a_hub]).await.expect_err("a hub B does not follow");
+    assert!(refused.to_string().contains("not a hub our hub follows"), "{refused}");
+
+    b.cli(&["admin", "follow", "--as", "hub", &a_hub]).await?;
+    eventually(15, "B follows A", || async {
+        Ok(b.collection_items(&format!("{}/following", b.actor_id("hub"))).await? == vec![a.actor_id("hub")])
+    })
+    .await?;
+    let synced = b.cli(&["admin", "directory", "sync"]).await?;
+    assert!(synced.contains("30 listed (30 new, 0 dropped, 0 ignored)"), "{synced}");
+    let (names, on_page) = listed(&b, "Coop 17").await?;
+    assert_eq!(names.len(), 30, "every enterprise of A, none of which posted: {names:?}");
+    assert!(on_page, "and on the directory page");
+    let estrie: Vec<Value> = b.get("/api/maillage/v1/enterprises?scope=network&region=estrie").await?.json().await?;
+    assert_eq!(estrie.len(), 30, "with their profile");
+
+    // A new enterprise on A is listed at the next reading; what was listed stays.
+    estrie_enterprise(&a, 30).await?;
+    let synced = b.cli(&["admin", "directory", "sync", &a_hub]).await?;
+    assert!(synced.contains("31 listed (1 new, 0 dropped, 0 ignored)"), "{synced}");
+
+    // B stops following A's hub: its enterprises leave the directory.
+    b.cli(&["admin", "unfollow", "--as", "hub", &a_hub]).await?;
+    assert!(listed(&b, "Coop 17").await?.0.is_empty());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hubs_members_on_other_servers_are_not_listed() -> anyhow::Result<()> {
+    let a = TestInstance::spawn().await?;
+    estrie_enterprise(&a, 0).await?;
+    let b = TestInstance::spawn().await?;
+    let keys = StubKeys::generate()?;
+    let evil = StubPeer::spawn(&keys, Arc::default()).await?;
+    let (hub, own) = (evil.actor_id("hub"), evil.actor_id("coop"));
+    let actor = |id: &str, kind: &str, extra: Value| {
+        let mut document = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id, "type": kind, "preferredUsername": id.rsplit('/').next(),
+            "inbox": format!("{id}/inbox"),
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": keys.public_pem },
+        });
+        document.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        document
+    };
+    evil.serve_document("/actors/hub", actor(&hub, "Group", json!({"members": format!("{hub}/members")})));
+    evil.serve_document(
+        "/actors/coop",
+        actor(&own, "Organization", json!({"enterpriseProfile": {"nameFr": "Coop du serveur", "region": "estrie"}})),
+    );
+    // Its members: one enterprise of its own server, one of A's.
+    evil.serve_document(
+        "/actors/hub/members",
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{hub}/members"),
+            "type": "OrderedCollection", "totalItems": 2, "orderedItems": [own, a.actor_id("coop0")]}),
+    );
+    b.cli(&["admin", "follow", "--as", "hub", &hub]).await?;
+    let accept = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/accepts/1", evil.base_url), "type": "Accept", "actor": hub,
+        "object": {"id": format!("{}/follows/made-up", evil.base_url), "type": "Follow", "actor": b.actor_id("hub"), "object": hub},
+    });
+    assert_eq!(evil.send("hub", &b.url("/inbox"), &accept).await?, 202);
+    eventually(15, "B follows the stub's hub", || async {
+        Ok(b.collection_items(&format!("{}/following", b.actor_id("hub"))).await? == vec![hub.clone()])
+    })
+    .await?;
+
+    let synced = b.cli(&["admin", "directory", "sync", &hub]).await?;
+    assert!(synced.contains("1 listed (1 new, 0 dropped, 1 ignored)"), "{synced}");
+    let (names, _) = listed(&b, "Coop du serveur").await?;
+    assert_eq!(names, vec!["Coop du serveur"], "A's enterprise is A's hub to list, not this one's");
+    assert_eq!(evil.fetches("/actors/hub/members"), 1);
+    Ok(())
+}

@@ -17,7 +17,7 @@
 mod acting;
 pub mod actors;
 pub mod deliveries;
-mod directory;
+pub mod directory;
 pub mod domains;
 pub mod enterprises;
 mod error;

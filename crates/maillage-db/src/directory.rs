@@ -16,12 +16,15 @@ use crate::{Database, DbError, RemoteActor, UtcTime};
 pub enum ListingSource {
     /// The hub announced the enterprise's content, or relayed its profile.
     Announce,
+    /// The hub's `members` collection lists the enterprise.
+    Members,
 }
 
 impl ListingSource {
     pub fn as_str(self) -> &'static str {
         match self {
             ListingSource::Announce => "announce",
+            ListingSource::Members => "members",
         }
     }
 }
@@ -59,6 +62,43 @@ impl Database {
             .execute(c)
             .await)?;
         Ok(n > 0)
+    }
+
+    /// Makes `enterprise_ids` the whole list of what `listed_by_id` lists
+    /// through `source`, in one transaction: what is new is added, what it
+    /// no longer lists is dropped. Returns (added, dropped).
+    pub async fn replace_listings(
+        &self,
+        listed_by_id: i64,
+        source: ListingSource,
+        enterprise_ids: &[i64],
+    ) -> Result<(usize, usize), DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_write_tx!(self, &mut conn, |c| {
+            let dropped = diesel::delete(
+                directory_listings::table
+                    .filter(directory_listings::listed_by_id.eq(listed_by_id))
+                    .filter(directory_listings::source.eq(source.as_str()))
+                    .filter(directory_listings::enterprise_id.ne_all(enterprise_ids)),
+            )
+            .execute(c)
+            .await?;
+            let mut added = 0;
+            for id in enterprise_ids {
+                added += diesel::insert_into(directory_listings::table)
+                    .values((
+                        directory_listings::enterprise_id.eq(*id),
+                        directory_listings::listed_by_id.eq(listed_by_id),
+                        directory_listings::source.eq(source.as_str()),
+                        directory_listings::created_at.eq(now),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+            }
+            Ok((added, dropped))
+        })
     }
 
     /// The remote enterprises of the network directory, by server then in

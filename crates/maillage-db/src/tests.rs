@@ -991,8 +991,7 @@ fn ap_ids(actors: &[RemoteActor]) -> Vec<&str> {
 #[tokio::test]
 async fn the_directory_migration_keeps_only_enterprises_of_followed_hubs() {
     let (_guard, db) = fresh().await;
-    db.migrate().await.unwrap();
-    db.revert_last_migration().await.unwrap();
+    db.migrate_before("2026-12-04-000016_directory_trust").await.unwrap();
     // Rows as they were before the migration.
     let hub = local_hub(&db).await;
     let enterprise = some_local_actor(&db).await;
@@ -1180,4 +1179,37 @@ async fn local_actor_ids_are_keyset_paged_both_ways_and_by_kind() {
     assert_eq!(ids(db.local_actor_ids_page(ActorKind::Enterprise, Some(e2), None, 2).await.unwrap()), [e1]);
     assert_eq!(ids(db.local_actor_ids_page(ActorKind::Enterprise, None, Some(e1), 2).await.unwrap()), [e2, e3]);
     assert!(db.local_actor_ids_page(ActorKind::Enterprise, None, Some(e3), 2).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_hubs_member_listings_are_replaced_as_a_whole_and_apart_from_announces() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = remote_at(&db, "a.example", "hub", "Group", false).await;
+    let e1 = remote_at(&db, "a.example", "e1", "Organization", true).await;
+    let e2 = remote_at(&db, "a.example", "e2", "Organization", true).await;
+    let members = ListingSource::Members;
+    assert_eq!(db.replace_listings(hub.id, members, &[e1.id, e2.id]).await.unwrap(), (2, 0));
+    assert_eq!(db.replace_listings(hub.id, members, &[e1.id, e2.id]).await.unwrap(), (0, 0), "idempotent");
+    db.add_directory_listing(e2.id, hub.id, ListingSource::Announce).await.unwrap();
+    assert_eq!(db.replace_listings(hub.id, members, &[e1.id]).await.unwrap(), (0, 1), "e2 left the members");
+    assert_eq!(db.replace_listings(hub.id, members, &[]).await.unwrap(), (0, 1));
+    // The announce listing was not the members' to drop.
+    assert_eq!(db.replace_listings(hub.id, ListingSource::Announce, &[]).await.unwrap(), (0, 1));
+}
+
+#[tokio::test]
+async fn the_member_listings_migration_keeps_the_listings_both_ways() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = remote_at(&db, "a.example", "hub", "Group", false).await;
+    let e1 = remote_at(&db, "a.example", "e1", "Organization", true).await;
+    let e2 = remote_at(&db, "a.example", "e2", "Organization", true).await;
+    db.add_directory_listing(e1.id, hub.id, ListingSource::Announce).await.unwrap();
+    db.replace_listings(hub.id, ListingSource::Members, &[e2.id]).await.unwrap();
+    // Back to before it: the announce listing stays, the members' cannot.
+    db.revert_last_migration().await.unwrap();
+    db.migrate().await.unwrap();
+    assert_eq!(db.replace_listings(hub.id, ListingSource::Announce, &[e1.id]).await.unwrap(), (0, 0), "kept");
+    assert_eq!(db.replace_listings(hub.id, ListingSource::Members, &[]).await.unwrap(), (0, 0), "dropped");
 }

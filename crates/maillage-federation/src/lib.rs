@@ -14,6 +14,7 @@ pub mod actors;
 pub mod audience_backfill;
 mod authorized_fetch;
 mod client;
+pub mod collections;
 pub mod content;
 mod context;
 pub mod crypto;

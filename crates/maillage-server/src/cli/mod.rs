@@ -28,7 +28,7 @@ mod user;
 
 pub use enterprise::{EnterpriseCommand, ProfileArgs};
 pub use moderation::{DomainCommand, ModerationCommand, ReportCommand};
-pub use network::{DeliveryCommand, FollowersCommand, HubCommand};
+pub use network::{DeliveryCommand, DirectoryCommand, FollowersCommand, HubCommand};
 pub use post::{PostCommand, PracticeArgs};
 pub use user::{InviteCommand, TokenCommand, UserCommand};
 
@@ -107,6 +107,9 @@ pub enum AdminCommand {
     /// What the hub reshares and features.
     #[command(subcommand)]
     Hub(HubCommand),
+    /// The network directory: the enterprises of the hubs our hub follows.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Whether a local actor approves new followers by hand (on) or accepts them at once (off).
     Approval {
         handle: String,
@@ -218,6 +221,7 @@ async fn run_admin(
         AdminCommand::Followers(command) => network::run_followers(run, command).await,
         AdminCommand::Approval { handle, mode } => network::approval(run, &handle, mode == "on").await,
         AdminCommand::Hub(command) => network::run_hub(run, command).await,
+        AdminCommand::Directory(command) => network::run_directory(run, command).await,
         AdminCommand::Delivery(command) => network::run_delivery(run, command).await,
     }
 }

@@ -1,8 +1,9 @@
-//! `maillage admin follow`, `unfollow`, `followers`, `approval`, `hub` and
-//! `delivery`: how this hub's actors are tied to other servers.
+//! `maillage admin follow`, `unfollow`, `followers`, `approval`, `hub`,
+//! `directory` and `delivery`: how this hub's actors are tied to other
+//! servers.
 
 use clap::Subcommand;
-use maillage_app::{deliveries, follows, hub};
+use maillage_app::{deliveries, directory, follows, hub};
 use maillage_db::{Direction, FollowState};
 
 use super::Run;
@@ -28,6 +29,16 @@ pub enum HubCommand {
     Feature { url: String },
     /// Remove it from the featured collection.
     Unfeature { url: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DirectoryCommand {
+    /// Read the members of a hub our hub follows (or of every one) and list
+    /// them in the network directory, dropping those it no longer lists.
+    Sync {
+        /// The hub: @handle@domain or its actor URL (all followed hubs when absent).
+        hub: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -132,6 +143,26 @@ pub(super) async fn run_delivery(run: Run<'_>, command: DeliveryCommand) -> Resu
             let n = deliveries::retry_failed(app, acting, &domain).await?;
             writeln!(out, "{n} deliveries to {domain} due now")?;
         }
+    }
+    Ok(())
+}
+
+pub(super) async fn run_directory(run: Run<'_>, command: DirectoryCommand) -> Result<(), ServerError> {
+    let DirectoryCommand::Sync { hub } = command;
+    let hubs = match hub {
+        Some(hub) => vec![hub],
+        None => directory::followed_hubs(run.app).await?,
+    };
+    if hubs.is_empty() {
+        writeln!(run.out, "our hub follows no hub")?;
+    }
+    for hub in hubs {
+        let synced = directory::sync_hub(run.app, run.acting, &hub).await?;
+        writeln!(
+            run.out,
+            "{hub}: {} listed ({} new, {} dropped, {} ignored)",
+            synced.listed, synced.added, synced.dropped, synced.ignored
+        )?;
     }
     Ok(())
 }

@@ -303,6 +303,8 @@ async fn only_admins_act_for_the_hub() {
     forbidden(follows::set_manual_approval(&hub.app, &moderator, &coop, true).await);
     follows::set_manual_approval(&hub.app, &admin, &coop, true).await.unwrap();
     forbidden(crate::deliveries::retry_failed(&hub.app, &moderator, "elsewhere.example").await);
+    // Reading another hub's members is the admins' to ask (refused before any fetch).
+    forbidden(crate::directory::sync_hub(&hub.app, &moderator, "https://elsewhere.example/actors/hub").await);
     invalid(crate::deliveries::retry_failed(&hub.app, &admin, "  ").await, "domain");
 }
 

@@ -234,6 +234,7 @@ async fn authorized_fetch_covers_every_json_answer_and_refuses_suspended_actors(
         format!("{coop_id}/outbox?page=true"),
         format!("{coop_id}/followers"),
         format!("{coop_id}/featured"),
+        format!("{}/members", a.actor_id("hub")),
         create_id.clone(),
     ];
     for url in &documents {

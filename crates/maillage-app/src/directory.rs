@@ -89,11 +89,11 @@ pub async fn sync_hub(app: &crate::App, acting: &crate::Acting, hub_id: &str) ->
     let mut synced = Synced::default();
     let mut enterprises = Vec::new();
     let mut next = Some(members.clone());
-    let mut pages = 0;
+    let mut read = std::collections::HashSet::new();
     while let Some(url) = next.take() {
-        pages += 1;
-        // A page holds at least one item: more pages than the cap is a loop.
-        if pages > cap + 1 || enterprises.len() >= cap {
+        // A page read before is a loop; past the cap, or as many pages as
+        // the cap allows items, the rest is not ours to list.
+        if !read.insert(url.clone()) || read.len() > cap + 1 || enterprises.len() >= cap {
             break;
         }
         let page = maillage_federation::collections::fetch_collection_page(federation, &url).await?;
@@ -107,7 +107,7 @@ pub async fn sync_hub(app: &crate::App, acting: &crate::Acting, hub_id: &str) ->
                 None => synced.ignored += 1,
             }
         }
-        next = page.next.filter(|n| *n != url && same_server(n, &hub.ap_id));
+        next = page.next.filter(|n| same_server(n, &hub.ap_id));
     }
     enterprises.sort_unstable();
     enterprises.dedup();

@@ -90,23 +90,8 @@ async fn seed_actors(db: &Database, public_pem: &str) -> anyhow::Result<()> {
     for n in 0..ACTORS {
         let id = actor_id(n);
         db.upsert_remote_actor(&NewRemoteActor {
-            ap_id: id.clone(),
-            actor_type: "Person".into(),
-            username: "member".into(),
-            domain: format!("peer{n}.bench.invalid"),
-            display_name: None,
-            summary: None,
-            url: None,
-            icon_url: None,
-            inbox_url: format!("{id}/inbox"),
-            shared_inbox_url: None,
-            outbox_url: None,
-            followers_url: None,
-            public_key_id: format!("{id}#main-key"),
             public_key_pem: public_pem.to_string(),
-            manually_approves_followers: false,
-            raw_json: "{}".into(),
-            profile_json: None,
+            ..maillage_db::testing::remote_actor(&id, "Person")
         })
         .await?;
     }

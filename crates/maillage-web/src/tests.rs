@@ -124,6 +124,22 @@ impl TestSite {
     }
 }
 
+/// A practice of `ferme` by its editor `alice`, titled `title`.
+async fn alice_practice(site: &TestSite, title: &str) -> maillage_db::Post {
+    let draft = PracticeDraft {
+        enterprise: "ferme".into(),
+        author: "alice".into(),
+        title: title.into(),
+        summary: "Résumé".into(),
+        body_markdown: "Texte".into(),
+        tags: vec![],
+        licence: None,
+        adapted_from: None,
+        language: "fr".into(),
+    };
+    maillage_app::posts::publish_practice(&site.state.app, &maillage_app::Acting::Operator, &draft).await.unwrap()
+}
+
 /// A remote actor as cached from another server (an enterprise when it has a profile).
 async fn remote_actor(site: &TestSite, id: &str, actor_type: &str, profile: Option<&EnterpriseProfile>) -> i64 {
     site.db()
@@ -586,23 +602,7 @@ async fn editors_edit_their_enterprise_profile_and_practices_and_nobody_else_doe
     assert_eq!(stored.sectors.len(), 2);
     assert_eq!(stored.region.as_deref(), Some("montreal"));
 
-    let practice = maillage_app::posts::publish_practice(
-        &site.state.app,
-        &maillage_app::Acting::Operator,
-        &PracticeDraft {
-            enterprise: "ferme".into(),
-            author: "alice".into(),
-            title: "Avant".into(),
-            summary: "Résumé".into(),
-            body_markdown: "Texte".into(),
-            tags: vec![],
-            licence: None,
-            adapted_from: None,
-            language: "fr".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let practice = alice_practice(&site, "Avant").await;
     let id = practice.ap_id.rsplit('/').next().unwrap().to_string();
     let edit = format!("/workspace/practices/{id}");
     let (status, _, html) = site.get(&edit, &[("cookie", &cookies)]).await;
@@ -649,23 +649,7 @@ async fn others_cannot_save_an_enterprise_profile_or_practice() {
     let (status, _, _) = site.post_form("/workspace/enterprises/nowhere", &bob, &[("csrf", csrf.as_str())]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let practice = maillage_app::posts::publish_practice(
-        &site.state.app,
-        &maillage_app::Acting::Operator,
-        &PracticeDraft {
-            enterprise: "ferme".into(),
-            author: "alice".into(),
-            title: "Avant".into(),
-            summary: "Résumé".into(),
-            body_markdown: "Texte".into(),
-            tags: vec![],
-            licence: None,
-            adapted_from: None,
-            language: "fr".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let practice = alice_practice(&site, "Avant").await;
     let edit = format!("/workspace/practices/{}", practice.ap_id.rsplit('/').next().unwrap());
     for action in ["preview", "publish"] {
         let fields = [("csrf", csrf.as_str()), ("title", "Pris"), ("body", "x"), ("action", action)];

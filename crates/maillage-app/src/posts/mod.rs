@@ -59,21 +59,11 @@ fn check_author(acting: &Acting, author: &str) -> Result<(), AppError> {
 /// the enterprise's current editors publish for it; a member naming
 /// themself as the enterprise posts as themself.
 async fn publishing_actors(app: &App, enterprise: &str, author: &str) -> Result<(LocalActor, LocalActor), AppError> {
-    let author_actor = app
-        .db()
-        .local_actor_by_username(author.trim_start_matches('@'))
-        .await?
-        .filter(|a| a.kind() == ActorKind::Member)
-        .ok_or_else(|| AppError::NotFound(format!("no member {author:?} on this instance")))?;
+    let author_actor = app.local_actor_of(ActorKind::Member, author).await?;
     if enterprise.trim_start_matches('@').eq_ignore_ascii_case(&author_actor.username) {
         return Ok((author_actor.clone(), author_actor));
     }
-    let enterprise_actor = app
-        .db()
-        .local_actor_by_username(enterprise.trim_start_matches('@'))
-        .await?
-        .filter(|a| a.kind() == ActorKind::Enterprise)
-        .ok_or_else(|| AppError::NotFound(format!("no enterprise {enterprise:?} on this instance")))?;
+    let enterprise_actor = app.local_actor_of(ActorKind::Enterprise, enterprise).await?;
     if !app.db().is_editor(enterprise_actor.id, author_actor.id).await? {
         return Err(AppError::Forbidden(format!(
             "{} cannot publish for {}: add them with `maillage admin enterprise add-editor`",

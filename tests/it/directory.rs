@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use maillage_tests::stub::{StubKeys, StubPeer};
-use maillage_tests::{TestInstance, eventually};
+use maillage_tests::{TestInstance, eventually, processed};
 use serde_json::{Value, json};
 
 /// The names of the network's enterprises in the API, and whether the
@@ -166,6 +166,14 @@ async fn estrie_enterprise(a: &TestInstance, n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How many of the network's enterprises B's API lists, in all and in `region`.
+async fn network_count(b: &TestInstance, region: &str) -> anyhow::Result<(usize, usize)> {
+    let all: Vec<Value> = b.get("/api/maillage/v1/enterprises?scope=network").await?.json().await?;
+    let path = format!("/api/maillage/v1/enterprises?scope=network&region={region}");
+    let in_region: Vec<Value> = b.get(&path).await?.json().await?;
+    Ok((all.len(), in_region.len()))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_followed_hubs_members_are_listed_without_any_post() -> anyhow::Result<()> {
     let a = TestInstance::spawn().await?;
@@ -177,32 +185,88 @@ async fn a_followed_hubs_members_are_listed_without_any_post() -> anyhow::Result
     let refused = b.cli(&["admin", "directory", "sync", &a_hub]).await.expect_err("a hub B does not follow");
     assert!(refused.to_string().contains("not a hub our hub follows"), "{refused}");
 
+    // Once A accepts B's follow, B reads A's members by itself.
     b.cli(&["admin", "follow", "--as", "hub", &a_hub]).await?;
-    eventually(15, "B follows A", || async {
-        Ok(b.collection_items(&format!("{}/following", b.actor_id("hub"))).await? == vec![a.actor_id("hub")])
-    })
-    .await?;
-    let synced = b.cli(&["admin", "directory", "sync"]).await?;
-    assert!(synced.contains("30 listed (30 new, 0 dropped, 0 ignored)"), "{synced}");
+    eventually(30, "A's 30 enterprises listed on B", || async { Ok(network_count(&b, "estrie").await? == (30, 30)) })
+        .await?;
     let (names, on_page) = listed(&b, "Coop 17").await?;
     assert_eq!(names.len(), 30, "every enterprise of A, none of which posted: {names:?}");
     assert!(on_page, "and on the directory page");
-    let estrie: Vec<Value> = b.get("/api/maillage/v1/enterprises?scope=network&region=estrie").await?.json().await?;
-    assert_eq!(estrie.len(), 30, "with their profile");
+    let status = b.cli(&["admin", "directory", "status"]).await?;
+    assert!(status.starts_with(&a.actor_id("hub")) && !status.contains("last read never"), "{status}");
+    let again = b.cli(&["admin", "directory", "sync", &a_hub]).await?;
+    assert!(again.contains("30 listed (0 new, 0 dropped, 0 ignored)"), "{again}");
 
-    // A new enterprise on A is listed at the next reading; what was listed stays.
+    // A new enterprise on A reaches B by its hub's Add.
     estrie_enterprise(&a, 30).await?;
-    let synced = b.cli(&["admin", "directory", "sync", &a_hub]).await?;
-    assert!(synced.contains("31 listed (1 new, 0 dropped, 0 ignored)"), "{synced}");
+    eventually(15, "the new enterprise listed on B", || async { Ok(network_count(&b, "estrie").await? == (31, 31)) })
+        .await?;
+    // One moves to Montréal: B's counts by region follow (the relayed Update).
+    a.cli(&["admin", "enterprise", "update", "coop3", "--region", "montreal"]).await?;
+    eventually(15, "the move seen on B", || async { Ok(network_count(&b, "estrie").await? == (31, 30)) }).await?;
+    let montreal = network_count(&b, "montreal").await?;
+    assert_eq!(montreal, (31, 1));
+    // The page's facet too, once its snapshot (at most 5 s old) is rebuilt.
+    eventually(15, "the move on B's page", || async {
+        let page = b.get("/directory?lang=fr&region=montreal").await?.text().await?;
+        Ok(page.contains("Coop 3") && !page.contains("Coop 17"))
+    })
+    .await?;
 
-    // B stops following A's hub: its enterprises leave the directory.
+    // B stops following A's hub: its enterprises leave the directory, and
+    // A's hub is no longer read.
     b.cli(&["admin", "unfollow", "--as", "hub", &a_hub]).await?;
-    assert!(listed(&b, "Coop 17").await?.0.is_empty());
+    assert_eq!(network_count(&b, "estrie").await?, (0, 0));
+    // Its next reading (made due now) takes it out of the schedule.
+    let db = b.database().await?;
+    let hub = db.remote_actor_by_ap_id(&a.actor_id("hub")).await?.expect("A's hub is known");
+    db.schedule_hub_sync(hub.id, maillage_db::UtcTime::now()).await?;
+    eventually(15, "A's hub unscheduled", || async {
+        Ok(b.cli(&["admin", "directory", "status"]).await?.contains("no followed hub is scheduled"))
+    })
+    .await?;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hubs_members_on_other_servers_are_not_listed() -> anyhow::Result<()> {
+async fn reconciliation_brings_back_what_the_follower_missed() -> anyhow::Result<()> {
+    // A retries a failed delivery only after an hour: what B misses while
+    // it is down stays missed for this test.
+    let a = TestInstance::spawn_with(Box::new(|config| config.delivery.retry_initial_seconds = 3600)).await?;
+    for n in 0..3 {
+        estrie_enterprise(&a, n).await?;
+    }
+    // On a PostgreSQL run, A is on PostgreSQL and B on SQLite.
+    let mut b = TestInstance::spawn_sqlite().await?;
+    let a_hub = format!("@hub@{}", a.domain);
+    // The follow is made while B is stopped (the CLI works on its database).
+    b.stop().await?;
+    b.cli(&["admin", "follow", "--as", "hub", &a_hub]).await?;
+    b.resume().await?;
+    eventually(30, "A's enterprises listed once B runs", || async { Ok(network_count(&b, "estrie").await?.0 == 3) })
+        .await?;
+
+    // B is down when A's enterprises join and leave: the Adds are lost.
+    b.stop().await?;
+    estrie_enterprise(&a, 3).await?;
+    estrie_enterprise(&a, 4).await?;
+    // A's worker (polling every 100 ms) tries them, and fails, before B is back.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    b.resume().await?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(network_count(&b, "estrie").await?.0, 3, "B missed them");
+    // A day later (made due now), the scheduled reading reconciles.
+    let db = b.database().await?;
+    let hub = db.remote_actor_by_ap_id(&a.actor_id("hub")).await?.expect("A's hub is known");
+    db.schedule_hub_sync(hub.id, maillage_db::UtcTime::now()).await?;
+    eventually(30, "B back to A's list", || async { Ok(network_count(&b, "estrie").await?.0 == 5) }).await?;
+    let status = b.cli(&["admin", "directory", "status"]).await?;
+    assert!(!status.contains("failed"), "{status}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_lists_and_changes_only_enterprises_of_its_own_server() -> anyhow::Result<()> {
     let a = TestInstance::spawn().await?;
     estrie_enterprise(&a, 0).await?;
     let b = TestInstance::spawn().await?;
@@ -242,10 +306,63 @@ async fn a_hubs_members_on_other_servers_are_not_listed() -> anyhow::Result<()> 
     })
     .await?;
 
-    let synced = b.cli(&["admin", "directory", "sync", &hub]).await?;
-    assert!(synced.contains("1 listed (1 new, 0 dropped, 1 ignored)"), "{synced}");
+    // B reads its members once the follow is accepted.
+    eventually(15, "the hub's members read", || async { Ok(listed(&b, "Coop du serveur").await?.0.len() == 1) })
+        .await?;
     let (names, _) = listed(&b, "Coop du serveur").await?;
     assert_eq!(names, vec!["Coop du serveur"], "A's enterprise is A's hub to list, not this one's");
     assert_eq!(evil.fetches("/actors/hub/members"), 1);
+
+    // Its Adds: one of its own enterprises to its members is listed; one of
+    // A's, or one of its own added to another collection (as Mastodon pins
+    // posts to `featured`), is not.
+    let other = evil.actor_id("other");
+    evil.serve_document(
+        "/actors/other",
+        actor(&other, "Organization", json!({"enterpriseProfile": {"nameFr": "Autre coop", "region": "estrie"}})),
+    );
+    let db = b.database().await?;
+    let mut n = 0;
+    let mut change = |kind: &str, object: &str, target: String| {
+        n += 1;
+        let id = format!("{}/changes/{n}", evil.base_url);
+        (
+            id.clone(),
+            json!({"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": kind,
+            "actor": hub, "object": object, "target": target}),
+        )
+    };
+    let members = format!("{hub}/members");
+    for (kind, object, target) in
+        [("Add", a.actor_id("coop0"), members.clone()), ("Add", other.clone(), format!("{hub}/featured"))]
+    {
+        let (id, activity) = change(kind, &object, target);
+        assert_eq!(evil.send("hub", &b.url("/inbox"), &activity).await?, 202);
+        assert_eq!(processed(&db, &id).await?.0, "done");
+    }
+    assert_eq!(listed(&b, "Coop du serveur").await?.0, vec!["Coop du serveur"], "neither listed");
+    let (id, add) = change("Add", &other, members.clone());
+    assert_eq!(evil.send("hub", &b.url("/inbox"), &add).await?, 202);
+    assert_eq!(processed(&db, &id).await?.0, "done");
+    let mut names = listed(&b, "Autre coop").await?.0;
+    names.sort();
+    assert_eq!(names, vec!["Autre coop", "Coop du serveur"]);
+    // Its Remove: the enterprise leaves the directory.
+    let (id, remove) = change("Remove", &own, members.clone());
+    assert_eq!(evil.send("hub", &b.url("/inbox"), &remove).await?, 202);
+    assert_eq!(processed(&db, &id).await?.0, "done");
+    assert_eq!(listed(&b, "Autre coop").await?.0, vec!["Autre coop"]);
+    // The same Add from a Group B does not follow lists nothing.
+    let stranger = evil.actor_id("stranger");
+    evil.serve_document(
+        "/actors/stranger",
+        actor(&stranger, "Group", json!({"members": format!("{stranger}/members")})),
+    );
+    let id = format!("{}/changes/stranger", evil.base_url);
+    let add = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Add",
+        "actor": stranger, "object": own, "target": format!("{stranger}/members")});
+    assert_eq!(evil.send("stranger", &b.url("/inbox"), &add).await?, 202);
+    assert_eq!(processed(&db, &id).await?.0, "done");
+    assert_eq!(listed(&b, "Autre coop").await?.0, vec!["Autre coop"]);
     Ok(())
 }

@@ -76,6 +76,16 @@ impl TestInstance {
         Self::start(config, listener, database).await
     }
 
+    /// An instance on SQLite whatever `MAILLAGE_TEST_DATABASE_URL` says: the
+    /// other side of a test whose first instance is on PostgreSQL.
+    pub async fn spawn_sqlite() -> anyhow::Result<Self> {
+        let database = TestDatabase::create_sqlite().map_err(anyhow::Error::msg).context("creating test database")?;
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        let port = listener.local_addr()?.port();
+        let config = test_config(port, database.url(), Box::new(|_| {}))?;
+        Self::start(config, listener, database).await
+    }
+
     async fn start(config: Config, listener: TcpListener, database: TestDatabase) -> anyhow::Result<Self> {
         let app = Application::build_with_listener(config.clone(), listener).await?;
         let port = app.local_addr().port();

@@ -237,10 +237,17 @@ pub struct HubConfig {
 pub struct DirectoryConfig {
     /// Remote enterprises listed per server, at most.
     pub max_per_server: u32,
+    /// Hours between two readings of a followed hub's `members`.
+    pub resync_hours: u32,
+    /// Requests per second, at most, to a hub's server while reading its members.
+    pub sync_requests_per_second: u32,
 }
 
 /// The most `directory.max_per_server` may be (the directory is held in memory).
 pub const DIRECTORY_MAX_PER_SERVER: u32 = 50_000;
+
+/// The longest `directory.resync_hours` may be: a month.
+pub const DIRECTORY_MAX_RESYNC_HOURS: u32 = 24 * 31;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -435,6 +442,20 @@ impl Config {
                 "directory.max_per_server",
                 self.directory.max_per_server,
                 format!("must be between 1 and {DIRECTORY_MAX_PER_SERVER}"),
+            ));
+        }
+        if !(1..=DIRECTORY_MAX_RESYNC_HOURS).contains(&self.directory.resync_hours) {
+            return Err(ConfigError::invalid(
+                "directory.resync_hours",
+                self.directory.resync_hours,
+                format!("must be between 1 and {DIRECTORY_MAX_RESYNC_HOURS} (a month); 24 is the usual value"),
+            ));
+        }
+        if !(1..=1000).contains(&self.directory.sync_requests_per_second) {
+            return Err(ConfigError::invalid(
+                "directory.sync_requests_per_second",
+                self.directory.sync_requests_per_second,
+                "must be between 1 and 1000",
             ));
         }
         if let Err(problem) = maillage_domain::Handle::parse(&self.hub.handle) {

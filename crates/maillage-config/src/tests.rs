@@ -19,6 +19,8 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(config.database_kind(), DatabaseKind::Sqlite);
     assert_eq!(config.sqlite_path(), "data/maillage.sqlite3");
     assert_eq!(config.directory.max_per_server, 5000);
+    assert_eq!(config.directory.resync_hours, 24);
+    assert_eq!(config.directory.sync_requests_per_second, 20);
     assert_eq!(config.inbox.processing_timeout_seconds, 20);
 }
 
@@ -87,6 +89,10 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "0", "directory.max_per_server"),
         ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "50001", "directory.max_per_server"),
         ("MAILLAGE__DIRECTORY__MAX_PER_SERVER", "-1", "directory.max_per_server"),
+        ("MAILLAGE__DIRECTORY__RESYNC_HOURS", "0", "directory.resync_hours"),
+        ("MAILLAGE__DIRECTORY__RESYNC_HOURS", "745", "directory.resync_hours"),
+        ("MAILLAGE__DIRECTORY__SYNC_REQUESTS_PER_SECOND", "0", "directory.sync_requests_per_second"),
+        ("MAILLAGE__DIRECTORY__SYNC_REQUESTS_PER_SECOND", "1001", "directory.sync_requests_per_second"),
         ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "0", "inbox.processing_timeout_seconds"),
         ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "3601", "inbox.processing_timeout_seconds"),
     ];

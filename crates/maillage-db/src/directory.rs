@@ -64,6 +64,20 @@ impl Database {
         Ok(n > 0)
     }
 
+    /// Forgets that `listed_by_id` lists `enterprise_id`, however it did
+    /// (the hub says the enterprise left); the number of listings dropped.
+    pub async fn drop_directory_listings(&self, enterprise_id: i64, listed_by_id: i64) -> Result<usize, DbError> {
+        let mut conn = self.write_conn().await?;
+        let n = with_conn!(&mut conn, |c| diesel::delete(
+            directory_listings::table
+                .filter(directory_listings::enterprise_id.eq(enterprise_id))
+                .filter(directory_listings::listed_by_id.eq(listed_by_id))
+        )
+        .execute(c)
+        .await)?;
+        Ok(n)
+    }
+
     /// Makes `enterprise_ids` the whole list of what `listed_by_id` lists
     /// through `source`, in one transaction: what is new is added, what it
     /// no longer lists is dropped. Returns (added, dropped).

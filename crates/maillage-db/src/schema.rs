@@ -372,6 +372,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hub_syncs (hub_id) {
+        hub_id -> BigInt,
+        due_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        failures -> Integer,
+        last_synced_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -411,4 +422,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     domain_health,
     reports,
     directory_listings,
+    hub_syncs,
 );

@@ -1195,7 +1195,14 @@ async fn a_hubs_member_listings_are_replaced_as_a_whole_and_apart_from_announces
     assert_eq!(db.replace_listings(hub.id, members, &[e1.id]).await.unwrap(), (0, 1), "e2 left the members");
     assert_eq!(db.replace_listings(hub.id, members, &[]).await.unwrap(), (0, 1));
     // The announce listing was not the members' to drop.
-    assert_eq!(db.replace_listings(hub.id, ListingSource::Announce, &[]).await.unwrap(), (0, 1));
+    assert_eq!(db.replace_listings(hub.id, ListingSource::Announce, &[e2.id]).await.unwrap(), (0, 0));
+    // The hub says e2 left: every listing of e2 by this hub goes, no other.
+    let other = remote_at(&db, "a.example", "other", "Group", false).await;
+    db.add_directory_listing(e2.id, other.id, ListingSource::Members).await.unwrap();
+    db.add_directory_listing(e2.id, hub.id, ListingSource::Members).await.unwrap();
+    assert_eq!(db.drop_directory_listings(e2.id, hub.id).await.unwrap(), 2);
+    assert_eq!(db.drop_directory_listings(e2.id, hub.id).await.unwrap(), 0);
+    assert_eq!(db.replace_listings(other.id, members, &[]).await.unwrap(), (0, 1), "the other hub's stays");
 }
 
 #[tokio::test]
@@ -1212,4 +1219,48 @@ async fn the_member_listings_migration_keeps_the_listings_both_ways() {
     db.migrate().await.unwrap();
     assert_eq!(db.replace_listings(hub.id, ListingSource::Announce, &[e1.id]).await.unwrap(), (0, 0), "kept");
     assert_eq!(db.replace_listings(hub.id, ListingSource::Members, &[]).await.unwrap(), (0, 0), "dropped");
+}
+
+#[tokio::test]
+async fn a_followed_hub_is_read_once_per_lease_and_rescheduled() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = remote_at(&db, "a.test", "hub", "Group", false).await;
+    let other = remote_at(&db, "b.test", "hub", "Group", false).await;
+    let now = UtcTime::now();
+    let later = |seconds| UtcTime::from(now.as_datetime() + chrono::Duration::seconds(seconds));
+    assert_eq!(db.claim_hub_sync(now, 60).await.unwrap(), None, "nothing scheduled");
+    db.schedule_hub_sync(hub.id, later(30)).await.unwrap();
+    assert_eq!(db.claim_hub_sync(now, 60).await.unwrap(), None, "not due yet");
+    // Accepted again: due earlier, never later.
+    db.schedule_hub_sync(hub.id, now).await.unwrap();
+    db.schedule_hub_sync(hub.id, later(3600)).await.unwrap();
+    assert_eq!(db.ensure_hub_syncs(&[hub.id, other.id], later(10)).await.unwrap(), 1, "only the missing one");
+    // Two workers: one has it, the other does not.
+    let (first, second) = tokio::join!(db.claim_hub_sync(now, 60), db.claim_hub_sync(now, 60));
+    let claimed: Vec<(i64, i32)> = [first.unwrap(), second.unwrap()].into_iter().flatten().collect();
+    assert_eq!(claimed, vec![(hub.id, 0)]);
+    // The lease runs out unanswered: due again.
+    assert_eq!(db.claim_hub_sync(later(61), 60).await.unwrap(), Some((hub.id, 0)));
+    db.finish_hub_sync(hub.id, now, later(3600), Some("timed out")).await.unwrap();
+    db.finish_hub_sync(hub.id, now, later(3600), Some("timed out again")).await.unwrap();
+    let schedule = db.hub_syncs().await.unwrap();
+    assert_eq!(
+        schedule.iter().map(|(ap_id, _)| ap_id.as_str()).collect::<Vec<_>>(),
+        vec![other.ap_id.as_str(), hub.ap_id.as_str()]
+    );
+    let row = &schedule[1].1;
+    assert_eq!((row.failures, row.last_error.as_deref(), row.last_synced_at), (2, Some("timed out again"), None));
+    assert_eq!(
+        db.claim_hub_sync(later(61), 60).await.unwrap(),
+        Some((other.id, 0)),
+        "the other is due; this one is not"
+    );
+    db.release_hub_sync(other.id).await.unwrap();
+    assert_eq!(db.claim_hub_sync(later(61), 60).await.unwrap(), Some((other.id, 0)), "released: due again at once");
+    db.finish_hub_sync(hub.id, later(62), later(7200), None).await.unwrap();
+    let row = db.hub_syncs().await.unwrap().into_iter().find(|(_, r)| r.hub_id == hub.id).unwrap().1;
+    assert_eq!((row.failures, row.last_error, row.last_synced_at, row.due_at), (0, None, Some(later(62)), later(7200)));
+    db.drop_hub_sync(hub.id).await.unwrap();
+    assert_eq!(db.hub_syncs().await.unwrap().len(), 1);
 }

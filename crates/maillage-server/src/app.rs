@@ -127,6 +127,10 @@ impl Application {
         let inbox_worker =
             tokio::spawn(maillage_federation::inbox::run_worker(self.federation.clone(), stopping_rx.clone()));
         let checkpoints = tokio::spawn(checkpoint_wal_regularly(self.db.clone(), stopping_rx.clone()));
+        let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(
+            maillage_app::App::new(self.federation.clone()),
+            stopping_rx.clone(),
+        ));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -157,6 +161,7 @@ impl Application {
             tracing::warn!("the inbox worker did not stop in time");
         }
         let _ = tokio::time::timeout(grace, checkpoints).await;
+        let _ = tokio::time::timeout(grace, hub_readings).await;
         self.db.close();
         tracing::info!("stopped");
         outcome

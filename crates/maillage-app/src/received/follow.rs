@@ -1,7 +1,8 @@
 //! Received follows: a remote actor follows a local one (accepted at once
 //! unless the local actor approves followers by hand) or stops following
 //! it; another server answers one of our follows. Each state change is
-//! written with the activity that reports it, in one transaction.
+//! written with the activity that reports it, in one transaction. When a
+//! hub accepts our hub's follow, reading its members is scheduled.
 
 use maillage_db::{Direction, FollowRecord, FollowState, RemoteActor};
 use maillage_domain::NotificationKind;
@@ -84,6 +85,7 @@ pub(super) async fn answer(
     }
     if answer.accept {
         ctx.db.accept_follow(follow.local_actor_id, actor.id, Direction::Outgoing, None).await?;
+        crate::directory::schedule::hub_follow_accepted(&ctx.db, follow.local_actor_id, actor).await?;
     } else {
         ctx.db.remove_follow(follow.local_actor_id, actor.id, Direction::Outgoing, None).await?;
     }

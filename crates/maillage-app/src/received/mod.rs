@@ -53,6 +53,7 @@ impl maillage_federation::inbound::Effects for ReceivedEffects {
             Inbound::Follow(follow) => follow::follow(ctx, follow, actor).await,
             Inbound::FollowAnswer(answer) => follow::answer(ctx, answer, actor).await,
             Inbound::Flag(flag) => flag::report(ctx, flag, actor).await,
+            Inbound::Membership(change) => crate::directory::member_change(federation, change, actor).await,
             Inbound::NoObject(kind) => Err(no_object(*kind)),
             // Kept raw (received_activities) for the content features to come.
             Inbound::Unhandled => Ok(Received::Ignored),

@@ -77,6 +77,9 @@ pub enum Inbound {
     FollowAnswer(FollowAnswer),
     /// A report.
     Flag(Flag),
+    /// `Add` or `Remove`: a hub's enterprise joins or leaves its `members`
+    /// (other collections, such as Mastodon's pinned posts, are ignored).
+    Membership(Membership),
     /// A content activity that names no object: refused.
     NoObject(ContentKind),
     /// Any other type: kept raw (received_activities), nothing done.
@@ -182,6 +185,16 @@ pub struct FollowAnswer {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    /// `Add` (true) or `Remove`.
+    pub joins: bool,
+    /// The actor that joins or leaves (required).
+    pub member: Option<String>,
+    /// The collection it joins or leaves (required).
+    pub collection: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Flag {
     pub activity_id: String,
     /// The ids it names (`object` may be one id, an object, or a list).
@@ -241,6 +254,11 @@ impl Inbound {
                     content: activity.get("content").and_then(Value::as_str).map(str::to_string),
                 })
             }
+            "Add" | "Remove" => Self::Membership(Membership {
+                joins: kind == "Add",
+                member: id_of(object).map(str::to_string),
+                collection: id_of(activity.get("target")).map(str::to_string),
+            }),
             _ => Self::Unhandled,
         }
     }
@@ -283,7 +301,10 @@ impl Inbound {
     pub fn may_fetch(&self) -> bool {
         matches!(
             self,
-            Self::Announce(_) | Self::ObjectChange(_) | Self::NoObject(ContentKind::Create | ContentKind::Update)
+            Self::Announce(_)
+                | Self::ObjectChange(_)
+                | Self::NoObject(ContentKind::Create | ContentKind::Update)
+                | Self::Membership(Membership { joins: true, .. })
         )
     }
 }
@@ -474,8 +495,24 @@ mod tests {
     }
 
     #[test]
+    fn add_and_remove_name_a_member_and_a_collection() {
+        let members = "https://other.example/actors/hub/members";
+        let added = parse(json!({"type": "Add", "object": {"id": ACTOR, "type": "Organization"}, "target": members}));
+        let expected =
+            Membership { joins: true, member: Some(ACTOR.to_string()), collection: Some(members.to_string()) };
+        assert_eq!(added, Inbound::Membership(expected));
+        assert!(added.may_fetch(), "an enterprise that joins is read from its server");
+        let removed = parse(json!({"type": "Remove", "object": ACTOR}));
+        assert_eq!(
+            removed,
+            Inbound::Membership(Membership { joins: false, member: Some(ACTOR.to_string()), collection: None })
+        );
+        assert!(!removed.may_fetch());
+    }
+
+    #[test]
     fn other_types_are_unhandled() {
-        for kind in ["Block", "Move", "Add", "Question", "create"] {
+        for kind in ["Block", "Move", "Question", "create"] {
             assert_eq!(parse(json!({"type": kind, "object": NOTE})), Inbound::Unhandled, "{kind}");
         }
     }

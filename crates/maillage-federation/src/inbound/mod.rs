@@ -18,6 +18,7 @@ pub mod actor;
 pub mod announce;
 mod flag;
 pub mod follow;
+mod membership;
 pub mod object;
 
 pub use activity::{Inbound, Received, id_of};
@@ -40,6 +41,7 @@ pub(crate) async fn verify(ctx: &Context, inbound: &Inbound, actor: &RemoteActor
         Inbound::UndoFollow(undo) => follow::verify_undo(undo, &actor.row),
         Inbound::Follow(follow) => follow::verify(ctx, follow).await,
         Inbound::Flag(flag) => flag::verify(flag),
+        Inbound::Membership(change) => membership::verify(change),
         Inbound::NoObject(kind) => Err(no_object(*kind)),
         Inbound::ActorDelete
         | Inbound::Like { .. }

@@ -39,6 +39,8 @@ pub enum DirectoryCommand {
         /// The hub: @handle@domain or its actor URL (all followed hubs when absent).
         hub: Option<String>,
     },
+    /// When each followed hub's members were last read and are next read.
+    Status,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -148,7 +150,10 @@ pub(super) async fn run_delivery(run: Run<'_>, command: DeliveryCommand) -> Resu
 }
 
 pub(super) async fn run_directory(run: Run<'_>, command: DirectoryCommand) -> Result<(), ServerError> {
-    let DirectoryCommand::Sync { hub } = command;
+    let hub = match command {
+        DirectoryCommand::Sync { hub } => hub,
+        DirectoryCommand::Status => return directory_status(run).await,
+    };
     let hubs = match hub {
         Some(hub) => vec![hub],
         None => directory::followed_hubs(run.app).await?,
@@ -163,6 +168,25 @@ pub(super) async fn run_directory(run: Run<'_>, command: DirectoryCommand) -> Re
             "{hub}: {} listed ({} new, {} dropped, {} ignored)",
             synced.listed, synced.added, synced.dropped, synced.ignored
         )?;
+    }
+    Ok(())
+}
+
+async fn directory_status(run: Run<'_>) -> Result<(), ServerError> {
+    let schedule = directory::schedule::planned(run.app, run.acting).await?;
+    if schedule.is_empty() {
+        writeln!(run.out, "no followed hub is scheduled")?;
+    }
+    let time = |t: Option<maillage_db::UtcTime>| t.map_or("never".to_string(), |t| t.as_datetime().to_rfc3339());
+    for (hub, sync) in schedule {
+        let mut line = format!("{hub}: last read {}, next {}", time(sync.last_synced_at), time(Some(sync.due_at)));
+        if sync.leased_until.is_some_and(|until| until > maillage_db::UtcTime::now()) {
+            line.push_str(", being read");
+        }
+        if let Some(error) = sync.last_error {
+            line.push_str(&format!(", {} failed reading(s): {error}", sync.failures));
+        }
+        writeln!(run.out, "{line}")?;
     }
     Ok(())
 }

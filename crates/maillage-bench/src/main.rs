@@ -5,6 +5,7 @@
 //! in the same run; the report goes to `target/bench-report/`.
 
 mod crypto_step;
+mod directory_step;
 mod fanout_step;
 mod growth_step;
 mod inbox_step;
@@ -37,7 +38,7 @@ struct Args {
     #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
     postgres: Option<String>,
     /// Only these steps (comma-separated: crypto, inbox, fanout, growth,
-    /// memory), for working on one of them; the report then holds only
+    /// memory, directory), for working on one of them; the report then holds only
     /// their targets. Crypto always runs: the others are judged against it.
     #[arg(long, value_delimiter = ',')]
     steps: Vec<String>,
@@ -76,10 +77,12 @@ async fn main() -> anyhow::Result<()> {
     let limits = crypto_step::run(&mut report, Duration::from_secs_f64(if args.quick { 0.5 } else { 2.0 }))?;
 
     let wanted = |step: &str| args.steps.is_empty() || args.steps.iter().any(|s| s == step);
-    if let Some(unknown) =
-        args.steps.iter().find(|s| !["crypto", "inbox", "fanout", "growth", "memory"].contains(&s.as_str()))
+    if let Some(unknown) = args
+        .steps
+        .iter()
+        .find(|s| !["crypto", "inbox", "fanout", "growth", "memory", "directory"].contains(&s.as_str()))
     {
-        anyhow::bail!("unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory");
+        anyhow::bail!("unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory");
     }
 
     if wanted("inbox") {
@@ -112,6 +115,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted("memory") {
         memory_step::run(&mut report, &binary, scale).await?;
+    }
+    if wanted("directory") {
+        directory_step::run(&mut report, &binary, scale).await?;
     }
 
     report.finish(&args.out, started.elapsed().as_secs_f64(), args.strict)

@@ -184,6 +184,45 @@ impl Database {
         Ok(())
     }
 
+    /// `n` local enterprises `{tag}1..{tag}n` that other servers can read:
+    /// ids under `base_url`, the profile `profile_json`, and one real key
+    /// pair shared by all (generating 5,000 keys would take minutes).
+    pub async fn bench_seed_enterprises(
+        &self,
+        n: i64,
+        tag: &str,
+        base_url: &str,
+        keys: (&str, &str),
+        profile_json: &str,
+    ) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let sql = format!(
+            "INSERT INTO local_actors (kind, username, ap_id, display_name, summary, public_key_pem, \
+             private_key_pem, manually_approves_followers, discoverable, created_at, updated_at, profile_json) \
+             SELECT 'enterprise', {tag} || i, {base} || '/actors/' || {tag} || i, 'Bench ' || i, '', \
+             {public}, {private}, FALSE, TRUE, {now}, {now}, {profile} FROM ({series}) s",
+            tag = param(&conn, 2),
+            base = param(&conn, 3),
+            public = param(&conn, 4),
+            private = param(&conn, 5),
+            now = param(&conn, 6),
+            profile = param(&conn, 7),
+            series = series(&conn),
+        );
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::sql_query(&sql)
+            .bind::<BigInt, _>(n)
+            .bind::<Text, _>(tag)
+            .bind::<Text, _>(base_url)
+            .bind::<Text, _>(keys.0)
+            .bind::<Text, _>(keys.1)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(profile_json)
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// `n` pending deliveries of one activity of `actor_id`, to `inbox`, due now.
     pub async fn bench_seed_deliveries(&self, actor_id: i64, n: i64, inbox: &str) -> Result<(), DbError> {
         let outgoing = crate::Outgoing {

@@ -139,27 +139,46 @@ fn migrate_before(target: &str, kind: DatabaseKind, stop: &str) -> Result<(), Db
 
 #[cfg(test)]
 impl Database {
-    /// Reverts the newest migration, so that a test can write rows as they
-    /// were before it and check what applying it does to them.
-    pub(crate) async fn revert_last_migration(&self) -> Result<(), DbError> {
+    /// Reverts the migrations from the newest back to `name` (its folder
+    /// name, e.g. `2026-12-05-000017_member_listings`) included, so that a
+    /// test can write rows as they were before it and check what applying it
+    /// does to them.
+    pub(crate) async fn revert_migrations_through(&self, name: &str) -> Result<(), DbError> {
         let target = self.target().to_string();
         let kind = self.kind();
-        tokio::task::spawn_blocking(move || match kind {
-            DatabaseKind::Sqlite => {
-                let mut conn = SqliteConnection::establish(&target)
-                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
-                conn.batch_execute(SQLITE_SETUP)?;
-                conn.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| DbError::Migration(e.to_string()))
-            }
-            DatabaseKind::Postgres => {
-                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target)
-                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
-                conn.revert_last_migration(POSTGRES_MIGRATIONS)
-                    .map(|_| ())
-                    .map_err(|e| DbError::Migration(e.to_string()))
-            }
+        let wanted = version_digits(name);
+        tokio::task::spawn_blocking(move || {
+            let mut revert: Box<dyn FnMut() -> Result<String, DbError>> = match kind {
+                DatabaseKind::Sqlite => {
+                    let mut conn = SqliteConnection::establish(&target)
+                        .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+                    conn.batch_execute(SQLITE_SETUP)?;
+                    Box::new(move || {
+                        conn.revert_last_migration(SQLITE_MIGRATIONS)
+                            .map(|v| v.to_string())
+                            .map_err(|e| DbError::Migration(e.to_string()))
+                    })
+                }
+                DatabaseKind::Postgres => {
+                    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target)
+                        .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+                    Box::new(move || {
+                        conn.revert_last_migration(POSTGRES_MIGRATIONS)
+                            .map(|v| v.to_string())
+                            .map_err(|e| DbError::Migration(e.to_string()))
+                    })
+                }
+            };
+            while version_digits(&revert()?) != wanted {}
+            Ok(())
         })
         .await
         .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
     }
+}
+
+/// The digits of a migration's version (its folder name up to the `_`).
+#[cfg(test)]
+fn version_digits(name: &str) -> String {
+    name.chars().take_while(|c| *c != '_').filter(char::is_ascii_digit).collect()
 }

@@ -104,6 +104,12 @@ assert.match(await page.locator("#results-heading").textContent(), /entreprise/)
 await shot("directory-facets");
 ok("two facets applied, shareable URL kept");
 
+// The map's marker opens a popup with the enterprise and its hub.
+await page.locator("#map path.leaflet-interactive").first().click();
+await page.locator(".leaflet-popup-content a", { hasText: "Ferme coopérative du Lac" }).waitFor();
+assert.match(await page.locator(".leaflet-popup-content .hub").textContent(), /^Pôle : /);
+ok("the map's popup names the enterprise and its hub");
+
 // The same URL, loaded afresh, gives the same results (stable URLs).
 await page.goto(url.toString());
 assert.deepEqual(await page.locator("#results > li h3").allTextContents(), names);

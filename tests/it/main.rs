@@ -11,6 +11,7 @@ mod audience;
 mod clients;
 mod content;
 mod directory;
+mod directory_hubs;
 mod discovery;
 mod exit_codes;
 mod federation;

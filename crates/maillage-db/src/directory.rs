@@ -4,12 +4,81 @@
 //! while one of those actors is followed, accepted, by our hub. Actors a
 //! server merely made us fetch are never listed.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::follows::{Direction, FollowState};
 use crate::schema::{directory_listings, follows, local_actors, remote_actors};
-use crate::{Database, DbError, RemoteActor, UtcTime};
+use crate::{Database, DbError, LocalActor, RemoteActor, UtcTime};
+
+/// The hub that lists an enterprise of the directory: a remote actor our
+/// hub follows, or our own hub for our enterprises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingHub {
+    /// Its ActivityPub id.
+    pub ap_id: String,
+    pub username: String,
+    /// Its server; `None` for our own hub.
+    pub domain: Option<String>,
+    pub display_name: Option<String>,
+    /// Its page: a remote actor's `url` when it has one, else its id.
+    pub page: String,
+}
+
+impl ListingHub {
+    /// Our own hub, from its actor.
+    pub fn ours(hub: &LocalActor) -> Self {
+        ListingHub {
+            ap_id: hub.ap_id.clone(),
+            username: hub.username.clone(),
+            domain: None,
+            display_name: Some(hub.display_name.clone()),
+            page: hub.ap_id.clone(),
+        }
+    }
+
+    /// `username@domain`, the hub's stable key; `our_domain` for ours.
+    pub fn handle(&self, our_domain: &str) -> String {
+        format!("{}@{}", self.username, self.domain.as_deref().unwrap_or(our_domain))
+    }
+
+    /// Its display name, else its username.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.username)
+    }
+}
+
+/// A remote enterprise of the network directory with the hub that lists it.
+#[derive(Debug, Clone)]
+pub struct ListedEnterprise {
+    pub enterprise: RemoteActor,
+    pub hub: ListingHub,
+}
+
+/// The columns of a listing hub, in this order.
+#[derive(Queryable)]
+struct ListingHubRow {
+    id: i64,
+    ap_id: String,
+    username: String,
+    domain: String,
+    display_name: Option<String>,
+    url: Option<String>,
+}
+
+impl From<ListingHubRow> for ListingHub {
+    fn from(row: ListingHubRow) -> Self {
+        ListingHub {
+            page: row.url.unwrap_or_else(|| row.ap_id.clone()),
+            ap_id: row.ap_id,
+            username: row.username,
+            domain: Some(row.domain),
+            display_name: row.display_name,
+        }
+    }
+}
 
 /// How a hub listed an enterprise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +193,21 @@ impl Database {
         max_per_server: i64,
         limit: i64,
     ) -> Result<Vec<RemoteActor>, DbError> {
+        let listed = self.listed_remote_enterprises_with_hubs(max_per_server, limit).await?;
+        Ok(listed.into_iter().map(|l| l.enterprise).collect())
+    }
+
+    /// [`Database::listed_remote_enterprises`], each with the hub that
+    /// lists it. When several followed actors list an enterprise, its hub is
+    /// the one whose `members` collection lists it, else any other listing;
+    /// among equals, the lowest listing actor (by row id): the same choice
+    /// on every read. Two queries per followed server, whatever the number
+    /// of enterprises.
+    pub async fn listed_remote_enterprises_with_hubs(
+        &self,
+        max_per_server: i64,
+        limit: i64,
+    ) -> Result<Vec<ListedEnterprise>, DbError> {
         let mut conn = self.conn().await?;
         // The servers of the actors our hub follows: a handful.
         let mut domains: Vec<String> = with_conn!(&mut conn, |c| remote_actors::table
@@ -151,7 +235,52 @@ impl Database {
                 .select(RemoteActor::as_select())
                 .load(c)
                 .await)?;
-            out.extend(rows);
+            let (Some(first), Some(last)) = (rows.iter().map(|r| r.id).min(), rows.iter().map(|r| r.id).max()) else {
+                continue;
+            };
+            // The followed listers of the enterprises just read: those of
+            // this server in that id range (no list of ids to bind).
+            let on_this_server =
+                remote_actors::table.filter(remote_actors::domain.eq(&domain)).select(remote_actors::id);
+            let listers = diesel::alias!(remote_actors as listers);
+            let listings: Vec<(i64, String, ListingHubRow)> = with_conn!(&mut conn, |c| directory_listings::table
+                .inner_join(listers.on(listers.field(remote_actors::id).eq(directory_listings::listed_by_id)))
+                .filter(directory_listings::listed_by_id.eq_any(followed_by_our_hub!()))
+                .filter(directory_listings::enterprise_id.between(first, last))
+                .filter(directory_listings::enterprise_id.eq_any(on_this_server))
+                .select((
+                    directory_listings::enterprise_id,
+                    directory_listings::source,
+                    listers.fields((
+                        remote_actors::id,
+                        remote_actors::ap_id,
+                        remote_actors::username,
+                        remote_actors::domain,
+                        remote_actors::display_name,
+                        remote_actors::url,
+                    )),
+                ))
+                .load(c)
+                .await)?;
+            let mut hubs: HashMap<i64, (bool, ListingHubRow)> = HashMap::new();
+            for (enterprise_id, source, hub) in listings {
+                let members = source == ListingSource::Members.as_str();
+                let better = match hubs.get(&enterprise_id) {
+                    None => true,
+                    // Members first, then the lowest lister id.
+                    Some((best_members, best)) => (!members, hub.id) < (!*best_members, best.id),
+                };
+                if better {
+                    hubs.insert(enterprise_id, (members, hub));
+                }
+            }
+            for enterprise in rows {
+                // Listed (the first query says so); a lister unfollowed in
+                // between leaves the enterprise out, as the next read would.
+                if let Some((_, hub)) = hubs.remove(&enterprise.id) {
+                    out.push(ListedEnterprise { enterprise, hub: hub.into() });
+                }
+            }
         }
         Ok(out)
     }

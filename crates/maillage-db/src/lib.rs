@@ -99,7 +99,7 @@ mod bench;
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use audience::{LocalFollow, Reader};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
-pub use directory::ListingSource;
+pub use directory::{ListedEnterprise, ListingHub, ListingSource};
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;
 pub use follows::{Direction, Follow, FollowRecord, FollowState};

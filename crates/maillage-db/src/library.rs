@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::schema::{local_actors, posts};
-use crate::{Database, DbError, Post};
+use crate::{Database, DbError, ListingHub, Post};
 
 /// An enterprise as the network directory lists it: ours or another hub's.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,13 +19,17 @@ pub struct DirectoryRow {
     pub page: String,
     /// `maillage_domain::EnterpriseProfile` as JSON.
     pub profile_json: Option<String>,
+    /// The hub that lists it: ours for our enterprises (`None` only before
+    /// our hub's actor exists), else the followed hub chosen by
+    /// [`Database::listed_remote_enterprises_with_hubs`].
+    pub hub: Option<ListingHub>,
 }
 
 impl Database {
     /// Every enterprise of this instance, and up to `remote_limit` of other
     /// hubs (see [`Database::listed_remote_enterprises`]: listed by a hub we
     /// follow, with a profile, not suspended, at most `max_per_server` per
-    /// server): only the columns the directory shows.
+    /// server): only the columns the directory shows, each with its hub.
     pub async fn directory_rows(&self, max_per_server: i64, remote_limit: i64) -> Result<Vec<DirectoryRow>, DbError> {
         let mut conn = self.conn().await?;
         let local: Vec<(String, String, String, Option<String>)> = with_conn!(&mut conn, |c| local_actors::table
@@ -39,21 +43,37 @@ impl Database {
             ))
             .load(c)
             .await)?;
+        let our_hub: Option<(String, String, String)> = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::kind.eq(maillage_domain::ActorKind::Hub.as_str()))
+            .order(local_actors::id)
+            .select((local_actors::ap_id, local_actors::username, local_actors::display_name))
+            .first(c)
+            .await
+            .optional())?;
         drop(conn);
-        let remote = self.listed_remote_enterprises(max_per_server, remote_limit).await?;
+        let our_hub = our_hub.map(|(ap_id, username, display_name)| ListingHub {
+            page: ap_id.clone(),
+            ap_id,
+            username,
+            domain: None,
+            display_name: Some(display_name),
+        });
+        let remote = self.listed_remote_enterprises_with_hubs(max_per_server, remote_limit).await?;
         let local = local.into_iter().map(|(username, display_name, ap_id, profile_json)| DirectoryRow {
             username,
             domain: None,
             display_name: Some(display_name),
             page: ap_id,
             profile_json,
+            hub: our_hub.clone(),
         });
-        let remote = remote.into_iter().map(|actor| DirectoryRow {
-            username: actor.username,
-            domain: Some(actor.domain),
-            display_name: actor.display_name,
-            page: actor.url.unwrap_or(actor.ap_id),
-            profile_json: actor.profile_json,
+        let remote = remote.into_iter().map(|listed| DirectoryRow {
+            username: listed.enterprise.username,
+            domain: Some(listed.enterprise.domain),
+            display_name: listed.enterprise.display_name,
+            page: listed.enterprise.url.unwrap_or(listed.enterprise.ap_id),
+            profile_json: listed.enterprise.profile_json,
+            hub: Some(listed.hub),
         });
         Ok(local.chain(remote).collect())
     }

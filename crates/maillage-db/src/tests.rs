@@ -1094,6 +1094,86 @@ async fn listings_count_while_our_hub_follows_the_lister() {
 }
 
 #[tokio::test]
+async fn each_directory_row_carries_the_hub_that_lists_it() {
+    let (_guard, db) = fresh().await;
+    db.migrate().await.unwrap();
+    let hub = local_hub(&db).await;
+    some_local_actor(&db).await;
+    let north = db
+        .upsert_remote_actor(&NewRemoteActor {
+            display_name: Some("Pôle du Nord".into()),
+            url: Some("https://north.test/@hub".into()),
+            ..crate::testing::remote_actor("https://north.test/actors/hub", "Group")
+        })
+        .await
+        .unwrap();
+    // A second actor of the south server that lists one of its enterprises
+    // too, by announcing it; the hub whose members collection lists it wins.
+    let south_relay = remote_at(&db, "south.test", "relay", "Group", false).await;
+    let south = remote_at(&db, "south.test", "hub", "Group", false).await;
+    let unfollowed = remote_at(&db, "west.test", "hub", "Group", false).await;
+    let north_coop = remote_at(&db, "north.test", "coop", "Organization", true).await;
+    let south_coop = remote_at(&db, "south.test", "coop", "Organization", true).await;
+    let south_farm = remote_at(&db, "south.test", "farm", "Organization", true).await;
+    let west_coop = remote_at(&db, "west.test", "coop", "Organization", true).await;
+    for (enterprise, lister, source) in [
+        (&north_coop, &north, ListingSource::Announce),
+        (&south_farm, &south_relay, ListingSource::Announce),
+        (&south_coop, &south_relay, ListingSource::Announce),
+        (&south_coop, &south, ListingSource::Members),
+        (&west_coop, &unfollowed, ListingSource::Members),
+    ] {
+        db.add_directory_listing(enterprise.id, lister.id, source).await.unwrap();
+    }
+    for followed in [&north, &south, &south_relay] {
+        follow_out(&db, &hub, followed, FollowState::Accepted).await;
+    }
+    assert!(south_relay.id < south.id, "the lowest lister id alone would pick the relay");
+
+    let hub_of = |rows: &[DirectoryRow], username: &str, domain: Option<&str>| {
+        let row = rows.iter().find(|r| r.username == username && r.domain.as_deref() == domain).unwrap();
+        row.hub.clone().map(|h| (h.handle("localhost:1"), h.name().to_string(), h.page, h.ap_id))
+    };
+    let rows = db.directory_rows(10, 10).await.unwrap();
+    assert_eq!(rows.len(), 4, "ours, and three listed by followed hubs: {rows:?}");
+    assert!(!rows.iter().any(|r| r.domain.as_deref() == Some("west.test")), "its hub is not followed");
+    assert_eq!(
+        hub_of(&rows, "coop", None),
+        Some(("hub@localhost:1".into(), "Hub".into(), hub.ap_id.clone(), hub.ap_id.clone()))
+    );
+    assert_eq!(
+        hub_of(&rows, "coop", Some("north.test")),
+        Some((
+            "hub@north.test".into(),
+            "Pôle du Nord".into(),
+            "https://north.test/@hub".into(),
+            "https://north.test/actors/hub".into()
+        ))
+    );
+    let south_hub = Some((
+        "hub@south.test".into(),
+        "hub".into(),
+        "https://south.test/actors/hub".into(),
+        "https://south.test/actors/hub".into(),
+    ));
+    assert_eq!(hub_of(&rows, "coop", Some("south.test")), south_hub, "members first");
+    assert_eq!(hub_of(&rows, "farm", Some("south.test")).unwrap().0, "relay@south.test");
+
+    // The per-server cap and the limit hold as before.
+    let capped = db.listed_remote_enterprises_with_hubs(1, 10).await.unwrap();
+    let names: Vec<(&str, String)> =
+        capped.iter().map(|l| (l.enterprise.ap_id.as_str(), l.hub.handle("localhost:1"))).collect();
+    assert_eq!(
+        names,
+        vec![
+            (north_coop.ap_id.as_str(), "hub@north.test".to_string()),
+            (south_coop.ap_id.as_str(), "hub@south.test".to_string())
+        ]
+    );
+    assert_eq!(db.listed_remote_enterprises_with_hubs(10, 2).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn blocking_a_domain_cleans_up_its_subdomains_too() {
     let (_guard, db) = fresh().await;
     db.migrate().await.unwrap();

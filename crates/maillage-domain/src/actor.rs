@@ -190,9 +190,32 @@ impl From<Handle> for String {
     }
 }
 
+/// The longest `name@domain` accepted where one names an actor of any
+/// server (a username and a domain name).
+pub const ACCOUNT_MAX_LEN: usize = 320;
+
+/// Whether `value` reads as an actor's address on some server,
+/// `name@domain` (without a leading `@`, no spaces): a shape, not a lookup.
+pub fn is_account_address(value: &str) -> bool {
+    value.len() <= ACCOUNT_MAX_LEN
+        && !value.contains(char::is_whitespace)
+        && value
+            .split_once('@')
+            .is_some_and(|(name, domain)| !name.is_empty() && !domain.is_empty() && !domain.contains('@'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_addresses_are_name_at_domain() {
+        assert!(is_account_address("hub@nord.test") && is_account_address("pole@sud.test:8443"));
+        for bad in ["", "nord.test", "@nord.test", "hub@", "a@b@c", "hub @nord.test", "@hub@nord.test"] {
+            assert!(!is_account_address(bad), "{bad:?}");
+        }
+        assert!(!is_account_address(&format!("hub@{}", "a".repeat(ACCOUNT_MAX_LEN))));
+    }
 
     #[test]
     fn handles_are_normalised_and_checked() {

@@ -18,7 +18,7 @@ pub mod tags;
 pub mod team;
 pub mod vocabulary;
 
-pub use actor::{ActorKind, Handle, HandleError};
+pub use actor::{ActorKind, Handle, HandleError, is_account_address};
 pub use audience::Visibility;
 pub use enterprise::{EnterpriseProfile, ProfileChanges, ProfileError};
 pub use notification::NotificationKind;

@@ -1,8 +1,8 @@
 //! The network directory: this hub's enterprises and those it has reason to
 //! trust (listed by a hub it follows, on that hub's server, at most
 //! `directory.max_per_server` per server; see
-//! `maillage_db::Database::listed_remote_enterprises`), searched and faceted
-//! in memory.
+//! `maillage_db::Database::listed_remote_enterprises_with_hubs`), each with
+//! the hub that lists it (ours for our own), searched and faceted in memory.
 //!
 //! A hub's directory holds hundreds to a few tens of thousands of
 //! enterprises; filtering a snapshot of them takes well under a millisecond,
@@ -10,6 +10,7 @@
 //! [`SNAPSHOT_MAX_AGE`] (several processes sharing one PostgreSQL database see
 //! each other's changes within that delay) and only when someone looks.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,15 @@ pub const PAGE_SIZE: usize = 20;
 /// Remote enterprises read into the directory, at most.
 const REMOTE_MAX: i64 = 50_000;
 
+/// The hub that lists an entry: ours, or a hub ours follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hub {
+    /// `name@domain`: the value of the `hub` filter.
+    pub handle: String,
+    pub name: String,
+    pub page_url: String,
+}
+
 /// One enterprise as the directory shows it.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -35,13 +45,22 @@ pub struct Entry {
     /// Where its page is: ours for local ones, its hub's for the others.
     pub page_url: String,
     pub local: bool,
+    /// `None` only for our enterprises while our hub's actor does not exist.
+    pub hub: Option<Hub>,
     pub profile: EnterpriseProfile,
     /// Folded (lower case, no accents) text that the search matches.
     search_text: String,
 }
 
 impl Entry {
-    pub fn new(name: String, acct: String, page_url: String, local: bool, profile: EnterpriseProfile) -> Self {
+    pub fn new(
+        name: String,
+        acct: String,
+        page_url: String,
+        local: bool,
+        hub: Option<Hub>,
+        profile: EnterpriseProfile,
+    ) -> Self {
         let summary = profile.summary().map(str::to_string);
         let mut text = vec![name.clone(), acct.clone()];
         text.extend(profile.name_fr.iter().chain(&profile.name_en).cloned());
@@ -56,7 +75,7 @@ impl Entry {
         text.extend(profile.legal_form.iter().map(|c| labels(&LEGAL_FORMS, c)));
         text.extend(profile.coop_type.iter().map(|c| labels(&COOP_TYPES, c)));
         let search_text = fold(&text.join(" "));
-        Entry { name, summary, acct, page_url, local, profile, search_text }
+        Entry { name, summary, acct, page_url, local, hub, profile, search_text }
     }
 
     pub fn position(&self) -> Option<(f64, f64)> {
@@ -88,19 +107,34 @@ pub struct DirectoryQuery {
     pub language: Option<String>,
     #[serde(default)]
     pub scope: Option<String>,
+    /// A hub's handle (`name@domain`): the entries it lists.
+    #[serde(default)]
+    pub hub: Option<String>,
     #[serde(default)]
     pub page: Option<String>,
 }
 
-/// The facets, in display order: (query parameter, vocabulary).
-pub const FACETS: &[(&str, Option<&Vocabulary>)] = &[
-    ("scope", None),
-    ("region", Some(&REGIONS)),
-    ("sector", Some(&SECTORS)),
-    ("legal_form", Some(&LEGAL_FORMS)),
-    ("coop_type", Some(&COOP_TYPES)),
-    ("qualifier", Some(&QUALIFIERS)),
-    ("language", Some(&LANGUAGES)),
+/// Where a facet's values come from.
+#[derive(Debug, Clone, Copy)]
+pub enum FacetValues {
+    /// `local` or `network`.
+    Scope,
+    /// The hubs of the entries, by handle.
+    Hub,
+    /// The codes of a controlled list.
+    Vocabulary(&'static Vocabulary),
+}
+
+/// The facets, in display order: (query parameter, values).
+pub const FACETS: &[(&str, FacetValues)] = &[
+    ("scope", FacetValues::Scope),
+    ("hub", FacetValues::Hub),
+    ("region", FacetValues::Vocabulary(&REGIONS)),
+    ("sector", FacetValues::Vocabulary(&SECTORS)),
+    ("legal_form", FacetValues::Vocabulary(&LEGAL_FORMS)),
+    ("coop_type", FacetValues::Vocabulary(&COOP_TYPES)),
+    ("qualifier", FacetValues::Vocabulary(&QUALIFIERS)),
+    ("language", FacetValues::Vocabulary(&LANGUAGES)),
 ];
 
 impl DirectoryQuery {
@@ -116,6 +150,7 @@ impl DirectoryQuery {
     pub fn facet(&self, name: &str) -> Option<&str> {
         Self::nonempty(match name {
             "scope" => &self.scope,
+            "hub" => &self.hub,
             "region" => &self.region,
             "sector" => &self.sector,
             "legal_form" => &self.legal_form,
@@ -129,6 +164,7 @@ impl DirectoryQuery {
     fn set_facet(&mut self, name: &str, value: Option<String>) {
         let slot = match name {
             "scope" => &mut self.scope,
+            "hub" => &mut self.hub,
             "region" => &mut self.region,
             "sector" => &mut self.sector,
             "legal_form" => &mut self.legal_form,
@@ -147,11 +183,12 @@ impl DirectoryQuery {
 
     /// Refuses values outside the controlled lists, naming the parameter.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, vocabulary) in FACETS {
+        for (name, values) in FACETS {
             let Some(value) = self.facet(name) else { continue };
-            let known = match vocabulary {
-                Some(vocabulary) => vocabulary.get(value).is_some(),
-                None => value == "local" || value == "network",
+            let known = match values {
+                FacetValues::Vocabulary(vocabulary) => vocabulary.get(value).is_some(),
+                FacetValues::Scope => value == "local" || value == "network",
+                FacetValues::Hub => maillage_domain::is_account_address(value),
             };
             if !known {
                 return Err(format!("{name}={value:?} is not a known value"));
@@ -197,11 +234,14 @@ impl DirectoryQuery {
                 return false;
             }
         }
-        FACETS.iter().filter(|(name, _)| Some(*name) != skip_facet).all(|(name, vocabulary)| match self.facet(name) {
+        FACETS.iter().filter(|(name, _)| Some(*name) != skip_facet).all(|(name, values)| match self.facet(name) {
             None => true,
-            Some(value) => facet_values(entry, name)
-                .iter()
-                .any(|v| vocabulary.map_or(v == value, |voc| voc.get(value).is_some_and(|t| t.code == v))),
+            Some(value) => facet_values(entry, name).iter().any(|v| match values {
+                FacetValues::Vocabulary(vocabulary) => vocabulary.get(value).is_some_and(|t| t.code == v),
+                // Handles are compared as typed, but without case.
+                FacetValues::Hub => v.eq_ignore_ascii_case(value),
+                FacetValues::Scope => v == value,
+            }),
         })
     }
 }
@@ -211,6 +251,7 @@ fn facet_values(entry: &Entry, facet: &str) -> Vec<String> {
     let p = &entry.profile;
     match facet {
         "scope" => vec![if entry.local { "local" } else { "network" }.to_string()],
+        "hub" => entry.hub.iter().map(|h| h.handle.clone()).collect(),
         "region" => p.region.iter().cloned().collect(),
         "sector" => p.sectors.clone(),
         "legal_form" => p.legal_form.iter().cloned().collect(),
@@ -227,6 +268,9 @@ pub struct FacetCount {
     pub code: String,
     pub count: usize,
     pub selected: bool,
+    /// The value's own label, for values outside controlled lists (a
+    /// hub's name); the page labels the others.
+    pub label: Option<String>,
 }
 
 /// A facet's values with counts: each facet counts the entries that match
@@ -234,6 +278,7 @@ pub struct FacetCount {
 #[derive(Debug, Clone)]
 pub struct Facet {
     pub name: &'static str,
+    pub kind: FacetValues,
     pub values: Vec<FacetCount>,
 }
 
@@ -256,28 +301,54 @@ pub fn search(entries: &[Entry], query: &DirectoryQuery) -> Results {
     let shown = matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).map(|e| (*e).clone()).collect();
     let facets = FACETS
         .iter()
-        .map(|(name, vocabulary)| {
-            let mut counts: Vec<(String, usize)> = match vocabulary {
-                Some(vocabulary) => vocabulary.terms.iter().map(|t| (t.code.to_string(), 0)).collect(),
-                None => vec![("local".to_string(), 0), ("network".to_string(), 0)],
+        .map(|(name, kind)| {
+            let selected = query.facet(name);
+            let mut counts: Vec<(String, usize, Option<String>)> = match kind {
+                FacetValues::Vocabulary(vocabulary) => {
+                    vocabulary.terms.iter().map(|t| (t.code.to_string(), 0, None)).collect()
+                }
+                FacetValues::Scope => vec![("local".to_string(), 0, None), ("network".to_string(), 0, None)],
+                FacetValues::Hub => hubs(entries, selected),
             };
             for entry in entries.iter().filter(|e| query.matches(e, Some(name))) {
                 for value in facet_values(entry, name) {
-                    if let Some(slot) = counts.iter_mut().find(|(code, _)| *code == value) {
+                    if let Some(slot) = counts.iter_mut().find(|(code, _, _)| *code == value) {
                         slot.1 += 1;
                     }
                 }
             }
-            let selected = query.facet(name);
+            let is_selected = |code: &str| selected.is_some_and(|s| s.eq_ignore_ascii_case(code));
             let values = counts
                 .into_iter()
-                .filter(|(code, count)| *count > 0 || Some(code.as_str()) == selected)
-                .map(|(code, count)| FacetCount { selected: Some(code.as_str()) == selected, code, count })
+                .filter(|(code, count, _)| *count > 0 || is_selected(code))
+                .map(|(code, count, label)| FacetCount { selected: is_selected(&code), code, count, label })
                 .collect();
-            Facet { name, values }
+            Facet { name, kind: *kind, values }
         })
         .collect();
     Results { total, page, pages, entries: shown, facets }
+}
+
+/// The hubs of the entries, ours first, then by name: (handle, 0, name);
+/// a selected handle that no entry has is kept, named by itself.
+fn hubs(entries: &[Entry], selected: Option<&str>) -> Vec<(String, usize, Option<String>)> {
+    let mut seen: HashMap<&str, (bool, &Hub)> = HashMap::new();
+    for entry in entries {
+        if let Some(hub) = &entry.hub {
+            seen.entry(hub.handle.as_str()).or_insert((entry.local, hub));
+        }
+    }
+    let mut hubs: Vec<(bool, &Hub)> = seen.into_values().collect();
+    hubs.sort_by(|(a_local, a), (b_local, b)| {
+        b_local.cmp(a_local).then_with(|| fold(&a.name).cmp(&fold(&b.name))).then_with(|| a.handle.cmp(&b.handle))
+    });
+    let mut out: Vec<_> = hubs.into_iter().map(|(_, hub)| (hub.handle.clone(), 0, Some(hub.name.clone()))).collect();
+    if let Some(selected) = selected
+        && !out.iter().any(|(handle, _, _)| handle.eq_ignore_ascii_case(selected))
+    {
+        out.push((selected.to_string(), 0, Some(selected.to_string())));
+    }
+    out
 }
 
 /// The latest snapshot of the directory, rebuilt when older than [`SNAPSHOT_MAX_AGE`].
@@ -318,7 +389,9 @@ async fn load(db: &Database, domain: &str, max_per_server: u32) -> Result<Vec<En
             let name =
                 profile.name().map(str::to_string).or(row.display_name.clone()).unwrap_or_else(|| row.username.clone());
             let acct = format!("{}@{}", row.username, row.domain.as_deref().unwrap_or(domain));
-            Some(Entry::new(name, acct, row.page, row.domain.is_none(), profile))
+            let hub =
+                row.hub.map(|hub| Hub { handle: hub.handle(domain), name: hub.name().to_string(), page_url: hub.page });
+            Some(Entry::new(name, acct, row.page, row.domain.is_none(), hub, profile))
         })
         .collect();
     entries.sort_by(|a, b| fold(&a.name).cmp(&fold(&b.name)).then(a.acct.cmp(&b.acct)));
@@ -329,6 +402,10 @@ async fn load(db: &Database, domain: &str, max_per_server: u32) -> Result<Vec<En
 mod tests {
     use super::*;
 
+    fn hub(handle: &str, name: &str) -> Option<Hub> {
+        Some(Hub { handle: handle.into(), name: name.into(), page_url: format!("https://{handle}") })
+    }
+
     fn entry(name: &str, local: bool, region: &str, sectors: &[&str], legal_form: &str) -> Entry {
         let profile = EnterpriseProfile {
             name_fr: Some(name.to_string()),
@@ -337,7 +414,8 @@ mod tests {
             legal_form: Some(legal_form.to_string()),
             ..EnterpriseProfile::default()
         };
-        Entry::new(name.to_string(), format!("{}@x", fold(name)), String::new(), local, profile)
+        let hub = if local { hub("hub@x", "Notre pôle") } else { hub("hub@nord.test", "Pôle du Nord") };
+        Entry::new(name.to_string(), format!("{}@x", fold(name)), String::new(), local, hub, profile)
     }
 
     fn sample() -> Vec<Entry> {
@@ -372,14 +450,62 @@ mod tests {
         assert_eq!(
             region.values,
             vec![
-                FacetCount { code: "estrie".into(), count: 2, selected: true },
-                FacetCount { code: "montreal".into(), count: 1, selected: false },
+                FacetCount { code: "estrie".into(), count: 2, selected: true, label: None },
+                FacetCount { code: "montreal".into(), count: 1, selected: false, label: None },
             ]
         );
         let scope = results.facets.iter().find(|f| f.name == "scope").unwrap();
-        assert_eq!(scope.values, vec![FacetCount { code: "local".into(), count: 2, selected: false }]);
+        assert_eq!(scope.values, vec![FacetCount { code: "local".into(), count: 2, selected: false, label: None }]);
         let both = DirectoryQuery { scope: Some("network".into()), legal_form: Some("cooperative".into()), ..query };
         assert_eq!(search(&entries, &both).total, 0);
+    }
+
+    #[test]
+    fn the_hub_facet_names_and_counts_the_hubs_and_filters_by_handle() {
+        let mut entries = sample();
+        let mut south = entry("Atelier du Sud", false, "estrie", &[], "cooperative");
+        south.hub = hub("pole@sud.test", "Pôle du Sud");
+        entries.push(south);
+        let results = search(&entries, &DirectoryQuery::default());
+        let hubs = results.facets.iter().find(|f| f.name == "hub").unwrap();
+        let value = |handle: &str, name: &str, count: usize, selected: bool| FacetCount {
+            code: handle.into(),
+            count,
+            selected,
+            label: Some(name.into()),
+        };
+        // Ours first, then by name.
+        assert_eq!(
+            hubs.values,
+            vec![
+                value("hub@x", "Notre pôle", 2, false),
+                value("hub@nord.test", "Pôle du Nord", 1, false),
+                value("pole@sud.test", "Pôle du Sud", 1, false),
+            ]
+        );
+        let north = DirectoryQuery { hub: Some("HUB@nord.test".into()), ..Default::default() };
+        assert!(north.validate().is_ok());
+        let results = search(&entries, &north);
+        assert_eq!(results.entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["Ferme du Nord"]);
+        let hubs = results.facets.iter().find(|f| f.name == "hub").unwrap();
+        assert_eq!(hubs.values[1], value("hub@nord.test", "Pôle du Nord", 1, true), "counted without the hub filter");
+        let region = results.facets.iter().find(|f| f.name == "region").unwrap();
+        assert_eq!(region.values.iter().map(|v| (v.code.as_str(), v.count)).collect::<Vec<_>>(), vec![("montreal", 1)]);
+        // A hub no entry has: no results, and the choice stays visible to undo.
+        let gone = DirectoryQuery { hub: Some("old@gone.test".into()), ..Default::default() };
+        let results = search(&entries, &gone);
+        assert_eq!(results.total, 0);
+        let hubs = results.facets.iter().find(|f| f.name == "hub").unwrap();
+        assert_eq!(hubs.values.len(), 4);
+        assert_eq!(hubs.values[3], value("old@gone.test", "old@gone.test", 0, true));
+        assert_eq!(
+            gone.url_with(Some(("region", Some("estrie"))), None),
+            "/directory?hub=old%40gone.test&region=estrie"
+        );
+        for bad in ["nord.test", "@nord.test", "hub@", "a@b@c", "hub @nord.test"] {
+            let query = DirectoryQuery { hub: Some(bad.into()), ..Default::default() };
+            assert!(query.validate().unwrap_err().contains("hub"), "{bad}");
+        }
     }
 
     #[test]

@@ -138,6 +138,8 @@ struct EntryView {
     acct: String,
     href: String,
     local: bool,
+    /// "Hub: NAME" and the hub's page.
+    hub: Option<(String, String)>,
     summary: Option<String>,
     tags: Vec<String>,
     position: Option<(f64, f64)>,
@@ -162,11 +164,12 @@ struct DirectoryPage {
     map: Option<(String, String)>,
 }
 
-fn facet_label(ctx: &Ctx, facet: &str, vocabulary: Option<&Vocabulary>, code: &str) -> String {
-    match vocabulary {
-        Some(vocabulary) => ctx.t.term(vocabulary, code),
-        None if facet == "scope" && code == "local" => ctx.t.t("directory-local"),
-        None => ctx.t.t("directory-network"),
+fn facet_label(ctx: &Ctx, values: directory::FacetValues, value: &directory::FacetCount) -> String {
+    match values {
+        directory::FacetValues::Vocabulary(vocabulary) => ctx.t.term(vocabulary, &value.code),
+        directory::FacetValues::Scope if value.code == "local" => ctx.t.t("directory-local"),
+        directory::FacetValues::Scope => ctx.t.t("directory-network"),
+        directory::FacetValues::Hub => value.label.clone().unwrap_or_else(|| value.code.clone()),
     }
 }
 
@@ -182,25 +185,22 @@ pub async fn directory(
     let facets = results
         .facets
         .iter()
-        .map(|facet| {
-            let vocabulary = directory::FACETS.iter().find(|(n, _)| *n == facet.name).and_then(|(_, v)| *v);
-            FacetView {
-                name: facet.name,
-                title: ctx.t.t(&format!("facet-{}", facet.name)),
-                values: facet
-                    .values
-                    .iter()
-                    .map(|value| FacetValueView {
-                        label: facet_label(&ctx, facet.name, vocabulary, &value.code),
-                        count: value.count,
-                        selected: value.selected,
-                        href: query.url_with(
-                            Some((facet.name, if value.selected { None } else { Some(value.code.as_str()) })),
-                            None,
-                        ),
-                    })
-                    .collect(),
-            }
+        .map(|facet| FacetView {
+            name: facet.name,
+            title: ctx.t.t(&format!("facet-{}", facet.name)),
+            values: facet
+                .values
+                .iter()
+                .map(|value| FacetValueView {
+                    label: facet_label(&ctx, facet.kind, value),
+                    count: value.count,
+                    selected: value.selected,
+                    href: query.url_with(
+                        Some((facet.name, if value.selected { None } else { Some(value.code.as_str()) })),
+                        None,
+                    ),
+                })
+                .collect(),
         })
         .filter(|f| !f.values.is_empty())
         .collect();
@@ -217,6 +217,12 @@ pub async fn directory(
                 acct: entry.acct.clone(),
                 href: safe_href(&entry.page_url).unwrap_or_else(|| "#".into()),
                 local: entry.local,
+                hub: entry.hub.as_ref().map(|hub| {
+                    (
+                        ctx.t.t1("directory-hub", "name", &hub.name),
+                        safe_href(&hub.page_url).unwrap_or_else(|| "#".into()),
+                    )
+                }),
                 summary: p.summary_in(ctx.lang.code()).or(entry.summary.as_deref()).map(|s| excerpt(s, 240)),
                 tags,
                 position: entry.position(),

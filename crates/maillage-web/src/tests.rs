@@ -982,6 +982,144 @@ async fn the_directory_lists_at_most_max_per_server_of_one_server() {
     assert!(html.contains("Coop seule"));
 }
 
+/// A remote hub named `name`, and one enterprise it lists: on its server;
+/// our hub follows it when `followed`.
+async fn hub_listing(site: &TestSite, server: &str, name: &str, enterprise: EnterpriseProfile, followed: bool) {
+    let hub_id = site
+        .db()
+        .upsert_remote_actor(&NewRemoteActor {
+            display_name: Some(name.into()),
+            url: Some(format!("https://{server}/@hub")),
+            ..maillage_db::testing::remote_actor(&format!("https://{server}/actors/hub"), "Group")
+        })
+        .await
+        .unwrap()
+        .id;
+    if followed {
+        follow_hub(site, hub_id).await;
+    }
+    let coop = remote_actor(site, &format!("https://{server}/actors/coop"), "Organization", Some(&enterprise)).await;
+    site.db().add_directory_listing(coop, hub_id, maillage_db::ListingSource::Members).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_directory_shows_each_entrys_hub_counts_them_and_filters_by_hub() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    hub_listing(&site, "nord.test", "Pôle du Nord", profile("Coop boréale", "estrie", "cooperative"), true).await;
+    hub_listing(&site, "sud.test", "Pôle du Sud", profile("Coop australe", "montreal", "nonprofit"), true).await;
+    hub_listing(&site, "ouest.test", "Pôle de l'Ouest", profile("Coop cachée", "estrie", "cooperative"), false).await;
+
+    let (_, _, html) = site.get("/directory?lang=en", &[]).await;
+    assert!(html.contains("<a href=\"https://nord.test/@hub\">Hub: Pôle du Nord</a>"), "{html}");
+    assert!(html.contains("<a href=\"https://hub.test/actors/hub\">Hub: Pôle d&#39;économie sociale</a>"), "{html}");
+    assert!(html.contains("data-hub=\"Hub: Pôle du Sud\""), "the map's markers carry it: {html}");
+    assert!(!html.contains("Coop cachée") && !html.contains("Ouest"), "its hub is not followed: {html}");
+    // The hub facet: ours first, then by name, with counts.
+    assert!(html.contains("<h3 id=\"facet-hub\">Hub</h3>"), "{html}");
+    let facet = |handle: &str, name: &str, count: usize| {
+        format!(
+            "<a href=\"/directory?hub={}\">{name} <span class=\"count\">({count})</span></a>",
+            handle.replace('@', "%40")
+        )
+    };
+    let ours = facet("hub@hub.test", "Pôle d&#39;économie sociale", 1);
+    let (north, south) = (facet("hub@nord.test", "Pôle du Nord", 1), facet("hub@sud.test", "Pôle du Sud", 1));
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} in {html}"));
+    assert!(at(&ours) < at(&north) && at(&north) < at(&south));
+    let (_, _, french) = site.get("/directory?lang=fr", &[]).await;
+    assert!(
+        french.contains(">Pôle : Pôle du Nord</a>") && french.contains("<h3 id=\"facet-hub\">Pôle</h3>"),
+        "{french}"
+    );
+
+    // The filter: one hub's entries, the other facets counted within them.
+    let (status, _, html) = site.get("/directory?hub=hub%40nord.test&lang=en", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Coop boréale") && !html.contains("Coop australe") && !html.contains("Ferme du Lac"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/directory\" aria-current=\"true\" class=\"selected\">Pôle du Nord"), "{html}");
+    assert!(
+        html.contains("href=\"/directory?hub=hub%40nord.test&#38;region=estrie\">Estrie <span class=\"count\">(1)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<input type=\"hidden\" name=\"hub\" value=\"hub@nord.test\">"),
+        "the search keeps it: {html}"
+    );
+    let (_, _, html) = site.get("/directory?hub=hub%40hub.test&region=estrie", &[]).await;
+    assert!(html.contains("Ferme du Lac") && !html.contains("Coop boréale"), "our hub's own: {html}");
+    // A facet link keeps the hub filter; a hub nobody follows lists nothing.
+    let (_, _, html) = site.get("/directory?region=estrie&hub=hub%40ouest.test", &[]).await;
+    assert!(!html.contains("Coop cachée") && !html.contains("Coop boréale"), "{html}");
+    let (status, _, html) = site.get("/directory?hub=nord.test", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("hub"), "{html}");
+}
+
+#[tokio::test]
+async fn the_enterprises_api_gives_each_ones_hub_and_filters_by_hub() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    hub_listing(&site, "nord.test", "Pôle du Nord", profile("Coop boréale", "estrie", "cooperative"), true).await;
+    hub_listing(&site, "sud.test", "Pôle du Sud", profile("Coop australe", "estrie", "nonprofit"), true).await;
+    hub_listing(&site, "ouest.test", "Pôle de l'Ouest", profile("Coop cachée", "estrie", "cooperative"), false).await;
+    let list = |query: &'static str| {
+        let site = &site;
+        async move {
+            let (status, _, body) = site.get(&format!("/api/maillage/v1/enterprises{query}"), &[]).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
+        }
+    };
+    let all = list("").await;
+    let hubs: Vec<(&str, &serde_json::Value)> = all.iter().map(|e| (e["name"].as_str().unwrap(), &e["hub"])).collect();
+    assert_eq!(
+        hubs,
+        vec![
+            (
+                "Ferme du Lac",
+                &serde_json::json!({"id": "https://hub.test/actors/hub", "handle": "hub@hub.test",
+                    "name": "Pôle d'économie sociale", "url": "https://hub.test/actors/hub"})
+            ),
+            (
+                "Coop boréale",
+                &serde_json::json!({"id": "https://nord.test/actors/hub", "handle": "hub@nord.test",
+                    "name": "Pôle du Nord", "url": "https://nord.test/@hub"})
+            ),
+            (
+                "Coop australe",
+                &serde_json::json!({"id": "https://sud.test/actors/hub", "handle": "hub@sud.test",
+                    "name": "Pôle du Sud", "url": "https://sud.test/@hub"})
+            ),
+        ]
+    );
+    let names = |list: Vec<serde_json::Value>| -> Vec<String> {
+        list.iter().map(|e| e["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(list("?hub=hub@nord.test").await), vec!["Coop boréale"]);
+    assert_eq!(names(list("?hub=HUB@sud.test&legal_form=nonprofit").await), vec!["Coop australe"]);
+    assert_eq!(names(list("?hub=hub@sud.test&legal_form=cooperative").await), Vec::<String>::new());
+    assert_eq!(names(list("?hub=hub@hub.test").await), vec!["Ferme du Lac"]);
+    assert_eq!(names(list("?hub=hub@hub.test&scope=network").await), Vec::<String>::new());
+    assert!(list("?hub=hub@ouest.test").await.is_empty(), "a hub we do not follow lists nothing here");
+    let (status, _, body) = site.get("/api/maillage/v1/enterprises?hub=nord.test", &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("hub"), "{body}");
+    // One enterprise of ours carries our hub too.
+    let (_, _, body) = site.get("/api/maillage/v1/enterprises/ferme", &[]).await;
+    let ferme: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ferme["hub"]["handle"], "hub@hub.test", "{ferme}");
+    // The OpenAPI document describes both.
+    let (_, _, body) = site.get("/api/maillage/v1/openapi.json", &[]).await;
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let params = &doc["paths"]["/api/maillage/v1/enterprises"]["get"]["parameters"];
+    assert!(params.as_array().unwrap().iter().any(|p| p["name"] == "hub"), "{params}");
+    assert!(doc["components"]["schemas"]["Hub"]["properties"]["handle"].is_object(), "{doc}");
+}
+
 #[tokio::test]
 async fn a_member_follows_an_enterprise_from_its_page_and_reads_its_followers_only_posts() {
     let site = TestSite::new().await;

@@ -12,7 +12,13 @@
     var lat = parseFloat(item.getAttribute("data-lat"));
     var lon = parseFloat(item.getAttribute("data-lon"));
     if (isFinite(lat) && isFinite(lon)) {
-      points.push({ lat: lat, lon: lon, name: item.getAttribute("data-name"), href: item.getAttribute("data-href") });
+      points.push({
+        lat: lat,
+        lon: lon,
+        name: item.getAttribute("data-name"),
+        href: item.getAttribute("data-href"),
+        hub: item.getAttribute("data-hub")
+      });
     }
   });
   if (points.length === 0) {
@@ -28,10 +34,18 @@
   }).addTo(map);
   var bounds = [];
   points.forEach(function (p) {
+    var popup = document.createElement("div");
     var link = document.createElement("a");
     link.href = p.href;
     link.textContent = p.name;
-    window.L.circleMarker([p.lat, p.lon], { radius: 7 }).bindPopup(link).addTo(map);
+    popup.appendChild(link);
+    if (p.hub) {
+      var hub = document.createElement("p");
+      hub.className = "hub";
+      hub.textContent = p.hub;
+      popup.appendChild(hub);
+    }
+    window.L.circleMarker([p.lat, p.lon], { radius: 7 }).bindPopup(popup).addTo(map);
     bounds.push([p.lat, p.lon]);
   });
   map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 });

@@ -6,7 +6,7 @@ use super::entities::iso;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use maillage_db::{LocalActor, Post};
+use maillage_db::{ListingHub, LocalActor, Post};
 use maillage_domain::{ActorKind, EnterpriseProfile, PostKind, ProfileChanges};
 use maillage_federation::content::{self, PracticeDraft};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,33 @@ pub struct Enterprise {
     /// The structured profile (legal form, sectors, region...).
     #[schema(value_type = Object)]
     profile: Value,
+    /// The hub that lists it: this hub for its own enterprises, else the
+    /// followed hub that lists it in the network directory.
+    hub: Option<Hub>,
+}
+
+/// A hub, as the one that lists an enterprise.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hub {
+    /// Its ActivityPub id.
+    id: String,
+    /// `name@domain`: the value of the `hub` filter.
+    handle: String,
+    /// Its display name.
+    name: String,
+    /// Its web page.
+    url: String,
+}
+
+impl Hub {
+    fn of(listing: &ListingHub, our_domain: &str) -> Self {
+        Hub {
+            id: listing.ap_id.clone(),
+            handle: listing.handle(our_domain),
+            name: listing.name().to_string(),
+            url: listing.page.clone(),
+        }
+    }
 }
 
 /// A shared practice.
@@ -102,6 +129,9 @@ pub struct EnterpriseFilter {
     legal_form: Option<String>,
     /// `local` (this hub's) or `network` (the hubs it follows); both when absent.
     scope: Option<String>,
+    /// Only the enterprises a hub lists: its handle, `name@domain` (as in
+    /// each enterprise's `hub.handle`; this hub's for its own).
+    hub: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -119,7 +149,17 @@ fn matches(profile: &EnterpriseProfile, filter: &EnterpriseFilter) -> bool {
         && filter.legal_form.as_ref().is_none_or(|l| profile.legal_form.as_deref() == Some(l.as_str()))
 }
 
-fn local_enterprise(state: &AppState, actor: &LocalActor) -> (Enterprise, EnterpriseProfile) {
+/// This hub, as the hub of its enterprises (`None` before its actor exists).
+async fn our_hub(state: &AppState) -> Result<Option<Hub>, HttpError> {
+    let hub = state.db().local_actor_of_kind(ActorKind::Hub).await?;
+    Ok(hub.map(|hub| Hub::of(&ListingHub::ours(&hub), &state.config().instance.domain)))
+}
+
+fn listed_by(hub: Option<&Hub>, wanted: Option<&str>) -> bool {
+    wanted.is_none_or(|wanted| hub.is_some_and(|hub| hub.handle.eq_ignore_ascii_case(wanted)))
+}
+
+fn local_enterprise(state: &AppState, actor: &LocalActor, hub: Option<Hub>) -> (Enterprise, EnterpriseProfile) {
     let profile = content::current_profile(state.federation().context(), actor);
     let enterprise = Enterprise {
         acct: format!("{}@{}", actor.username, state.config().instance.domain),
@@ -129,6 +169,7 @@ fn local_enterprise(state: &AppState, actor: &LocalActor) -> (Enterprise, Enterp
         name: actor.display_name.clone(),
         summary: (!actor.summary.is_empty()).then(|| actor.summary.clone()),
         profile: serde_json::to_value(&profile).unwrap_or(Value::Null),
+        hub,
     };
     (enterprise, profile)
 }
@@ -146,13 +187,18 @@ pub async fn list_enterprises(
     if filter.scope.as_deref().is_some_and(|s| s != "local" && s != "network") {
         return Err(HttpError::Unprocessable("scope is local or network".into()));
     }
+    let wanted_hub = filter.hub.as_deref().map(str::trim);
+    if wanted_hub.is_some_and(|h| !maillage_domain::is_account_address(h)) {
+        return Err(HttpError::Unprocessable("hub is a hub's handle, name@domain".into()));
+    }
     let mut out = Vec::new();
-    if filter.scope.as_deref() != Some("network") {
+    let ours = our_hub(&state).await?;
+    if filter.scope.as_deref() != Some("network") && listed_by(ours.as_ref(), wanted_hub) {
         let mut after: Option<String> = None;
         loop {
             let page = state.db().list_local_actors(ActorKind::Enterprise, after.as_deref(), 200).await?;
             for actor in &page {
-                let (enterprise, profile) = local_enterprise(&state, actor);
+                let (enterprise, profile) = local_enterprise(&state, actor, ours.clone());
                 if matches(&profile, &filter) {
                     out.push(enterprise);
                 }
@@ -166,13 +212,15 @@ pub async fn list_enterprises(
     if filter.scope.as_deref() != Some("local") {
         // The same enterprises as the web directory's: listed by a hub we follow.
         let max_per_server = i64::from(state.config().directory.max_per_server);
-        for actor in state.db().listed_remote_enterprises(max_per_server, NETWORK_MAX).await? {
+        let our_domain = &state.config().instance.domain;
+        for listed in state.db().listed_remote_enterprises_with_hubs(max_per_server, NETWORK_MAX).await? {
+            let (actor, hub) = (listed.enterprise, Hub::of(&listed.hub, our_domain));
             let Some(profile) =
                 actor.profile_json.as_deref().and_then(|j| serde_json::from_str::<EnterpriseProfile>(j).ok())
             else {
                 continue;
             };
-            if matches(&profile, &filter) {
+            if matches(&profile, &filter) && listed_by(Some(&hub), wanted_hub) {
                 out.push(Enterprise {
                     acct: format!("{}@{}", actor.username, actor.domain),
                     handle: actor.username.clone(),
@@ -181,6 +229,7 @@ pub async fn list_enterprises(
                     name: profile.name().map(str::to_string).or(actor.display_name.clone()).unwrap_or_default(),
                     summary: profile.summary().map(str::to_string),
                     profile: serde_json::to_value(&profile).unwrap_or(Value::Null),
+                    hub: Some(hub),
                 });
             }
         }
@@ -205,7 +254,7 @@ pub async fn get_enterprise(
     Path(handle): Path<String>,
 ) -> Result<Json<Enterprise>, HttpError> {
     let actor = enterprise_actor(&state, &handle).await?;
-    Ok(Json(local_enterprise(&state, &actor).0))
+    Ok(Json(local_enterprise(&state, &actor, our_hub(&state).await?).0))
 }
 
 /// Admit an enterprise (hub admins).
@@ -220,7 +269,7 @@ pub async fn create_enterprise(
     let actor =
         maillage_app::enterprises::create(&state.app, &user.acting(), &input.handle, &input.name, &input.summary)
             .await?;
-    Ok((StatusCode::CREATED, Json(local_enterprise(&state, &actor).0)))
+    Ok((StatusCode::CREATED, Json(local_enterprise(&state, &actor, our_hub(&state).await?).0)))
 }
 
 /// Change an enterprise's profile (its editors, or admins); followers get `Update`.
@@ -236,7 +285,7 @@ pub async fn update_enterprise(
     user.require("write")?;
     maillage_app::enterprises::update_profile(&state.app, &user.acting(), &handle, &changes).await?;
     let actor = enterprise_actor(&state, &handle).await?;
-    Ok(Json(local_enterprise(&state, &actor).0))
+    Ok(Json(local_enterprise(&state, &actor, our_hub(&state).await?).0))
 }
 
 /// A member of an enterprise's team.
@@ -426,7 +475,7 @@ pub async fn delete_practice(
         update_practice,
         delete_practice,
     ),
-    components(schemas(Enterprise, Practice, PracticeInput, EnterpriseInput, TeamMember))
+    components(schemas(Enterprise, Hub, Practice, PracticeInput, EnterpriseInput, TeamMember))
 )]
 pub struct ApiDoc;
 

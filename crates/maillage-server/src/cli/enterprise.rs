@@ -21,10 +21,14 @@ pub enum EnterpriseCommand {
         summary: String,
     },
     /// List the enterprises of this instance (with --network: those of the
-    /// hubs this one follows, from the network directory).
+    /// hubs this one follows, from the network directory: handle, name,
+    /// region, id, and the hub that lists it).
     List {
         #[arg(long)]
         network: bool,
+        /// Only the enterprises this hub lists (NAME@DOMAIN; with --network).
+        #[arg(long, value_name = "HANDLE", requires = "network", value_parser = hub_handle)]
+        hub: Option<String>,
     },
     /// Change an enterprise's profile; its followers receive Update{Organization}.
     Update(Box<ProfileArgs>),
@@ -107,6 +111,14 @@ pub struct ProfileArgs {
     pub banner: Option<String>,
 }
 
+fn hub_handle(value: &str) -> Result<String, String> {
+    if maillage_domain::is_account_address(value) {
+        Ok(value.to_string())
+    } else {
+        Err("a hub's handle is NAME@DOMAIN, e.g. hub@pole.example".into())
+    }
+}
+
 impl ProfileArgs {
     pub fn changes(&self) -> maillage_domain::ProfileChanges {
         let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
@@ -146,26 +158,35 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
             let actor = maillage_app::enterprises::create(app, acting, &handle, &name, &summary).await?;
             writeln!(out, "created enterprise @{}@{domain} ({})", actor.username, actor.ap_id)?;
         }
-        EnterpriseCommand::List { network: true } => {
+        EnterpriseCommand::List { network: true, hub } => {
             let db = app.db();
-            let remote = db.listed_remote_enterprises(i64::from(app.config().directory.max_per_server), 50_000).await?;
-            for actor in &remote {
+            let max_per_server = i64::from(app.config().directory.max_per_server);
+            let mut listed = 0;
+            for entry in db.listed_remote_enterprises_with_hubs(max_per_server, 50_000).await? {
+                let (actor, hub_handle) = (&entry.enterprise, entry.hub.handle(domain));
+                if hub.as_ref().is_some_and(|wanted| !wanted.eq_ignore_ascii_case(&hub_handle)) {
+                    continue;
+                }
                 let profile: Option<maillage_domain::EnterpriseProfile> =
                     actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
                 let name = profile.as_ref().and_then(|p| p.name().map(str::to_string)).or(actor.display_name.clone());
                 let region = profile.and_then(|p| p.region).unwrap_or_default();
                 writeln!(
                     out,
-                    "@{}@{}\t{}\t{region}\t{}",
+                    "@{}@{}\t{}\t{region}\t{}\t@{hub_handle}",
                     actor.username,
                     actor.domain,
                     name.unwrap_or_default(),
                     actor.ap_id
                 )?;
+                listed += 1;
             }
-            writeln!(out, "{} enterprise(s) in the network directory", remote.len())?;
+            match hub {
+                Some(hub) => writeln!(out, "{listed} enterprise(s) listed by @{hub} in the network directory")?,
+                None => writeln!(out, "{listed} enterprise(s) in the network directory")?,
+            }
         }
-        EnterpriseCommand::List { network: false } => {
+        EnterpriseCommand::List { network: false, .. } => {
             let mut after: Option<String> = None;
             let mut total = 0;
             loop {

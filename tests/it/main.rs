@@ -12,6 +12,7 @@ mod clients;
 mod content;
 mod directory;
 mod discovery;
+mod enterprise_deletion;
 mod exit_codes;
 mod federation;
 mod foundation;

@@ -201,11 +201,17 @@ async fn a_followed_hubs_members_are_listed_without_any_post() -> anyhow::Result
     estrie_enterprise(&a, 30).await?;
     eventually(15, "the new enterprise listed on B", || async { Ok(network_count(&b, "estrie").await? == (31, 31)) })
         .await?;
+    // One is deleted on A: its hub's Remove takes it out of B's directory.
+    a.cli(&["admin", "enterprise", "delete", "coop30", "--yes"]).await?;
+    eventually(15, "the deleted enterprise gone from B", || async {
+        Ok(network_count(&b, "estrie").await? == (30, 30))
+    })
+    .await?;
     // One moves to Montréal: B's counts by region follow (the relayed Update).
     a.cli(&["admin", "enterprise", "update", "coop3", "--region", "montreal"]).await?;
-    eventually(15, "the move seen on B", || async { Ok(network_count(&b, "estrie").await? == (31, 30)) }).await?;
+    eventually(15, "the move seen on B", || async { Ok(network_count(&b, "estrie").await? == (30, 29)) }).await?;
     let montreal = network_count(&b, "montreal").await?;
-    assert_eq!(montreal, (31, 1));
+    assert_eq!(montreal, (30, 1));
     // The page's facet too, once its snapshot (at most 5 s old) is rebuilt.
     eventually(15, "the move on B's page", || async {
         let page = b.get("/directory?lang=fr&region=montreal").await?.text().await?;
@@ -250,6 +256,7 @@ async fn reconciliation_brings_back_what_the_follower_missed() -> anyhow::Result
     b.stop().await?;
     estrie_enterprise(&a, 3).await?;
     estrie_enterprise(&a, 4).await?;
+    a.cli(&["admin", "enterprise", "delete", "coop0", "--yes"]).await?;
     // A's worker (polling every 100 ms) tries them, and fails, before B is back.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     b.resume().await?;
@@ -259,7 +266,12 @@ async fn reconciliation_brings_back_what_the_follower_missed() -> anyhow::Result
     let db = b.database().await?;
     let hub = db.remote_actor_by_ap_id(&a.actor_id("hub")).await?.expect("A's hub is known");
     db.schedule_hub_sync(hub.id, maillage_db::UtcTime::now()).await?;
-    eventually(30, "B back to A's list", || async { Ok(network_count(&b, "estrie").await?.0 == 5) }).await?;
+    eventually(30, "B back to A's list", || async {
+        let mut names = listed(&b, "Coop 4").await?.0;
+        names.sort();
+        Ok(names == ["Coop 1", "Coop 2", "Coop 3", "Coop 4"])
+    })
+    .await?;
     let status = b.cli(&["admin", "directory", "status"]).await?;
     assert!(!status.contains("failed"), "{status}");
     Ok(())

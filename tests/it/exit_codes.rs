@@ -74,3 +74,20 @@ async fn a_bad_setting_exits_78_naming_the_choices() -> anyhow::Result<()> {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     instance.shutdown().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_enterprise_asks_for_yes_and_names_what_is_missing() -> anyhow::Result<()> {
+    let instance = TestInstance::spawn().await?;
+    instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    let delete = ["admin", "enterprise", "delete", "coop"];
+    assert_fails(&instance, &[], &delete, 65, "cannot be undone: run again with --yes").await?;
+    assert!(instance.cli(&["admin", "enterprise", "list"]).await?.contains("@coop@"), "nothing was deleted");
+    let unknown = ["admin", "enterprise", "delete", "nobody", "--yes"];
+    assert_fails(&instance, &[], &unknown, 65, "no enterprise \"nobody\"").await?;
+
+    let output = maillage(&instance, &[], &["admin", "enterprise", "delete", "coop", "--yes"]).await?;
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let twice = ["admin", "enterprise", "delete", "coop", "--yes"];
+    assert_fails(&instance, &[], &twice, 65, "already deleted").await?;
+    instance.shutdown().await
+}

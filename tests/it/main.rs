@@ -13,6 +13,7 @@ mod content;
 mod directory;
 mod directory_hubs;
 mod discovery;
+mod enterprise_deletion;
 mod exit_codes;
 mod federation;
 mod foundation;

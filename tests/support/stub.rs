@@ -46,6 +46,8 @@ struct Shared {
     base_url: String,
     keys: StubKeys,
     received: Arc<std::sync::Mutex<Vec<Value>>>,
+    /// Each accepted POST as it came, to check its signature.
+    delivered: Arc<std::sync::Mutex<Vec<Delivered>>>,
     requests: Arc<AtomicU64>,
     status: Arc<AtomicU16>,
     delay_ms: Arc<AtomicU64>,
@@ -53,6 +55,15 @@ struct Shared {
     /// Documents served at their path, and how often each was fetched.
     documents: Arc<std::sync::Mutex<HashMap<String, Value>>>,
     fetches: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+}
+
+/// An inbox POST the stub accepted, as it came.
+#[derive(Clone)]
+struct Delivered {
+    activity: Value,
+    path_and_query: String,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
 }
 
 pub struct StubPeer {
@@ -72,6 +83,7 @@ impl StubPeer {
             base_url: base_url.clone(),
             keys: keys.clone(),
             received: Arc::default(),
+            delivered: Arc::default(),
             requests: Arc::default(),
             status: Arc::new(AtomicU16::new(202)),
             delay_ms: Arc::default(),
@@ -137,6 +149,24 @@ impl StubPeer {
     /// Activities the inbox accepted (answered 2xx), in order.
     pub fn received(&self) -> Vec<Value> {
         self.shared.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Whether the accepted activity `activity_id` came with a valid HTTP
+    /// signature by `key_id` that `public_pem` verifies (digest and date
+    /// checked as our inbox checks them).
+    pub fn signed_by(&self, activity_id: &str, key_id: &str, public_pem: &str) -> bool {
+        use maillage_federation::signature::{RequestParts, parse_and_check, verify};
+        let delivered = self.shared.delivered.lock().map(|d| d.clone()).unwrap_or_default();
+        delivered.iter().filter(|d| d.activity["id"] == activity_id).any(|d| {
+            let parts = RequestParts {
+                method: &http::Method::POST,
+                path_and_query: &d.path_and_query,
+                headers: &d.headers,
+                body: Some(&d.body),
+            };
+            parse_and_check(&parts, SystemTime::now())
+                .is_ok_and(|params| params.key_id == key_id && verify(&params, &parts, public_pem).is_ok())
+        })
     }
 
     /// How many accepted activities have this id.
@@ -251,7 +281,12 @@ async fn actor(State(shared): State<Shared>, Path(name): Path<String>) -> axum::
     activity_json(&document)
 }
 
-async fn inbox(State(shared): State<Shared>, body: Bytes) -> StatusCode {
+async fn inbox(
+    State(shared): State<Shared>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     shared.requests.fetch_add(1, Ordering::SeqCst);
     let now = shared.stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -264,7 +299,11 @@ async fn inbox(State(shared): State<Shared>, body: Bytes) -> StatusCode {
         && let Ok(activity) = serde_json::from_slice::<Value>(&body)
         && let Ok(mut received) = shared.received.lock()
     {
-        received.push(activity);
+        received.push(activity.clone());
+        if let Ok(mut delivered) = shared.delivered.lock() {
+            let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+            delivered.push(Delivered { activity, path_and_query, headers, body });
+        }
     }
     shared.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
     status

@@ -10,6 +10,9 @@ use maillage_federation::ActorError;
 use maillage_federation::actors::new_actor;
 use maillage_federation::urls::Urls;
 
+use crate::hub::Membership;
+use crate::{App, AppError};
+
 fn taken_or(error: DbError, handle: &Handle) -> ActorError {
     if error.is_unique_violation() { ActorError::Taken(handle.to_string()) } else { ActorError::Database(error) }
 }
@@ -46,17 +49,29 @@ pub async fn ensure_builtin_actors(db: &Database, config: &Config) -> Result<(),
     Ok(())
 }
 
-/// Creates an enterprise (`Organization`).
+/// Creates an enterprise (`Organization`), with the hub's `Add` to its
+/// followers in the same transaction. A handle that belonged to a deleted
+/// enterprise stays reserved.
 pub(crate) async fn create_enterprise(
-    db: &Database,
-    config: &Config,
+    app: &App,
     handle: &str,
     name: &str,
     summary: &str,
-) -> Result<LocalActor, ActorError> {
-    let handle = Handle::parse(handle)?;
-    let new = new_actor(&Urls::new(config), ActorKind::Enterprise, handle.clone(), name, summary)?;
-    db.create_local_actor(&new).await.map_err(|e| taken_or(e, &handle))
+) -> Result<LocalActor, AppError> {
+    let handle = Handle::parse(handle).map_err(ActorError::from)?;
+    let new = new_actor(&Urls::new(app.config()), ActorKind::Enterprise, handle.clone(), name, summary)?;
+    let notify = crate::hub::membership_activity(app, &new.ap_id, Membership::Joined).await?;
+    match app.db().create_local_actor_announced(&new, notify.as_slice()).await {
+        Ok(actor) => Ok(actor),
+        Err(e) if e.is_unique_violation() => match app.db().local_actor_or_tombstone(handle.as_str()).await? {
+            Some(gone) if gone.is_deleted() => Err(AppError::Conflict(format!(
+                "@{handle} belonged to an enterprise deleted on {}: the handles of deleted enterprises stay reserved, choose another",
+                gone.deleted_at.map(|d| d.as_datetime().format("%Y-%m-%d").to_string()).unwrap_or_default()
+            ))),
+            _ => Err(ActorError::Taken(handle.to_string()).into()),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Creates a member (`Person`) and the account they sign in with.

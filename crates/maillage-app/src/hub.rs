@@ -1,8 +1,11 @@
 //! What the hub does as a `Group` (admins decide): reshare posts to its
-//! followers, and feature this hub's enterprises and practices.
+//! followers, feature this hub's enterprises and practices, and tell its
+//! followers which enterprises join and leave it (`Add`/`Remove` of its
+//! `members`).
 
-use maillage_db::LocalActor;
+use maillage_db::{LocalActor, Outgoing};
 use maillage_domain::{ActorKind, PostKind};
+use maillage_federation::activities::membership_document;
 use maillage_federation::content::audience::{activity, follower_inboxes, hub, inbox_of_object_author};
 use maillage_federation::content::{PUBLIC, outgoing};
 use maillage_federation::objects::fetch_remote_object;
@@ -10,6 +13,38 @@ use maillage_federation::urls::Urls;
 use serde_json::{Value, json};
 
 use crate::{Acting, App, AppError};
+
+pub use maillage_federation::activities::Membership;
+
+/// The hub's `Add` (joined) or `Remove` (left) of the enterprise
+/// `enterprise_id` to its followers, for the use case that makes the change
+/// to store in the same transaction; `None` while this instance has no hub
+/// yet (nobody follows it then: an enterprise created first is not refused).
+pub async fn membership_activity(
+    app: &App,
+    enterprise_id: &str,
+    change: Membership,
+) -> Result<Option<Outgoing>, AppError> {
+    let ctx = app.federation().context();
+    let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? else { return Ok(None) };
+    let followers = follower_inboxes(ctx, &hub).await?.into_iter().map(|(inbox, _)| inbox).collect();
+    let document = membership_document(ctx, &hub, enterprise_id, change);
+    // Not listed in the hub's outbox, as its `featured` changes are not.
+    Ok(Some(outgoing(&hub, &document, false, followers)))
+}
+
+/// Tells the hub's followers that `enterprise` joined or left, for a
+/// change stored without it (an import); creation and deletion store
+/// [`membership_activity`] with their change instead.
+pub async fn announce_membership(app: &App, enterprise: &LocalActor, change: Membership) -> Result<(), AppError> {
+    if enterprise.kind() != ActorKind::Enterprise {
+        return Err(AppError::refused(format!("@{} is not an enterprise", enterprise.username)));
+    }
+    if let Some(notify) = membership_activity(app, &enterprise.ap_id, change).await? {
+        app.db().enqueue(&notify).await?;
+    }
+    Ok(())
+}
 
 /// The hub reshares a post (local or remote); false when it already did.
 pub async fn reshare(app: &App, acting: &Acting, object_url: &str) -> Result<bool, AppError> {

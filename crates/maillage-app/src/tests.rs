@@ -240,6 +240,72 @@ async fn enterprises_are_admitted_by_admins_and_changed_by_their_editors() {
 }
 
 #[tokio::test]
+async fn enterprises_are_deleted_by_admins_only_for_good() {
+    let hub = Hub::new().await;
+    let admin = hub.member("ada", true).await;
+    let owner = hub.member("eric", false).await;
+    let moderator = hub.moderator("mo").await;
+    let coop = hub.enterprise("coop").await;
+    teams::add_member(&hub.app, &admin, "coop", "eric", TeamRole::Owner).await.unwrap();
+    let post = posts::publish_note(&hub.app, &owner, &note("coop", "eric", "Bonjour")).await.unwrap();
+
+    // Neither its owner nor a moderator may delete it.
+    forbidden(enterprises::delete(&hub.app, &owner, "coop").await);
+    forbidden(enterprises::delete(&hub.app, &moderator, "coop").await);
+    assert!(hub.app.local_actor("coop").await.is_ok(), "a refusal changes nothing");
+
+    let deleted = enterprises::delete(&hub.app, &admin, "@coop").await.unwrap();
+    assert_eq!((deleted.actor.id, deleted.posts), (coop.id, 1));
+    assert!(deleted.actor.is_deleted());
+    let again = enterprises::delete(&hub.app, &admin, "coop").await;
+    assert!(matches!(&again, Err(AppError::Conflict(m)) if m.contains("already deleted")), "{again:?}");
+    for not_an_enterprise in ["nobody", "eric", "hub"] {
+        let missing = enterprises::delete(&hub.app, &admin, not_an_enterprise).await;
+        assert!(matches!(missing, Err(AppError::NotFound(_))), "{not_an_enterprise}: {missing:?}");
+    }
+
+    // Gone for every lookup; its post deleted, its team ended, its handle reserved.
+    let gone = hub.app.local_actor_of(maillage_domain::ActorKind::Enterprise, "coop").await;
+    assert!(matches!(gone, Err(AppError::NotFound(_))), "{gone:?}");
+    assert!(hub.app.db().post_by_ap_id(&post.ap_id).await.unwrap().unwrap().deleted_at.is_some());
+    assert!(!hub.app.db().is_editor(coop.id, owner.actor().unwrap().id).await.unwrap());
+    assert!(hub.app.db().local_actor_by_id(owner.actor().unwrap().id).await.unwrap().is_some(), "eric stays");
+    let reserved = enterprises::create(&hub.app, &admin, "coop", "Nouvelle", "").await;
+    assert!(matches!(&reserved, Err(AppError::Conflict(m)) if m.contains("stay reserved")), "{reserved:?}");
+}
+
+#[tokio::test]
+async fn an_enterprise_created_before_the_hub_exists_is_created() {
+    use maillage_domain::{ActorKind, Handle};
+    let test_db = TestDatabase::create().await.unwrap();
+    let mut config = Config::load_with_env(None, Vec::new()).unwrap();
+    config.database.url = test_db.url().to_string();
+    config.instance.domain = "hub.test".into();
+    let db = maillage_db::Database::connect(&config.database).await.unwrap();
+    db.migrate().await.unwrap();
+    // The instance actor only, as an instance whose hub is not created yet.
+    let urls = maillage_federation::urls::Urls::new(&config);
+    let instance =
+        maillage_federation::actors::new_actor(&urls, ActorKind::Instance, Handle::instance_actor(), "hub.test", "")
+            .unwrap();
+    db.create_local_actor(&instance).await.unwrap();
+    let app = App::open(db, std::sync::Arc::new(config)).await.unwrap();
+    let coop = enterprises::create(&app, &Acting::Operator, "coop", "Coop", "").await.unwrap();
+    assert_eq!(coop.kind(), ActorKind::Enterprise);
+    hub::announce_membership(&app, &coop, hub::Membership::Joined).await.unwrap();
+}
+
+#[tokio::test]
+async fn only_enterprises_are_announced_as_the_hubs_members() {
+    let hub = Hub::new().await;
+    let coop = hub.enterprise("coop").await;
+    hub::announce_membership(&hub.app, &coop, hub::Membership::Joined).await.unwrap();
+    let our_hub = hub.app.local_actor("hub").await.unwrap();
+    let refused = hub::announce_membership(&hub.app, &our_hub, hub::Membership::Left).await;
+    assert!(matches!(refused, Err(AppError::Invalid { .. })), "{refused:?}");
+}
+
+#[tokio::test]
 async fn domain_rules_are_for_admins_never_about_our_own_domain_and_apply_at_once() {
     let hub = Hub::new().await;
     let admin = hub.member("ada", true).await;

@@ -4,8 +4,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use maillage_domain::{ActorKind, Handle};
 
+use crate::outbox::insert_outgoing;
 use crate::schema::{local_actors, users};
-use crate::{Database, DbError, UtcTime};
+use crate::{Database, DbError, Outgoing, UtcTime};
 
 /// An actor published by this instance, as stored.
 #[derive(Clone, PartialEq, Queryable, Selectable)]
@@ -27,6 +28,9 @@ pub struct LocalActor {
     pub updated_at: UtcTime,
     /// The enterprise profile (JSON of `maillage_domain::EnterpriseProfile`).
     pub profile_json: Option<String>,
+    /// When a deleted enterprise was deleted: its row stays as a tombstone
+    /// (the handle reserved, the keys signing its queued `Delete`).
+    pub deleted_at: Option<UtcTime>,
 }
 
 /// Everything but the private key, which must never reach a log.
@@ -46,6 +50,10 @@ impl LocalActor {
     pub fn kind(&self) -> ActorKind {
         // The CHECK constraint only admits known kinds.
         self.kind.parse().unwrap_or(ActorKind::Member)
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
     }
 }
 
@@ -120,17 +128,100 @@ fn insert_values(new: &NewLocalActor, now: UtcTime) -> LocalActorRow<'_> {
     }
 }
 
+/// The columns a new row is read back with: all but `deleted_at`, which a
+/// new actor has not (and which the rows the migration tests write, as an
+/// older release did, lack).
+type CreatedRow =
+    (i64, String, String, String, String, String, String, String, bool, bool, UtcTime, UtcTime, Option<String>);
+
+macro_rules! created_columns {
+    () => {
+        (
+            local_actors::id,
+            local_actors::kind,
+            local_actors::username,
+            local_actors::ap_id,
+            local_actors::display_name,
+            local_actors::summary,
+            local_actors::public_key_pem,
+            local_actors::private_key_pem,
+            local_actors::manually_approves_followers,
+            local_actors::discoverable,
+            local_actors::created_at,
+            local_actors::updated_at,
+            local_actors::profile_json,
+        )
+    };
+}
+
+fn created(row: CreatedRow) -> LocalActor {
+    let (
+        id,
+        kind,
+        username,
+        ap_id,
+        display_name,
+        summary,
+        public_key_pem,
+        private_key_pem,
+        manual,
+        discoverable,
+        created_at,
+        updated_at,
+        profile_json,
+    ) = row;
+    LocalActor {
+        id,
+        kind,
+        username,
+        ap_id,
+        display_name,
+        summary,
+        public_key_pem,
+        private_key_pem,
+        manually_approves_followers: manual,
+        discoverable,
+        created_at,
+        updated_at,
+        profile_json,
+        deleted_at: None,
+    }
+}
+
 impl Database {
     /// Creates a local actor; a taken username gives [`DbError::is_unique_violation`].
     pub async fn create_local_actor(&self, new: &NewLocalActor) -> Result<LocalActor, DbError> {
         let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
-        let actor = with_conn!(&mut conn, |c| diesel::insert_into(local_actors::table)
+        let row: CreatedRow = with_conn!(&mut conn, |c| diesel::insert_into(local_actors::table)
             .values(insert_values(new, now))
-            .returning(LocalActor::as_returning())
+            .returning(created_columns!())
             .get_result(c)
             .await)?;
-        Ok(actor)
+        Ok(created(row))
+    }
+
+    /// Creates a local actor with the activities that announce it (the
+    /// hub's `Add`), together or not at all; a taken username gives
+    /// [`DbError::is_unique_violation`].
+    pub async fn create_local_actor_announced(
+        &self,
+        new: &NewLocalActor,
+        notify: &[Outgoing],
+    ) -> Result<LocalActor, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_enqueuing_tx!(self, &mut conn, |c| {
+            let actor = diesel::insert_into(local_actors::table)
+                .values(insert_values(new, now))
+                .returning(LocalActor::as_returning())
+                .get_result(c)
+                .await?;
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(actor)
+        })
     }
 
     /// Creates a member actor and its account (and uses up its invite)
@@ -173,7 +264,61 @@ impl Database {
         })
     }
 
+    /// A live local actor by username (a deleted enterprise is gone).
+    /// Deletes a local actor (an enterprise), keeping its row as a
+    /// tombstone, with the activities that report it, all in one
+    /// transaction: its posts are marked deleted and leave the tag index,
+    /// its team, its follows both ways and its place in the hub's
+    /// `featured` end. `None` when it was already deleted; else how many
+    /// live posts it had.
+    pub async fn delete_local_actor(&self, actor_id: i64, notify: &[Outgoing]) -> Result<Option<usize>, DbError> {
+        use crate::schema::{enterprise_editors, featured, follows, local_follows, post_tags, posts};
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_enqueuing_tx!(self, &mut conn, |c| {
+            let ap_id: Option<String> =
+                diesel::update(local_actors::table.find(actor_id).filter(local_actors::deleted_at.is_null()))
+                    .set((local_actors::deleted_at.eq(Some(now)), local_actors::updated_at.eq(now)))
+                    .returning(local_actors::ap_id)
+                    .get_result(c)
+                    .await
+                    .optional()?;
+            let Some(ap_id) = ap_id else { return Ok(None) };
+            diesel::delete(post_tags::table.filter(
+                post_tags::post_id.eq_any(posts::table.filter(posts::actor_id.eq(actor_id)).select(posts::id)),
+            ))
+            .execute(c)
+            .await?;
+            let posts =
+                diesel::update(posts::table.filter(posts::actor_id.eq(actor_id)).filter(posts::deleted_at.is_null()))
+                    .set(posts::deleted_at.eq(Some(now)))
+                    .execute(c)
+                    .await?;
+            diesel::delete(enterprise_editors::table.filter(enterprise_editors::enterprise_id.eq(actor_id)))
+                .execute(c)
+                .await?;
+            diesel::delete(
+                local_follows::table
+                    .filter(local_follows::followed_id.eq(actor_id).or(local_follows::follower_id.eq(actor_id))),
+            )
+            .execute(c)
+            .await?;
+            diesel::delete(follows::table.filter(follows::local_actor_id.eq(actor_id))).execute(c).await?;
+            diesel::delete(featured::table.filter(featured::object_ap_id.eq(&ap_id))).execute(c).await?;
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(Some(posts))
+        })
+    }
+
     pub async fn local_actor_by_username(&self, username: &str) -> Result<Option<LocalActor>, DbError> {
+        Ok(self.local_actor_or_tombstone(username).await?.filter(|a| !a.is_deleted()))
+    }
+
+    /// A local actor by username, a deleted enterprise's tombstone included:
+    /// for what must tell "gone" from "never existed" (410, a reserved handle).
+    pub async fn local_actor_or_tombstone(&self, username: &str) -> Result<Option<LocalActor>, DbError> {
         let mut conn = self.conn().await?;
         let name = username.to_ascii_lowercase();
         let actor = with_conn!(&mut conn, |c| local_actors::table
@@ -189,6 +334,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let actor = with_conn!(&mut conn, |c| local_actors::table
             .filter(local_actors::ap_id.eq(ap_id))
+            .filter(local_actors::deleted_at.is_null())
             .select(LocalActor::as_select())
             .first(c)
             .await
@@ -200,6 +346,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let actor = with_conn!(&mut conn, |c| local_actors::table
             .find(id)
+            .filter(local_actors::deleted_at.is_null())
             .select(LocalActor::as_select())
             .first(c)
             .await
@@ -212,6 +359,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let actor = with_conn!(&mut conn, |c| local_actors::table
             .filter(local_actors::kind.eq(kind.as_str()))
+            .filter(local_actors::deleted_at.is_null())
             .order(local_actors::id)
             .select(LocalActor::as_select())
             .first(c)
@@ -231,6 +379,7 @@ impl Database {
         let after = after.unwrap_or("").to_string();
         let actors = with_conn!(&mut conn, |c| local_actors::table
             .filter(local_actors::kind.eq(kind.as_str()))
+            .filter(local_actors::deleted_at.is_null())
             .filter(local_actors::username.gt(&after))
             .order(local_actors::username)
             .limit(limit)
@@ -254,6 +403,7 @@ impl Database {
         let rows = with_conn!(&mut conn, |c| {
             let query = local_actors::table
                 .filter(local_actors::kind.eq(kind.as_str()))
+                .filter(local_actors::deleted_at.is_null())
                 .select((local_actors::id, local_actors::ap_id))
                 .into_boxed();
             let query = match after {
@@ -268,6 +418,7 @@ impl Database {
     pub async fn count_local_actors(&self) -> Result<ActorCounts, DbError> {
         let mut conn = self.conn().await?;
         let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::deleted_at.is_null())
             .group_by(local_actors::kind)
             .select((local_actors::kind, diesel::dsl::count_star()))
             .load(c)

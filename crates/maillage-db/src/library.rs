@@ -34,6 +34,7 @@ impl Database {
         let mut conn = self.conn().await?;
         let local: Vec<(String, String, String, Option<String>)> = with_conn!(&mut conn, |c| local_actors::table
             .filter(local_actors::kind.eq(maillage_domain::ActorKind::Enterprise.as_str()))
+            .filter(local_actors::deleted_at.is_null())
             .order(local_actors::username)
             .select((
                 local_actors::username,

@@ -139,46 +139,43 @@ fn migrate_before(target: &str, kind: DatabaseKind, stop: &str) -> Result<(), Db
 
 #[cfg(test)]
 impl Database {
-    /// Reverts the migrations from the newest back to `name` (its folder
-    /// name, e.g. `2026-12-05-000017_member_listings`) included, so that a
-    /// test can write rows as they were before it and check what applying it
-    /// does to them.
-    pub(crate) async fn revert_migrations_through(&self, name: &str) -> Result<(), DbError> {
-        let target = self.target().to_string();
-        let kind = self.kind();
-        let wanted = version_digits(name);
-        tokio::task::spawn_blocking(move || {
-            let mut revert: Box<dyn FnMut() -> Result<String, DbError>> = match kind {
-                DatabaseKind::Sqlite => {
-                    let mut conn = SqliteConnection::establish(&target)
-                        .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
-                    conn.batch_execute(SQLITE_SETUP)?;
-                    Box::new(move || {
-                        conn.revert_last_migration(SQLITE_MIGRATIONS)
-                            .map(|v| v.to_string())
-                            .map_err(|e| DbError::Migration(e.to_string()))
-                    })
+    /// Reverts the applied migrations from `stop` on, newest first, so that
+    /// a test can write rows as they were before `stop` and check what
+    /// applying it again does to them.
+    pub(crate) async fn revert_migrations_from(&self, stop: &str) -> Result<(), DbError> {
+        fn version(name: &str) -> String {
+            // As diesel names a migration's version: its name up to `_`, without dashes.
+            name.split('_').next().unwrap_or_default().replace('-', "")
+        }
+        fn newest_from<DB: diesel::backend::Backend>(
+            conn: &mut impl MigrationHarness<DB>,
+            stop: &str,
+        ) -> Result<bool, DbError> {
+            let applied = conn.applied_migrations().map_err(|e| DbError::Migration(e.to_string()))?;
+            Ok(applied.iter().map(ToString::to_string).max().is_some_and(|newest| newest >= version(stop)))
+        }
+        let (target, kind, stop) = (self.target().to_string(), self.kind(), stop.to_string());
+        let migration = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+        tokio::task::spawn_blocking(move || match kind {
+            DatabaseKind::Sqlite => {
+                let mut conn = SqliteConnection::establish(&target)
+                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+                conn.batch_execute(SQLITE_SETUP)?;
+                while newest_from(&mut conn, &stop)? {
+                    conn.revert_last_migration(SQLITE_MIGRATIONS).map_err(migration)?;
                 }
-                DatabaseKind::Postgres => {
-                    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target)
-                        .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
-                    Box::new(move || {
-                        conn.revert_last_migration(POSTGRES_MIGRATIONS)
-                            .map(|v| v.to_string())
-                            .map_err(|e| DbError::Migration(e.to_string()))
-                    })
+                Ok(())
+            }
+            DatabaseKind::Postgres => {
+                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target)
+                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+                while newest_from(&mut conn, &stop)? {
+                    conn.revert_last_migration(POSTGRES_MIGRATIONS).map_err(migration)?;
                 }
-            };
-            while version_digits(&revert()?) != wanted {}
-            Ok(())
+                Ok(())
+            }
         })
         .await
         .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
     }
-}
-
-/// The digits of a migration's version (its folder name up to the `_`).
-#[cfg(test)]
-fn version_digits(name: &str) -> String {
-    name.chars().take_while(|c| *c != '_').filter(char::is_ascii_digit).collect()
 }

@@ -24,6 +24,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         profile_json -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1295,7 +1295,7 @@ async fn the_member_listings_migration_keeps_the_listings_both_ways() {
     db.add_directory_listing(e1.id, hub.id, ListingSource::Announce).await.unwrap();
     db.replace_listings(hub.id, ListingSource::Members, &[e2.id]).await.unwrap();
     // Back to before it: the announce listing stays, the members' cannot.
-    db.revert_migrations_through("2026-12-05-000017_member_listings").await.unwrap();
+    db.revert_migrations_from("2026-12-05-000017_member_listings").await.unwrap();
     db.migrate().await.unwrap();
     assert_eq!(db.replace_listings(hub.id, ListingSource::Announce, &[e1.id]).await.unwrap(), (0, 0), "kept");
     assert_eq!(db.replace_listings(hub.id, ListingSource::Members, &[]).await.unwrap(), (0, 0), "dropped");

@@ -1,5 +1,6 @@
-//! The activities our actors send about follows and reports: `Follow`,
-//! `Undo`, `Accept`/`Reject` of a received `Follow`, `Flag`; and finding a
+//! The activities our actors send about follows, reports and accounts:
+//! `Follow`, `Undo`, `Accept`/`Reject` of a received `Follow`, `Flag`, the
+//! hub's `Add`/`Remove` of its members, an actor's own `Delete`; and finding a
 //! remote actor by handle or URL. Deciding to send them, and writing each
 //! with the state change it reports, are the use cases' (`maillage_app`).
 
@@ -14,7 +15,8 @@ use crate::objects::RemoteActorObject;
 use crate::remote_body::excerpt;
 use crate::webfinger;
 
-use crate::content::protocol::AS_CONTEXT;
+use crate::content::protocol::{AS_CONTEXT, PUBLIC};
+use crate::urls::Urls;
 
 pub use crate::inbound::activity::id_of;
 
@@ -116,5 +118,55 @@ pub fn flag_document(id: &str, instance: &LocalActor, comment: &str, ids: &[Stri
         "content": comment,
         "object": ids,
         "to": [to],
+    })
+}
+
+/// A change of the hub's membership: an enterprise joins (created,
+/// imported) or leaves (deleted). Followers of the hub hear of it as `Add`
+/// or `Remove` with the hub's `members` collection as `target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Joined,
+    Left,
+}
+
+impl Membership {
+    /// The activity that reports it.
+    pub fn activity_type(self) -> &'static str {
+        match self {
+            Membership::Joined => "Add",
+            Membership::Left => "Remove",
+        }
+    }
+}
+
+/// `Add` or `Remove` of the enterprise `enterprise_id` to or from the
+/// hub's `members`, public and to the hub's followers, as its other
+/// activities are; with a new id, served at it once stored.
+pub fn membership_document(ctx: &Context, hub: &LocalActor, enterprise_id: &str, change: Membership) -> Value {
+    let kind = change.activity_type();
+    json!({
+        "@context": AS_CONTEXT,
+        "id": ctx.urls.new_activity_id(kind),
+        "type": kind,
+        "actor": hub.ap_id,
+        "object": enterprise_id,
+        "target": Urls::of_actor(&hub.ap_id, "members"),
+        "to": [PUBLIC],
+        "cc": [Urls::of_actor(&hub.ap_id, "followers")],
+    })
+}
+
+/// `Delete` of our actor `actor` by itself: the account is gone with all
+/// it published (Mastodon and GoToSocial delete everything of it).
+pub fn actor_delete_document(ctx: &Context, actor: &LocalActor) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": ctx.urls.new_activity_id("Delete"),
+        "type": "Delete",
+        "actor": actor.ap_id,
+        "object": actor.ap_id,
+        "to": [PUBLIC],
+        "cc": [Urls::of_actor(&actor.ap_id, "followers")],
     })
 }

@@ -111,16 +111,17 @@ async fn webfinger(State(state): State<FederationState>, Query(query): Query<Web
         if name.eq_ignore_ascii_case(host_only) || name.eq_ignore_ascii_case(&domain) {
             state.db.local_actor_of_kind(ActorKind::Instance).await
         } else {
-            state.db.local_actor_by_username(name).await
+            state.db.local_actor_or_tombstone(name).await
         }
     } else if resource.trim_end_matches('/') == urls.base() || resource == urls.instance_actor() {
         state.db.local_actor_of_kind(ActorKind::Instance).await
     } else if let Some(name) = resource.strip_prefix(&format!("{}/actors/", urls.base())) {
-        state.db.local_actor_by_username(name).await
+        state.db.local_actor_or_tombstone(name).await
     } else {
         return error(StatusCode::NOT_FOUND, "that resource is not on this instance");
     };
     let actor = match lookup {
+        Ok(Some(actor)) if actor.is_deleted() => return error(StatusCode::GONE, "that account was deleted"),
         Ok(Some(actor)) => actor,
         Ok(None) => return error(StatusCode::NOT_FOUND, "no such account on this instance"),
         Err(e) => return internal(e),
@@ -223,8 +224,11 @@ async fn instance_actor(State(state): State<FederationState>, headers: HeaderMap
     }
 }
 
-async fn find_actor(state: &FederationState, username: &str) -> Result<LocalActor, Response> {
-    match state.db.local_actor_by_username(username).await {
+/// A live local actor by username; a deleted one is a `Tombstone` with 410
+/// (as Mastodon answers for a deleted account), its collections too.
+async fn find_actor(state: &FederationState, username: &str, headers: &HeaderMap) -> Result<LocalActor, Response> {
+    match state.db.local_actor_or_tombstone(username).await {
+        Ok(Some(actor)) if actor.is_deleted() => Err(gone_actor(&actor, headers)),
         // The instance actor lives at /actor only: one id per actor.
         Ok(Some(actor)) if actor.kind() != ActorKind::Instance => Ok(actor),
         Ok(_) => Err(error(StatusCode::NOT_FOUND, "no such actor on this instance")),
@@ -232,8 +236,22 @@ async fn find_actor(state: &FederationState, username: &str) -> Result<LocalActo
     }
 }
 
+fn gone_actor(actor: &LocalActor, headers: &HeaderMap) -> Response {
+    let deleted = actor.deleted_at.unwrap_or(actor.updated_at);
+    let tombstone = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": actor.ap_id,
+        "type": "Tombstone",
+        "formerType": actor.kind().activity_type(),
+        "deleted": deleted.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    let mut response = activity_response(activity_type_for(headers).unwrap_or(ACTIVITY_JSON), &tombstone);
+    *response.status_mut() = StatusCode::GONE;
+    response
+}
+
 async fn actor(State(state): State<FederationState>, Path(username): Path<String>, headers: HeaderMap) -> Response {
-    match find_actor(&state, &username).await {
+    match find_actor(&state, &username, &headers).await {
         Ok(actor) => serve_actor(&state, &actor, &headers),
         Err(response) => response,
     }
@@ -267,7 +285,7 @@ async fn actor_collection(
     if !matches!(collection.as_str(), "outbox" | "followers" | "following" | "featured" | "members") {
         return error(StatusCode::NOT_FOUND, "no such collection");
     }
-    let actor = match find_actor(&state, &username).await {
+    let actor = match find_actor(&state, &username, &headers).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };

@@ -88,6 +88,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         )
         .route("/workspace/staff", get(workspace::staff::staff_home))
         .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
+        .route("/workspace/staff/enterprises/delete", post(workspace::staff::delete_enterprise))
         .route("/workspace/staff/feature", post(workspace::staff::feature))
         .route("/workspace/staff/reports/{id}/resolve", post(workspace::staff::resolve_report))
         .route("/workspace/staff/domains", post(workspace::staff::domain_rule))

@@ -447,11 +447,15 @@ pub async fn actor(
 ) -> Result<Response, PageError> {
     let db = state.shared.db();
     let actor = db
-        .local_actor_by_username(&username)
+        .local_actor_or_tombstone(&username)
         .await
         .map_err(|e| PageError::internal(ctx.lang, e))?
         .filter(|a| a.kind() != ActorKind::Instance)
         .ok_or_else(|| PageError::not_found(ctx.lang))?;
+    // A deleted enterprise is gone, as its ActivityPub document is.
+    if actor.is_deleted() {
+        return Err(PageError::with_status(ctx.lang, StatusCode::GONE, ctx.t.t("error-not-found")));
+    }
     let acct = format!("{}@{}", actor.username, state.domain());
     let profile: Option<EnterpriseProfile> = actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
     // The profile in the reader's language when it has one, the other a click away.

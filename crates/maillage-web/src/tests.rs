@@ -767,6 +767,58 @@ async fn staff_admit_feature_block_and_handle_reports() {
 }
 
 #[tokio::test]
+async fn staff_delete_an_enterprise_once_they_confirm() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", EnterpriseProfile { name_fr: Some("Ferme du Coteau".into()), ..Default::default() }).await;
+    site.user("chloe", "a-long-password-1", true, None).await;
+    site.member("marc", "a-long-password-2", None).await;
+    site.member("alice", "a-long-password-3", Some("ferme")).await;
+    let moderator = site.db().account_for_login("marc").await.unwrap().unwrap();
+    site.db().set_user_role(moderator.user_id, false, true).await.unwrap();
+    let (admin, csrf) = site.session("chloe").await;
+    let (moderator, _) = site.session("marc").await;
+    let (editor, _) = site.session("alice").await;
+    let (_, _, html) = site.get("/workspace/staff", &[("cookie", &admin)]).await;
+    assert!(html.contains("action=\"/workspace/staff/enterprises/delete\""), "admins see the form");
+    let (_, _, html) = site.get("/workspace/staff", &[("cookie", &moderator)]).await;
+    assert!(!html.contains("delete-heading"), "moderators do not");
+
+    let form = [("csrf", csrf.as_str()), ("handle", "ferme"), ("confirm", "yes")];
+    for refused in [&moderator, &editor] {
+        let (status, _, _) = site.post_form("/workspace/staff/enterprises/delete", refused, &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let forged = [("csrf", "forged"), ("handle", "ferme"), ("confirm", "yes")];
+    let (status, _, _) = site.post_form("/workspace/staff/enterprises/delete", &admin, &forged).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let unconfirmed = [("csrf", csrf.as_str()), ("handle", "ferme")];
+    let (status, _, html) = site.post_form("/workspace/staff/enterprises/delete", &admin, &unconfirmed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("cochez la case") || html.contains("tick the box"), "{html}");
+    assert!(site.db().local_actor_by_username("ferme").await.unwrap().is_some(), "nothing deleted yet");
+
+    let (status, headers, _) = site.post_form("/workspace/staff/enterprises/delete", &admin, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/workspace/staff?done=deleted&subject=ferme");
+    let (status, _, _) = site.get("/actors/ferme", &[("accept", "text/html")]).await;
+    assert_eq!(status, StatusCode::GONE);
+    let (status, _, _) = site.get("/actors/ferme", &[("accept", "application/activity+json")]).await;
+    assert_eq!(status, StatusCode::GONE);
+    tokio::time::sleep(crate::directory::SNAPSHOT_MAX_AGE).await;
+    let (_, _, html) = site.get("/directory", &[]).await;
+    assert!(!html.contains("Ferme du Coteau"), "off the directory");
+    let (_, _, html) = site.get("/workspace/staff", &[("cookie", &admin)]).await;
+    assert!(!html.contains("/workspace/enterprises/ferme"), "off the staff's list");
+    // alice keeps her account, without the team she was on.
+    let (status, _, html) = site.get("/workspace", &[("cookie", &editor)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("/workspace/enterprises/ferme"), "{html}");
+    let (status, _, html) = site.post_form("/workspace/staff/enterprises/delete", &admin, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("already deleted"), "{html}");
+}
+
+#[tokio::test]
 async fn network_posts_show_in_the_readers_language_sanitised() {
     let site = TestSite::new().await;
     let raw = serde_json::json!({

@@ -1,5 +1,5 @@
 //! Who hears of a change: followers' inboxes (deduplicated by shared
-//! inbox), the authors of what we answer or reshare, the hub's relays, and
+//! inbox), those of the accounts an actor follows, the authors of what we answer or reshare, the hub's relays, and
 //! the outgoing rows the use cases store with the change.
 
 use std::collections::BTreeSet;
@@ -33,6 +33,23 @@ pub async fn follower_inboxes(ctx: &Context, actor: &LocalActor) -> Result<Vec<(
         }
     }
     Ok(inboxes)
+}
+
+/// Inboxes of the remote accounts a local actor follows (accepted),
+/// deduplicated by shared inbox: with its followers, whom an actor's own
+/// `Delete` goes to.
+pub async fn followed_inboxes(ctx: &Context, actor: &LocalActor) -> Result<Vec<String>, FederationError> {
+    let mut inboxes = BTreeSet::new();
+    let mut before = None;
+    loop {
+        let page = ctx.db.follows_page(actor.id, Direction::Outgoing, FollowState::Accepted, before, 500).await?;
+        inboxes.extend(page.iter().filter_map(|follow| follow.remote_delivery_inbox().map(str::to_string)));
+        match page.last() {
+            Some(last) if page.len() == 500 => before = Some(last.id),
+            _ => break,
+        }
+    }
+    Ok(inboxes.into_iter().collect())
 }
 
 /// An activity with a new id of ours.

@@ -288,6 +288,22 @@ pub async fn update_enterprise(
     Ok(Json(local_enterprise(&state, &actor, our_hub(&state).await?).0))
 }
 
+/// Delete an enterprise for good (hub admins, with a token of scope
+/// `admin:write:accounts`, as Mastodon asks for deleting accounts): its
+/// posts, team and follows end, its followers get `Delete` and the hub's
+/// followers `Remove`; its handle stays reserved and its URL answers 410.
+#[utoipa::path(delete, path = "/api/maillage/v1/enterprises/{handle}",
+    responses((status = 204), (status = 403), (status = 404), (status = 409, description = "already deleted")))]
+pub async fn delete_enterprise(
+    State(state): State<AppState>,
+    user: User,
+    Path(handle): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    user.require("admin:write:accounts")?;
+    maillage_app::enterprises::delete(&state.app, &user.acting(), &handle).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// A member of an enterprise's team.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TeamMember {
@@ -466,6 +482,7 @@ pub async fn delete_practice(
         get_enterprise,
         create_enterprise,
         update_enterprise,
+        delete_enterprise,
         enterprise_members,
         add_member,
         remove_member,

@@ -60,7 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/maillage/v1/enterprises", get(maillage::list_enterprises).post(maillage::create_enterprise))
         .route(
             "/api/maillage/v1/enterprises/{handle}",
-            get(maillage::get_enterprise).patch(maillage::update_enterprise),
+            get(maillage::get_enterprise).patch(maillage::update_enterprise).delete(maillage::delete_enterprise),
         )
         .route(
             "/api/maillage/v1/enterprises/{handle}/members",

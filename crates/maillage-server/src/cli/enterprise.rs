@@ -1,5 +1,5 @@
 //! `maillage admin enterprise`: admit enterprises, change their profile,
-//! manage their team.
+//! manage their team, delete them.
 
 use clap::Subcommand;
 use maillage_domain::{ActorKind, TeamRole};
@@ -44,6 +44,15 @@ pub enum EnterpriseCommand {
     RemoveEditor { handle: String, username: String },
     /// Print an enterprise's profile (JSON).
     Show { handle: String },
+    /// Delete an enterprise for good: its posts, team and follows end, its
+    /// followers get Delete and the hub's followers Remove; the handle
+    /// stays reserved. Cannot be undone.
+    Delete {
+        handle: String,
+        /// Confirm: without it, nothing is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Profile fields; each given flag replaces the stored value ("" clears it).
@@ -214,6 +223,19 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
         EnterpriseCommand::RemoveEditor { handle, username } => {
             maillage_app::teams::remove_member(app, acting, &handle, &username).await?;
             writeln!(out, "{username} no longer publishes for {handle}")?;
+        }
+        EnterpriseCommand::Delete { handle, yes: false } => {
+            return Err(ServerError::Input(format!(
+                "deleting the enterprise {handle} cannot be undone: run again with --yes to delete it"
+            )));
+        }
+        EnterpriseCommand::Delete { handle, yes: true } => {
+            let deleted = maillage_app::enterprises::delete(app, acting, &handle).await?;
+            writeln!(
+                out,
+                "deleted enterprise @{}@{domain} and its {} post(s); its followers and the hub's are told",
+                deleted.actor.username, deleted.posts
+            )?;
         }
         EnterpriseCommand::Show { handle } => {
             let enterprise = app.local_actor_of(ActorKind::Enterprise, &handle).await?;

@@ -1,4 +1,4 @@
-//! The hub staff's page: admitting enterprises, featured items, domain
+//! The hub staff's page: admitting and deleting enterprises, featured items, domain
 //! blocks and delivery status (admins), the reports queue (moderators and
 //! admins). The same operations as the `maillage admin` commands.
 
@@ -134,6 +134,7 @@ pub async fn staff_home(
     let subject = query.subject.unwrap_or_default();
     let notice = match query.done.as_deref() {
         Some("admitted") => Some(ctx.t.t1("staff-admitted", "handle", &subject)),
+        Some("deleted") => Some(ctx.t.t1("staff-deleted", "handle", &subject)),
         Some("featured") => Some(ctx.t.t("staff-featured")),
         Some("resolved") => Some(ctx.t.t("staff-report-resolved")),
         Some("blocked") => Some(ctx.t.t1("staff-domain-blocked", "domain", &subject)),
@@ -191,6 +192,34 @@ pub async fn admit_enterprise(
     let (handle, name) = (form.handle.trim(), form.name.trim());
     match enterprises::create(&state.shared.app, &Acting::member(account), handle, name, "").await {
         Ok(actor) => Ok(done("admitted", &actor.username)),
+        Err(e) => refused_or_page(&state, &ctx, account, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    handle: String,
+    /// `yes` when the admin ticked the confirmation box.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Deletes an enterprise (admins), once the confirmation box is ticked.
+pub async fn delete_enterprise(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, PageError> {
+    let account = staff(&ctx, false)?;
+    ctx.check_csrf(&form.csrf)?;
+    if form.confirm != "yes" {
+        return refused(&state, &ctx, account, ctx.t.t("staff-delete-unconfirmed")).await;
+    }
+    match enterprises::delete(&state.shared.app, &Acting::member(account), form.handle.trim()).await {
+        Ok(deleted) => Ok(done("deleted", &deleted.actor.username)),
         Err(e) => refused_or_page(&state, &ctx, account, e).await,
     }
 }

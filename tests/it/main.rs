@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod apps;
 mod architecture;
 mod audience;
 mod clients;

@@ -1,11 +1,14 @@
 //! Maillage's HTTP surface.
 //!
 //! Owns the axum [`router`], the middleware every request passes through
-//! (tracing, body size limit) and [`HttpError`], the one error type that maps
-//! failures to status codes and JSON bodies without leaking internals.
+//! (tracing, body size limit, CORS on the paths web apps call) and
+//! [`HttpError`], the one error type that maps failures to status codes and
+//! JSON bodies without leaking internals.
 
 pub mod api;
 pub mod client_address;
+pub mod cors;
+pub mod default_images;
 mod error;
 mod health;
 pub mod limits;
@@ -100,6 +103,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
+        .merge(default_images::routes())
         .merge(api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
         .with_state(state)
         .merge(federation)
@@ -111,6 +115,8 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .layer(identify_client)
         // Outside the limit layer, so that its bare 413 gets a JSON body too.
         .layer(axum::middleware::map_response(error::explain_bare_errors))
+        // Outside the error bodies too, so that a page can read a refusal.
+        .layer(axum::middleware::from_fn(cors::allow_cross_origin))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(metrics::time_requests))
 }

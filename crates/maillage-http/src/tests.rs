@@ -62,3 +62,43 @@ async fn oversized_bodies_get_413() {
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(json_of(response).await["error"], "request body too large");
 }
+
+#[tokio::test]
+async fn an_unknown_author_is_a_complete_account() {
+    let (_guard, state) = app().await;
+    let seen = maillage_db::UtcTime::now();
+    for uri in [Some("https://elsewhere.example/users/ann"), Some("not a url"), None] {
+        let account = api::entities::unknown_account(&state, uri, seen);
+        for field in ["id", "username", "acct", "display_name", "created_at", "note", "url"] {
+            assert!(account[field].is_string(), "{field} in {account}");
+        }
+        for field in ["locked", "bot", "group"] {
+            assert!(account[field].is_boolean(), "{field} in {account}");
+        }
+        for field in ["followers_count", "following_count", "statuses_count"] {
+            assert!(account[field].is_i64(), "{field} in {account}");
+        }
+        assert!(account["emojis"].is_array() && account["fields"].is_array(), "{account}");
+        assert!(account["last_status_at"].is_null());
+        for field in ["url", "avatar", "avatar_static", "header", "header_static"] {
+            let url = account[field].as_str().unwrap();
+            assert!(url.starts_with("http://") || url.starts_with("https://"), "{field}: {url:?}");
+        }
+    }
+    let account = api::entities::unknown_account(&state, Some("https://elsewhere.example/users/ann"), seen);
+    assert_eq!(account["acct"], "unknown@elsewhere.example");
+    assert_eq!(account["url"], "https://elsewhere.example/users/ann");
+}
+
+#[tokio::test]
+async fn default_images_are_png() {
+    let (_guard, state) = app().await;
+    let router = router(state);
+    for path in [default_images::AVATAR_PATH, default_images::HEADER_PATH] {
+        let response = router.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{path}");
+    }
+}

@@ -1,6 +1,9 @@
 //! Mastodon API entities (Account, Status, Relationship) built from our
 //! actors and posts, and the ids clients see.
 //!
+//! Every field an app decodes as required is present and typed; a URL is
+//! never empty (an account without pictures names our default images).
+//!
 //! Ids are decimal strings, as Mastodon's. Local actors and posts keep their
 //! row id; remote ones are offset by [`REMOTE_OFFSET`], so one number names
 //! one thing and stays below 2^53 (safe in JavaScript clients).
@@ -53,12 +56,34 @@ pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value
     let following =
         state.db().count_follows(actor.id, Direction::Outgoing, FollowState::Accepted).await? + following_here;
     let statuses = state.db().count_posts(actor.id).await?;
-    Ok(local_account_with_counts(actor, followers, following, statuses))
+    Ok(local_account_with_counts(state, actor, followers, following, statuses))
 }
 
-fn local_account_with_counts(actor: &LocalActor, followers: i64, following: i64, statuses: i64) -> Value {
+/// The images an account shows: our defaults until accounts have their own
+/// (avatar uploads come with media).
+fn images(state: &AppState, avatar: Option<&str>) -> [(&'static str, String); 4] {
+    let base = state.federation().context().urls.base();
+    let avatar = avatar.map(str::to_string).unwrap_or_else(|| crate::default_images::avatar_url(base));
+    let header = crate::default_images::header_url(base);
+    [("avatar", avatar.clone()), ("avatar_static", avatar), ("header", header.clone()), ("header_static", header)]
+}
+
+fn with_images(mut account: Value, images: [(&'static str, String); 4]) -> Value {
+    for (field, url) in images {
+        account[field] = json!(url);
+    }
+    account
+}
+
+fn local_account_with_counts(
+    state: &AppState,
+    actor: &LocalActor,
+    followers: i64,
+    following: i64,
+    statuses: i64,
+) -> Value {
     let note = maillage_domain::html::plain_text_to_html(&actor.summary);
-    json!({
+    let account = json!({
         "id": Ref::Local(actor.id).id(),
         "username": actor.username,
         "acct": actor.username,
@@ -71,10 +96,6 @@ fn local_account_with_counts(actor: &LocalActor, followers: i64, following: i64,
         "note": note,
         "url": actor.ap_id,
         "uri": actor.ap_id,
-        "avatar": "",
-        "avatar_static": "",
-        "header": "",
-        "header_static": "",
         "followers_count": followers,
         "following_count": following,
         "statuses_count": statuses,
@@ -82,15 +103,18 @@ fn local_account_with_counts(actor: &LocalActor, followers: i64, following: i64,
         "emojis": [],
         "fields": [],
         "maillage_kind": actor.kind().as_str(),
-    })
+    });
+    with_images(account, images(state, None))
 }
 
 /// The Account of a remote actor. Its links reach clients only when they
 /// are http(s): another server chooses them.
-pub fn remote_account(actor: &RemoteActor) -> Value {
-    let url = actor.url.as_deref().and_then(http_url).or_else(|| http_url(&actor.ap_id)).unwrap_or_default();
-    let avatar = actor.icon_url.as_deref().and_then(http_url).unwrap_or_default();
-    json!({
+pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
+    let url = actor.url.as_deref().and_then(http_url).or_else(|| http_url(&actor.ap_id));
+    // An actor id that is not http(s) is refused when the actor is stored.
+    let url = url.unwrap_or_else(|| actor.ap_id.clone());
+    let avatar = actor.icon_url.as_deref().and_then(http_url);
+    let account = json!({
         "id": Ref::Remote(actor.id).id(),
         "username": actor.username,
         "acct": format!("{}@{}", actor.username, actor.domain),
@@ -103,17 +127,43 @@ pub fn remote_account(actor: &RemoteActor) -> Value {
         "note": maillage_domain::html::sanitize_remote_html(actor.summary.as_deref().unwrap_or_default()),
         "url": url,
         "uri": actor.ap_id,
-        "avatar": avatar,
-        "avatar_static": avatar,
-        "header": "",
-        "header_static": "",
         "followers_count": 0,
         "following_count": 0,
         "statuses_count": 0,
         "last_status_at": null,
         "emojis": [],
         "fields": [],
-    })
+    });
+    with_images(account, images(state, avatar.as_deref()))
+}
+
+/// The Account shown for an author we do not know (yet): every field an
+/// app requires, named after the author's address `uri` when there is one.
+pub fn unknown_account(state: &AppState, uri: Option<&str>, seen_at: maillage_db::UtcTime) -> Value {
+    let base = state.federation().context().urls.base();
+    let uri = uri.and_then(http_url);
+    let host = uri.as_deref().and_then(|u| url::Url::parse(u).ok()).and_then(|u| u.host_str().map(str::to_string));
+    let account = json!({
+        "id": "0",
+        "username": "unknown",
+        "acct": host.map_or_else(|| "unknown".to_string(), |host| format!("unknown@{host}")),
+        "display_name": "",
+        "locked": false,
+        "bot": false,
+        "discoverable": false,
+        "group": false,
+        "created_at": iso(seen_at),
+        "note": "",
+        "url": uri.clone().unwrap_or_else(|| base.to_string()),
+        "uri": uri.unwrap_or_else(|| base.to_string()),
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": 0,
+        "last_status_at": null,
+        "emojis": [],
+        "fields": [],
+    });
+    with_images(account, images(state, None))
 }
 
 fn base_status(
@@ -234,8 +284,13 @@ async fn one_status(state: &AppState, status: StatusOf<'_>) -> Result<Value, Htt
 fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Result<Value, HttpError> {
     let actor = facts.local_actors.get(&post.actor_id).ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     let count = |counts: &std::collections::HashMap<i64, i64>| counts.get(&actor.id).copied().unwrap_or(0);
-    let account =
-        local_account_with_counts(actor, count(&facts.followers), count(&facts.following), count(&facts.post_counts));
+    let account = local_account_with_counts(
+        state,
+        actor,
+        count(&facts.followers),
+        count(&facts.following),
+        count(&facts.post_counts),
+    );
     let content = if post.kind == PostKind::Article {
         article_content(post.title.as_deref(), post.summary.as_deref(), &post.ap_id)
     } else {
@@ -272,8 +327,8 @@ fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Resu
 
 fn remote_status_with(state: &AppState, facts: &StatusFacts, object: &RemoteObject) -> Value {
     let account = match object.attributed_to.as_ref().and_then(|id| facts.remote_actors.get(id)) {
-        Some(actor) => remote_account(actor),
-        None => json!({ "id": "0", "username": "unknown", "acct": "unknown", "display_name": "", "url": "" }),
+        Some(actor) => remote_account(state, actor),
+        None => unknown_account(state, object.attributed_to.as_deref(), object.created_at),
     };
     let url = object.url.as_deref().and_then(http_url).or_else(|| http_url(&object.ap_id)).unwrap_or_default();
     let content = match object.kind.as_str() {

@@ -10,7 +10,7 @@ pub mod params;
 mod reports;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 use crate::AppState;
 
@@ -29,6 +29,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/following", get(mastodon::following))
         .route("/api/v1/instance/peers", get(mastodon::peers))
         .route("/api/v1/accounts/lookup", get(mastodon::lookup))
+        .route("/api/v1/accounts/search", get(mastodon::account_search))
+        .route("/api/v1/accounts/{id}/featured_tags", get(mastodon::featured_tags))
+        .route("/api/v1/preferences", get(mastodon::preferences))
+        .route("/api/v1/custom_emojis", get(mastodon::custom_emojis))
+        .route("/api/v1/announcements", get(mastodon::announcements))
+        .route("/api/v1/trends", get(mastodon::trends))
+        .route("/api/v1/trends/{kind}", get(mastodon::trends_of))
         .route("/api/v1/accounts/relationships", get(mastodon::relationships))
         .route("/api/v1/accounts/{id}", get(mastodon::account))
         .route("/api/v1/accounts/{id}/statuses", get(mastodon::account_statuses))
@@ -75,12 +82,6 @@ pub fn routes() -> Router<AppState> {
             "/api/maillage/v1/practices/{id}",
             get(maillage::get_practice).put(maillage::update_practice).delete(maillage::delete_practice),
         )
-        .route(
-            "/api/v1/{*rest}",
-            get(mastodon::unsupported)
-                .post(mastodon::unsupported)
-                .put(mastodon::unsupported)
-                .patch(mastodon::unsupported),
-        )
-        .route("/api/v2/{*rest}", get(mastodon::unsupported).post(mastodon::unsupported))
+        // Any other API path, with any method: Mastodon's JSON 404.
+        .route("/api/{*rest}", any(mastodon::absent))
 }

@@ -7,10 +7,26 @@ pub async fn verify_credentials(State(state): State<AppState>, user: User) -> Re
     user.require("read:accounts")?;
     let mut account = local_account(&state, &user.account.actor).await?;
     let enterprises = state.db().enterprises_of_member(user.account.actor.id).await?;
-    account["source"] = json!({ "privacy": "public", "sensitive": false, "language": "fr", "note": user.account.actor.summary, "fields": [] });
+    account["source"] = json!({
+        "privacy": DEFAULT_VISIBILITY.mastodon_name(), "sensitive": false, "language": DEFAULT_LANGUAGE,
+        "note": user.account.actor.summary, "fields": [],
+    });
     account["maillage_enterprises"] = json!(enterprises.iter().map(|e| e.username.clone()).collect::<Vec<_>>());
     account["maillage_admin"] = json!(user.account.is_admin);
     Ok(Json(account))
+}
+
+/// `GET /api/v1/preferences`: what a new post gets when the app names
+/// nothing (public, our default language); members cannot change them yet.
+pub async fn preferences(user: User) -> Result<Json<Value>, HttpError> {
+    user.require("read:accounts")?;
+    Ok(Json(json!({
+        "posting:default:visibility": DEFAULT_VISIBILITY.mastodon_name(),
+        "posting:default:sensitive": false,
+        "posting:default:language": DEFAULT_LANGUAGE,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
 }
 
 pub(super) async fn account_json(state: &AppState, id: Ref) -> Result<Value, HttpError> {
@@ -25,7 +41,7 @@ pub(super) async fn account_json(state: &AppState, id: Ref) -> Result<Value, Htt
                 .remote_actor_by_id(id)
                 .await?
                 .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-            Ok(remote_account(&actor))
+            Ok(remote_account(state, &actor))
         }
     }
 }
@@ -51,7 +67,7 @@ pub async fn lookup(State(state): State<AppState>, params: Params) -> Result<Jso
         .remote_actor_by_handle(name, domain)
         .await?
         .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
-    Ok(Json(remote_account(&actor)))
+    Ok(Json(remote_account(&state, &actor)))
 }
 
 pub(super) async fn relationship(state: &AppState, me: i64, id: Ref) -> Result<Value, HttpError> {
@@ -166,7 +182,7 @@ pub(super) async fn follow_list(state: &AppState, id: &str, direction: Direction
     }
     for follow in state.db().follows_page(actor.id, direction, FollowState::Accepted, None, MAX_LIMIT).await? {
         if let Some(remote) = state.db().remote_actor_by_id(follow.remote_actor_id).await? {
-            out.push(remote_account(&remote));
+            out.push(remote_account(state, &remote));
         }
     }
     Ok(Json(json!(out)))

@@ -1,10 +1,21 @@
-//! `/api/v1/instance`, `/api/v2/instance` and what the instance answers for endpoints we do not have.
+//! `/api/v1/instance`, `/api/v2/instance` and the instance's peers.
 
 use super::*;
 use maillage_config::RegistrationMode;
 
 pub(super) fn version() -> String {
     format!("4.2.0 (compatible; Maillage {})", env!("CARGO_PKG_VERSION"))
+}
+
+/// The WebSocket base URL of the streaming API (`wss://` beside `https://`),
+/// which apps decode as a URL. Streaming itself is not served yet.
+pub(super) fn streaming_url(state: &AppState) -> String {
+    let base = state.federation().context().urls.base();
+    match base.split_once("://") {
+        Some(("http", rest)) => format!("ws://{rest}"),
+        Some((_, rest)) => format!("wss://{rest}"),
+        None => base.to_string(),
+    }
 }
 
 pub(super) async fn hub_account(state: &AppState) -> Result<Value, HttpError> {
@@ -24,7 +35,7 @@ pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, H
         "description": state.config().hub.summary,
         "email": "",
         "version": version(),
-        "urls": { "streaming_api": "" },
+        "urls": { "streaming_api": streaming_url(&state) },
         "stats": { "user_count": counts.members, "status_count": 0, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["fr", "en"],
@@ -51,10 +62,10 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
         "source_url": "https://www.gnu.org/licenses/agpl-3.0.html",
         "description": state.config().hub.summary,
         "usage": { "users": { "active_month": counts.members } },
-        "thumbnail": { "url": "" },
+        "thumbnail": { "url": crate::default_images::header_url(state.federation().context().urls.base()) },
         "languages": ["fr", "en"],
         "configuration": {
-            "urls": { "streaming": "" },
+            "urls": { "streaming": streaming_url(&state) },
             "accounts": { "max_featured_tags": 0 },
             "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
             "media_attachments": { "supported_mime_types": [] },
@@ -69,11 +80,6 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
         "contact": { "email": "", "account": hub_account(&state).await? },
         "rules": [],
     })))
-}
-
-/// Mastodon endpoints we do not offer: a clear JSON answer, never a crash.
-pub async fn unsupported() -> HttpError {
-    HttpError::NotImplemented("this Mastodon API endpoint is not supported by Maillage".into())
 }
 
 /// `GET /api/v1/instance/peers`

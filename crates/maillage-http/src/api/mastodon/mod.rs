@@ -3,9 +3,11 @@
 //! search with remote resolution, follows.
 //!
 //! Split by resource, as Mastodon's own controllers are: `instance`,
-//! `accounts`, `timelines`, `statuses`, `notifications`, `search`.
+//! `accounts`, `timelines`, `statuses`, `notifications`, `search`; and
+//! `empty`, the features we do not have, answered as empty.
 
 mod accounts;
+mod empty;
 mod instance;
 mod notifications;
 mod search;
@@ -13,6 +15,7 @@ mod statuses;
 mod timelines;
 
 pub use accounts::*;
+pub use empty::*;
 pub use instance::*;
 pub use notifications::*;
 pub use search::*;
@@ -20,7 +23,9 @@ pub use statuses::*;
 pub use timelines::*;
 
 use super::auth::{MaybeUser, User};
-use super::entities::{self, REMOTE_OFFSET, Ref, StatusOf, local_account, local_status, remote_account, remote_status};
+use super::entities::{
+    self, REMOTE_OFFSET, Ref, StatusOf, local_account, local_status, remote_account, remote_status, unknown_account,
+};
 use super::params::Params;
 use crate::{AppState, HttpError};
 use axum::Json;
@@ -38,6 +43,10 @@ use serde_json::{Value, json};
 pub const MAX_CHARACTERS: usize = content::NOTE_MAX;
 pub(super) const DEFAULT_LIMIT: i64 = 20;
 pub(super) const MAX_LIMIT: i64 = 40;
+/// The visibility of a post that names none, and of a member's preferences.
+pub(super) const DEFAULT_VISIBILITY: Visibility = Visibility::Public;
+/// The language of a post that names none, and of a member's preferences.
+pub(super) const DEFAULT_LANGUAGE: &str = "fr";
 
 pub(super) fn limit(params: &Params) -> Result<i64, HttpError> {
     Ok(params.number("limit")?.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT))

@@ -14,12 +14,10 @@ pub(super) async fn notification_json(
     notification: &maillage_db::Notification,
 ) -> Result<Value, HttpError> {
     let account = match state.db().remote_actor_by_ap_id(&notification.from_ap_id).await? {
-        Some(remote) => remote_account(&remote),
+        Some(remote) => remote_account(state, &remote),
         None => match state.db().local_actor_by_ap_id(&notification.from_ap_id).await? {
             Some(local) => local_account(state, &local).await?,
-            None => {
-                json!({ "id": "0", "username": "", "acct": notification.from_ap_id, "url": notification.from_ap_id })
-            }
+            None => unknown_account(state, Some(&notification.from_ap_id), notification.created_at),
         },
     };
     // The status as its reader may see it: the notified member.

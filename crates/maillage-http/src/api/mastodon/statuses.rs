@@ -17,7 +17,7 @@ pub async fn create_status(
     }
     let text = params.required("status")?;
     let visibility = match params.text("visibility").filter(|v| !v.is_empty()) {
-        None => Visibility::Public,
+        None => DEFAULT_VISIBILITY,
         Some(name) => Visibility::from_mastodon_name(&name).map_err(|e| HttpError::Unprocessable(e.to_string()))?,
     };
     if !params.list("media_ids").is_empty() {
@@ -40,7 +40,7 @@ pub async fn create_status(
         enterprise: params.text("maillage_as").filter(|s| !s.is_empty()).unwrap_or_else(|| me.username.clone()),
         author: me.username.clone(),
         text,
-        language: params.text("language").filter(|s| !s.is_empty()).unwrap_or_else(|| "fr".to_string()),
+        language: params.text("language").filter(|s| !s.is_empty()).unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
         visibility,
         in_reply_to,
         content_warning: params.text("spoiler_text"),

@@ -376,5 +376,27 @@ async fn a_hub_lists_and_changes_only_enterprises_of_its_own_server() -> anyhow:
     assert_eq!(evil.send("stranger", &b.url("/inbox"), &add).await?, 202);
     assert_eq!(processed(&db, &id).await?.0, "done");
     assert_eq!(listed(&b, "Autre coop").await?.0, vec!["Autre coop"]);
+
+    // A followed Group with no `members` (a forum, say) is read without
+    // failing: nothing to list from it, nothing to retry.
+    let forum = evil.actor_id("forum");
+    evil.serve_document("/actors/forum", actor(&forum, "Group", json!({})));
+    b.cli(&["admin", "follow", "--as", "hub", &forum]).await?;
+    let accept = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/accepts/2", evil.base_url), "type": "Accept", "actor": forum,
+        "object": {"id": format!("{}/follows/made-up-2", evil.base_url), "type": "Follow", "actor": b.actor_id("hub"), "object": forum},
+    });
+    assert_eq!(evil.send("forum", &b.url("/inbox"), &accept).await?, 202);
+    eventually(15, "the forum read once", || async {
+        let status = b.cli(&["admin", "directory", "status"]).await?;
+        let line = status.lines().find(|l| l.starts_with(&forum)).unwrap_or("last read never").to_string();
+        anyhow::ensure!(!line.contains("failed"), "{line}");
+        Ok(!line.contains("last read never"))
+    })
+    .await?;
+    let synced = b.cli(&["admin", "directory", "sync", &forum]).await?;
+    assert!(synced.contains("publishes no members collection"), "{synced}");
+    assert_eq!(listed(&b, "Autre coop").await?.0, vec!["Autre coop"]);
     Ok(())
 }

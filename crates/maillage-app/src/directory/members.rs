@@ -19,6 +19,10 @@ use crate::{Acting, App, AppError};
 /// What reading a hub's `members` did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Synced {
+    /// Whether the hub publishes a `members` collection on its server (a
+    /// `Group` that is no Maillage hub, a Lemmy community say, does not:
+    /// nothing is listed from it, and that is no failure).
+    pub published: bool,
     /// Enterprises the hub lists that we list for it now.
     pub listed: usize,
     pub added: usize,
@@ -54,10 +58,13 @@ pub(crate) async fn read_members(app: &App, followed: &RemoteActor) -> Result<Sy
     // Its document as it is now (ours may predate its `members`).
     pace.wait().await;
     let hub = maillage_federation::objects::refetch_actor(federation, &followed.ap_id).await?;
-    let members = members_url(&hub)
-        .ok_or_else(|| AppError::Remote(format!("{} publishes no members collection on its server", hub.ap_id)))?;
+    let Some(members) = members_url(&hub) else {
+        let (_, dropped) = app.db().replace_listings(hub.id, ListingSource::Members, &[]).await?;
+        tracing::info!(hub = %hub.ap_id, dropped, "a followed Group publishes no members collection: nothing to list");
+        return Ok(Synced { dropped, ..Synced::default() });
+    };
     let cap = usize::try_from(app.config().directory.max_per_server).unwrap_or(usize::MAX);
-    let mut synced = Synced::default();
+    let mut synced = Synced { published: true, ..Synced::default() };
     let mut enterprises = Vec::new();
     let mut next = Some(members);
     let mut read = HashSet::new();

@@ -163,6 +163,10 @@ pub(super) async fn run_directory(run: Run<'_>, command: DirectoryCommand) -> Re
     }
     for hub in hubs {
         let synced = directory::sync_hub(run.app, run.acting, &hub).await?;
+        if !synced.published {
+            writeln!(run.out, "{hub}: publishes no members collection on its server ({} dropped)", synced.dropped)?;
+            continue;
+        }
         writeln!(
             run.out,
             "{hub}: {} listed ({} new, {} dropped, {} ignored)",

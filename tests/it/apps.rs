@@ -253,3 +253,28 @@ async fn assert_answers_an_image(instance: &TestInstance, url: &str) -> anyhow::
 fn url_encoded(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_reads_the_source_of_what_its_user_may_edit_only() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let (marie, paul) = (login(&a, "marie").await?, login(&a, "paul").await?);
+    let text = "Bonjour **tout le monde** #coop";
+    let body = json!({ "status": text, "spoiler_text": "Annonce", "maillage_as": "coop" });
+    let (status, posted) = call(&a, Method::POST, "/api/v1/statuses", Some(&marie), Some(body)).await?;
+    assert_eq!(status, 200, "{posted}");
+    let path = format!("/api/v1/statuses/{}/source", posted["id"].as_str().unwrap());
+    let (status, source) = call(&a, Method::GET, &path, Some(&marie), None).await?;
+    assert_eq!(status, 200, "{source}");
+    assert_eq!(source, json!({ "id": posted["id"], "text": text, "spoiler_text": "Annonce" }));
+    // Paul sees the public post but may not edit it: no source for him,
+    // nor for an anonymous caller.
+    let (status, _) =
+        call(&a, Method::GET, &format!("/api/v1/statuses/{}", posted["id"].as_str().unwrap()), Some(&paul), None)
+            .await?;
+    assert_eq!(status, 200);
+    let (status, refused) = call(&a, Method::GET, &path, Some(&paul), None).await?;
+    assert_eq!((status, refused["error"].as_str()), (404, Some("Record not found")));
+    let (status, _) = call(&a, Method::GET, &path, None, None).await?;
+    assert_eq!(status, 401);
+    Ok(())
+}

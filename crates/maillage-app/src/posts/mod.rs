@@ -45,6 +45,12 @@ async fn changeable(app: &App, acting: &Acting, ap_id: &str) -> Result<Post, App
     Ok(post)
 }
 
+/// A post as its author wrote it, for editing it in an app: only for who
+/// may change it (Mastodon shows the source of one's own statuses only).
+pub async fn source(app: &App, acting: &Acting, ap_id: &str) -> Result<Post, AppError> {
+    changeable(app, acting, ap_id).await
+}
+
 /// A member publishes as themself; the operator names the author.
 fn check_author(acting: &Acting, author: &str) -> Result<(), AppError> {
     match acting.actor() {

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/statuses/{id}",
             get(mastodon::status).delete(mastodon::delete_status).put(mastodon::edit_status),
         )
+        .route("/api/v1/statuses/{id}/source", get(mastodon::status_source))
         .route("/api/v1/statuses/{id}/favourite", post(mastodon::favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(mastodon::unfavourite))
         .route("/api/v1/statuses/{id}/reblog", post(mastodon::reblog))

@@ -113,6 +113,28 @@ pub async fn edit_status(
     Ok(Json(local_status(&state, &edited).await?))
 }
 
+/// `GET /api/v1/statuses/:id/source`: the text and content warning of a
+/// status one may edit, as written (apps fill their edit form with it).
+/// Someone else's status is not found, as on Mastodon.
+pub async fn status_source(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HttpError> {
+    user.require("read:statuses")?;
+    let post = own_post(&state, &user, &id).await?;
+    let post = match maillage_app::posts::source(&state.app, &user.acting(), &post.ap_id).await {
+        Ok(post) => post,
+        Err(maillage_app::AppError::Forbidden(_)) => return Err(HttpError::NotFound("Record not found".into())),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(Json(json!({
+        "id": id,
+        "text": post.source,
+        "spoiler_text": post.content_warning.unwrap_or_default(),
+    })))
+}
+
 /// Sets `favourited`/`reblogged` as the viewer sees them.
 pub(super) async fn for_viewer(state: &AppState, mut status: Value, viewer: &str) -> Result<Value, HttpError> {
     use maillage_db::ReactionKind;

@@ -371,6 +371,10 @@ async fn only_admins_act_for_the_hub() {
     forbidden(crate::deliveries::retry_failed(&hub.app, &moderator, "elsewhere.example").await);
     // Reading another hub's members is the admins' to ask (refused before any fetch).
     forbidden(crate::directory::sync_hub(&hub.app, &moderator, "https://elsewhere.example/actors/hub").await);
+    // The schedule of those readings is for moderators, not any member.
+    let member = hub.member("marie", false).await;
+    forbidden(crate::directory::schedule::planned(&hub.app, &member).await);
+    assert!(crate::directory::schedule::planned(&hub.app, &moderator).await.unwrap().is_empty());
     invalid(crate::deliveries::retry_failed(&hub.app, &admin, "  ").await, "domain");
 }
 

@@ -13,9 +13,6 @@ use maillage_db::testing::TestDatabase;
 use crate::report::Report;
 use crate::server::{Server, cli, free_port, instance_env};
 
-/// Items per page of A's collections (`PAGE_SIZE` in maillage-federation).
-const PAGE_SIZE: usize = 40;
-
 async fn connect(url: &str) -> anyhow::Result<Database> {
     Ok(Database::connect(&maillage_config::DatabaseConfig {
         url: url.to_string(),
@@ -122,7 +119,8 @@ pub async fn run(report: &mut Report, binary: &Path, scale: f64) -> anyhow::Resu
     let elapsed = started.elapsed().as_secs_f64();
     let listed = b_db.listed_remote_enterprises(50_000, 50_000).await?.len();
     anyhow::ensure!(listed == count, "B lists {listed} of A's {count} enterprises");
-    let requests = (2 + count.div_ceil(PAGE_SIZE) + count) as f64;
+    let page_size = usize::try_from(maillage_federation::PAGE_SIZE)?;
+    let requests = (2 + count.div_ceil(page_size) + count) as f64;
 
     report.figure("directory", &format!("time until B lists A's {count} enterprises (unpaced)"), elapsed, "s");
     report.figure("directory", "B's requests to A per second (unpaced)", requests / elapsed, "req/s");

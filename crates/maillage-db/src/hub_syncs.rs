@@ -47,11 +47,24 @@ impl Database {
     /// Adds the hubs of `hub_ids` that have no place in the schedule yet,
     /// due at `at` (hubs followed before the schedule existed).
     pub async fn ensure_hub_syncs(&self, hub_ids: &[i64], at: UtcTime) -> Result<usize, DbError> {
+        // Read first: every minute, on every process, there is usually
+        // nothing to add, and SQLite has one writer.
+        let mut conn = self.conn().await?;
+        let known: Vec<i64> = with_conn!(&mut conn, |c| hub_syncs::table
+            .filter(hub_syncs::hub_id.eq_any(hub_ids))
+            .select(hub_syncs::hub_id)
+            .load(c)
+            .await)?;
+        drop(conn);
+        let missing: Vec<i64> = hub_ids.iter().copied().filter(|id| !known.contains(id)).collect();
+        if missing.is_empty() {
+            return Ok(0);
+        }
         let mut conn = self.write_conn().await?;
         let mut added = 0;
-        for hub_id in hub_ids {
+        for hub_id in missing {
             added += with_conn!(&mut conn, |c| diesel::insert_into(hub_syncs::table)
-                .values((hub_syncs::hub_id.eq(*hub_id), hub_syncs::due_at.eq(at)))
+                .values((hub_syncs::hub_id.eq(hub_id), hub_syncs::due_at.eq(at)))
                 .on_conflict_do_nothing()
                 .execute(c)
                 .await)?;

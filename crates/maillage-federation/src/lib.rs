@@ -41,7 +41,7 @@ pub use actors::ActorError;
 pub use client::{ClientError, OutgoingClient, user_agent};
 pub use context::{Context, ContextParts, Federation};
 pub use error::FederationError;
-pub use routes::{FederationState, router};
+pub use routes::{FederationState, PAGE_SIZE, router};
 
 /// The project's shared material (signature vectors, captures of other
 /// servers), which sits beside the repository as `shared/` for developers

@@ -271,7 +271,8 @@ struct PageQuery {
     min_id: Option<i64>,
 }
 
-const PAGE_SIZE: i64 = 40;
+/// Items per page of the collections we serve.
+pub const PAGE_SIZE: i64 = 40;
 
 /// An actor's outbox, followers or following, or the hub's members (its
 /// enterprises), as an `OrderedCollection` whose items are in

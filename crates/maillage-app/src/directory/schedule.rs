@@ -107,10 +107,11 @@ async fn ensure_followed_hubs(app: &App) -> Result<(), crate::AppError> {
 
 async fn read_due_hub(app: &App, hub_id: i64, failures: i32) {
     let db = app.db();
+    let resync = i64::from(app.config().directory.resync_hours) * 3600;
     let hub = match db.remote_actor_by_id(hub_id).await {
         Ok(Some(hub)) => hub,
         Ok(None) => return,
-        Err(error) => return record(db, hub_id, failures, Err(error.to_string())).await,
+        Err(error) => return record(db, hub_id, failures, Err(error.to_string()), resync).await,
     };
     match super::is_followed_hub(db, &hub).await {
         Ok(true) => {}
@@ -122,21 +123,17 @@ async fn read_due_hub(app: &App, hub_id: i64, failures: i32) {
             }
             return;
         }
-        Err(error) => return record(db, hub_id, failures, Err(error.to_string())).await,
+        Err(error) => return record(db, hub_id, failures, Err(error.to_string()), resync).await,
     }
     let outcome = super::read_members(app, &hub).await.map(|_| ()).map_err(|error| {
         tracing::warn!(hub = %hub.ap_id, %error, "cannot read a followed hub's members");
         error.to_string()
     });
-    let resync = i64::from(app.config().directory.resync_hours) * 3600;
-    record_with(db, hub_id, failures, outcome, resync).await;
+    record(db, hub_id, failures, outcome, resync).await;
 }
 
-async fn record(db: &Database, hub_id: i64, failures: i32, outcome: Result<(), String>) {
-    record_with(db, hub_id, failures, outcome, FIRST_RETRY_SECONDS).await;
-}
-
-async fn record_with(db: &Database, hub_id: i64, failures: i32, outcome: Result<(), String>, resync_seconds: i64) {
+/// Ends a reading: due again after the resync, or sooner after a failure.
+async fn record(db: &Database, hub_id: i64, failures: i32, outcome: Result<(), String>, resync_seconds: i64) {
     let now = UtcTime::now();
     let delay = match &outcome {
         Ok(()) => resync_seconds,

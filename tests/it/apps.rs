@@ -278,3 +278,35 @@ async fn an_app_reads_the_source_of_what_its_user_may_edit_only() -> anyhow::Res
     assert_eq!(status, 401);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_edit_sent_as_multipart_is_applied_and_a_file_part_refused() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let marie = login(&a, "marie").await?;
+    let patch = |form: reqwest::multipart::Form, token: Option<&str>| {
+        let mut request = a.http.patch(a.url("/api/v1/accounts/update_credentials")).multipart(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let form = reqwest::multipart::Form::new().text("display_name", "Marie C.").text("note", "Coopérante à Laval");
+    let response = patch(form, Some(&marie)).await?;
+    assert_eq!(response.status(), 200);
+    let account: Value = response.json().await?;
+    assert_eq!(account["display_name"], "Marie C.");
+    assert_eq!(account["source"]["note"], "Coopérante à Laval", "{account}");
+    // An avatar file is refused by name, and nothing of the request applied.
+    let image = reqwest::multipart::Part::bytes(vec![0x89, b'P', b'N', b'G']).file_name("moi.png");
+    let form = reqwest::multipart::Form::new().text("display_name", "Autre nom").part("avatar", image);
+    let response = patch(form, Some(&marie)).await?;
+    assert_eq!(response.status(), 422);
+    let refused: Value = response.json().await?;
+    assert!(refused["error"].as_str().unwrap().contains("`avatar`"), "{refused}");
+    // Without a token nobody's profile changes.
+    let form = reqwest::multipart::Form::new().text("display_name", "Anonyme");
+    assert_eq!(patch(form, None).await?.status(), 401);
+    let (_, me) = call(&a, Method::GET, "/api/v1/accounts/verify_credentials", Some(&marie), None).await?;
+    assert_eq!(me["display_name"], "Marie C.");
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! form (`a=1&b[]=x`), or JSON — read into one JSON object.
 
 use axum::body::Bytes;
+use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde_json::{Map, Value};
@@ -39,6 +40,16 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
             .unwrap_or_default();
+        if content_type == "multipart/form-data" {
+            read_multipart(
+                Multipart::from_request(request, state)
+                    .await
+                    .map_err(|e| HttpError::BadRequest(format!("cannot read the multipart body: {}", e.body_text())))?,
+                &mut map,
+            )
+            .await?;
+            return Ok(Params(map));
+        }
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|e| HttpError::BadRequest(format!("cannot read the request body: {e}")))?;
@@ -67,6 +78,26 @@ impl<S: Send + Sync> FromRequest<S> for Params {
         }
         Ok(Params(map))
     }
+}
+
+/// The text fields of a `multipart/form-data` body, as apps send profile
+/// edits. A file part is refused by name: there is no media storage yet.
+async fn read_multipart(mut multipart: Multipart, map: &mut Map<String, Value>) -> Result<(), HttpError> {
+    let unreadable =
+        |e: MultipartError| HttpError::BadRequest(format!("cannot read the multipart body: {}", e.body_text()));
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let Some(name) = field.name().map(str::to_string) else {
+            return Err(HttpError::BadRequest("a part of the multipart body has no name".into()));
+        };
+        if field.file_name().is_some() {
+            return Err(HttpError::Unprocessable(format!(
+                "`{name}` is a file: this server does not store uploaded files yet"
+            )));
+        }
+        let value = field.text().await.map_err(unreadable)?;
+        add_pair(map, name, value);
+    }
+    Ok(())
 }
 
 impl Params {

@@ -5,15 +5,21 @@ use super::*;
 /// `GET /api/v1/accounts/verify_credentials`
 pub async fn verify_credentials(State(state): State<AppState>, user: User) -> Result<Json<Value>, HttpError> {
     user.require("read:accounts")?;
-    let mut account = local_account(&state, &user.account.actor).await?;
-    let enterprises = state.db().enterprises_of_member(user.account.actor.id).await?;
+    Ok(Json(credential_account(&state, &user, &user.account.actor).await?))
+}
+
+/// The caller's own account, with its `source` (what it edits) and what
+/// Maillage adds: the enterprises it edits and whether it is an admin.
+async fn credential_account(state: &AppState, user: &User, actor: &LocalActor) -> Result<Value, HttpError> {
+    let mut account = local_account(state, actor).await?;
+    let enterprises = state.db().enterprises_of_member(actor.id).await?;
     account["source"] = json!({
         "privacy": DEFAULT_VISIBILITY.mastodon_name(), "sensitive": false, "language": DEFAULT_LANGUAGE,
-        "note": user.account.actor.summary, "fields": [],
+        "note": actor.summary, "fields": [],
     });
     account["maillage_enterprises"] = json!(enterprises.iter().map(|e| e.username.clone()).collect::<Vec<_>>());
     account["maillage_admin"] = json!(user.account.is_admin);
-    Ok(Json(account))
+    Ok(account)
 }
 
 /// `GET /api/v1/preferences`: what a new post gets when the app names
@@ -150,7 +156,8 @@ pub async fn unfollow(
     Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
 }
 
-/// `PATCH /api/v1/accounts/update_credentials` (`display_name`, `note`)
+/// `PATCH /api/v1/accounts/update_credentials` (`display_name`, `note`; as
+/// a form, JSON or multipart): the caller's account, with its `source`.
 pub async fn update_credentials(
     State(state): State<AppState>,
     user: User,
@@ -164,7 +171,7 @@ pub async fn update_credentials(
         params.text("note").as_deref(),
     )
     .await?;
-    Ok(Json(local_account(&state, &updated).await?))
+    Ok(Json(credential_account(&state, &user, &updated).await?))
 }
 
 /// `GET /api/v1/accounts/:id/followers` and `/following` of a local account.

@@ -33,7 +33,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maillage_db::{
-    Direction, FollowState, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource, TimelinePosition, UtcTime,
+    Direction, FollowState, LocalActor, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource,
+    TimelinePosition, UtcTime,
 };
 use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
 use maillage_federation::content::{self, NoteDraft};

@@ -310,3 +310,48 @@ async fn a_profile_edit_sent_as_multipart_is_applied_and_a_file_part_refused() -
     assert_eq!(me["display_name"], "Marie C.");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcements_written_at_the_command_line_reach_apps_and_each_member_dismisses_their_own() -> anyhow::Result<()>
+{
+    let a = instance().await?;
+    let (marie, paul) = (login(&a, "marie").await?, login(&a, "paul").await?);
+    let published = a.cli(&["admin", "announcement", "create", "Assemblée *jeudi*", "--ends-at", "2099-12-31"]).await?;
+    assert!(published.starts_with("published announcement #"), "{published}");
+    a.cli(&["admin", "announcement", "create", "Passée", "--ends-at", "2020-01-01"]).await?;
+    a.cli(&["admin", "announcement", "create", "À venir", "--starts-at", "2099-01-01T09:00:00-05:00"]).await?;
+    let refused = a.cli(&["admin", "announcement", "create", "Fête", "--ends-at", "demain"]).await;
+    assert!(format!("{refused:?}").contains("ends_at"), "{refused:?}");
+
+    let (status, shown) = call(&a, Method::GET, "/api/v1/announcements", Some(&marie), None).await?;
+    assert_eq!(status, 200, "{shown}");
+    let shown = shown.as_array().unwrap();
+    assert_eq!(shown.len(), 1, "only the current one: {shown:?}");
+    let announcement = &shown[0];
+    assert_eq!(announcement["content"], "<p>Assemblée <em>jeudi</em></p>");
+    assert_eq!(announcement["ends_at"], "2100-01-01T00:00:00.000Z", "the whole day included");
+    assert_eq!(announcement["read"], false);
+    for list in ["mentions", "statuses", "tags", "emojis", "reactions"] {
+        assert_eq!(announcement[list], json!([]), "{list}");
+    }
+    let id = announcement["id"].as_str().unwrap();
+    let dismiss = format!("/api/v1/announcements/{id}/dismiss");
+    assert_eq!(call(&a, Method::POST, &dismiss, Some(&marie), None).await?.0, 200);
+    let (_, shown) = call(&a, Method::GET, "/api/v1/announcements", Some(&marie), None).await?;
+    assert_eq!(shown[0]["read"], true);
+    let (_, unread) = call(&a, Method::GET, "/api/v1/announcements?with_dismissed=false", Some(&marie), None).await?;
+    assert_eq!(unread, json!([]));
+    // Marie's dismissal is hers: Paul still has it unread; nobody anonymous reads them.
+    let (_, shown) = call(&a, Method::GET, "/api/v1/announcements", Some(&paul), None).await?;
+    assert_eq!(shown[0]["read"], false);
+    assert_eq!(call(&a, Method::GET, "/api/v1/announcements", None, None).await?.0, 401);
+    assert_eq!(call(&a, Method::POST, &dismiss, None, None).await?.0, 401);
+    assert_eq!(call(&a, Method::POST, "/api/v1/announcements/999999/dismiss", Some(&paul), None).await?.0, 404);
+
+    let listed = a.cli(&["admin", "announcement", "list"]).await?;
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    a.cli(&["admin", "announcement", "delete", id]).await?;
+    let (_, shown) = call(&a, Method::GET, "/api/v1/announcements", Some(&paul), None).await?;
+    assert_eq!(shown, json!([]));
+    Ok(())
+}

@@ -16,6 +16,7 @@
 
 mod acting;
 pub mod actors;
+pub mod announcements;
 pub mod deliveries;
 pub mod directory;
 pub mod domains;

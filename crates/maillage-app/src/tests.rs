@@ -356,6 +356,41 @@ async fn moderators_moderate_and_members_do_not() {
 }
 
 #[tokio::test]
+async fn staff_publish_announcements_and_members_read_them() {
+    use crate::announcements::{self, AnnouncementDraft};
+    let hub = Hub::new().await;
+    let moderator = hub.moderator("mona").await;
+    let (marie, paul) = (hub.member("marie", false).await, hub.member("paul", false).await);
+    let draft = AnnouncementDraft { text: "Assemblée **jeudi**".into(), ..Default::default() };
+    forbidden(announcements::publish(&hub.app, &marie, &draft).await);
+    let published = announcements::publish(&hub.app, &moderator, &draft).await.unwrap();
+    assert_eq!(published.content, "<p>Assemblée <strong>jeudi</strong></p>");
+    invalid(announcements::publish(&hub.app, &moderator, &AnnouncementDraft::default()).await, "text");
+    let now = chrono::Utc::now();
+    let backwards =
+        AnnouncementDraft { starts_at: Some(now), ends_at: Some(now - chrono::Duration::hours(1)), ..draft.clone() };
+    invalid(announcements::publish(&hub.app, &moderator, &backwards).await, "ends_at");
+    let ended = AnnouncementDraft { ends_at: Some(now - chrono::Duration::hours(1)), ..draft.clone() };
+    let ended = announcements::publish(&hub.app, &moderator, &ended).await.unwrap();
+    let to_come = AnnouncementDraft { starts_at: Some(now + chrono::Duration::days(1)), ..draft.clone() };
+    announcements::publish(&hub.app, &Acting::Operator, &to_come).await.unwrap();
+    // Only the current one is shown, and a dismissal is each member's own.
+    announcements::dismiss(&hub.app, &marie, published.id).await.unwrap();
+    let shown = |list: Vec<(maillage_db::Announcement, bool)>| {
+        list.into_iter().map(|(a, read)| (a.id, read)).collect::<Vec<_>>()
+    };
+    assert_eq!(shown(announcements::current(&hub.app, &marie).await.unwrap()), [(published.id, true)]);
+    assert_eq!(shown(announcements::current(&hub.app, &paul).await.unwrap()), [(published.id, false)]);
+    let gone = announcements::dismiss(&hub.app, &paul, ended.id).await;
+    assert!(matches!(gone, Err(AppError::NotFound(_))), "{gone:?}");
+    assert_eq!(announcements::all(&hub.app, &moderator).await.unwrap().len(), 3);
+    forbidden(announcements::all(&hub.app, &marie).await);
+    forbidden(announcements::withdraw(&hub.app, &marie, published.id).await);
+    announcements::withdraw(&hub.app, &moderator, published.id).await.unwrap();
+    assert!(announcements::current(&hub.app, &paul).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn only_admins_act_for_the_hub() {
     let hub = Hub::new().await;
     let admin = hub.member("ada", true).await;

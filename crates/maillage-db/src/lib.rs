@@ -66,6 +66,7 @@ macro_rules! with_enqueuing_tx {
 }
 
 mod actors;
+mod announcements;
 mod audience;
 mod content;
 mod directory;
@@ -97,6 +98,7 @@ pub mod testing;
 mod bench;
 
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
+pub use announcements::{Announcement, NewAnnouncement};
 pub use audience::{LocalFollow, Reader};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use directory::{ListedEnterprise, ListingHub, ListingSource};

@@ -10,6 +10,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    announcements (id) {
+        id -> BigInt,
+        text -> Text,
+        content -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        all_day -> Bool,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcement_dismissals (announcement_id, user_id) {
+        announcement_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
     local_actors (id) {
         id -> BigInt,
         kind -> Text,
@@ -384,6 +404,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -395,6 +416,8 @@ diesel::joinable!(post_addressees -> posts (post_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
+    announcements,
+    announcement_dismissals,
     local_actors,
     remote_actors,
     users,

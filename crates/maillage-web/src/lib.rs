@@ -92,6 +92,8 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/workspace/staff/feature", post(workspace::staff::feature))
         .route("/workspace/staff/reports/{id}/resolve", post(workspace::staff::resolve_report))
         .route("/workspace/staff/domains", post(workspace::staff::domain_rule))
+        .route("/workspace/staff/announcements", post(workspace::announcements::publish))
+        .route("/workspace/staff/announcements/{id}/delete", post(workspace::announcements::withdraw))
         .route("/static/{file}", get(assets::asset))
         .with_state(state.clone());
     let documents = Router::new()

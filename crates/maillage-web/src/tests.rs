@@ -819,6 +819,42 @@ async fn staff_delete_an_enterprise_once_they_confirm() {
 }
 
 #[tokio::test]
+async fn moderators_announce_on_the_staff_page_and_members_read_it_on_their_workspace() {
+    let site = TestSite::new().await;
+    site.member("marc", "a-long-password-2", None).await;
+    site.member("alice", "a-long-password-3", None).await;
+    let moderator = site.db().account_for_login("marc").await.unwrap().unwrap();
+    site.db().set_user_role(moderator.user_id, false, true).await.unwrap();
+    let (moderator, csrf) = site.session("marc").await;
+    let (member, _) = site.session("alice").await;
+    let form = [("csrf", csrf.as_str()), ("text", "Assemblée **jeudi** <script>x()</script>"), ("ends_at", "")];
+    let (status, _, _) = site.post_form("/workspace/staff/announcements", &member, &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "members do not announce");
+    let backwards = [("csrf", csrf.as_str()), ("text", "Fête"), ("starts_at", "2030-01-10"), ("ends_at", "2030-01-09")];
+    let (status, _, html) = site.post_form("/workspace/staff/announcements", &moderator, &backwards).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("ends_at"), "{html}");
+    let (status, headers, _) = site.post_form("/workspace/staff/announcements", &moderator, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/workspace/staff?done=announced&subject=");
+    let (_, _, html) = site.get("/workspace", &[("cookie", &member)]).await;
+    assert!(html.contains("Assemblée <strong>jeudi</strong>"), "{html}");
+    assert!(!html.contains("<script>"), "sanitised: {html}");
+    let (_, _, html) = site.get("/workspace/staff", &[("cookie", &moderator)]).await;
+    assert!(html.contains("Assemblée <strong>jeudi</strong>"), "listed for the staff: {html}");
+    let id = site.db().announcements().await.unwrap()[0].id;
+    let withdraw = format!("/workspace/staff/announcements/{id}/delete");
+    let (status, _, _) = site.post_form(&withdraw, &member, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = site.post_form(&withdraw, &moderator, &[("csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = site.post_form(&withdraw, &moderator, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = site.get("/workspace", &[("cookie", &member)]).await;
+    assert!(!html.contains("jeudi"), "withdrawn: {html}");
+}
+
+#[tokio::test]
 async fn network_posts_show_in_the_readers_language_sanitised() {
     let site = TestSite::new().await;
     let raw = serde_json::json!({

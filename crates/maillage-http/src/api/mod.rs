@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/preferences", get(mastodon::preferences))
         .route("/api/v1/custom_emojis", get(mastodon::custom_emojis))
         .route("/api/v1/announcements", get(mastodon::announcements))
+        .route("/api/v1/announcements/{id}/dismiss", post(mastodon::dismiss_announcement))
         .route("/api/v1/trends", get(mastodon::trends))
         .route("/api/v1/trends/{kind}", get(mastodon::trends_of))
         .route("/api/v1/accounts/relationships", get(mastodon::relationships))

@@ -20,12 +20,14 @@ use maillage_db::Database;
 use crate::app::{open_database, shutdown_signal};
 use crate::{Application, ServerError};
 
+mod announcement;
 mod enterprise;
 mod moderation;
 mod network;
 mod post;
 mod user;
 
+pub use announcement::AnnouncementCommand;
 pub use enterprise::{EnterpriseCommand, ProfileArgs};
 pub use moderation::{DomainCommand, ModerationCommand, ReportCommand};
 pub use network::{DeliveryCommand, DirectoryCommand, FollowersCommand, HubCommand};
@@ -101,6 +103,9 @@ pub enum AdminCommand {
     /// Suspend remote actors and remove remote content.
     #[command(subcommand)]
     Moderation(ModerationCommand),
+    /// Announcements to every member, shown by apps and on the workspace.
+    #[command(subcommand)]
+    Announcement(AnnouncementCommand),
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
@@ -213,6 +218,7 @@ async fn run_admin(
         AdminCommand::Invite(command) => user::run_invite(run, command).await,
         AdminCommand::Token(command) => user::run_token(run, command).await,
         AdminCommand::Post(command) => post::run(run, command).await,
+        AdminCommand::Announcement(command) => announcement::run(run, command).await,
         AdminCommand::Domain(command) => moderation::run_domain(run, command).await,
         AdminCommand::Report(command) => moderation::run_report(run, command).await,
         AdminCommand::Moderation(command) => moderation::run(run, command).await,

@@ -2,7 +2,8 @@
 //! likes and reshares, and the forms to post for them. Its parts: `publish`
 //! (updates and practices), `edit` (an enterprise's profile, a practice),
 //! `forms` (the forms and what they are read into), `follows` (following
-//! accounts of this hub from their pages) and `staff` (the hub staff's page).
+//! accounts of this hub from their pages), `staff` (the hub staff's page)
+//! and `announcements` (the staff's announcements to members).
 
 use askama::Template;
 use axum::extract::State;
@@ -13,6 +14,7 @@ use maillage_db::{Account, Direction, FollowState};
 use maillage_domain::PostKind;
 use serde::Deserialize;
 
+pub mod announcements;
 pub mod edit;
 pub mod follows;
 mod forms;
@@ -57,6 +59,8 @@ struct WorkspacePage {
     draft: UpdateDraft,
     practice: PracticeForm,
     preview: Option<String>,
+    /// The staff's current announcements (sanitised HTML), newest first.
+    announcements: Vec<String>,
 }
 
 fn require_login(ctx: &Ctx) -> Result<&Account, PageError> {
@@ -124,6 +128,12 @@ struct Shown {
 async fn page(state: &WebState, ctx: &Ctx, account: &Account, shown: Shown) -> Result<WorkspacePage, PageError> {
     let Shown { notice, error, draft, practice, preview } = shown;
     let enterprises = my_enterprises(state, ctx, account).await?;
+    let announcements = maillage_app::announcements::current(&state.shared.app, &maillage_app::Acting::member(account))
+        .await
+        .map_err(|e| PageError::app(ctx.lang, e))?
+        .into_iter()
+        .map(|(a, _)| a.content)
+        .collect();
     let lang = ctx.lang.code().to_string();
     let draft =
         UpdateDraft { language: if draft.language.is_empty() { lang.clone() } else { draft.language }, ..draft };
@@ -139,6 +149,7 @@ async fn page(state: &WebState, ctx: &Ctx, account: &Account, shown: Shown) -> R
         draft,
         practice,
         preview,
+        announcements,
     })
 }
 

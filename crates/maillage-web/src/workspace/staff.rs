@@ -1,6 +1,7 @@
-//! The hub staff's page: admitting and deleting enterprises, featured items, domain
-//! blocks and delivery status (admins), the reports queue (moderators and
-//! admins). The same operations as the `maillage admin` commands.
+//! The hub staff's page: admitting and deleting enterprises, featured
+//! items, domain blocks and delivery status (admins), the reports queue and
+//! the announcements (moderators and admins; see `announcements`). The same
+//! operations as the `maillage admin` commands.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -15,6 +16,14 @@ use serde::Deserialize;
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::{Chrome, Ctx, date};
+
+pub(super) struct AnnouncementView {
+    pub(super) id: i64,
+    /// Sanitised HTML.
+    pub(super) content: String,
+    /// "from … until …", or when it was published.
+    pub(super) when: String,
+}
 
 struct ReportView {
     id: i64,
@@ -34,12 +43,13 @@ struct StaffPage {
     /// (handle, name) of this hub's enterprises, to edit.
     enterprises: Vec<(String, String)>,
     reports: Vec<ReportView>,
+    announcements: Vec<AnnouncementView>,
     blocked: Vec<(String, String)>,
     deliveries: Vec<String>,
 }
 
 /// Staff only: admins, or moderators where `moderators_too`.
-fn staff(ctx: &Ctx, moderators_too: bool) -> Result<&Account, PageError> {
+pub(super) fn staff(ctx: &Ctx, moderators_too: bool) -> Result<&Account, PageError> {
     let Some(account) = ctx.account.as_ref() else { return Err(PageError::login(ctx.lang, "/workspace/staff")) };
     let acting = Acting::member(account);
     let allowed = if moderators_too { acting.require_moderator() } else { acting.require_admin() };
@@ -77,6 +87,7 @@ async fn staff_page(
             objects: r.objects().into_iter().chain(r.target_actor.clone()).collect(),
         })
         .collect();
+    let announcements = super::announcements::views(state, ctx, account).await?;
     let (mut featured, mut blocked, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
     let mut enterprises = Vec::new();
     if account.is_admin {
@@ -120,6 +131,7 @@ async fn staff_page(
         featured,
         enterprises,
         reports,
+        announcements,
         blocked,
         deliveries,
     })
@@ -139,19 +151,21 @@ pub async fn staff_home(
         Some("resolved") => Some(ctx.t.t("staff-report-resolved")),
         Some("blocked") => Some(ctx.t.t1("staff-domain-blocked", "domain", &subject)),
         Some("removed") => Some(ctx.t.t1("staff-domain-removed", "domain", &subject)),
+        Some("announced") => Some(ctx.t.t("staff-announced")),
+        Some("withdrawn") => Some(ctx.t.t("staff-announce-withdrawn")),
         _ => None,
     };
     let page = staff_page(&state, &ctx, account, notice, None).await?;
     ctx.render(&page)
 }
 
-fn done(what: &str, subject: &str) -> Response {
+pub(super) fn done(what: &str, subject: &str) -> Response {
     let subject = url::form_urlencoded::byte_serialize(subject.as_bytes()).collect::<String>();
     Redirect::to(&format!("/workspace/staff?done={what}&subject={subject}")).into_response()
 }
 
 /// A refusal the staff can mend, shown on their page; anything else is a page of its own.
-async fn refused_or_page(
+pub(super) async fn refused_or_page(
     state: &WebState,
     ctx: &Ctx,
     account: &Account,

@@ -10,12 +10,6 @@ pub async fn custom_emojis() -> Json<Value> {
     Json(json!([]))
 }
 
-/// `GET /api/v1/announcements`: no announcements until the hub's staff can
-/// write them.
-pub async fn announcements() -> Json<Value> {
-    Json(json!([]))
-}
-
 /// `GET /api/v1/trends` (tags, as Mastodon's alias) and
 /// `/api/v1/trends/{tags,statuses,links}`: nothing is computed as trending.
 pub async fn trends() -> Json<Value> {

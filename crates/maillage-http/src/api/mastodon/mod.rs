@@ -7,6 +7,7 @@
 //! `empty`, the features we do not have, answered as empty.
 
 mod accounts;
+mod announcements;
 mod empty;
 mod instance;
 mod notifications;
@@ -15,6 +16,7 @@ mod statuses;
 mod timelines;
 
 pub use accounts::*;
+pub use announcements::*;
 pub use empty::*;
 pub use instance::*;
 pub use notifications::*;

@@ -355,3 +355,24 @@ async fn announcements_written_at_the_command_line_reach_apps_and_each_member_di
     assert_eq!(shown, json!([]));
     Ok(())
 }
+
+/// Apps complete a local account as `@marie`: that is a mention of her; a
+/// bare handle nobody here has is only text, as on Mastodon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_handle_mentions_the_local_account_and_an_unknown_one_is_text() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let (marie, paul) = (login(&a, "marie").await?, login(&a, "paul").await?);
+    let body = json!({ "status": "Merci @marie et @personne !" });
+    let (status, posted) = call(&a, Method::POST, "/api/v1/statuses", Some(&paul), Some(body)).await?;
+    assert_eq!(status, 200, "{posted}");
+    let content = posted["content"].as_str().unwrap();
+    assert!(content.contains("/actors/marie\" class=\"u-url mention\">@<span>marie</span></a>"), "{posted}");
+    assert!(content.contains(" et @personne !"), "{posted}");
+    let (_, notifications) = call(&a, Method::GET, "/api/v1/notifications", Some(&marie), None).await?;
+    let mention = &notifications.as_array().unwrap()[0];
+    assert_eq!((mention["type"].as_str(), mention["status"]["id"].as_str()), (Some("mention"), posted["id"].as_str()));
+    // Nobody else was told.
+    let (_, others) = call(&a, Method::GET, "/api/v1/notifications", Some(&paul), None).await?;
+    assert_eq!(others, json!([]));
+    Ok(())
+}

@@ -1,31 +1,34 @@
 //! The web pages through a real server: the network directory across two
 //! instances, and a real browser (headless Chromium driven by
 //! playwright-core, prepared by `scripts/test`) searching, filtering,
-//! logging in, posting and switching language. Screenshots go to
-//! `target/browser-artifacts/`.
+//! logging in, posting and switching language; and a web client on another
+//! origin (masto, Elk's and Phanpy's library) signing in with PKCE and
+//! using the API. Screenshots go to `target/browser-artifacts/`.
 
 use std::process::Stdio;
 
 use maillage_tests::{TestInstance, eventually};
 
 const BROWSER_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/web.mjs");
+const MASTO_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/masto.mjs");
 
-/// Where playwright-core is installed (`scripts/test` sets
-/// MAILLAGE_PLAYWRIGHT_DIR) and the Chromium to drive; `None` skips the
-/// browser test, except where `MAILLAGE_REQUIRE_PEERS` says it must run.
+/// Where playwright-core, masto and esbuild are installed (`scripts/test`
+/// sets MAILLAGE_PLAYWRIGHT_DIR) and the Chromium to drive; `None` skips
+/// the browser test, except where `MAILLAGE_REQUIRE_PEERS` says it must run.
 fn browser_tools() -> Option<(String, String)> {
     let playwright = std::env::var("MAILLAGE_PLAYWRIGHT_DIR").ok().filter(|d| !d.is_empty());
     let chromium = std::env::var("MAILLAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
-    let installed = playwright
-        .as_deref()
-        .is_some_and(|dir| std::path::Path::new(dir).join("node_modules/playwright-core").is_dir())
-        && std::path::Path::new(&chromium).exists();
+    let installed = playwright.as_deref().is_some_and(|dir| {
+        ["playwright-core", "masto", "esbuild"]
+            .iter()
+            .all(|package| std::path::Path::new(dir).join("node_modules").join(package).is_dir())
+    }) && std::path::Path::new(&chromium).exists();
     if !installed {
         assert!(
             std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
-            "the browser tests need Chromium ({chromium}) and playwright-core in MAILLAGE_PLAYWRIGHT_DIR (scripts/test installs both)"
+            "the browser tests need Chromium ({chromium}) and playwright-core, masto and esbuild in MAILLAGE_PLAYWRIGHT_DIR (scripts/test installs them)"
         );
-        maillage_tests::skipped("no Chromium or playwright-core; run scripts/test to install them");
+        maillage_tests::skipped("no Chromium or browser packages; run scripts/test to install them");
         return None;
     }
     playwright.map(|p| (p, chromium))
@@ -133,6 +136,41 @@ async fn a_browser_searches_filters_logs_in_posts_and_switches_language() -> any
     for shot in ["directory-facets", "enterprise", "workspace", "home-en"] {
         assert!(std::path::Path::new(&format!("{artifacts}/{shot}.png")).is_file(), "screenshot {shot}");
     }
+    Ok(())
+}
+
+/// A web client served from another origin signs a member in through the
+/// OAuth form with PKCE and uses the API with masto in Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_client_on_another_origin_signs_in_with_pkce_and_uses_the_api() -> anyhow::Result<()> {
+    let Some((playwright, chromium)) = browser_tools() else { return Ok(()) };
+    let site = TestInstance::spawn().await?;
+    for name in ["marie", "paul"] {
+        site.cli_with_input(&["admin", "user", "create", name], "un mot de passe sûr\n").await?;
+    }
+    let paul = site.cli(&["admin", "token", "create", "paul", "--scopes", "read write"]).await?;
+    let mention = reqwest::Client::new()
+        .post(site.url("/api/v1/statuses"))
+        .bearer_auth(paul.trim())
+        .form(&[("status", "Bonjour @marie, bienvenue !")])
+        .send()
+        .await?;
+    assert_eq!(mention.status(), 200, "{}", mention.text().await?);
+    let output = tokio::process::Command::new("node")
+        .arg(MASTO_SCRIPT)
+        .arg(&site.base_url)
+        .env("MAILLAGE_PLAYWRIGHT_DIR", &playwright)
+        .env("MAILLAGE_CHROMIUM", &chromium)
+        .env("MAILLAGE_BROWSER_USER", "marie")
+        .env("MAILLAGE_BROWSER_PASSWORD", "un mot de passe sûr")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "masto checks failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("all masto checks passed"), "{stdout}");
     Ok(())
 }
 

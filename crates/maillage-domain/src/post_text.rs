@@ -17,17 +17,18 @@ pub fn hashtags_in(text: &str) -> Vec<String> {
     tags
 }
 
-/// `@user@domain` handles written in a text.
+/// The handles written in a text: `@user@domain`, and `@user` for an
+/// account of this instance (as Mastodon apps complete a local account).
 pub fn handles_in(text: &str) -> Vec<String> {
     let mut handles = Vec::new();
     for word in text.split(|c: char| c.is_whitespace() || ",;!?()[]\"'".contains(c)) {
         let word = word.trim_end_matches(['.', ':']);
-        if let Some(rest) = word.strip_prefix('@')
-            && let Some((user, domain)) = rest.split_once('@')
-            && !user.is_empty()
-            && domain.contains(['.', ':'])
-            && !handles.contains(&word.to_string())
-        {
+        let Some(rest) = word.strip_prefix('@') else { continue };
+        let handle = match rest.split_once('@') {
+            Some((user, domain)) => !user.is_empty() && domain.contains(['.', ':']),
+            None => !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        };
+        if handle && !handles.contains(&word.to_string()) {
             handles.push(word.to_string());
         }
     }
@@ -102,8 +103,9 @@ mod tests {
     }
 
     #[test]
-    fn handles_need_a_domain() {
-        assert_eq!(handles_in("Merci @ana@social.example. et @bob"), vec!["@ana@social.example"]);
+    fn handles_are_remote_with_a_domain_or_local_without() {
+        assert_eq!(handles_in("Merci @ana@social.example. et @bob_2!"), vec!["@ana@social.example", "@bob_2"]);
+        assert!(handles_in("écrire à ana@social.example, @ seul, @é, @x@localhost").is_empty());
     }
 
     #[test]

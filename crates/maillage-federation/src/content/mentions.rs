@@ -10,13 +10,21 @@ use crate::activities::resolve_actor;
 use crate::context::Federation;
 use crate::error::FederationError;
 
-/// The mentions of `text`; an unknown local handle is a 404, an
-/// unreachable remote one the lookup's error.
+/// The mentions of `text`; an unknown `@user@our.domain` is a 404, an
+/// unknown bare `@user` is only text (as on Mastodon), an unreachable remote
+/// handle the lookup's error.
 pub async fn mentions_of(federation: &Federation, text: &str) -> Result<Vec<Mention>, FederationError> {
     let ctx = federation.context();
     let mut mentions = Vec::new();
     for handle in handles_in(text) {
-        let (user, domain) = handle.trim_start_matches('@').split_once('@').unwrap_or_default();
+        let Some((user, domain)) = handle.trim_start_matches('@').split_once('@') else {
+            let user = handle.trim_start_matches('@');
+            let local = ctx.db.local_actor_by_username(user).await?.filter(|a| a.kind() != ActorKind::Instance);
+            if let Some(local) = local {
+                mentions.push(Mention { href: local.ap_id, name: handle.clone(), inbox: String::new() });
+            }
+            continue;
+        };
         if domain.eq_ignore_ascii_case(&ctx.config.instance.domain) {
             let local = ctx
                 .db

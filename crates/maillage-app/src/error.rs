@@ -2,7 +2,9 @@
 //! answer once: a JSON body and status for the APIs, a page for the web, a
 //! line and an exit code for the CLI.
 
-use maillage_db::DbError;
+use maillage_db::{DbError, Outage};
+
+use crate::repeated::RepeatedWarning;
 use maillage_federation::{ActorError, FederationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +28,10 @@ pub enum AppError {
     /// Another server could not be reached, or its answer not used.
     #[error("{0}")]
     Remote(String),
+    /// The database (or another service we use) cannot serve for now:
+    /// try again later. Nothing was changed.
+    #[error("{}", .0.message())]
+    Unavailable(Outage),
     /// Our own failure: the cause is for the log, not for the person.
     #[error("internal error: {0}")]
     Internal(String),
@@ -54,12 +60,21 @@ impl AppError {
     }
 }
 
+/// Every failure of an outage, logged once a minute at most.
+pub static DATABASE_OUTAGE: RepeatedWarning = RepeatedWarning::new("the database cannot serve for now");
+
 impl From<DbError> for AppError {
     fn from(error: DbError) -> Self {
         match error {
             // A rule of the database (a suspended actor, a closed invite…).
             DbError::Refused(message) => AppError::Forbidden(message),
-            other => AppError::Internal(other.to_string()),
+            other => match other.outage() {
+                Some(outage) => {
+                    DATABASE_OUTAGE.warn(&other);
+                    AppError::Unavailable(outage)
+                }
+                None => AppError::Internal(other.to_string()),
+            },
         }
     }
 }
@@ -106,6 +121,6 @@ mod tests {
     #[test]
     fn a_refusal_of_the_database_is_not_internal() {
         assert!(matches!(AppError::from(DbError::Refused("suspended".into())), AppError::Forbidden(_)));
-        assert!(AppError::from(DbError::Pool("gone".into())).is_internal());
+        assert!(matches!(AppError::from(DbError::Pool("gone".into())), AppError::Unavailable(Outage::Unreachable)));
     }
 }

@@ -103,7 +103,7 @@ pub use audience::{LocalFollow, Reader};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use directory::{ListedEnterprise, ListingHub, ListingSource};
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
-pub use error::DbError;
+pub use error::{DbError, Outage};
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use hub_syncs::HubSync;
 pub use library::DirectoryRow;

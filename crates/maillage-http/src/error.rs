@@ -27,8 +27,9 @@ pub enum HttpError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     TooManyRequests(String),
-    #[error("{0}")]
-    Unavailable(String),
+    /// The database (or another service we use) cannot serve for now.
+    #[error("{}", .0.message())]
+    Unavailable(maillage_db::Outage),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -50,9 +51,12 @@ impl HttpError {
     }
 }
 
+/// How long clients are asked to wait before trying again after an outage.
+pub const RETRY_AFTER_SECONDS: u64 = 10;
+
 impl From<maillage_db::DbError> for HttpError {
     fn from(error: maillage_db::DbError) -> Self {
-        HttpError::Internal(error.to_string())
+        maillage_app::AppError::from(error).into()
     }
 }
 
@@ -67,6 +71,7 @@ impl From<maillage_app::AppError> for HttpError {
             A::NotFound(m) => HttpError::NotFound(m),
             A::Conflict(m) => HttpError::Conflict(m),
             A::RateLimited(m) => HttpError::TooManyRequests(m),
+            A::Unavailable(outage) => HttpError::Unavailable(outage),
             A::Remote(m) => HttpError::Unprocessable(m),
             A::Internal(m) => HttpError::Internal(m),
         }
@@ -87,6 +92,10 @@ impl IntoResponse for HttpError {
             HttpError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 "internal server error".to_string()
+            }
+            HttpError::Unavailable(outage) => {
+                let body = Json(json!({ "error": outage.message(), "reason": outage.as_str() }));
+                return (status, [(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())], body).into_response();
             }
             other => other.to_string(),
         };

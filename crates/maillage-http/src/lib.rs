@@ -26,7 +26,7 @@ use maillage_db::Database;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-pub use error::HttpError;
+pub use error::{HttpError, RETRY_AFTER_SECONDS};
 
 /// What every handler can reach: the use cases, whose storage, settings
 /// and wire the accessors lend (one source), and the rate limits.

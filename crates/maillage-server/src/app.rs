@@ -56,6 +56,8 @@ impl ServerError {
             ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_)) | ServerError::Input(_) => 65,
             ServerError::App(A::Unauthenticated(_) | A::Forbidden(_)) => 77,
             ServerError::App(A::Remote(_) | A::RateLimited(_)) => 69,
+            // EX_TEMPFAIL: try again later.
+            ServerError::App(A::Unavailable(_)) => 75,
             ServerError::Config(_) | ServerError::DomainChanged { .. } | ServerError::Bind { .. } => 78,
             ServerError::Output(_) => 74,
             _ => 70,
@@ -257,6 +259,7 @@ mod tests {
             (ServerError::Bind { addr: "127.0.0.1:1".into(), reason: "in use".into() }, 78),
             (ServerError::Output(std::io::Error::other("broken pipe")), 74),
             (maillage_db::DbError::Refused("the database went away".into()).into(), 70),
+            (AppError::Unavailable(maillage_db::Outage::NotWritable).into(), 75),
             (AppError::Internal("a bug".into()).into(), 70),
             (ServerError::Serve(std::io::Error::other("accept failed")), 70),
         ];

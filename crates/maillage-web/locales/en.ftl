@@ -175,3 +175,5 @@ staff-announced = Announcement published.
 staff-announce-withdrawn = Announcement withdrawn.
 staff-announce-since = published { $date }
 staff-announce-from-until = from { $from } until { $until }
+error-unavailable = The database is unavailable for a moment. Nothing was lost: try again in a few seconds.
+error-not-writable = The site cannot save anything for a moment (its storage is full or locked). Nothing was lost: try again shortly.

@@ -175,3 +175,5 @@ staff-announced = Annonce publiée.
 staff-announce-withdrawn = Annonce retirée.
 staff-announce-since = publiée le { $date }
 staff-announce-from-until = du { $from } au { $until }
+error-unavailable = La base de données est indisponible pour un moment. Rien n’est perdu : réessayez dans quelques secondes.
+error-not-writable = Le site ne peut rien enregistrer pour un moment (son stockage est plein ou verrouillé). Rien n’est perdu : réessayez sous peu.

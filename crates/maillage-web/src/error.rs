@@ -60,9 +60,25 @@ impl PageError {
         Self::new(lang, status, message)
     }
 
-    pub fn internal(lang: Lang, cause: impl std::fmt::Display) -> Self {
+    /// Our own failure, or the database's outage when the cause is one
+    /// (then a 503 page that says to try again).
+    pub fn internal(lang: Lang, cause: impl std::fmt::Display + 'static) -> Self {
+        let database = (&cause as &dyn std::any::Any).downcast_ref::<maillage_db::DbError>();
+        if let Some(outage) = database.and_then(maillage_db::DbError::outage) {
+            maillage_app::error::DATABASE_OUTAGE.warn(&cause);
+            return Self::unavailable(lang, outage);
+        }
         tracing::error!(%cause, "page failed");
         Self::new(lang, StatusCode::INTERNAL_SERVER_ERROR, Tr::new(lang).t("error-internal"))
+    }
+
+    /// The database cannot serve for now (503, `Retry-After`).
+    pub fn unavailable(lang: Lang, outage: maillage_db::Outage) -> Self {
+        let key = match outage {
+            maillage_db::Outage::Unreachable => "error-unavailable",
+            maillage_db::Outage::NotWritable => "error-not-writable",
+        };
+        Self::new(lang, StatusCode::SERVICE_UNAVAILABLE, Tr::new(lang).t(key))
     }
 
     pub fn status(&self) -> StatusCode {
@@ -80,6 +96,7 @@ impl PageError {
                 Self::with_status(lang, StatusCode::CONFLICT, Tr::new(lang).t1("error-bad-request", "reason", &m))
             }
             A::RateLimited(m) => Self::with_status(lang, StatusCode::TOO_MANY_REQUESTS, m),
+            A::Unavailable(outage) => Self::unavailable(lang, outage),
             A::Internal(cause) => Self::internal(lang, cause),
         }
     }
@@ -93,6 +110,11 @@ impl IntoResponse for PageError {
         let t = Tr::new(self.lang);
         let page = ErrorPage { t, lang: self.lang.code(), title: t.t("error-title"), message: &self.message };
         let body = page.render().unwrap_or_else(|_| self.message.clone());
-        (self.status, Html(body)).into_response()
+        let mut response = (self.status, Html(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            let wait = maillage_http::RETRY_AFTER_SECONDS.to_string();
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.parse().expect("digits"));
+        }
+        response
     }
 }

@@ -67,13 +67,17 @@ macro_rules! with_enqueuing_tx {
 
 mod actors;
 mod audience;
+mod bookmarks;
 mod content;
 mod directory;
 mod domains;
 mod error;
+mod filters;
 mod follows;
 mod hub_syncs;
 mod library;
+mod lists;
+mod markers;
 mod migrate;
 mod notifications;
 mod oauth;
@@ -98,13 +102,17 @@ mod bench;
 
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use audience::{LocalFollow, Reader};
+pub use bookmarks::{IdPage, SavedStatus};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use directory::{ListedEnterprise, ListingHub, ListingSource};
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;
+pub use filters::{Filter, FilterFields, FilterKeyword, KeywordChanges, KeywordFields};
 pub use follows::{Direction, Follow, FollowRecord, FollowState};
 pub use hub_syncs::HubSync;
 pub use library::DirectoryRow;
+pub use lists::{List, ListFields, ListMember, ListMembers};
+pub use markers::Marker;
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};

@@ -13,7 +13,14 @@ use crate::HttpError;
 pub struct Params(pub Map<String, Value>);
 
 fn add_pair(map: &mut Map<String, Value>, key: String, value: String) {
-    if let Some(name) = key.strip_suffix("[]") {
+    // `list[][field]=a&list[][field]=b` (Rails' arrays of objects, as
+    // Tusky sends filter keywords): kept in order under the whole key.
+    if key.contains("[][") {
+        let entry = map.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = entry {
+            items.push(Value::String(value));
+        }
+    } else if let Some(name) = key.strip_suffix("[]") {
         let entry = map.entry(name.to_string()).or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = entry {
             items.push(Value::String(value));

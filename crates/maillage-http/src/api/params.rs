@@ -124,3 +124,26 @@ impl Params {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_of_objects_keep_every_value_in_order() {
+        let mut map = Map::new();
+        for (key, value) in [
+            ("context[]", "home"),
+            ("keywords_attributes[][keyword]", "vélo"),
+            ("keywords_attributes[][keyword]", "train"),
+            ("context[]", "public"),
+            ("home[last_read_id]", "12"),
+        ] {
+            add_pair(&mut map, key.into(), value.into());
+        }
+        let params = Params(map);
+        assert_eq!(params.list("context"), ["home", "public"]);
+        assert_eq!(params.list("keywords_attributes[][keyword]"), ["vélo", "train"]);
+        assert_eq!(params.text("home[last_read_id]").as_deref(), Some("12"));
+    }
+}

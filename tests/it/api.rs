@@ -368,7 +368,7 @@ async fn statuses_timelines_search_and_follows() -> anyhow::Result<()> {
     assert_eq!(call(&a, reqwest::Method::GET, &format!("/api/v1/statuses/{id}"), None, None).await?.0, 404);
 
     // Unknown Mastodon endpoints answer clearly, as Mastodon does.
-    let (status, body) = call(&a, reqwest::Method::GET, "/api/v1/filters", Some(&marie), None).await?;
+    let (status, body) = call(&a, reqwest::Method::GET, "/api/v1/followed_tags", Some(&marie), None).await?;
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
     // Clients ask with a trailing slash too.

@@ -22,6 +22,7 @@ mod inbox;
 mod limits;
 mod peers;
 mod reliability;
+mod social;
 mod ssrf;
 mod tags;
 mod web;

@@ -17,14 +17,18 @@
 mod acting;
 pub mod actors;
 pub mod announcements;
+pub mod bookmarks;
 pub mod deliveries;
 pub mod directory;
 pub mod domains;
 pub mod enterprises;
 pub mod error;
+pub mod filters;
 pub mod follows;
 pub mod hub;
 pub mod instance;
+pub mod lists;
+pub mod markers;
 pub mod moderation;
 pub mod notifications;
 pub mod posts;
@@ -38,6 +42,8 @@ pub mod teams;
 pub mod testing;
 pub mod users;
 
+#[cfg(test)]
+mod reading_tests;
 #[cfg(test)]
 mod tests;
 

@@ -332,6 +332,34 @@ impl Database {
         Ok(row)
     }
 
+    /// Of these ActivityPub ids, our posts and the remote objects `reader`
+    /// may see (a page of bookmarks or likes, say): the rest are left out.
+    pub async fn visible_statuses_by_ap_ids(
+        &self,
+        reader: &Reader,
+        ap_ids: &[String],
+    ) -> Result<(Vec<Post>, Vec<RemoteObject>), DbError> {
+        if ap_ids.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut conn = self.conn().await?;
+        let found = with_conn!(&mut conn, |c| {
+            let posts = visible_posts!(posts::table.filter(posts::ap_id.eq_any(ap_ids)).into_boxed(), reader)
+                .select(Post::as_select())
+                .load(c)
+                .await?;
+            let objects = visible_remote_objects!(
+                remote_objects::table.filter(remote_objects::ap_id.eq_any(ap_ids)).into_boxed(),
+                reader
+            )
+            .select(RemoteObject::as_select())
+            .load(c)
+            .await?;
+            Ok::<_, diesel::result::Error>((posts, objects))
+        })?;
+        Ok(found)
+    }
+
     /// The actors one of our posts names, by ActivityPub id.
     pub async fn post_addressees(&self, post_id: i64) -> Result<Vec<String>, DbError> {
         let mut conn = self.conn().await?;

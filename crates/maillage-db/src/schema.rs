@@ -404,6 +404,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        object_ap_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    markers (actor_id, timeline) {
+        actor_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lists (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        title -> Text,
+        replies_policy -> Text,
+        exclusive -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    list_accounts (id) {
+        id -> BigInt,
+        list_id -> BigInt,
+        local_actor_id -> Nullable<BigInt>,
+        remote_actor_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    filters (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        title -> Text,
+        contexts -> Text,
+        action -> Text,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    filter_keywords (id) {
+        id -> BigInt,
+        filter_id -> BigInt,
+        keyword -> Text,
+        whole_word -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
@@ -413,6 +475,8 @@ diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(remote_object_tags -> remote_objects (remote_object_id));
 diesel::joinable!(remote_object_addressees -> remote_objects (remote_object_id));
 diesel::joinable!(post_addressees -> posts (post_id));
+diesel::joinable!(list_accounts -> lists (list_id));
+diesel::joinable!(filter_keywords -> filters (filter_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
@@ -447,4 +511,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     directory_listings,
     hub_syncs,
+    bookmarks,
+    markers,
+    lists,
+    list_accounts,
+    filters,
+    filter_keywords,
 );

@@ -2,12 +2,12 @@
 //! counts, reactions, the posts replied to), read with one query per kind
 //! for the whole page rather than a few per status.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{follows, local_actors, local_follows, posts, reactions, remote_actors, remote_objects};
+use crate::schema::{bookmarks, follows, local_actors, local_follows, posts, reactions, remote_actors, remote_objects};
 use crate::{Database, DbError, Direction, FollowState, LocalActor, RemoteActor};
 
 /// What to read for a page.
@@ -21,6 +21,10 @@ pub struct StatusFactsWanted<'a> {
     pub objects: &'a [String],
     /// The ActivityPub ids the statuses reply to.
     pub parents: &'a [String],
+    /// The member who reads the page, for what they did to its statuses.
+    pub viewer: Option<&'a LocalActor>,
+    /// Every status of the page, by ActivityPub id (for the viewer's facts).
+    pub shown: &'a [String],
 }
 
 /// What [`Database::status_facts`] found; anything absent is unknown here.
@@ -42,6 +46,12 @@ pub struct StatusFacts {
     pub parent_posts: HashMap<String, i64>,
     /// Remote objects among the parents: ActivityPub id → row id.
     pub parent_remote_objects: HashMap<String, i64>,
+    /// The statuses the viewer liked, by ActivityPub id.
+    pub favourited: HashSet<String>,
+    /// The statuses the viewer reshared.
+    pub reblogged: HashSet<String>,
+    /// The statuses the viewer bookmarked.
+    pub bookmarked: HashSet<String>,
 }
 
 impl Database {
@@ -134,6 +144,26 @@ impl Database {
                     .filter(remote_objects::ap_id.eq_any(wanted.parents))
                     .select((remote_objects::ap_id, remote_objects::id))
                     .load::<(String, i64)>(c)
+                    .await?
+                    .into_iter()
+                    .collect();
+            }
+            if let Some(viewer) = wanted.viewer.filter(|_| !wanted.shown.is_empty()) {
+                let reacted: Vec<(String, String)> = reactions::table
+                    .filter(reactions::actor_ap_id.eq(&viewer.ap_id))
+                    .filter(reactions::object_ap_id.eq_any(wanted.shown))
+                    .select((reactions::object_ap_id, reactions::kind))
+                    .load(c)
+                    .await?;
+                for (object, kind) in reacted {
+                    let set = if kind == "like" { &mut facts.favourited } else { &mut facts.reblogged };
+                    set.insert(object);
+                }
+                facts.bookmarked = bookmarks::table
+                    .filter(bookmarks::actor_id.eq(viewer.id))
+                    .filter(bookmarks::object_ap_id.eq_any(wanted.shown))
+                    .select(bookmarks::object_ap_id)
+                    .load::<String>(c)
                     .await?
                     .into_iter()
                     .collect();

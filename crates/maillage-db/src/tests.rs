@@ -931,8 +931,11 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
         remote_actors: std::slice::from_ref(&remote.ap_id),
         objects: &objects,
         parents: &parents,
+        viewer: None,
+        shown: &objects,
     };
     let facts = db.status_facts(wanted).await.unwrap();
+    assert!(facts.favourited.is_empty() && facts.bookmarked.is_empty(), "nobody views");
     assert_eq!(facts.local_actors[&actor.id].username, "coop");
     assert_eq!((facts.followers[&actor.id], facts.following.get(&actor.id)), (1, None));
     assert_eq!(facts.post_counts[&actor.id], 2);
@@ -941,6 +944,20 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
     assert!(!facts.likes.contains_key(&parent.ap_id));
     assert_eq!(facts.parent_posts, [(parent.ap_id.clone(), parent.id)].into_iter().collect());
     assert_eq!(facts.parent_remote_objects.keys().collect::<Vec<_>>(), vec!["http://peer/n/1"]);
+
+    // What the viewer did, and only the viewer (ana's like of the reply is
+    // not theirs): their like, reshare, bookmark.
+    let shown = [parent.ap_id.clone(), reply.ap_id.clone(), "http://peer/n/1".to_string()];
+    db.add_reaction(ReactionKind::Like, &parent.ap_id, &actor.ap_id, "http://localhost:1/likes/1").await.unwrap();
+    db.add_reaction(ReactionKind::Announce, "http://peer/n/1", &actor.ap_id, "http://localhost:1/boosts/1")
+        .await
+        .unwrap();
+    db.add_bookmark(actor.id, &reply.ap_id).await.unwrap();
+    let viewed = StatusFactsWanted { viewer: Some(&actor), shown: &shown, ..StatusFactsWanted::default() };
+    let facts = db.status_facts(viewed).await.unwrap();
+    assert_eq!(facts.favourited, [parent.ap_id.clone()].into_iter().collect());
+    assert_eq!(facts.reblogged, ["http://peer/n/1".to_string()].into_iter().collect());
+    assert_eq!(facts.bookmarked, [reply.ap_id.clone()].into_iter().collect());
     let nothing = db.status_facts(StatusFactsWanted::default()).await.unwrap();
     assert!(nothing.local_actors.is_empty() && nothing.parent_posts.is_empty());
 }

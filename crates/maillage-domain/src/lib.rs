@@ -13,6 +13,7 @@ pub mod notification;
 pub mod password;
 pub mod post;
 pub mod post_text;
+pub mod reading;
 pub mod server_name;
 pub mod tags;
 pub mod team;

@@ -42,6 +42,11 @@ impl User {
         Ok(state.db().reader_for_member(&self.account.actor).await?)
     }
 
+    /// The member's own actor: who sees their likes, reshares and bookmarks.
+    pub fn member(&self) -> &maillage_db::LocalActor {
+        &self.account.actor
+    }
+
     /// This member, as the use cases that check rights see them.
     pub fn acting(&self) -> maillage_app::Acting {
         maillage_app::Acting::member(&self.account)
@@ -117,6 +122,11 @@ impl FromRequestParts<AppState> for User {
 pub struct MaybeUser(pub Option<User>);
 
 impl MaybeUser {
+    /// The member's own actor, when signed in.
+    pub fn member(&self) -> Option<&maillage_db::LocalActor> {
+        self.0.as_ref().map(User::member)
+    }
+
     /// The reader of [`User::reader`], or nobody in particular.
     pub async fn reader(&self, state: &AppState) -> Result<Reader, HttpError> {
         match &self.0 {

@@ -231,22 +231,30 @@ pub enum StatusOf<'a> {
     Remote(&'a RemoteObject),
 }
 
-/// The Statuses of a page, with what they show (authors, counts, parents)
-/// read for the whole page at once.
-pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Value>, HttpError> {
-    let (mut local_actors, mut remote_actors, mut objects, mut parents) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+/// The member who reads: their likes, reshares and bookmarks show on
+/// the statuses (`None`: someone not signed in, for whom they are false).
+pub type Viewer<'a> = Option<&'a LocalActor>;
+
+/// The Statuses of a page, with what they show (authors, counts, parents,
+/// what the viewer did to them) read for the whole page at once.
+pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_>) -> Result<Vec<Value>, HttpError> {
+    let (mut local_actors, mut remote_actors, mut objects, mut parents, mut shown) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for status in page {
         match status {
             StatusOf::Local(post) => {
                 local_actors.push(post.actor_id);
                 objects.push(post.ap_id.clone());
                 parents.extend(post.in_reply_to.clone());
+                shown.push(post.ap_id.clone());
             }
-            StatusOf::Remote(object) => remote_actors.extend(object.attributed_to.clone()),
+            StatusOf::Remote(object) => {
+                remote_actors.extend(object.attributed_to.clone());
+                shown.push(object.ap_id.clone());
+            }
         }
     }
-    for list in [&mut remote_actors, &mut objects, &mut parents] {
+    for list in [&mut remote_actors, &mut objects, &mut parents, &mut shown] {
         list.sort();
         list.dedup();
     }
@@ -257,28 +265,36 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Val
         remote_actors: &remote_actors,
         objects: &objects,
         parents: &parents,
+        viewer,
+        shown: &shown,
     };
     let facts = state.db().status_facts(wanted).await?;
     page.iter()
-        .map(|status| match status {
-            StatusOf::Local(post) => local_status_with(state, &facts, post),
-            StatusOf::Remote(object) => Ok(remote_status_with(state, &facts, object)),
+        .map(|status| {
+            let (mut shown, uri) = match status {
+                StatusOf::Local(post) => (local_status_with(state, &facts, post)?, &post.ap_id),
+                StatusOf::Remote(object) => (remote_status_with(state, &facts, object), &object.ap_id),
+            };
+            shown["favourited"] = json!(facts.favourited.contains(uri));
+            shown["reblogged"] = json!(facts.reblogged.contains(uri));
+            shown["bookmarked"] = json!(facts.bookmarked.contains(uri));
+            Ok(shown)
         })
         .collect()
 }
 
 /// The Status of one of our posts.
-pub async fn local_status(state: &AppState, post: &Post) -> Result<Value, HttpError> {
-    one_status(state, StatusOf::Local(post)).await
+pub async fn local_status(state: &AppState, post: &Post, viewer: Viewer<'_>) -> Result<Value, HttpError> {
+    one_status(state, StatusOf::Local(post), viewer).await
 }
 
 /// The Status of a remote object.
-pub async fn remote_status(state: &AppState, object: &RemoteObject) -> Result<Value, HttpError> {
-    one_status(state, StatusOf::Remote(object)).await
+pub async fn remote_status(state: &AppState, object: &RemoteObject, viewer: Viewer<'_>) -> Result<Value, HttpError> {
+    one_status(state, StatusOf::Remote(object), viewer).await
 }
 
-async fn one_status(state: &AppState, status: StatusOf<'_>) -> Result<Value, HttpError> {
-    statuses(state, &[status]).await?.pop().ok_or_else(|| HttpError::Internal("no status built".into()))
+async fn one_status(state: &AppState, status: StatusOf<'_>, viewer: Viewer<'_>) -> Result<Value, HttpError> {
+    statuses(state, &[status], viewer).await?.pop().ok_or_else(|| HttpError::Internal("no status built".into()))
 }
 
 fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Result<Value, HttpError> {

@@ -53,6 +53,30 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/statuses/{id}/reblog", post(mastodon::reblog))
         .route("/api/v1/statuses/{id}/unreblog", post(mastodon::unreblog))
         .route("/api/v1/statuses/{id}/context", get(mastodon::context))
+        .route("/api/v1/statuses/{id}/bookmark", post(mastodon::bookmark))
+        .route("/api/v1/statuses/{id}/unbookmark", post(mastodon::unbookmark))
+        .route("/api/v1/bookmarks", get(mastodon::bookmarks))
+        .route("/api/v1/favourites", get(mastodon::favourites))
+        .route("/api/v1/markers", get(mastodon::markers).post(mastodon::save_markers))
+        .route("/api/v1/lists", get(mastodon::lists).post(mastodon::create_list))
+        .route("/api/v1/lists/{id}", get(mastodon::list).put(mastodon::update_list).delete(mastodon::delete_list))
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            get(mastodon::list_accounts).post(mastodon::add_list_accounts).delete(mastodon::remove_list_accounts),
+        )
+        .route("/api/v1/accounts/{id}/lists", get(mastodon::account_lists))
+        .route("/api/v1/timelines/list/{id}", get(mastodon::list_timeline))
+        .route("/api/v1/filters", get(mastodon::filters_v1))
+        .route("/api/v2/filters", get(mastodon::filters_v2).post(mastodon::create_filter))
+        .route(
+            "/api/v2/filters/{id}",
+            get(mastodon::filter).put(mastodon::update_filter).delete(mastodon::delete_filter),
+        )
+        .route("/api/v2/filters/{id}/keywords", get(mastodon::filter_keywords).post(mastodon::add_filter_keyword))
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            get(mastodon::filter_keyword).put(mastodon::update_filter_keyword).delete(mastodon::delete_filter_keyword),
+        )
         .route("/api/v1/notifications", get(mastodon::notifications))
         .route("/api/v1/notifications/clear", post(mastodon::clear_notifications))
         .route("/api/v1/notifications/{id}", get(mastodon::notification))

@@ -14,7 +14,14 @@ use crate::HttpError;
 pub struct Params(pub Map<String, Value>);
 
 fn add_pair(map: &mut Map<String, Value>, key: String, value: String) {
-    if let Some(name) = key.strip_suffix("[]") {
+    // `list[][field]=a&list[][field]=b` (Rails' arrays of objects, as
+    // Tusky sends filter keywords): kept in order under the whole key.
+    if key.contains("[][") {
+        let entry = map.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = entry {
+            items.push(Value::String(value));
+        }
+    } else if let Some(name) = key.strip_suffix("[]") {
         let entry = map.entry(name.to_string()).or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(items) = entry {
             items.push(Value::String(value));
@@ -146,5 +153,28 @@ impl Params {
                 text.trim().parse().map(Some).map_err(|_| HttpError::Unprocessable(format!("`{key}` must be a number")))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_of_objects_keep_every_value_in_order() {
+        let mut map = Map::new();
+        for (key, value) in [
+            ("context[]", "home"),
+            ("keywords_attributes[][keyword]", "vélo"),
+            ("keywords_attributes[][keyword]", "train"),
+            ("context[]", "public"),
+            ("home[last_read_id]", "12"),
+        ] {
+            add_pair(&mut map, key.into(), value.into());
+        }
+        let params = Params(map);
+        assert_eq!(params.list("context"), ["home", "public"]);
+        assert_eq!(params.list("keywords_attributes[][keyword]"), ["vélo", "train"]);
+        assert_eq!(params.text("home[last_read_id]").as_deref(), Some("12"));
     }
 }

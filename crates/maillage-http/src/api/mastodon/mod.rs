@@ -3,13 +3,20 @@
 //! search with remote resolution, follows.
 //!
 //! Split by resource, as Mastodon's own controllers are: `instance`,
-//! `accounts`, `timelines`, `statuses`, `notifications`, `search`; and
-//! `empty`, the features we do not have, answered as empty.
+//! `accounts`, `timelines`, `statuses`, `notifications`, `search`,
+//! `bookmarks`, `favourites`, `markers`, `lists`, `filters` (also how the
+//! viewer's filters change what each context shows); and `empty`, the
+//! features we do not have, answered as empty.
 
 mod accounts;
 mod announcements;
+mod bookmarks;
 mod empty;
+mod favourites;
+mod filters;
 mod instance;
+mod lists;
+mod markers;
 mod notifications;
 mod search;
 mod statuses;
@@ -17,8 +24,13 @@ mod timelines;
 
 pub use accounts::*;
 pub use announcements::*;
+pub use bookmarks::*;
 pub use empty::*;
+pub use favourites::*;
+pub use filters::*;
 pub use instance::*;
+pub use lists::*;
+pub use markers::*;
 pub use notifications::*;
 pub use search::*;
 pub use statuses::*;
@@ -26,7 +38,8 @@ pub use timelines::*;
 
 use super::auth::{MaybeUser, User};
 use super::entities::{
-    self, REMOTE_OFFSET, Ref, StatusOf, local_account, local_status, remote_account, remote_status, unknown_account,
+    self, REMOTE_OFFSET, Ref, StatusOf, Viewer, local_account, local_status, remote_account, remote_status,
+    unknown_account,
 };
 use super::params::Params;
 use crate::{AppState, HttpError};

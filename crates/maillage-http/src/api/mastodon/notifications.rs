@@ -1,5 +1,8 @@
 //! A member's notifications.
 
+use maillage_domain::reading::FilterContext;
+
+use super::filters::{filtered, in_force};
 use super::*;
 
 /// The local actors whose notifications a member sees: themself and the
@@ -12,6 +15,7 @@ pub(super) async fn notification_json(
     state: &AppState,
     reader: &Reader,
     notification: &maillage_db::Notification,
+    viewer: Viewer<'_>,
 ) -> Result<Value, HttpError> {
     let account = match state.db().remote_actor_by_ap_id(&notification.from_ap_id).await? {
         Some(remote) => remote_account(state, &remote),
@@ -27,8 +31,8 @@ pub(super) async fn notification_json(
                 state.db().visible_post_by_ap_id(reader, uri).await?,
                 state.db().visible_remote_object_by_ap_id(reader, uri).await?,
             ) {
-                (Some(post), _) => local_status(state, &post).await?,
-                (_, Some(object)) => remote_status(state, &object).await?,
+                (Some(post), _) => local_status(state, &post, viewer).await?,
+                (_, Some(object)) => remote_status(state, &object, viewer).await?,
                 _ => Value::Null,
             }
         }
@@ -71,8 +75,20 @@ pub async fn notifications(State(state): State<AppState>, user: User, params: Pa
     let reader = state.db().reader_for_member(&user.account.actor).await?;
     let mut out = Vec::new();
     for row in &rows {
-        out.push(notification_json(&state, &reader, row).await?);
+        out.push(notification_json(&state, &reader, row, Some(user.member())).await?);
     }
+    let filters = in_force(&state, Some(&user), FilterContext::Notifications).await?;
+    let out: Vec<Value> = out
+        .into_iter()
+        .filter_map(|mut notification| {
+            if notification["status"].is_null() {
+                return Some(notification);
+            }
+            let status = filtered(&filters, notification["status"].take())?;
+            notification["status"] = status;
+            Some(notification)
+        })
+        .collect();
     let mut response = Json(json!(out)).into_response();
     if let Some(last) = rows.last() {
         let link = format!(
@@ -104,7 +120,7 @@ pub async fn notification(
         .find(|n| n.id == id)
         .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
     let reader = state.db().reader_for_member(&user.account.actor).await?;
-    Ok(Json(notification_json(&state, &reader, &row).await?))
+    Ok(Json(notification_json(&state, &reader, &row, Some(user.member())).await?))
 }
 
 /// `POST /api/v1/notifications/clear`

@@ -38,7 +38,8 @@ pub async fn search(
     params: Params,
 ) -> Result<Json<Value>, HttpError> {
     let reader = viewer.reader(&state).await?;
-    let MaybeUser(user) = viewer;
+    let MaybeUser(user) = &viewer;
+    let member = viewer.member();
     let q = params.required("q")?;
     let q = q.trim();
     let resolve = params.flag("resolve")?.unwrap_or(false) && user.is_some();
@@ -48,11 +49,11 @@ pub async fn search(
     let domain = state.config().instance.domain.clone();
     if is_url(q) {
         if let Some(post) = state.db().visible_post_by_ap_id(&reader, q).await? {
-            statuses.push(local_status(&state, &post).await?);
+            statuses.push(local_status(&state, &post, member).await?);
         } else if let Some(actor) = state.db().remote_actor_by_ap_id(q).await?.filter(|a| !a.suspended) {
             accounts.push(remote_account(&state, &actor));
         } else if let Some(object) = state.db().visible_remote_object_by_ap_id(&reader, q).await? {
-            statuses.push(remote_status(&state, &object).await?);
+            statuses.push(remote_status(&state, &object, member).await?);
         } else if resolve && !q.contains(&domain) {
             match maillage_app::follows::resolve(&state.app, q).await {
                 Ok(remote) => accounts.push(remote_account(&state, &remote.row)),
@@ -60,7 +61,7 @@ pub async fn search(
                     let object = maillage_federation::objects::fetch_remote_object(state.federation(), q).await?;
                     // Fetched or not, it is shown only to its audience.
                     if let Some(object) = state.db().visible_remote_object(&reader, object.id).await? {
-                        statuses.push(remote_status(&state, &object).await?);
+                        statuses.push(remote_status(&state, &object, member).await?);
                     }
                 }
             }

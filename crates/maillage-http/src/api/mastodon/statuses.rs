@@ -13,7 +13,7 @@ pub async fn create_status(
     // A retried request with the same Idempotency-Key gets the same status.
     let idempotency = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).filter(|k| !k.is_empty());
     if let Some(post) = maillage_app::posts::published_with_key(&state.app, &user.acting(), idempotency).await? {
-        return Ok(Json(local_status(&state, &post).await?));
+        return Ok(Json(local_status(&state, &post, Some(user.member())).await?));
     }
     let text = params.required("status")?;
     let visibility = match params.text("visibility").filter(|v| !v.is_empty()) {
@@ -47,16 +47,24 @@ pub async fn create_status(
         translation: None,
     };
     let post = maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency).await?;
-    Ok(Json(local_status(&state, &post).await?))
+    Ok(Json(local_status(&state, &post, Some(user.member())).await?))
 }
 
 /// The Status of `id`, when `reader` may see it (else 404, whether or not it exists).
-pub(super) async fn status_json(state: &AppState, id: Ref, reader: &Reader) -> Result<Value, HttpError> {
+pub(super) async fn status_json(
+    state: &AppState,
+    id: Ref,
+    reader: &Reader,
+    viewer: Viewer<'_>,
+) -> Result<Value, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
     match id {
-        Ref::Local(id) => local_status(state, &state.db().visible_post(reader, id).await?.ok_or_else(missing)?).await,
+        Ref::Local(id) => {
+            local_status(state, &state.db().visible_post(reader, id).await?.ok_or_else(missing)?, viewer).await
+        }
         Ref::Remote(id) => {
-            remote_status(state, &state.db().visible_remote_object(reader, id).await?.ok_or_else(missing)?).await
+            remote_status(state, &state.db().visible_remote_object(reader, id).await?.ok_or_else(missing)?, viewer)
+                .await
         }
     }
 }
@@ -68,7 +76,7 @@ pub async fn status(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     let reader = viewer.reader(&state).await?;
-    Ok(Json(status_json(&state, Ref::parse(&id)?, &reader).await?))
+    Ok(Json(status_json(&state, Ref::parse(&id)?, &reader, viewer.member()).await?))
 }
 
 /// One of our posts that `user` may read and change (404 when they may
@@ -88,7 +96,7 @@ pub async fn delete_status(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
     let post = own_post(&state, &user, &id).await?;
-    let shown = local_status(&state, &post).await?;
+    let shown = local_status(&state, &post, Some(user.member())).await?;
     maillage_app::posts::delete(&state.app, &user.acting(), &post.ap_id).await?;
     Ok(Json(shown))
 }
@@ -110,7 +118,7 @@ pub async fn edit_status(
     let text = params.required("status")?;
     let edited =
         maillage_app::posts::edit_note(&state.app, &user.acting(), &post.ap_id, &text, warning.as_deref()).await?;
-    Ok(Json(local_status(&state, &edited).await?))
+    Ok(Json(local_status(&state, &edited, Some(user.member())).await?))
 }
 
 /// `GET /api/v1/statuses/:id/source`: the text and content warning of a
@@ -135,15 +143,6 @@ pub async fn status_source(
     })))
 }
 
-/// Sets `favourited`/`reblogged` as the viewer sees them.
-pub(super) async fn for_viewer(state: &AppState, mut status: Value, viewer: &str) -> Result<Value, HttpError> {
-    use maillage_db::ReactionKind;
-    let uri = status["uri"].as_str().unwrap_or_default().to_string();
-    status["favourited"] = json!(state.db().has_reacted(ReactionKind::Like, &uri, viewer).await?.is_some());
-    status["reblogged"] = json!(state.db().has_reacted(ReactionKind::Announce, &uri, viewer).await?.is_some());
-    Ok(status)
-}
-
 /// The ActivityPub id of a status `reader` may see, by its API id.
 pub(in crate::api) async fn status_uri(state: &AppState, reader: &Reader, id: &str) -> Result<String, HttpError> {
     let missing = || HttpError::NotFound("Record not found".into());
@@ -165,8 +164,7 @@ pub(super) async fn react(
     let reader = user.reader(state).await?;
     let uri = status_uri(state, &reader, id).await?;
     maillage_app::posts::react(&state.app, &user.account.actor, &uri, kind, undo).await?;
-    let status = status_json(state, Ref::parse(id)?, &reader).await?;
-    Ok(Json(for_viewer(state, status, &user.account.actor.ap_id).await?))
+    Ok(Json(status_json(state, Ref::parse(id)?, &reader, Some(user.member())).await?))
 }
 
 /// `POST /api/v1/statuses/:id/favourite`
@@ -212,14 +210,14 @@ pub async fn context(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HttpError> {
     let reader = viewer.reader(&state).await?;
-    let status = status_json(&state, Ref::parse(&id)?, &reader).await?;
+    let status = status_json(&state, Ref::parse(&id)?, &reader, viewer.member()).await?;
     let mut ancestors = Vec::new();
     let mut parent = status["in_reply_to_id"].as_str().map(str::to_string);
     while let Some(parent_id) = parent.take() {
         if ancestors.len() >= 20 {
             break;
         }
-        match status_json(&state, Ref::parse(&parent_id)?, &reader).await {
+        match status_json(&state, Ref::parse(&parent_id)?, &reader, viewer.member()).await {
             Ok(found) => {
                 parent = found["in_reply_to_id"].as_str().map(str::to_string);
                 ancestors.insert(0, found);
@@ -227,5 +225,8 @@ pub async fn context(
             Err(_) => break,
         }
     }
+    let filters =
+        super::filters::in_force(&state, viewer.0.as_ref(), maillage_domain::reading::FilterContext::Thread).await?;
+    let ancestors = super::filters::apply(&filters, ancestors);
     Ok(Json(json!({ "ancestors": ancestors, "descendants": [] })))
 }

@@ -1,5 +1,10 @@
-//! Timelines (public, tag, home, an account's statuses) and their page cursors.
+//! Timelines (public, tag, home, a list, an account's statuses) and their
+//! page cursors; pages of saved statuses (bookmarks, favourites).
 
+use maillage_db::{IdPage, SavedStatus};
+use maillage_domain::reading::FilterContext;
+
+use super::filters::{apply, in_force};
 use super::*;
 
 /// Where a status stands in timelines: its time, then its API id (at one
@@ -87,19 +92,29 @@ impl Row {
     }
 }
 
+/// Who reads a timeline: what they may see, their likes, reshares and
+/// bookmarks, and the filters of the timeline's context.
+pub(super) struct Reading<'a> {
+    pub reader: &'a Reader,
+    pub viewer: Option<&'a User>,
+    pub context: FilterContext,
+}
+
 /// A page of local and remote statuses merged, newest first, with
 /// Mastodon's Link header: `next` (older, `max_id`) and `prev` (newer,
-/// `min_id`), keeping the timeline's own parameters (`kept`).
-#[allow(clippy::too_many_arguments)]
+/// `min_id`), keeping the timeline's own parameters (`kept`). The
+/// viewer's filters of the context apply after the page is cut, so that
+/// its links are those of the whole page.
 pub(super) async fn timeline(
     state: &AppState,
-    reader: &Reader,
+    reading: &Reading<'_>,
     params: &Params,
     path: &str,
     kept: &[(&str, &str)],
     local: Option<LocalPosts>,
     remote: Option<RemotePosts>,
 ) -> Result<Response, HttpError> {
+    let reader = reading.reader;
     let limit = limit(params)?;
     let older_than = cursor(state, reader, params, "max_id").await?;
     let min_id = cursor(state, reader, params, "min_id").await?;
@@ -157,27 +172,94 @@ pub(super) async fn timeline(
             Row::Remote(object) => StatusOf::Remote(object),
         })
         .collect();
-    let statuses = entities::statuses(state, &page).await?;
-    let mut response = Json(json!(statuses)).into_response();
-    if let (Some(first), Some(last)) = (statuses.first(), statuses.last()) {
-        let base = format!("{}{path}", state.config().public_base_url());
-        let query = |key: &str, id: &Value| {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            query.extend_pairs(kept.iter().copied());
-            query.append_pair(key, id.as_str().unwrap_or_default());
-            query.append_pair("limit", &limit.to_string());
-            query.finish()
-        };
-        let link = format!(
-            "<{base}?{}>; rel=\"next\", <{base}?{}>; rel=\"prev\"",
-            query("max_id", &last["id"]),
-            query("min_id", &first["id"])
-        );
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+    let member = reading.viewer.map(User::member);
+    let statuses = entities::statuses(state, &page, member).await?;
+    let ends = statuses.first().zip(statuses.last()).map(|(first, last)| {
+        (first["id"].as_str().unwrap_or_default().to_string(), last["id"].as_str().unwrap_or_default().to_string())
+    });
+    let filters = in_force(state, reading.viewer, reading.context).await?;
+    let statuses = apply(&filters, statuses);
+    Ok(with_links(state, Json(json!(statuses)).into_response(), path, kept, limit, ends))
+}
+
+/// Adds Mastodon's Link header to a page whose newest and oldest items
+/// (their cursor ids) are `ends`.
+fn with_links(
+    state: &AppState,
+    mut response: Response,
+    path: &str,
+    kept: &[(&str, &str)],
+    limit: i64,
+    ends: Option<(String, String)>,
+) -> Response {
+    let Some((first, last)) = ends else { return response };
+    let base = format!("{}{path}", state.config().public_base_url());
+    let query = |key: &str, id: &str| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(kept.iter().copied());
+        query.append_pair(key, id);
+        query.append_pair("limit", &limit.to_string());
+        query.finish()
+    };
+    let link = format!(
+        "<{base}?{}>; rel=\"next\", <{base}?{}>; rel=\"prev\"",
+        query("max_id", &last),
+        query("min_id", &first)
+    );
+    if let Ok(value) = HeaderValue::from_str(&link) {
+        response.headers_mut().insert(header::LINK, value);
     }
-    Ok(response)
+    response
+}
+
+/// The page of saved statuses (bookmarks, likes) a request asks for: its
+/// `max_id`, `since_id`, `min_id` are the saved rows' ids, as Mastodon's.
+pub(super) fn id_page(params: &Params) -> Result<IdPage, HttpError> {
+    let cursor = |key: &str| -> Result<Option<i64>, HttpError> {
+        match params.text(key).filter(|id| !id.trim().is_empty()) {
+            None => Ok(None),
+            Some(id) => {
+                Ok(Some(id.trim().parse().map_err(|_| HttpError::Unprocessable(format!("`{key}` must be an id")))?))
+            }
+        }
+    };
+    let min_id = cursor("min_id")?;
+    Ok(IdPage {
+        older_than: cursor("max_id")?,
+        newer_than: match min_id {
+            Some(id) => Some(id),
+            None => cursor("since_id")?,
+        },
+        oldest_first: min_id.is_some(),
+        limit: limit(params)?,
+    })
+}
+
+/// The statuses of a page of saved rows that the member may see still,
+/// in the page's order, with the Link header of the rows' own ids.
+pub(super) async fn saved_statuses(
+    state: &AppState,
+    user: &User,
+    rows: &[SavedStatus],
+    path: &str,
+    limit: i64,
+) -> Result<Response, HttpError> {
+    let reader = user.reader(state).await?;
+    let ap_ids: Vec<String> = rows.iter().map(|row| row.object_ap_id.clone()).collect();
+    let (posts, objects) = state.db().visible_statuses_by_ap_ids(&reader, &ap_ids).await?;
+    let page: Vec<StatusOf<'_>> = rows
+        .iter()
+        .filter_map(|row| {
+            posts
+                .iter()
+                .find(|p| p.ap_id == row.object_ap_id)
+                .map(StatusOf::Local)
+                .or_else(|| objects.iter().find(|o| o.ap_id == row.object_ap_id).map(StatusOf::Remote))
+        })
+        .collect();
+    let statuses = entities::statuses(state, &page, Some(user.member())).await?;
+    let ends = rows.first().zip(rows.last()).map(|(first, last)| (first.id.to_string(), last.id.to_string()));
+    Ok(with_links(state, Json(json!(statuses)).into_response(), path, &[], limit, ends))
 }
 
 /// The `local=true` / `remote=true` filters of public timelines.
@@ -204,12 +286,16 @@ impl Origins {
 }
 
 /// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
-pub async fn public_timeline(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
+pub async fn public_timeline(
+    State(state): State<AppState>,
+    viewer: MaybeUser,
+    params: Params,
+) -> Result<Response, HttpError> {
     let origins = Origins::of(&params)?;
     let local = origins.local.then_some(LocalPosts::Listed);
     let remote = origins.remote.then_some(RemotePosts::Listed);
-    let anyone = Reader::anonymous();
-    timeline(&state, &anyone, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
+    let reading = Reading { reader: &Reader::anonymous(), viewer: viewer.0.as_ref(), context: FilterContext::Public };
+    timeline(&state, &reading, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
 }
 
 /// The key of the tag a path names; 404 when it is no tag name.
@@ -224,6 +310,7 @@ pub(super) fn tag_key(name: &str) -> Result<(String, String), HttpError> {
 /// statuses with that tag, whatever its case or accents.
 pub async fn tag_timeline(
     State(state): State<AppState>,
+    viewer: MaybeUser,
     Path(hashtag): Path<String>,
     params: Params,
 ) -> Result<Response, HttpError> {
@@ -233,7 +320,8 @@ pub async fn tag_timeline(
     let remote = origins.remote.then(|| RemotePosts::Tagged(key.clone()));
     let path =
         format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
-    timeline(&state, &Reader::anonymous(), &params, &path, &origins.kept, local, remote).await
+    let reading = Reading { reader: &Reader::anonymous(), viewer: viewer.0.as_ref(), context: FilterContext::Public };
+    timeline(&state, &reading, &params, &path, &origins.kept, local, remote).await
 }
 
 /// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
@@ -261,7 +349,8 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     let followed = state.db().followed_remote_ids(me.id).await?;
     let local = Some(LocalPosts::OfOrNaming(actors));
     let remote = Some(RemotePosts::ByOrNaming(followed));
-    timeline(&state, &reader, &params, "/api/v1/timelines/home", &[], local, remote).await
+    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home };
+    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote).await
 }
 
 /// `GET /api/v1/accounts/:id/statuses`
@@ -273,10 +362,11 @@ pub async fn account_statuses(
 ) -> Result<Response, HttpError> {
     let path = format!("/api/v1/accounts/{id}/statuses");
     let reader = viewer.reader(&state).await?;
+    let reading = Reading { reader: &reader, viewer: viewer.0.as_ref(), context: FilterContext::Account };
     match Ref::parse(&id)? {
         Ref::Local(id) => {
             let local = Some(LocalPosts::Of(vec![id]));
-            timeline(&state, &reader, &params, &path, &[], local, None).await
+            timeline(&state, &reading, &params, &path, &[], local, None).await
         }
         Ref::Remote(id) => {
             let actor = state
@@ -285,7 +375,7 @@ pub async fn account_statuses(
                 .await?
                 .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
             let remote = Some(RemotePosts::By(vec![actor.ap_id]));
-            timeline(&state, &reader, &params, &path, &[], None, remote).await
+            timeline(&state, &reading, &params, &path, &[], None, remote).await
         }
     }
 }

@@ -1,0 +1,2 @@
+DROP INDEX reactions_of_actor;
+DROP TABLE bookmarks;

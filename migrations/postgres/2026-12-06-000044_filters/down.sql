@@ -1,0 +1,2 @@
+DROP TABLE filter_keywords;
+DROP TABLE filters;

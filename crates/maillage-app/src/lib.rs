@@ -29,6 +29,7 @@ pub mod notifications;
 pub mod posts;
 mod profiles;
 pub mod received;
+pub mod relations;
 pub mod secrets;
 pub mod sign_in;
 pub mod teams;

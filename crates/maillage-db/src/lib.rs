@@ -81,6 +81,7 @@ mod outbox;
 mod pool;
 mod posts;
 mod received;
+mod relations;
 mod remote;
 mod reports;
 mod schema;
@@ -115,6 +116,7 @@ pub use outbox::{
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
+pub use relations::{Block, Blocked, Hidden, Mute};
 pub use remote::{NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report, ReportDirection};
 pub use settings::InstanceSetting;

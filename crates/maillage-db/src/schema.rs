@@ -384,6 +384,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mutes (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        target_ap_id -> Text,
+        notifications -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        target_ap_id -> Text,
+        block_json -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -424,4 +445,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     directory_listings,
     hub_syncs,
+    mutes,
+    blocks,
 );

@@ -13,7 +13,7 @@ use crate::schema::{
     follows, post_addressees, post_tags, posts, remote_actors, remote_object_addressees, remote_object_tags,
     remote_objects,
 };
-use crate::{Database, DbError, Direction, FollowState, Post, Reader, RemoteActor, RemoteObject, UtcTime};
+use crate::{Database, DbError, Direction, FollowState, Hidden, Post, Reader, RemoteActor, RemoteObject, UtcTime};
 
 /// Object types shown in timelines.
 pub const TIMELINE_KINDS: &[&str] = &["Note", "Article", "Page", "Question"];
@@ -97,6 +97,17 @@ impl Database {
         reader: &Reader,
         bounds: &PageBounds,
     ) -> Result<Vec<Post>, DbError> {
+        self.posts_page_hiding(source, reader, bounds, &Hidden::default()).await
+    }
+
+    /// [`Database::posts_page`] without the posts of the `hidden` accounts.
+    pub async fn posts_page_hiding(
+        &self,
+        source: PostSource<'_>,
+        reader: &Reader,
+        bounds: &PageBounds,
+        hidden: &Hidden,
+    ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
             let mut query = posts::table.into_boxed();
@@ -109,6 +120,9 @@ impl Database {
                         .select(post_addressees::post_id);
                     query = query.filter(posts::actor_id.eq_any(actors.to_vec()).or(posts::id.eq_any(naming)));
                 }
+            }
+            if !hidden.local_ids.is_empty() {
+                query = query.filter(posts::actor_id.ne_all(hidden.local_ids.clone()));
             }
             let query = visible_posts!(query, reader);
             paged!(query, posts::published, posts::id, bounds).select(Post::as_select()).load(c).await
@@ -123,6 +137,17 @@ impl Database {
         source: RemoteSource<'_>,
         reader: &Reader,
         bounds: &PageBounds,
+    ) -> Result<Vec<RemoteObject>, DbError> {
+        self.remote_objects_page_hiding(source, reader, bounds, &Hidden::default()).await
+    }
+
+    /// [`Database::remote_objects_page`] without the objects of the `hidden` accounts.
+    pub async fn remote_objects_page_hiding(
+        &self,
+        source: RemoteSource<'_>,
+        reader: &Reader,
+        bounds: &PageBounds,
+        hidden: &Hidden,
     ) -> Result<Vec<RemoteObject>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
@@ -142,6 +167,13 @@ impl Database {
                         remote_objects::attributed_to.eq_any(authors.to_vec()).or(remote_objects::id.eq_any(naming)),
                     );
                 }
+            }
+            if !hidden.ap_ids.is_empty() {
+                query = query.filter(
+                    remote_objects::attributed_to
+                        .is_null()
+                        .or(remote_objects::attributed_to.ne_all(hidden.ap_ids.clone())),
+                );
             }
             let query = visible_remote_objects!(query, reader);
             paged!(query, remote_objects::created_at, remote_objects::id, bounds)

@@ -99,6 +99,7 @@ pub(super) async fn timeline(
     kept: &[(&str, &str)],
     local: Option<LocalPosts>,
     remote: Option<RemotePosts>,
+    hidden: &Hidden,
 ) -> Result<Response, HttpError> {
     let limit = limit(params)?;
     let older_than = cursor(state, reader, params, "max_id").await?;
@@ -118,10 +119,12 @@ pub(super) async fn timeline(
     let bounds = bounds_for(Cursor::for_posts);
     let posts = match &local {
         None => Vec::new(),
-        Some(LocalPosts::Listed) => state.db().posts_page(PostSource::Listed, reader, &bounds).await?,
-        Some(LocalPosts::Of(actors)) => state.db().posts_page(PostSource::Of(actors), reader, &bounds).await?,
+        Some(LocalPosts::Listed) => state.db().posts_page_hiding(PostSource::Listed, reader, &bounds, hidden).await?,
+        Some(LocalPosts::Of(actors)) => {
+            state.db().posts_page_hiding(PostSource::Of(actors), reader, &bounds, hidden).await?
+        }
         Some(LocalPosts::OfOrNaming(actors)) => {
-            state.db().posts_page(PostSource::OfOrNaming(actors), reader, &bounds).await?
+            state.db().posts_page_hiding(PostSource::OfOrNaming(actors), reader, &bounds, hidden).await?
         }
         Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, &bounds).await?,
     };
@@ -131,12 +134,14 @@ pub(super) async fn timeline(
         None => Vec::new(),
         // The public timeline: what other servers addressed to the public
         // only, never the followers-only posts our actors receive.
-        Some(RemotePosts::Listed) => state.db().remote_objects_page(RemoteSource::Listed, reader, &bounds).await?,
+        Some(RemotePosts::Listed) => {
+            state.db().remote_objects_page_hiding(RemoteSource::Listed, reader, &bounds, hidden).await?
+        }
         Some(RemotePosts::By(authors)) => {
-            state.db().remote_objects_page(RemoteSource::By(authors), reader, &bounds).await?
+            state.db().remote_objects_page_hiding(RemoteSource::By(authors), reader, &bounds, hidden).await?
         }
         Some(RemotePosts::ByOrNaming(authors)) => {
-            state.db().remote_objects_page(RemoteSource::ByOrNaming(authors), reader, &bounds).await?
+            state.db().remote_objects_page_hiding(RemoteSource::ByOrNaming(authors), reader, &bounds, hidden).await?
         }
         Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, &bounds).await?,
     };
@@ -203,13 +208,22 @@ impl Origins {
     }
 }
 
-/// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
-pub async fn public_timeline(State(state): State<AppState>, params: Params) -> Result<Response, HttpError> {
+/// `GET /api/v1/timelines/public` (`local=true`, `remote=true`): without
+/// the accounts a logged-in reader mutes or blocks, or who block them.
+pub async fn public_timeline(
+    State(state): State<AppState>,
+    viewer: MaybeUser,
+    params: Params,
+) -> Result<Response, HttpError> {
     let origins = Origins::of(&params)?;
     let local = origins.local.then_some(LocalPosts::Listed);
     let remote = origins.remote.then_some(RemotePosts::Listed);
     let anyone = Reader::anonymous();
-    timeline(&state, &anyone, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
+    let hidden = match &viewer.0 {
+        Some(user) => hidden_from(&state, user, false).await?,
+        None => Hidden::default(),
+    };
+    timeline(&state, &anyone, &params, "/api/v1/timelines/public", &origins.kept, local, remote, &hidden).await
 }
 
 /// The key of the tag a path names; 404 when it is no tag name.
@@ -233,7 +247,7 @@ pub async fn tag_timeline(
     let remote = origins.remote.then(|| RemotePosts::Tagged(key.clone()));
     let path =
         format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
-    timeline(&state, &Reader::anonymous(), &params, &path, &origins.kept, local, remote).await
+    timeline(&state, &Reader::anonymous(), &params, &path, &origins.kept, local, remote, &Hidden::default()).await
 }
 
 /// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
@@ -251,7 +265,8 @@ pub async fn tag(State(state): State<AppState>, Path(name): Path<String>) -> Res
 pub(super) const HOME_FOLLOWED_MAX: i64 = 10_000;
 
 /// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, the
-/// accounts one follows (here or elsewhere), and what names one.
+/// accounts one follows (here or elsewhere), and what names one; never the
+/// accounts one mutes or blocks, or who block one.
 pub async fn home_timeline(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
     user.require("read:statuses")?;
     let me = &user.account.actor;
@@ -261,7 +276,8 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     let followed = state.db().followed_remote_ids(me.id).await?;
     let local = Some(LocalPosts::OfOrNaming(actors));
     let remote = Some(RemotePosts::ByOrNaming(followed));
-    timeline(&state, &reader, &params, "/api/v1/timelines/home", &[], local, remote).await
+    let hidden = hidden_from(&state, &user, false).await?;
+    timeline(&state, &reader, &params, "/api/v1/timelines/home", &[], local, remote, &hidden).await
 }
 
 /// `GET /api/v1/accounts/:id/statuses`
@@ -276,7 +292,7 @@ pub async fn account_statuses(
     match Ref::parse(&id)? {
         Ref::Local(id) => {
             let local = Some(LocalPosts::Of(vec![id]));
-            timeline(&state, &reader, &params, &path, &[], local, None).await
+            timeline(&state, &reader, &params, &path, &[], local, None, &Hidden::default()).await
         }
         Ref::Remote(id) => {
             let actor = state
@@ -285,7 +301,7 @@ pub async fn account_statuses(
                 .await?
                 .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
             let remote = Some(RemotePosts::By(vec![actor.ap_id]));
-            timeline(&state, &reader, &params, &path, &[], None, remote).await
+            timeline(&state, &reader, &params, &path, &[], None, remote, &Hidden::default()).await
         }
     }
 }

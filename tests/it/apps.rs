@@ -144,6 +144,7 @@ async fn absent_endpoints_are_json_404_and_missing_features_empty() -> anyhow::R
         "/api/v1/follow_requests",
         "/api/v1/mutes",
         "/api/v1/blocks",
+        "/api/v1/conversations",
     ] {
         let (status, body) = call(&a, Method::GET, path, Some(&marie), None).await?;
         assert_eq!((status, body), (200, json!([])), "{path}");

@@ -319,3 +319,104 @@ async fn a_block_of_a_remote_account_is_sent_and_one_received_ends_the_follow() 
     );
     Ok(())
 }
+
+/// The caller's conversations: `(id, unread, accounts' acct, last status text)`.
+async fn conversations(
+    a: &TestInstance,
+    token: &str,
+    query: &str,
+) -> anyhow::Result<Vec<(String, bool, Vec<String>, String)>> {
+    let (status, list) = get(a, &format!("/api/v1/conversations{query}"), token).await?;
+    assert_eq!(status, 200, "{list}");
+    Ok(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let accounts =
+                c["accounts"].as_array().unwrap().iter().map(|a| a["acct"].as_str().unwrap().to_string()).collect();
+            let text = c["last_status"]["content"].as_str().unwrap_or_default().to_string();
+            (c["id"].as_str().unwrap().to_string(), c["unread"].as_bool().unwrap(), accounts, text)
+        })
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_are_the_direct_threads_of_their_participants_only() -> anyhow::Result<()> {
+    let a = instance().await?;
+    a.cli_with_input(&["admin", "user", "create", "lea"], &format!("{}\n", crate::api::PASSWORD)).await?;
+    let (marie, paul, lea) = (login(&a, "marie").await?, login(&a, "paul").await?, login(&a, "lea").await?);
+    let domain = &a.domain;
+    let (_, first) = post_status(
+        &a,
+        &marie,
+        json!({"status": format!("@paul@{domain} Rendez-vous secret"), "visibility": "direct"}),
+    )
+    .await?;
+    let first_id = first["id"].as_str().unwrap().to_string();
+    post_status(&a, &marie, json!({"status": "Tout le monde le voit"})).await?;
+
+    let for_paul = conversations(&a, &paul, "").await?;
+    assert_eq!(for_paul.len(), 1, "{for_paul:?}");
+    let (id, unread, accounts, text) = &for_paul[0];
+    assert_eq!((id, *unread, accounts), (&first_id, true, &vec!["marie".to_string()]));
+    assert!(text.contains("Rendez-vous secret"), "{text}");
+    let for_marie = conversations(&a, &marie, "").await?;
+    assert_eq!(for_marie.len(), 1);
+    assert_eq!(
+        (&for_marie[0].0, for_marie[0].1, &for_marie[0].2),
+        (&first_id, false, &vec!["paul".to_string()]),
+        "she wrote it"
+    );
+
+    // Someone else's direct messages: never listed, never marked.
+    assert!(conversations(&a, &lea, "").await?.is_empty());
+    let read = format!("/api/v1/conversations/{first_id}/read");
+    assert_eq!(post(&a, &read, &lea, None).await?.0, 404);
+    assert_eq!(call(&a, Method::DELETE, &format!("/api/v1/conversations/{first_id}"), Some(&lea), None).await?.0, 404);
+
+    // paul answers in the thread: one conversation still, unread for marie until she reads it.
+    let (status, _) = post_status(
+        &a,
+        &paul,
+        json!({"status": format!("@marie@{domain} Oui, samedi"), "visibility": "direct", "in_reply_to_id": first_id}),
+    )
+    .await?;
+    assert_eq!(status, 200);
+    let for_marie = conversations(&a, &marie, "").await?;
+    assert_eq!(for_marie.len(), 1, "{for_marie:?}");
+    assert!(for_marie[0].1 && for_marie[0].3.contains("samedi"), "{for_marie:?}");
+    let (status, marked) = post(&a, &read, &marie, None).await?;
+    assert_eq!((status, &marked["unread"], &marked["id"]), (200, &json!(false), &json!(first_id)), "{marked}");
+    assert!(!conversations(&a, &marie, "").await?[0].1);
+
+    // A second thread: newest first, paged.
+    post_status(&a, &marie, json!({"status": format!("@paul@{domain} Autre sujet"), "visibility": "direct"})).await?;
+    let both = conversations(&a, &paul, "").await?;
+    assert_eq!(both.len(), 2);
+    assert!(both[0].3.contains("Autre sujet") && both[1].0 == first_id, "{both:?}");
+    let response = a.http.get(a.url("/api/v1/conversations?limit=1")).bearer_auth(&paul).send().await?;
+    let link = response.headers()["link"].to_str()?.to_string();
+    let next = link.split(['<', '>']).nth(1).unwrap().to_string();
+    let older: Value = a.http.get(&next).bearer_auth(&paul).send().await?.json().await?;
+    assert_eq!(ids(&older), vec![first_id.clone()], "{link}");
+
+    // paul removes the first one, for himself only, until it goes on.
+    let (status, removed) =
+        call(&a, Method::DELETE, &format!("/api/v1/conversations/{first_id}"), Some(&paul), None).await?;
+    assert_eq!((status, removed), (200, json!({})));
+    assert_eq!(conversations(&a, &paul, "").await?.len(), 1);
+    assert_eq!(conversations(&a, &marie, "").await?.len(), 2);
+    post_status(
+        &a,
+        &marie,
+        json!({"status": format!("@paul@{domain} Tu viens ?"), "visibility": "direct", "in_reply_to_id": first_id}),
+    )
+    .await?;
+    let back = conversations(&a, &paul, "").await?;
+    assert!(
+        back.iter().any(|(id, unread, _, text)| id == &first_id && *unread && text.contains("Tu viens")),
+        "{back:?}"
+    );
+    Ok(())
+}

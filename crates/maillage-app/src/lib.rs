@@ -16,6 +16,7 @@
 
 mod acting;
 pub mod actors;
+pub mod conversations;
 pub mod deliveries;
 pub mod directory;
 pub mod domains;

@@ -68,6 +68,7 @@ macro_rules! with_enqueuing_tx {
 mod actors;
 mod audience;
 mod content;
+mod conversations;
 mod directory;
 mod domains;
 mod error;
@@ -100,6 +101,7 @@ mod bench;
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use audience::{LocalFollow, Reader};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
+pub use conversations::ConversationMark;
 pub use directory::{ListedEnterprise, ListingHub, ListingSource};
 pub use domains::{BlockReport, BreakerState, DomainHealth, DomainPolicy, DomainPolicyEntry};
 pub use error::DbError;

@@ -405,6 +405,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    conversation_marks (actor_id, root_ap_id) {
+        actor_id -> BigInt,
+        root_ap_id -> Text,
+        read_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -447,4 +456,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     hub_syncs,
     mutes,
     blocks,
+    conversation_marks,
 );

@@ -27,6 +27,8 @@ pub enum PostSource<'a> {
     Of(&'a [i64]),
     /// Those of these actors, and those that name the reader (a home timeline).
     OfOrNaming(&'a [i64]),
+    /// Direct ones (the reader's conversations).
+    Direct,
 }
 
 /// Which remote posts a page is made of, before the audience check.
@@ -38,6 +40,8 @@ pub enum RemoteSource<'a> {
     By(&'a [String]),
     /// Those by these authors, and those that name the reader (a home timeline).
     ByOrNaming(&'a [String]),
+    /// Direct ones (the reader's conversations).
+    Direct,
 }
 
 /// A place in a timeline: a time, then a row id to order what shares it.
@@ -120,6 +124,7 @@ impl Database {
                         .select(post_addressees::post_id);
                     query = query.filter(posts::actor_id.eq_any(actors.to_vec()).or(posts::id.eq_any(naming)));
                 }
+                PostSource::Direct => query = query.filter(posts::visibility.eq(Visibility::Direct.as_str())),
             }
             if !hidden.local_ids.is_empty() {
                 query = query.filter(posts::actor_id.ne_all(hidden.local_ids.clone()));
@@ -166,6 +171,9 @@ impl Database {
                     query = query.filter(
                         remote_objects::attributed_to.eq_any(authors.to_vec()).or(remote_objects::id.eq_any(naming)),
                     );
+                }
+                RemoteSource::Direct => {
+                    query = query.filter(remote_objects::visibility.eq(Visibility::Direct.as_str()));
                 }
             }
             if !hidden.ap_ids.is_empty() {

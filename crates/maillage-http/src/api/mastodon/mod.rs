@@ -8,6 +8,7 @@
 
 mod accounts;
 mod blocks;
+mod conversations;
 mod empty;
 mod follow_requests;
 mod instance;
@@ -19,6 +20,7 @@ mod timelines;
 
 pub use accounts::*;
 pub use blocks::*;
+pub use conversations::*;
 pub use empty::*;
 pub use follow_requests::*;
 pub use instance::*;

@@ -79,7 +79,7 @@ pub(super) enum Row {
 
 impl Row {
     /// The merge order of local and remote statuses, which [`Cursor`] follows.
-    fn order(&self) -> (UtcTime, i64) {
+    pub(super) fn order(&self) -> (UtcTime, i64) {
         match self {
             Row::Local(post) => (post.published, post.id),
             Row::Remote(object) => (object.created_at, REMOTE_OFFSET + object.id),

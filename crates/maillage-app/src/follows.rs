@@ -55,10 +55,8 @@ pub async fn answer_request(
 ) -> Result<RemoteActorObject, AppError> {
     require_answerer(app, acting, local).await?;
     let remote = resolve(app, follower).await?;
-    let requester = Followed::Elsewhere(Box::new(remote));
-    answer_follow_request(app, acting, local, &requester, accept).await?;
-    let Followed::Elsewhere(remote) = requester else { unreachable!("built above") };
-    Ok(*remote)
+    answer_remote_request(app, local, &remote, accept).await?;
+    Ok(remote)
 }
 
 /// Who answers the follow requests to `local`: the actor itself, an
@@ -100,22 +98,36 @@ pub async fn answer_follow_request(
     accept: bool,
 ) -> Result<(), AppError> {
     require_answerer(app, acting, local).await?;
-    let answered = match requester {
-        Followed::Elsewhere(remote) => answer_pending(app, local, remote, accept).await?,
-        Followed::Here(follower) => match app.db().local_follow(follower.id, local.id).await? {
-            None => false,
-            Some(follow) if accept => follow.accepted || app.db().accept_local_follow(follower.id, local.id).await?,
-            Some(_) => app.db().unfollow_locally(follower.id, local.id).await?,
-        },
+    let follower = match requester {
+        Followed::Elsewhere(remote) => return answer_remote_request(app, local, remote, accept).await,
+        Followed::Here(follower) => follower,
+    };
+    let answered = match app.db().local_follow(follower.id, local.id).await? {
+        None => false,
+        Some(follow) if accept => follow.accepted || app.db().accept_local_follow(follower.id, local.id).await?,
+        Some(_) => app.db().unfollow_locally(follower.id, local.id).await?,
     };
     if !answered {
-        let who = match requester {
-            Followed::Elsewhere(remote) => remote.row.ap_id.clone(),
-            Followed::Here(follower) => follower.ap_id.clone(),
-        };
-        return Err(AppError::NotFound(format!("{} has no follow request from {who}", local.ap_id)));
+        return Err(no_request(local, &follower.ap_id));
     }
     Ok(())
+}
+
+/// [`answer_pending`], not found when there is no such follow.
+async fn answer_remote_request(
+    app: &App,
+    local: &LocalActor,
+    remote: &RemoteActorObject,
+    accept: bool,
+) -> Result<(), AppError> {
+    if !answer_pending(app, local, remote, accept).await? {
+        return Err(no_request(local, &remote.row.ap_id));
+    }
+    Ok(())
+}
+
+fn no_request(local: &LocalActor, follower: &str) -> AppError {
+    AppError::NotFound(format!("{} has no follow request from {follower}", local.ap_id))
 }
 
 /// Whether follow requests to `local` wait for an answer (admins).

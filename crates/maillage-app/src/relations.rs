@@ -7,9 +7,8 @@ use maillage_db::{Blocked, LocalActor};
 use maillage_federation::activities::{block_document, outgoing, undo_document};
 use serde_json::Value;
 
-use crate::App;
-use crate::AppError;
 use crate::follows::Followed;
+use crate::{App, AppError};
 
 /// The ActivityPub id of an account, and what a block of it ends.
 fn target(account: &Followed) -> (&str, Blocked) {
@@ -88,7 +87,8 @@ pub async fn unblock(app: &App, member: &LocalActor, account: &Followed) -> Resu
     let Some(existing) = app.db().block_of(member.id, ap_id).await? else { return Ok(false) };
     let notify = match (account, existing.block_json) {
         (Followed::Elsewhere(remote), Some(sent)) => {
-            let block: Value = serde_json::from_str(&sent).unwrap_or(Value::Null);
+            // Stored by `block` as sent; at worst, named by the text kept.
+            let block: Value = serde_json::from_str(&sent).unwrap_or(Value::String(sent));
             let undo = undo_document(app.federation().context(), member, block, ap_id);
             Some(outgoing(member, &undo, remote.row.delivery_inbox()))
         }

@@ -140,6 +140,11 @@ async fn absent_endpoints_are_json_404_and_missing_features_empty() -> anyhow::R
         "/api/v1/trends/statuses",
         "/api/v1/trends/links",
         &format!("/api/v1/accounts/{coop_id}/featured_tags"),
+        // Real lists, empty for a new member (tests/it/relations.rs fills them).
+        "/api/v1/follow_requests",
+        "/api/v1/mutes",
+        "/api/v1/blocks",
+        "/api/v1/conversations",
     ] {
         let (status, body) = call(&a, Method::GET, path, Some(&marie), None).await?;
         assert_eq!((status, body), (200, json!([])), "{path}");

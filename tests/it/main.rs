@@ -21,6 +21,7 @@ mod foundation;
 mod inbox;
 mod limits;
 mod peers;
+mod relations;
 mod reliability;
 mod social;
 mod ssrf;

@@ -4,7 +4,7 @@
 //! with the activity that reports it, in one transaction.
 
 use maillage_db::{Direction, FollowRecord, FollowState, LocalActor};
-use maillage_domain::NotificationKind;
+use maillage_domain::{ActorKind, NotificationKind};
 use maillage_federation::activities::{self, answer, follow_document, outgoing, undo_document};
 use maillage_federation::objects::RemoteActorObject;
 use serde_json::Value;
@@ -44,7 +44,8 @@ pub async fn unfollow_remote(
     Ok(remote)
 }
 
-/// Accepts or rejects a pending follow request (admins).
+/// Accepts or rejects a pending follow request from a remote actor named
+/// by handle or URL (at the command line: see [`answer_follow_request`]).
 pub async fn answer_request(
     app: &App,
     acting: &Acting,
@@ -52,12 +53,81 @@ pub async fn answer_request(
     follower: &str,
     accept: bool,
 ) -> Result<RemoteActorObject, AppError> {
-    acting.require_admin()?;
+    require_answerer(app, acting, local).await?;
     let remote = resolve(app, follower).await?;
-    if !answer_pending(app, local, &remote, accept).await? {
-        return Err(AppError::NotFound(format!("{} has no follow request from {}", local.ap_id, remote.row.ap_id)));
-    }
+    answer_remote_request(app, local, &remote, accept).await?;
     Ok(remote)
+}
+
+/// Who answers the follow requests to `local`: the actor itself, an
+/// enterprise's editors (and owners), the hub's admins and the operator.
+async fn require_answerer(app: &App, acting: &Acting, local: &LocalActor) -> Result<(), AppError> {
+    match acting.actor() {
+        Some(actor) if actor.id == local.id => Ok(()),
+        _ if local.kind() == ActorKind::Enterprise => acting.require_editor(app.db(), local).await,
+        _ => acting.require_admin(),
+    }
+}
+
+/// The local actor whose follow requests `acting` reads and answers: a
+/// member's own, or with `enterprise` (a handle) those of an enterprise they
+/// edit (refused to anyone else).
+pub async fn requests_answered_by(
+    app: &App,
+    acting: &Acting,
+    enterprise: Option<&str>,
+) -> Result<LocalActor, AppError> {
+    let local = match (enterprise, acting.actor()) {
+        (Some(handle), _) => app.local_actor_of(ActorKind::Enterprise, handle).await?,
+        (None, Some(own)) => own.clone(),
+        (None, None) => return Err(AppError::invalid("enterprise", "name the enterprise whose requests to answer")),
+    };
+    require_answerer(app, acting, &local).await?;
+    Ok(local)
+}
+
+/// Accepts or rejects the pending follow request of `requester` to
+/// `local`: an `Accept` or `Reject` goes to another server with the change,
+/// a local request is answered here. Accepting an accepted follow changes
+/// nothing; rejecting it ends it. Not found when there is no such follow.
+pub async fn answer_follow_request(
+    app: &App,
+    acting: &Acting,
+    local: &LocalActor,
+    requester: &Followed,
+    accept: bool,
+) -> Result<(), AppError> {
+    require_answerer(app, acting, local).await?;
+    let follower = match requester {
+        Followed::Elsewhere(remote) => return answer_remote_request(app, local, remote, accept).await,
+        Followed::Here(follower) => follower,
+    };
+    let answered = match app.db().local_follow(follower.id, local.id).await? {
+        None => false,
+        Some(follow) if accept => follow.accepted || app.db().accept_local_follow(follower.id, local.id).await?,
+        Some(_) => app.db().unfollow_locally(follower.id, local.id).await?,
+    };
+    if !answered {
+        return Err(no_request(local, &follower.ap_id));
+    }
+    Ok(())
+}
+
+/// [`answer_pending`], not found when there is no such follow.
+async fn answer_remote_request(
+    app: &App,
+    local: &LocalActor,
+    remote: &RemoteActorObject,
+    accept: bool,
+) -> Result<(), AppError> {
+    if !answer_pending(app, local, remote, accept).await? {
+        return Err(no_request(local, &remote.row.ap_id));
+    }
+    Ok(())
+}
+
+fn no_request(local: &LocalActor, follower: &str) -> AppError {
+    AppError::NotFound(format!("{} has no follow request from {follower}", local.ap_id))
 }
 
 /// Whether follow requests to `local` wait for an answer (admins).

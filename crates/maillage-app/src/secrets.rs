@@ -32,7 +32,10 @@ pub fn has_scope(granted: &str, needed: &str) -> bool {
         scope == needed
             || scope == family && !needed.starts_with("admin")
             || (scope == "follow"
-                && matches!(needed, "read:follows" | "write:follows" | "read:blocks" | "write:blocks"))
+                && matches!(
+                    needed,
+                    "read:follows" | "write:follows" | "read:blocks" | "write:blocks" | "read:mutes" | "write:mutes"
+                ))
             || (needed.starts_with("admin:") && needed.starts_with(&format!("{scope}:")))
     })
 }

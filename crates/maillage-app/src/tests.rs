@@ -218,6 +218,34 @@ async fn editors_publish_and_change_posts_and_others_do_not() {
 }
 
 #[tokio::test]
+async fn an_enterprises_follow_requests_are_answered_by_its_editors_and_nobody_else() {
+    let hub = Hub::new().await;
+    let admin = hub.member("ada", true).await;
+    let editor = hub.member("eric", false).await;
+    let outsider = hub.member("otto", false).await;
+    let coop = hub.enterprise("coop").await;
+    teams::add_member(&hub.app, &admin, "coop", "eric", TeamRole::Editor).await.unwrap();
+    follows::set_manual_approval(&hub.app, &Acting::Operator, &coop, true).await.unwrap();
+    let coop = hub.app.local_actor("coop").await.unwrap();
+    let otto = Box::new(outsider.actor().unwrap().clone());
+    follows::follow(&hub.app, &otto, &follows::Followed::Here(Box::new(coop.clone()))).await.unwrap();
+    let requester = follows::Followed::Here(otto.clone());
+
+    forbidden(follows::requests_answered_by(&hub.app, &outsider, Some("coop")).await);
+    forbidden(follows::answer_follow_request(&hub.app, &outsider, &coop, &requester, true).await);
+    assert_eq!(follows::requests_answered_by(&hub.app, &editor, Some("coop")).await.unwrap().id, coop.id);
+    // Without an enterprise, a member answers their own requests; the operator must name one.
+    assert_eq!(follows::requests_answered_by(&hub.app, &outsider, None).await.unwrap().id, otto.id);
+    invalid(follows::requests_answered_by(&hub.app, &Acting::Operator, None).await, "enterprise");
+
+    follows::answer_follow_request(&hub.app, &editor, &coop, &requester, true).await.unwrap();
+    assert!(hub.app.db().local_follow(otto.id, coop.id).await.unwrap().unwrap().accepted);
+    follows::answer_follow_request(&hub.app, &admin, &coop, &requester, false).await.unwrap();
+    let gone = follows::answer_follow_request(&hub.app, &editor, &coop, &requester, false).await;
+    assert!(matches!(gone, Err(AppError::NotFound(_))), "{gone:?}");
+}
+
+#[tokio::test]
 async fn enterprises_are_admitted_by_admins_and_changed_by_their_editors() {
     let hub = Hub::new().await;
     let admin = hub.member("ada", true).await;

@@ -545,4 +545,38 @@ impl Database {
             with_conn!(&mut conn, |c| accepted_local_follows!(follower_id, actor_id).count().get_result(c).await)?;
         Ok((followers, following))
     }
+
+    /// Pending follow requests to a local actor from local ones, newest
+    /// first, before the request `before`: each with its id.
+    pub async fn local_follow_requests(
+        &self,
+        followed_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, LocalActor)>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows = with_conn!(&mut conn, |c| local_follows::table
+            .filter(local_follows::followed_id.eq(followed_id))
+            .filter(local_follows::state.eq(FollowState::Pending.as_str()))
+            .filter(local_follows::id.lt(before.unwrap_or(i64::MAX)))
+            .inner_join(local_actors::table.on(local_actors::id.eq(local_follows::follower_id)))
+            .order(local_follows::id.desc())
+            .limit(limit)
+            .select((local_follows::id, LocalActor::as_select()))
+            .load(c)
+            .await)?;
+        Ok(rows)
+    }
+
+    /// How many local actors ask to follow `followed_id` (pending).
+    pub async fn count_local_follow_requests(&self, followed_id: i64) -> Result<i64, DbError> {
+        let mut conn = self.conn().await?;
+        let n = with_conn!(&mut conn, |c| local_follows::table
+            .filter(local_follows::followed_id.eq(followed_id))
+            .filter(local_follows::state.eq(FollowState::Pending.as_str()))
+            .count()
+            .get_result(c)
+            .await)?;
+        Ok(n)
+    }
 }

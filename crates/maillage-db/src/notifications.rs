@@ -54,6 +54,18 @@ impl Database {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Notification>, DbError> {
+        self.notifications_page_hiding(actor_ids, kinds, before, limit, &[]).await
+    }
+
+    /// [`Database::notifications_page`] without those from the `hidden` accounts.
+    pub async fn notifications_page_hiding(
+        &self,
+        actor_ids: &[i64],
+        kinds: Option<&[NotificationKind]>,
+        before: Option<i64>,
+        limit: i64,
+        hidden: &[String],
+    ) -> Result<Vec<Notification>, DbError> {
         let mut conn = self.conn().await?;
         let before = before.unwrap_or(i64::MAX);
         let rows = with_conn!(&mut conn, |c| {
@@ -62,6 +74,9 @@ impl Database {
                 .filter(notifications::dismissed.eq(false))
                 .filter(notifications::id.lt(before))
                 .into_boxed();
+            if !hidden.is_empty() {
+                query = query.filter(notifications::from_ap_id.ne_all(hidden.to_vec()));
+            }
             if let Some(kinds) = kinds {
                 query = query.filter(notifications::kind.eq_any(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()));
             }

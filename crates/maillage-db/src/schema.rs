@@ -466,6 +466,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mutes (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        target_ap_id -> Text,
+        notifications -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        target_ap_id -> Text,
+        block_json -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversation_marks (actor_id, root_ap_id) {
+        actor_id -> BigInt,
+        root_ap_id -> Text,
+        read_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
@@ -517,4 +547,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     list_accounts,
     filters,
     filter_keywords,
+    mutes,
+    blocks,
+    conversation_marks,
 );

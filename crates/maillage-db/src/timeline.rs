@@ -13,7 +13,7 @@ use crate::schema::{
     follows, post_addressees, post_tags, posts, remote_actors, remote_object_addressees, remote_object_tags,
     remote_objects,
 };
-use crate::{Database, DbError, Direction, FollowState, Post, Reader, RemoteActor, RemoteObject, UtcTime};
+use crate::{Database, DbError, Direction, FollowState, Hidden, Post, Reader, RemoteActor, RemoteObject, UtcTime};
 
 /// Object types shown in timelines.
 pub const TIMELINE_KINDS: &[&str] = &["Note", "Article", "Page", "Question"];
@@ -27,6 +27,8 @@ pub enum PostSource<'a> {
     Of(&'a [i64]),
     /// Those of these actors, and those that name the reader (a home timeline).
     OfOrNaming(&'a [i64]),
+    /// Direct ones (the reader's conversations).
+    Direct,
 }
 
 /// Which remote posts a page is made of, before the audience check.
@@ -38,6 +40,8 @@ pub enum RemoteSource<'a> {
     By(&'a [String]),
     /// Those by these authors, and those that name the reader (a home timeline).
     ByOrNaming(&'a [String]),
+    /// Direct ones (the reader's conversations).
+    Direct,
 }
 
 /// A place in a timeline: a time, then a row id to order what shares it.
@@ -97,6 +101,17 @@ impl Database {
         reader: &Reader,
         bounds: &PageBounds,
     ) -> Result<Vec<Post>, DbError> {
+        self.posts_page_hiding(source, reader, bounds, &Hidden::default()).await
+    }
+
+    /// [`Database::posts_page`] without the posts of the `hidden` accounts.
+    pub async fn posts_page_hiding(
+        &self,
+        source: PostSource<'_>,
+        reader: &Reader,
+        bounds: &PageBounds,
+        hidden: &Hidden,
+    ) -> Result<Vec<Post>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
             let mut query = posts::table.into_boxed();
@@ -109,6 +124,10 @@ impl Database {
                         .select(post_addressees::post_id);
                     query = query.filter(posts::actor_id.eq_any(actors.to_vec()).or(posts::id.eq_any(naming)));
                 }
+                PostSource::Direct => query = query.filter(posts::visibility.eq(Visibility::Direct.as_str())),
+            }
+            if !hidden.local_ids.is_empty() {
+                query = query.filter(posts::actor_id.ne_all(hidden.local_ids.clone()));
             }
             let query = visible_posts!(query, reader);
             paged!(query, posts::published, posts::id, bounds).select(Post::as_select()).load(c).await
@@ -123,6 +142,17 @@ impl Database {
         source: RemoteSource<'_>,
         reader: &Reader,
         bounds: &PageBounds,
+    ) -> Result<Vec<RemoteObject>, DbError> {
+        self.remote_objects_page_hiding(source, reader, bounds, &Hidden::default()).await
+    }
+
+    /// [`Database::remote_objects_page`] without the objects of the `hidden` accounts.
+    pub async fn remote_objects_page_hiding(
+        &self,
+        source: RemoteSource<'_>,
+        reader: &Reader,
+        bounds: &PageBounds,
+        hidden: &Hidden,
     ) -> Result<Vec<RemoteObject>, DbError> {
         let mut conn = self.conn().await?;
         let rows = with_conn!(&mut conn, |c| {
@@ -142,6 +172,16 @@ impl Database {
                         remote_objects::attributed_to.eq_any(authors.to_vec()).or(remote_objects::id.eq_any(naming)),
                     );
                 }
+                RemoteSource::Direct => {
+                    query = query.filter(remote_objects::visibility.eq(Visibility::Direct.as_str()));
+                }
+            }
+            if !hidden.ap_ids.is_empty() {
+                query = query.filter(
+                    remote_objects::attributed_to
+                        .is_null()
+                        .or(remote_objects::attributed_to.ne_all(hidden.ap_ids.clone())),
+                );
             }
             let query = visible_remote_objects!(query, reader);
             paged!(query, remote_objects::created_at, remote_objects::id, bounds)

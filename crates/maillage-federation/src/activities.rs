@@ -1,5 +1,5 @@
 //! The activities our actors send about follows, reports and accounts:
-//! `Follow`, `Undo`, `Accept`/`Reject` of a received `Follow`, `Flag`, the
+//! `Follow`, `Block`, `Undo`, `Accept`/`Reject` of a received `Follow`, `Flag`, the
 //! hub's `Add`/`Remove` of its members, an actor's own `Delete`; and finding a
 //! remote actor by handle or URL. Deciding to send them, and writing each
 //! with the state change it reports, are the use cases' (`maillage_app`).
@@ -92,6 +92,19 @@ pub fn follow_document(ctx: &Context, local: &LocalActor, followed: &str) -> Val
         "actor": local.ap_id,
         "object": followed,
         "to": [followed],
+    })
+}
+
+/// `Block` of the remote actor `blocked` by our actor `local`, to it alone
+/// (as Mastodon sends it: the blocked server drops the follows between them).
+pub fn block_document(ctx: &Context, local: &LocalActor, blocked: &str) -> Value {
+    json!({
+        "@context": AS_CONTEXT,
+        "id": ctx.urls.new_activity_id("Block"),
+        "type": "Block",
+        "actor": local.ap_id,
+        "object": blocked,
+        "to": [blocked],
     })
 }
 

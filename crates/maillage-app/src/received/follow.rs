@@ -1,6 +1,7 @@
 //! Received follows: a remote actor follows a local one (accepted at once
 //! unless the local actor approves followers by hand) or stops following
-//! it; another server answers one of our follows. Each state change is
+//! it; another server answers one of our follows; a remote actor blocks a
+//! local one, which ends the follows between them. Each state change is
 //! written with the activity that reports it, in one transaction. When a
 //! hub accepts our hub's follow, reading its members is scheduled.
 
@@ -89,5 +90,17 @@ pub(super) async fn answer(
     } else {
         ctx.db.remove_follow(follow.local_actor_id, actor.id, Direction::Outgoing, None).await?;
     }
+    Ok(Received::Processed)
+}
+
+/// A remote actor blocks one of ours: the follows between them end, both
+/// ways, and nothing else is kept or shown (the blocked member is not told).
+pub(super) async fn blocked(
+    ctx: &Context,
+    blocked: Option<&serde_json::Value>,
+    actor: &RemoteActor,
+) -> Result<Received, FederationError> {
+    let local = local_actor(ctx, blocked).await?;
+    ctx.db.drop_follows_between(local.id, actor.id).await?;
     Ok(Received::Processed)
 }

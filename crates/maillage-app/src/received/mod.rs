@@ -52,6 +52,7 @@ impl maillage_federation::inbound::Effects for ReceivedEffects {
             Inbound::UndoFollow(undo) => follow::undo(ctx, undo, actor).await,
             Inbound::Follow(follow) => follow::follow(ctx, follow, actor).await,
             Inbound::FollowAnswer(answer) => follow::answer(ctx, answer, actor).await,
+            Inbound::Block { blocked } => follow::blocked(ctx, blocked.as_ref(), actor).await,
             Inbound::Flag(flag) => flag::report(ctx, flag, actor).await,
             Inbound::Membership(change) => crate::directory::member_change(federation, change, actor).await,
             Inbound::NoObject(kind) => Err(no_object(*kind)),

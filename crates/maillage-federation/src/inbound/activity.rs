@@ -75,6 +75,10 @@ pub enum Inbound {
     Follow(Follow),
     /// `Accept` or `Reject` of one of our follows.
     FollowAnswer(FollowAnswer),
+    /// A remote actor blocks one of ours (the blocked actor, required).
+    Block {
+        blocked: Option<Value>,
+    },
     /// A report.
     Flag(Flag),
     /// `Add` or `Remove`: a hub's enterprise joins or leaves its `members`
@@ -242,6 +246,7 @@ impl Inbound {
                 follow_id: owned_id(object),
                 follower: object.and_then(|o| o.get("actor")).cloned(),
             }),
+            "Block" => Self::Block { blocked: object.cloned() },
             "Flag" => {
                 let items = match object {
                     Some(Value::Array(items)) => items.iter().collect(),
@@ -512,9 +517,16 @@ mod tests {
 
     #[test]
     fn other_types_are_unhandled() {
-        for kind in ["Block", "Move", "Question", "create"] {
+        for kind in ["Move", "Question", "create"] {
             assert_eq!(parse(json!({"type": kind, "object": NOTE})), Inbound::Unhandled, "{kind}");
         }
+    }
+
+    #[test]
+    fn a_block_names_whom_it_blocks() {
+        let ours = "https://here.example/actors/coop";
+        assert_eq!(parse(json!({"type": "Block", "object": ours})), Inbound::Block { blocked: Some(json!(ours)) });
+        assert_eq!(parse(json!({"type": "Block"})), Inbound::Block { blocked: None });
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Received follows: `Follow` of a local actor, `Undo{Follow}`, and
-//! `Accept`/`Reject` of our own follows. The wire checks, and which local
+//! Received follows: `Follow` of a local actor, `Undo{Follow}`,
+//! `Accept`/`Reject` of our own follows, and `Block` of a local actor
+//! (which ends follows). The wire checks, and which local
 //! actor a follow names; the state changes are `maillage_app::received`.
 
 use maillage_db::{LocalActor, RemoteActor};

@@ -40,6 +40,7 @@ pub(crate) async fn verify(ctx: &Context, inbound: &Inbound, actor: &RemoteActor
         Inbound::Announce(announce) => announce::verify(announce),
         Inbound::UndoFollow(undo) => follow::verify_undo(undo, &actor.row),
         Inbound::Follow(follow) => follow::verify(ctx, follow).await,
+        Inbound::Block { blocked } => follow::local_actor(ctx, blocked.as_ref()).await.map(|_| ()),
         Inbound::Flag(flag) => flag::verify(flag),
         Inbound::Membership(change) => membership::verify(change),
         Inbound::NoObject(kind) => Err(no_object(*kind)),

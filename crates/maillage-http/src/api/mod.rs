@@ -42,6 +42,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/statuses", get(mastodon::account_statuses))
         .route("/api/v1/accounts/{id}/follow", post(mastodon::follow))
         .route("/api/v1/accounts/{id}/unfollow", post(mastodon::unfollow))
+        .route("/api/v1/accounts/{id}/mute", post(mastodon::mute))
+        .route("/api/v1/accounts/{id}/unmute", post(mastodon::unmute))
+        .route("/api/v1/accounts/{id}/block", post(mastodon::block))
+        .route("/api/v1/accounts/{id}/unblock", post(mastodon::unblock))
+        .route("/api/v1/mutes", get(mastodon::mutes))
+        .route("/api/v1/blocks", get(mastodon::blocks))
+        .route("/api/v1/conversations", get(mastodon::conversations))
+        .route("/api/v1/conversations/{id}", axum::routing::delete(mastodon::remove_conversation))
+        .route("/api/v1/conversations/{id}/read", post(mastodon::read_conversation))
+        .route("/api/v1/follow_requests", get(mastodon::follow_requests))
+        .route("/api/v1/follow_requests/{id}/authorize", post(mastodon::authorize_follow_request))
+        .route("/api/v1/follow_requests/{id}/reject", post(mastodon::reject_follow_request))
         .route("/api/v1/statuses", post(mastodon::create_status))
         .route(
             "/api/v1/statuses/{id}",

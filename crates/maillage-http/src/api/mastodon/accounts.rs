@@ -13,9 +13,11 @@ pub async fn verify_credentials(State(state): State<AppState>, user: User) -> Re
 async fn credential_account(state: &AppState, user: &User, actor: &LocalActor) -> Result<Value, HttpError> {
     let mut account = local_account(state, actor).await?;
     let enterprises = state.db().enterprises_of_member(actor.id).await?;
+    let requests = state.db().count_follows(actor.id, Direction::Incoming, FollowState::Pending).await?
+        + state.db().count_local_follow_requests(actor.id).await?;
     account["source"] = json!({
         "privacy": DEFAULT_VISIBILITY.mastodon_name(), "sensitive": false, "language": DEFAULT_LANGUAGE,
-        "note": actor.summary, "fields": [],
+        "note": actor.summary, "fields": [], "follow_requests_count": requests,
     });
     account["maillage_enterprises"] = json!(enterprises.iter().map(|e| e.username.clone()).collect::<Vec<_>>());
     account["maillage_admin"] = json!(user.account.is_admin);
@@ -76,31 +78,51 @@ pub async fn lookup(State(state): State<AppState>, params: Params) -> Result<Jso
     Ok(Json(remote_account(&state, &actor)))
 }
 
-pub(super) async fn relationship(state: &AppState, me: i64, id: Ref) -> Result<Value, HttpError> {
-    let (following, requested, followed_by) = match id {
+/// The Relationship of `me` (a member, or an enterprise acted for) with the account `id`.
+pub(super) async fn relationship(state: &AppState, me: &LocalActor, id: Ref) -> Result<Value, HttpError> {
+    let (following, requested, followed_by, requested_by, other_ap_id) = match id {
         Ref::Remote(remote) => {
-            let out = state.db().find_follow(me, remote, Direction::Outgoing).await?;
-            let inc = state.db().find_follow(me, remote, Direction::Incoming).await?;
+            let out = state.db().find_follow(me.id, remote, Direction::Outgoing).await?;
+            let inc = state.db().find_follow(me.id, remote, Direction::Incoming).await?;
+            let ap_id = state.db().remote_actor_by_id(remote).await?.map(|a| a.ap_id);
             (
                 out.as_ref().is_some_and(|f| f.state() == FollowState::Accepted),
                 out.as_ref().is_some_and(|f| f.state() == FollowState::Pending),
-                inc.is_some_and(|f| f.state() == FollowState::Accepted),
+                inc.as_ref().is_some_and(|f| f.state() == FollowState::Accepted),
+                inc.as_ref().is_some_and(|f| f.state() == FollowState::Pending),
+                ap_id,
             )
         }
         Ref::Local(other) => {
-            let out = state.db().local_follow(me, other).await?;
-            let inc = state.db().local_follow(other, me).await?;
+            let out = state.db().local_follow(me.id, other).await?;
+            let inc = state.db().local_follow(other, me.id).await?;
+            let ap_id = state.db().local_actor_by_id(other).await?.map(|a| a.ap_id);
             (
                 out.as_ref().is_some_and(|f| f.accepted),
                 out.as_ref().is_some_and(|f| !f.accepted),
-                inc.is_some_and(|f| f.accepted),
+                inc.as_ref().is_some_and(|f| f.accepted),
+                inc.as_ref().is_some_and(|f| !f.accepted),
+                ap_id,
             )
         }
     };
+    let (mut muting, mut muting_notifications, mut blocking, mut blocked_by) = (false, false, false, false);
+    if let Some(other) = other_ap_id.as_deref() {
+        if let Some(mute) = state.db().mute_of(me.id, other).await? {
+            muting = true;
+            muting_notifications = mute.notifications;
+        }
+        blocking = state.db().block_of(me.id, other).await?.is_some();
+        // Only our own actors' blocks are known; another server's stay its own.
+        if let Ref::Local(other_id) = id {
+            blocked_by = state.db().block_of(other_id, &me.ap_id).await?.is_some();
+        }
+    }
     Ok(json!({
         "id": id.id(), "following": following, "requested": requested, "followed_by": followed_by,
-        "showing_reblogs": true, "notifying": false, "languages": null, "blocking": false, "blocked_by": false,
-        "muting": false, "muting_notifications": false, "domain_blocking": false, "endorsed": false, "note": "",
+        "requested_by": requested_by, "showing_reblogs": true, "notifying": false, "languages": null,
+        "blocking": blocking, "blocked_by": blocked_by, "muting": muting,
+        "muting_notifications": muting_notifications, "domain_blocking": false, "endorsed": false, "note": "",
     }))
 }
 
@@ -113,7 +135,7 @@ pub async fn relationships(
     user.require("read:follows")?;
     let mut out = Vec::new();
     for id in params.list("id") {
-        out.push(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?);
+        out.push(relationship(&state, &user.account.actor, Ref::parse(&id)?).await?);
     }
     Ok(Json(json!(out)))
 }
@@ -142,7 +164,7 @@ pub async fn follow(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:follows")?;
     maillage_app::follows::follow(&state.app, &user.account.actor, &followed(&state, &id).await?).await?;
-    Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
+    Ok(Json(relationship(&state, &user.account.actor, Ref::parse(&id)?).await?))
 }
 
 /// `POST /api/v1/accounts/:id/unfollow`
@@ -153,7 +175,7 @@ pub async fn unfollow(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:follows")?;
     maillage_app::follows::unfollow(&state.app, &user.account.actor, &followed(&state, &id).await?).await?;
-    Ok(Json(relationship(&state, user.account.actor.id, Ref::parse(&id)?).await?))
+    Ok(Json(relationship(&state, &user.account.actor, Ref::parse(&id)?).await?))
 }
 
 /// `PATCH /api/v1/accounts/update_credentials` (`display_name`, `note`; as

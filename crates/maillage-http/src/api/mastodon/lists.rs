@@ -174,5 +174,7 @@ pub async fn list_timeline(
     let remote = Some(RemotePosts::By(members.remote.iter().map(|a| a.ap_id.clone()).collect()));
     let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home };
     let path = format!("/api/v1/timelines/list/{}", list.id);
-    timeline(&state, &reading, &params, &path, &[], local, remote).await
+    // As on the home timeline, without the accounts the member mutes or blocks.
+    let hidden = hidden_from(&state, &user, false).await?;
+    timeline(&state, &reading, &params, &path, &[], local, remote, &hidden).await
 }

@@ -10,13 +10,17 @@
 
 mod accounts;
 mod announcements;
+mod blocks;
 mod bookmarks;
+mod conversations;
 mod empty;
 mod favourites;
 mod filters;
+mod follow_requests;
 mod instance;
 mod lists;
 mod markers;
+mod mutes;
 mod notifications;
 mod search;
 mod statuses;
@@ -24,13 +28,17 @@ mod timelines;
 
 pub use accounts::*;
 pub use announcements::*;
+pub use blocks::*;
 pub use bookmarks::*;
+pub use conversations::*;
 pub use empty::*;
 pub use favourites::*;
 pub use filters::*;
+pub use follow_requests::*;
 pub use instance::*;
 pub use lists::*;
 pub use markers::*;
+pub use mutes::*;
 pub use notifications::*;
 pub use search::*;
 pub use statuses::*;
@@ -48,7 +56,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maillage_db::{
-    Direction, FollowState, LocalActor, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource,
+    Direction, FollowState, Hidden, LocalActor, PageBounds, Post, PostSource, Reader, RemoteObject, RemoteSource,
     TimelinePosition, UtcTime,
 };
 use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
@@ -66,4 +74,46 @@ pub(super) const DEFAULT_LANGUAGE: &str = "fr";
 
 pub(super) fn limit(params: &Params) -> Result<i64, HttpError> {
     Ok(params.number("limit")?.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT))
+}
+
+/// A page of Accounts with Mastodon's Link header: `next` names `max_id`
+/// (the cursor after the last one), keeping the list's own parameters.
+pub(super) fn accounts_page(
+    state: &AppState,
+    path: &str,
+    kept: &[(&str, String)],
+    accounts: Vec<Value>,
+    next: Option<String>,
+    limit: i64,
+) -> Response {
+    let mut response = Json(json!(accounts)).into_response();
+    if let Some(next) = next {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(kept.iter().map(|(k, v)| (*k, v.as_str())));
+        query.append_pair("max_id", &next);
+        query.append_pair("limit", &limit.to_string());
+        let link = format!("<{}{path}?{}>; rel=\"next\"", state.config().public_base_url(), query.finish());
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}
+
+/// The Account of an ActivityPub id we know (here or elsewhere), if any.
+pub(super) async fn account_of_ap_id(state: &AppState, ap_id: &str) -> Result<Option<Value>, HttpError> {
+    if let Some(remote) = state.db().remote_actor_by_ap_id(ap_id).await? {
+        return Ok(Some(remote_account(state, &remote)));
+    }
+    match state.db().local_actor_by_ap_id(ap_id).await? {
+        Some(local) => Ok(Some(local_account(state, &local).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What a member does not see in timelines (`notifications`: in
+/// notifications): the accounts they mute or block, ours that block them.
+pub(super) async fn hidden_from(state: &AppState, user: &User, notifications: bool) -> Result<Hidden, HttpError> {
+    let me = &user.account.actor;
+    Ok(state.db().hidden_from(me.id, &me.ap_id, notifications).await?)
 }

@@ -71,7 +71,9 @@ pub async fn notifications(State(state): State<AppState>, user: User, params: Pa
     let kinds = wanted_kinds(&params.list("types"), &params.list("exclude_types"));
     let before = params.number("max_id")?;
     let limit = limit(&params)?;
-    let rows = state.db().notifications_page(&actors, kinds.as_deref(), before, limit).await?;
+    // Not those of the accounts muted with their notifications, blocked, or blocking.
+    let hidden = hidden_from(&state, &user, true).await?;
+    let rows = state.db().notifications_page_hiding(&actors, kinds.as_deref(), before, limit, &hidden.ap_ids).await?;
     let reader = state.db().reader_for_member(&user.account.actor).await?;
     let mut out = Vec::new();
     for row in &rows {

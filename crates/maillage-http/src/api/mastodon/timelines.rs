@@ -84,7 +84,7 @@ pub(super) enum Row {
 
 impl Row {
     /// The merge order of local and remote statuses, which [`Cursor`] follows.
-    fn order(&self) -> (UtcTime, i64) {
+    pub(super) fn order(&self) -> (UtcTime, i64) {
         match self {
             Row::Local(post) => (post.published, post.id),
             Row::Remote(object) => (object.created_at, REMOTE_OFFSET + object.id),
@@ -113,6 +113,7 @@ pub(super) async fn timeline(
     kept: &[(&str, &str)],
     local: Option<LocalPosts>,
     remote: Option<RemotePosts>,
+    hidden: &Hidden,
 ) -> Result<Response, HttpError> {
     let reader = reading.reader;
     let limit = limit(params)?;
@@ -133,10 +134,12 @@ pub(super) async fn timeline(
     let bounds = bounds_for(Cursor::for_posts);
     let posts = match &local {
         None => Vec::new(),
-        Some(LocalPosts::Listed) => state.db().posts_page(PostSource::Listed, reader, &bounds).await?,
-        Some(LocalPosts::Of(actors)) => state.db().posts_page(PostSource::Of(actors), reader, &bounds).await?,
+        Some(LocalPosts::Listed) => state.db().posts_page_hiding(PostSource::Listed, reader, &bounds, hidden).await?,
+        Some(LocalPosts::Of(actors)) => {
+            state.db().posts_page_hiding(PostSource::Of(actors), reader, &bounds, hidden).await?
+        }
         Some(LocalPosts::OfOrNaming(actors)) => {
-            state.db().posts_page(PostSource::OfOrNaming(actors), reader, &bounds).await?
+            state.db().posts_page_hiding(PostSource::OfOrNaming(actors), reader, &bounds, hidden).await?
         }
         Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, &bounds).await?,
     };
@@ -146,12 +149,14 @@ pub(super) async fn timeline(
         None => Vec::new(),
         // The public timeline: what other servers addressed to the public
         // only, never the followers-only posts our actors receive.
-        Some(RemotePosts::Listed) => state.db().remote_objects_page(RemoteSource::Listed, reader, &bounds).await?,
+        Some(RemotePosts::Listed) => {
+            state.db().remote_objects_page_hiding(RemoteSource::Listed, reader, &bounds, hidden).await?
+        }
         Some(RemotePosts::By(authors)) => {
-            state.db().remote_objects_page(RemoteSource::By(authors), reader, &bounds).await?
+            state.db().remote_objects_page_hiding(RemoteSource::By(authors), reader, &bounds, hidden).await?
         }
         Some(RemotePosts::ByOrNaming(authors)) => {
-            state.db().remote_objects_page(RemoteSource::ByOrNaming(authors), reader, &bounds).await?
+            state.db().remote_objects_page_hiding(RemoteSource::ByOrNaming(authors), reader, &bounds, hidden).await?
         }
         Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, &bounds).await?,
     };
@@ -285,7 +290,8 @@ impl Origins {
     }
 }
 
-/// `GET /api/v1/timelines/public` (`local=true`, `remote=true`)
+/// `GET /api/v1/timelines/public` (`local=true`, `remote=true`): without
+/// the accounts a logged-in reader mutes or blocks, or who block them.
 pub async fn public_timeline(
     State(state): State<AppState>,
     viewer: MaybeUser,
@@ -294,8 +300,12 @@ pub async fn public_timeline(
     let origins = Origins::of(&params)?;
     let local = origins.local.then_some(LocalPosts::Listed);
     let remote = origins.remote.then_some(RemotePosts::Listed);
+    let hidden = match &viewer.0 {
+        Some(user) => hidden_from(&state, user, false).await?,
+        None => Hidden::default(),
+    };
     let reading = Reading { reader: &Reader::anonymous(), viewer: viewer.0.as_ref(), context: FilterContext::Public };
-    timeline(&state, &reading, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
+    timeline(&state, &reading, &params, "/api/v1/timelines/public", &origins.kept, local, remote, &hidden).await
 }
 
 /// The key of the tag a path names; 404 when it is no tag name.
@@ -321,7 +331,7 @@ pub async fn tag_timeline(
     let path =
         format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
     let reading = Reading { reader: &Reader::anonymous(), viewer: viewer.0.as_ref(), context: FilterContext::Public };
-    timeline(&state, &reading, &params, &path, &origins.kept, local, remote).await
+    timeline(&state, &reading, &params, &path, &origins.kept, local, remote, &Hidden::default()).await
 }
 
 /// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
@@ -339,7 +349,8 @@ pub async fn tag(State(state): State<AppState>, Path(name): Path<String>) -> Res
 pub(super) const HOME_FOLLOWED_MAX: i64 = 10_000;
 
 /// `GET /api/v1/timelines/home`: own posts, the enterprises one edits, the
-/// accounts one follows (here or elsewhere), and what names one.
+/// accounts one follows (here or elsewhere), and what names one; never the
+/// accounts one mutes or blocks, or who block one.
 pub async fn home_timeline(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
     user.require("read:statuses")?;
     let me = &user.account.actor;
@@ -349,8 +360,9 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     let followed = state.db().followed_remote_ids(me.id).await?;
     let local = Some(LocalPosts::OfOrNaming(actors));
     let remote = Some(RemotePosts::ByOrNaming(followed));
+    let hidden = hidden_from(&state, &user, false).await?;
     let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home };
-    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote).await
+    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote, &hidden).await
 }
 
 /// `GET /api/v1/accounts/:id/statuses`
@@ -366,7 +378,7 @@ pub async fn account_statuses(
     match Ref::parse(&id)? {
         Ref::Local(id) => {
             let local = Some(LocalPosts::Of(vec![id]));
-            timeline(&state, &reading, &params, &path, &[], local, None).await
+            timeline(&state, &reading, &params, &path, &[], local, None, &Hidden::default()).await
         }
         Ref::Remote(id) => {
             let actor = state
@@ -375,7 +387,7 @@ pub async fn account_statuses(
                 .await?
                 .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
             let remote = Some(RemotePosts::By(vec![actor.ap_id]));
-            timeline(&state, &reading, &params, &path, &[], None, remote).await
+            timeline(&state, &reading, &params, &path, &[], None, remote, &Hidden::default()).await
         }
     }
 }

@@ -24,4 +24,5 @@ mod peers;
 mod reliability;
 mod ssrf;
 mod tags;
+mod threads;
 mod web;

@@ -87,6 +87,7 @@ mod schema;
 mod settings;
 mod status_facts;
 mod tags;
+mod threads;
 mod time;
 mod timeline;
 
@@ -119,6 +120,7 @@ pub use remote::{NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report, ReportDirection};
 pub use settings::InstanceSetting;
 pub use status_facts::{StatusFacts, StatusFactsWanted};
+pub use threads::{ThreadReply, thread_order};
 pub use time::UtcTime;
 pub use timeline::{PageBounds, PostSource, RemoteSource, TimelinePosition};
 

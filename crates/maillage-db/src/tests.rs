@@ -931,6 +931,7 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
         remote_actors: std::slice::from_ref(&remote.ap_id),
         objects: &objects,
         parents: &parents,
+        mentioned: &[],
     };
     let facts = db.status_facts(wanted).await.unwrap();
     assert_eq!(facts.local_actors[&actor.id].username, "coop");

@@ -184,6 +184,22 @@ pub fn hashtags_of(json: &Value) -> Vec<String> {
     names
 }
 
+/// The actors an object's `Mention` tags name, by ActivityPub id, without duplicates.
+pub fn mentions_of(json: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for tag in values_at(json, "tag") {
+        if tag.get("type").and_then(Value::as_str) != Some("Mention") {
+            continue;
+        }
+        if let Some(href) = tag.get("href").and_then(Value::as_str)
+            && !ids.iter().any(|id| id == href)
+        {
+            ids.push(href.to_string());
+        }
+    }
+    ids
+}
+
 /// Whether an object is marked `sensitive` (to be shown behind a warning).
 pub fn is_sensitive(json: &Value) -> bool {
     json.get("sensitive").and_then(Value::as_bool).unwrap_or(false)

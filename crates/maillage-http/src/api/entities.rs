@@ -231,11 +231,11 @@ pub enum StatusOf<'a> {
     Remote(&'a RemoteObject),
 }
 
-/// The Statuses of a page, with what they show (authors, counts, parents)
-/// read for the whole page at once.
+/// The Statuses of a page, with what they show (authors, counts, parents,
+/// mentions) read for the whole page at once.
 pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Value>, HttpError> {
-    let (mut local_actors, mut remote_actors, mut objects, mut parents) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut local_actors, mut remote_actors, mut objects, mut parents, mut mentioned) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for status in page {
         match status {
             StatusOf::Local(post) => {
@@ -243,10 +243,17 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Val
                 objects.push(post.ap_id.clone());
                 parents.extend(post.in_reply_to.clone());
             }
-            StatusOf::Remote(object) => remote_actors.extend(object.attributed_to.clone()),
+            StatusOf::Remote(object) => {
+                remote_actors.extend(object.attributed_to.clone());
+                objects.push(object.ap_id.clone());
+                parents.extend(object.in_reply_to.clone());
+            }
         }
+        mentioned.extend(mentioned_ids(status));
     }
-    for list in [&mut remote_actors, &mut objects, &mut parents] {
+    // A mention names an actor of this server or of another.
+    remote_actors.extend(mentioned.iter().cloned());
+    for list in [&mut remote_actors, &mut objects, &mut parents, &mut mentioned] {
         list.sort();
         list.dedup();
     }
@@ -257,14 +264,77 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Val
         remote_actors: &remote_actors,
         objects: &objects,
         parents: &parents,
+        mentioned: &mentioned,
     };
     let facts = state.db().status_facts(wanted).await?;
     page.iter()
-        .map(|status| match status {
-            StatusOf::Local(post) => local_status_with(state, &facts, post),
-            StatusOf::Remote(object) => Ok(remote_status_with(state, &facts, object)),
+        .map(|status| {
+            let mut shown = match status {
+                StatusOf::Local(post) => local_status_with(state, &facts, post)?,
+                StatusOf::Remote(object) => remote_status_with(state, &facts, object),
+            };
+            thread_fields(&mut shown, &facts, status);
+            Ok(shown)
         })
         .collect()
+}
+
+/// The ActivityPub ids of the actors a status mentions.
+fn mentioned_ids(status: &StatusOf<'_>) -> Vec<String> {
+    match status {
+        StatusOf::Local(post) => serde_json::from_str::<Vec<Value>>(&post.mentions_json)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|mention| mention["href"].as_str().map(str::to_string))
+            .collect(),
+        StatusOf::Remote(object) => {
+            objects::mentions_of(&serde_json::from_str(&object.raw_json).unwrap_or(Value::Null))
+        }
+    }
+}
+
+/// What places a status in its thread: the status and account it replies
+/// to, its replies, the accounts it mentions (those we know).
+fn thread_fields(shown: &mut Value, facts: &StatusFacts, status: &StatusOf<'_>) {
+    let (ap_id, parent) = match status {
+        StatusOf::Local(post) => (&post.ap_id, post.in_reply_to.as_deref()),
+        StatusOf::Remote(object) => (&object.ap_id, object.in_reply_to.as_deref()),
+    };
+    shown["replies_count"] = json!(facts.replies.get(ap_id).copied().unwrap_or(0));
+    if let Some(parent) = parent {
+        if let Some(remote) = facts.parent_remote_objects.get(parent) {
+            shown["in_reply_to_id"] = json!(Ref::Remote(*remote).id());
+            let author = facts.parent_remote_authors.get(parent);
+            shown["in_reply_to_account_id"] = json!(author.map(|a| Ref::Remote(*a).id()));
+        } else if let Some(local) = facts.parent_posts.get(parent) {
+            shown["in_reply_to_id"] = json!(Ref::Local(*local).id());
+            let author = facts.parent_post_authors.get(parent);
+            shown["in_reply_to_account_id"] = json!(author.map(|a| Ref::Local(*a).id()));
+        }
+    }
+    let mentions: Vec<Value> = mentioned_ids(status)
+        .iter()
+        .filter_map(|id| {
+            if let Some(actor) = facts.mentioned_local.get(id) {
+                Some(json!({
+                    "id": Ref::Local(actor.id).id(),
+                    "username": actor.username,
+                    "acct": actor.username,
+                    "url": actor.ap_id,
+                }))
+            } else {
+                facts.remote_actors.get(id).map(|actor| {
+                    json!({
+                        "id": Ref::Remote(actor.id).id(),
+                        "username": actor.username,
+                        "acct": format!("{}@{}", actor.username, actor.domain),
+                        "url": actor.url.as_deref().and_then(http_url).unwrap_or_else(|| actor.ap_id.clone()),
+                    })
+                })
+            }
+        })
+        .collect();
+    shown["mentions"] = json!(mentions);
 }
 
 /// The Status of one of our posts.
@@ -315,13 +385,6 @@ fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Resu
     }
     status["favourites_count"] = json!(facts.likes.get(&post.ap_id).copied().unwrap_or(0));
     status["reblogs_count"] = json!(facts.reshares.get(&post.ap_id).copied().unwrap_or(0));
-    if let Some(parent) = &post.in_reply_to {
-        if let Some(remote) = facts.parent_remote_objects.get(parent) {
-            status["in_reply_to_id"] = json!(Ref::Remote(*remote).id());
-        } else if let Some(local) = facts.parent_posts.get(parent) {
-            status["in_reply_to_id"] = json!(Ref::Local(*local).id());
-        }
-    }
     Ok(status)
 }
 

@@ -5,6 +5,7 @@
 // A test binary: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod account_entities;
 mod api;
 mod apps;
 mod architecture;

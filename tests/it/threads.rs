@@ -56,6 +56,8 @@ async fn a_context_holds_every_servers_replies_in_thread_order_for_their_audienc
         json!({ "status": format!("@luc@{} super, à jeudi", b.domain), "in_reply_to_id": luc_reply_id }),
     )
     .await?;
+    assert_eq!(from_marie["application"]["name"], "test", "the app marie posted with: {from_marie}");
+    assert_eq!(luc_reply["application"], Value::Null);
     assert_eq!(to_luc["in_reply_to_id"], luc_reply_id.as_str());
     assert_eq!(to_luc["in_reply_to_account_id"], luc_id);
     assert_eq!(to_luc["mentions"][0]["id"], luc_id, "{to_luc}");

@@ -116,7 +116,7 @@ pub use outbox::{
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
-pub use remote::{NewRemoteActor, RemoteActor};
+pub use remote::{CollectionCounts, NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report, ReportDirection};
 pub use settings::InstanceSetting;
 pub use status_facts::{StatusFacts, StatusFactsWanted};

@@ -52,6 +52,9 @@ diesel::table! {
         updated_at -> Timestamp,
         profile_json -> Nullable<Text>,
         suspended -> Bool,
+        followers_count -> Nullable<BigInt>,
+        following_count -> Nullable<BigInt>,
+        statuses_count -> Nullable<BigInt>,
     }
 }
 
@@ -384,6 +387,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    post_applications (post_id) {
+        post_id -> BigInt,
+        app_id -> BigInt,
+    }
+}
+
+diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
 diesel::joinable!(activities -> local_actors (actor_id));
@@ -424,4 +435,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     directory_listings,
     hub_syncs,
+    post_applications,
 );

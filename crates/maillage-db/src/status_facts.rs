@@ -9,7 +9,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::audience::OPEN;
-use crate::schema::{follows, local_actors, local_follows, posts, reactions, remote_actors, remote_objects};
+use crate::schema::{
+    follows, local_actors, local_follows, oauth_apps, post_applications, posts, reactions, remote_actors,
+    remote_objects,
+};
 use crate::{Database, DbError, Direction, FollowState, LocalActor, RemoteActor};
 
 /// What to read for a page.
@@ -26,6 +29,8 @@ pub struct StatusFactsWanted<'a> {
     /// Local actors the statuses mention, by ActivityPub id (remote ones
     /// are read with `remote_actors`).
     pub mentioned: &'a [String],
+    /// Our posts among the statuses, by row id (for their application).
+    pub posts: &'a [i64],
 }
 
 /// What [`Database::status_facts`] found; anything absent is unknown here.
@@ -55,6 +60,8 @@ pub struct StatusFacts {
     pub replies: HashMap<String, i64>,
     /// Mentioned local actors, by ActivityPub id.
     pub mentioned_local: HashMap<String, LocalActor>,
+    /// The OAuth application each post was published with: post id → (name, website).
+    pub applications: HashMap<i64, (String, Option<String>)>,
 }
 
 impl Database {
@@ -153,6 +160,15 @@ impl Database {
                 for (parent, n) in ours.into_iter().chain(theirs) {
                     *facts.replies.entry(parent.unwrap_or_default()).or_default() += n;
                 }
+            }
+            if !wanted.posts.is_empty() {
+                let rows: Vec<(i64, String, Option<String>)> = post_applications::table
+                    .inner_join(oauth_apps::table)
+                    .filter(post_applications::post_id.eq_any(wanted.posts))
+                    .select((post_applications::post_id, oauth_apps::name, oauth_apps::website))
+                    .load(c)
+                    .await?;
+                facts.applications = rows.into_iter().map(|(post, name, website)| (post, (name, website))).collect();
             }
             if !wanted.mentioned.is_empty() {
                 let actors: Vec<LocalActor> = local_actors::table

@@ -932,6 +932,7 @@ async fn the_facts_of_a_page_of_statuses_are_read_together() {
         objects: &objects,
         parents: &parents,
         mentioned: &[],
+        posts: &[],
     };
     let facts = db.status_facts(wanted).await.unwrap();
     assert_eq!(facts.local_actors[&actor.id].username, "coop");

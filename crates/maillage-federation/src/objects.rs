@@ -200,6 +200,20 @@ pub fn mentions_of(json: &Value) -> Vec<String> {
     ids
 }
 
+/// The profile fields (`PropertyValue` attachments) of an actor document,
+/// as (plain-text name, sanitised HTML value).
+pub fn profile_fields_of(json: &Value) -> Vec<(String, String)> {
+    values_at(json, "attachment")
+        .into_iter()
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some("PropertyValue"))
+        .filter_map(|item| {
+            let name = maillage_domain::html::html_to_text(item.get("name")?.as_str()?);
+            let value = maillage_domain::html::sanitize_remote_html(item.get("value")?.as_str()?);
+            Some((name, value))
+        })
+        .collect()
+}
+
 /// Whether an object is marked `sensitive` (to be shown behind a warning).
 pub fn is_sensitive(json: &Value) -> bool {
     json.get("sensitive").and_then(Value::as_bool).unwrap_or(false)
@@ -423,6 +437,14 @@ impl Object for RemoteActorObject {
         let actor = parse_actor_document(&json)?;
         let actor = Self::try_from(data.db.upsert_remote_actor(&actor).await?)?;
         data.remote_actors.insert(actor.row.ap_id.clone(), actor.clone());
+        // The sizes of its collections, read apart: whoever waits for the
+        // actor (an inbox checking a signature) does not wait for them.
+        let data = data.clone();
+        tokio::spawn(async move {
+            if let Err(error) = crate::collections::read_actor_counts(&data, &json).await {
+                tracing::debug!(%error, "cannot read the sizes of an actor's collections");
+            }
+        });
         Ok(actor)
     }
 }

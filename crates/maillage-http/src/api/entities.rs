@@ -101,10 +101,31 @@ fn local_account_with_counts(
         "statuses_count": statuses,
         "last_status_at": null,
         "emojis": [],
-        "fields": [],
+        "fields": local_fields(actor),
         "maillage_kind": actor.kind().as_str(),
     });
     with_images(account, images(state, None))
+}
+
+/// An Account's `fields` (none is verified here).
+fn fields_json<N: AsRef<str>>(fields: Vec<(N, String)>) -> Value {
+    json!(
+        fields
+            .into_iter()
+            .map(|(name, value)| json!({ "name": name.as_ref(), "value": value, "verified_at": null }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The profile fields of an enterprise, as it federates them.
+fn local_fields(actor: &LocalActor) -> Value {
+    let profile = actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+    match profile {
+        Some(profile) if actor.kind() == ActorKind::Enterprise => {
+            fields_json(maillage_federation::documents::profile_fields(&profile))
+        }
+        _ => json!([]),
+    }
 }
 
 /// The Account of a remote actor. Its links reach clients only when they
@@ -127,12 +148,12 @@ pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
         "note": maillage_domain::html::sanitize_remote_html(actor.summary.as_deref().unwrap_or_default()),
         "url": url,
         "uri": actor.ap_id,
-        "followers_count": 0,
-        "following_count": 0,
-        "statuses_count": 0,
+        "followers_count": actor.followers_count.unwrap_or(0),
+        "following_count": actor.following_count.unwrap_or(0),
+        "statuses_count": actor.statuses_count.unwrap_or(0),
         "last_status_at": null,
         "emojis": [],
-        "fields": [],
+        "fields": fields_json(objects::profile_fields_of(&serde_json::from_str(&actor.raw_json).unwrap_or(Value::Null))),
     });
     with_images(account, images(state, avatar.as_deref()))
 }
@@ -234,12 +255,13 @@ pub enum StatusOf<'a> {
 /// The Statuses of a page, with what they show (authors, counts, parents,
 /// mentions) read for the whole page at once.
 pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Value>, HttpError> {
-    let (mut local_actors, mut remote_actors, mut objects, mut parents, mut mentioned) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut local_actors, mut remote_actors, mut objects, mut parents, mut mentioned, mut posts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for status in page {
         match status {
             StatusOf::Local(post) => {
                 local_actors.push(post.actor_id);
+                posts.push(post.id);
                 objects.push(post.ap_id.clone());
                 parents.extend(post.in_reply_to.clone());
             }
@@ -265,6 +287,7 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>]) -> Result<Vec<Val
         objects: &objects,
         parents: &parents,
         mentioned: &mentioned,
+        posts: &posts,
     };
     let facts = state.db().status_facts(wanted).await?;
     page.iter()
@@ -385,6 +408,9 @@ fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Resu
     }
     status["favourites_count"] = json!(facts.likes.get(&post.ap_id).copied().unwrap_or(0));
     status["reblogs_count"] = json!(facts.reshares.get(&post.ap_id).copied().unwrap_or(0));
+    if let Some((name, website)) = facts.applications.get(&post.id) {
+        status["application"] = json!({ "name": name, "website": website });
+    }
     Ok(status)
 }
 

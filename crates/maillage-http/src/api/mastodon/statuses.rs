@@ -46,7 +46,9 @@ pub async fn create_status(
         content_warning: params.text("spoiler_text"),
         translation: None,
     };
-    let post = maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency).await?;
+    let post =
+        maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency, user.grant.app_id)
+            .await?;
     Ok(Json(local_status(&state, &post).await?))
 }
 

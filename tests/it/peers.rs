@@ -170,7 +170,12 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
         .unwrap_or_else(|| panic!("no Create{{Article}}: {received:?}"));
     let article = &create["activity"]["object"];
     assert_eq!(article["id"], practice.as_str());
-    assert_eq!(article["summary"], "Le résumé");
+    // The long-form shape of docs/FEDERATION.md: the excerpt by language
+    // only (no content warning anywhere), the title atop the content, a preview.
+    assert_eq!(article["summaryMap"]["fr"], "Le résumé", "{article}");
+    assert!(article.get("summary").is_none(), "{article}");
+    assert!(article["content"].as_str().unwrap_or_default().starts_with("<h2>Une pratique</h2><p>Le résumé</p>"));
+    assert_eq!(article["preview"]["type"], "Note");
     assert_eq!(article["url"], practice.as_str());
     assert_eq!(article["name"], "Une pratique");
     Ok(())

@@ -79,6 +79,7 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         "manuallyApprovesFollowers": actor.manually_approves_followers,
         "published": actor.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "attachment": [],
+        "featured": Urls::of_actor(id, "featured"),
     });
     if kind == ActorKind::Enterprise
         && let Some(profile) =
@@ -92,7 +93,6 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         doc["indexable"] = json!(false);
         doc["url"] = json!(urls.base().to_string() + "/");
     } else {
-        doc["featured"] = json!(Urls::of_actor(id, "featured"));
         if kind == ActorKind::Hub {
             // The hub's enterprises, which other hubs list in their directory.
             doc["members"] = json!(Urls::of_actor(id, "members"));

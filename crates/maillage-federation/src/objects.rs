@@ -236,7 +236,10 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         kind,
         attributed_to,
         name: string_at(json, "name").map(maillage_domain::html::html_to_text),
-        summary: string_at(json, "summary").map(sanitize_remote_html),
+        // A long-form object may give its excerpt only by language (ours do).
+        summary: string_at(json, "summary")
+            .or_else(|| first_of_map(json, "summaryMap").map(|(_, t)| t))
+            .map(sanitize_remote_html),
         content_html: content.map(sanitize_remote_html),
         url: json.get("url").and_then(first_href),
         in_reply_to: crate::inbound::activity::id_of(json.get("inReplyTo")).map(str::to_string),

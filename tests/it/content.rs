@@ -131,7 +131,13 @@ async fn practices_and_updates_reach_a_following_hub() -> anyhow::Result<()> {
     let article: Value = a.get_activity(&practice).await?.json().await?;
     assert_eq!(article["type"], "Article");
     assert_eq!(article["name"], "Atelier d'autoréparation");
-    assert!(article["summary"].as_str().unwrap().starts_with("Comment ouvrir"));
+    // The excerpt by language only: never a content warning (docs/FEDERATION.md).
+    assert!(article["summaryMap"]["fr"].as_str().unwrap().starts_with("Comment ouvrir"), "{article}");
+    assert_eq!(article["summary"], Value::Null);
+    assert_eq!(article["sensitive"], false);
+    assert!(article["content"].as_str().unwrap().starts_with("<h2>Atelier d'autoréparation</h2><p>Comment ouvrir"));
+    assert_eq!(article["preview"]["type"], "Note");
+    assert!(article["preview"]["content"].as_str().unwrap().contains("Comment ouvrir"));
     assert_eq!(article["url"], practice);
     assert_eq!(article["attributedTo"], a.actor_id("coop"));
     assert_eq!(article["author"], a.actor_id("marie"));

@@ -212,3 +212,75 @@ async fn nodeinfo_and_host_meta_describe_the_instance() -> anyhow::Result<()> {
     assert!(xml.contains(&format!("{}/.well-known/webfinger?resource={{uri}}", instance.base_url)), "{xml}");
     instance.shutdown().await
 }
+
+/// Every URL of ours that an actor document names, with its key.
+fn our_urls<'a>(value: &'a Value, key: &'a str, base: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(text) if text.starts_with(base) && key != "id" => found.push((key.to_string(), text.clone())),
+        Value::Array(items) => items.iter().for_each(|item| our_urls(item, key, base, found)),
+        Value::Object(map) => {
+            for (inner, value) in map {
+                if inner != "@context" {
+                    our_urls(value, inner, base, found);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each URL the instance actor, the hub, an enterprise and a member advertise
+/// answers: the collections as JSON-LD documents (200), the web pages and
+/// images as pages, the inboxes as inboxes (a POST is read, not a 404).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_url_an_actor_advertises_answers() -> anyhow::Result<()> {
+    let instance = TestInstance::spawn().await?;
+    instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    instance.cli(&["admin", "enterprise", "update", "coop", "--legal-form", "cooperative", "--sector", "food"]).await?;
+    instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    let base = instance.url("");
+    let actors =
+        [instance.url("/actor"), instance.actor_id("hub"), instance.actor_id("coop"), instance.actor_id("marie")];
+    for actor in actors {
+        let document: Value = instance.get_activity(&actor).await?.json().await?;
+        assert_eq!(document["id"], actor.as_str());
+        for key in ["inbox", "outbox", "followers", "following", "featured"] {
+            assert!(document[key].as_str().is_some_and(|u| u.starts_with(&base)), "{actor} names no {key}: {document}");
+        }
+        let mut urls = Vec::new();
+        our_urls(&document, "", &base, &mut urls);
+        for (key, url) in urls {
+            let url = url.split('#').next().unwrap_or_default().to_string();
+            if url == actor {
+                continue;
+            }
+            if matches!(key.as_str(), "inbox" | "sharedInbox") {
+                let status = instance
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/activity+json")
+                    .body("{}")
+                    .send()
+                    .await?
+                    .status()
+                    .as_u16();
+                assert!(![404, 405].contains(&status), "{actor}: POST {key} {url} answered {status}");
+                continue;
+            }
+            let response = instance.get_activity(&url).await?;
+            let status = response.status().as_u16();
+            let content_type = response.headers()["content-type"].to_str()?.to_string();
+            assert_eq!(status, 200, "{actor}: {key} {url}");
+            if matches!(key.as_str(), "outbox" | "followers" | "following" | "featured" | "members" | "owner") {
+                assert!(
+                    content_type.contains("activity+json") || content_type.contains("ld+json"),
+                    "{key} {url}: {content_type}"
+                );
+                let collection: Value = response.json().await?;
+                assert_eq!(collection["id"], url.as_str(), "{key} of {actor}");
+                assert!(collection["totalItems"].is_u64(), "{key} of {actor}: {collection}");
+            }
+        }
+    }
+    Ok(())
+}

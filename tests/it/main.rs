@@ -5,6 +5,7 @@
 // A test binary: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod account_entities;
 mod api;
 mod apps;
 mod architecture;
@@ -26,4 +27,5 @@ mod reliability;
 mod social;
 mod ssrf;
 mod tags;
+mod threads;
 mod web;

@@ -5,7 +5,7 @@
 
 use std::process::Stdio;
 
-use maillage_tests::TestInstance;
+use maillage_tests::{TestInstance, eventually};
 
 /// The Fedify peer script, from the project's shared material beside the
 /// repository (`MAILLAGE_SHARED_DIR` names another place).
@@ -170,8 +170,123 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
         .unwrap_or_else(|| panic!("no Create{{Article}}: {received:?}"));
     let article = &create["activity"]["object"];
     assert_eq!(article["id"], practice.as_str());
-    assert_eq!(article["summary"], "Le résumé");
+    // The long-form shape of docs/FEDERATION.md: the excerpt by language
+    // only (no content warning anywhere), the title atop the content, a preview.
+    assert_eq!(article["summaryMap"]["fr"], "Le résumé", "{article}");
+    assert!(article.get("summary").is_none(), "{article}");
+    assert!(article["content"].as_str().unwrap_or_default().starts_with("<h2>Une pratique</h2><p>Le résumé</p>"));
+    assert_eq!(article["preview"]["type"], "Note");
     assert_eq!(article["url"], practice.as_str());
     assert_eq!(article["name"], "Une pratique");
+    Ok(())
+}
+
+/// The test suite's own Fedify script (the shared one cannot reply), in a
+/// directory of its own beside the npm packages the shared script installed
+/// (`FEDIFY_PEER_HOME`, by default `~/.cache/fedify-peer`), so that Node
+/// resolves its imports there. Removed when dropped.
+struct ReplyScript(std::path::PathBuf);
+
+impl ReplyScript {
+    fn prepare(port: &str) -> anyhow::Result<ReplyScript> {
+        let home = std::env::var("FEDIFY_PEER_HOME")
+            .unwrap_or_else(|_| format!("{}/.cache/fedify-peer", std::env::var("HOME").unwrap_or_else(|_| ".".into())));
+        let modules = std::path::Path::new(&home).join("node_modules");
+        anyhow::ensure!(modules.join("@fedify/fedify").exists(), "the Fedify packages are not in {home}");
+        let dir = std::env::temp_dir().join(format!("maillage-fedify-reply-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let link = dir.join("node_modules");
+        if !link.exists() {
+            std::os::unix::fs::symlink(&modules, &link)?;
+        }
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/peers/fedify-reply.mjs"), dir.join("fedify-reply.mjs"))?;
+        Ok(ReplyScript(dir))
+    }
+}
+
+impl Drop for ReplyScript {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A Fedify actor answers an enterprise's post with a signed `Create` of a
+/// Note `inReplyTo` it: the reply is in the post's context, counted in its
+/// `replies_count`, and shown on its web page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fedify_reply_joins_the_thread() -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    if !peer_available() {
+        return Ok(());
+    }
+    let _turn = PEER_TURN.lock().await;
+    let instance = TestInstance::spawn().await?;
+    instance.cli(&["admin", "enterprise", "create", "coop", "--name", "Coop"]).await?;
+    instance.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
+    instance.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
+    let post = instance
+        .cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Qui vient jeudi ?"])
+        .await?;
+    let post = post.trim().trim_start_matches("published ").to_string();
+    // The shared script installs the Fedify packages when they are missing.
+    let (ok, output) = run_peer(&["lookup", &format!("@coop@{}", instance.domain)]).await?;
+    assert!(ok, "Fedify could not resolve @coop: {output}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port().to_string();
+    let script = ReplyScript::prepare(&port)?;
+    let mut child = tokio::process::Command::new("node")
+        .arg(script.0.join("fedify-reply.mjs"))
+        .args(["--port", &port, "--reply-to", &post, "--text", "Moi, avec deux amis", "--duration", "90"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut seen = Vec::new();
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await? {
+            seen.push(line.clone());
+            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+                match event["event"].as_str() {
+                    Some("sent") => return Ok::<_, anyhow::Error>(Some(event)),
+                    Some("send_failed" | "done") => return Ok(None),
+                    _ => {}
+                }
+            }
+        }
+        Ok(None)
+    })
+    .await;
+    let sent = match sent {
+        Ok(Ok(Some(sent))) => sent,
+        _ => panic!("Fedify did not send its reply: {seen:?}"),
+    };
+    // Keep reading, so the peer never blocks on a full pipe while it serves its key.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let note = sent["note"].as_str().unwrap().to_string();
+
+    let db = instance.database().await?;
+    let stored = db.post_by_ap_id(&post).await?.expect("the post");
+    let context_url = instance.url(&format!("/api/v1/statuses/{}/context", stored.id));
+    eventually(30, "the reply is in the post's context", || async {
+        let context: serde_json::Value = instance.http.get(&context_url).send().await?.json().await?;
+        Ok(context["descendants"].as_array().is_some_and(|d| d.iter().any(|s| s["uri"] == note.as_str())))
+    })
+    .await?;
+    let context: serde_json::Value = instance.http.get(&context_url).send().await?.json().await?;
+    let reply = &context["descendants"][0];
+    assert_eq!(reply["uri"], note.as_str(), "{context}");
+    assert_eq!(reply["in_reply_to_id"], stored.id.to_string());
+    assert_eq!(reply["account"]["acct"], format!("i@localhost:{port}"));
+    assert!(reply["content"].as_str().unwrap_or_default().contains("Moi, avec deux amis"), "{reply}");
+    let status: serde_json::Value =
+        instance.http.get(instance.url(&format!("/api/v1/statuses/{}", stored.id))).send().await?.json().await?;
+    assert_eq!(status["replies_count"], 1, "{status}");
+    let page = instance.http.get(&post).header("accept", "text/html").send().await?.text().await?;
+    assert!(page.contains("Moi, avec deux amis"), "the post's page does not show the reply: {page}");
+
+    let pid = child.id().expect("running").to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status()?;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await;
     Ok(())
 }

@@ -94,6 +94,7 @@ mod schema;
 mod settings;
 mod status_facts;
 mod tags;
+mod threads;
 mod time;
 mod timeline;
 
@@ -129,10 +130,11 @@ pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
 pub use relations::{Block, Blocked, Hidden, Mute};
-pub use remote::{NewRemoteActor, RemoteActor};
+pub use remote::{CollectionCounts, NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report, ReportDirection};
 pub use settings::InstanceSetting;
 pub use status_facts::{StatusFacts, StatusFactsWanted};
+pub use threads::{ThreadReply, thread_order};
 pub use time::UtcTime;
 pub use timeline::{PageBounds, PostSource, RemoteSource, TimelinePosition};
 

@@ -350,6 +350,18 @@ impl Database {
         Ok(())
     }
 
+    /// Records the OAuth application a post was published with.
+    pub async fn remember_post_application(&self, post_id: i64, app_id: i64) -> Result<(), DbError> {
+        use crate::schema::post_applications;
+        let mut conn = self.write_conn().await?;
+        with_conn!(&mut conn, |c| diesel::insert_into(post_applications::table)
+            .values((post_applications::post_id.eq(post_id), post_applications::app_id.eq(app_id)))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// Changes a member's display name and bio, with the `Update` that tells followers.
     pub async fn update_member_profile(
         &self,

@@ -35,6 +35,18 @@ pub struct RemoteActor {
     pub profile_json: Option<String>,
     /// Suspended by a moderator: nothing of it is accepted.
     pub suspended: bool,
+    /// The `totalItems` its collections gave when last read (`None`: not said).
+    pub followers_count: Option<i64>,
+    pub following_count: Option<i64>,
+    pub statuses_count: Option<i64>,
+}
+
+/// The sizes a remote actor's collections give (`totalItems`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CollectionCounts {
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub statuses: Option<i64>,
 }
 
 impl RemoteActor {
@@ -79,6 +91,20 @@ pub struct NewRemoteActor {
 }
 
 impl Database {
+    /// Records the sizes a remote actor's collections gave.
+    pub async fn set_remote_actor_counts(&self, ap_id: &str, counts: CollectionCounts) -> Result<(), DbError> {
+        let mut conn = self.write_conn().await?;
+        with_conn!(&mut conn, |c| diesel::update(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id)))
+            .set((
+                remote_actors::followers_count.eq(counts.followers),
+                remote_actors::following_count.eq(counts.following),
+                remote_actors::statuses_count.eq(counts.statuses),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }
+
     /// Inserts or refreshes a remote actor, keyed by its id.
     pub async fn upsert_remote_actor(&self, actor: &NewRemoteActor) -> Result<RemoteActor, DbError> {
         let mut conn = self.write_conn().await?;

@@ -72,6 +72,9 @@ diesel::table! {
         updated_at -> Timestamp,
         profile_json -> Nullable<Text>,
         suspended -> Bool,
+        followers_count -> Nullable<BigInt>,
+        following_count -> Nullable<BigInt>,
+        statuses_count -> Nullable<BigInt>,
     }
 }
 
@@ -496,6 +499,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    post_applications (post_id) {
+        post_id -> BigInt,
+        app_id -> BigInt,
+    }
+}
+
+diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
 diesel::joinable!(follows -> remote_actors (remote_actor_id));
@@ -550,4 +561,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mutes,
     blocks,
     conversation_marks,
+    post_applications,
 );

@@ -1,13 +1,18 @@
 //! What a page of statuses shows besides its own rows (authors, their
 //! counts, reactions, the posts replied to), read with one query per kind
-//! for the whole page rather than a few per status.
+//! for the whole page rather than a few per status. `replies` counts the
+//! direct replies anyone may read (public or unlisted), as `replies_count`.
 
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::schema::{bookmarks, follows, local_actors, local_follows, posts, reactions, remote_actors, remote_objects};
+use crate::audience::OPEN;
+use crate::schema::{
+    bookmarks, follows, local_actors, local_follows, oauth_apps, post_applications, posts, reactions, remote_actors,
+    remote_objects,
+};
 use crate::{Database, DbError, Direction, FollowState, LocalActor, RemoteActor};
 
 /// What to read for a page.
@@ -25,6 +30,11 @@ pub struct StatusFactsWanted<'a> {
     pub viewer: Option<&'a LocalActor>,
     /// Every status of the page, by ActivityPub id (for the viewer's facts).
     pub shown: &'a [String],
+    /// Local actors the statuses mention, by ActivityPub id (remote ones
+    /// are read with `remote_actors`).
+    pub mentioned: &'a [String],
+    /// Our posts among the statuses, by row id (for their application).
+    pub posts: &'a [i64],
 }
 
 /// What [`Database::status_facts`] found; anything absent is unknown here.
@@ -52,6 +62,16 @@ pub struct StatusFacts {
     pub reblogged: HashSet<String>,
     /// The statuses the viewer bookmarked.
     pub bookmarked: HashSet<String>,
+    /// The authors of parents that are our posts: ActivityPub id → local actor id.
+    pub parent_post_authors: HashMap<String, i64>,
+    /// The authors of parents from other servers that we hold: ActivityPub id → remote actor id.
+    pub parent_remote_authors: HashMap<String, i64>,
+    /// Direct replies anyone may read (public or unlisted, live), from any server.
+    pub replies: HashMap<String, i64>,
+    /// Mentioned local actors, by ActivityPub id.
+    pub mentioned_local: HashMap<String, LocalActor>,
+    /// The OAuth application each post was published with: post id → (name, website).
+    pub applications: HashMap<i64, (String, Option<String>)>,
 }
 
 impl Database {
@@ -131,22 +151,67 @@ impl Database {
                     let map = if kind == "like" { &mut facts.likes } else { &mut facts.reshares };
                     map.insert(object, n);
                 }
+                let ours: Vec<(Option<String>, i64)> = posts::table
+                    .filter(posts::in_reply_to.eq_any(wanted.objects))
+                    .filter(posts::deleted_at.is_null())
+                    .filter(posts::visibility.eq_any(OPEN))
+                    .group_by(posts::in_reply_to)
+                    .select((posts::in_reply_to, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                let theirs: Vec<(Option<String>, i64)> = remote_objects::table
+                    .filter(remote_objects::in_reply_to.eq_any(wanted.objects))
+                    .filter(remote_objects::deleted.eq(false))
+                    .filter(remote_objects::visibility.eq_any(OPEN))
+                    .group_by(remote_objects::in_reply_to)
+                    .select((remote_objects::in_reply_to, diesel::dsl::count_star()))
+                    .load(c)
+                    .await?;
+                for (parent, n) in ours.into_iter().chain(theirs) {
+                    *facts.replies.entry(parent.unwrap_or_default()).or_default() += n;
+                }
+            }
+            if !wanted.posts.is_empty() {
+                let rows: Vec<(i64, String, Option<String>)> = post_applications::table
+                    .inner_join(oauth_apps::table)
+                    .filter(post_applications::post_id.eq_any(wanted.posts))
+                    .select((post_applications::post_id, oauth_apps::name, oauth_apps::website))
+                    .load(c)
+                    .await?;
+                facts.applications = rows.into_iter().map(|(post, name, website)| (post, (name, website))).collect();
+            }
+            if !wanted.mentioned.is_empty() {
+                let actors: Vec<LocalActor> = local_actors::table
+                    .filter(local_actors::ap_id.eq_any(wanted.mentioned))
+                    .select(LocalActor::as_select())
+                    .load(c)
+                    .await?;
+                facts.mentioned_local = actors.into_iter().map(|a| (a.ap_id.clone(), a)).collect();
             }
             if !wanted.parents.is_empty() {
-                facts.parent_posts = posts::table
+                let ours: Vec<(String, i64, i64)> = posts::table
                     .filter(posts::ap_id.eq_any(wanted.parents))
-                    .select((posts::ap_id, posts::id))
-                    .load::<(String, i64)>(c)
-                    .await?
-                    .into_iter()
-                    .collect();
-                facts.parent_remote_objects = remote_objects::table
+                    .select((posts::ap_id, posts::id, posts::actor_id))
+                    .load(c)
+                    .await?;
+                for (ap_id, id, author) in ours {
+                    facts.parent_post_authors.insert(ap_id.clone(), author);
+                    facts.parent_posts.insert(ap_id, id);
+                }
+                let theirs: Vec<(String, i64, Option<i64>)> = remote_objects::table
+                    .left_join(
+                        remote_actors::table.on(remote_actors::ap_id.nullable().eq(remote_objects::attributed_to)),
+                    )
                     .filter(remote_objects::ap_id.eq_any(wanted.parents))
-                    .select((remote_objects::ap_id, remote_objects::id))
-                    .load::<(String, i64)>(c)
-                    .await?
-                    .into_iter()
-                    .collect();
+                    .select((remote_objects::ap_id, remote_objects::id, remote_actors::id.nullable()))
+                    .load(c)
+                    .await?;
+                for (ap_id, id, author) in theirs {
+                    if let Some(author) = author {
+                        facts.parent_remote_authors.insert(ap_id.clone(), author);
+                    }
+                    facts.parent_remote_objects.insert(ap_id, id);
+                }
             }
             if let Some(viewer) = wanted.viewer.filter(|_| !wanted.shown.is_empty()) {
                 let reacted: Vec<(String, String)> = reactions::table

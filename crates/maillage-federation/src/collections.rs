@@ -3,6 +3,7 @@
 //! instance actor, within the address rules and the domain policies, the
 //! size limit, and only when the document's `id` is the URL asked for.
 
+use activitypub_federation::config::Data;
 use activitypub_federation::fetch::fetch_object_http;
 use serde_json::Value;
 use url::Url;
@@ -24,6 +25,37 @@ pub async fn fetch_collection_page(federation: &Federation, url: &str) -> Result
     let url = Url::parse(url).map_err(|_| FederationError::invalid(format!("not a URL: {url}")))?;
     let fetched = fetch_object_http::<Context, Value>(&url, &federation.data()).await?;
     Ok(page_of(&fetched.object))
+}
+
+/// The `totalItems` of an actor's collection: embedded in its document, or
+/// read from its URL (on the actor's server only); `None` when not said.
+async fn total_items(data: &Data<Context>, actor: &Url, value: Option<&Value>) -> Option<i64> {
+    let document = match value? {
+        Value::Object(_) => value?.clone(),
+        Value::String(url) => {
+            let url = Url::parse(url).ok()?;
+            if url.host_str() != actor.host_str() || url.port_or_known_default() != actor.port_or_known_default() {
+                return None;
+            }
+            fetch_object_http::<Context, Value>(&url, data).await.ok()?.object
+        }
+        _ => return None,
+    };
+    document.get("totalItems")?.as_i64().filter(|n| *n >= 0)
+}
+
+/// Reads the sizes of a remote actor's followers, following and outbox
+/// from its document `actor` (each collection that does not answer or says
+/// no size stays unknown) and stores them.
+pub async fn read_actor_counts(data: &Data<Context>, actor: &Value) -> Result<(), FederationError> {
+    let Some(id) = id_of(actor.get("id")).and_then(|id| Url::parse(id).ok()) else { return Ok(()) };
+    let counts = maillage_db::CollectionCounts {
+        followers: total_items(data, &id, actor.get("followers")).await,
+        following: total_items(data, &id, actor.get("following")).await,
+        statuses: total_items(data, &id, actor.get("outbox")).await,
+    };
+    data.db.set_remote_actor_counts(id.as_str(), counts).await?;
+    Ok(())
 }
 
 /// The items and the next page of a collection or of one of its pages. A

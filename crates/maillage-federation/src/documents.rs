@@ -79,6 +79,7 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         "manuallyApprovesFollowers": actor.manually_approves_followers,
         "published": actor.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "attachment": [],
+        "featured": Urls::of_actor(id, "featured"),
     });
     if kind == ActorKind::Enterprise
         && let Some(profile) =
@@ -92,7 +93,6 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         doc["indexable"] = json!(false);
         doc["url"] = json!(urls.base().to_string() + "/");
     } else {
-        doc["featured"] = json!(Urls::of_actor(id, "featured"));
         if kind == ActorKind::Hub {
             // The hub's enterprises, which other hubs list in their directory.
             doc["members"] = json!(Urls::of_actor(id, "members"));
@@ -108,6 +108,41 @@ fn field(name: &str, value: String) -> Value {
     json!({ "type": "PropertyValue", "name": name, "value": value })
 }
 
+/// The profile fields of an enterprise, as (name, HTML value): the four
+/// headline facts (legal form, sector, region, website with `rel="me"`),
+/// in the profile's primary language. Federated as `PropertyValue`s and
+/// shown as an Account's `fields`.
+pub fn profile_fields(profile: &EnterpriseProfile) -> Vec<(&'static str, String)> {
+    use maillage_domain::vocabulary::{LEGAL_FORMS, REGIONS, SECTORS};
+    let lang = profile.primary_language.as_str();
+    let fr = lang == "fr";
+    let mut fields = Vec::new();
+    if let Some(term) = profile.legal_form.as_deref().and_then(|c| LEGAL_FORMS.get(c)) {
+        fields.push((
+            if fr { "Forme juridique" } else { "Legal form" },
+            html_escape::encode_text(term.label(lang)).into_owned(),
+        ));
+    }
+    let sectors: Vec<&str> = profile.sectors.iter().filter_map(|c| SECTORS.get(c)).map(|t| t.label(lang)).collect();
+    if !sectors.is_empty() {
+        fields
+            .push((if fr { "Secteur" } else { "Sector" }, html_escape::encode_text(&sectors.join(", ")).into_owned()));
+    }
+    if let Some(term) = profile.region.as_deref().and_then(|c| REGIONS.get(c)) {
+        fields.push((if fr { "Région" } else { "Region" }, html_escape::encode_text(term.label(lang)).into_owned()));
+    }
+    if let Some(website) = &profile.website {
+        let shown = website.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
+        let link = format!(
+            "<a href=\"{}\" rel=\"me nofollow noopener noreferrer\" target=\"_blank\">{}</a>",
+            html_escape::encode_double_quoted_attribute(website),
+            html_escape::encode_text(shown)
+        );
+        fields.push((if fr { "Site web" } else { "Website" }, link));
+    }
+    fields
+}
+
 /// Puts an enterprise's profile on its `Organization` document: names and
 /// summaries by language (primary first), the four headline facts as profile
 /// fields (legal form, sector, region, website with `rel="me"`), hashtags of
@@ -115,8 +150,6 @@ fn field(name: &str, value: String) -> Value {
 /// banner, ESSGlobal IRIs, and the whole profile as `enterpriseProfile`.
 pub fn add_profile(doc: &mut Value, profile: &EnterpriseProfile, urls: &Urls) {
     use maillage_domain::vocabulary::{LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS};
-    let lang = profile.primary_language.as_str();
-    let fr = lang == "fr";
     if let Some(name) = profile.name() {
         doc["name"] = json!(name);
     }
@@ -128,33 +161,7 @@ pub fn add_profile(doc: &mut Value, profile: &EnterpriseProfile, urls: &Urls) {
     doc["summaryMap"] =
         Value::Object(summaries.into_iter().map(|(l, t)| (l.to_string(), json!(text_to_html(t)))).collect());
 
-    let mut fields = Vec::new();
-    if let Some(term) = profile.legal_form.as_deref().and_then(|c| LEGAL_FORMS.get(c)) {
-        fields.push(field(
-            if fr { "Forme juridique" } else { "Legal form" },
-            html_escape::encode_text(term.label(lang)).into_owned(),
-        ));
-    }
-    let sectors: Vec<&str> = profile.sectors.iter().filter_map(|c| SECTORS.get(c)).map(|t| t.label(lang)).collect();
-    if !sectors.is_empty() {
-        fields.push(field(
-            if fr { "Secteur" } else { "Sector" },
-            html_escape::encode_text(&sectors.join(", ")).into_owned(),
-        ));
-    }
-    if let Some(term) = profile.region.as_deref().and_then(|c| REGIONS.get(c)) {
-        fields
-            .push(field(if fr { "Région" } else { "Region" }, html_escape::encode_text(term.label(lang)).into_owned()));
-    }
-    if let Some(website) = &profile.website {
-        let shown = website.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
-        let link = format!(
-            "<a href=\"{}\" rel=\"me nofollow noopener noreferrer\" target=\"_blank\">{}</a>",
-            html_escape::encode_double_quoted_attribute(website),
-            html_escape::encode_text(shown)
-        );
-        fields.push(field(if fr { "Site web" } else { "Website" }, link));
-    }
+    let fields: Vec<Value> = profile_fields(profile).into_iter().map(|(name, value)| field(name, value)).collect();
     doc["attachment"] = json!(fields);
 
     let mut tags: Vec<Value> = Vec::new();

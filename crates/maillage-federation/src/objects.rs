@@ -184,6 +184,36 @@ pub fn hashtags_of(json: &Value) -> Vec<String> {
     names
 }
 
+/// The actors an object's `Mention` tags name, by ActivityPub id, without duplicates.
+pub fn mentions_of(json: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for tag in values_at(json, "tag") {
+        if tag.get("type").and_then(Value::as_str) != Some("Mention") {
+            continue;
+        }
+        if let Some(href) = tag.get("href").and_then(Value::as_str)
+            && !ids.iter().any(|id| id == href)
+        {
+            ids.push(href.to_string());
+        }
+    }
+    ids
+}
+
+/// The profile fields (`PropertyValue` attachments) of an actor document,
+/// as (plain-text name, sanitised HTML value).
+pub fn profile_fields_of(json: &Value) -> Vec<(String, String)> {
+    values_at(json, "attachment")
+        .into_iter()
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some("PropertyValue"))
+        .filter_map(|item| {
+            let name = maillage_domain::html::html_to_text(item.get("name")?.as_str()?);
+            let value = maillage_domain::html::sanitize_remote_html(item.get("value")?.as_str()?);
+            Some((name, value))
+        })
+        .collect()
+}
+
 /// Whether an object is marked `sensitive` (to be shown behind a warning).
 pub fn is_sensitive(json: &Value) -> bool {
     json.get("sensitive").and_then(Value::as_bool).unwrap_or(false)
@@ -206,7 +236,10 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         kind,
         attributed_to,
         name: string_at(json, "name").map(maillage_domain::html::html_to_text),
-        summary: string_at(json, "summary").map(sanitize_remote_html),
+        // A long-form object may give its excerpt only by language (ours do).
+        summary: string_at(json, "summary")
+            .or_else(|| first_of_map(json, "summaryMap").map(|(_, t)| t))
+            .map(sanitize_remote_html),
         content_html: content.map(sanitize_remote_html),
         url: json.get("url").and_then(first_href),
         in_reply_to: crate::inbound::activity::id_of(json.get("inReplyTo")).map(str::to_string),
@@ -407,6 +440,14 @@ impl Object for RemoteActorObject {
         let actor = parse_actor_document(&json)?;
         let actor = Self::try_from(data.db.upsert_remote_actor(&actor).await?)?;
         data.remote_actors.insert(actor.row.ap_id.clone(), actor.clone());
+        // The sizes of its collections, read apart: whoever waits for the
+        // actor (an inbox checking a signature) does not wait for them.
+        let data = data.clone();
+        tokio::spawn(async move {
+            if let Err(error) = crate::collections::read_actor_counts(&data, &json).await {
+                tracing::debug!(%error, "cannot read the sizes of an actor's collections");
+            }
+        });
         Ok(actor)
     }
 }

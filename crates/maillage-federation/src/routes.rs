@@ -55,6 +55,7 @@ pub fn router(state: FederationState) -> Router {
     let documents = Router::new()
         .route("/actors/{username}", get(actor))
         .route("/actors/{username}/{collection}", get(actor_collection))
+        .route("/actor/{collection}", get(instance_actor_collection))
         .route("/activities/{id}", get(activity))
         .route("/objects/{id}", get(object))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -68,6 +69,8 @@ pub fn router(state: FederationState) -> Router {
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(instance_actor))
         .route("/actors/{username}/inbox", post(actor_inbox))
+        // The instance actor's own inbox is the shared one.
+        .route("/actor/inbox", post(shared_inbox))
         .route("/inbox", post(shared_inbox))
         .merge(documents)
         .with_state(state)
@@ -283,19 +286,43 @@ async fn actor_collection(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if !matches!(collection.as_str(), "outbox" | "followers" | "following" | "featured" | "members") {
+    match find_actor(&state, &username, &headers).await {
+        Ok(actor) => serve_collection(&state, &actor, &collection, &query, &headers).await,
+        Err(response) => response,
+    }
+}
+
+/// The instance actor's outbox, followers, following or featured (each
+/// URL its document names answers, even when it lists nothing).
+async fn instance_actor_collection(
+    State(state): State<FederationState>,
+    Path(collection): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match state.db.local_actor_of_kind(ActorKind::Instance).await {
+        Ok(Some(actor)) => serve_collection(&state, &actor, &collection, &query, &headers).await,
+        Ok(None) => error(StatusCode::NOT_FOUND, "the instance actor does not exist yet"),
+        Err(e) => internal(e),
+    }
+}
+
+async fn serve_collection(
+    state: &FederationState,
+    actor: &LocalActor,
+    collection: &str,
+    query: &PageQuery,
+    headers: &HeaderMap,
+) -> Response {
+    if !matches!(collection, "outbox" | "followers" | "following" | "featured" | "members") {
         return error(StatusCode::NOT_FOUND, "no such collection");
     }
-    let actor = match find_actor(&state, &username, &headers).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
     if collection == "members" && actor.kind() != ActorKind::Hub {
         return error(StatusCode::NOT_FOUND, "only the hub has members");
     }
-    let content_type = activity_type_for(&headers).unwrap_or(crate::negotiation::ACTIVITY_JSON);
-    let id = Urls::of_actor(&actor.ap_id, &collection);
-    let body = match collection_document(&state, &actor, &collection, &id, &query).await {
+    let content_type = activity_type_for(headers).unwrap_or(crate::negotiation::ACTIVITY_JSON);
+    let id = Urls::of_actor(&actor.ap_id, collection);
+    let body = match collection_document(state, actor, collection, &id, query).await {
         Ok(body) => body,
         Err(e) => return internal(e),
     };

@@ -73,6 +73,7 @@ practice-licence = Licence
 practice-themes = Themes
 practice-adapted-from = Adapted from
 practice-adapted-by = Adapted by
+post-replies = Replies
 practice-by = Published by { $name }
 published-on = Published on { $date }
 other-language = Read in { $language }

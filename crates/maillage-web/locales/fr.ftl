@@ -73,6 +73,7 @@ practice-licence = Licence
 practice-themes = Thèmes
 practice-adapted-from = Adaptée de
 practice-adapted-by = Adaptée par
+post-replies = Réponses
 practice-by = Publiée par { $name }
 published-on = Publié le { $date }
 other-language = Lire en { $language }

@@ -15,6 +15,7 @@ mod error;
 mod feeds;
 pub mod i18n;
 mod pages;
+mod replies;
 mod session;
 mod views;
 mod workspace;

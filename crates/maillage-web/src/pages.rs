@@ -562,6 +562,7 @@ struct PostPage {
     themes: Vec<(String, String)>,
     adapted_from: Option<(String, String)>,
     adapted_by: Vec<(String, String)>,
+    replies: Vec<crate::replies::ReplyView>,
 }
 
 /// `GET /objects/ID` from a browser: a practice or an update.
@@ -618,6 +619,7 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         .into_iter()
         .map(|p| (p.ap_id.clone(), p.title.unwrap_or(p.ap_id)))
         .collect();
+    let replies = crate::replies::replies_of(&state, &ctx, &reader, &post.ap_id).await.map_err(internal)?;
     let author = match post.author_id {
         Some(id) => db.local_actor_by_id(id).await.map_err(internal)?,
         None => None,
@@ -667,6 +669,7 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         themes,
         adapted_from,
         adapted_by,
+        replies,
     };
     ctx.render(&page)
 }

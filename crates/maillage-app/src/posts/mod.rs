@@ -103,10 +103,14 @@ pub async fn publish_note_once(
     acting: &Acting,
     draft: &NoteDraft,
     key: Option<&str>,
+    application: Option<i64>,
 ) -> Result<Post, AppError> {
     let post = publish_note(app, acting, draft).await?;
     if let (Acting::Member { user_id, .. }, Some(key)) = (acting, key) {
         app.db().remember_idempotent_post(*user_id, &hash_secret(key), post.id).await?;
+    }
+    if let Some(application) = application {
+        app.db().remember_post_application(post.id, application).await?;
     }
     Ok(post)
 }

@@ -100,12 +100,29 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
         )
     });
     if post.kind == PostKind::Article {
-        let content = post.content_html.clone();
+        // The long-form shape each server shows best (docs/FEDERATION.md,
+        // "Practices on other servers"): the excerpt only in `summaryMap`
+        // (Mastodon shows it under the title; GoToSocial and Misskey would
+        // make a plain `summary` a content warning), the title and excerpt
+        // again at the top of `content` for servers that show only the
+        // content, and a `preview` Note (FEP-b2b8).
+        let title = post.title.clone().unwrap_or_default();
+        let excerpt = post.summary.clone().unwrap_or_default();
+        let content = format!("{}{}", title_and_excerpt_html(&title, &excerpt), post.content_html);
         doc["type"] = json!("Article");
-        doc["name"] = json!(post.title.clone().unwrap_or_default());
-        doc["nameMap"] = json!({ &post.language: post.title.clone().unwrap_or_default() });
-        doc["summary"] = json!(post.summary.clone().unwrap_or_default());
-        doc["summaryMap"] = json!({ &post.language: post.summary.clone().unwrap_or_default() });
+        doc["name"] = json!(title);
+        doc["nameMap"] = json!({ &post.language: title });
+        doc["summaryMap"] = json!({ &post.language: excerpt });
+        doc["preview"] = json!({
+            "type": "Note",
+            "attributedTo": enterprise.ap_id,
+            "content": format!(
+                "{}<p><a href=\"{}\">{}</a></p>",
+                title_and_excerpt_html(&title, &excerpt),
+                html_escape::encode_double_quoted_attribute(&post.ap_id),
+                html_escape::encode_text(&post.ap_id)
+            ),
+        });
         doc["content"] = json!(content);
         doc["contentMap"] = json!({ &post.language: content });
         doc["mediaType"] = json!("text/html");
@@ -142,6 +159,15 @@ pub fn post_document(post: &Post, enterprise: &LocalActor, author: Option<&Local
         }
     }
     doc
+}
+
+/// A practice's title as a heading and its excerpt as a first paragraph.
+fn title_and_excerpt_html(title: &str, excerpt: &str) -> String {
+    let mut html = format!("<h2>{}</h2>", html_escape::encode_text(title));
+    if !excerpt.is_empty() {
+        html.push_str(&format!("<p>{}</p>", html_escape::encode_text(excerpt)));
+    }
+    html
 }
 
 /// An activity of `actor` to store and deliver to `inboxes`.

@@ -101,10 +101,31 @@ fn local_account_with_counts(
         "statuses_count": statuses,
         "last_status_at": null,
         "emojis": [],
-        "fields": [],
+        "fields": local_fields(actor),
         "maillage_kind": actor.kind().as_str(),
     });
     with_images(account, images(state, None))
+}
+
+/// An Account's `fields` (none is verified here).
+fn fields_json<N: AsRef<str>>(fields: Vec<(N, String)>) -> Value {
+    json!(
+        fields
+            .into_iter()
+            .map(|(name, value)| json!({ "name": name.as_ref(), "value": value, "verified_at": null }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The profile fields of an enterprise, as it federates them.
+fn local_fields(actor: &LocalActor) -> Value {
+    let profile = actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
+    match profile {
+        Some(profile) if actor.kind() == ActorKind::Enterprise => {
+            fields_json(maillage_federation::documents::profile_fields(&profile))
+        }
+        _ => json!([]),
+    }
 }
 
 /// The Account of a remote actor. Its links reach clients only when they
@@ -127,12 +148,12 @@ pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
         "note": maillage_domain::html::sanitize_remote_html(actor.summary.as_deref().unwrap_or_default()),
         "url": url,
         "uri": actor.ap_id,
-        "followers_count": 0,
-        "following_count": 0,
-        "statuses_count": 0,
+        "followers_count": actor.followers_count.unwrap_or(0),
+        "following_count": actor.following_count.unwrap_or(0),
+        "statuses_count": actor.statuses_count.unwrap_or(0),
         "last_status_at": null,
         "emojis": [],
-        "fields": [],
+        "fields": fields_json(objects::profile_fields_of(&serde_json::from_str(&actor.raw_json).unwrap_or(Value::Null))),
     });
     with_images(account, images(state, avatar.as_deref()))
 }
@@ -236,25 +257,29 @@ pub enum StatusOf<'a> {
 pub type Viewer<'a> = Option<&'a LocalActor>;
 
 /// The Statuses of a page, with what they show (authors, counts, parents,
-/// what the viewer did to them) read for the whole page at once.
+/// mentions, what the viewer did to them) read for the whole page at once.
 pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_>) -> Result<Vec<Value>, HttpError> {
-    let (mut local_actors, mut remote_actors, mut objects, mut parents, mut shown) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut local_actors, mut remote_actors, mut objects, mut parents, mut mentioned, mut posts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for status in page {
         match status {
             StatusOf::Local(post) => {
                 local_actors.push(post.actor_id);
+                posts.push(post.id);
                 objects.push(post.ap_id.clone());
                 parents.extend(post.in_reply_to.clone());
-                shown.push(post.ap_id.clone());
             }
             StatusOf::Remote(object) => {
                 remote_actors.extend(object.attributed_to.clone());
-                shown.push(object.ap_id.clone());
+                objects.push(object.ap_id.clone());
+                parents.extend(object.in_reply_to.clone());
             }
         }
+        mentioned.extend(mentioned_ids(status));
     }
-    for list in [&mut remote_actors, &mut objects, &mut parents, &mut shown] {
+    // A mention names an actor of this server or of another.
+    remote_actors.extend(mentioned.iter().cloned());
+    for list in [&mut remote_actors, &mut objects, &mut parents, &mut mentioned] {
         list.sort();
         list.dedup();
     }
@@ -266,7 +291,9 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_
         objects: &objects,
         parents: &parents,
         viewer,
-        shown: &shown,
+        shown: &objects,
+        mentioned: &mentioned,
+        posts: &posts,
     };
     let facts = state.db().status_facts(wanted).await?;
     page.iter()
@@ -275,12 +302,71 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_
                 StatusOf::Local(post) => (local_status_with(state, &facts, post)?, &post.ap_id),
                 StatusOf::Remote(object) => (remote_status_with(state, &facts, object), &object.ap_id),
             };
+            thread_fields(&mut shown, &facts, status);
             shown["favourited"] = json!(facts.favourited.contains(uri));
             shown["reblogged"] = json!(facts.reblogged.contains(uri));
             shown["bookmarked"] = json!(facts.bookmarked.contains(uri));
             Ok(shown)
         })
         .collect()
+}
+
+/// The ActivityPub ids of the actors a status mentions.
+fn mentioned_ids(status: &StatusOf<'_>) -> Vec<String> {
+    match status {
+        StatusOf::Local(post) => serde_json::from_str::<Vec<Value>>(&post.mentions_json)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|mention| mention["href"].as_str().map(str::to_string))
+            .collect(),
+        StatusOf::Remote(object) => {
+            objects::mentions_of(&serde_json::from_str(&object.raw_json).unwrap_or(Value::Null))
+        }
+    }
+}
+
+/// What places a status in its thread: the status and account it replies
+/// to, its replies, the accounts it mentions (those we know).
+fn thread_fields(shown: &mut Value, facts: &StatusFacts, status: &StatusOf<'_>) {
+    let (ap_id, parent) = match status {
+        StatusOf::Local(post) => (&post.ap_id, post.in_reply_to.as_deref()),
+        StatusOf::Remote(object) => (&object.ap_id, object.in_reply_to.as_deref()),
+    };
+    shown["replies_count"] = json!(facts.replies.get(ap_id).copied().unwrap_or(0));
+    if let Some(parent) = parent {
+        if let Some(remote) = facts.parent_remote_objects.get(parent) {
+            shown["in_reply_to_id"] = json!(Ref::Remote(*remote).id());
+            let author = facts.parent_remote_authors.get(parent);
+            shown["in_reply_to_account_id"] = json!(author.map(|a| Ref::Remote(*a).id()));
+        } else if let Some(local) = facts.parent_posts.get(parent) {
+            shown["in_reply_to_id"] = json!(Ref::Local(*local).id());
+            let author = facts.parent_post_authors.get(parent);
+            shown["in_reply_to_account_id"] = json!(author.map(|a| Ref::Local(*a).id()));
+        }
+    }
+    let mentions: Vec<Value> = mentioned_ids(status)
+        .iter()
+        .filter_map(|id| {
+            if let Some(actor) = facts.mentioned_local.get(id) {
+                Some(json!({
+                    "id": Ref::Local(actor.id).id(),
+                    "username": actor.username,
+                    "acct": actor.username,
+                    "url": actor.ap_id,
+                }))
+            } else {
+                facts.remote_actors.get(id).map(|actor| {
+                    json!({
+                        "id": Ref::Remote(actor.id).id(),
+                        "username": actor.username,
+                        "acct": format!("{}@{}", actor.username, actor.domain),
+                        "url": actor.url.as_deref().and_then(http_url).unwrap_or_else(|| actor.ap_id.clone()),
+                    })
+                })
+            }
+        })
+        .collect();
+    shown["mentions"] = json!(mentions);
 }
 
 /// The Status of one of our posts.
@@ -331,12 +417,8 @@ fn local_status_with(state: &AppState, facts: &StatusFacts, post: &Post) -> Resu
     }
     status["favourites_count"] = json!(facts.likes.get(&post.ap_id).copied().unwrap_or(0));
     status["reblogs_count"] = json!(facts.reshares.get(&post.ap_id).copied().unwrap_or(0));
-    if let Some(parent) = &post.in_reply_to {
-        if let Some(remote) = facts.parent_remote_objects.get(parent) {
-            status["in_reply_to_id"] = json!(Ref::Remote(*remote).id());
-        } else if let Some(local) = facts.parent_posts.get(parent) {
-            status["in_reply_to_id"] = json!(Ref::Local(*local).id());
-        }
+    if let Some((name, website)) = facts.applications.get(&post.id) {
+        status["application"] = json!({ "name": name, "website": website });
     }
     Ok(status)
 }

@@ -46,7 +46,9 @@ pub async fn create_status(
         content_warning: params.text("spoiler_text"),
         translation: None,
     };
-    let post = maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency).await?;
+    let post =
+        maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency, user.grant.app_id)
+            .await?;
     Ok(Json(local_status(&state, &post, Some(user.member())).await?))
 }
 
@@ -88,7 +90,8 @@ pub(super) async fn own_post(state: &AppState, user: &User, id: &str) -> Result<
     state.db().visible_post(&reader, id).await?.ok_or_else(missing)
 }
 
-/// `DELETE /api/v1/statuses/:id`: only its author (or the enterprise's editors).
+/// `DELETE /api/v1/statuses/:id`: only its author (or the enterprise's
+/// editors). Answers the status with its `text`, as Mastodon.
 pub async fn delete_status(
     State(state): State<AppState>,
     user: User,
@@ -96,7 +99,9 @@ pub async fn delete_status(
 ) -> Result<Json<Value>, HttpError> {
     user.require("write:statuses")?;
     let post = own_post(&state, &user, &id).await?;
-    let shown = local_status(&state, &post, Some(user.member())).await?;
+    let mut shown = local_status(&state, &post, Some(user.member())).await?;
+    // The source, for apps that delete and redraft.
+    shown["text"] = json!(post.source);
     maillage_app::posts::delete(&state.app, &user.acting(), &post.ap_id).await?;
     Ok(Json(shown))
 }
@@ -203,7 +208,11 @@ pub async fn unreblog(
     react(&state, &user, &id, maillage_db::ReactionKind::Announce, true).await
 }
 
-/// `GET /api/v1/statuses/:id/context`: the replies we hold and the parent chain.
+/// How many replies a context shows at most.
+const CONTEXT_DESCENDANTS: usize = 500;
+
+/// `GET /api/v1/statuses/:id/context`: the parent chain, and the replies we
+/// hold from every server in thread order, each as the viewer may see it.
 pub async fn context(
     State(state): State<AppState>,
     viewer: MaybeUser,
@@ -228,5 +237,16 @@ pub async fn context(
     let filters =
         super::filters::in_force(&state, viewer.0.as_ref(), maillage_domain::reading::FilterContext::Thread).await?;
     let ancestors = super::filters::apply(&filters, ancestors);
-    Ok(Json(json!({ "ancestors": ancestors, "descendants": [] })))
+    let root = status["uri"].as_str().unwrap_or_default();
+    let replies = state.db().thread_replies(&reader, root, CONTEXT_DESCENDANTS).await?;
+    let page: Vec<StatusOf<'_>> = replies
+        .iter()
+        .map(|reply| match reply {
+            maillage_db::ThreadReply::Local(post) => StatusOf::Local(post),
+            maillage_db::ThreadReply::Remote(object) => StatusOf::Remote(object),
+        })
+        .collect();
+    let descendants = entities::statuses(&state, &page, viewer.member()).await?;
+    let descendants = super::filters::apply(&filters, descendants);
+    Ok(Json(json!({ "ancestors": ancestors, "descendants": descendants })))
 }

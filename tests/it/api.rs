@@ -79,7 +79,7 @@ pub(crate) async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> anyhow::Result<(u16, Value)> {
-    let mut request = instance.http.request(method, instance.url(path));
+    let mut request = instance.http.request(method.clone(), instance.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -89,7 +89,9 @@ pub(crate) async fn call(
     let response = request.send().await?;
     let status = response.status().as_u16();
     let text = response.text().await?;
-    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    crate::entities::assert_conforms(&method, path, status, &body);
+    Ok((status, body))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,7 @@ mod directory;
 mod directory_hubs;
 mod discovery;
 mod enterprise_deletion;
+mod entities;
 mod exit_codes;
 mod federation;
 mod foundation;

@@ -77,6 +77,9 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
             "approval_required": state.config().registrations.mode == RegistrationMode::Approval,
             "message": null,
         },
+        // The client API of Mastodon 4.2, as `version` says; 4.3's is 2,
+        // which apps require for grouped notifications.
+        "api_versions": { "mastodon": 1 },
         "contact": { "email": "", "account": hub_account(&state).await? },
         "rules": [],
     })))

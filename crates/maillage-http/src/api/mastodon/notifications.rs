@@ -41,6 +41,8 @@ pub(super) async fn notification_json(
     Ok(json!({
         "id": notification.id.to_string(),
         "type": notification.kind.as_str(),
+        // Mastodon's key of a notification it does not group with others.
+        "group_key": format!("ungrouped-{}", notification.id),
         "created_at": notification.created_at.as_datetime().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "account": account,
         "status": status,

@@ -1,6 +1,7 @@
 //! A member's likes and reshares of any post, and taking them back.
 
 use maillage_db::{LocalActor, ReactionKind};
+use maillage_domain::NotificationKind;
 use maillage_federation::content::audience::{activity, follower_inboxes, inbox_of_author};
 use maillage_federation::content::{PUBLIC, outgoing};
 use maillage_federation::urls::Urls;
@@ -27,12 +28,17 @@ pub async fn react(
     // may read can be reshared (as on Mastodon).
     let reader = app.db().reader_for_member(member).await?;
     let remote_object = app.db().visible_remote_object_by_ap_id(&reader, object_url).await?;
-    let visibility = match &remote_object {
-        Some(object) => object.visibility(),
+    let local_post = match &remote_object {
+        Some(_) => None,
         None => match app.db().visible_post_by_ap_id(&reader, object_url).await? {
-            Some(post) => post.visibility(),
+            Some(post) => Some(post),
             None => return Err(AppError::NotFound(format!("no post {object_url} known here"))),
         },
+    };
+    let visibility = match (&remote_object, &local_post) {
+        (Some(object), _) => object.visibility(),
+        (None, Some(post)) => post.visibility(),
+        (None, None) => unreachable!("one of them was found above"),
     };
     if kind == ReactionKind::Announce && !undo && !visibility.is_open() {
         return Err(AppError::refused("only posts that anyone may read can be reshared"));
@@ -54,5 +60,14 @@ pub async fn react(
     let sent = if undo { activity(ctx, "Undo", &member.ap_id, reaction.clone(), &to, &cc) } else { reaction.clone() };
     let notify = outgoing(member, &sent, !undo && kind == ReactionKind::Announce, inboxes);
     app.db().save_own_reaction(kind, object_url, &member.ap_id, undo, &notify).await?;
+    // The author of a post of this instance hears of it here, as of a
+    // reaction from another server.
+    if let Some(post) = local_post.filter(|post| !undo && post.actor_id != member.id) {
+        let told = match kind {
+            ReactionKind::Like => NotificationKind::Favourite,
+            ReactionKind::Announce => NotificationKind::Reblog,
+        };
+        app.db().notify(post.actor_id, told, &member.ap_id, Some(object_url)).await?;
+    }
     Ok(true)
 }

@@ -440,7 +440,7 @@ fn check(value: &Value, shape: T, at: &str, found: &mut Vec<String>) {
         Text if !value.is_string() => wrong("a string"),
         Bool if !value.is_boolean() => wrong("a boolean"),
         Int if !value.is_i64() => wrong("an integer"),
-        Id if !value.as_str().is_some_and(|s| !s.is_empty()) => wrong("a string id"),
+        Id if value.as_str().is_none_or(str::is_empty) => wrong("a string id"),
         Url => {
             let absolute = value
                 .as_str()
@@ -451,12 +451,12 @@ fn check(value: &Value, shape: T, at: &str, found: &mut Vec<String>) {
             }
         }
         Time => {
-            if !value.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()) {
+            if value.as_str().is_none_or(|s| chrono::DateTime::parse_from_rfc3339(s).is_err()) {
                 wrong("an ISO 8601 date and time");
             }
         }
         Day => {
-            if !value.as_str().is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()) {
+            if value.as_str().is_none_or(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err()) {
                 wrong("an ISO 8601 date");
             }
         }

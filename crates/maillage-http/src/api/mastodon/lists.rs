@@ -172,9 +172,9 @@ pub async fn list_timeline(
     let reader = user.reader(&state).await?;
     let local = Some(LocalPosts::Of(members.local.iter().map(|a| a.id).collect()));
     let remote = Some(RemotePosts::By(members.remote.iter().map(|a| a.ap_id.clone()).collect()));
-    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home };
-    let path = format!("/api/v1/timelines/list/{}", list.id);
     // As on the home timeline, without the accounts the member mutes or blocks.
     let hidden = hidden_from(&state, &user, false).await?;
-    timeline(&state, &reading, &params, &path, &[], local, remote, &hidden).await
+    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden };
+    let path = format!("/api/v1/timelines/list/{}", list.id);
+    timeline(&state, &reading, &params, &path, &[], local, remote).await
 }

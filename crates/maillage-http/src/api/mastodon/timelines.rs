@@ -93,11 +93,13 @@ impl Row {
 }
 
 /// Who reads a timeline: what they may see, their likes, reshares and
-/// bookmarks, and the filters of the timeline's context.
+/// bookmarks, the filters of the timeline's context, and the accounts they
+/// mute or block (left out).
 pub(super) struct Reading<'a> {
     pub reader: &'a Reader,
     pub viewer: Option<&'a User>,
     pub context: FilterContext,
+    pub hidden: &'a Hidden,
 }
 
 /// A page of local and remote statuses merged, newest first, with
@@ -113,9 +115,8 @@ pub(super) async fn timeline(
     kept: &[(&str, &str)],
     local: Option<LocalPosts>,
     remote: Option<RemotePosts>,
-    hidden: &Hidden,
 ) -> Result<Response, HttpError> {
-    let reader = reading.reader;
+    let (reader, hidden) = (reading.reader, reading.hidden);
     let limit = limit(params)?;
     let older_than = cursor(state, reader, params, "max_id").await?;
     let min_id = cursor(state, reader, params, "min_id").await?;
@@ -304,8 +305,10 @@ pub async fn public_timeline(
         Some(user) => hidden_from(&state, user, false).await?,
         None => Hidden::default(),
     };
-    let reading = Reading { reader: &Reader::anonymous(), viewer: viewer.0.as_ref(), context: FilterContext::Public };
-    timeline(&state, &reading, &params, "/api/v1/timelines/public", &origins.kept, local, remote, &hidden).await
+    let anyone = Reader::anonymous();
+    let reading =
+        Reading { reader: &anyone, viewer: viewer.0.as_ref(), context: FilterContext::Public, hidden: &hidden };
+    timeline(&state, &reading, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
 }
 
 /// The key of the tag a path names; 404 when it is no tag name.
@@ -330,8 +333,10 @@ pub async fn tag_timeline(
     let remote = origins.remote.then(|| RemotePosts::Tagged(key.clone()));
     let path =
         format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
-    let reading = Reading { reader: &Reader::anonymous(), viewer: viewer.0.as_ref(), context: FilterContext::Public };
-    timeline(&state, &reading, &params, &path, &origins.kept, local, remote, &Hidden::default()).await
+    let (anyone, nobody) = (Reader::anonymous(), Hidden::default());
+    let reading =
+        Reading { reader: &anyone, viewer: viewer.0.as_ref(), context: FilterContext::Public, hidden: &nobody };
+    timeline(&state, &reading, &params, &path, &origins.kept, local, remote).await
 }
 
 /// `GET /api/v1/tags/:name`: the Tag entity (nobody follows tags here).
@@ -361,8 +366,8 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     let local = Some(LocalPosts::OfOrNaming(actors));
     let remote = Some(RemotePosts::ByOrNaming(followed));
     let hidden = hidden_from(&state, &user, false).await?;
-    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home };
-    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote, &hidden).await
+    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden };
+    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote).await
 }
 
 /// `GET /api/v1/accounts/:id/statuses`
@@ -374,11 +379,13 @@ pub async fn account_statuses(
 ) -> Result<Response, HttpError> {
     let path = format!("/api/v1/accounts/{id}/statuses");
     let reader = viewer.reader(&state).await?;
-    let reading = Reading { reader: &reader, viewer: viewer.0.as_ref(), context: FilterContext::Account };
+    let nobody = Hidden::default();
+    let reading =
+        Reading { reader: &reader, viewer: viewer.0.as_ref(), context: FilterContext::Account, hidden: &nobody };
     match Ref::parse(&id)? {
         Ref::Local(id) => {
             let local = Some(LocalPosts::Of(vec![id]));
-            timeline(&state, &reading, &params, &path, &[], local, None, &Hidden::default()).await
+            timeline(&state, &reading, &params, &path, &[], local, None).await
         }
         Ref::Remote(id) => {
             let actor = state
@@ -387,7 +394,7 @@ pub async fn account_statuses(
                 .await?
                 .ok_or_else(|| HttpError::NotFound("Record not found".into()))?;
             let remote = Some(RemotePosts::By(vec![actor.ap_id]));
-            timeline(&state, &reading, &params, &path, &[], None, remote, &Hidden::default()).await
+            timeline(&state, &reading, &params, &path, &[], None, remote).await
         }
     }
 }

@@ -22,6 +22,7 @@ mod federation;
 mod foundation;
 mod inbox;
 mod limits;
+mod outages;
 mod peers;
 mod relations;
 mod reliability;

@@ -173,6 +173,13 @@ impl TestInstance {
     }
 
     /// A handle on this instance's database, as a second process would have.
+    /// Makes this instance's database fail as in an outage until the
+    /// returned value's `end()` (see `TestDatabase::interrupt`).
+    pub async fn interrupt_database(&self) -> anyhow::Result<maillage_db::testing::Interruption> {
+        let database = self.database.as_ref().context("the instance has no database of its own")?;
+        database.interrupt().await.map_err(anyhow::Error::msg)
+    }
+
     pub async fn database(&self) -> anyhow::Result<maillage_db::Database> {
         Ok(maillage_db::Database::connect(&self.config.database).await?)
     }

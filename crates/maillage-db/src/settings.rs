@@ -18,6 +18,8 @@ pub enum InstanceSetting {
     /// Set once the addressees of posts stored before they were kept apart
     /// have been read from their mentions.
     PostAddressees,
+    /// When a health check last wrote: proof that the database can write.
+    HealthProbe,
 }
 
 impl InstanceSetting {
@@ -26,11 +28,18 @@ impl InstanceSetting {
             InstanceSetting::Domain => "domain",
             InstanceSetting::TagIndex => "tag_index",
             InstanceSetting::PostAddressees => "post_addressees",
+            InstanceSetting::HealthProbe => "health_probe",
         }
     }
 }
 
 impl Database {
+    /// Writes one small row, as any change would: fails when the database
+    /// cannot write (a full disk, a read-only file, a lock held elsewhere).
+    pub async fn probe_write(&self) -> Result<(), DbError> {
+        self.set_setting(InstanceSetting::HealthProbe, &UtcTime::now().as_datetime().to_rfc3339()).await
+    }
+
     pub async fn setting(&self, setting: InstanceSetting) -> Result<Option<String>, DbError> {
         let mut conn = self.conn().await?;
         let value = with_conn!(&mut conn, |c| instance_settings::table

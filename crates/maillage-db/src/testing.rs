@@ -63,6 +63,57 @@ impl TestDatabase {
     pub fn kind(&self) -> DatabaseKind {
         self.kind
     }
+
+    /// Makes the database fail as in an outage until the returned value's
+    /// [`Interruption::end`]: on PostgreSQL nobody can connect (as when the
+    /// server is stopped), on SQLite another program holds the write lock
+    /// (writes fail after the busy timeout, reads go on).
+    pub async fn interrupt(&self) -> Result<Interruption, String> {
+        match &self.cleanup {
+            Cleanup::Postgres { admin_url, name } => {
+                let mut admin = AsyncPgConnection::establish(admin_url).await.map_err(|e| e.to_string())?;
+                for statement in [
+                    format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+                    format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+                ] {
+                    diesel::sql_query(statement).execute(&mut admin).await.map_err(|e| e.to_string())?;
+                }
+                Ok(Interruption(Held::Postgres { admin: Box::new(admin), name: name.clone() }))
+            }
+            Cleanup::Sqlite(_) => {
+                let path = self.url.trim_start_matches("sqlite://");
+                let mut holder = crate::pool::SqliteConn::establish(path).await.map_err(|e| e.to_string())?;
+                diesel::sql_query("BEGIN EXCLUSIVE").execute(&mut holder).await.map_err(|e| e.to_string())?;
+                Ok(Interruption(Held::Sqlite(holder)))
+            }
+        }
+    }
+}
+
+/// An outage made by [`TestDatabase::interrupt`].
+pub struct Interruption(Held);
+
+enum Held {
+    Postgres { admin: Box<AsyncPgConnection>, name: String },
+    Sqlite(crate::pool::SqliteConn),
+}
+
+impl Interruption {
+    /// Ends the outage.
+    pub async fn end(self) -> Result<(), String> {
+        match self.0 {
+            Held::Postgres { mut admin, name } => {
+                diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+                    .execute(&mut *admin)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Held::Sqlite(mut holder) => {
+                diesel::sql_query("ROLLBACK").execute(&mut holder).await.map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Drop for TestDatabase {

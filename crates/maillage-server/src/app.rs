@@ -58,6 +58,7 @@ impl ServerError {
             ServerError::App(A::Remote(_) | A::RateLimited(_)) => 69,
             // EX_TEMPFAIL: try again later.
             ServerError::App(A::Unavailable(_)) => 75,
+            ServerError::Database(error) if error.outage().is_some() => 75,
             ServerError::Config(_) | ServerError::DomainChanged { .. } | ServerError::Bind { .. } => 78,
             ServerError::Output(_) => 74,
             _ => 70,
@@ -260,6 +261,7 @@ mod tests {
             (ServerError::Output(std::io::Error::other("broken pipe")), 74),
             (maillage_db::DbError::Refused("the database went away".into()).into(), 70),
             (AppError::Unavailable(maillage_db::Outage::NotWritable).into(), 75),
+            (maillage_db::DbError::Pool("timed out".into()).into(), 75),
             (AppError::Internal("a bug".into()).into(), 70),
             (ServerError::Serve(std::io::Error::other("accept failed")), 70),
         ];

@@ -22,6 +22,7 @@ mod federation;
 mod foundation;
 mod inbox;
 mod limits;
+mod logs;
 mod outages;
 mod peers;
 mod relations;

@@ -262,6 +262,29 @@ pub struct WebConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub filter: String,
+    /// How lines are written (`log.format`).
+    pub format: LogFormat,
+}
+
+/// How log lines are written: `text` for people (colours only on a
+/// terminal, never in a file or the journal), `json` for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl TryFrom<String> for LogFormat {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("{value:?} is not a log format: choose text or json")),
+        }
+    }
 }
 
 /// Why a configuration cannot be used. The message is meant for a hub admin.

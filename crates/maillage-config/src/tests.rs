@@ -208,9 +208,16 @@ fn an_invalid_mode_names_the_setting_and_the_choices() {
         ("MAILLAGE__REGISTRATIONS__MODE", "open", "registrations.mode", "closed, invite or approval"),
         ("MAILLAGE__REGISTRATIONS__MODE", "Closed", "registrations.mode", "closed, invite or approval"),
         ("MAILLAGE__FEDERATION__MODE", "closed", "federation.mode", "open (every server not blocked) or allowlist"),
+        ("MAILLAGE__LOG__FORMAT", "xml", "log.format", "text or json"),
     ];
     for (var, value, setting, choices) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();
         assert!(err.contains(setting) && err.contains(choices) && err.contains(value), "{var}={value}: {err}");
     }
+}
+
+#[test]
+fn logs_are_text_by_default_and_json_when_asked() {
+    assert_eq!(load(&[]).unwrap().log.format, crate::LogFormat::Text);
+    assert_eq!(load(&[("MAILLAGE__LOG__FORMAT", "json")]).unwrap().log.format, crate::LogFormat::Json);
 }

@@ -178,6 +178,10 @@ const WAL_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 /// until `stop`, off the writer's path: its copies and its fsync no longer
 /// hold up the commit that crosses the automatic threshold (and every
 /// inbox answer waiting for it). Nothing to do on PostgreSQL.
+/// Logged once, then once a minute at most while it lasts (a full disk).
+static CHECKPOINT_FAILED: maillage_app::repeated::RepeatedWarning =
+    maillage_app::repeated::RepeatedWarning::new("cannot checkpoint the SQLite write-ahead log");
+
 async fn checkpoint_wal_regularly(db: Database, mut stop: tokio::sync::watch::Receiver<bool>) {
     if db.kind() != maillage_config::DatabaseKind::Sqlite {
         return;
@@ -190,7 +194,7 @@ async fn checkpoint_wal_regularly(db: Database, mut stop: tokio::sync::watch::Re
             _ = stop.wait_for(|stopping| *stopping) => return,
         }
         if let Err(error) = db.checkpoint_wal().await {
-            tracing::warn!(%error, "cannot checkpoint the SQLite write-ahead log");
+            CHECKPOINT_FAILED.warn(&error);
         }
     }
 }

@@ -9,12 +9,12 @@
 //! parse their arguments, call the use cases of `maillage-app` as the
 //! operator, and print the outcome.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use maillage_app::{Acting, App};
-use maillage_config::Config;
+use maillage_config::{Config, LogFormat};
 use maillage_db::Database;
 
 use crate::app::{open_database, shutdown_signal};
@@ -198,7 +198,12 @@ fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log.filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let subscriber = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match config.log.format {
+        LogFormat::Json => subscriber.json().try_init(),
+        // Colour codes belong on a terminal, not in a file or the journal.
+        LogFormat::Text => subscriber.with_ansi(std::io::stdout().is_terminal()).try_init(),
+    };
 }
 
 /// Runs an `admin` command as the hub's operator.

@@ -34,6 +34,32 @@ fn browser_tools() -> Option<(String, String)> {
     playwright.map(|p| (p, chromium))
 }
 
+/// Runs a script of `tests/browser` with Node.js as the member marie, and
+/// checks it passed: a zero exit and its `passed` line.
+async fn run_browser_script(
+    script: &str,
+    args: &[&str],
+    (playwright, chromium): (&str, &str),
+    passed: &str,
+) -> anyhow::Result<()> {
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .env("MAILLAGE_PLAYWRIGHT_DIR", playwright)
+        .env("MAILLAGE_CHROMIUM", chromium)
+        .env("MAILLAGE_BROWSER_USER", "marie")
+        .env("MAILLAGE_BROWSER_PASSWORD", "un mot de passe sûr")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(passed), "{stdout}");
+    Ok(())
+}
+
 async fn enterprise(instance: &TestInstance, handle: &str, name: &str, args: &[&str]) -> anyhow::Result<()> {
     instance.cli(&["admin", "enterprise", "create", handle, "--name", name]).await?;
     let mut update = vec!["admin", "enterprise", "update", handle, "--name-fr", name];
@@ -117,22 +143,13 @@ async fn a_browser_searches_filters_logs_in_posts_and_switches_language() -> any
     site.cli(&["admin", "enterprise", "add-editor", "ferme", "marie"]).await?;
 
     let artifacts = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/browser-artifacts");
-    let output = tokio::process::Command::new("node")
-        .arg(BROWSER_SCRIPT)
-        .arg(&site.base_url)
-        .arg(artifacts)
-        .env("MAILLAGE_PLAYWRIGHT_DIR", &playwright)
-        .env("MAILLAGE_CHROMIUM", &chromium)
-        .env("MAILLAGE_BROWSER_USER", "marie")
-        .env("MAILLAGE_BROWSER_PASSWORD", "un mot de passe sûr")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "browser checks failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("all browser checks passed"), "{stdout}");
+    run_browser_script(
+        BROWSER_SCRIPT,
+        &[&site.base_url, artifacts],
+        (&playwright, &chromium),
+        "all browser checks passed",
+    )
+    .await?;
     for shot in ["directory-facets", "enterprise", "workspace", "home-en"] {
         assert!(std::path::Path::new(&format!("{artifacts}/{shot}.png")).is_file(), "screenshot {shot}");
     }
@@ -156,21 +173,7 @@ async fn a_web_client_on_another_origin_signs_in_with_pkce_and_uses_the_api() ->
         .send()
         .await?;
     assert_eq!(mention.status(), 200, "{}", mention.text().await?);
-    let output = tokio::process::Command::new("node")
-        .arg(MASTO_SCRIPT)
-        .arg(&site.base_url)
-        .env("MAILLAGE_PLAYWRIGHT_DIR", &playwright)
-        .env("MAILLAGE_CHROMIUM", &chromium)
-        .env("MAILLAGE_BROWSER_USER", "marie")
-        .env("MAILLAGE_BROWSER_PASSWORD", "un mot de passe sûr")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "masto checks failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("all masto checks passed"), "{stdout}");
+    run_browser_script(MASTO_SCRIPT, &[&site.base_url], (&playwright, &chromium), "all masto checks passed").await?;
     Ok(())
 }
 

@@ -54,6 +54,18 @@ impl Acting {
         }
     }
 
+    /// The member who acts, with their account id, for what is a member's
+    /// own (bookmarks, lists, markers, filters, read marks): the operator at
+    /// the command line has none.
+    pub fn require_member(&self) -> Result<(i64, &LocalActor), AppError> {
+        match self {
+            Acting::Member { user_id, actor, .. } => Ok((*user_id, actor)),
+            Acting::Operator => {
+                Err(AppError::Forbidden("only members keep bookmarks, lists, markers, filters and read marks".into()))
+            }
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.staff() == Staff::Admin
     }

@@ -98,13 +98,13 @@ pub async fn all(app: &App, acting: &Acting) -> Result<Vec<Announcement>, AppErr
 
 /// What a member sees now, each with whether they dismissed it.
 pub async fn current(app: &App, acting: &Acting) -> Result<Vec<(Announcement, bool)>, AppError> {
-    let user_id = member(acting)?;
+    let user_id = acting.require_member()?.0;
     Ok(app.db().current_announcements(UtcTime::now(), user_id).await?)
 }
 
 /// A member marks a current announcement read.
 pub async fn dismiss(app: &App, acting: &Acting, id: i64) -> Result<(), AppError> {
-    let user_id = member(acting)?;
+    let user_id = acting.require_member()?.0;
     let now = UtcTime::now();
     let shown = app
         .db()
@@ -115,13 +115,6 @@ pub async fn dismiss(app: &App, acting: &Acting, id: i64) -> Result<(), AppError
         return Err(not_found());
     }
     Ok(app.db().dismiss_announcement(id, user_id).await?)
-}
-
-fn member(acting: &Acting) -> Result<i64, AppError> {
-    match acting {
-        Acting::Member { user_id, .. } => Ok(*user_id),
-        Acting::Operator => Err(AppError::Forbidden("announcements are read by members".into())),
-    }
 }
 
 fn not_found() -> AppError {

@@ -5,12 +5,6 @@ use maillage_db::{IdPage, LocalActor, SavedStatus};
 
 use crate::{Acting, App, AppError};
 
-/// The member who acts: bookmarks, lists, markers and filters are a
-/// member's own (the operator at the command line has none).
-pub(crate) fn member(acting: &Acting) -> Result<&LocalActor, AppError> {
-    acting.actor().ok_or_else(|| AppError::Forbidden("only members keep bookmarks, lists, markers and filters".into()))
-}
-
 /// Fails with NotFound unless the member may see the status `ap_id`
 /// (ours or another server's), as when it is read.
 async fn require_visible(app: &App, member: &LocalActor, ap_id: &str) -> Result<(), AppError> {
@@ -22,14 +16,14 @@ async fn require_visible(app: &App, member: &LocalActor, ap_id: &str) -> Result<
 
 /// Bookmarks a status the member may see (again: nothing changes).
 pub async fn bookmark(app: &App, acting: &Acting, ap_id: &str) -> Result<(), AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     require_visible(app, member, ap_id).await?;
     Ok(app.db().add_bookmark(member.id, ap_id).await?)
 }
 
 /// Removes the member's bookmark of a status they may see.
 pub async fn unbookmark(app: &App, acting: &Acting, ap_id: &str) -> Result<(), AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     require_visible(app, member, ap_id).await?;
     app.db().remove_bookmark(member.id, ap_id).await?;
     Ok(())
@@ -38,10 +32,10 @@ pub async fn unbookmark(app: &App, acting: &Acting, ap_id: &str) -> Result<(), A
 /// A page of the member's bookmarks, newest first (the statuses are read
 /// through the audience check by whoever shows them).
 pub async fn bookmarks(app: &App, acting: &Acting, page: &IdPage) -> Result<Vec<SavedStatus>, AppError> {
-    Ok(app.db().bookmarks_page(member(acting)?.id, page).await?)
+    Ok(app.db().bookmarks_page(acting.require_member()?.1.id, page).await?)
 }
 
 /// A page of the statuses the member liked, newest like first.
 pub async fn favourites(app: &App, acting: &Acting, page: &IdPage) -> Result<Vec<SavedStatus>, AppError> {
-    Ok(app.db().liked_page(&member(acting)?.ap_id, page).await?)
+    Ok(app.db().liked_page(&acting.require_member()?.1.ap_id, page).await?)
 }

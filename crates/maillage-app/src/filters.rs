@@ -6,7 +6,6 @@
 use maillage_db::{Filter, FilterFields, FilterKeyword, KeywordChanges, KeywordFields, UtcTime};
 use maillage_domain::reading::{FilterContext, TITLE_MAX, keyword_matches};
 
-use crate::bookmarks::member;
 use crate::{Acting, App, AppError};
 
 fn checked(fields: &FilterFields) -> Result<FilterFields, AppError> {
@@ -38,12 +37,12 @@ fn checked_keyword(keyword: &KeywordFields) -> Result<KeywordFields, AppError> {
 
 /// The member's filters, expired ones included (apps show them).
 pub async fn filters(app: &App, acting: &Acting) -> Result<Vec<Filter>, AppError> {
-    Ok(app.db().filters_of(member(acting)?.id).await?)
+    Ok(app.db().filters_of(acting.require_member()?.1.id).await?)
 }
 
 /// One of the member's filters; anyone else's is not found.
 pub async fn filter(app: &App, acting: &Acting, id: i64) -> Result<Filter, AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     match app.db().filter_by_id(id).await? {
         Some(filter) if filter.actor_id == member.id => Ok(filter),
         _ => Err(AppError::NotFound("Record not found".into())),
@@ -56,7 +55,7 @@ pub async fn create(
     fields: &FilterFields,
     keywords: &[KeywordFields],
 ) -> Result<Filter, AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     let fields = checked(fields)?;
     let keywords = keywords.iter().map(checked_keyword).collect::<Result<Vec<_>, _>>()?;
     Ok(app.db().create_filter(member.id, &fields, &keywords).await?)

@@ -4,7 +4,6 @@
 use maillage_db::{List, ListFields, ListMember, ListMembers};
 use maillage_domain::reading::TITLE_MAX;
 
-use crate::bookmarks::member;
 use crate::{Acting, App, AppError};
 
 fn checked(fields: &ListFields) -> Result<ListFields, AppError> {
@@ -20,12 +19,12 @@ fn checked(fields: &ListFields) -> Result<ListFields, AppError> {
 
 /// The member's lists.
 pub async fn lists(app: &App, acting: &Acting) -> Result<Vec<List>, AppError> {
-    Ok(app.db().lists_of(member(acting)?.id).await?)
+    Ok(app.db().lists_of(acting.require_member()?.1.id).await?)
 }
 
 /// One of the member's lists; anyone else's is not found.
 pub async fn list(app: &App, acting: &Acting, id: i64) -> Result<List, AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     match app.db().list_by_id(id).await? {
         Some(list) if list.actor_id == member.id => Ok(list),
         _ => Err(AppError::NotFound("Record not found".into())),
@@ -33,7 +32,7 @@ pub async fn list(app: &App, acting: &Acting, id: i64) -> Result<List, AppError>
 }
 
 pub async fn create(app: &App, acting: &Acting, fields: &ListFields) -> Result<List, AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     Ok(app.db().create_list(member.id, &checked(fields)?).await?)
 }
 
@@ -57,7 +56,7 @@ pub async fn members(app: &App, acting: &Acting, id: i64) -> Result<ListMembers,
 /// any other account is refused, as on Mastodon, and nothing is added.
 pub async fn add_members(app: &App, acting: &Acting, id: i64, accounts: &[ListMember]) -> Result<(), AppError> {
     let list = list(app, acting, id).await?;
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     for account in accounts {
         let follows = match *account {
             ListMember::Local(followed) => app.db().local_follow(member.id, followed).await?.is_some(),
@@ -80,5 +79,5 @@ pub async fn remove_members(app: &App, acting: &Acting, id: i64, accounts: &[Lis
 
 /// The member's lists that hold an account.
 pub async fn lists_holding(app: &App, acting: &Acting, account: ListMember) -> Result<Vec<List>, AppError> {
-    Ok(app.db().lists_holding(member(acting)?.id, account).await?)
+    Ok(app.db().lists_holding(acting.require_member()?.1.id, account).await?)
 }

@@ -4,7 +4,6 @@
 use maillage_db::Marker;
 use maillage_domain::reading::MarkerTimeline;
 
-use crate::bookmarks::member;
 use crate::{Acting, App, AppError};
 
 /// The longest status or notification id a marker keeps.
@@ -12,13 +11,13 @@ const ID_MAX: usize = 30;
 
 /// The member's markers of these timelines.
 pub async fn markers(app: &App, acting: &Acting, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>, AppError> {
-    Ok(app.db().markers(member(acting)?.id, timelines).await?)
+    Ok(app.db().markers(acting.require_member()?.1.id, timelines).await?)
 }
 
 /// Saves where the member stopped reading each timeline given; ids are
 /// Mastodon's (decimal digits).
 pub async fn save(app: &App, acting: &Acting, read: &[(MarkerTimeline, String)]) -> Result<Vec<Marker>, AppError> {
-    let member = member(acting)?;
+    let member = acting.require_member()?.1;
     for (_, id) in read {
         if id.is_empty() || id.len() > ID_MAX || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(AppError::invalid("last_read_id", format!("{id:?} is not a status or notification id")));

@@ -10,7 +10,7 @@ use maillage_app::announcements::{self, AnnouncementDraft, DayEdge, parse_moment
 use maillage_db::{Account, UtcTime};
 use serde::Deserialize;
 
-use super::staff::{AnnouncementView, done, refused_or_page, staff};
+use super::staff::{AnnouncementView, CsrfOnly, done, refused_or_page, staff};
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::{Ctx, date};
@@ -86,12 +86,6 @@ pub async fn publish(
         Ok(_) => Ok(done("announced", "")),
         Err(e) => refused_or_page(&state, &ctx, account, e).await,
     }
-}
-
-#[derive(Deserialize, Default)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Withdraws an announcement (moderators and admins).

@@ -265,7 +265,7 @@ pub async fn feature(
 #[derive(Deserialize, Default)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 pub async fn resolve_report(

@@ -9,13 +9,19 @@ pub(crate) const PASSWORD: &str = "un mot de passe sûr";
 /// An instance with member `marie` (editor of `coop`) and member `paul`.
 pub(crate) async fn instance() -> anyhow::Result<TestInstance> {
     let instance = TestInstance::spawn().await?;
+    populate(&instance).await?;
+    Ok(instance)
+}
+
+/// The enterprise coop, its editor marie and the member paul.
+pub(crate) async fn populate(instance: &TestInstance) -> anyhow::Result<()> {
     instance.cli(&["admin", "enterprise", "create", "coop", "--name", "La Coop"]).await?;
     instance
         .cli_with_input(&["admin", "user", "create", "marie", "--email", "Marie@Example.org"], &format!("{PASSWORD}\n"))
         .await?;
     instance.cli_with_input(&["admin", "user", "create", "paul"], &format!("{PASSWORD}\n")).await?;
     instance.cli(&["admin", "enterprise", "add-editor", "coop", "marie"]).await?;
-    Ok(instance)
+    Ok(())
 }
 
 async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {

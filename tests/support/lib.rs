@@ -17,6 +17,7 @@ use maillage_server::{Application, ServerError};
 
 pub use maillage_config::DatabaseKind;
 
+pub mod postgres;
 pub mod process;
 pub mod stub;
 
@@ -70,6 +71,14 @@ impl TestInstance {
 
     pub async fn spawn_with(tweak: Tweak) -> anyhow::Result<Self> {
         let database = TestDatabase::create().await.map_err(anyhow::Error::msg).context("creating test database")?;
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        let port = listener.local_addr()?.port();
+        let config = test_config(port, database.url(), tweak)?;
+        Self::start(config, listener, database).await
+    }
+
+    /// An instance on `database` (one the test made itself).
+    pub async fn spawn_on(database: TestDatabase, tweak: Tweak) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
         let port = listener.local_addr()?.port();
         let config = test_config(port, database.url(), tweak)?;

@@ -31,6 +31,9 @@ pub struct ProcessInstance {
     env: Vec<(String, String)>,
     listen_port: u16,
     child: Option<tokio::process::Child>,
+    /// Where the process writes its log (its standard output), appended
+    /// across restarts.
+    log: tempfile::NamedTempFile,
 }
 
 impl ProcessInstance {
@@ -63,6 +66,7 @@ impl ProcessInstance {
             env,
             listen_port,
             child: None,
+            log: tempfile::NamedTempFile::new()?,
         };
         instance.start().await?;
         Ok(instance)
@@ -73,7 +77,7 @@ impl ProcessInstance {
             .arg("serve")
             .env_remove("RUST_LOG")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(std::process::Stdio::null())
+            .stdout(std::fs::OpenOptions::new().append(true).open(self.log.path())?)
             .kill_on_drop(true)
             .spawn()
             .context("starting maillage serve")?;
@@ -83,6 +87,12 @@ impl ProcessInstance {
             Ok(reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()))
         })
         .await
+    }
+
+    /// What the process has logged so far (its filter is `warn` unless the
+    /// settings say otherwise).
+    pub fn log(&self) -> anyhow::Result<String> {
+        Ok(std::fs::read_to_string(self.log.path())?)
     }
 
     /// SIGKILL: no shutdown, no cleanup, as in a crash or an OOM kill.

@@ -200,6 +200,17 @@ impl StubPeer {
         activity: &Value,
         private_pem: &str,
     ) -> anyhow::Result<u16> {
+        Ok(self.post_signed(name, inbox, activity, private_pem).await?.status().as_u16())
+    }
+
+    /// [`Self::send_signed`], returning the whole answer (its headers, its body).
+    pub async fn post_signed(
+        &self,
+        name: &str,
+        inbox: &str,
+        activity: &Value,
+        private_pem: &str,
+    ) -> anyhow::Result<reqwest::Response> {
         let body = activity.to_string().into_bytes();
         let url = url::Url::parse(inbox)?;
         let key_id = format!("{}#main-key", self.actor_id(name));
@@ -212,8 +223,12 @@ impl StubPeer {
             SystemTime::now(),
         )?;
         headers.insert("content-type", "application/activity+json".parse()?);
-        let response = reqwest::Client::new().post(url).headers(headers).body(body).send().await?;
-        Ok(response.status().as_u16())
+        Ok(reqwest::Client::new().post(url).headers(headers).body(body).send().await?)
+    }
+
+    /// The stub's private key, to sign with [`Self::post_signed`].
+    pub fn private_pem(&self) -> &str {
+        &self.shared.keys.private_pem
     }
 
     /// [`Self::send_signed`] with the stub's own key.

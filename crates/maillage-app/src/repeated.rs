@@ -3,10 +3,24 @@
 //! with how many times it repeated, so that the log stays readable.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// How often a repeated warning is written at most.
+/// How often a repeated warning is written at most, unless
+/// [`summarise_every`] says otherwise (`log.repeat_summary_seconds`).
 pub const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+
+static SUMMARY_SECONDS: AtomicU64 = AtomicU64::new(SUMMARY_EVERY.as_secs());
+
+/// Sets, for the whole process, how often a repeated warning is written at
+/// most (from `log.repeat_summary_seconds`, at start).
+pub fn summarise_every(interval: Duration) {
+    SUMMARY_SECONDS.store(interval.as_secs().max(1), Ordering::Relaxed);
+}
+
+fn summary_interval() -> Duration {
+    Duration::from_secs(SUMMARY_SECONDS.load(Ordering::Relaxed))
+}
 
 /// One kind of warning and its repetitions since it was last written.
 pub struct RepeatedWarning {
@@ -26,14 +40,14 @@ impl RepeatedWarning {
     }
 
     /// Notes one occurrence; writes it when the last was written more than
-    /// [`SUMMARY_EVERY`] ago. True when it was written.
+    /// the summary interval ago. True when it was written.
     pub fn warn(&self, detail: &dyn std::fmt::Display) -> bool {
         self.warn_at(Instant::now(), detail)
     }
 
     fn warn_at(&self, now: Instant, detail: &dyn std::fmt::Display) -> bool {
         let mut seen = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if seen.written_at.is_some_and(|at| now.duration_since(at) < SUMMARY_EVERY) {
+        if seen.written_at.is_some_and(|at| now.duration_since(at) < summary_interval()) {
             seen.since += 1;
             return false;
         }

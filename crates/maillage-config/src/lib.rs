@@ -264,6 +264,9 @@ pub struct LogConfig {
     pub filter: String,
     /// How lines are written (`log.format`).
     pub format: LogFormat,
+    /// A warning that repeats (the database is down, the disk is full) is
+    /// written once, then summarised at most this often.
+    pub repeat_summary_seconds: u64,
 }
 
 /// How log lines are written: `text` for people (colours only on a
@@ -441,6 +444,7 @@ impl Config {
             ("inbox.lease_seconds", self.inbox.lease_seconds),
             ("inbox.retention_days", self.inbox.retention_days),
             ("inbox.processing_timeout_seconds", self.inbox.processing_timeout_seconds),
+            ("log.repeat_summary_seconds", self.log.repeat_summary_seconds),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(key, 0, "must be at least 1"));

@@ -221,3 +221,10 @@ fn logs_are_text_by_default_and_json_when_asked() {
     assert_eq!(load(&[]).unwrap().log.format, crate::LogFormat::Text);
     assert_eq!(load(&[("MAILLAGE__LOG__FORMAT", "json")]).unwrap().log.format, crate::LogFormat::Json);
 }
+
+#[test]
+fn repeated_warnings_are_summarised_every_minute_unless_told() {
+    assert_eq!(load(&[]).unwrap().log.repeat_summary_seconds, 60);
+    let zero = load(&[("MAILLAGE__LOG__REPEAT_SUMMARY_SECONDS", "0")]).unwrap_err().to_string();
+    assert!(zero.contains("log.repeat_summary_seconds"), "{zero}");
+}

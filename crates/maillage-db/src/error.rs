@@ -16,6 +16,10 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("{0}")]
     Refused(String),
+    /// The SQLite file's filesystem has almost no room left: writes are
+    /// about to fail, if they do not already.
+    #[error("the disk holding the database has {free_bytes} bytes free")]
+    DiskFull { free_bytes: u64 },
 }
 
 /// Why the database cannot serve for now: an outage, not a fault of the
@@ -32,6 +36,11 @@ pub enum Outage {
 }
 
 impl Outage {
+    /// How long clients and other servers are asked to wait before trying
+    /// again (`Retry-After`): most outages are a restart or a moment of
+    /// full disk.
+    pub const RETRY_AFTER_SECONDS: u64 = 10;
+
     /// A stable name for clients and logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,6 +94,7 @@ impl DbError {
         };
         match self {
             DbError::Connect { .. } | DbError::Pool(_) => Some(Outage::Unreachable),
+            DbError::DiskFull { .. } => Some(Outage::NotWritable),
             DbError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
                 use diesel::result::DatabaseErrorKind as K;
                 if matches!(kind, K::ClosedConnection) || said(info.message(), UNREACHABLE) {

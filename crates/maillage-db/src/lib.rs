@@ -132,7 +132,7 @@ pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
 pub use relations::{Block, Blocked, Hidden, Mute};
 pub use remote::{CollectionCounts, NewRemoteActor, RemoteActor};
 pub use reports::{NewReport, Report, ReportDirection};
-pub use settings::InstanceSetting;
+pub use settings::{InstanceSetting, MIN_FREE_DISK_BYTES};
 pub use status_facts::{StatusFacts, StatusFactsWanted};
 pub use threads::{ThreadReply, thread_order};
 pub use time::UtcTime;

@@ -207,6 +207,38 @@ impl Database {
         Ok(())
     }
 
+    /// The space left to unprivileged writers on the filesystem of the
+    /// SQLite file; `None` on PostgreSQL (its server watches its own disk)
+    /// or when the system does not say.
+    pub fn free_disk_bytes(&self) -> Option<u64> {
+        if self.kind != DatabaseKind::Sqlite {
+            return None;
+        }
+        let path = std::path::Path::new(self.target());
+        let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let stats = rustix::fs::statvfs(directory).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: the problems found, none when the
+    /// file is sound (after a full disk, a crash, a restore). PostgreSQL
+    /// checks its own pages as it reads them: nothing to report here.
+    pub async fn integrity_problems(&self) -> Result<Vec<String>, DbError> {
+        #[derive(diesel::QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let mut conn = self.conn().await?;
+        match &mut conn {
+            DbConn::Pg(_) => Ok(Vec::new()),
+            DbConn::Sqlite(c) => {
+                let lines: Vec<Line> = diesel::sql_query("PRAGMA integrity_check").load(&mut **c).await?;
+                Ok(lines.into_iter().map(|l| l.integrity_check).filter(|line| line != "ok").collect())
+            }
+        }
+    }
+
     /// Closes the pools (the SQLite writer too); connections in use are
     /// closed when returned.
     pub fn close(&self) {

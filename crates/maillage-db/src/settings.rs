@@ -33,11 +33,21 @@ impl InstanceSetting {
     }
 }
 
+/// Below this much free space on the SQLite file's filesystem, the
+/// database is reported as unable to write.
+pub const MIN_FREE_DISK_BYTES: u64 = 1 << 20;
+
 impl Database {
     /// Writes one small row, as any change would: fails when the database
     /// cannot write (a full disk, a read-only file, a lock held elsewhere).
+    /// On SQLite, also fails when the disk is all but full: a small write
+    /// can still fit in the write-ahead log when a post no longer does.
     pub async fn probe_write(&self) -> Result<(), DbError> {
-        self.set_setting(InstanceSetting::HealthProbe, &UtcTime::now().as_datetime().to_rfc3339()).await
+        self.set_setting(InstanceSetting::HealthProbe, &UtcTime::now().as_datetime().to_rfc3339()).await?;
+        match self.free_disk_bytes() {
+            Some(free_bytes) if free_bytes < MIN_FREE_DISK_BYTES => Err(DbError::DiskFull { free_bytes }),
+            _ => Ok(()),
+        }
     }
 
     pub async fn setting(&self, setting: InstanceSetting) -> Result<Option<String>, DbError> {

@@ -1394,3 +1394,20 @@ async fn a_followed_hub_is_read_once_per_lease_and_rescheduled() {
     db.drop_hub_sync(hub.id).await.unwrap();
     assert_eq!(db.hub_syncs().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_sound_database_reports_no_integrity_problem_and_its_free_space() {
+    let (_test_db, db) = fresh().await;
+    db.migrate().await.unwrap();
+    assert_eq!(db.integrity_problems().await.unwrap(), Vec::<String>::new());
+    db.probe_write().await.unwrap();
+    match db.kind() {
+        DatabaseKind::Sqlite => assert!(db.free_disk_bytes().is_some_and(|free| free >= MIN_FREE_DISK_BYTES)),
+        DatabaseKind::Postgres => assert_eq!(db.free_disk_bytes(), None, "PostgreSQL watches its own disk"),
+    }
+}
+
+#[test]
+fn a_full_disk_is_an_outage_that_cannot_write() {
+    assert_eq!(DbError::DiskFull { free_bytes: 10 }.outage(), Some(Outage::NotWritable));
+}

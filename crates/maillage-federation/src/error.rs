@@ -93,6 +93,7 @@ impl FederationError {
             FederationError::NotFound(_) => StatusCode::NOT_FOUND,
             FederationError::Conflict(_) => StatusCode::CONFLICT,
             FederationError::TimedOut(_) => StatusCode::GATEWAY_TIMEOUT,
+            _ if self.outage().is_some() => StatusCode::SERVICE_UNAVAILABLE,
             FederationError::Actor(crate::actors::ActorError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             FederationError::Actor(_) => StatusCode::UNPROCESSABLE_ENTITY,
             FederationError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +122,14 @@ impl FederationError {
     pub fn is_gone(&self) -> bool {
         use activitypub_federation::error::Error as Lib;
         matches!(self, FederationError::Library(Lib::ObjectDeleted(_) | Lib::NotFound) | FederationError::NotFound(_))
+    }
+
+    /// The database outage behind this failure, if that is what it is.
+    pub fn outage(&self) -> Option<maillage_db::Outage> {
+        match self {
+            FederationError::Database(e) | FederationError::Actor(crate::actors::ActorError::Database(e)) => e.outage(),
+            _ => None,
+        }
     }
 
     /// Whether the message may be shown to the peer (not our internals).

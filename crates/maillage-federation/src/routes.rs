@@ -81,7 +81,15 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-fn internal(error_value: impl std::fmt::Display) -> Response {
+/// Our own failure: 503 with `Retry-After` and the reason when the database
+/// cannot serve for now (the sender retries), 500 otherwise.
+fn internal(error_value: impl Into<crate::FederationError>) -> Response {
+    let error_value = error_value.into();
+    if let Some(outage) = error_value.outage() {
+        let body = axum::Json(json!({ "error": outage.message(), "reason": outage.as_str() }));
+        let wait = [(axum::http::header::RETRY_AFTER, maillage_db::Outage::RETRY_AFTER_SECONDS.to_string())];
+        return (StatusCode::SERVICE_UNAVAILABLE, wait, body).into_response();
+    }
     tracing::error!(cause = %error_value, "federation endpoint failed");
     error(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
 }

@@ -52,7 +52,7 @@ impl HttpError {
 }
 
 /// How long clients are asked to wait before trying again after an outage.
-pub const RETRY_AFTER_SECONDS: u64 = 10;
+pub const RETRY_AFTER_SECONDS: u64 = maillage_db::Outage::RETRY_AFTER_SECONDS;
 
 impl From<maillage_db::DbError> for HttpError {
     fn from(error: maillage_db::DbError) -> Self {

@@ -6,6 +6,7 @@
 //! JSON bodies without leaking internals.
 
 pub mod api;
+pub mod browser_errors;
 pub mod client_address;
 pub mod cors;
 pub mod default_images;
@@ -64,11 +65,14 @@ pub struct Pages {
     /// `/objects/ID`): browsers are sent here, ActivityPub clients to the
     /// federation endpoints.
     pub documents: Router,
+    /// The page a browser gets for an error that no page answered (no
+    /// such route, a refusal by the HTTP layer), instead of the API's JSON.
+    pub error_page: Option<browser_errors::ErrorPage>,
 }
 
 impl Pages {
     pub fn none() -> Self {
-        Pages { routes: Router::new(), documents: Router::new() }
+        Pages { routes: Router::new(), documents: Router::new(), error_page: None }
     }
 }
 
@@ -115,9 +119,12 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .layer(identify_client)
         // Outside the limit layer, so that its bare 413 gets a JSON body too.
         .layer(axum::middleware::map_response(error::explain_bare_errors))
+        .layer(axum::middleware::from_fn_with_state(pages.error_page, browser_errors::pages_for_browsers))
         // Outside the error bodies too, so that a page can read a refusal.
         .layer(axum::middleware::from_fn(cors::allow_cross_origin))
-        .layer(TraceLayer::new_for_http())
+        // Failures are logged where they happen, once (`request failed`);
+        // an outage's 503s are summarised, not written per request.
+        .layer(TraceLayer::new_for_http().on_failure(()))
         .layer(axum::middleware::from_fn(metrics::time_requests))
 }
 

@@ -102,7 +102,19 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/objects/{id}", get(pages::object))
         .with_state(state);
     let headers = axum::middleware::from_fn(move |request, next| security_headers(secure, request, next));
-    maillage_http::Pages { routes: routes.layer(headers.clone()), documents: documents.layer(headers) }
+    let error_page = std::sync::Arc::new(move |uri: &axum::http::Uri, request: &axum::http::HeaderMap, status| {
+        let query_lang =
+            uri.query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")).map(str::to_string));
+        let lang = i18n::Lang::negotiate(query_lang.as_deref(), request);
+        let mut response = axum::response::IntoResponse::into_response(error::PageError::for_status(lang, status));
+        add_security_headers(secure, response.headers_mut());
+        response
+    });
+    maillage_http::Pages {
+        routes: routes.layer(headers.clone()),
+        documents: documents.layer(headers),
+        error_page: Some(error_page),
+    }
 }
 
 /// Headers every page carries: no inline script, no framing, no sniffing.
@@ -112,7 +124,11 @@ async fn security_headers(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    add_security_headers(secure, response.headers_mut());
+    response
+}
+
+fn add_security_headers(secure: bool, headers: &mut axum::http::HeaderMap) {
     // Map tiles come from a configurable server: images may come from any
     // https origin. Forms post here, and the remote-follow redirect leaves
     // for the reader's own server.
@@ -130,7 +146,6 @@ async fn security_headers(
     if secure {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    response
 }
 
 #[cfg(test)]

@@ -454,7 +454,7 @@ pub async fn actor(
         .ok_or_else(|| PageError::not_found(ctx.lang))?;
     // A deleted enterprise is gone, as its ActivityPub document is.
     if actor.is_deleted() {
-        return Err(PageError::with_status(ctx.lang, StatusCode::GONE, ctx.t.t("error-not-found")));
+        return Err(PageError::gone(ctx.lang));
     }
     let acct = format!("{}@{}", actor.username, state.domain());
     let profile: Option<EnterpriseProfile> = actor.profile_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
@@ -574,7 +574,7 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
     // Gone, for those who could read it: a deleted post that was not for
     // everyone does not say it existed.
     if post.deleted_at.is_some() && post.visibility().is_open() {
-        return Err(PageError::with_status(ctx.lang, StatusCode::GONE, ctx.t.t("error-not-found")));
+        return Err(PageError::gone(ctx.lang));
     }
     // Shown to its audience only: the logged-in member reads as themself
     // and the enterprises they edit; anyone else sees what anyone may read.

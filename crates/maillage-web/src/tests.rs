@@ -1347,3 +1347,78 @@ async fn after_logging_in_only_paths_of_this_site_are_followed() {
     let (_, _, html) = site.get("/login?next=/directory%3Fx%3D1", &[]).await;
     assert!(html.contains("name=\"next\" value=\"/directory?x=1\""), "{html}");
 }
+
+/// What a browser sends when it follows a link.
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// An error page: its status, its reader's language first, the other one
+/// after (marked as such), no script, the pages' security headers.
+fn assert_error_page(status: StatusCode, headers: &axum::http::HeaderMap, html: &str, first: &str, other: &str) {
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{status}: {headers:?}");
+    assert!(html.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{first}\">")), "{status}: {html}");
+    assert!(html.contains(&format!("<section lang=\"{other}\"")), "{status}: the other language: {html}");
+    assert!(html.contains("<h1>") && html.contains("role=\"alert\""), "{status}: {html}");
+    assert!(!html.contains("<script"), "{status}");
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("script-src 'self'"), "{status}");
+}
+
+#[tokio::test]
+async fn every_error_a_browser_meets_is_a_page_in_both_languages() {
+    let site = TestSite::new().await;
+    site.enterprise("ferme", profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "a-long-password-1", Some("ferme")).await;
+    let browser = [("accept", BROWSER_ACCEPT)];
+
+    // An address nothing answers.
+    let (status, headers, html) = site.get("/nulle-part", &browser).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error_page(status, &headers, &html, "fr", "en");
+    assert!(html.contains("Page introuvable") && html.contains("Page not found"), "{html}");
+    let english = [("accept", BROWSER_ACCEPT), ("accept-language", "en-CA,en;q=0.9")];
+    let (_, headers, html) = site.get("/nulle-part", &english).await;
+    assert_error_page(StatusCode::NOT_FOUND, &headers, &html, "en", "fr");
+    assert!(html.find("Page not found") < html.find("Page introuvable"), "English first: {html}");
+    // Below an actor: the federation's routes, met from a browser.
+    let (status, headers, html) = site.get("/actors/ferme/nulle-part", &browser).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error_page(status, &headers, &html, "fr", "en");
+
+    // A method the address does not take (a form replayed to a page).
+    let request = Request::post("/directory").header("accept", BROWSER_ACCEPT).body(Body::empty()).unwrap();
+    let response = site.send(request).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let headers = response.headers().clone();
+    assert!(headers.contains_key(header::ALLOW), "{headers:?}");
+    let html = String::from_utf8(axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    assert_error_page(StatusCode::METHOD_NOT_ALLOWED, &headers, &html, "fr", "en");
+
+    // A page this member may not see.
+    let (member, _) = site.session("alice").await;
+    let (status, headers, html) =
+        site.get("/workspace/staff", &[("cookie", &member), ("accept", BROWSER_ACCEPT)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error_page(status, &headers, &html, "fr", "en");
+    assert!(html.contains("Accès refusé") && html.contains("Access denied"), "{html}");
+
+    // Something deleted for good.
+    let operator = maillage_app::Acting::Operator;
+    maillage_app::enterprises::delete(&site.state.app, &operator, "ferme").await.unwrap();
+    let (status, headers, html) = site.get("/actors/ferme", &browser).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_error_page(status, &headers, &html, "fr", "en");
+    assert!(html.contains("supprimé") && html.contains("deleted"), "{html}");
+
+    // Programs keep their JSON: an API address even from a browser, and
+    // any address asked for as JSON or as anything.
+    for (uri, accept) in [
+        ("/api/v1/nulle-part", BROWSER_ACCEPT),
+        ("/nulle-part", "application/json"),
+        ("/nulle-part", "*/*"),
+        ("/actors/ferme", "application/activity+json"),
+    ] {
+        let (status, headers, body) = site.get(uri, &[("accept", accept)]).await;
+        assert!(status.is_client_error(), "{uri} {accept}: {status}");
+        let kind = headers[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(kind.contains("json"), "{uri} {accept}: {kind} {body}");
+    }
+}

@@ -195,6 +195,7 @@ pub async fn execute_with_input(
 
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
+    maillage_app::repeated::summarise_every(std::time::Duration::from_secs(config.log.repeat_summary_seconds));
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log.filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));

@@ -891,3 +891,41 @@ async fn the_public_timeline_keeps_followers_only_posts_out() -> anyhow::Result<
     assert!(!home.as_str().unwrap().contains("note 2"));
     Ok(())
 }
+
+/// Regions, legal forms and co-op types by their names in French or
+/// English, accents or not; licences by SPDX identifier or common name:
+/// on the CLI and the API alike, stored as codes and addresses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_are_taken_as_people_write_them() -> anyhow::Result<()> {
+    use reqwest::Method;
+    let a = instance().await?;
+    let marie = login(&a, "marie").await?;
+    a.cli(&["admin", "enterprise", "update", "coop", "--region", "Montréal", "--legal-form", "Coopérative"]).await?;
+    let shown: Value = serde_json::from_str(&a.cli(&["admin", "enterprise", "show", "coop"]).await?)?;
+    assert_eq!(
+        (shown["profile"]["region"].as_str(), shown["profile"]["legalForm"].as_str()),
+        (Some("montreal"), Some("cooperative")),
+        "{shown}"
+    );
+    let refused = a.cli(&["admin", "enterprise", "update", "coop", "--region", "Atlantide"]).await.unwrap_err();
+    assert!(format!("{refused:#}").contains("valid: bas_saint_laurent"), "{refused:#}");
+
+    let change = json!({ "region": "abitibi temiscamingue", "coop_type": "Worker co-operative" });
+    let (status, updated) =
+        call(&a, Method::PATCH, "/api/maillage/v1/enterprises/coop", Some(&marie), Some(change)).await?;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["profile"]["region"], "abitibi_temiscamingue", "{updated}");
+    assert_eq!(updated["profile"]["coopType"], "workers", "{updated}");
+
+    let practice = |licence: &str| json!({ "enterprise": "coop", "title": "Compost", "summary": "s", "body": "b", "licence": licence });
+    let (status, created) =
+        call(&a, Method::POST, "/api/maillage/v1/practices", Some(&marie), Some(practice("CC-BY-SA-4.0"))).await?;
+    assert_eq!(status, 201, "{created}");
+    let served: Value = a.get_activity(created["uri"].as_str().unwrap()).await?.json().await?;
+    assert_eq!(served["license"], "https://creativecommons.org/licenses/by-sa/4.0/");
+    let (status, refused) =
+        call(&a, Method::POST, "/api/maillage/v1/practices", Some(&marie), Some(practice("GPL-9"))).await?;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("CC-BY-SA-4.0"), "{refused}");
+    Ok(())
+}

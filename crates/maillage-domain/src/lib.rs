@@ -8,6 +8,7 @@ pub mod actor;
 pub mod audience;
 pub mod enterprise;
 pub mod html;
+pub mod licences;
 mod named;
 pub mod notification;
 pub mod password;

@@ -73,15 +73,58 @@ impl Vocabulary {
         self.terms.iter().map(|t| t.code).collect()
     }
 
-    /// Like [`Vocabulary::get`], but the error names the vocabulary and lists the valid codes, e.g.
+    /// The term `input` names as people write it: its code (as [`Vocabulary::get`]) or its French or
+    /// English label, in any case, with or without accents, with spaces, hyphens, apostrophes or
+    /// underscores alike (`Montréal`, `montreal`, `ABITIBI TEMISCAMINGUE`, `Co-opérative de travail`).
+    #[must_use]
+    pub fn find(&self, input: &str) -> Option<&'static Term> {
+        self.get(input).or_else(|| {
+            let wanted = fold(input);
+            (!wanted.is_empty()).then(|| self.terms.iter().find(|t| fold(t.fr) == wanted || fold(t.en) == wanted))?
+        })
+    }
+
+    /// Like [`Vocabulary::find`], but the error names the vocabulary and lists the valid codes, e.g.
     /// `unknown sector "foo"; valid: agriculture, fishing, ...`.
     ///
     /// # Errors
     ///
-    /// When `code` is not a code of this vocabulary.
-    pub fn parse(&self, code: &str) -> Result<&'static Term, String> {
-        self.get(code).ok_or_else(|| format!("unknown {} \"{}\"; valid: {}", self.name, code, self.codes().join(", ")))
+    /// When `input` is neither a code nor a label of this vocabulary.
+    pub fn parse(&self, input: &str) -> Result<&'static Term, String> {
+        self.find(input).ok_or_else(|| {
+            format!(
+                "unknown {} \"{}\"; valid: {} (or their French or English names)",
+                self.name,
+                input,
+                self.codes().join(", ")
+            )
+        })
     }
+}
+
+/// A name as compared with what people type: lower case, accents off, and
+/// any run of other characters than letters and digits as one space.
+pub(crate) fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut folded = String::with_capacity(text.len());
+    let mut gap = false;
+    for c in text.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if gap && !folded.is_empty() {
+                folded.push(' ');
+            }
+            gap = false;
+            match c {
+                'œ' => folded.push_str("oe"),
+                'æ' => folded.push_str("ae"),
+                other => folded.push(other),
+            }
+        } else {
+            gap = true;
+        }
+    }
+    folded
 }
 
 fn is_french(lang: &str) -> bool {
@@ -371,6 +414,40 @@ mod tests {
     }
 
     #[test]
+    fn values_are_found_by_code_or_by_name_as_people_write_them() {
+        for (vocabulary, input, code) in [
+            (&REGIONS, "Montréal", "montreal"),
+            (&REGIONS, "MONTREAL", "montreal"),
+            (&REGIONS, "montreal", "montreal"),
+            (&REGIONS, "abitibi temiscamingue", "abitibi_temiscamingue"),
+            (&REGIONS, "Abitibi-Témiscamingue", "abitibi_temiscamingue"),
+            (&REGIONS, "Saguenay-Lac-Saint-Jean", "saguenay_lac_saint_jean"),
+            (&REGIONS, " capitale-nationale ", "capitale_nationale"),
+            (&COOP_TYPES, "coopérative de travail", "workers"),
+            (&COOP_TYPES, "Worker co-operative", "workers"),
+            (&COOP_TYPES, "WORKER_SHAREHOLDER", "worker_shareholder"),
+        ] {
+            assert_eq!(vocabulary.parse(input).map(|t| t.code), Ok(code), "{input}");
+        }
+        let unknown = REGIONS.parse("Atlantide").unwrap_err();
+        assert!(unknown.contains("unknown region \"Atlantide\"") && unknown.contains("montreal"), "{unknown}");
+        assert!(REGIONS.parse("").is_err() && REGIONS.parse(" - ").is_err());
+        // Stored values stay codes: `get` takes no names.
+        assert_eq!(REGIONS.get("Montréal"), None);
+    }
+
+    #[test]
+    fn no_name_stands_for_two_terms() {
+        for v in VOCABULARIES {
+            for t in v.terms {
+                for name in [t.code, t.fr, t.en] {
+                    assert_eq!(v.find(name).map(|found| found.code), Some(t.code), "{}: {name:?}", v.name);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn vocabulary_names_are_snake_case_and_unique() {
         let mut seen = HashSet::new();
         for v in VOCABULARIES {
@@ -503,7 +580,10 @@ mod tests {
             assert!(err.contains(code), "{err} lacks {code}");
         }
         let err = LEGAL_FORMS.parse("corp").unwrap_err();
-        assert_eq!(err, "unknown legal_form \"corp\"; valid: cooperative, mutual, nonprofit, other");
+        assert_eq!(
+            err,
+            "unknown legal_form \"corp\"; valid: cooperative, mutual, nonprofit, other (or their French or English names)"
+        );
     }
 
     #[test]

@@ -135,11 +135,7 @@ pub fn practice_content(draft: &PracticeDraft) -> Result<PostContent, Federation
     }
     let licence = match draft.licence.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,
-        Some(l) => Some(
-            maillage_domain::enterprise::web_url("licence", l)
-                .map_err(|e| FederationError::invalid(e.to_string()))?
-                .unwrap_or_else(|| DEFAULT_LICENCE.to_string()),
-        ),
+        Some(l) => Some(maillage_domain::licences::licence_url(l).map_err(FederationError::invalid)?),
     };
     let adapted_from = match draft.adapted_from.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,

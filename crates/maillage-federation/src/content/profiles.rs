@@ -20,6 +20,6 @@ pub fn current_profile(ctx: &Context, enterprise: &LocalActor) -> EnterpriseProf
         ..EnterpriseProfile::default()
     };
     // Enterprises belong to the hub's territory unless they say otherwise.
-    profile.region = maillage_domain::vocabulary::REGIONS.get(&ctx.config.hub.region).map(|t| t.code.to_string());
+    profile.region = maillage_domain::vocabulary::REGIONS.find(&ctx.config.hub.region).map(|t| t.code.to_string());
     profile
 }

@@ -98,8 +98,8 @@ impl Database {
 /// Whether diesel's table of applied migrations exists (`present` is 1 or 0).
 const SQLITE_HAS_MIGRATIONS_TABLE: &str = "SELECT count(*) AS present FROM sqlite_master \
      WHERE type = 'table' AND name = '__diesel_schema_migrations'";
-const POSTGRES_HAS_MIGRATIONS_TABLE: &str = "SELECT count(*) AS present FROM pg_catalog.pg_tables WHERE tablename = '__diesel_schema_migrations' \
-     AND schemaname = ANY (current_schemas(false))";
+const POSTGRES_HAS_MIGRATIONS_TABLE: &str = "SELECT count(*) AS present FROM pg_catalog.pg_tables \
+     WHERE tablename = '__diesel_schema_migrations' AND schemaname = ANY (current_schemas(false))";
 
 #[derive(diesel::QueryableByName)]
 struct TablePresent {

@@ -31,4 +31,5 @@ mod social;
 mod ssrf;
 mod tags;
 mod threads;
+mod upgrades;
 mod web;

@@ -95,16 +95,26 @@ impl TestInstance {
         Self::start(config, listener, database).await
     }
 
+    /// An instance on `database` as it is (e.g. a fixture loaded into it),
+    /// with `tweak` (which may name another `instance.domain`).
+    pub async fn spawn_on(database: TestDatabase, tweak: Tweak) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        let port = listener.local_addr()?.port();
+        let config = test_config(port, database.url(), tweak)?;
+        Self::start(config, listener, database).await
+    }
+
     async fn start(config: Config, listener: TcpListener, database: TestDatabase) -> anyhow::Result<Self> {
         let app = Application::build_with_listener(config.clone(), listener).await?;
         let port = app.local_addr().port();
+        let domain = config.instance.domain.clone();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = stop_rx.await;
         }));
         Ok(TestInstance {
             base_url: format!("http://localhost:{port}"),
-            domain: format!("localhost:{port}"),
+            domain,
             config,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?,
             stop: Some(stop_tx),

@@ -1,4 +1,5 @@
-//! Embedded migrations for both backends, run at start or by `maillage migrate`.
+//! Embedded migrations for both backends, run at start or by `maillage migrate`
+//! (`--dry-run` lists the pending ones without writing anything).
 //!
 //! The two folders must hold the same migration names (a test checks it).
 //! On PostgreSQL the run holds an advisory lock, so that several processes
@@ -42,6 +43,43 @@ pub fn migration_names(kind: DatabaseKind) -> Result<Vec<String>, DbError> {
 }
 
 impl Database {
+    /// The names of the migrations [`Database::migrate`] would apply, oldest
+    /// first. Reads only: unlike diesel's harness, it does not create the
+    /// table of applied migrations on a new database.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, DbError> {
+        let target = self.target().to_string();
+        let kind = self.kind();
+        let applied = tokio::task::spawn_blocking(move || match kind {
+            DatabaseKind::Sqlite => {
+                let mut conn = SqliteConnection::establish(&target).map_err(|e| DbError::Connect {
+                    backend: "sqlite",
+                    target: target.clone(),
+                    reason: e.to_string(),
+                })?;
+                conn.batch_execute("PRAGMA busy_timeout = 5000;")?;
+                applied_versions(&mut conn, SQLITE_HAS_MIGRATIONS_TABLE)
+            }
+            DatabaseKind::Postgres => {
+                let mut conn =
+                    AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target).map_err(|e| DbError::Connect {
+                        backend: "postgres",
+                        target: maillage_config::mask_url_password(&target),
+                        reason: e.to_string(),
+                    })?;
+                applied_versions(&mut conn, POSTGRES_HAS_MIGRATIONS_TABLE)
+            }
+        })
+        .await
+        .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))??;
+        let mut pending = Vec::new();
+        for name in migration_names(kind)? {
+            if !applied.contains(&diesel_version(&name)) {
+                pending.push(name);
+            }
+        }
+        Ok(pending)
+    }
+
     /// Applies every pending migration. Safe to call from several processes
     /// at once on PostgreSQL; SQLite is single-process by design.
     pub async fn migrate(&self) -> Result<MigrationReport, DbError> {
@@ -55,6 +93,45 @@ impl Database {
         .await
         .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
     }
+}
+
+/// Whether diesel's table of applied migrations exists (`present` is 1 or 0).
+const SQLITE_HAS_MIGRATIONS_TABLE: &str = "SELECT count(*) AS present FROM sqlite_master \
+     WHERE type = 'table' AND name = '__diesel_schema_migrations'";
+const POSTGRES_HAS_MIGRATIONS_TABLE: &str = "SELECT count(*) AS present FROM pg_catalog.pg_tables \
+     WHERE tablename = '__diesel_schema_migrations' AND schemaname = ANY (current_schemas(false))";
+
+#[derive(diesel::QueryableByName)]
+struct TablePresent {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    present: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct AppliedVersion {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+/// The versions diesel recorded as applied; none when its table does not exist.
+fn applied_versions<C>(conn: &mut C, has_table: &str) -> Result<Vec<String>, DbError>
+where
+    C: Connection,
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, TablePresent>
+        + diesel::query_dsl::LoadQuery<'static, C, AppliedVersion>,
+{
+    let present: Vec<TablePresent> = diesel::sql_query(has_table).load(conn)?;
+    if present.first().is_none_or(|row| row.present == 0) {
+        return Ok(Vec::new());
+    }
+    let versions: Vec<AppliedVersion> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
+    Ok(versions.into_iter().map(|row| row.version).collect())
+}
+
+/// As diesel names a migration's version: its name up to the first `_`, without dashes.
+fn diesel_version(name: &str) -> String {
+    name.split('_').next().unwrap_or_default().replace('-', "")
 }
 
 fn report(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> MigrationReport {
@@ -143,16 +220,12 @@ impl Database {
     /// a test can write rows as they were before `stop` and check what
     /// applying it again does to them.
     pub(crate) async fn revert_migrations_from(&self, stop: &str) -> Result<(), DbError> {
-        fn version(name: &str) -> String {
-            // As diesel names a migration's version: its name up to `_`, without dashes.
-            name.split('_').next().unwrap_or_default().replace('-', "")
-        }
         fn newest_from<DB: diesel::backend::Backend>(
             conn: &mut impl MigrationHarness<DB>,
             stop: &str,
         ) -> Result<bool, DbError> {
             let applied = conn.applied_migrations().map_err(|e| DbError::Migration(e.to_string()))?;
-            Ok(applied.iter().map(ToString::to_string).max().is_some_and(|newest| newest >= version(stop)))
+            Ok(applied.iter().map(ToString::to_string).max().is_some_and(|newest| newest >= diesel_version(stop)))
         }
         let (target, kind, stop) = (self.target().to_string(), self.kind(), stop.to_string());
         let migration = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());

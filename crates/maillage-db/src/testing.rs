@@ -64,6 +64,23 @@ impl TestDatabase {
         self.kind
     }
 
+    /// Runs an SQL script (several statements, e.g. a dump) on this
+    /// database, on a connection of its own that no setting outlives.
+    pub async fn load_sql(&self, sql: &str) -> Result<(), String> {
+        use diesel_async::SimpleAsyncConnection;
+        match self.kind {
+            DatabaseKind::Postgres => {
+                let mut conn = AsyncPgConnection::establish(&self.url).await.map_err(|e| e.to_string())?;
+                conn.batch_execute(sql).await.map_err(|e| e.to_string())
+            }
+            DatabaseKind::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite://");
+                let mut conn = crate::pool::SqliteConn::establish(path).await.map_err(|e| e.to_string())?;
+                conn.batch_execute(sql).await.map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// Makes the database fail as in an outage until the returned value's
     /// [`Interruption::end`]: on PostgreSQL nobody can connect (as when the
     /// server is stopped), on SQLite another program holds the write lock

@@ -37,6 +37,18 @@ fn migration_folders_on_disk_match() {
 }
 
 #[tokio::test]
+async fn pending_migrations_are_listed_oldest_first_and_none_applied() {
+    let (_guard, db) = fresh().await;
+    let all = migration_names(db.kind()).unwrap();
+    assert_eq!(db.pending_migrations().await.unwrap(), all, "a new database lacks them all");
+    assert_eq!(db.pending_migrations().await.unwrap(), all, "listing them applied none");
+    db.migrate_before(&all[3]).await.unwrap();
+    assert_eq!(db.pending_migrations().await.unwrap(), all[3..], "the first three are applied");
+    db.migrate().await.unwrap();
+    assert!(db.pending_migrations().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn migrations_apply_once_then_nothing() {
     let (_guard, db) = fresh().await;
     let first = db.migrate().await.unwrap();

@@ -51,7 +51,11 @@ pub enum Command {
     /// Run the instance (the default when no command is given).
     Serve,
     /// Apply pending database migrations, then exit.
-    Migrate,
+    Migrate {
+        /// List the pending migrations (oldest first) without applying any.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -167,7 +171,25 @@ pub async fn execute_with_input(
             write!(out, "{}", config.to_masked_toml())?;
             Ok(())
         }
-        Command::Migrate => {
+        Command::Migrate { dry_run: true } => {
+            let db = Database::connect(&config.database).await?;
+            let pending = db.pending_migrations().await;
+            db.close();
+            let pending = pending?;
+            if pending.is_empty() {
+                writeln!(
+                    out,
+                    "nothing to apply: database {} ({}) is up to date",
+                    db.display_target(),
+                    db.kind().as_str()
+                )?;
+            }
+            for name in &pending {
+                writeln!(out, "pending {name}")?;
+            }
+            Ok(())
+        }
+        Command::Migrate { dry_run: false } => {
             let db = Database::connect(&config.database).await?;
             let report = db.migrate().await;
             db.close();

@@ -77,14 +77,6 @@ impl TestInstance {
         Self::start(config, listener, database).await
     }
 
-    /// An instance on `database` (one the test made itself).
-    pub async fn spawn_on(database: TestDatabase, tweak: Tweak) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
-        let port = listener.local_addr()?.port();
-        let config = test_config(port, database.url(), tweak)?;
-        Self::start(config, listener, database).await
-    }
-
     /// An instance on SQLite whatever `MAILLAGE_TEST_DATABASE_URL` says: the
     /// other side of a test whose first instance is on PostgreSQL.
     pub async fn spawn_sqlite() -> anyhow::Result<Self> {

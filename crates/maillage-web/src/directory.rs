@@ -181,6 +181,18 @@ impl DirectoryQuery {
         Self::nonempty(&self.page).and_then(|p| p.parse::<usize>().ok()).filter(|p| *p >= 1).unwrap_or(1)
     }
 
+    /// The same query with each controlled value as its code, whether it
+    /// was given so or by its French or English name (`region=Montréal`).
+    pub fn with_codes(mut self) -> Self {
+        for (name, values) in FACETS {
+            let FacetValues::Vocabulary(vocabulary) = values else { continue };
+            if let Some(term) = self.facet(name).and_then(|value| vocabulary.find(value)) {
+                self.set_facet(name, Some(term.code.to_string()));
+            }
+        }
+        self
+    }
+
     /// Refuses values outside the controlled lists, naming the parameter.
     pub fn validate(&self) -> Result<(), String> {
         for (name, values) in FACETS {
@@ -530,5 +542,23 @@ mod tests {
         let query = DirectoryQuery { scope: Some("galaxy".into()), ..Default::default() };
         assert!(query.validate().is_err());
         assert!(DirectoryQuery { region: Some("Estrie".into()), ..Default::default() }.validate().is_ok());
+    }
+
+    #[test]
+    fn controlled_values_are_taken_by_name_and_become_codes() {
+        let query = DirectoryQuery {
+            region: Some("Montréal".into()),
+            coop_type: Some("coopérative de solidarité".into()),
+            q: Some("Montréal".into()),
+            ..Default::default()
+        }
+        .with_codes();
+        assert_eq!(query.facet("region"), Some("montreal"));
+        assert_eq!(query.facet("coop_type"), Some("solidarity"));
+        assert_eq!(query.text(), Some("Montréal"), "free text stays as written");
+        assert!(query.validate().is_ok());
+        assert!(query.url_with(None, None).contains("region=montreal"), "{}", query.url_with(None, None));
+        let unknown = DirectoryQuery { region: Some("Atlantide".into()), ..Default::default() }.with_codes();
+        assert!(unknown.validate().unwrap_err().contains("region"));
     }
 }

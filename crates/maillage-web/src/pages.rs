@@ -179,6 +179,7 @@ pub async fn directory(
     query: Result<Query<DirectoryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, PageError> {
     let Query(query) = query.map_err(|e| PageError::bad_request(ctx.lang, &e.body_text()))?;
+    let query = query.with_codes();
     query.validate().map_err(|reason| PageError::bad_request(ctx.lang, &reason))?;
     let entries = state.directory_entries().await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let results = directory::search(&entries, &query);

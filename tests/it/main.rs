@@ -25,6 +25,7 @@ mod limits;
 mod logs;
 mod outages;
 mod peers;
+mod postgres_tls;
 mod relations;
 mod reliability;
 mod social;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use maillage_db::testing::{TEST_DATABASE_URL_VAR, TestDatabase};
-use maillage_tests::postgres::OwnPostgres;
+use maillage_tests::own_postgres::OwnPostgres;
 use maillage_tests::process::ProcessInstance;
 use maillage_tests::stub::{StubKeys, StubPeer};
 use maillage_tests::{DatabaseKind, TestInstance, eventually, skipped};
@@ -142,11 +142,12 @@ async fn postgres_stopped_mid_traffic_is_answered_503_and_loses_nothing() -> any
     if !postgres_run() {
         return Ok(()); // SQLite's counterpart: the full disk below.
     }
-    let Some(cluster) = OwnPostgres::start("")? else {
+    let Some(bindir) = OwnPostgres::bindir() else {
         skipped("no PostgreSQL server binaries to run a server of the test's own");
         return Ok(());
     };
-    let database = TestDatabase::create_postgres(&cluster.admin_url()).await.map_err(anyhow::Error::msg)?;
+    let cluster = OwnPostgres::start(bindir, "fsync = on")?;
+    let database = TestDatabase::create_postgres(&cluster.url("127.0.0.1", "")).await.map_err(anyhow::Error::msg)?;
     let a = TestInstance::spawn_on(database, Box::new(|c| c.database.connect_timeout_seconds = 2)).await?;
     populate(&a).await?;
     let marie = login(&a, "marie").await?;

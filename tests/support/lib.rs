@@ -17,7 +17,7 @@ use maillage_server::{Application, ServerError};
 
 pub use maillage_config::DatabaseKind;
 
-pub mod postgres;
+pub mod own_postgres;
 pub mod process;
 pub mod stub;
 
@@ -74,7 +74,15 @@ impl TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
         let port = listener.local_addr()?.port();
         let config = test_config(port, database.url(), tweak)?;
-        Self::start(config, listener, database).await
+        Self::start(config, listener, Some(database)).await
+    }
+
+    /// An instance on the database at `database_url`, which the test owns.
+    pub async fn spawn_on_url(database_url: &str) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
+        let port = listener.local_addr()?.port();
+        let config = test_config(port, database_url, Box::new(|_| {}))?;
+        Self::start(config, listener, None).await
     }
 
     /// An instance on SQLite whatever `MAILLAGE_TEST_DATABASE_URL` says: the
@@ -84,7 +92,7 @@ impl TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
         let port = listener.local_addr()?.port();
         let config = test_config(port, database.url(), Box::new(|_| {}))?;
-        Self::start(config, listener, database).await
+        Self::start(config, listener, Some(database)).await
     }
 
     /// An instance on `database` as it is (e.g. a fixture loaded into it),
@@ -93,10 +101,10 @@ impl TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback port")?;
         let port = listener.local_addr()?.port();
         let config = test_config(port, database.url(), tweak)?;
-        Self::start(config, listener, database).await
+        Self::start(config, listener, Some(database)).await
     }
 
-    async fn start(config: Config, listener: TcpListener, database: TestDatabase) -> anyhow::Result<Self> {
+    async fn start(config: Config, listener: TcpListener, database: Option<TestDatabase>) -> anyhow::Result<Self> {
         let app = Application::build_with_listener(config.clone(), listener).await?;
         let port = app.local_addr().port();
         let domain = config.instance.domain.clone();
@@ -111,12 +119,12 @@ impl TestInstance {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?,
             stop: Some(stop_tx),
             server: Some(server),
-            database: Some(database),
+            database,
         })
     }
 
     pub fn kind(&self) -> DatabaseKind {
-        self.database.as_ref().map_or(DatabaseKind::Sqlite, TestDatabase::kind)
+        self.config.database_kind()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -162,7 +170,7 @@ impl TestInstance {
         let listener = bind_retrying(port).await?;
         let database = self.database.take().context("instance has no database")?;
         let config = self.config.clone();
-        Self::start(config, listener, database).await
+        Self::start(config, listener, Some(database)).await
     }
 
     /// Stops the server but keeps its database: CLI commands still work.

@@ -11,7 +11,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+mod postgres_tls;
 mod proxies;
+pub use postgres_tls::{PostgresTls, SslMode};
 pub use proxies::{LOOPBACK, TrustedProxies};
 
 /// The defaults, compiled in so that the binary needs no file to start.
@@ -395,7 +397,9 @@ impl Config {
                 "must be at least 1024 (1 MiB, 1048576, is the usual value)",
             ));
         }
-        DatabaseKind::from_url(&self.database.url)?;
+        if DatabaseKind::from_url(&self.database.url)? == DatabaseKind::Postgres {
+            PostgresTls::from_url(&self.database.url)?;
+        }
         let tiles = &self.web.tile_url;
         if !tiles.is_empty()
             && (!(tiles.starts_with("https://") || tiles.starts_with("http://"))

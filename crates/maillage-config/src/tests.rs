@@ -135,6 +135,20 @@ fn passwords_are_masked() {
 }
 
 #[test]
+fn postgres_tls_parameters_are_checked_at_load_and_the_password_still_masked() {
+    let url = "postgres://maillage:s3cret@db:5432/maillage?sslmode=require";
+    let shown = load(&[("MAILLAGE__DATABASE__URL", url)]).unwrap().to_masked_toml();
+    assert!(shown.contains("postgres://maillage:********@db:5432/maillage?sslmode=require"), "{shown}");
+    let bad = load(&[("MAILLAGE__DATABASE__URL", "postgres://maillage:s3cret@db/maillage?sslmode=verify")]);
+    let bad = bad.unwrap_err().to_string();
+    assert!(bad.contains("`database.url`") && bad.contains("unknown sslmode value"), "{bad}");
+    assert!(!bad.contains("s3cret"), "{bad}");
+    let missing = "postgres://maillage@db/maillage?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem";
+    let missing = load(&[("MAILLAGE__DATABASE__URL", missing)]).unwrap_err().to_string();
+    assert!(missing.contains("`database.url`") && missing.contains("cannot read sslrootcert"), "{missing}");
+}
+
+#[test]
 fn trusted_proxies_are_addresses_or_ranges() {
     let config = load(&[("MAILLAGE__LIMITS__TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,fd00::/8")]).unwrap();
     assert_eq!(config.limits.trusted_proxies, ["10.0.0.0/8", "192.0.2.7", "fd00::/8"]);

@@ -8,6 +8,13 @@ pub enum DbError {
     DataDirectory { path: String, reason: String },
     #[error("cannot open the {backend} database at {target}: {reason}")]
     Connect { backend: &'static str, target: String, reason: String },
+    /// TLS to PostgreSQL was refused or failed: `sslmode`/`sslrootcert`
+    /// or the server's certificate to fix, not an outage.
+    #[error(
+        "cannot open a TLS connection to the postgres database at {target}: {reason} \
+         (check sslmode and sslrootcert in database.url)"
+    )]
+    Tls { target: String, reason: String },
     #[error("no database connection available: {0}")]
     Pool(String),
     #[error("database migration failed: {0}")]

@@ -85,6 +85,7 @@ mod notifications;
 mod oauth;
 mod outbox;
 mod pool;
+mod postgres_connect;
 mod posts;
 mod received;
 mod relations;

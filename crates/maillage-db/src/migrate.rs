@@ -83,16 +83,33 @@ impl Database {
     /// Applies every pending migration. Safe to call from several processes
     /// at once on PostgreSQL; SQLite is single-process by design.
     pub async fn migrate(&self) -> Result<MigrationReport, DbError> {
-        let target = self.target().to_string();
-        let kind = self.kind();
+        let conn = self.migration_connection().await?;
         // diesel's migration harness is synchronous: run it on a blocking thread.
-        tokio::task::spawn_blocking(move || match kind {
-            DatabaseKind::Sqlite => migrate_sqlite(&target),
-            DatabaseKind::Postgres => migrate_postgres(&target),
+        tokio::task::spawn_blocking(move || match conn {
+            MigrationConn::Sqlite(path) => migrate_sqlite(&path),
+            MigrationConn::Postgres(conn) => migrate_postgres(conn),
         })
         .await
         .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
     }
+
+    /// What a migration run connects with: PostgreSQL's connection is opened
+    /// here, by the connector every connection goes through (TLS included),
+    /// before the run moves to its blocking thread.
+    async fn migration_connection(&self) -> Result<MigrationConn, DbError> {
+        match self.kind() {
+            DatabaseKind::Sqlite => Ok(MigrationConn::Sqlite(self.target().to_string())),
+            DatabaseKind::Postgres => self.dedicated_postgres_connection().await.map(MigrationConn::Postgres),
+        }
+    }
+}
+
+// One per migration run: not worth a Box.
+#[allow(clippy::large_enum_variant)]
+enum MigrationConn {
+    /// The file's path: SQLite connections are opened on the blocking thread.
+    Sqlite(String),
+    Postgres(AsyncPgConnection),
 }
 
 /// Whether diesel's table of applied migrations exists (`present` is 1 or 0).
@@ -149,12 +166,8 @@ fn migrate_sqlite(path: &str) -> Result<MigrationReport, DbError> {
     Ok(report(applied))
 }
 
-fn migrate_postgres(url: &str) -> Result<MigrationReport, DbError> {
-    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url).map_err(|e| DbError::Connect {
-        backend: "postgres",
-        target: maillage_config::mask_url_password(url),
-        reason: e.to_string(),
-    })?;
+fn migrate_postgres(conn: AsyncPgConnection) -> Result<MigrationReport, DbError> {
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
     // The lock belongs to this session: lock, migrate and unlock on one connection.
     diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
@@ -174,15 +187,15 @@ impl Database {
     /// Applies the migrations whose names sort before `stop`, leaving the
     /// database as an older release left it (tests of later migrations).
     pub async fn migrate_before(&self, stop: &str) -> Result<(), DbError> {
-        let (target, kind, stop) = (self.target().to_string(), self.kind(), stop.to_string());
-        tokio::task::spawn_blocking(move || migrate_before(&target, kind, &stop))
+        let (conn, stop) = (self.migration_connection().await?, stop.to_string());
+        tokio::task::spawn_blocking(move || migrate_before(conn, &stop))
             .await
             .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?
     }
 }
 
 #[cfg(any(test, feature = "testing"))]
-fn migrate_before(target: &str, kind: DatabaseKind, stop: &str) -> Result<(), DbError> {
+fn migrate_before(conn: MigrationConn, stop: &str) -> Result<(), DbError> {
     fn run<DB: diesel::backend::Backend, C: MigrationHarness<DB>>(
         conn: &mut C,
         source: EmbeddedMigrations,
@@ -199,17 +212,15 @@ fn migrate_before(target: &str, kind: DatabaseKind, stop: &str) -> Result<(), Db
         }
         Ok(())
     }
-    match kind {
-        DatabaseKind::Sqlite => {
-            let mut conn = SqliteConnection::establish(target)
+    match conn {
+        MigrationConn::Sqlite(target) => {
+            let mut conn = SqliteConnection::establish(&target)
                 .map_err(|e| DbError::Migration(format!("cannot open {target}: {e}")))?;
             conn.batch_execute(SQLITE_SETUP)?;
             run(&mut conn, SQLITE_MIGRATIONS, stop)
         }
-        DatabaseKind::Postgres => {
-            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(target)
-                .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
-            run(&mut conn, POSTGRES_MIGRATIONS, stop)
+        MigrationConn::Postgres(conn) => {
+            run(&mut AsyncConnectionWrapper::<AsyncPgConnection>::from(conn), POSTGRES_MIGRATIONS, stop)
         }
     }
 }
@@ -227,10 +238,10 @@ impl Database {
             let applied = conn.applied_migrations().map_err(|e| DbError::Migration(e.to_string()))?;
             Ok(applied.iter().map(ToString::to_string).max().is_some_and(|newest| newest >= diesel_version(stop)))
         }
-        let (target, kind, stop) = (self.target().to_string(), self.kind(), stop.to_string());
+        let (conn, stop) = (self.migration_connection().await?, stop.to_string());
         let migration = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
-        tokio::task::spawn_blocking(move || match kind {
-            DatabaseKind::Sqlite => {
+        tokio::task::spawn_blocking(move || match conn {
+            MigrationConn::Sqlite(target) => {
                 let mut conn = SqliteConnection::establish(&target)
                     .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
                 conn.batch_execute(SQLITE_SETUP)?;
@@ -239,9 +250,8 @@ impl Database {
                 }
                 Ok(())
             }
-            DatabaseKind::Postgres => {
-                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&target)
-                    .map_err(|e| DbError::Migration(format!("cannot connect: {e}")))?;
+            MigrationConn::Postgres(conn) => {
+                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
                 while newest_from(&mut conn, &stop)? {
                     conn.revert_last_migration(POSTGRES_MIGRATIONS).map_err(migration)?;
                 }

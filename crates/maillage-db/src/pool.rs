@@ -2,7 +2,8 @@
 //!
 //! SQLite connections get WAL, a busy timeout, `synchronous = NORMAL` and
 //! foreign keys on every pooled connection. PostgreSQL connections are pure
-//! Rust (tokio-postgres, no libpq) and run their session in UTC.
+//! Rust (tokio-postgres, no libpq; TLS with rustls, see
+//! [`crate::postgres_connect`]) and run their session in UTC.
 
 use std::time::Duration;
 
@@ -12,9 +13,10 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use maillage_config::{DatabaseConfig, DatabaseKind, mask_url_password};
+use maillage_config::{DatabaseConfig, DatabaseKind};
 
 use crate::DbError;
+use crate::postgres_connect::PgConnector;
 
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
@@ -51,6 +53,8 @@ pub struct Database {
     target: std::sync::Arc<str>,
     /// The same, safe to print.
     shown: std::sync::Arc<str>,
+    /// How PostgreSQL connections are opened (`None` on SQLite).
+    postgres: Option<PgConnector>,
     /// The one connection this process writes SQLite with (see [`Self::sqlite_writer`]).
     sqlite_writer: Option<Pool<SqliteConn>>,
     /// Signalled when a transaction that enqueued deliveries commits.
@@ -77,26 +81,34 @@ impl Database {
                     kind,
                     shown: path.as_str().into(),
                     target: path.into(),
+                    postgres: None,
                     sqlite_writer: Some(writer),
                     enqueued: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
+                let connector = PgConnector::from_url(&config.url)?;
+                // One connection first, to tell a TLS refusal (to fix) from
+                // an unreachable server (to wait for) before serving.
+                let opened =
+                    tokio::time::timeout(timeout, connector.connect()).await.map_err(|_| DbError::Connect {
+                        backend: "postgres",
+                        target: connector.shown().to_string(),
+                        reason: format!("no answer within {} s", timeout.as_secs()),
+                    })?;
+                opened.map_err(|e| e.into_db_error(connector.shown()))?;
                 let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
                 // No `SELECT 1` round trip per checkout: a connection whose
                 // socket closed (a server restart) is seen as broken and
                 // replaced without it; one that fails later fails one query.
                 manager_config.recycling_method = RecyclingMethod::Fast;
-                manager_config.custom_setup = Box::new(move |url: &str| {
-                    let url = url.to_string();
+                let pooled = connector.clone();
+                manager_config.custom_setup = Box::new(move |_url: &str| {
+                    let connector = pooled.clone();
                     Box::pin(async move {
-                        let mut conn =
-                            tokio::time::timeout(timeout, establish_postgres(&url)).await.map_err(|_| {
-                                diesel::ConnectionError::BadConnection(format!(
-                                    "no answer within {} s",
-                                    timeout.as_secs()
-                                ))
-                            })??;
+                        let mut conn = tokio::time::timeout(timeout, connector.establish()).await.map_err(|_| {
+                            diesel::ConnectionError::BadConnection(format!("no answer within {} s", timeout.as_secs()))
+                        })??;
                         conn.batch_execute("SET TIME ZONE 'UTC'")
                             .await
                             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -108,8 +120,9 @@ impl Database {
                 Database {
                     pool: DbPool::Pg(pool),
                     kind,
-                    shown: mask_url_password(&config.url).into(),
+                    shown: connector.shown().into(),
                     target: config.url.as_str().into(),
+                    postgres: Some(connector),
                     sqlite_writer: None,
                     enqueued: Default::default(),
                 }
@@ -130,6 +143,15 @@ impl Database {
 
     pub(crate) fn target(&self) -> &str {
         &self.target
+    }
+
+    /// A connection of its own, outside the pool (migrations, locks held
+    /// for a session). An error on SQLite.
+    pub(crate) async fn dedicated_postgres_connection(&self) -> Result<AsyncPgConnection, DbError> {
+        let Some(connector) = &self.postgres else {
+            return Err(DbError::Pool("a PostgreSQL connection was asked for on SQLite".to_string()));
+        };
+        connector.connect().await.map_err(|e| e.into_db_error(connector.shown()))
     }
 
     pub(crate) async fn conn(&self) -> Result<DbConn, DbError> {
@@ -305,22 +327,6 @@ fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
         })
     });
     AsyncDieselConnectionManager::new_with_config(path, manager_config)
-}
-
-/// Opens a PostgreSQL connection, keeping the cause of a failure (diesel's
-/// own `establish` reduces it to "error connecting to server").
-async fn establish_postgres(url: &str) -> diesel::ConnectionResult<AsyncPgConnection> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|error| {
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            reason.push_str(": ");
-            reason.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        diesel::ConnectionError::BadConnection(reason)
-    })?;
-    AsyncPgConnection::try_from_client_and_connection(client, connection).await
 }
 
 /// The file path of a `sqlite://PATH[?options]` URL.

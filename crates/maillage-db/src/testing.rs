@@ -6,6 +6,8 @@
 //! when the test's handle is dropped. `scripts/test` runs the suite both ways.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+use crate::postgres_connect::PgConnector;
 use maillage_config::DatabaseKind;
 
 /// The variable that points the test suite at a PostgreSQL server.
@@ -45,7 +47,7 @@ impl TestDatabase {
 
     pub async fn create_postgres(admin_url: &str) -> Result<Self, String> {
         let name = format!("maillage_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = AsyncPgConnection::establish(admin_url).await.map_err(|e| e.to_string())?;
+        let mut admin = connect_admin(admin_url).await?;
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await.map_err(|e| e.to_string())?;
         let mut url = url::Url::parse(admin_url).map_err(|e| e.to_string())?;
         url.set_path(&format!("/{name}"));
@@ -88,7 +90,7 @@ impl TestDatabase {
     pub async fn interrupt(&self) -> Result<Interruption, String> {
         match &self.cleanup {
             Cleanup::Postgres { admin_url, name } => {
-                let mut admin = AsyncPgConnection::establish(admin_url).await.map_err(|e| e.to_string())?;
+                let mut admin = connect_admin(admin_url).await?;
                 for statement in [
                     format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
                     format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
@@ -105,6 +107,13 @@ impl TestDatabase {
             }
         }
     }
+}
+
+/// A connection to the server's maintenance database, opened as the
+/// instance opens its own (TLS parameters included).
+async fn connect_admin(admin_url: &str) -> Result<AsyncPgConnection, String> {
+    let connector = PgConnector::from_url(admin_url).map_err(|e| e.to_string())?;
+    connector.connect().await.map_err(|e| e.reason().to_string())
 }
 
 /// An outage made by [`TestDatabase::interrupt`].
@@ -141,7 +150,7 @@ impl Drop for TestDatabase {
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
-                let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
+                let mut admin = connect_admin(&admin_url).await.ok()?;
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.ok()
             })
         });

@@ -1,7 +1,8 @@
 //! Maillage's HTTP surface.
 //!
 //! Owns the axum [`router`], the middleware every request passes through
-//! (tracing, body size limit, CORS on the paths web apps call) and
+//! (tracing with a request id, body size limit, CORS on the paths web apps
+//! call) and
 //! [`HttpError`], the one error type that maps failures to status codes and
 //! JSON bodies without leaking internals.
 
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod login;
 mod metrics;
 mod negotiation;
+pub mod request_id;
 
 use std::sync::Arc;
 
@@ -25,6 +27,7 @@ use axum::routing::get;
 use maillage_config::Config;
 use maillage_db::Database;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 pub use error::{HttpError, RETRY_AFTER_SECONDS};
@@ -101,6 +104,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     let max_body = state.config().server.max_body_bytes;
     // Around everything: the rate limits and the login forms read the address.
     let identify_client = axum::middleware::from_fn_with_state(state.clone(), client_address::identify_client);
+    let state_for_ids = state.clone();
     let federation = maillage_federation::router(maillage_federation::FederationState::new(state.federation().clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_inbox))
         .layer(axum::middleware::from_fn_with_state(pages.documents, negotiation::html_for_browsers));
@@ -122,9 +126,17 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .layer(axum::middleware::from_fn_with_state(pages.error_page, browser_errors::pages_for_browsers))
         // Outside the error bodies too, so that a page can read a refusal.
         .layer(axum::middleware::from_fn(cors::allow_cross_origin))
+        // Everything above runs in the request's span, with its id.
         // Failures are logged where they happen, once (`request failed`);
         // an outage's 503s are summarised, not written per request.
-        .layer(TraceLayer::new_for_http().on_failure(()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::extract::Request| request_id::span(request))
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(request_id::RandomRequestId))
+        .layer(axum::middleware::from_fn_with_state(state_for_ids, request_id::believe_trusted_proxies))
         .layer(axum::middleware::from_fn(metrics::time_requests))
 }
 

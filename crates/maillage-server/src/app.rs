@@ -59,7 +59,11 @@ impl ServerError {
             // EX_TEMPFAIL: try again later.
             ServerError::App(A::Unavailable(_)) => 75,
             ServerError::Database(error) if error.outage().is_some() => 75,
-            ServerError::Config(_) | ServerError::DomainChanged { .. } | ServerError::Bind { .. } => 78,
+            // TLS to PostgreSQL refused: sslmode, sslrootcert or the server's certificate to fix.
+            ServerError::Config(_)
+            | ServerError::DomainChanged { .. }
+            | ServerError::Bind { .. }
+            | ServerError::Database(DbError::Tls { .. }) => 78,
             ServerError::Output(_) => 74,
             _ => 70,
         }
@@ -264,6 +268,7 @@ mod tests {
             (ServerError::Bind { addr: "127.0.0.1:1".into(), reason: "in use".into() }, 78),
             (ServerError::Output(std::io::Error::other("broken pipe")), 74),
             (maillage_db::DbError::Refused("the database went away".into()).into(), 70),
+            (maillage_db::DbError::Tls { target: "db".into(), reason: "unknown issuer".into() }.into(), 78),
             (AppError::Unavailable(maillage_db::Outage::NotWritable).into(), 75),
             (maillage_db::DbError::Pool("timed out".into()).into(), 75),
             (AppError::Internal("a bug".into()).into(), 70),

@@ -18,7 +18,7 @@ pub(crate) async fn instance() -> anyhow::Result<TestInstance> {
     Ok(instance)
 }
 
-async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {
+pub(crate) async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {
     let app: Value = instance
         .http
         .post(instance.url("/api/v1/apps"))

@@ -137,8 +137,10 @@ pub async fn run(db: Database, config: Arc<Config>, mut stop: watch::Receiver<bo
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = ticks.tick() => {}
+            // Stopping wins over a tick due at the same moment.
+            biased;
             _ = stop.wait_for(|stopping| *stopping) => return,
+            _ = ticks.tick() => {}
         }
         match tick(&db, &config, interval).await {
             Ok(Tick::NotDue) => {}

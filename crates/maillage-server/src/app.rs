@@ -174,8 +174,13 @@ impl Application {
         }
         let _ = tokio::time::timeout(grace, checkpoints).await;
         let _ = tokio::time::timeout(grace, hub_readings).await;
-        // A backup still being written is abandoned: its partial file is removed.
-        backups.abort();
+        // A backup still being written after the grace period is abandoned:
+        // its partial file is removed, and the schedule's lease runs out.
+        let mut backups = backups;
+        if tokio::time::timeout(grace, &mut backups).await.is_err() {
+            tracing::warn!("the scheduled backup did not finish in time; abandoned");
+            backups.abort();
+        }
         self.db.close();
         tracing::info!("stopped");
         outcome

@@ -394,3 +394,58 @@ async fn restore_postgres(db: &Database, file: &Path) -> Result<(), BackupError>
     let server = db.postgres_server_version().await?;
     postgres_tools::restore(db.target(), server, file).await
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    fn config(test: &TestDatabase) -> DatabaseConfig {
+        DatabaseConfig { url: test.url().to_string(), max_connections: 2, connect_timeout_seconds: 5 }
+    }
+
+    #[test]
+    fn a_partial_file_is_owner_only_and_named_only_once_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("hub.backup");
+        let (partial, mut file) = PartialFile::create(&target).unwrap();
+        assert_eq!(std::fs::metadata(partial.path()).unwrap().permissions().mode() & 0o777, 0o600);
+        std::io::Write::write_all(&mut file, b"half").unwrap();
+        drop((partial, file));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a backup that failed leaves nothing");
+
+        let (partial, mut file) = PartialFile::create(&target).unwrap();
+        std::io::Write::write_all(&mut file, b"whole").unwrap();
+        drop(file);
+        assert_eq!(partial.complete().unwrap(), 5);
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(matches!(PartialFile::create(&target), Err(BackupError::Refused(_))), "never overwritten");
+        assert_eq!(std::fs::read(&target).unwrap(), b"whole");
+    }
+
+    #[tokio::test]
+    async fn a_backup_of_an_older_release_restores_and_migrates_forward() {
+        let older = TestDatabase::create().await.unwrap();
+        let db = Database::connect(&config(&older)).await.unwrap();
+        db.migrate_before("2026-12-07-000501_backup_schedule").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("older.backup");
+        let report = db.backup_to(&file).await.unwrap();
+        assert_eq!(report.format, BackupFormat::of(db.kind()));
+        assert_eq!(BackupFormat::detect(&file).unwrap(), Some(report.format));
+        db.close();
+
+        let fresh = TestDatabase::create().await.unwrap();
+        let restored = restore_backup(&config(&fresh), &file).await.unwrap();
+        assert_eq!(restored.migrated, vec!["20261207000501".to_string()], "the migrations the backup lacked");
+        let db = Database::connect(&config(&fresh)).await.unwrap();
+        assert!(db.table_names().await.unwrap().contains(&"backup_schedule".to_string()));
+        // Restoring again: refused, the database holds data now.
+        let again = restore_backup(&config(&fresh), &file).await.unwrap_err();
+        assert!(matches!(again, BackupError::Refused(ref m) if m.contains("not empty")), "{again}");
+    }
+}

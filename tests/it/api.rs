@@ -24,7 +24,7 @@ pub(crate) async fn populate(instance: &TestInstance) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {
+pub(crate) async fn app(instance: &TestInstance) -> anyhow::Result<(String, String)> {
     let app: Value = instance
         .http
         .post(instance.url("/api/v1/apps"))

@@ -10,6 +10,7 @@ mod api;
 mod apps;
 mod architecture;
 mod audience;
+mod backups;
 mod clients;
 mod content;
 mod directory;

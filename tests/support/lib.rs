@@ -178,6 +178,14 @@ impl TestInstance {
         self.stop_server().await
     }
 
+    /// Points a stopped instance at another database (`resume` then serves
+    /// it at the same URL), which it owns from now on: the database moved
+    /// or restored there.
+    pub fn use_database(&mut self, database: TestDatabase) {
+        self.config.database.url = database.url().to_string();
+        self.database = Some(database);
+    }
+
     /// Starts a stopped instance again, on the same port and database.
     pub async fn resume(&mut self) -> anyhow::Result<()> {
         let port: u16 = self.domain.rsplit(':').next().unwrap_or_default().parse()?;

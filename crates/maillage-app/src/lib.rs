@@ -17,6 +17,7 @@
 mod acting;
 pub mod actors;
 pub mod announcements;
+pub mod backups;
 pub mod bookmarks;
 pub mod conversations;
 pub mod deliveries;

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,7 @@ pub struct Config {
     pub directory: DirectoryConfig,
     pub web: WebConfig,
     pub log: LogConfig,
+    pub backup: BackupConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -292,6 +294,20 @@ impl TryFrom<String> for LogFormat {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Hours between two scheduled backups; 0: none. See [`Config::backup_interval`].
+    pub interval_hours: f64,
+    /// Where scheduled backups are written.
+    pub directory: String,
+    /// Scheduled backups kept.
+    pub keep: u32,
+}
+
+/// The shortest interval between scheduled backups.
+pub const BACKUP_MIN_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Why a configuration cannot be used. The message is meant for a hub admin.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -500,7 +516,41 @@ impl Config {
         if self.hub.name.trim().is_empty() {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
         }
-        Ok(())
+        self.validate_backup()
+    }
+
+    /// The scheduled backups' settings; the directory only when they are on.
+    fn validate_backup(&self) -> Result<(), ConfigError> {
+        let backup = &self.backup;
+        let hours = backup.interval_hours;
+        if !hours.is_finite() || hours < 0.0 || (hours > 0.0 && hours * 3600.0 < BACKUP_MIN_INTERVAL.as_secs_f64()) {
+            return Err(ConfigError::invalid(
+                "backup.interval_hours",
+                hours,
+                "give 0 (no scheduled backups) or a number of hours of at least one second (24 is daily)",
+            ));
+        }
+        if hours == 0.0 {
+            return Ok(());
+        }
+        if backup.keep == 0 {
+            return Err(ConfigError::invalid("backup.keep", 0, "must be at least 1 (the backups kept)"));
+        }
+        if backup.directory.trim().is_empty() {
+            return Err(ConfigError::invalid(
+                "backup.directory",
+                &backup.directory,
+                "scheduled backups need a directory, like data/backups",
+            ));
+        }
+        check_writable_directory(Path::new(&backup.directory))
+            .map_err(|problem| ConfigError::invalid("backup.directory", &backup.directory, problem))
+    }
+
+    /// How often `maillage serve` takes a backup by itself, if it does.
+    pub fn backup_interval(&self) -> Option<Duration> {
+        let hours = self.backup.interval_hours;
+        (hours.is_finite() && hours > 0.0).then(|| Duration::from_secs_f64(hours * 3600.0))
     }
 
     /// Settings that still work but should be changed, for the admin: logged
@@ -614,6 +664,33 @@ pub fn mask_url_password(url: &str) -> String {
     }
 }
 
+/// Whether files can be written in `dir`, or in the nearest existing
+/// directory above it when it does not exist yet (it is created then).
+fn check_writable_directory(dir: &Path) -> Result<(), String> {
+    let mut existing = dir;
+    while !existing.exists() {
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !existing.is_dir() {
+        return Err(format!("{} is not a directory", existing.display()));
+    }
+    let probe = existing.join(format!(".maillage-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(error) if existing == dir => Err(format!("cannot write in it: {error}")),
+        Err(error) => Err(format!("it does not exist and cannot be created in {}: {error}", existing.display())),
+    }
+}
+
 /// Deep-merges `layer` into `base`: tables merge, other values replace.
 fn merge(base: &mut toml::Table, layer: toml::Table) {
     for (key, value) in layer {
@@ -641,6 +718,10 @@ fn apply_env(tree: &mut toml::Table, var: &str, value: String) -> Result<(), Con
             ConfigError::BadEnv { var: var.into(), value: value.clone(), reason: "expected a whole number".into() }
         })?,
         Some(toml::Value::Boolean(_)) => parse_bool(var, &value)?,
+        // A whole number is a number too where fractions are allowed.
+        Some(toml::Value::Float(_)) => value.trim().parse::<f64>().map(toml::Value::Float).map_err(|_| {
+            ConfigError::BadEnv { var: var.into(), value: value.clone(), reason: "expected a number".into() }
+        })?,
         // Lists are comma-separated: `10.0.0.0/8,::1`.
         Some(toml::Value::Array(_)) => toml::Value::Array(
             value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(|v| toml::Value::String(v.into())).collect(),

@@ -242,3 +242,48 @@ fn repeated_warnings_are_summarised_every_minute_unless_told() {
     let zero = load(&[("MAILLAGE__LOG__REPEAT_SUMMARY_SECONDS", "0")]).unwrap_err().to_string();
     assert!(zero.contains("log.repeat_summary_seconds"), "{zero}");
 }
+
+#[test]
+fn scheduled_backups_are_off_by_default_and_checked_when_on() {
+    let config = load(&[]).unwrap();
+    assert_eq!(config.backup_interval(), None);
+    assert_eq!((config.backup.directory.as_str(), config.backup.keep), ("data/backups", 7));
+
+    let dir = tempfile::tempdir().unwrap();
+    let wanted = dir.path().join("not-yet").join("backups");
+    let shown = wanted.display().to_string();
+    let on = load(&[("MAILLAGE__BACKUP__INTERVAL_HOURS", "0.5"), ("MAILLAGE__BACKUP__DIRECTORY", &shown)]).unwrap();
+    assert_eq!(on.backup_interval(), Some(Duration::from_secs(1800)), "a missing directory is created later");
+    let file = dir.path().join("m.toml");
+    std::fs::write(&file, format!("[backup]\ninterval_hours = 24\ndirectory = {shown:?}\nkeep = 3\n")).unwrap();
+    let daily = Config::load_with_env(Some(&file), env(&[])).unwrap();
+    assert_eq!(daily.backup_interval(), Some(Duration::from_secs(86_400)), "a whole number of hours");
+
+    let a_file = dir.path().join("a-file");
+    std::fs::write(&a_file, "").unwrap();
+    let a_file = a_file.display().to_string();
+    for (pairs, setting) in [
+        (vec![("MAILLAGE__BACKUP__INTERVAL_HOURS", "-1")], "backup.interval_hours"),
+        (vec![("MAILLAGE__BACKUP__INTERVAL_HOURS", "0.0001")], "backup.interval_hours"),
+        (vec![("MAILLAGE__BACKUP__INTERVAL_HOURS", "1"), ("MAILLAGE__BACKUP__KEEP", "0")], "backup.keep"),
+        (vec![("MAILLAGE__BACKUP__INTERVAL_HOURS", "1"), ("MAILLAGE__BACKUP__DIRECTORY", "")], "backup.directory"),
+        (vec![("MAILLAGE__BACKUP__INTERVAL_HOURS", "1"), ("MAILLAGE__BACKUP__DIRECTORY", &a_file)], "backup.directory"),
+    ] {
+        let err = load(&pairs).unwrap_err().to_string();
+        assert!(err.contains(setting), "{pairs:?}: {err}");
+    }
+    // Off, the directory is not looked at.
+    load(&[("MAILLAGE__BACKUP__DIRECTORY", &a_file)]).unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_backup_directory_is_refused() {
+    // Nobody, root included, creates files in /proc.
+    for (dir, said) in [("/proc", "cannot write in it"), ("/proc/maillage/backups", "cannot be created in /proc")] {
+        let err = load(&[("MAILLAGE__BACKUP__INTERVAL_HOURS", "1"), ("MAILLAGE__BACKUP__DIRECTORY", dir)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("backup.directory") && err.contains(said), "{err}");
+    }
+}

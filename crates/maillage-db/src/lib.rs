@@ -68,6 +68,8 @@ macro_rules! with_enqueuing_tx {
 mod actors;
 mod announcements;
 mod audience;
+mod backup_schedule;
+pub mod backups;
 mod bookmarks;
 mod content;
 mod conversations;
@@ -108,6 +110,8 @@ mod bench;
 pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
 pub use announcements::{Announcement, NewAnnouncement};
 pub use audience::{LocalFollow, Reader};
+pub use backup_schedule::BackupSchedule;
+pub use backups::{BackupError, BackupFormat, BackupReport, RestoreReport, restore_backup};
 pub use bookmarks::{IdPage, SavedStatus};
 pub use content::{NewRemoteObject, ReactionKind, ReactionSummary, RemoteObject, StoreOutcome};
 pub use conversations::ConversationMark;

@@ -506,6 +506,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    backup_schedule (name) {
+        name -> Text,
+        due_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        last_taken_at -> Nullable<Timestamp>,
+        last_file -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
@@ -562,4 +573,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     conversation_marks,
     post_applications,
+    backup_schedule,
 );

@@ -22,6 +22,9 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Database(#[from] DbError),
+    /// A backup, restore or move of the database failed or was refused.
+    #[error(transparent)]
+    Backup(#[from] maillage_db::BackupError),
     #[error(transparent)]
     Actor(#[from] maillage_federation::ActorError),
     #[error(transparent)]
@@ -59,6 +62,10 @@ impl ServerError {
             // EX_TEMPFAIL: try again later.
             ServerError::App(A::Unavailable(_)) => 75,
             ServerError::Database(error) if error.outage().is_some() => 75,
+            ServerError::Backup(error) if error.is_outage() => 75,
+            ServerError::Backup(maillage_db::BackupError::Refused(_)) => 65,
+            // EX_UNAVAILABLE: "a support program does not exist" (pg_dump).
+            ServerError::Backup(maillage_db::BackupError::Tool(_)) => 69,
             // TLS to PostgreSQL refused: sslmode, sslrootcert or the server's certificate to fix.
             ServerError::Config(_)
             | ServerError::DomainChanged { .. }
@@ -134,6 +141,8 @@ impl Application {
         let inbox_worker =
             tokio::spawn(maillage_federation::inbox::run_worker(self.federation.clone(), stopping_rx.clone()));
         let checkpoints = tokio::spawn(checkpoint_wal_regularly(self.db.clone(), stopping_rx.clone()));
+        let backups =
+            tokio::spawn(maillage_app::backups::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
         let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(
             maillage_app::App::new(self.federation.clone()),
             stopping_rx.clone(),
@@ -169,6 +178,13 @@ impl Application {
         }
         let _ = tokio::time::timeout(grace, checkpoints).await;
         let _ = tokio::time::timeout(grace, hub_readings).await;
+        // A backup still being written after the grace period is abandoned:
+        // its partial file is removed, and the schedule's lease runs out.
+        let mut backups = backups;
+        if tokio::time::timeout(grace, &mut backups).await.is_err() {
+            tracing::warn!("the scheduled backup did not finish in time; abandoned");
+            backups.abort();
+        }
         self.db.close();
         tracing::info!("stopped");
         outcome
@@ -272,6 +288,11 @@ mod tests {
             (AppError::Unavailable(maillage_db::Outage::NotWritable).into(), 75),
             (maillage_db::DbError::Pool("timed out".into()).into(), 75),
             (AppError::Internal("a bug".into()).into(), 70),
+            (maillage_db::BackupError::Refused("not empty".into()).into(), 65),
+            (maillage_db::BackupError::Tool("pg_dump is too old".into()).into(), 69),
+            (maillage_db::BackupError::Unavailable("connection refused".into()).into(), 75),
+            (maillage_db::BackupError::Database(maillage_db::DbError::Pool("timed out".into())).into(), 75),
+            (maillage_db::BackupError::Failed("disk full".into()).into(), 70),
             (ServerError::Serve(std::io::Error::other("accept failed")), 70),
         ];
         for (error, code) in cases {

@@ -25,6 +25,7 @@ mod enterprise;
 mod moderation;
 mod network;
 mod post;
+mod storage;
 mod user;
 
 pub use announcement::AnnouncementCommand;
@@ -119,6 +120,23 @@ pub enum AdminCommand {
     /// The network directory: the enterprises of the hubs our hub follows.
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Write a consistent copy of the whole database to FILE (owner-only; it
+    /// holds every private key), while the server runs.
+    Backup {
+        /// A file that does not exist yet.
+        file: PathBuf,
+    },
+    /// Restore a backup into the configured database, which must be empty;
+    /// then apply pending migrations. Run it with the server stopped.
+    Restore { file: PathBuf },
+    /// Copy this SQLite hub into an empty PostgreSQL database, keys and all.
+    /// Stop the server first.
+    MigrateDatabase {
+        /// postgres://USER:PASSWORD@HOST:PORT/DBNAME (or set MAILLAGE_MIGRATE_TO,
+        /// to keep the password off the command line).
+        #[arg(long, env = "MAILLAGE_MIGRATE_TO", value_name = "URL", hide_env_values = true)]
+        to: String,
+    },
     /// Whether a local actor approves new followers by hand (on) or accepts them at once (off).
     Approval {
         handle: String,
@@ -206,6 +224,9 @@ pub async fn execute_with_input(
             )?;
             Ok(())
         }
+        Command::Admin(AdminCommand::Backup { file }) => storage::backup(config, &file, out).await,
+        Command::Admin(AdminCommand::Restore { file }) => storage::restore(config, &file, out).await,
+        Command::Admin(AdminCommand::MigrateDatabase { to }) => storage::migrate_database(config, &to, out).await,
         Command::Admin(admin) => {
             let db = open_database(config).await?;
             let outcome = run_admin(admin, &db, config, input, out).await;
@@ -257,6 +278,9 @@ async fn run_admin(
         AdminCommand::Hub(command) => network::run_hub(run, command).await,
         AdminCommand::Directory(command) => network::run_directory(run, command).await,
         AdminCommand::Delivery(command) => network::run_delivery(run, command).await,
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } | AdminCommand::MigrateDatabase { .. } => {
+            Err(ServerError::Input("this command opens the database itself".into()))
+        }
     }
 }
 

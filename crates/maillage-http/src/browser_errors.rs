@@ -21,16 +21,25 @@ const PAGED: [StatusCode; 4] =
 const FOR_PROGRAMS: [&str; 7] =
     ["/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/", "/healthz", "/metrics"];
 
-/// Whether the request comes from a browser reading pages: it asks for
-/// HTML by name (API clients and servers ask for JSON or anything).
+/// Whether the request comes from a browser reading pages: it prefers HTML
+/// to any JSON (servers that accept a page as a last resort, such as
+/// `application/activity+json, text/html;q=0.1`, get JSON).
 pub fn wants_page(path: &str, headers: &HeaderMap) -> bool {
-    let asks_html = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|item| item.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("text/html")));
-    asks_html && !FOR_PROGRAMS.iter().any(|prefix| path.starts_with(prefix))
+    let (mut html, mut json) = (0.0_f32, 0.0_f32);
+    let items =
+        headers.get_all(header::ACCEPT).iter().filter_map(|value| value.to_str().ok()).flat_map(|v| v.split(','));
+    for item in items {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        if media == "text/html" || media == "application/xhtml+xml" {
+            html = html.max(quality);
+        } else if media.contains("json") {
+            json = json.max(quality);
+        }
+    }
+    html > 0.0 && html > json && !FOR_PROGRAMS.iter().any(|prefix| path.starts_with(prefix))
 }
 
 pub async fn pages_for_browsers(State(page): State<Option<ErrorPage>>, request: Request, next: Next) -> Response {
@@ -74,6 +83,10 @@ mod tests {
         assert!(!wants_page("/nope", &accept("application/json")));
         assert!(!wants_page("/nope", &accept("*/*")));
         assert!(!wants_page("/nope", &accept("application/activity+json")));
+        let server = accept("application/activity+json, application/ld+json, text/html;q=0.1");
+        assert!(!wants_page("/actors/gone", &server), "a server that takes a page as a last resort");
+        assert!(wants_page("/nope", &accept("application/json;q=0.5, text/html")));
+        assert!(!wants_page("/nope", &accept("text/html;q=0")));
         assert!(!wants_page("/nope", &HeaderMap::new()));
     }
 }

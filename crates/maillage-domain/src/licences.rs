@@ -105,12 +105,8 @@ pub fn licence_url(input: &str) -> Result<String, String> {
     if let Some(licence) = by_name(input) {
         return Ok(licence.url.to_string());
     }
-    let lower = input.to_ascii_lowercase();
-    let is_web = ["https://", "http://"]
-        .iter()
-        .any(|scheme| lower.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/')));
-    if is_web && !input.contains(char::is_whitespace) && url::Url::parse(input).is_ok() {
-        return Ok(input.to_string());
+    if let Ok(Some(address)) = crate::enterprise::web_url("licence", input) {
+        return Ok(address);
     }
     let known: Vec<&str> = KNOWN.iter().map(|l| l.spdx).collect();
     Err(format!("unknown licence {input:?}: give the licence's address (https://...) or one of {}", known.join(", ")))

@@ -51,15 +51,16 @@ struct ErrorPage {
     other_message: String,
 }
 
-/// The title key of the page for each status.
-fn title_key(status: StatusCode) -> &'static str {
+/// The title of the page for each status, and what it says when nothing
+/// more particular is known (a status the HTTP layer answered by itself).
+fn keys_of(status: StatusCode) -> (&'static str, &'static str) {
     match status {
-        StatusCode::NOT_FOUND => "error-title-not-found",
-        StatusCode::FORBIDDEN => "error-title-forbidden",
-        StatusCode::GONE => "error-title-gone",
-        StatusCode::METHOD_NOT_ALLOWED => "error-title-method",
-        StatusCode::SERVICE_UNAVAILABLE => "error-title-unavailable",
-        _ => "error-title",
+        StatusCode::NOT_FOUND => ("error-title-not-found", "error-not-found"),
+        StatusCode::FORBIDDEN => ("error-title-forbidden", "error-forbidden"),
+        StatusCode::GONE => ("error-title-gone", "error-gone"),
+        StatusCode::METHOD_NOT_ALLOWED => ("error-title-method", "error-method"),
+        StatusCode::SERVICE_UNAVAILABLE => ("error-title-unavailable", "error-unavailable"),
+        _ => ("error-title", "error-internal"),
     }
 }
 
@@ -103,15 +104,7 @@ impl PageError {
     /// (no such route, a method the route does not take, a refusal):
     /// what a browser gets instead of the API's JSON.
     pub fn for_status(lang: Lang, status: StatusCode) -> Self {
-        let key = match status {
-            StatusCode::NOT_FOUND => "error-not-found",
-            StatusCode::FORBIDDEN => "error-forbidden",
-            StatusCode::GONE => "error-gone",
-            StatusCode::METHOD_NOT_ALLOWED => "error-method",
-            StatusCode::SERVICE_UNAVAILABLE => "error-unavailable",
-            _ => "error-internal",
-        };
-        Self::new(lang, status, Message::Key(key))
+        Self::new(lang, status, Message::Key(keys_of(status).1))
     }
 
     /// Our own failure, or the database's outage when the cause is one
@@ -160,7 +153,7 @@ impl IntoResponse for PageError {
             return axum::response::Redirect::to(&format!("/login?next={then}")).into_response();
         }
         let (t, other) = (Tr::new(self.lang), Tr::new(self.lang.other()));
-        let title = title_key(self.status);
+        let (title, _) = keys_of(self.status);
         let page = ErrorPage {
             t,
             lang: self.lang.code(),

@@ -103,8 +103,11 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .with_state(state);
     let headers = axum::middleware::from_fn(move |request, next| security_headers(secure, request, next));
     let error_page = std::sync::Arc::new(move |uri: &axum::http::Uri, request: &axum::http::HeaderMap, status| {
-        let query_lang =
-            uri.query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")).map(str::to_string));
+        let query_lang = uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(name, _)| name == "lang")
+                .map(|(_, value)| value.into_owned())
+        });
         let lang = i18n::Lang::negotiate(query_lang.as_deref(), request);
         let mut response = axum::response::IntoResponse::into_response(error::PageError::for_status(lang, status));
         add_security_headers(secure, response.headers_mut());

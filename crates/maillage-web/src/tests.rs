@@ -1378,6 +1378,8 @@ async fn every_error_a_browser_meets_is_a_page_in_both_languages() {
     let (_, headers, html) = site.get("/nulle-part", &english).await;
     assert_error_page(StatusCode::NOT_FOUND, &headers, &html, "en", "fr");
     assert!(html.find("Page not found") < html.find("Page introuvable"), "English first: {html}");
+    let (_, headers, html) = site.get("/nulle-part?x=1&lang=en", &browser).await;
+    assert_error_page(StatusCode::NOT_FOUND, &headers, &html, "en", "fr");
     // Below an actor: the federation's routes, met from a browser.
     let (status, headers, html) = site.get("/actors/ferme/nulle-part", &browser).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -115,6 +115,19 @@ await page.goto(url.toString());
 assert.deepEqual(await page.locator("#results > li h3").allTextContents(), names);
 ok("the query URL is stable");
 
+// A region filter frames the region, and nearby enterprises are grouped
+// into one cluster until the reader zooms in.
+await page.goto(new URL("/directory?region=estrie", url).toString());
+await page.locator("#map[data-view=region]").waitFor();
+const cluster = page.locator("#map .marker-cluster");
+await cluster.first().waitFor();
+assert.equal((await cluster.first().textContent()).trim(), "2", "Ferme and Café share a cluster");
+await shot("directory-map-cluster");
+await cluster.first().click();
+await page.locator("#map path.leaflet-interactive").nth(1).waitFor();
+ok("the map frames the region and clusters nearby enterprises");
+await page.goto(url.toString());
+
 // 2. Open an enterprise from the results.
 await page.locator("#results a", { hasText: "Ferme coopérative du Lac" }).click();
 await page.waitForURL(/\/actors\/ferme/);

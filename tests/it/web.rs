@@ -136,7 +136,18 @@ async fn a_browser_searches_filters_logs_in_posts_and_switches_language() -> any
         &site,
         "cafe",
         "Café solidaire de Sherbrooke",
-        &["--summary-fr", "Un café en coop de solidarité", "--region", "estrie", "--legal-form", "nonprofit"],
+        &[
+            "--summary-fr",
+            "Un café en coop de solidarité",
+            "--region",
+            "estrie",
+            "--legal-form",
+            "nonprofit",
+            "--lat",
+            "45.402",
+            "--lon",
+            "-71.893",
+        ],
     )
     .await?;
     site.cli_with_input(&["admin", "user", "create", "marie"], "un mot de passe sûr\n").await?;
@@ -150,7 +161,7 @@ async fn a_browser_searches_filters_logs_in_posts_and_switches_language() -> any
         "all browser checks passed",
     )
     .await?;
-    for shot in ["directory-facets", "enterprise", "workspace", "home-en"] {
+    for shot in ["directory-facets", "directory-map-cluster", "enterprise", "workspace", "home-en"] {
         assert!(std::path::Path::new(&format!("{artifacts}/{shot}.png")).is_file(), "screenshot {shot}");
     }
     Ok(())

@@ -15,6 +15,7 @@ pub mod password;
 pub mod post;
 pub mod post_text;
 pub mod reading;
+pub mod regions;
 pub mod server_name;
 pub mod tags;
 pub mod team;

@@ -1,5 +1,6 @@
 //! Static files compiled into the binary: our stylesheet and map script,
-//! and Leaflet when the build could vendor it (see `build.rs`).
+//! and Leaflet with its clustering plugin when the build could vendor them
+//! (see `build.rs`).
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,12 +18,20 @@ pub fn map_available() -> bool {
     leaflet::LEAFLET.is_some()
 }
 
+/// Whether this build carries the plugin that groups nearby markers.
+pub fn clustering_available() -> bool {
+    leaflet::MARKERCLUSTER.is_some()
+}
+
 pub async fn asset(Path(file): Path<String>) -> Response {
     let found: Option<(&'static [u8], &'static str)> = match file.as_str() {
         "style.css" => Some((STYLE_CSS, "text/css; charset=utf-8")),
         "map.js" => Some((MAP_JS, "text/javascript; charset=utf-8")),
         "leaflet.js" => leaflet::LEAFLET.map(|(js, _)| (js, "text/javascript; charset=utf-8")),
         "leaflet.css" => leaflet::LEAFLET.map(|(_, css)| (css, "text/css; charset=utf-8")),
+        "leaflet.markercluster.js" => leaflet::MARKERCLUSTER.map(|(js, _, _)| (js, "text/javascript; charset=utf-8")),
+        "MarkerCluster.css" => leaflet::MARKERCLUSTER.map(|(_, css, _)| (css, "text/css; charset=utf-8")),
+        "MarkerCluster.Default.css" => leaflet::MARKERCLUSTER.map(|(_, _, css)| (css, "text/css; charset=utf-8")),
         _ => None,
     };
     match found {

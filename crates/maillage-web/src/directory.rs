@@ -23,6 +23,8 @@ use unicode_normalization::UnicodeNormalization;
 
 pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(5);
 pub const PAGE_SIZE: usize = 20;
+/// Positions the map is given for one query, at most.
+pub const MAP_MAX_POINTS: usize = 10_000;
 /// Remote enterprises read into the directory, at most.
 const REMOTE_MAX: i64 = 50_000;
 
@@ -239,6 +241,12 @@ impl DirectoryQuery {
         if encoded.is_empty() { "/directory".to_string() } else { format!("/directory?{encoded}") }
     }
 
+    /// Where the map finds every position this query matches.
+    pub fn map_url(&self) -> String {
+        let url = self.url_with(None, None);
+        url.replacen("/directory", "/directory/map.json", 1)
+    }
+
     fn matches(&self, entry: &Entry, skip_facet: Option<&str>) -> bool {
         if let Some(text) = self.text() {
             let folded = fold(text);
@@ -339,6 +347,14 @@ pub fn search(entries: &[Entry], query: &DirectoryQuery) -> Results {
         })
         .collect();
     Results { total, page, pages, entries: shown, facets }
+}
+
+/// The entries a query finds that have a position, for the map (every page
+/// of them, up to [`MAP_MAX_POINTS`]), and whether some were left out.
+pub fn positioned<'a>(entries: &'a [Entry], query: &DirectoryQuery) -> (Vec<&'a Entry>, bool) {
+    let mut found = entries.iter().filter(|e| e.position().is_some() && query.matches(e, None));
+    let points: Vec<&Entry> = found.by_ref().take(MAP_MAX_POINTS).collect();
+    (points, found.next().is_some())
 }
 
 /// The hubs of the entries, ours first, then by name: (handle, 0, name);

@@ -63,6 +63,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
     let routes = Router::new()
         .route("/", get(pages::home))
         .route("/directory", get(pages::directory))
+        .route("/directory/map.json", get(pages::directory_map))
         .route("/practices", get(pages::practices))
         .route("/tags/{tag}", get(pages::theme))
         // Each use makes us look the visitor's server up: counted like the API.

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maillage_db::{LocalActor, PageBounds, Post, PostSource, Reader, RemoteSource, TimelinePosition};
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SCOPES, SECTORS, STATUSES, Vocabulary,
 };
 use maillage_domain::{ActorKind, EnterpriseProfile, PostKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::WebState;
 use crate::directory::{self, DirectoryQuery};
@@ -160,8 +160,19 @@ struct DirectoryPage {
     page_label: String,
     prev_url: Option<String>,
     next_url: Option<String>,
-    /// The tile URL template and its credit line, when the map is available.
-    map: Option<(String, String)>,
+    map: Option<MapView>,
+}
+
+/// What the directory's map script reads from its box.
+struct MapView {
+    /// The tile URL template and its credit line.
+    tiles: String,
+    attribution: String,
+    /// Where every matching enterprise's position is (`/directory/map.json?…`).
+    points_url: String,
+    /// `south,west,north,east` of the region filtered on, framed first.
+    region_bounds: Option<String>,
+    clustering: bool,
 }
 
 fn facet_label(ctx: &Ctx, values: directory::FacetValues, value: &directory::FacetCount) -> String {
@@ -243,7 +254,16 @@ pub async fn directory(
         None => ctx.t.t("directory-title"),
     };
     let web = &state.shared.config().web;
-    let map = directory_map_enabled(&state).then(|| (web.tile_url.clone(), web.tile_attribution.clone()));
+    let map = directory_map_enabled(&state).then(|| MapView {
+        tiles: web.tile_url.clone(),
+        attribution: web.tile_attribution.clone(),
+        points_url: query.map_url(),
+        region_bounds: query
+            .facet("region")
+            .and_then(maillage_domain::regions::bounds)
+            .map(|b| format!("{},{},{},{}", b.south, b.west, b.north, b.east)),
+        clustering: crate::assets::clustering_available(),
+    });
     let page = DirectoryPage {
         c: ctx.chrome(title),
         q: query.text().unwrap_or_default().to_string(),
@@ -260,6 +280,51 @@ pub async fn directory(
         map,
     };
     ctx.render(&page)
+}
+
+/// One enterprise on the map.
+#[derive(Serialize)]
+struct MapPoint {
+    lat: f64,
+    lon: f64,
+    name: String,
+    href: String,
+    hub: Option<String>,
+}
+
+/// Every enterprise that a directory query finds and that has a position
+/// (not only the page's twenty), for the map to draw and group: at most
+/// [`directory::MAP_MAX_POINTS`], `truncated` saying when there were more.
+pub async fn directory_map(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    query: Result<Query<DirectoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    let refused = |reason: String| (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": reason })));
+    let query = match query {
+        Ok(Query(query)) => query.with_codes(),
+        Err(e) => return Ok(refused(e.body_text()).into_response()),
+    };
+    if let Err(reason) = query.validate() {
+        return Ok(refused(reason).into_response());
+    }
+    let entries = state.directory_entries().await.map_err(|e| PageError::internal(ctx.lang, e))?;
+    let (found, truncated) = directory::positioned(&entries, &query);
+    let points: Vec<MapPoint> = found
+        .into_iter()
+        .filter_map(|entry| {
+            let (lat, lon) = entry.position()?;
+            Some(MapPoint {
+                lat,
+                lon,
+                name: entry.profile.name_in(ctx.lang.code()).map(str::to_string).unwrap_or_else(|| entry.name.clone()),
+                href: safe_href(&entry.page_url)?,
+                hub: entry.hub.as_ref().map(|hub| ctx.t.t1("directory-hub", "name", &hub.name)),
+            })
+        })
+        .collect();
+    let body = serde_json::json!({ "points": points, "truncated": truncated });
+    Ok(([(header::CACHE_CONTROL, "public, max-age=5")], axum::Json(body)).into_response())
 }
 
 fn directory_map_enabled(state: &WebState) -> bool {

@@ -294,6 +294,53 @@ async fn the_directory_searches_filters_and_counts() {
 }
 
 #[tokio::test]
+async fn the_map_gets_every_position_the_query_finds_and_frames_the_region() {
+    let site = TestSite::new().await;
+    // More Estrie enterprises than a page holds, one in Montréal, one without a position.
+    let count = crate::directory::PAGE_SIZE + 2;
+    for i in 0..count {
+        let mut p = profile(&format!("Coop estrienne {i:02}"), "estrie", "cooperative");
+        p.latitude = Some(45.40 + i as f64 * 0.001);
+        p.longitude = Some(-71.89);
+        site.enterprise(&format!("estrie{i:02}"), p).await;
+    }
+    let mut montreal = profile("Atelier vélo", "montreal", "cooperative");
+    (montreal.latitude, montreal.longitude) = (Some(45.50), Some(-73.57));
+    site.enterprise("atelier", montreal).await;
+    site.enterprise("nowhere", profile("Coop sans adresse", "estrie", "cooperative")).await;
+
+    let (status, headers, html) = site.get("/directory?region=Estrie", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-points=\"/directory/map.json?region=estrie\""), "{html}");
+    assert!(html.contains("data-bounds=\"45,-72.6,46,-70.4\""), "the region is framed: {html}");
+    assert!(html.contains("/static/leaflet.markercluster.js"), "markers are grouped: {html}");
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("connect-src 'self'"));
+    let (_, _, html) = site.get("/directory", &[]).await;
+    assert!(!html.contains("data-bounds"), "no region, no frame");
+
+    let (status, headers, body) = site.get("/directory/map.json?region=estrie&lang=en", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let points = json["points"].as_array().unwrap();
+    assert_eq!(points.len(), count, "every page's positions, not the first page's: {body}");
+    assert_eq!(json["truncated"], false);
+    assert!(points.iter().all(|p| p["name"].as_str().unwrap().starts_with("Coop estrienne")), "{body}");
+    assert!(points.iter().all(|p| p["href"].as_str().unwrap().contains("/actors/estrie")), "{body}");
+    assert!(points[0]["hub"].as_str().unwrap().starts_with("Hub: "), "{body}");
+    let (_, _, body) = site.get("/directory/map.json?q=velo", &[]).await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(json["points"][0]["lat"], 45.5);
+    // A query the directory refuses is refused here too, as JSON.
+    let (status, headers, body) =
+        site.get("/directory/map.json?region=atlantis", &[("accept", "application/json")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+    assert!(body.contains("region"), "{body}");
+}
+
+#[tokio::test]
 async fn hostile_remote_enterprises_are_escaped() {
     let site = TestSite::new().await;
     let hostile = EnterpriseProfile {

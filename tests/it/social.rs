@@ -304,6 +304,67 @@ async fn lists_hold_followed_accounts_and_belong_to_their_member() -> anyhow::Re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_weigh_replies_keep_exclusive_accounts_off_home_and_lose_the_unfollowed() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let marie = login(&a, "marie").await?;
+    let paul = login(&a, "paul").await?;
+    let coop_id = account_id(&a, "coop").await?;
+    let marie_id = account_id(&a, "marie").await?;
+    for followed in [&coop_id, &marie_id] {
+        let path = format!("/api/v1/accounts/{followed}/follow");
+        assert_eq!(call(&a, Method::POST, &path, Some(&paul), None).await?.0, 200);
+    }
+    let (_, list) = call(&a, Method::POST, "/api/v1/lists", Some(&paul), Some(json!({ "title": "Coops" }))).await?;
+    let id = list["id"].as_str().unwrap().to_string();
+    let accounts = format!("/api/v1/lists/{id}/accounts");
+    assert_eq!(form(&a, Method::POST, &accounts, &paul, &[("account_ids[]", &coop_id)]).await?.0, 200);
+
+    let by_marie = post(&a, &marie, json!({ "status": "Marie parle" })).await?;
+    let by_paul = post(&a, &paul, json!({ "status": "Paul demande" })).await?;
+    let news = post(&a, &marie, json!({ "status": "Nouvelles", "maillage_as": "coop" })).await?;
+    let reply = |to: &str, text: &str| json!({ "status": text, "maillage_as": "coop", "in_reply_to_id": to });
+    let to_itself = post(&a, &marie, reply(&news, "Suite du fil")).await?;
+    let to_paul = post(&a, &marie, reply(&by_paul, "Réponse à Paul")).await?;
+    let to_marie = post(&a, &marie, reply(&by_marie, "Réponse à Marie")).await?;
+
+    // What each policy shows: replies to itself and to paul always; to
+    // marie (followed by paul, not on the list) only with `followed`.
+    let timeline = format!("/api/v1/timelines/list/{id}");
+    let always = [to_paul.clone(), to_itself.clone(), news.clone()];
+    let mut with_followed = vec![to_marie.clone()];
+    with_followed.extend(always.iter().cloned());
+    for (policy, expected) in [("list", always.to_vec()), ("followed", with_followed), ("none", always.to_vec())] {
+        let change = json!({ "title": "Coops", "replies_policy": policy });
+        assert_eq!(call(&a, Method::PUT, &format!("/api/v1/lists/{id}"), Some(&paul), Some(change)).await?.0, 200);
+        assert_eq!(ids(&get(&a, &timeline, Some(&paul)).await?.1), expected, "{policy}");
+    }
+
+    // An exclusive list keeps its accounts off paul's home, not off marie's.
+    let home = "/api/v1/timelines/home";
+    assert!(ids(&get(&a, home, Some(&paul)).await?.1).contains(&news));
+    let change = json!({ "title": "Coops", "exclusive": true });
+    assert_eq!(call(&a, Method::PUT, &format!("/api/v1/lists/{id}"), Some(&paul), Some(change)).await?.0, 200);
+    let paul_home = ids(&get(&a, home, Some(&paul)).await?.1);
+    assert!(!paul_home.contains(&news) && !paul_home.contains(&to_marie), "{paul_home:?}");
+    assert!(paul_home.contains(&by_marie) && paul_home.contains(&by_paul), "{paul_home:?}");
+    assert!(ids(&get(&a, home, Some(&marie)).await?.1).contains(&news), "marie's home is hers");
+
+    // Unfollowing takes the account off paul's lists; so does blocking it.
+    let unfollow = format!("/api/v1/accounts/{coop_id}/unfollow");
+    assert_eq!(call(&a, Method::POST, &unfollow, Some(&paul), None).await?.0, 200);
+    assert_eq!(get(&a, &accounts, Some(&paul)).await?.1, json!([]));
+    assert!(ids(&get(&a, home, Some(&paul)).await?.1).iter().all(|s| *s != news), "unfollowed: not on home");
+    let follow = format!("/api/v1/accounts/{coop_id}/follow");
+    assert_eq!(call(&a, Method::POST, &follow, Some(&paul), None).await?.0, 200);
+    assert!(ids(&get(&a, home, Some(&paul)).await?.1).contains(&news), "followed again, off the list: on home");
+    assert_eq!(form(&a, Method::POST, &accounts, &paul, &[("account_ids[]", &coop_id)]).await?.0, 200);
+    let block = format!("/api/v1/accounts/{coop_id}/block");
+    assert_eq!(call(&a, Method::POST, &block, Some(&paul), None).await?.0, 200);
+    assert_eq!(get(&a, &accounts, Some(&paul)).await?.1, json!([]));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_warn_or_hide_in_their_contexts_for_their_member_only() -> anyhow::Result<()> {
     let a = instance().await?;
     let marie = login(&a, "marie").await?;

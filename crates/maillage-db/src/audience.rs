@@ -15,6 +15,7 @@ use diesel_async::RunQueryDsl;
 use maillage_domain::Visibility;
 use maillage_domain::audience::Addressing;
 
+use crate::lists::off_lists_of;
 use crate::schema::{local_actors, local_follows, post_addressees, posts, remote_actors, remote_objects};
 use crate::{Database, DbError, FollowState, LocalActor, NewRemoteObject, Post, RemoteObject, UtcTime};
 
@@ -465,14 +466,18 @@ impl Database {
 
     /// Ends a local follow (or a pending request); returns whether there was one.
     pub async fn unfollow_locally(&self, follower_id: i64, followed_id: i64) -> Result<bool, DbError> {
-        let mut conn = self.write_conn().await?;
-        let n = with_conn!(&mut conn, |c| diesel::delete(
-            local_follows::table
-                .filter(local_follows::follower_id.eq(follower_id))
-                .filter(local_follows::followed_id.eq(followed_id))
-        )
-        .execute(c)
-        .await)?;
+        let mut conn = self.conn().await?;
+        let n = with_write_tx!(self, &mut conn, |c| {
+            let n = diesel::delete(
+                local_follows::table
+                    .filter(local_follows::follower_id.eq(follower_id))
+                    .filter(local_follows::followed_id.eq(followed_id)),
+            )
+            .execute(c)
+            .await?;
+            off_lists_of!(c, follower_id, crate::ListMember::Local(followed_id))?;
+            Ok(n)
+        })?;
         Ok(n > 0)
     }
 

@@ -6,9 +6,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::lists::off_lists_of;
 use crate::outbox::insert_outgoing;
 use crate::schema::{follows, remote_actors};
-use crate::{Database, DbError, Outgoing, UtcTime};
+use crate::{Database, DbError, ListMember, Outgoing, UtcTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -228,6 +229,9 @@ impl Database {
             let removed = diesel::delete(follow_between!(follows::table, local_actor_id, remote_actor_id, direction))
                 .execute(c)
                 .await?;
+            if direction == Direction::Outgoing {
+                off_lists_of!(c, local_actor_id, ListMember::Remote(remote_actor_id))?;
+            }
             if removed > 0
                 && let Some(outgoing) = notify
             {

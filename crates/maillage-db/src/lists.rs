@@ -8,6 +8,26 @@ use maillage_domain::reading::RepliesPolicy;
 use crate::schema::{list_accounts, lists, local_actors, remote_actors};
 use crate::{Database, DbError, LocalActor, RemoteActor, UtcTime};
 
+/// Takes `$member` (a `ListMember`) off the lists of `$owner_id`: what
+/// ending a follow does, in the transaction that ends it (as Mastodon, a
+/// list holds only accounts its owner follows).
+macro_rules! off_lists_of {
+    ($c:expr, $owner_id:expr, $member:expr) => {{
+        use crate::schema::{list_accounts as held, lists as owned};
+        let owners_lists = owned::table.filter(owned::actor_id.eq($owner_id)).select(owned::id);
+        let on_lists = held::table.filter(held::list_id.eq_any(owners_lists));
+        match $member {
+            crate::ListMember::Local(id) => {
+                diesel::delete(on_lists.filter(held::local_actor_id.eq(id))).execute($c).await
+            }
+            crate::ListMember::Remote(id) => {
+                diesel::delete(on_lists.filter(held::remote_actor_id.eq(id))).execute($c).await
+            }
+        }
+    }};
+}
+pub(crate) use off_lists_of;
+
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = lists)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -102,6 +122,38 @@ impl Database {
             .load(c)
             .await)?;
         Ok(rows)
+    }
+
+    /// Who is on a member's exclusive lists: their posts are shown on
+    /// those lists and not on the member's home timeline.
+    pub async fn exclusive_list_members(&self, actor_id: i64) -> Result<ListMembers, DbError> {
+        let mut conn = self.conn().await?;
+        let (local, remote) = with_conn!(&mut conn, |c| {
+            let exclusive =
+                lists::table.filter(lists::actor_id.eq(actor_id)).filter(lists::exclusive.eq(true)).select(lists::id);
+            let local = list_accounts::table
+                .inner_join(local_actors::table.on(list_accounts::local_actor_id.eq(local_actors::id.nullable())))
+                .filter(list_accounts::list_id.eq_any(exclusive))
+                .select(LocalActor::as_select())
+                .load::<LocalActor>(c)
+                .await?;
+            let exclusive =
+                lists::table.filter(lists::actor_id.eq(actor_id)).filter(lists::exclusive.eq(true)).select(lists::id);
+            let remote = list_accounts::table
+                .inner_join(remote_actors::table.on(list_accounts::remote_actor_id.eq(remote_actors::id.nullable())))
+                .filter(list_accounts::list_id.eq_any(exclusive))
+                .select(RemoteActor::as_select())
+                .load::<RemoteActor>(c)
+                .await?;
+            Ok::<_, diesel::result::Error>((local, remote))
+        })?;
+        // An account on two exclusive lists comes twice.
+        let (mut local, mut remote): (Vec<LocalActor>, Vec<RemoteActor>) = (local, remote);
+        local.sort_by_key(|a| a.id);
+        local.dedup_by_key(|a| a.id);
+        remote.sort_by_key(|a| a.id);
+        remote.dedup_by_key(|a| a.id);
+        Ok(ListMembers { local, remote })
     }
 
     /// A member's lists that hold `member`.

@@ -8,9 +8,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::lists::off_lists_of;
 use crate::outbox::insert_outgoing;
 use crate::schema::{blocks, follows, local_actors, local_follows, mutes};
-use crate::{Database, DbError, Outgoing, UtcTime};
+use crate::{Database, DbError, ListMember, Outgoing, UtcTime};
 
 /// A mute in force.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -174,6 +175,8 @@ impl Database {
                     )
                     .execute(c)
                     .await?;
+                    off_lists_of!(c, actor_id, ListMember::Local(other))?;
+                    off_lists_of!(c, other, ListMember::Local(actor_id))?;
                 }
                 Blocked::Elsewhere(remote) => {
                     diesel::delete(
@@ -183,6 +186,7 @@ impl Database {
                     )
                     .execute(c)
                     .await?;
+                    off_lists_of!(c, actor_id, ListMember::Remote(remote))?;
                 }
             }
             if added > 0

@@ -257,6 +257,20 @@ impl Database {
         Ok(ids)
     }
 
+    /// Row ids of the remote actors a local actor follows (accepted), as
+    /// the client API numbers accounts.
+    pub async fn followed_remote_row_ids(&self, local_actor_id: i64) -> Result<Vec<i64>, DbError> {
+        let mut conn = self.conn().await?;
+        let ids = with_conn!(&mut conn, |c| follows::table
+            .filter(follows::local_actor_id.eq(local_actor_id))
+            .filter(follows::direction.eq(Direction::Outgoing.as_str()))
+            .filter(follows::state.eq(FollowState::Accepted.as_str()))
+            .select(follows::remote_actor_id)
+            .load(c)
+            .await)?;
+        Ok(ids)
+    }
+
     pub async fn count_posts(&self, actor_id: i64) -> Result<i64, DbError> {
         let mut conn = self.conn().await?;
         let n = with_conn!(&mut conn, |c| posts::table

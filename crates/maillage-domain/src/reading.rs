@@ -24,6 +24,33 @@ named_enum! {
     }
 }
 
+/// A reply as a list's timeline weighs it: accounts are compared by any
+/// stable identifier, the same for all four.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    pub author: &'a str,
+    pub replied_to: &'a str,
+    /// The list's owner.
+    pub owner: &'a str,
+}
+
+impl RepliesPolicy {
+    /// Whether a list's timeline shows a reply, as Mastodon decides: a
+    /// reply to oneself or to the list's owner always; any other only to
+    /// an account the owner follows (`followed`), on the list (`list`), or
+    /// never (`none`).
+    pub fn shows(self, reply: Reply<'_>, on_list: bool, followed: bool) -> bool {
+        if reply.replied_to == reply.author || reply.replied_to == reply.owner {
+            return true;
+        }
+        match self {
+            RepliesPolicy::Followed => followed,
+            RepliesPolicy::List => on_list,
+            RepliesPolicy::None => false,
+        }
+    }
+}
+
 named_enum! {
     /// Where a filter applies (Mastodon's filter contexts).
     pub enum FilterContext, refused as UnknownFilterContext ("filter context") {
@@ -110,6 +137,20 @@ mod tests {
         let contexts = [FilterContext::Home, FilterContext::Thread];
         assert_eq!(contexts_from_text(&contexts_to_text(&contexts)), contexts);
         assert_eq!(contexts_from_text("home bogus public"), [FilterContext::Home, FilterContext::Public]);
+    }
+
+    #[test]
+    fn a_list_shows_replies_as_its_policy_says() {
+        let reply = |to| Reply { author: "ana", replied_to: to, owner: "me" };
+        for policy in [RepliesPolicy::Followed, RepliesPolicy::List, RepliesPolicy::None] {
+            assert!(policy.shows(reply("ana"), false, false), "a thread of one's own: {policy:?}");
+            assert!(policy.shows(reply("me"), false, false), "a reply to the owner: {policy:?}");
+        }
+        assert!(RepliesPolicy::Followed.shows(reply("bob"), false, true));
+        assert!(!RepliesPolicy::Followed.shows(reply("bob"), true, false));
+        assert!(RepliesPolicy::List.shows(reply("bob"), true, false));
+        assert!(!RepliesPolicy::List.shows(reply("bob"), false, true));
+        assert!(!RepliesPolicy::None.shows(reply("bob"), true, true));
     }
 
     #[test]

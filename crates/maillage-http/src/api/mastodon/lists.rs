@@ -4,7 +4,9 @@
 use maillage_db::{List, ListFields, ListMember};
 use maillage_domain::reading::{FilterContext, RepliesPolicy};
 
-use super::timelines::{LocalPosts, Reading, RemotePosts, timeline};
+use std::collections::HashSet;
+
+use super::timelines::{ListReplies, LocalPosts, Reading, RemotePosts, timeline};
 use super::*;
 
 fn list_id(id: &str) -> Result<i64, HttpError> {
@@ -174,7 +176,33 @@ pub async fn list_timeline(
     let remote = Some(RemotePosts::By(members.remote.iter().map(|a| a.ap_id.clone()).collect()));
     // As on the home timeline, without the accounts the member mutes or blocks.
     let hidden = hidden_from(&state, &user, false).await?;
-    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden };
+    let me = user.member();
+    let mut followed: HashSet<String> = state
+        .db()
+        .locally_followed(me.id, super::timelines::HOME_FOLLOWED_MAX)
+        .await?
+        .iter()
+        .map(|a| Ref::Local(a.id).id())
+        .collect();
+    followed.extend(state.db().followed_remote_row_ids(me.id).await?.into_iter().map(|id| Ref::Remote(id).id()));
+    let replies = ListReplies {
+        policy: list.replies_policy,
+        owner: Ref::Local(me.id).id(),
+        on_list: members
+            .local
+            .iter()
+            .map(|a| Ref::Local(a.id).id())
+            .chain(members.remote.iter().map(|a| Ref::Remote(a.id).id()))
+            .collect(),
+        followed,
+    };
+    let reading = Reading {
+        reader: &reader,
+        viewer: Some(&user),
+        context: FilterContext::Home,
+        hidden: &hidden,
+        replies: Some(&replies),
+    };
     let path = format!("/api/v1/timelines/list/{}", list.id);
     timeline(&state, &reading, &params, &path, &[], local, remote).await
 }

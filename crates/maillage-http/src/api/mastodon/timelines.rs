@@ -100,6 +100,26 @@ pub(super) struct Reading<'a> {
     pub viewer: Option<&'a User>,
     pub context: FilterContext,
     pub hidden: &'a Hidden,
+    /// On a list's timeline: which replies it shows.
+    pub replies: Option<&'a ListReplies>,
+}
+
+/// What a list's `replies_policy` needs to weigh a reply, accounts by
+/// their client API ids.
+pub(super) struct ListReplies {
+    pub policy: maillage_domain::reading::RepliesPolicy,
+    pub owner: String,
+    pub on_list: std::collections::HashSet<String>,
+    pub followed: std::collections::HashSet<String>,
+}
+
+impl ListReplies {
+    fn shows(&self, status: &Value) -> bool {
+        let Some(replied_to) = status["in_reply_to_account_id"].as_str() else { return true };
+        let author = status["account"]["id"].as_str().unwrap_or_default();
+        let reply = maillage_domain::reading::Reply { author, replied_to, owner: &self.owner };
+        self.policy.shows(reply, self.on_list.contains(replied_to), self.followed.contains(replied_to))
+    }
 }
 
 /// A page of local and remote statuses merged, newest first, with
@@ -183,6 +203,10 @@ pub(super) async fn timeline(
     let ends = statuses.first().zip(statuses.last()).map(|(first, last)| {
         (first["id"].as_str().unwrap_or_default().to_string(), last["id"].as_str().unwrap_or_default().to_string())
     });
+    let statuses = match reading.replies {
+        Some(replies) => statuses.into_iter().filter(|status| replies.shows(status)).collect(),
+        None => statuses,
+    };
     let filters = in_force(state, reading.viewer, reading.context).await?;
     let statuses = apply(&filters, statuses);
     Ok(with_links(state, Json(json!(statuses)).into_response(), path, kept, limit, ends))
@@ -306,8 +330,13 @@ pub async fn public_timeline(
         None => Hidden::default(),
     };
     let anyone = Reader::anonymous();
-    let reading =
-        Reading { reader: &anyone, viewer: viewer.0.as_ref(), context: FilterContext::Public, hidden: &hidden };
+    let reading = Reading {
+        reader: &anyone,
+        viewer: viewer.0.as_ref(),
+        context: FilterContext::Public,
+        hidden: &hidden,
+        replies: None,
+    };
     timeline(&state, &reading, &params, "/api/v1/timelines/public", &origins.kept, local, remote).await
 }
 
@@ -334,8 +363,13 @@ pub async fn tag_timeline(
     let path =
         format!("/api/v1/timelines/tag/{}", url::form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>());
     let (anyone, nobody) = (Reader::anonymous(), Hidden::default());
-    let reading =
-        Reading { reader: &anyone, viewer: viewer.0.as_ref(), context: FilterContext::Public, hidden: &nobody };
+    let reading = Reading {
+        reader: &anyone,
+        viewer: viewer.0.as_ref(),
+        context: FilterContext::Public,
+        hidden: &nobody,
+        replies: None,
+    };
     timeline(&state, &reading, &params, &path, &origins.kept, local, remote).await
 }
 
@@ -360,13 +394,18 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     user.require("read:statuses")?;
     let me = &user.account.actor;
     let reader = user.reader(&state).await?;
+    // Those on an exclusive list are read on that list only.
+    let exclusive = state.db().exclusive_list_members(me.id).await?;
     let mut actors = reader.local_ids.clone();
-    actors.extend(state.db().locally_followed(me.id, HOME_FOLLOWED_MAX).await?.iter().map(|a| a.id));
-    let followed = state.db().followed_remote_ids(me.id).await?;
+    let followed_here = state.db().locally_followed(me.id, HOME_FOLLOWED_MAX).await?;
+    actors.extend(followed_here.iter().map(|a| a.id).filter(|id| !exclusive.local.iter().any(|x| x.id == *id)));
+    let mut followed = state.db().followed_remote_ids(me.id).await?;
+    followed.retain(|ap_id| !exclusive.remote.iter().any(|x| x.ap_id == *ap_id));
     let local = Some(LocalPosts::OfOrNaming(actors));
     let remote = Some(RemotePosts::ByOrNaming(followed));
     let hidden = hidden_from(&state, &user, false).await?;
-    let reading = Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden };
+    let reading =
+        Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden, replies: None };
     timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote).await
 }
 
@@ -380,8 +419,13 @@ pub async fn account_statuses(
     let path = format!("/api/v1/accounts/{id}/statuses");
     let reader = viewer.reader(&state).await?;
     let nobody = Hidden::default();
-    let reading =
-        Reading { reader: &reader, viewer: viewer.0.as_ref(), context: FilterContext::Account, hidden: &nobody };
+    let reading = Reading {
+        reader: &reader,
+        viewer: viewer.0.as_ref(),
+        context: FilterContext::Account,
+        hidden: &nobody,
+        replies: None,
+    };
     match Ref::parse(&id)? {
         Ref::Local(id) => {
             let local = Some(LocalPosts::Of(vec![id]));

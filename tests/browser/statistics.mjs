@@ -78,6 +78,17 @@ assert.equal(await page.locator("#title-regions").textContent(), "Enterprises by
 await page.screenshot({ path: `${artifacts}/statistics-en.png`, fullPage: true });
 ok("in English too");
 
+// An enterprise's page: its schema.org block is data the browser keeps
+// and never runs, so the CSP (script-src 'self') has nothing to refuse.
+await page.goto(`${base}/actors/locale`);
+const block = await page.evaluate(() => {
+  const element = document.querySelector('script[type="application/ld+json"]');
+  return element && JSON.parse(element.textContent);
+});
+assert.equal(block?.["@type"], "Organization", JSON.stringify(block));
+assert.match(block.description, /<\/script>/, "the escaped text reads back as written");
+ok("an enterprise page's JSON-LD block parses in the browser");
+
 assert.deepEqual(problems, [], "no script error and nothing the CSP refused");
 await browser.close();
 console.log("all statistics checks passed");

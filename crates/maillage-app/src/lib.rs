@@ -33,6 +33,7 @@ pub mod lists;
 pub mod markers;
 pub mod moderation;
 pub mod notifications;
+pub mod open_data;
 pub mod posts;
 mod profiles;
 pub mod received;

@@ -37,6 +37,7 @@ pub struct Config {
     pub hub: HubConfig,
     pub directory: DirectoryConfig,
     pub web: WebConfig,
+    pub open_data: OpenDataConfig,
     pub log: LogConfig,
     pub backup: BackupConfig,
 }
@@ -264,6 +265,14 @@ pub struct WebConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
+pub struct OpenDataConfig {
+    /// The licence of the directory's open data: an address, an SPDX
+    /// identifier or a common name (see [`Config::open_data_licence`]).
+    pub licence: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub filter: String,
     /// How lines are written (`log.format`).
@@ -427,6 +436,8 @@ impl Config {
                 "give an http(s) URL with {z}, {x} and {y}, like https://tile.openstreetmap.org/{z}/{x}/{y}.png, or \"\" for no map",
             ));
         }
+        maillage_domain::licences::licence_url(&self.open_data.licence)
+            .map_err(|problem| ConfigError::invalid("open_data.licence", &self.open_data.licence, problem))?;
         if self.database_kind() == DatabaseKind::Sqlite && self.sqlite_path().is_empty() {
             return Err(ConfigError::invalid(
                 "database.url",
@@ -617,6 +628,13 @@ impl Config {
 
     pub fn uses_https(&self) -> bool {
         self.instance.https.unwrap_or(!self.is_local_domain())
+    }
+
+    /// The address of the open data's licence (`open_data.licence`, which
+    /// may name it by SPDX identifier or common name; checked at start-up).
+    pub fn open_data_licence(&self) -> String {
+        maillage_domain::licences::licence_url(&self.open_data.licence)
+            .unwrap_or_else(|_| self.open_data.licence.clone())
     }
 
     /// `https://domain` or `http://localhost:port`, without a trailing slash.

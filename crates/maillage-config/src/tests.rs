@@ -20,6 +20,9 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(config.sqlite_path(), "data/maillage.sqlite3");
     assert_eq!(config.directory.max_per_server, 5000);
     assert_eq!(config.directory.resync_hours, 24);
+    assert_eq!(config.open_data_licence(), "https://creativecommons.org/licenses/by/4.0/");
+    let odbl = load(&[("MAILLAGE__OPEN_DATA__LICENCE", "ODbL-1.0")]).unwrap();
+    assert_eq!(odbl.open_data_licence(), "https://opendatacommons.org/licenses/odbl/1-0/");
     assert_eq!(config.directory.sync_requests_per_second, 20);
     assert_eq!(config.inbox.processing_timeout_seconds, 20);
 }
@@ -93,6 +96,8 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__DIRECTORY__RESYNC_HOURS", "745", "directory.resync_hours"),
         ("MAILLAGE__DIRECTORY__SYNC_REQUESTS_PER_SECOND", "0", "directory.sync_requests_per_second"),
         ("MAILLAGE__DIRECTORY__SYNC_REQUESTS_PER_SECOND", "1001", "directory.sync_requests_per_second"),
+        ("MAILLAGE__OPEN_DATA__LICENCE", "GPL-9", "open_data.licence"),
+        ("MAILLAGE__OPEN_DATA__LICENCE", "", "open_data.licence"),
         ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "0", "inbox.processing_timeout_seconds"),
         ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "3601", "inbox.processing_timeout_seconds"),
     ];

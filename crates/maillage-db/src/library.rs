@@ -12,6 +12,8 @@ use crate::{Database, DbError, ListingHub, Post};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DirectoryRow {
     pub username: String,
+    /// Its ActivityPub id.
+    pub ap_id: String,
     /// The other hub's domain; `None` for our own enterprises.
     pub domain: Option<String>,
     pub display_name: Option<String>,
@@ -62,6 +64,7 @@ impl Database {
         let remote = self.listed_remote_enterprises_with_hubs(max_per_server, remote_limit).await?;
         let local = local.into_iter().map(|(username, display_name, ap_id, profile_json)| DirectoryRow {
             username,
+            ap_id: ap_id.clone(),
             domain: None,
             display_name: Some(display_name),
             page: ap_id,
@@ -70,6 +73,7 @@ impl Database {
         });
         let remote = remote.into_iter().map(|listed| DirectoryRow {
             username: listed.enterprise.username,
+            ap_id: listed.enterprise.ap_id.clone(),
             domain: Some(listed.enterprise.domain),
             display_name: listed.enterprise.display_name,
             page: listed.enterprise.url.unwrap_or(listed.enterprise.ap_id),

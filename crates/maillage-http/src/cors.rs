@@ -36,7 +36,7 @@ pub fn opening(path: &str) -> Option<Opening> {
         Some(Opening::Api)
     } else if path == "/oauth/token" || path == "/oauth/revoke" {
         Some(Opening::OAuthEndpoint)
-    } else if under("/.well-known") || under("/nodeinfo") {
+    } else if under("/.well-known") || under("/nodeinfo") || crate::open_data::is_open_data(path) {
         Some(Opening::Discovery)
     } else {
         None

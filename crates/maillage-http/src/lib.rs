@@ -17,6 +17,7 @@ pub mod limits;
 pub mod login;
 mod metrics;
 mod negotiation;
+pub mod open_data;
 pub mod request_id;
 
 use std::sync::Arc;
@@ -113,6 +114,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .route("/metrics", get(metrics::metrics))
         .merge(default_images::routes())
         .merge(api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
+        .merge(open_data::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
         .with_state(state)
         .merge(federation)
         .merge(pages.routes)

@@ -17,6 +17,7 @@ pub mod i18n;
 mod pages;
 mod replies;
 mod session;
+mod statistics;
 mod views;
 mod workspace;
 
@@ -65,6 +66,8 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/directory", get(pages::directory))
         .route("/directory/map.json", get(pages::directory_map))
         .route("/practices", get(pages::practices))
+        .route("/statistics", get(statistics::page))
+        .route("/statistics/{file}", get(statistics::chart_csv))
         .route("/tags/{tag}", get(pages::theme))
         // Each use makes us look the visitor's server up: counted like the API.
         .route(

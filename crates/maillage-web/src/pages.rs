@@ -474,6 +474,8 @@ struct ActorPage {
     feed_url: String,
     /// For a logged-in member: follow this account from here.
     follow: Option<crate::workspace::follows::FollowButton>,
+    /// An enterprise's schema.org `Organization`, escaped for its script element.
+    json_ld: Option<String>,
 }
 
 fn profile_rows(ctx: &Ctx, profile: &EnterpriseProfile) -> Vec<Row> {
@@ -556,6 +558,11 @@ pub async fn actor(
         }
     };
     let rows = profile.as_ref().map(|p| profile_rows(&ctx, p)).unwrap_or_default();
+    let json_ld = (actor.kind() == ActorKind::Enterprise).then(|| {
+        let entry = maillage_app::open_data::local_entry(&actor);
+        let block = maillage_app::open_data::linked_data::page_block(&entry);
+        maillage_app::open_data::linked_data::script_text(&block)
+    });
     let show_posts = matches!(actor.kind(), ActorKind::Enterprise | ActorKind::Hub);
     let (practices, updates) = if show_posts {
         let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
@@ -603,6 +610,7 @@ pub async fn actor(
         updates,
         feed_url,
         follow,
+        json_ld,
     };
     ctx.render(&page)
 }

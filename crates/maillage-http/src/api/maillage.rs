@@ -471,6 +471,16 @@ pub async fn delete_practice(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The network at a glance: enterprises by region, sector, legal form and
+/// co-op type (`own`: this hub's, `network`: the network directory's),
+/// practices by theme (ours and other servers'), and this hub's enterprises
+/// by month (`added`, `total`). Codes with their French and English labels.
+#[utoipa::path(get, path = "/api/maillage/v1/statistics", responses((status = 200, body = Object)))]
+pub async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
+    let statistics = maillage_app::open_data::statistics::read(&state.app).await?;
+    Ok(Json(maillage_app::open_data::statistics::json(&statistics)))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -491,6 +501,7 @@ pub async fn delete_practice(
         create_practice,
         update_practice,
         delete_practice,
+        statistics,
     ),
     components(schemas(Enterprise, Hub, Practice, PracticeInput, EnterpriseInput, TeamMember))
 )]

@@ -115,6 +115,7 @@ pub fn routes() -> Router<AppState> {
             "/api/maillage/v1/enterprises/{handle}/members/{username}",
             axum::routing::delete(maillage::remove_member),
         )
+        .route("/api/maillage/v1/statistics", get(maillage::statistics))
         .route("/api/maillage/v1/practices", get(maillage::list_practices).post(maillage::create_practice))
         .route(
             "/api/maillage/v1/practices/{id}",

@@ -53,6 +53,25 @@ pub enum EnterpriseCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// The directory as open data, as /directory.csv and /directory.jsonld
+    /// serve it: this hub's enterprises (with --network, the network
+    /// directory's too), public profile fields only.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        #[arg(long)]
+        network: bool,
+        /// Write here rather than to standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+/// The formats of `enterprise export`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Jsonld,
 }
 
 /// Profile fields; each given flag replaces the stored value ("" clears it).
@@ -247,6 +266,27 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
                 .collect();
             let shown = serde_json::json!({ "id": enterprise.ap_id, "profile": profile, "team": team });
             writeln!(out, "{}", serde_json::to_string_pretty(&shown).unwrap_or_default())?;
+        }
+        EnterpriseCommand::Export { format, network, output } => {
+            use maillage_app::open_data::{self, Publisher, Scope};
+            let entries = open_data::entries(app, if network { Scope::Network } else { Scope::Own }).await?;
+            let bytes = match format {
+                ExportFormat::Csv => open_data::table::write(&entries)?,
+                ExportFormat::Jsonld => {
+                    let document = open_data::linked_data::directory(&Publisher::of(app), &entries);
+                    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+                    text.push('\n');
+                    text.into_bytes()
+                }
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .map_err(|e| ServerError::Input(format!("cannot write {}: {e}", path.display())))?;
+                    writeln!(out, "wrote {} enterprise(s) to {}", entries.len(), path.display())?;
+                }
+                None => out.write_all(&bytes)?,
+            }
         }
     }
     Ok(())

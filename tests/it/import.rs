@@ -172,8 +172,10 @@ async fn a_hubs_repertoire_is_imported_line_by_line_and_a_second_run_changes_not
         Ok(peer.received().iter().any(|r| r["type"] == "Add" && r["object"] == imported_id.as_str()))
     })
     .await?;
-    let adds = peer.received().iter().filter(|r| r["type"] == "Add").count();
-    assert!(adds >= created, "{adds} Add for {created} imported enterprises");
+    eventually(60, "the peer receives an Add for each imported enterprise", || async {
+        Ok(peer.received().iter().filter(|r| r["type"] == "Add").count() >= created)
+    })
+    .await?;
 
     // A second run finds everything as it is.
     let (again, _) = run(&a, &["admin", "enterprise", "import", path]).await?;
@@ -245,6 +247,19 @@ async fn spreadsheets_mapping_files_and_files_that_cannot_be_read() -> anyhow::R
         "{printed}"
     );
     assert!(printed.ends_with("0 created, 0 updated, 2 unchanged, 0 refused\n"), "{printed}");
+
+    // Names alike in their first words: numbered handles, found again by a re-run.
+    let alike = dir.path().join("alike.csv");
+    let name = "Coopérative de solidarité en alimentation";
+    std::fs::write(&alike, format!("Nom\n{name} de Sherbrooke\n{name} de Magog\n{name} d'Orford\n"))?;
+    let (printed, _) = run(&a, &["admin", "enterprise", "import", alike.to_str().unwrap()]).await?;
+    for (line, handle) in
+        [(2, "cooperative_de_solidarite"), (3, "cooperative_de_solidarite_2"), (4, "cooperative_de_solidarite_3")]
+    {
+        assert!(printed.contains(&format!("line {line}: created @{handle}\n")), "{printed}");
+    }
+    let (printed, _) = run(&a, &["admin", "enterprise", "import", alike.to_str().unwrap()]).await?;
+    assert!(printed.ends_with("0 created, 0 updated, 3 unchanged, 0 refused\n"), "{printed}");
 
     let (printed, code) = run(&a, &["admin", "enterprise", "import", "/nowhere/repertoire.csv"]).await?;
     assert_eq!(code, Some(66), "{printed}");

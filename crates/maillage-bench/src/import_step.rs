@@ -23,7 +23,7 @@ fn repertoire(count: usize) -> String {
         String::from("Nom de l'entreprise;NEQ;Forme juridique;Secteur(s);Région;Site web;Année de fondation\n");
     for i in 0..count {
         text.push_str(&format!(
-            "Coopérative du banc d'essai {i};{};Coopérative;{};{};https://coop{i}.example;{}\n",
+            "Coopérative {i} du banc d'essai;{};Coopérative;\"{}\";{};https://coop{i}.example;{}\n",
             1_100_000_000 + i,
             sectors[i % sectors.len()],
             regions[i % regions.len()],

@@ -166,7 +166,14 @@ pub async fn import(
     if !columns.fields.iter().flatten().any(|f| identifying.contains(f)) {
         return Err(ImportError::NoUsableColumn(name.to_string()).into());
     }
-    let mut run = Run { app, dry_run: options.dry_run, neqs: HashMap::new(), handles: HashMap::new() };
+    let mut run = Run {
+        app,
+        dry_run: options.dry_run,
+        neqs: HashMap::new(),
+        handles: HashMap::new(),
+        next_number: HashMap::new(),
+        audience: None,
+    };
     let total = table.rows.len();
     let mut lines = Vec::with_capacity(total);
     for (done, (number, cells)) in table.rows.iter().enumerate() {
@@ -229,6 +236,10 @@ struct Run<'a> {
     neqs: HashMap<String, usize>,
     /// Handle → the line that creates or updates it in this import.
     handles: HashMap<String, usize>,
+    /// A handle made from a name → the number to try next for it.
+    next_number: HashMap<String, u32>,
+    /// Who hears of new enterprises (the hub's followers), read once.
+    audience: Option<Option<crate::hub::MembershipAudience>>,
 }
 
 impl Run<'_> {
@@ -299,7 +310,7 @@ impl Run<'_> {
     /// The enterprise of a line: by NEQ, else by the handle it gives, else
     /// by the handle its name makes (numbered past those taken by other
     /// enterprises, reserved or used by earlier lines).
-    async fn target(&self, row: &line::Row, neq: Option<&str>) -> Result<Target, LineError> {
+    async fn target(&mut self, row: &line::Row, neq: Option<&str>) -> Result<Target, LineError> {
         let db = self.app.db();
         if let Some(neq) = neq
             && let Some(actor) = db.local_enterprise_by_neq(neq).await?
@@ -341,12 +352,16 @@ impl Run<'_> {
         let base = name.and_then(Handle::from_name).ok_or_else(|| {
             refuse("handle", "no handle, and none can be made from the name: give the line a name or a handle column")
         })?;
-        for n in 1..=1000 {
+        // Numbers below the last one this import gave for the same name are
+        // taken: many lines sharing a name's first words stay linear.
+        let first = self.next_number.get(base.as_str()).copied().unwrap_or(1);
+        for n in first..first.saturating_add(100_000) {
             let candidate = if n == 1 { Some(base.clone()) } else { base.numbered(n) };
             let Some(candidate) = candidate else { break };
             if self.handles.contains_key(candidate.as_str()) {
                 continue;
             }
+            self.next_number.insert(base.to_string(), n + 1);
             match db.local_actor_or_tombstone(candidate.as_str()).await? {
                 None => return Ok(Target::New(candidate)),
                 // A line without NEQ nor handle is the enterprise its name
@@ -369,14 +384,18 @@ impl Run<'_> {
     }
 
     /// Admits a new enterprise, its key pair to be made later.
-    async fn create(&self, handle: Handle, profile: &EnterpriseProfile) -> Result<(), LineError> {
+    async fn create(&mut self, handle: Handle, profile: &EnterpriseProfile) -> Result<(), LineError> {
         let app = self.app;
         let name = profile.name().unwrap_or_default();
         let summary = profile.summary().unwrap_or_default();
         let new = new_actor_keys_later(&Urls::new(app.config()), ActorKind::Enterprise, handle.clone(), name, summary)
             .map_err(AppError::from)?;
         let json = serde_json::to_string(profile).map_err(|e| LineError::Failed(AppError::Internal(e.to_string())))?;
-        let notify = crate::hub::membership_activity(app, &new.ap_id, Membership::Joined).await?;
+        if self.audience.is_none() {
+            self.audience = Some(crate::hub::MembershipAudience::read(app).await?);
+        }
+        let notify =
+            self.audience.as_ref().and_then(|a| a.as_ref()).map(|a| a.activity(app, &new.ap_id, Membership::Joined));
         match app.db().create_enterprise_with_profile(&new, &json, profile.neq.as_deref(), notify.as_slice()).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_unique_violation() => Err(refuse(

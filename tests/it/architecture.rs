@@ -171,6 +171,7 @@ const WIRE_WRITES: &[(&str, &str)] = &[
     ("set_post_addressees", "the audience index, derived from stored posts"),
     ("set_remote_audiences", "the audience index, derived from stored objects"),
     ("set_setting", "which derived index is built"),
+    ("set_missing_keys", "the key pair of an imported actor, made when first served or signing"),
 ];
 
 #[test]

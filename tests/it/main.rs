@@ -21,6 +21,7 @@ mod entities;
 mod exit_codes;
 mod federation;
 mod foundation;
+mod import;
 mod inbox;
 mod limits;
 mod logs;

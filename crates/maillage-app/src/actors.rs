@@ -74,6 +74,39 @@ pub(crate) async fn create_enterprise(
     }
 }
 
+/// How long the key worker rests when no actor lacks a key pair.
+const KEYS_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+static KEYS_FAILED: crate::repeated::RepeatedWarning =
+    crate::repeated::RepeatedWarning::new("cannot make the key pairs of imported enterprises");
+
+/// The worker of `maillage serve` that makes the key pairs of actors
+/// created without one (imports), one at a time (one core, so that
+/// requests keep the others), until `stop`. An actor served or signing
+/// before its turn gets its pair on the spot (`ensure_keys`).
+pub async fn make_missing_keys(db: Database, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let made = tokio::select! {
+            made = maillage_federation::actors::fill_missing_keys(&db, 20) => made,
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        };
+        match made {
+            Ok(0) => {}
+            Ok(made) => {
+                tracing::debug!(made, "made key pairs of imported actors");
+                continue;
+            }
+            Err(error) => {
+                KEYS_FAILED.warn(&error);
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(KEYS_IDLE) => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
 /// Creates a member (`Person`) and the account they sign in with.
 pub(crate) async fn create_member(
     db: &Database,

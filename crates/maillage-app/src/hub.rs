@@ -25,12 +25,30 @@ pub async fn membership_activity(
     enterprise_id: &str,
     change: Membership,
 ) -> Result<Option<Outgoing>, AppError> {
-    let ctx = app.federation().context();
-    let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? else { return Ok(None) };
-    let followers = follower_inboxes(ctx, &hub).await?.into_iter().map(|(inbox, _)| inbox).collect();
-    let document = membership_document(ctx, &hub, enterprise_id, change);
-    // Not listed in the hub's outbox, as its `featured` changes are not.
-    Ok(Some(outgoing(&hub, &document, false, followers)))
+    Ok(MembershipAudience::read(app).await?.map(|audience| audience.activity(app, enterprise_id, change)))
+}
+
+/// The hub and its followers' inboxes, read once for the many memberships
+/// of an import.
+pub(crate) struct MembershipAudience {
+    hub: LocalActor,
+    inboxes: Vec<String>,
+}
+
+impl MembershipAudience {
+    /// `None` while this instance has no hub.
+    pub(crate) async fn read(app: &App) -> Result<Option<Self>, AppError> {
+        let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? else { return Ok(None) };
+        let inboxes = follower_inboxes(app.federation().context(), &hub).await?.into_iter().map(|(i, _)| i).collect();
+        Ok(Some(MembershipAudience { hub, inboxes }))
+    }
+
+    /// The hub's `Add` or `Remove` of `enterprise_id` to its followers.
+    pub(crate) fn activity(&self, app: &App, enterprise_id: &str, change: Membership) -> Outgoing {
+        let document = membership_document(app.federation().context(), &self.hub, enterprise_id, change);
+        // Not listed in the hub's outbox, as its `featured` changes are not.
+        outgoing(&self.hub, &document, false, self.inboxes.clone())
+    }
 }
 
 /// Tells the hub's followers that `enterprise` joined or left, for a

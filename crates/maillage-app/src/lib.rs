@@ -28,6 +28,7 @@ pub mod error;
 pub mod filters;
 pub mod follows;
 pub mod hub;
+pub mod import;
 pub mod instance;
 pub mod lists;
 pub mod markers;

@@ -46,8 +46,24 @@ pub(crate) async fn update_enterprise(
             notify.push(outgoing(&hub, &relay, false, groups));
         }
     }
-    app.db().update_local_profile(enterprise.id, &name, &summary, &profile_json, &notify).await?;
-    Ok(profile)
+    match app
+        .db()
+        .update_local_profile(enterprise.id, &name, &summary, &profile_json, profile.neq.as_deref(), &notify)
+        .await
+    {
+        Ok(()) => Ok(profile),
+        Err(e) if e.is_unique_violation() => Err(neq_taken(app, profile.neq.as_deref().unwrap_or_default()).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The refusal of a NEQ that another live enterprise of this hub has.
+pub(crate) async fn neq_taken(app: &App, neq: &str) -> AppError {
+    let holder = match app.db().local_enterprise_by_neq(neq).await {
+        Ok(Some(holder)) => format!(" (@{})", holder.username),
+        _ => String::new(),
+    };
+    AppError::invalid("neq", format!("the NEQ {neq} is already that of another enterprise of this hub{holder}"))
 }
 
 /// Changes a member's display name and bio; followers get `Update{Person}`.

@@ -1,13 +1,14 @@
 //! The benchmark suite, run by `scripts/bench [--quick]` (which builds the
 //! release binaries first). Steps: raw crypto limits, the inbox (SQLite,
 //! and PostgreSQL when `--postgres` gives a server), fan-out, growth of
-//! paged queries, memory. Every target is judged against figures measured
+//! paged queries, memory, the network directory, importing a repertoire. Every target is judged against figures measured
 //! in the same run; the report goes to `target/bench-report/`.
 
 mod crypto_step;
 mod directory_step;
 mod fanout_step;
 mod growth_step;
+mod import_step;
 mod inbox_step;
 mod load;
 mod memory_step;
@@ -38,7 +39,7 @@ struct Args {
     #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
     postgres: Option<String>,
     /// Only these steps (comma-separated: crypto, inbox, fanout, growth,
-    /// memory, directory), for working on one of them; the report then holds only
+    /// memory, directory, import), for working on one of them; the report then holds only
     /// their targets. Crypto always runs: the others are judged against it.
     #[arg(long, value_delimiter = ',')]
     steps: Vec<String>,
@@ -80,9 +81,11 @@ async fn main() -> anyhow::Result<()> {
     if let Some(unknown) = args
         .steps
         .iter()
-        .find(|s| !["crypto", "inbox", "fanout", "growth", "memory", "directory"].contains(&s.as_str()))
+        .find(|s| !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import"].contains(&s.as_str()))
     {
-        anyhow::bail!("unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory");
+        anyhow::bail!(
+            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import"
+        );
     }
 
     if wanted("inbox") {
@@ -118,6 +121,18 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted("directory") {
         directory_step::run(&mut report, &binary, scale).await?;
+    }
+    if wanted("import") {
+        let sqlite = maillage_db::testing::TestDatabase::create_sqlite().map_err(anyhow::Error::msg)?;
+        import_step::run(&mut report, &binary, &sqlite, scale).await?;
+        drop(sqlite);
+        match &args.postgres {
+            Some(url) => {
+                let pg = maillage_db::testing::TestDatabase::create_postgres(url).await.map_err(anyhow::Error::msg)?;
+                import_step::run(&mut report, &binary, &pg, scale).await?;
+            }
+            None => eprintln!("step 7 on PostgreSQL: skipped (no --postgres)"),
+        }
     }
 
     report.finish(&args.out, started.elapsed().as_secs_f64(), args.strict)

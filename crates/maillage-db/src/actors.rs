@@ -55,6 +55,12 @@ impl LocalActor {
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
     }
+
+    /// False for an enterprise created by an import whose key pair is still
+    /// to be generated (its key columns are empty until then).
+    pub fn has_keys(&self) -> bool {
+        !self.public_key_pem.is_empty() && !self.private_key_pem.is_empty()
+    }
 }
 
 /// What it takes to create a local actor.
@@ -222,6 +228,86 @@ impl Database {
             }
             Ok(actor)
         })
+    }
+
+    /// Creates an enterprise with its profile (`neq` copied from it, unique
+    /// among live enterprises) and the activities that announce it, together
+    /// or not at all; a taken username or NEQ gives
+    /// [`DbError::is_unique_violation`].
+    pub async fn create_enterprise_with_profile(
+        &self,
+        new: &NewLocalActor,
+        profile_json: &str,
+        neq: Option<&str>,
+        notify: &[Outgoing],
+    ) -> Result<LocalActor, DbError> {
+        let mut conn = self.conn().await?;
+        let now = UtcTime::now();
+        with_enqueuing_tx!(self, &mut conn, |c| {
+            let actor = diesel::insert_into(local_actors::table)
+                .values((
+                    insert_values(new, now),
+                    local_actors::profile_json.eq(Some(profile_json)),
+                    local_actors::neq.eq(neq),
+                ))
+                .returning(LocalActor::as_returning())
+                .get_result(c)
+                .await?;
+            for outgoing in notify {
+                insert_outgoing!(c, outgoing, now);
+            }
+            Ok(actor)
+        })
+    }
+
+    /// The live local enterprise whose NEQ this is.
+    pub async fn local_enterprise_by_neq(&self, neq: &str) -> Result<Option<LocalActor>, DbError> {
+        let mut conn = self.conn().await?;
+        let actor = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::neq.eq(neq))
+            .filter(local_actors::deleted_at.is_null())
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
+    /// Up to `limit` local actors whose key pair is still to be generated.
+    pub async fn local_actors_without_keys(&self, limit: i64) -> Result<Vec<i64>, DbError> {
+        let mut conn = self.conn().await?;
+        let ids = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::public_key_pem.eq(""))
+            .order(local_actors::id)
+            .limit(limit)
+            .select(local_actors::id)
+            .load(c)
+            .await)?;
+        Ok(ids)
+    }
+
+    /// How many local actors still wait for their key pair.
+    pub async fn count_local_actors_without_keys(&self) -> Result<i64, DbError> {
+        let mut conn = self.conn().await?;
+        let n = with_conn!(&mut conn, |c| local_actors::table
+            .filter(local_actors::public_key_pem.eq(""))
+            .count()
+            .get_result(c)
+            .await)?;
+        Ok(n)
+    }
+
+    /// Stores a key pair generated for an actor that had none; false when
+    /// it already had one (another process was quicker: keep its keys).
+    pub async fn set_missing_keys(&self, actor_id: i64, public_pem: &str, private_pem: &str) -> Result<bool, DbError> {
+        let mut conn = self.write_conn().await?;
+        let updated = with_conn!(&mut conn, |c| diesel::update(
+            local_actors::table.find(actor_id).filter(local_actors::public_key_pem.eq(""))
+        )
+        .set((local_actors::public_key_pem.eq(public_pem), local_actors::private_key_pem.eq(private_pem)))
+        .execute(c)
+        .await)?;
+        Ok(updated == 1)
     }
 
     /// Creates a member actor and its account (and uses up its invite)

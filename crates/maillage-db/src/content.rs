@@ -600,13 +600,16 @@ impl Database {
         Ok(rows)
     }
 
-    /// Changes an enterprise's names and profile, with its `Update` deliveries.
+    /// Changes an enterprise's names, profile and NEQ (free among live
+    /// enterprises, else [`DbError::is_unique_violation`]), with its `Update`
+    /// deliveries.
     pub async fn update_local_profile(
         &self,
         actor_id: i64,
         display_name: &str,
         summary: &str,
         profile_json: &str,
+        neq: Option<&str>,
         notify: &[Outgoing],
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
@@ -617,6 +620,7 @@ impl Database {
                     local_actors::display_name.eq(display_name),
                     local_actors::summary.eq(summary),
                     local_actors::profile_json.eq(Some(profile_json)),
+                    local_actors::neq.eq(neq),
                     local_actors::updated_at.eq(now),
                 ))
                 .execute(c)

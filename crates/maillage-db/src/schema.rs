@@ -45,6 +45,7 @@ diesel::table! {
         updated_at -> Timestamp,
         profile_json -> Nullable<Text>,
         deleted_at -> Nullable<Timestamp>,
+        neq -> Nullable<Text>,
     }
 }
 

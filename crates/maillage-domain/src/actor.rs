@@ -161,6 +161,43 @@ impl Handle {
         Ok(Handle(handle))
     }
 
+    /// A handle made from a name, for an enterprise imported without one:
+    /// accents folded, lower case, words joined by underscores, other
+    /// characters dropped, cut to leave room for a number (`coop_velo_2`),
+    /// numbered when the result is reserved (`admin_2`); `None` when
+    /// nothing usable is left.
+    pub fn from_name(name: &str) -> Option<Self> {
+        const ROOM_FOR_NUMBER: usize = 5;
+        let folded = crate::vocabulary::fold(name);
+        let mut handle = String::new();
+        for word in folded.split(' ') {
+            let word: String = word.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            if word.is_empty() {
+                continue;
+            }
+            if !handle.is_empty() {
+                handle.push('_');
+            }
+            handle.push_str(&word);
+        }
+        handle.truncate(HANDLE_MAX_LEN - ROOM_FOR_NUMBER);
+        let handle = handle.trim_end_matches('_');
+        match Handle::parse(handle) {
+            Ok(handle) => Some(handle),
+            Err(HandleError::Reserved(_)) => Handle::parse(&format!("{handle}_2")).ok(),
+            Err(_) => None,
+        }
+    }
+
+    /// This handle with a number, for the `n`th enterprise whose name makes
+    /// the same handle (`coop_velo_2`, `coop_velo_3`).
+    pub fn numbered(&self, n: u32) -> Option<Self> {
+        let suffix = format!("_{n}");
+        let mut base = self.0.clone();
+        base.truncate(HANDLE_MAX_LEN.saturating_sub(suffix.len()));
+        Handle::parse(&format!("{base}{suffix}")).ok()
+    }
+
     /// The handle of the instance actor, which is reserved for everyone else.
     pub fn instance_actor() -> Self {
         Handle("instance".to_string())
@@ -227,8 +264,23 @@ mod tests {
         assert!(matches!(Handle::parse(&"a".repeat(31)), Err(HandleError::TooLong(_))));
         assert!(Handle::parse(&"a".repeat(30)).is_ok());
         for reserved in ["actor", "admin", "api", "inbox", "Instance", "nodeinfo"] {
+            let made = Handle::from_name(reserved).unwrap();
+            assert_eq!(made.as_str(), format!("{}_2", reserved.to_ascii_lowercase()), "{reserved}");
             assert!(matches!(Handle::parse(reserved), Err(HandleError::Reserved(_))), "{reserved}");
         }
+    }
+
+    #[test]
+    fn handles_made_from_names() {
+        let made = |name: &str| Handle::from_name(name).map(|h| h.to_string());
+        assert_eq!(made("Coop Vélo de l'Estrie").as_deref(), Some("coop_velo_de_l_estrie"));
+        assert_eq!(made("  Œuvre   -- d'art!  ").as_deref(), Some("oeuvre_d_art"));
+        assert_eq!(made("La Coopérative de solidarité en alimentation").unwrap().len(), 25);
+        assert_eq!(made("日本"), None);
+        assert_eq!(made("!!!"), None);
+        let base = Handle::parse("coop_velo").unwrap();
+        assert_eq!(base.numbered(2).unwrap().as_str(), "coop_velo_2");
+        assert_eq!(Handle::parse(&"a".repeat(30)).unwrap().numbered(12).unwrap().as_str().len(), 30);
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct EnterpriseProfile {
     pub summary_en: Option<String>,
     /// `fr` or `en`: the language shown first.
     pub primary_language: String,
+    /// The Québec enterprise number (10 digits), public in the Québec
+    /// register; unique among this hub's enterprises.
+    pub neq: Option<String>,
     pub legal_form: Option<String>,
     pub coop_type: Option<String>,
     pub sectors: Vec<String>,
@@ -51,6 +54,7 @@ impl Default for EnterpriseProfile {
             summary_fr: None,
             summary_en: None,
             primary_language: "fr".to_string(),
+            neq: None,
             legal_form: None,
             coop_type: None,
             sectors: Vec::new(),
@@ -95,6 +99,7 @@ pub struct ProfileChanges {
     pub summary_fr: Option<String>,
     pub summary_en: Option<String>,
     pub primary_language: Option<String>,
+    pub neq: Option<String>,
     pub legal_form: Option<String>,
     pub coop_type: Option<String>,
     pub sectors: Option<Vec<String>>,
@@ -160,6 +165,29 @@ fn codes(field: &'static str, vocabulary: &Vocabulary, values: &[String]) -> Res
         }
     }
     Ok(out)
+}
+
+/// How many digits a NEQ has.
+const NEQ_DIGITS: usize = 10;
+
+/// A Québec enterprise number (NEQ) as people type it (`1143 456 789`,
+/// `1143-456-789`): its 10 digits, or nothing for a blank value.
+pub fn neq(field: &'static str, value: &str) -> Result<Option<String>, ProfileError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let digits: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{a0}')).collect();
+    if digits.len() == NEQ_DIGITS && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(Some(digits))
+    } else {
+        Err(refuse(
+            field,
+            format!(
+                "{value:?} is not a Québec enterprise number: 10 digits, e.g. 1143456789 (spaces and hyphens allowed)"
+            ),
+        ))
+    }
 }
 
 /// An absolute http(s) URL with a host, or nothing.
@@ -228,6 +256,9 @@ impl EnterpriseProfile {
             next.primary_language = code("primary_language", &LANGUAGES, lang)?
                 .ok_or_else(|| refuse("primary_language", "choose fr or en"))?;
         }
+        if let Some(value) = &changes.neq {
+            next.neq = neq("neq", value)?;
+        }
         let primary_en = next.primary_language == "en";
         let names = [(&changes.name, "name"), (&changes.name_fr, "name_fr"), (&changes.name_en, "name_en")];
         bilingual(names, primary_en, NAME_MAX, (&mut next.name_fr, &mut next.name_en))?;
@@ -295,6 +326,11 @@ impl EnterpriseProfile {
         }
         if self.name().is_none() {
             return Err(refuse("name", "an enterprise needs a name in French or English"));
+        }
+        if let Some(value) = &self.neq
+            && neq("neq", value)?.as_deref() != Some(value.as_str())
+        {
+            return Err(refuse("neq", format!("{value:?} is not 10 digits")));
         }
         for (field, value, max) in [
             ("name_fr", &self.name_fr, NAME_MAX),
@@ -412,6 +448,9 @@ mod tests {
             (ProfileChanges { name: Some(String::new()), ..Default::default() }, "name"),
             (ProfileChanges { name: Some("x".repeat(101)), ..Default::default() }, "name"),
             (ProfileChanges { primary_language: Some("de".into()), ..Default::default() }, "primary_language"),
+            (ProfileChanges { neq: Some("114345678".into()), ..Default::default() }, "neq"),
+            (ProfileChanges { neq: Some("11434567890".into()), ..Default::default() }, "neq"),
+            (ProfileChanges { neq: Some("NEQ1143456789".into()), ..Default::default() }, "neq"),
         ];
         for (changes, field) in cases {
             let mut profile = base();
@@ -419,6 +458,21 @@ mod tests {
             assert_eq!(error.field, field, "{error}");
             assert_eq!(profile, base(), "a refused change leaves the profile as it was");
         }
+    }
+
+    #[test]
+    fn a_neq_is_kept_as_its_ten_digits() {
+        for typed in ["1143456789", " 1143 456 789 ", "1143-456-789"] {
+            let mut profile = base();
+            profile.apply(&ProfileChanges { neq: Some(typed.into()), ..Default::default() }).unwrap();
+            assert_eq!(profile.neq.as_deref(), Some("1143456789"), "{typed:?}");
+        }
+        let mut profile = base();
+        profile.apply(&ProfileChanges { neq: Some("1143456789".into()), ..Default::default() }).unwrap();
+        profile.apply(&ProfileChanges { neq: Some(String::new()), ..Default::default() }).unwrap();
+        assert_eq!(profile.neq, None, "an empty value clears it");
+        let error = neq("neq", "12-34").unwrap_err();
+        assert!(error.message.contains("10 digits"), "{error}");
     }
 
     #[test]

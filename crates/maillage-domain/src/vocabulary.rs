@@ -104,7 +104,7 @@ impl Vocabulary {
 
 /// A name as compared with what people type: lower case, accents off, and
 /// any run of other characters than letters and digits as one space.
-pub(crate) fn fold(text: &str) -> String {
+pub fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
     let mut folded = String::with_capacity(text.len());

@@ -336,6 +336,19 @@ async fn record_health(ctx: &Context, domain: &str, attempt: &Attempt, unhealthy
     }
 }
 
+/// The sender's private key; made now for an imported enterprise whose
+/// key pair the background worker has not generated yet.
+async fn signing_key(ctx: &Context, delivery: &ClaimedDelivery) -> Result<String, crate::ActorError> {
+    if !delivery.actor_private_key_pem.is_empty() {
+        return Ok(delivery.actor_private_key_pem.clone());
+    }
+    let missing = || crate::ActorError::Keys(format!("no local actor {}", delivery.actor_ap_id));
+    let url = Url::parse(&delivery.actor_ap_id).map_err(|_| missing())?;
+    let Some(Some(name)) = ctx.urls.local_username(&url) else { return Err(missing()) };
+    let actor = ctx.db.local_actor_or_tombstone(&name).await?.ok_or_else(missing)?;
+    Ok(crate::actors::ensure_keys(&ctx.db, actor).await?.private_key_pem)
+}
+
 /// One signed POST of the activity to the inbox.
 pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
     let url = match Url::parse(&delivery.inbox_url) {
@@ -346,12 +359,16 @@ pub async fn deliver(ctx: &Context, delivery: &ClaimedDelivery) -> Attempt {
         Ok(request) => request,
         Err(refusal) => return Attempt::AddressRefused(refusal.to_string()),
     };
+    let private_key_pem = match signing_key(ctx, delivery).await {
+        Ok(key) => key,
+        Err(error) => return Attempt::Failed(None, format!("cannot sign: {error}")),
+    };
     let headers = match signature::sign_on_pool(
         Method::POST,
         url,
         Some(delivery.activity_json.clone().into_bytes()),
         Urls::key_id(&delivery.actor_ap_id),
-        delivery.actor_private_key_pem.clone(),
+        private_key_pem,
         SystemTime::now(),
     )
     .await

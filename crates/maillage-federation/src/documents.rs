@@ -33,6 +33,8 @@ pub fn actor_context() -> Value {
             "addressRegion": "schema:addressRegion",
             "addressCountry": "schema:addressCountry",
             "foundingDate": "schema:foundingDate",
+            "identifier": "schema:identifier",
+            "propertyID": "schema:propertyID",
             "essglobal": "http://purl.org/essglobal/vocab/",
             "legalForm": { "@id": "essglobal:legalForm", "@type": "@id" },
             "economicSector": { "@id": "essglobal:economicSector", "@type": "@id" },
@@ -147,7 +149,8 @@ pub fn profile_fields(profile: &EnterpriseProfile) -> Vec<(&'static str, String)
 /// summaries by language (primary first), the four headline facts as profile
 /// fields (legal form, sector, region, website with `rel="me"`), hashtags of
 /// legal form and sectors, the address as a Mobilizon-style `Place`, logo and
-/// banner, ESSGlobal IRIs, and the whole profile as `enterpriseProfile`.
+/// banner, ESSGlobal IRIs, the NEQ as a schema.org `identifier`, and the
+/// whole profile as `enterpriseProfile`.
 pub fn add_profile(doc: &mut Value, profile: &EnterpriseProfile, urls: &Urls) {
     use maillage_domain::vocabulary::{LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS};
     if let Some(name) = profile.name() {
@@ -208,6 +211,11 @@ pub fn add_profile(doc: &mut Value, profile: &EnterpriseProfile, urls: &Urls) {
     }
     if let Some(year) = profile.founded {
         doc["foundingDate"] = json!(year.to_string());
+    }
+    if let Some(neq) = &profile.neq {
+        // The Québec enterprise number, as schema.org names an identifier
+        // from a register.
+        doc["identifier"] = json!({ "type": "PropertyValue", "propertyID": "NEQ", "value": neq });
     }
     doc["enterpriseProfile"] = serde_json::to_value(profile).unwrap_or(Value::Null);
 }

@@ -490,7 +490,8 @@ impl Object for LocalActorObject {
     }
 
     async fn into_json(self, data: &Data<Context>) -> Result<Value, FederationError> {
-        Ok(crate::documents::actor_document(&self.row, &data.urls))
+        let row = crate::actors::ensure_keys(&data.db, self.row).await?;
+        Ok(crate::documents::actor_document(&row, &data.urls))
     }
 
     async fn verify(_json: &Value, _expected: &Url, _data: &Data<Context>) -> Result<(), FederationError> {

@@ -263,9 +263,22 @@ fn gone_actor(actor: &LocalActor, headers: &HeaderMap) -> Response {
 
 async fn actor(State(state): State<FederationState>, Path(username): Path<String>, headers: HeaderMap) -> Response {
     match find_actor(&state, &username, &headers).await {
-        Ok(actor) => serve_actor(&state, &actor, &headers),
+        Ok(actor) => match crate::actors::ensure_keys(&state.db, actor).await {
+            Ok(actor) => serve_actor(&state, &actor, &headers),
+            Err(e) => key_pending(&e),
+        },
         Err(response) => response,
     }
+}
+
+/// An actor created by an import is never served without its public key:
+/// the key is made on the first request; should that fail, the requester
+/// is told to come back (503 with `Retry-After`).
+fn key_pending(cause: &crate::ActorError) -> Response {
+    tracing::warn!(error = %cause, "cannot make an actor's key pair");
+    let mut response = error(StatusCode::SERVICE_UNAVAILABLE, "this actor's key is being made: try again shortly");
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+    response
 }
 
 /// Browsers get the actor's web page before reaching here (see

@@ -44,6 +44,9 @@ pub enum ServerError {
     Serve(std::io::Error),
     #[error("{0}")]
     Input(String),
+    /// A file named on the command line cannot be read.
+    #[error("{0}")]
+    NoInput(String),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -52,7 +55,7 @@ impl ServerError {
     /// The exit code of the command that failed, as `sysexits.h` names
     /// them: input refused (65), not allowed (77), another server
     /// unreachable (69), configuration (78), our own failure (70), the
-    /// output (74). Scripts tell a typo from an outage by it.
+    /// output (74), a file that cannot be read (66). Scripts tell a typo from an outage by it.
     pub fn exit_code(&self) -> u8 {
         use maillage_app::AppError as A;
         match self {
@@ -72,6 +75,8 @@ impl ServerError {
             | ServerError::Bind { .. }
             | ServerError::Database(DbError::Tls { .. }) => 78,
             ServerError::Output(_) => 74,
+            // EX_NOINPUT.
+            ServerError::NoInput(_) => 66,
             _ => 70,
         }
     }
@@ -147,6 +152,7 @@ impl Application {
             maillage_app::App::new(self.federation.clone()),
             stopping_rx.clone(),
         ));
+        let keys = tokio::spawn(maillage_app::actors::make_missing_keys(self.db.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -178,6 +184,7 @@ impl Application {
         }
         let _ = tokio::time::timeout(grace, checkpoints).await;
         let _ = tokio::time::timeout(grace, hub_readings).await;
+        let _ = tokio::time::timeout(grace, keys).await;
         // A backup still being written after the grace period is abandoned:
         // its partial file is removed, and the schedule's lease runs out.
         let mut backups = backups;

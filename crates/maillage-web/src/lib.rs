@@ -35,11 +35,13 @@ pub use error::PageError;
 pub struct WebState {
     pub shared: AppState,
     pub directory: Arc<directory::DirectoryCache>,
+    /// Import files previewed by the staff, waiting for confirmation.
+    pub(crate) uploads: Arc<workspace::import::Uploads>,
 }
 
 impl WebState {
     pub fn new(app: AppState) -> Self {
-        WebState { shared: app, directory: Arc::default() }
+        WebState { shared: app, directory: Arc::default(), uploads: Arc::default() }
     }
 
     pub fn base_url(&self) -> String {
@@ -93,6 +95,8 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         )
         .route("/workspace/staff", get(workspace::staff::staff_home))
         .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
+        .route("/workspace/staff/import", get(workspace::import::import_form).post(workspace::import::preview))
+        .route("/workspace/staff/import/confirm", post(workspace::import::confirm))
         .route("/workspace/staff/enterprises/delete", post(workspace::staff::delete_enterprise))
         .route("/workspace/staff/feature", post(workspace::staff::feature))
         .route("/workspace/staff/reports/{id}/resolve", post(workspace::staff::resolve_report))

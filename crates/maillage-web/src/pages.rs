@@ -501,6 +501,7 @@ fn profile_rows(ctx: &Ctx, profile: &EnterpriseProfile) -> Vec<Row> {
     push("field-website", profile.website.clone().unwrap_or_default(), website, true);
     push("field-contact", profile.contact.clone().unwrap_or_default(), None, false);
     push("field-founded", profile.founded.map(|y| y.to_string()).unwrap_or_default(), None, false);
+    push("field-neq", profile.neq.clone().unwrap_or_default(), None, false);
     push("field-status", one(&STATUSES, &profile.status), None, false);
     push("field-languages", terms(&LANGUAGES, &profile.languages), None, false);
     push("field-scope", one(&SCOPES, &profile.scope), None, false);

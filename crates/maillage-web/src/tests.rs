@@ -89,7 +89,7 @@ impl TestSite {
         let actor = maillage_app::enterprises::create(&self.state.app, &operator, handle, handle, "").await.unwrap();
         let name = profile.name().unwrap_or(handle).to_string();
         let json = serde_json::to_string(&profile).unwrap();
-        self.db().update_local_profile(actor.id, &name, "", &json, &[]).await.unwrap();
+        self.db().update_local_profile(actor.id, &name, "", &json, None, &[]).await.unwrap();
     }
 
     async fn member(&self, username: &str, password: &str, editor_of: Option<&str>) {

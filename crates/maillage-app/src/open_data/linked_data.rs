@@ -91,7 +91,16 @@ fn organization(entry: &OpenEntry) -> Map<String, Value> {
     if !profile.languages.is_empty() {
         node.insert("knowsLanguage".into(), json!(profile.languages));
     }
+    if let Some(neq) = &profile.neq {
+        node.insert("identifier".into(), neq_identifier(neq));
+    }
     node
+}
+
+/// The Québec enterprise number as schema.org writes a registry's
+/// identifier (the same as in the actor document).
+fn neq_identifier(neq: &str) -> Value {
+    json!({ "@type": "PropertyValue", "propertyID": "NEQ", "value": neq })
 }
 
 /// The schema.org `Organization` embedded in an enterprise's page.
@@ -125,7 +134,12 @@ fn initiative(entry: &OpenEntry) -> Value {
     let profile = &entry.profile;
     let mut node = organization(entry);
     node.insert("@type".into(), json!(["Organization", "SSEInitiative"]));
-    node.insert("identifier".into(), json!(entry.handle));
+    let handle = json!(entry.handle);
+    let identifier = match profile.neq.as_deref() {
+        Some(neq) => json!([handle, neq_identifier(neq)]),
+        None => handle,
+    };
+    node.insert("identifier".into(), identifier);
     if let Some(legal_form) = iri(&LEGAL_FORMS, &profile.legal_form) {
         node.insert("legalForm".into(), json!(legal_form));
     }

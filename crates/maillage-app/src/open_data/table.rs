@@ -39,6 +39,7 @@ pub const COLUMNS: &[(&str, Cell)] = &[
     ("summary_fr", |e| text(&profile(e).summary_fr)),
     ("summary_en", |e| text(&profile(e).summary_en)),
     ("primary_language", |e| profile(e).primary_language.clone()),
+    ("neq", |e| text(&profile(e).neq)),
     ("legal_form", |e| text(&profile(e).legal_form)),
     ("coop_type", |e| text(&profile(e).coop_type)),
     ("sectors", |e| list(&profile(e).sectors)),

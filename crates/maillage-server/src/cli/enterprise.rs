@@ -1,6 +1,8 @@
 //! `maillage admin enterprise`: admit enterprises, change their profile,
 //! manage their team, delete them.
 
+use std::path::{Path, PathBuf};
+
 use clap::Subcommand;
 use maillage_domain::{ActorKind, TeamRole};
 
@@ -42,6 +44,20 @@ pub enum EnterpriseCommand {
     },
     /// Take a member off an enterprise's team.
     RemoveEditor { handle: String, username: String },
+    /// Import enterprises from a CSV file (UTF-8 or Windows-1252, comma or
+    /// semicolon) or a spreadsheet (XLSX, ODS): one line per enterprise,
+    /// matched by NEQ, else handle; prints each line's outcome and, last,
+    /// "N created, N updated, N unchanged, N refused". Exits with 65 when a
+    /// line was refused (the others are imported), 66 when FILE cannot be read.
+    Import {
+        file: PathBuf,
+        /// Print what would be created, updated or refused; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// A TOML file of "Their header" = "field" pairs for unusual headers.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+    },
     /// Print an enterprise's profile (JSON).
     Show { handle: String },
     /// Delete an enterprise for good: its posts, team and follows end, its
@@ -95,6 +111,9 @@ pub struct ProfileArgs {
     /// fr or en: the language shown first.
     #[arg(long)]
     pub primary_language: Option<String>,
+    /// The Québec enterprise number (10 digits; spaces and hyphens allowed).
+    #[arg(long)]
+    pub neq: Option<String>,
     /// cooperative, mutual, nonprofit or other.
     #[arg(long)]
     pub legal_form: Option<String>,
@@ -158,6 +177,7 @@ impl ProfileArgs {
             summary_fr: self.summary_fr.clone(),
             summary_en: self.summary_en.clone(),
             primary_language: self.primary_language.clone(),
+            neq: self.neq.clone(),
             legal_form: self.legal_form.clone(),
             coop_type: self.coop_type.clone(),
             sectors: list(&self.sectors),
@@ -256,6 +276,9 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
                 deleted.actor.username, deleted.posts
             )?;
         }
+        EnterpriseCommand::Import { file, dry_run, mapping } => {
+            import(app, acting, out, &file, dry_run, mapping.as_deref()).await?;
+        }
         EnterpriseCommand::Show { handle } => {
             let enterprise = app.local_actor_of(ActorKind::Enterprise, &handle).await?;
             let profile = maillage_federation::content::current_profile(app.federation().context(), &enterprise);
@@ -288,6 +311,76 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
                 None => out.write_all(&bytes)?,
             }
         }
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, ServerError> {
+    std::fs::read(path).map_err(|e| ServerError::NoInput(format!("cannot read {}: {e}", path.display())))
+}
+
+/// `enterprise import`: the outcome of each line, then the counts.
+async fn import(
+    app: &maillage_app::App,
+    acting: &maillage_app::Acting,
+    out: &mut dyn std::io::Write,
+    file: &Path,
+    dry_run: bool,
+    mapping: Option<&Path>,
+) -> Result<(), ServerError> {
+    use std::io::IsTerminal;
+
+    use maillage_app::import::{ImportOptions, Mapping};
+    let bytes = read_file(file)?;
+    let mapping = match mapping {
+        Some(path) => Mapping::parse(&maillage_app::import::decode_text(&read_file(path)?))
+            .map_err(|e| ServerError::Input(e.to_string()))?,
+        None => Mapping::default(),
+    };
+    // A bar on a terminal only: a script's output stays line by line.
+    let target = if std::io::stdout().is_terminal() {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(None, target);
+    let mut progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let options = ImportOptions { dry_run, mapping };
+    let report = maillage_app::import::import(app, acting, &name, &bytes, &options, &mut progress).await;
+    bar.finish_and_clear();
+    let report = report?;
+    if !report.ignored_columns.is_empty() {
+        writeln!(
+            out,
+            "ignored columns (no profile field; name them with --mapping): {}",
+            report.ignored_columns.join(", ")
+        )?;
+    }
+    if !report.duplicated_columns.is_empty() {
+        writeln!(
+            out,
+            "ignored columns (their field comes from an earlier column): {}",
+            report.duplicated_columns.join(", ")
+        )?;
+    }
+    for line in &report.lines {
+        writeln!(out, "{line}")?;
+    }
+    if dry_run {
+        writeln!(out, "dry run: nothing was written")?;
+    }
+    let counts = report.counts();
+    writeln!(out, "{counts}")?;
+    if counts.refused > 0 {
+        return Err(ServerError::Input(format!(
+            "{} line(s) refused (listed above); the other lines were {}",
+            counts.refused,
+            if dry_run { "checked" } else { "imported" }
+        )));
     }
     Ok(())
 }

@@ -93,6 +93,7 @@ fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile)
         text("website", &profile.website, false),
         text("contact", &profile.contact, false),
         text("founded", &profile.founded.map(|y| y.to_string()), false),
+        text("neq", &profile.neq, false),
     ];
     let select = |name: &'static str, label: &str, vocabulary: &Vocabulary, value: &Option<String>| SelectField {
         name,

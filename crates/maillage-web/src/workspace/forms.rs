@@ -107,6 +107,8 @@ pub struct ProfileForm {
     #[serde(default)]
     founded: String,
     #[serde(default)]
+    neq: String,
+    #[serde(default)]
     legal_form: String,
     #[serde(default)]
     coop_type: String,
@@ -144,6 +146,7 @@ impl ProfileForm {
             website: Some(self.website.clone()),
             contact: Some(self.contact.clone()),
             founded: parse_number("founded", &self.founded)?,
+            neq: Some(self.neq.clone()),
             legal_form: Some(self.legal_form.clone()),
             coop_type: Some(self.coop_type.clone()),
             region: Some(self.region.clone()),
@@ -165,6 +168,7 @@ impl ProfileForm {
             address: Some(self.address.clone()),
             website: Some(self.website.clone()),
             contact: Some(self.contact.clone()),
+            neq: Some(self.neq.clone()),
             legal_form: Some(self.legal_form.clone()),
             coop_type: Some(self.coop_type.clone()),
             region: Some(self.region.clone()),

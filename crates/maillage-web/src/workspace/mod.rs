@@ -2,8 +2,9 @@
 //! likes and reshares, and the forms to post for them. Its parts: `publish`
 //! (updates and practices), `edit` (an enterprise's profile, a practice),
 //! `forms` (the forms and what they are read into), `follows` (following
-//! accounts of this hub from their pages), `staff` (the hub staff's page)
-//! and `announcements` (the staff's announcements to members).
+//! accounts of this hub from their pages), `staff` (the hub staff's page),
+//! `import` (the staff's import of a repertoire) and `announcements` (the
+//! staff's announcements to members).
 
 use askama::Template;
 use axum::extract::State;
@@ -18,6 +19,7 @@ pub mod announcements;
 pub mod edit;
 pub mod follows;
 mod forms;
+pub mod import;
 pub mod publish;
 pub mod staff;
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 const PASSWORD: &str = "un mot de passe sûr";
 
 /// Runs `maillage ARGS`: what it printed, and its exit code when it failed.
-async fn run(a: &TestInstance, args: &[&str]) -> anyhow::Result<(String, Option<u8>)> {
+pub(crate) async fn run(a: &TestInstance, args: &[&str]) -> anyhow::Result<(String, Option<u8>)> {
     let cli = Cli::try_parse_from(std::iter::once("maillage").chain(args.iter().copied()))?;
     let mut out = Vec::new();
     let outcome = maillage_server::cli::execute_with_input(

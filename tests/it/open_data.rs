@@ -19,7 +19,7 @@ const JSONLD_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/jsonld
 const STATISTICS_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/statistics.mjs");
 
 /// The CSV header of `/directory.csv`: the import reads these columns.
-const HEADER: &str = "id,network_origin,handle,name_fr,name_en,summary_fr,summary_en,primary_language,legal_form,coop_type,sectors,qualifiers,region,address,latitude,longitude,scope,website,contact,founded,status,languages,logo_url,banner_url";
+const HEADER: &str = "id,network_origin,handle,name_fr,name_en,summary_fr,summary_en,primary_language,neq,legal_form,coop_type,sectors,qualifiers,region,address,latitude,longitude,scope,website,contact,founded,status,languages,logo_url,banner_url";
 
 /// A summary with what CSV must quote and what JSON in HTML must escape.
 const SUMMARY: &str = "Fruits; légumes \"bio\", et pain </script><!-- à Montréal";
@@ -70,6 +70,8 @@ async fn network() -> anyhow::Result<(TestInstance, TestInstance)> {
             "2004",
             "--language",
             "fr",
+            "--neq",
+            "1143 567 890",
         ],
     )
     .await?;
@@ -139,6 +141,7 @@ async fn the_directory_exports_as_csv_jsonld_and_murmurations_with_public_fields
     assert_eq!(cell(&header, locale, "sectors"), "food; retail");
     assert_eq!(cell(&header, locale, "latitude"), "45.5");
     assert_eq!(cell(&header, locale, "founded"), "2004");
+    assert_eq!(cell(&header, locale, "neq"), "1143567890", "the ten digits");
 
     // With the network: A's enterprise, and the hub it came from.
     let network = b.get("/directory.csv?scope=network").await?;
@@ -211,6 +214,45 @@ async fn the_directory_exports_as_csv_jsonld_and_murmurations_with_public_fields
     assert!(printed.contains("wrote 2 enterprise(s)"), "{printed}");
     let offline: Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
     assert_eq!(offline, serde_json::from_str::<Value>(&b.get("/directory.jsonld").await?.text().await?)?);
+    Ok(())
+}
+
+/// B's network export imported into a new hub C: B's own enterprises come
+/// back field for field (only their ActivityPub ids differ), A's entry is
+/// left to A's hub, and a second import changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_imports_into_another_instance_without_loss() -> anyhow::Result<()> {
+    let (a, b) = network().await?;
+    let c = TestInstance::spawn().await?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("network.csv");
+    b.cli(&["admin", "enterprise", "export", "--format", "csv", "--network", "--output", file.to_str().unwrap()])
+        .await?;
+    let path = file.to_str().unwrap();
+    let (printed, code) = crate::import::run(&c, &["admin", "enterprise", "import", path]).await?;
+    assert!(printed.ends_with("2 created, 0 updated, 0 unchanged, 1 refused\n"), "{printed}");
+    assert_eq!(code, Some(65), "a refused line is a data error: {printed}");
+    assert!(printed.contains(&a.actor_id("hub")) && printed.contains("another hub"), "{printed}");
+
+    let without_ids = |body: &str| -> anyhow::Result<Vec<Vec<String>>> {
+        let (header, mut rows) = csv_rows(body)?;
+        let id = header.iter().position(|h| h == "id").unwrap();
+        for row in &mut rows {
+            row.remove(id);
+        }
+        rows.sort();
+        Ok(rows)
+    };
+    let from_b = b.get("/directory.csv").await?.text().await?;
+    let in_c = c.get("/directory.csv").await?.text().await?;
+    assert_eq!(without_ids(&in_c)?, without_ids(&from_b)?, "B's enterprises, field for field:\n{in_c}");
+    assert!(in_c.contains(&c.actor_id("locale")), "C's own ids: {in_c}");
+    assert!(!in_c.contains("velo"), "A's enterprise stays A's: {in_c}");
+    let actor: Value = c.get_activity(&c.actor_id("locale")).await?.json().await?;
+    assert!(actor["publicKey"]["publicKeyPem"].as_str().is_some_and(|k| k.contains("PUBLIC KEY")), "{actor}");
+
+    let (again, _) = crate::import::run(&c, &["admin", "enterprise", "import", path]).await?;
+    assert!(again.ends_with("0 created, 0 updated, 2 unchanged, 1 refused\n"), "{again}");
     Ok(())
 }
 

@@ -24,6 +24,7 @@ mod foundation;
 mod inbox;
 mod limits;
 mod logs;
+mod mail;
 mod outages;
 mod peers;
 mod postgres_tls;

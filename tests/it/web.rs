@@ -15,7 +15,7 @@ const MASTO_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/masto.m
 /// Where playwright-core, masto and esbuild are installed (`scripts/test`
 /// sets MAILLAGE_PLAYWRIGHT_DIR) and the Chromium to drive; `None` skips
 /// the browser test, except where `MAILLAGE_REQUIRE_PEERS` says it must run.
-fn browser_tools() -> Option<(String, String)> {
+pub(crate) fn browser_tools() -> Option<(String, String)> {
     let playwright = std::env::var("MAILLAGE_PLAYWRIGHT_DIR").ok().filter(|d| !d.is_empty());
     let chromium = std::env::var("MAILLAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
     let installed = playwright.as_deref().is_some_and(|dir| {

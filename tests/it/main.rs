@@ -25,6 +25,7 @@ mod import;
 mod inbox;
 mod limits;
 mod logs;
+mod mail;
 mod open_data;
 mod outages;
 mod peers;

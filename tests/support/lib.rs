@@ -19,6 +19,7 @@ pub use maillage_config::DatabaseKind;
 
 pub mod own_postgres;
 pub mod process;
+pub mod smtp;
 pub mod stub;
 
 /// Runs a `maillage` command (anything but `serve`) with `config`, as the

@@ -637,3 +637,73 @@ async fn a_database_belongs_to_the_domain_of_its_first_start() {
     let other = instance::claim_database(hub.app.db(), "other.test").await.unwrap();
     assert_eq!(other, DatabaseOwner::Other("hub.test".into()));
 }
+
+#[tokio::test]
+async fn only_admins_invite_to_claim_and_only_the_team_and_staff_read_the_contact() {
+    let hub = Hub::with(|c| {
+        c.mail.smtp_url = "smtp://127.0.0.1:9".into();
+        c.mail.from = "hub@hub.test".into();
+    })
+    .await;
+    let admin = hub.member("ada", true).await;
+    let moderator = hub.moderator("mona").await;
+    let editor = hub.member("eric", false).await;
+    let other = hub.member("nina", false).await;
+    let coop = hub.enterprise("coop").await;
+    teams::add_member(&hub.app, &admin, "coop", "eric", TeamRole::Editor).await.unwrap();
+
+    forbidden(crate::claims::invite(&hub.app, &editor, "coop", "c@coop.example").await);
+    forbidden(crate::claims::invite(&hub.app, &moderator, "coop", "c@coop.example").await);
+    forbidden(crate::claims::invite(&hub.app, &other, "coop", "c@coop.example").await);
+    assert!(hub.app.db().mail_to("c@coop.example").await.unwrap().is_empty());
+    invalid(crate::claims::invite(&hub.app, &admin, "coop", "not an address").await, "email");
+    crate::claims::invite(&hub.app, &admin, "coop", "C@Coop.example").await.unwrap();
+    assert_eq!(hub.app.db().mail_to("c@coop.example").await.unwrap().len(), 1, "queued with the invitation");
+
+    let contact = Some("c@coop.example".to_string());
+    assert_eq!(crate::claims::contact(&hub.app, &admin, &coop).await.unwrap(), contact);
+    assert_eq!(crate::claims::contact(&hub.app, &editor, &coop).await.unwrap(), contact);
+    forbidden(crate::claims::contact(&hub.app, &other, &coop).await);
+    forbidden(crate::claims::contact(&hub.app, &moderator, &coop).await);
+    forbidden(users::email_invite(&hub.app, &other, "x@example.org").await);
+    forbidden(crate::recovery::send_verification(&hub.app, &Acting::Operator).await);
+
+    let no_mail = Hub::new().await;
+    no_mail.enterprise("coop").await;
+    let refused = crate::claims::invite(&no_mail.app, &Acting::Operator, "coop", "c@coop.example").await;
+    assert!(matches!(&refused, Err(AppError::Conflict(m)) if m.contains("mail.smtp_url")), "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_link_is_taken_once_even_when_its_page_was_read_before() {
+    use maillage_db::{LinkPurpose, NewEmailLink, NewMail, UtcTime};
+    let hub = Hub::new().await;
+    hub.member("rita", false).await;
+    let rita = hub.account("rita").await;
+    let coop = hub.enterprise("coop").await;
+    let db = hub.app.db();
+    let mail = NewMail {
+        recipient: "r@example.org".into(),
+        subject: "s".into(),
+        text_body: "t".into(),
+        html_body: "h".into(),
+    };
+    let link = |hash: &str, purpose, enterprise_id| NewEmailLink {
+        token_hash: hash.into(),
+        purpose,
+        email: "r@example.org".into(),
+        user_id: Some(rita.user_id),
+        enterprise_id,
+        expires_at: UtcTime::from(chrono::Utc::now() + chrono::Duration::hours(1)),
+    };
+    db.create_email_link(&link("reset-hash", LinkPurpose::Reset, None), &mail).await.unwrap();
+    assert_eq!(db.reset_password_with_link("reset-hash", "new hash").await.unwrap(), Some(rita.user_id));
+    assert_eq!(db.reset_password_with_link("reset-hash", "other hash").await.unwrap(), None);
+    assert_eq!(hub.account("rita").await.password_hash, "new hash");
+
+    db.create_email_link(&link("claim-hash", LinkPurpose::Claim, Some(coop.id)), &mail).await.unwrap();
+    assert_eq!(db.reset_password_with_link("claim-hash", "x").await.unwrap(), None, "a link serves its purpose only");
+    assert_eq!(db.accept_claim("claim-hash", rita.user_id, rita.actor.id).await.unwrap(), Some(coop.id));
+    assert_eq!(db.accept_claim("claim-hash", rita.user_id, rita.actor.id).await.unwrap(), None);
+    assert_eq!(db.mail_counts().await.unwrap().pending, 2, "each link was queued with its message");
+}

@@ -20,7 +20,7 @@ pub fn normalize_email(email: &str) -> Result<String, AppError> {
 }
 
 /// Hashes a password (Argon2id, a random salt) off the async threads.
-async fn hash_password(password: String) -> Result<String, AppError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
     tokio::task::spawn_blocking(move || maillage_domain::password::hash_password(&password, &salt))
@@ -29,7 +29,7 @@ async fn hash_password(password: String) -> Result<String, AppError> {
         .map_err(|e| AppError::invalid("password", e.to_string()))
 }
 
-async fn email_unused(app: &App, email: &Option<String>) -> Result<(), AppError> {
+pub(crate) async fn email_unused(app: &App, email: &Option<String>) -> Result<(), AppError> {
     if let Some(email) = email
         && app.db().account_for_login(email).await?.is_some()
     {
@@ -52,7 +52,8 @@ pub async fn create_user(app: &App, acting: &Acting, new: NewAccount) -> Result<
     let email = new.email.as_deref().map(normalize_email).transpose()?;
     email_unused(app, &email).await?;
     let password_hash = hash_password(new.password).await?;
-    let user = NewUser { password_hash, is_admin: new.admin, email, approved: true, invite_hash: None };
+    let user =
+        NewUser { password_hash, is_admin: new.admin, email, approved: true, invite_hash: None, claim_hash: None };
     Ok(crate::actors::create_member(app.db(), app.config(), &new.username, &user).await?)
 }
 
@@ -110,8 +111,14 @@ pub async fn register(app: &App, registration: Registration) -> Result<Registere
     // Mastodon answers a taken name or address as a field to correct.
     email_unused(app, &email).await.map_err(|e| as_field("email", e))?;
     // Account, email, approval state and invite are written together, or not at all.
-    let user =
-        NewUser { password_hash, is_admin: false, email, approved: mode != RegistrationMode::Approval, invite_hash };
+    let user = NewUser {
+        password_hash,
+        is_admin: false,
+        email,
+        approved: mode != RegistrationMode::Approval,
+        invite_hash,
+        claim_hash: None,
+    };
     let actor = crate::actors::create_member(app.db(), app.config(), &registration.username, &user)
         .await
         .map_err(|e| as_field("username", e.into()))?;
@@ -169,6 +176,19 @@ pub async fn create_invite(app: &App, acting: &Acting) -> Result<String, AppErro
     let code = new_secret()?;
     app.db().create_invite(&hash_secret(&code)).await?;
     Ok(code)
+}
+
+/// A new invite code e-mailed to `email` (admins): the code and the
+/// message are stored together, and the message is sent by the mail worker.
+pub async fn email_invite(app: &App, acting: &Acting, email: &str) -> Result<(), AppError> {
+    acting.require_admin()?;
+    crate::mail::require_enabled(app.config())?;
+    let email = normalize_email(email)?;
+    let code = new_secret()?;
+    let home = crate::mail::link(app.config(), "/");
+    let message = crate::mail::Message::Registration { code: &code }.render(app.config(), &email, &home)?;
+    app.db().create_invite_mailed(&hash_secret(&code), &message).await?;
+    Ok(())
 }
 
 /// An access token for a member, with the scopes asked for (admins).

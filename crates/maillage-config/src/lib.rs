@@ -40,6 +40,7 @@ pub struct Config {
     pub open_data: OpenDataConfig,
     pub log: LogConfig,
     pub backup: BackupConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -314,6 +315,86 @@ pub struct BackupConfig {
     pub keep: u32,
 }
 
+/// Outgoing e-mail (`[mail]`). See [`MailConfig::enabled`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://`, `smtps://` (lettre's URL form); empty: no mail.
+    pub smtp_url: String,
+    /// The sender of every message.
+    pub from: String,
+    pub claim_link_hours: u32,
+    pub retry_initial_seconds: u64,
+    pub retry_max_seconds: u64,
+    pub give_up_after_hours: u64,
+}
+
+impl MailConfig {
+    /// Whether this instance sends e-mail at all.
+    pub fn enabled(&self) -> bool {
+        !self.smtp_url.trim().is_empty()
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("mail.claim_link_hours", u64::from(self.claim_link_hours)),
+            ("mail.retry_initial_seconds", self.retry_initial_seconds),
+            ("mail.give_up_after_hours", self.give_up_after_hours),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, 0, "must be at least 1"));
+            }
+        }
+        if self.retry_max_seconds < self.retry_initial_seconds {
+            return Err(ConfigError::invalid(
+                "mail.retry_max_seconds",
+                self.retry_max_seconds,
+                "must be at least mail.retry_initial_seconds",
+            ));
+        }
+        if !self.enabled() {
+            return Ok(());
+        }
+        let shown = mask_url_password(&self.smtp_url);
+        let parsed = url::Url::parse(self.smtp_url.trim()).ok().filter(|u| u.host_str().is_some_and(|h| !h.is_empty()));
+        let Some(parsed) = parsed else {
+            return Err(ConfigError::invalid(
+                "mail.smtp_url",
+                shown,
+                "give smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587?tls=required or smtps://USER:PASSWORD@HOST, or \"\" for no mail",
+            ));
+        };
+        let tls = parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+        match (parsed.scheme(), tls.as_deref()) {
+            ("smtp", None | Some("required" | "opportunistic")) | ("smtps", None) => {}
+            ("smtp" | "smtps", Some(other)) => {
+                return Err(ConfigError::invalid(
+                    "mail.smtp_url",
+                    shown,
+                    format!(
+                        "tls={other:?} is not a choice: give tls=required (STARTTLS) or tls=opportunistic, with smtp:// only"
+                    ),
+                ));
+            }
+            (scheme, _) => {
+                return Err(ConfigError::invalid(
+                    "mail.smtp_url",
+                    shown,
+                    format!("{scheme}:// is not a mail scheme: use smtp:// or smtps://"),
+                ));
+            }
+        }
+        if self.from.trim().is_empty() || !self.from.contains('@') {
+            return Err(ConfigError::invalid(
+                "mail.from",
+                &self.from,
+                "give the sender's address, like \"Hub <noreply@hub.example.org>\" (required when mail.smtp_url is set)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The shortest interval between scheduled backups.
 pub const BACKUP_MIN_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -527,6 +608,7 @@ impl Config {
         if self.hub.name.trim().is_empty() {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
         }
+        self.mail.validate()?;
         self.validate_backup()
     }
 
@@ -667,6 +749,7 @@ impl Config {
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = mask_url_password(&self.database.url);
+        shown.mail.smtp_url = mask_url_password(&self.mail.smtp_url);
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
     }
 }

@@ -100,6 +100,12 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__OPEN_DATA__LICENCE", "", "open_data.licence"),
         ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "0", "inbox.processing_timeout_seconds"),
         ("MAILLAGE__INBOX__PROCESSING_TIMEOUT_SECONDS", "3601", "inbox.processing_timeout_seconds"),
+        ("MAILLAGE__MAIL__SMTP_URL", "mail.example.org", "mail.smtp_url"),
+        ("MAILLAGE__MAIL__SMTP_URL", "http://mail.example.org", "mail.smtp_url"),
+        ("MAILLAGE__MAIL__SMTP_URL", "smtps://mail.example.org?tls=required", "mail.smtp_url"),
+        ("MAILLAGE__MAIL__SMTP_URL", "smtp://127.0.0.1:2525", "mail.from"),
+        ("MAILLAGE__MAIL__CLAIM_LINK_HOURS", "0", "mail.claim_link_hours"),
+        ("MAILLAGE__MAIL__RETRY_MAX_SECONDS", "1", "mail.retry_max_seconds"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();
@@ -290,5 +296,22 @@ fn an_unwritable_backup_directory_is_refused() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("backup.directory") && err.contains(said), "{err}");
+    }
+}
+
+#[test]
+fn mail_is_off_by_default_and_its_password_is_masked() {
+    assert!(!load(&[]).unwrap().mail.enabled());
+    let config = load(&[
+        ("MAILLAGE__MAIL__SMTP_URL", "smtps://hub:s3cret@mail.example.org"),
+        ("MAILLAGE__MAIL__FROM", "Hub <noreply@hub.example.org>"),
+    ])
+    .unwrap();
+    assert!(config.mail.enabled());
+    assert_eq!(config.mail.claim_link_hours, 168);
+    let shown = config.to_masked_toml();
+    assert!(!shown.contains("s3cret") && shown.contains("smtps://hub:********@mail.example.org"), "{shown}");
+    for url in ["smtp://127.0.0.1:2525", "smtp://u:p@mail.example.org:587?tls=required"] {
+        load(&[("MAILLAGE__MAIL__SMTP_URL", url), ("MAILLAGE__MAIL__FROM", "noreply@hub.example.org")]).expect(url);
     }
 }

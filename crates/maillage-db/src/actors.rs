@@ -97,6 +97,9 @@ pub struct NewUser {
     pub approved: bool,
     /// The hash of the invite code this registration uses up.
     pub invite_hash: Option<String>,
+    /// The hash of the claim link this account is opened with: the account
+    /// becomes the owner of the link's enterprise, in the same transaction.
+    pub claim_hash: Option<String>,
 }
 
 /// Counts of local actors by kind, for NodeInfo and the admin.
@@ -346,6 +349,14 @@ impl Database {
                     return Err(DbError::Refused("that invite code is unknown or already used".into()));
                 }
             }
+            if let Some(claim_hash) = &user.claim_hash {
+                use crate::mail::{EmailLink, LinkPurpose, attach_claimant, link_columns, take_link};
+                use crate::schema::{email_links, enterprise_editors};
+                let Some(link) = take_link!(c, claim_hash, LinkPurpose::Claim, Some(user_id), now) else {
+                    return Err(DbError::Refused("this link is unknown, expired or already used".into()));
+                };
+                let _: i64 = attach_claimant!(c, &link, user_id, actor.id, now);
+            }
             Ok(actor)
         })
     }
@@ -383,6 +394,13 @@ impl Database {
             diesel::delete(enterprise_editors::table.filter(enterprise_editors::enterprise_id.eq(actor_id)))
                 .execute(c)
                 .await?;
+            // Its private contact and pending claim links go with it.
+            diesel::delete(crate::schema::enterprise_contacts::table.find(actor_id)).execute(c).await?;
+            diesel::delete(
+                crate::schema::email_links::table.filter(crate::schema::email_links::enterprise_id.eq(actor_id)),
+            )
+            .execute(c)
+            .await?;
             diesel::delete(
                 local_follows::table
                     .filter(local_follows::followed_id.eq(actor_id).or(local_follows::follower_id.eq(actor_id))),

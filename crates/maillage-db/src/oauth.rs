@@ -42,6 +42,8 @@ pub struct Account {
     pub email: Option<String>,
     /// False while a registration awaits an admin's approval.
     pub approved: bool,
+    /// The address was confirmed by a link sent to it.
+    pub email_verified: bool,
     pub actor: LocalActor,
 }
 
@@ -67,7 +69,7 @@ pub struct AuthorizationCode {
     pub expires_at: UtcTime,
 }
 
-type AccountRow = (i64, String, bool, bool, Option<String>, bool, LocalActor);
+type AccountRow = (i64, String, bool, bool, Option<String>, bool, bool, LocalActor);
 
 /// The columns of an [`AccountRow`], from `users` joined to `local_actors`.
 macro_rules! account_columns {
@@ -79,13 +81,16 @@ macro_rules! account_columns {
             users::is_moderator,
             users::email,
             users::approved,
+            users::email_verified_at.is_not_null(),
             LocalActor::as_select(),
         )
     };
 }
 
-fn account((user_id, password_hash, is_admin, is_moderator, email, approved, actor): AccountRow) -> Account {
-    Account { user_id, password_hash, is_admin, is_moderator, email, approved, actor }
+fn account(
+    (user_id, password_hash, is_admin, is_moderator, email, approved, email_verified, actor): AccountRow,
+) -> Account {
+    Account { user_id, password_hash, is_admin, is_moderator, email, approved, email_verified, actor }
 }
 
 impl Database {

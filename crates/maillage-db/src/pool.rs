@@ -59,6 +59,8 @@ pub struct Database {
     sqlite_writer: Option<Pool<SqliteConn>>,
     /// Signalled when a transaction that enqueued deliveries commits.
     enqueued: std::sync::Arc<tokio::sync::Notify>,
+    /// Signalled when a transaction that queued e-mail commits.
+    mail_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Database {
@@ -84,6 +86,7 @@ impl Database {
                     postgres: None,
                     sqlite_writer: Some(writer),
                     enqueued: Default::default(),
+                    mail_queued: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
@@ -125,6 +128,7 @@ impl Database {
                     postgres: Some(connector),
                     sqlite_writer: None,
                     enqueued: Default::default(),
+                    mail_queued: Default::default(),
                 }
             }
         };
@@ -194,6 +198,17 @@ impl Database {
     /// processes' workers find new deliveries when they poll).
     pub(crate) fn outbox_changed(&self) {
         self.enqueued.notify_one();
+    }
+
+    /// Wakes [`Self::mail_queued`] (this process only; other processes'
+    /// mail workers find the rows at their next poll).
+    pub(crate) fn mail_changed(&self) {
+        self.mail_queued.notify_one();
+    }
+
+    /// Resolves once e-mail was queued by this process since the last call.
+    pub async fn mail_queued(&self) {
+        self.mail_queued.notified().await;
     }
 
     /// Resolves once deliveries were enqueued by this process since the last call.

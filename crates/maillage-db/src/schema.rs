@@ -104,6 +104,7 @@ diesel::table! {
         email -> Nullable<Text>,
         approved -> Bool,
         is_moderator -> Bool,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -518,6 +519,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_queue (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_links (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        email -> Text,
+        user_id -> Nullable<BigInt>,
+        enterprise_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        used_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    enterprise_contacts (enterprise_id) {
+        enterprise_id -> BigInt,
+        email -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
@@ -575,4 +615,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_marks,
     post_applications,
     backup_schedule,
+    mail_queue,
+    email_links,
+    enterprise_contacts,
 );

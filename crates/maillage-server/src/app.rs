@@ -148,6 +148,8 @@ impl Application {
         let checkpoints = tokio::spawn(checkpoint_wal_regularly(self.db.clone(), stopping_rx.clone()));
         let backups =
             tokio::spawn(maillage_app::backups::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
+        let mail =
+            tokio::spawn(maillage_app::mail::sender::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
         let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(
             maillage_app::App::new(self.federation.clone()),
             stopping_rx.clone(),
@@ -185,6 +187,9 @@ impl Application {
         let _ = tokio::time::timeout(grace, checkpoints).await;
         let _ = tokio::time::timeout(grace, hub_readings).await;
         let _ = tokio::time::timeout(grace, keys).await;
+        // A message being sent when the grace ends stays leased, and is sent
+        // again by a process once its lease ends.
+        let _ = tokio::time::timeout(grace, mail).await;
         // A backup still being written after the grace period is abandoned:
         // its partial file is removed, and the schedule's lease runs out.
         let mut backups = backups;

@@ -14,6 +14,7 @@ pub mod directory;
 mod error;
 mod feeds;
 pub mod i18n;
+mod mail_links;
 mod pages;
 mod replies;
 mod session;
@@ -84,6 +85,11 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/feeds/tags/{tag}", get(feeds::theme_feed))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/claim/{token}", get(mail_links::claim_form).post(mail_links::claim))
+        .route("/email/verify/{token}", get(mail_links::verify_form).post(mail_links::verify))
+        .route("/workspace/email/verify", post(mail_links::send_verification))
+        .route("/password/forgot", get(mail_links::forgot_form).post(mail_links::forgot))
+        .route("/password/reset/{token}", get(mail_links::reset_form).post(mail_links::reset))
         .route("/workspace", get(workspace::workspace))
         .route("/workspace/updates", post(workspace::publish::post_update))
         .route("/workspace/follows", post(workspace::follows::follow))
@@ -97,6 +103,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
         .route("/workspace/staff/import", get(workspace::import::import_form).post(workspace::import::preview))
         .route("/workspace/staff/import/confirm", post(workspace::import::confirm))
+        .route("/workspace/staff/enterprises/invite", post(workspace::staff::invite_to_claim))
         .route("/workspace/staff/enterprises/delete", post(workspace::staff::delete_enterprise))
         .route("/workspace/staff/feature", post(workspace::staff::feature))
         .route("/workspace/staff/reports/{id}/resolve", post(workspace::staff::resolve_report))

@@ -66,6 +66,9 @@ pub const TABLES: &[&str] = &[
     "domain_policies",
     "domain_health",
     "backup_schedule",
+    "mail_queue",
+    "email_links",
+    "enterprise_contacts",
 ];
 
 /// diesel's own table of applied migrations: created by the migrations on

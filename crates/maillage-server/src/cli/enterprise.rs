@@ -42,6 +42,10 @@ pub enum EnterpriseCommand {
         #[arg(long)]
         owner: bool,
     },
+    /// E-mail EMAIL a single-use link to claim the enterprise's profile
+    /// (open an account, or sign in, and become its owner); EMAIL becomes
+    /// its private contact address. Needs [mail] set up.
+    Invite { handle: String, email: String },
     /// Take a member off an enterprise's team.
     RemoveEditor { handle: String, username: String },
     /// Import enterprises from a CSV file (UTF-8 or Windows-1252, comma or
@@ -202,6 +206,11 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
     let Run { app, acting, out, .. } = run;
     let domain = &app.config().instance.domain;
     match command {
+        EnterpriseCommand::Invite { handle, email } => {
+            maillage_app::claims::invite(app, acting, &handle, &email).await?;
+            let hours = app.config().mail.claim_link_hours;
+            writeln!(out, "invitation to claim @{handle} queued for e-mail; its link works once, for {hours} hours")?;
+        }
         EnterpriseCommand::Create { handle, name, summary } => {
             let actor = maillage_app::enterprises::create(app, acting, &handle, &name, &summary).await?;
             writeln!(out, "created enterprise @{}@{domain} ({})", actor.username, actor.ap_id)?;

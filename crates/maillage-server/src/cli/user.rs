@@ -34,8 +34,13 @@ pub enum UserCommand {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum InviteCommand {
-    /// Print a new single-use invite code (for `registrations.mode = "invite"`).
-    Create,
+    /// Print a new single-use invite code (for `registrations.mode = "invite"`),
+    /// or e-mail it with --email.
+    Create {
+        /// Send the code to this address instead of printing it.
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -84,9 +89,13 @@ pub(super) async fn run(mut run: Run<'_>, command: UserCommand) -> Result<(), Se
 
 pub(super) async fn run_invite(run: Run<'_>, command: InviteCommand) -> Result<(), ServerError> {
     match command {
-        InviteCommand::Create => {
+        InviteCommand::Create { email: None } => {
             let code = users::create_invite(run.app, run.acting).await?;
             writeln!(run.out, "{code}")?;
+        }
+        InviteCommand::Create { email: Some(email) } => {
+            users::email_invite(run.app, run.acting, &email).await?;
+            writeln!(run.out, "invite code queued for e-mail to {}", users::normalize_email(&email)?)?;
         }
     }
     Ok(())

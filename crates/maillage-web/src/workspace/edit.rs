@@ -64,6 +64,8 @@ struct ProfilePage {
     texts: Vec<TextField>,
     selects: Vec<SelectField>,
     checks: Vec<SelectField>,
+    /// The enterprise's private contact address (its team and staff only).
+    contact: Option<String>,
 }
 
 fn options(ctx: &Ctx, vocabulary: &Vocabulary, chosen: &[String]) -> Vec<(String, String, bool)> {
@@ -132,6 +134,7 @@ fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile)
         texts,
         selects,
         checks,
+        contact: None,
     }
 }
 
@@ -154,6 +157,10 @@ pub async fn profile_form(
     editor(&state, &ctx, &enterprise).await?;
     let mut page = profile_page(&ctx, &enterprise, &current_profile(&enterprise));
     page.notice = query.saved.map(|_| ctx.t.t("edit-profile-saved"));
+    let acting = Acting::member(require_login(&ctx)?);
+    page.contact = maillage_app::claims::contact(&state.shared.app, &acting, &enterprise)
+        .await
+        .map_err(|e| PageError::app(ctx.lang, e))?;
     ctx.render(&page)
 }
 

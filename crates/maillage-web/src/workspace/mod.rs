@@ -54,6 +54,8 @@ struct RecentPost {
 struct WorkspacePage {
     c: Chrome,
     is_staff: bool,
+    /// The member has an address not confirmed yet: offer the link.
+    unverified_email: bool,
     hello: String,
     notice: Option<String>,
     error: Option<String>,
@@ -144,6 +146,7 @@ async fn page(state: &WebState, ctx: &Ctx, account: &Account, shown: Shown) -> R
     Ok(WorkspacePage {
         c: ctx.chrome(ctx.t.t("workspace-title")),
         is_staff: account.is_admin || account.is_moderator,
+        unverified_email: account.email.is_some() && !account.email_verified && state.shared.config().mail.enabled(),
         hello: ctx.t.t1("workspace-hello", "name", &account.actor.display_name),
         notice,
         error,

@@ -151,6 +151,7 @@ pub async fn staff_home(
         Some("resolved") => Some(ctx.t.t("staff-report-resolved")),
         Some("blocked") => Some(ctx.t.t1("staff-domain-blocked", "domain", &subject)),
         Some("removed") => Some(ctx.t.t1("staff-domain-removed", "domain", &subject)),
+        Some("invited") => Some(ctx.t.t1("staff-claim-sent", "handle", &subject)),
         Some("announced") => Some(ctx.t.t("staff-announced")),
         Some("withdrawn") => Some(ctx.t.t("staff-announce-withdrawn")),
         _ => None,
@@ -206,6 +207,31 @@ pub async fn admit_enterprise(
     let (handle, name) = (form.handle.trim(), form.name.trim());
     match enterprises::create(&state.shared.app, &Acting::member(account), handle, name, "").await {
         Ok(actor) => Ok(done("admitted", &actor.username)),
+        Err(e) => refused_or_page(&state, &ctx, account, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ClaimInviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// E-mails an invitation to claim an enterprise's profile (admins).
+pub async fn invite_to_claim(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Form(form): Form<ClaimInviteForm>,
+) -> Result<Response, PageError> {
+    let account = staff(&ctx, false)?;
+    ctx.check_csrf(&form.csrf)?;
+    let handle = form.handle.trim();
+    match maillage_app::claims::invite(&state.shared.app, &Acting::member(account), handle, &form.email).await {
+        Ok(()) => Ok(done("invited", handle)),
         Err(e) => refused_or_page(&state, &ctx, account, e).await,
     }
 }

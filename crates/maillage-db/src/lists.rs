@@ -129,19 +129,18 @@ impl Database {
     pub async fn exclusive_list_members(&self, actor_id: i64) -> Result<ListMembers, DbError> {
         let mut conn = self.conn().await?;
         let (local, remote) = with_conn!(&mut conn, |c| {
-            let exclusive =
-                lists::table.filter(lists::actor_id.eq(actor_id)).filter(lists::exclusive.eq(true)).select(lists::id);
+            let exclusive = || {
+                lists::table.filter(lists::actor_id.eq(actor_id)).filter(lists::exclusive.eq(true)).select(lists::id)
+            };
             let local = list_accounts::table
                 .inner_join(local_actors::table.on(list_accounts::local_actor_id.eq(local_actors::id.nullable())))
-                .filter(list_accounts::list_id.eq_any(exclusive))
+                .filter(list_accounts::list_id.eq_any(exclusive()))
                 .select(LocalActor::as_select())
                 .load::<LocalActor>(c)
                 .await?;
-            let exclusive =
-                lists::table.filter(lists::actor_id.eq(actor_id)).filter(lists::exclusive.eq(true)).select(lists::id);
             let remote = list_accounts::table
                 .inner_join(remote_actors::table.on(list_accounts::remote_actor_id.eq(remote_actors::id.nullable())))
-                .filter(list_accounts::list_id.eq_any(exclusive))
+                .filter(list_accounts::list_id.eq_any(exclusive()))
                 .select(RemoteActor::as_select())
                 .load::<RemoteActor>(c)
                 .await?;

@@ -29,24 +29,9 @@ pub fn new_actor(
     display_name: &str,
     summary: &str,
 ) -> Result<NewLocalActor, ActorError> {
-    let display_name = display_name.trim();
-    if display_name.is_empty() {
-        return Err(ActorError::EmptyName);
-    }
-    let (public_key_pem, private_key_pem) = generate_key_pair()?;
-    let ap_id = match kind {
-        ActorKind::Instance => urls.instance_actor(),
-        _ => urls.actor(username.as_str()),
-    };
-    Ok(NewLocalActor {
-        kind,
-        username,
-        ap_id,
-        display_name: display_name.to_string(),
-        summary: summary.trim().to_string(),
-        public_key_pem,
-        private_key_pem,
-    })
+    let mut actor = new_actor_keys_later(urls, kind, username, display_name, summary)?;
+    (actor.public_key_pem, actor.private_key_pem) = generate_key_pair()?;
+    Ok(actor)
 }
 
 /// Like [`new_actor`], without a key pair yet: for imports, which cannot
@@ -64,7 +49,10 @@ pub fn new_actor_keys_later(
     if display_name.is_empty() {
         return Err(ActorError::EmptyName);
     }
-    let ap_id = urls.actor(username.as_str());
+    let ap_id = match kind {
+        ActorKind::Instance => urls.instance_actor(),
+        _ => urls.actor(username.as_str()),
+    };
     Ok(NewLocalActor {
         kind,
         username,

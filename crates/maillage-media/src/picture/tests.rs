@@ -214,6 +214,33 @@ fn webp_pictures_are_read() {
 }
 
 #[test]
+fn grey_jpegs_and_sixteen_bit_pngs_are_read() {
+    let grey = image::GrayImage::from_fn(90, 60, |x, _| image::Luma([x as u8 * 2]));
+    let mut bytes = Vec::new();
+    JpegEncoder::new_with_quality(&mut bytes, 90)
+        .write_image(grey.as_raw(), 90, 60, image::ExtendedColorType::L8)
+        .unwrap();
+    let processed = process_image(&bytes, &LIMITS).unwrap();
+    assert_eq!(
+        (processed.original.width, processed.original.height, processed.original.media_type),
+        (90, 60, "image/jpeg")
+    );
+
+    let deep =
+        image::ImageBuffer::<Rgba<u16>, Vec<u16>>::from_fn(50, 40, |x, _| Rgba([x as u16 * 1000, 0, 65535, 30000]));
+    let mut bytes = Vec::new();
+    DynamicImage::ImageRgba16(deep).write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    let processed = process_image(&bytes, &LIMITS).unwrap();
+    assert_eq!(
+        (processed.original.width, processed.original.height, processed.original.media_type),
+        (50, 40, "image/png")
+    );
+    let kept = decoded(&processed.original).into_rgba8();
+    assert_eq!(kept.get_pixel(10, 10).0[2], 255);
+    assert!((kept.get_pixel(10, 10).0[3]).abs_diff(117) <= 1, "alpha kept, on 8 bits");
+}
+
+#[test]
 fn a_twelve_megapixel_photo_is_scaled_to_the_bounds() {
     let photo = RgbImage::from_fn(4032, 3024, |x, y| Rgb([(x / 16) as u8, (y / 12) as u8, ((x + y) / 28) as u8]));
     let processed = process_image(&jpeg(&photo), &LIMITS).unwrap();

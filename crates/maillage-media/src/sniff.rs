@@ -29,7 +29,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, MediaError> {
         return Ok(Sniffed::Document(DocumentFormat::Pdf));
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return office(bytes).map(Sniffed::Document).ok_or(MediaError::Unsupported);
+        return office(bytes).map(Sniffed::Document);
     }
     if let Some(refusal) = video_audio_or_other_picture(bytes) {
         return Err(refusal);
@@ -49,13 +49,23 @@ fn picture(bytes: &[u8]) -> Option<ImageFormat> {
 }
 
 /// ODF (an uncompressed `mimetype` entry naming the kind) or Office Open XML
-/// (`[Content_Types].xml` and the parts of a text or a workbook). Only the
-/// central directory and, for ODF, a few bytes of one entry are read.
-fn office(bytes: &[u8]) -> Option<DocumentFormat> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+/// (`[Content_Types].xml` and the parts of a text or a workbook), without
+/// macros (which a reader's office suite could run). Only the central
+/// directory and, for ODF, a few bytes of one entry are read.
+fn office(bytes: &[u8]) -> Result<DocumentFormat, MediaError> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| MediaError::Unsupported)?;
     if archive.len() > MAX_ZIP_ENTRIES {
-        return None;
+        return Err(MediaError::Unsupported);
     }
+    let macros =
+        |name: &[u8]| name.ends_with(b"vbaProject.bin") || name.starts_with(b"Basic/") || name.starts_with(b"Scripts/");
+    if archive.file_names_raw().any(macros) {
+        return Err(MediaError::NotAccepted("documents with macros"));
+    }
+    office_kind(archive).ok_or(MediaError::Unsupported)
+}
+
+fn office_kind(mut archive: zip::ZipArchive<Cursor<&[u8]>>) -> Option<DocumentFormat> {
     let has = |name: &[u8]| archive.file_names_raw().any(|n| n == name);
     let has_under = |prefix: &[u8]| archive.file_names_raw().any(|n| n.starts_with(prefix));
     if has(b"[Content_Types].xml") {
@@ -276,6 +286,18 @@ mod tests {
         assert_eq!(sniff(&xlsx), Ok(Sniffed::Document(DocumentFormat::Xlsx)));
         let pptx = zip_of(&[("[Content_Types].xml", b"<x/>"), ("ppt/presentation.xml", b"<x/>")]);
         assert_eq!(sniff(&pptx), Err(MediaError::Unsupported));
+        let docm = zip_of(&[
+            ("[Content_Types].xml", b"<x/>"),
+            ("word/document.xml", b"<x/>"),
+            ("word/vbaProject.bin", b"\xd0\xcf"),
+        ]);
+        assert_eq!(sniff(&docm), Err(MediaError::NotAccepted("documents with macros")));
+        let odt_basic = zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", b"<x/>"),
+            ("Basic/Standard/Module1.xml", b"<x/>"),
+        ]);
+        assert_eq!(sniff(&odt_basic), Err(MediaError::NotAccepted("documents with macros")));
         let jar = zip_of(&[("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n")]);
         assert_eq!(sniff(&jar), Err(MediaError::Unsupported));
         assert_eq!(sniff(b"PK\x03\x04 cut short"), Err(MediaError::Unsupported));

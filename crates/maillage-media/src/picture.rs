@@ -4,13 +4,15 @@
 //! EXIF, GPS, XMP, ICC profile or comment survives), and given a blurhash.
 //!
 //! Memory: the decoded frame (3 bytes a pixel, 4 with transparency) is the
-//! largest buffer; it is dropped as soon as the bounded original is made,
-//! and the preview is made from that original.
+//! largest buffer; it is dropped as soon as the bounded original is made
+//! (scaled in strips, so the peak is about those two frames), and the
+//! preview is made from that original.
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::images::Image;
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::metadata::Orientation;
@@ -27,6 +29,8 @@ const BLURHASH_COMPONENTS: (u32, u32) = (4, 3);
 /// What a decoder may allocate beyond the decoded frame (tables, a row of
 /// blocks, a GIF's palette and line buffers).
 const DECODER_MARGIN: u64 = 16 * 1024 * 1024;
+/// Rows of an opaque picture scaled at a time (see [`resize`]).
+const STRIP_ROWS: usize = 128;
 
 pub fn process_image(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImage, MediaError> {
     let size = bytes.len() as u64;
@@ -162,12 +166,42 @@ fn fitted(width: u32, height: u32, side: u32) -> (u32, u32) {
     (scaled(width), scaled(height))
 }
 
+/// Lanczos3: sharp and without the ringing of larger kernels.
+fn lanczos() -> ResizeOptions {
+    ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+}
+
+fn resize_failed(e: impl std::fmt::Display) -> MediaError {
+    MediaError::Corrupt(format!("cannot be resized: {e}"))
+}
+
+/// A scaled copy of `source`. An opaque picture is scaled in strips of
+/// [`STRIP_ROWS`] rows written straight into the copy, so the resizer's
+/// buffer is a strip, not a third picture as large as the others. Each
+/// strip's filter reads the source rows beyond the strip's own (the crop box
+/// only places the strip), so the strips join without seams.
 fn resize(source: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, MediaError> {
-    let mut target = DynamicImage::new(width, height, source.color());
-    Resizer::new()
-        .resize(source, &mut target, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)))
-        .map_err(|e| MediaError::Corrupt(format!("cannot be resized: {e}")))?;
-    Ok(target)
+    let mut resizer = Resizer::new();
+    let DynamicImage::ImageRgb8(_) = source else {
+        // With transparency the resizer premultiplies a copy of the whole
+        // source for each call: one call.
+        let mut target = DynamicImage::new(width, height, source.color());
+        resizer.resize(source, &mut target, &lanczos()).map_err(resize_failed)?;
+        return Ok(target);
+    };
+    let row = width as usize * 3;
+    let mut pixels = vec![0; row * height as usize];
+    let scale = f64::from(source.height()) / f64::from(height);
+    for (index, rows) in pixels.chunks_mut(row * STRIP_ROWS).enumerate() {
+        let strip_height = (rows.len() / row) as u32;
+        let top = (index * STRIP_ROWS) as f64 * scale;
+        let span = (f64::from(strip_height) * scale).min(f64::from(source.height()) - top);
+        let mut strip = Image::from_slice_u8(width, strip_height, rows, PixelType::U8x3).map_err(resize_failed)?;
+        let options = lanczos().crop(0.0, top, f64::from(source.width()), span);
+        resizer.resize(source, &mut strip, &options).map_err(resize_failed)?;
+    }
+    let image = RgbImage::from_raw(width, height, pixels).ok_or_else(|| resize_failed("wrong size"))?;
+    Ok(DynamicImage::ImageRgb8(image))
 }
 
 /// `image` itself when it fits in `side`, else a scaled-down copy (and

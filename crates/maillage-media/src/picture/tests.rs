@@ -255,6 +255,21 @@ fn a_twelve_megapixel_photo_is_scaled_to_the_bounds() {
 }
 
 #[test]
+fn scaling_in_strips_joins_without_seams() {
+    let photo = DynamicImage::ImageRgb8(RgbImage::from_fn(1000, 700, |x, y| {
+        Rgb([(x * 7 % 256) as u8, (y * 13 % 256) as u8, ((x ^ y) % 256) as u8])
+    }));
+    for (width, height) in [(640, 448), (333, 233), (999, 699)] {
+        let in_strips = resize(&photo, width, height).unwrap().into_rgb8();
+        let mut whole = DynamicImage::new(width, height, photo.color());
+        Resizer::new().resize(&photo, &mut whole, &lanczos()).unwrap();
+        let whole = whole.into_rgb8();
+        let worst = in_strips.as_raw().iter().zip(whole.as_raw()).map(|(a, b)| a.abs_diff(*b)).max();
+        assert!(worst <= Some(1), "{width}×{height}: strips differ from one pass by {worst:?}");
+    }
+}
+
+#[test]
 fn sizes_fit_the_bounds_and_are_never_scaled_up() {
     assert_eq!(fitted(4032, 3024, 3840), (3840, 2880));
     assert_eq!(fitted(3024, 4032, 640), (480, 640));

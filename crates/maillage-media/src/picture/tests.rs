@@ -255,6 +255,17 @@ fn a_twelve_megapixel_photo_is_scaled_to_the_bounds() {
 }
 
 #[test]
+fn tiny_and_very_narrow_pictures() {
+    for (width, height) in [(1, 1), (1, 5000), (5000, 1), (2, 3)] {
+        let picture = jpeg(&RgbImage::from_pixel(width, height, Rgb([200, 100, 50])));
+        let processed = process_image(&picture, &LIMITS).unwrap();
+        let (w, h) = fitted(width, height, 640);
+        assert_eq!((processed.preview.width, processed.preview.height), (w, h));
+        assert_eq!(processed.blurhash.len(), 28);
+    }
+}
+
+#[test]
 fn scaling_in_strips_joins_without_seams() {
     let photo = DynamicImage::ImageRgb8(RgbImage::from_fn(1000, 700, |x, y| {
         Rgb([(x * 7 % 256) as u8, (y * 13 % 256) as u8, ((x ^ y) % 256) as u8])

@@ -64,7 +64,8 @@ fn process(bytes: &[u8], format: ImageFormat, limits: &ImageLimits) -> Result<Pr
     Ok(ProcessedImage { original, preview, blurhash })
 }
 
-fn too_many_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), MediaError> {
+/// Refuses a picture from the size its header declares.
+fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), MediaError> {
     if u64::from(width) * u64::from(height) > max_pixels {
         return Err(MediaError::TooManyPixels { width, height, limit: max_pixels });
     }
@@ -92,7 +93,7 @@ fn decode_jpeg(bytes: &[u8], max_pixels: u64) -> Result<(DynamicImage, Orientati
     decoder.decode_headers().map_err(corrupt)?;
     let (width, height) = decoder.dimensions().ok_or_else(|| MediaError::Corrupt("no header".into()))?;
     let (width, height) = (width as u32, height as u32);
-    too_many_pixels(width, height, max_pixels)?;
+    check_pixels(width, height, max_pixels)?;
     let orientation =
         decoder.exif().and_then(|exif| Orientation::from_exif_chunk(exif)).unwrap_or(Orientation::NoTransforms);
     let size = decoder.output_buffer_size().ok_or_else(|| MediaError::Corrupt("no header".into()))?;
@@ -124,7 +125,7 @@ fn decode_other(bytes: &[u8], format: ImageFormat, max_pixels: u64) -> Result<(D
     };
     let header = reader(Limits::no_limits())?;
     let (width, height) = header.dimensions();
-    too_many_pixels(width, height, max_pixels)?;
+    check_pixels(width, height, max_pixels)?;
     let frame = header.total_bytes();
     drop(header);
 

@@ -1,7 +1,8 @@
 //! The benchmark suite, run by `scripts/bench [--quick]` (which builds the
 //! release binaries first). Steps: raw crypto limits, the inbox (SQLite,
 //! and PostgreSQL when `--postgres` gives a server), fan-out, growth of
-//! paged queries, memory, the network directory, importing a repertoire. Every target is judged against figures measured
+//! paged queries, memory, the network directory, importing a repertoire, processing
+//! an uploaded phone photo. Every target is judged against figures measured
 //! in the same run; the report goes to `target/bench-report/`.
 
 mod crypto_step;
@@ -11,6 +12,7 @@ mod growth_step;
 mod import_step;
 mod inbox_step;
 mod load;
+mod media_step;
 mod memory_step;
 mod report;
 mod server;
@@ -39,7 +41,7 @@ struct Args {
     #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
     postgres: Option<String>,
     /// Only these steps (comma-separated: crypto, inbox, fanout, growth,
-    /// memory, directory, import), for working on one of them; the report then holds only
+    /// memory, directory, import, media), for working on one of them; the report then holds only
     /// their targets. Crypto always runs: the others are judged against it.
     #[arg(long, value_delimiter = ',')]
     steps: Vec<String>,
@@ -55,13 +57,22 @@ enum Command {
         #[arg(long)]
         port: u16,
     },
+    /// Processes a picture as an upload is, `runs` times, and prints the
+    /// times and the process's peak memory as JSON, for the media step.
+    MediaPhoto {
+        file: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if let Some(Command::CeilingServer { port }) = args.command {
-        return load::serve_ceiling(port).await;
+    match args.command {
+        Some(Command::CeilingServer { port }) => return load::serve_ceiling(port).await,
+        Some(Command::MediaPhoto { file, runs }) => return media_step::measure_here(&file, runs),
+        None => {}
     }
     let started = Instant::now();
     let binary = match args.maillage {
@@ -78,13 +89,11 @@ async fn main() -> anyhow::Result<()> {
     let limits = crypto_step::run(&mut report, Duration::from_secs_f64(if args.quick { 0.5 } else { 2.0 }))?;
 
     let wanted = |step: &str| args.steps.is_empty() || args.steps.iter().any(|s| s == step);
-    if let Some(unknown) = args
-        .steps
-        .iter()
-        .find(|s| !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import"].contains(&s.as_str()))
-    {
+    if let Some(unknown) = args.steps.iter().find(|s| {
+        !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import", "media"].contains(&s.as_str())
+    }) {
         anyhow::bail!(
-            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import"
+            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import, media"
         );
     }
 
@@ -133,6 +142,10 @@ async fn main() -> anyhow::Result<()> {
             }
             None => eprintln!("step 7 on PostgreSQL: skipped (no --postgres)"),
         }
+    }
+
+    if wanted("media") {
+        media_step::run(&mut report, scale).await?;
     }
 
     report.finish(&args.out, started.elapsed().as_secs_f64(), args.strict)

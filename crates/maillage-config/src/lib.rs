@@ -41,6 +41,7 @@ pub struct Config {
     pub log: LogConfig,
     pub backup: BackupConfig,
     pub mail: MailConfig,
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -313,6 +314,63 @@ pub struct BackupConfig {
     pub directory: String,
     /// Scheduled backups kept.
     pub keep: u32,
+}
+
+/// Where media are stored and how big they may be (`[media]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub backend: MediaBackend,
+    /// The directory of the local backend.
+    pub directory: String,
+    pub max_image_bytes: u64,
+    pub max_document_bytes: u64,
+    pub max_image_pixels: u64,
+    pub original_side: u32,
+    pub preview_side: u32,
+    pub max_attachments: u32,
+    /// 0: no quota.
+    pub quota_per_member_bytes: u64,
+    pub processing_concurrency: u32,
+    pub unattached_hours: u32,
+    pub remote_cache_days: u32,
+    pub remote_max_bytes: u64,
+    pub s3: S3Config,
+}
+
+/// The two places media can live (`media.backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum MediaBackend {
+    Local,
+    S3,
+}
+
+impl TryFrom<String> for MediaBackend {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "local" => Ok(MediaBackend::Local),
+            "s3" => Ok(MediaBackend::S3),
+            _ => Err(format!("{value:?} is not a media backend: choose local or s3")),
+        }
+    }
+}
+
+/// An S3-compatible object store (`[media.s3]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    /// Masked by [`Config::to_masked_toml`].
+    pub secret_access_key: String,
+    pub path_style: bool,
+    /// Empty: every file is served by Maillage itself.
+    pub public_base_url: String,
 }
 
 /// Outgoing e-mail (`[mail]`). See [`MailConfig::enabled`].
@@ -750,6 +808,9 @@ impl Config {
         let mut shown = self.clone();
         shown.database.url = mask_url_password(&self.database.url);
         shown.mail.smtp_url = mask_url_password(&self.mail.smtp_url);
+        if !shown.media.s3.secret_access_key.is_empty() {
+            shown.media.s3.secret_access_key = "********".into();
+        }
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
     }
 }

@@ -90,6 +90,8 @@ fn subscription((id, token_id, endpoint, p256dh, auth, alerts, policy): Subscrip
 pub struct QueuedPush {
     pub id: i64,
     pub subscription_id: i64,
+    /// The account the subscription belongs to.
+    pub user_id: i64,
     pub attempts: i32,
     pub created_at: UtcTime,
     pub endpoint: String,
@@ -412,7 +414,8 @@ impl Database {
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
-        type Row = ((i64, i64, i32, UtcTime), (String, String, String, String), (i64, String, String, Option<String>));
+        type Row =
+            ((i64, i64, i32, UtcTime), (String, String, String, String, i64), (i64, String, String, Option<String>));
         let rows: Vec<Row> = with_conn!(&mut conn, |c| push_queue::table
             .inner_join(push_subscriptions::table)
             .inner_join(notifications::table)
@@ -425,19 +428,25 @@ impl Database {
                     push_subscriptions::p256dh,
                     push_subscriptions::auth,
                     push_subscriptions::access_token,
+                    push_subscriptions::user_id,
                 ),
                 (notifications::id, notifications::kind, notifications::from_ap_id, notifications::object_ap_id),
             ))
             .load(c)
             .await)?;
         let mut pushes = Vec::with_capacity(rows.len());
-        for ((id, subscription_id, attempts, created_at), (endpoint, p256dh, auth, access_token), notification) in rows
+        for (
+            (id, subscription_id, attempts, created_at),
+            (endpoint, p256dh, auth, access_token, user_id),
+            notification,
+        ) in rows
         {
             let (notification_id, kind, from_ap_id, object_ap_id) = notification;
             let kind = NotificationKind::parse(&kind).map_err(|e| DbError::Refused(e.to_string()))?;
             pushes.push(QueuedPush {
                 id,
                 subscription_id,
+                user_id,
                 attempts,
                 created_at,
                 endpoint,

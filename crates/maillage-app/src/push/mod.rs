@@ -8,11 +8,11 @@
 pub mod payload;
 pub mod sender;
 
-use maillage_db::{NewPushSubscription, PushSubscription, VapidKeys};
+use maillage_db::{NewPushSubscription, PushSubscription, QueueCounts, VapidKeys};
 use maillage_domain::push::{PushAlerts, PushPolicy};
 use maillage_federation::web_push::{PushKeyError, VapidSigner, check_subscription};
 
-use crate::{App, AppError};
+use crate::{Acting, App, AppError};
 
 /// The instance's VAPID key pair, made and stored the first time it is
 /// needed (every process then reads the same one).
@@ -28,10 +28,17 @@ pub async fn vapid_public_key(app: &App) -> Result<String, AppError> {
     Ok(vapid_keys(app).await?.public_key)
 }
 
-/// Makes a new VAPID key pair; every subscription, made for the old key,
-/// is removed (clients subscribe again). How many were removed.
-pub async fn rotate_vapid_keys(app: &App) -> Result<usize, AppError> {
+/// Makes a new VAPID key pair (admins); every subscription, made for the
+/// old key, is removed (clients subscribe again). How many were removed.
+pub async fn rotate_vapid_keys(app: &App, acting: &Acting) -> Result<usize, AppError> {
+    acting.require_admin()?;
     Ok(app.db().replace_vapid_keys(&VapidSigner::generate()).await?)
+}
+
+/// The push queue's rows by state (admins).
+pub async fn queue_counts(app: &App, acting: &Acting) -> Result<QueueCounts, AppError> {
+    acting.require_admin()?;
+    Ok(app.db().push_counts().await?)
 }
 
 /// Whom a subscription belongs to: the token it was made with.

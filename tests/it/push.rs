@@ -27,6 +27,11 @@ async fn instance() -> anyhow::Result<TestInstance> {
 
 /// A token of `username` with the `push` scope.
 async fn login(instance: &TestInstance, username: &str) -> anyhow::Result<String> {
+    Ok(login_app(instance, username).await?.0)
+}
+
+/// A token of `username` with the `push` scope, and its app's id and secret.
+async fn login_app(instance: &TestInstance, username: &str) -> anyhow::Result<(String, String, String)> {
     let scopes = "read write follow push";
     let app: Value = instance
         .http
@@ -51,7 +56,10 @@ async fn login(instance: &TestInstance, username: &str) -> anyhow::Result<String
         .await?
         .json()
         .await?;
-    Ok(token["access_token"].as_str().unwrap_or_else(|| panic!("no token: {token}")).to_string())
+    let token = token["access_token"].as_str().unwrap_or_else(|| panic!("no token: {token}")).to_string();
+    let id = app["client_id"].as_str().unwrap_or_default().to_string();
+    let secret = app["client_secret"].as_str().unwrap_or_default().to_string();
+    Ok((token, id, secret))
 }
 
 /// Subscribes `token` to `receiver` with a form, as most apps do: every
@@ -96,7 +104,7 @@ async fn received(receiver: &PushReceiver, n: usize) -> anyhow::Result<Vec<Value
 async fn a_mention_a_follow_and_a_like_are_pushed_encrypted_and_signed() -> anyhow::Result<()> {
     let Some(receiver) = PushReceiver::start(&[201]).await? else { return Ok(()) };
     let site = instance().await?;
-    let marie = login(&site, "marie").await?;
+    let (marie, marie_app, marie_secret) = login_app(&site, "marie").await?;
     let paul = login(&site, "paul").await?;
 
     // The server key is the same wherever a client reads it.
@@ -189,12 +197,27 @@ async fn a_mention_a_follow_and_a_like_are_pushed_encrypted_and_signed() -> anyh
     types.sort();
     assert_eq!(types, ["favourite", "follow", "mention"]);
 
-    // Revoking the token removes its subscription: a new one by another
-    // token still works, and the revoked token's is gone.
-    let response = site.http.post(site.url("/oauth/revoke")).form(&[("token", marie.as_str())]).send().await?;
-    assert!(response.status().is_success() || response.status().as_u16() == 400, "{}", response.status());
+    // Revoking the token removes its subscription: nothing is pushed to
+    // it; the next message is the one to the subscription of a new token.
+    let revoked = site
+        .http
+        .post(site.url("/oauth/revoke"))
+        .form(&[("client_id", marie_app.as_str()), ("client_secret", marie_secret.as_str()), ("token", marie.as_str())])
+        .send()
+        .await?;
+    assert_eq!(revoked.status(), 200);
     let (status, _) = call(&site, Method::GET, "/api/v1/push/subscription", Some(&marie), None).await?;
     assert_eq!(status, 401);
+    post_status(&site, &paul, json!({ "status": "@marie après la révocation" })).await?;
+    let marie_again = login(&site, "marie").await?;
+    let (status, _) = subscribe_form(&site, &marie_again, &receiver, "marie-again", &["mention"], "all").await?;
+    assert_eq!(status, 200);
+    post_status(&site, &paul, json!({ "status": "@marie nouveau jeton" })).await?;
+    let messages = received(&receiver, 4).await?;
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert_eq!(messages[3]["path"], "/push/marie-again");
+    assert_eq!(messages[3]["payload"]["access_token"], marie_again.as_str());
+    assert!(messages[3]["payload"]["body"].as_str().unwrap_or_default().contains("nouveau jeton"));
     Ok(())
 }
 
@@ -252,8 +275,8 @@ async fn alerts_off_and_policy_none_push_nothing() -> anyhow::Result<()> {
     let messages = received(&receiver, 1).await?;
     // Give a wrongly queued earlier message every chance to arrive too:
     // wait for a later one of a second subscription's token first.
-    let luc_token = login(&site, "paul").await?;
-    let (status, _) = subscribe_form(&site, &luc_token, &receiver, "paul", &["mention"], "all").await?;
+    let paul_again = login(&site, "paul").await?;
+    let (status, _) = subscribe_form(&site, &paul_again, &receiver, "paul", &["mention"], "all").await?;
     assert_eq!(status, 200);
     post_status(&site, &marie, json!({ "status": "@paul merci" })).await?;
     let messages_after = received(&receiver, 2).await?;

@@ -510,13 +510,4 @@ impl Database {
             .await)?;
         Ok(QueueCounts::of_states(rows))
     }
-
-    /// Removes the subscriptions of tokens that were revoked (the token
-    /// revocations call it in their own transactions through
-    /// [`forget_revoked_subscriptions!`]; this is for anything else).
-    pub async fn forget_revoked_push_subscriptions(&self) -> Result<usize, DbError> {
-        let mut conn = self.write_conn().await?;
-        let n = with_conn!(&mut conn, |c| forget_revoked_subscriptions!(c))?;
-        Ok(n)
-    }
 }

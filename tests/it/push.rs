@@ -341,3 +341,43 @@ async fn a_failing_service_is_retried_and_a_gone_subscription_removed() -> anyho
     .await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_instance_refuses_endpoints_on_private_addresses() -> anyhow::Result<()> {
+    // Not on `localhost`: the address rules of every outgoing request apply.
+    let site = TestInstance::spawn_with(Box::new(|config| config.instance.domain = "hub.example".into())).await?;
+    populate(&site).await?;
+    let marie = login(&site, "marie").await?;
+    // A well-formed device key, so that only the endpoint can be refused.
+    let p256dh = "BLT52cX_nEfFnwa3mKRxXEcRq2-SOOJHXXFSFnlWwemt50KXnqqw0JONmzfsb2LucciSRfCNrlGSePkbzwyvEAM";
+    for endpoint in [
+        "http://127.0.0.1:9/push",
+        "https://127.0.0.1/push",
+        "https://localhost/push",
+        "https://10.1.2.3/push",
+        "https://[::1]/push",
+        "https://169.254.169.254/latest",
+    ] {
+        let body = json!({
+            "subscription": { "endpoint": endpoint, "keys": { "p256dh": p256dh, "auth": "pZa3eXgY65r0OErhna8xfg" } },
+            "data": { "alerts": { "mention": true } },
+        });
+        let (status, error) = call(&site, Method::POST, "/api/v1/push/subscription", Some(&marie), Some(body)).await?;
+        assert_eq!(status, 422, "{endpoint}: {error}");
+        assert!(error["error"].as_str().unwrap_or_default().contains("subscription[endpoint]"), "{error}");
+    }
+    let (status, _) = call(&site, Method::GET, "/api/v1/push/subscription", Some(&marie), None).await?;
+    assert_eq!(status, 404, "nothing was stored");
+    // A public push service's address is accepted.
+    let body = json!({
+        "subscription": {
+            "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/abc",
+            "keys": { "p256dh": p256dh, "auth": "pZa3eXgY65r0OErhna8xfg" },
+        },
+    });
+    let (status, created) = call(&site, Method::POST, "/api/v1/push/subscription", Some(&marie), Some(body)).await?;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["alerts"]["mention"], false, "alerts not given are off");
+    assert_eq!(created["policy"], "all");
+    Ok(())
+}

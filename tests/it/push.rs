@@ -175,9 +175,9 @@ async fn a_mention_a_follow_and_a_like_are_pushed_encrypted_and_signed() -> anyh
         assert_eq!(payload["access_token"], marie.as_str());
         assert_eq!(payload["preferred_locale"], "fr");
         assert!(payload["icon"].as_str().is_some_and(|icon| icon.starts_with("http")), "{payload}");
-        let id = payload["notification_id"].as_str().unwrap_or_default();
+        let id = payload["notification_id"].as_i64().unwrap_or_else(|| panic!("a number: {payload}")).to_string();
         let kind = payload["notification_type"].as_str().unwrap_or_default().to_string();
-        let listed = notifications.as_array().into_iter().flatten().find(|n| n["id"] == id);
+        let listed = notifications.as_array().into_iter().flatten().find(|n| n["id"] == id.as_str());
         let listed = listed.unwrap_or_else(|| panic!("notification {id} is not marie's: {notifications}"));
         assert_eq!(listed["type"], kind.as_str());
         let title = payload["title"].as_str().unwrap_or_default();

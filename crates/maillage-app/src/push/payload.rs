@@ -18,7 +18,8 @@ const BODY_CHARS: usize = 140;
 pub struct PushPayload {
     pub access_token: String,
     pub preferred_locale: &'static str,
-    pub notification_id: String,
+    /// A number, as Mastodon sends it (the API's ids are strings).
+    pub notification_id: i64,
     pub notification_type: &'static str,
     pub icon: String,
     pub title: String,
@@ -95,7 +96,7 @@ pub async fn payload(db: &Database, push: &QueuedPush, default_icon: &str) -> Re
     Ok(Some(PushPayload {
         access_token: push.access_token.clone(),
         preferred_locale: "fr",
-        notification_id: push.notification_id.to_string(),
+        notification_id: push.notification_id,
         notification_type: push.kind.as_str(),
         icon: from.icon.unwrap_or_else(|| default_icon.to_string()),
         title: title(push.kind, &from.name),

@@ -30,6 +30,7 @@ mod open_data;
 mod outages;
 mod peers;
 mod postgres_tls;
+mod push;
 mod relations;
 mod reliability;
 mod social;

@@ -39,6 +39,7 @@ pub mod notifications;
 pub mod open_data;
 pub mod posts;
 mod profiles;
+pub mod push;
 pub mod received;
 pub mod recovery;
 pub mod relations;

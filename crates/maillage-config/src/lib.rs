@@ -42,6 +42,7 @@ pub struct Config {
     pub backup: BackupConfig,
     pub mail: MailConfig,
     pub media: MediaConfig,
+    pub push: PushConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -453,6 +454,62 @@ impl MailConfig {
     }
 }
 
+/// Web Push (`[push]`): how the queue's messages are sent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PushConfig {
+    /// The VAPID `sub`: `mailto:` or `https:`; empty: the instance's URL.
+    pub contact: String,
+    /// How long a push service keeps a message for an offline device.
+    pub ttl_seconds: u64,
+    pub retry_initial_seconds: u64,
+    pub retry_max_seconds: u64,
+    pub give_up_after_hours: u64,
+}
+
+impl PushConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("push.ttl_seconds", self.ttl_seconds),
+            ("push.retry_initial_seconds", self.retry_initial_seconds),
+            ("push.give_up_after_hours", self.give_up_after_hours),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, 0, "must be at least 1"));
+            }
+        }
+        if self.retry_max_seconds < self.retry_initial_seconds {
+            return Err(ConfigError::invalid(
+                "push.retry_max_seconds",
+                self.retry_max_seconds,
+                "must be at least push.retry_initial_seconds",
+            ));
+        }
+        let contact = self.contact.trim();
+        let well_formed = contact.is_empty()
+            || (contact.starts_with("mailto:") && contact.contains('@'))
+            || (contact.starts_with("https://") && url::Url::parse(contact).is_ok());
+        if !well_formed {
+            return Err(ConfigError::invalid(
+                "push.contact",
+                &self.contact,
+                "give mailto:ADDRESS or an https:// URL where push services can reach the operator, or \"\" for the instance's URL",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// The VAPID `sub` claim: `push.contact`, or the instance's URL.
+    pub fn push_contact(&self) -> String {
+        match self.push.contact.trim() {
+            "" => format!("{}/", self.public_base_url()),
+            contact => contact.to_string(),
+        }
+    }
+}
+
 /// The shortest interval between scheduled backups.
 pub const BACKUP_MIN_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -667,6 +724,7 @@ impl Config {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
         }
         self.mail.validate()?;
+        self.push.validate()?;
         self.validate_backup()
     }
 

@@ -106,6 +106,10 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__MAIL__SMTP_URL", "smtp://127.0.0.1:2525", "mail.from"),
         ("MAILLAGE__MAIL__CLAIM_LINK_HOURS", "0", "mail.claim_link_hours"),
         ("MAILLAGE__MAIL__RETRY_MAX_SECONDS", "1", "mail.retry_max_seconds"),
+        ("MAILLAGE__PUSH__CONTACT", "ops@hub.example.org", "push.contact"),
+        ("MAILLAGE__PUSH__CONTACT", "http://hub.example.org/contact", "push.contact"),
+        ("MAILLAGE__PUSH__TTL_SECONDS", "0", "push.ttl_seconds"),
+        ("MAILLAGE__PUSH__RETRY_MAX_SECONDS", "1", "push.retry_max_seconds"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

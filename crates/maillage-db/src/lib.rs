@@ -90,6 +90,7 @@ mod outbox;
 mod pool;
 mod postgres_connect;
 mod posts;
+mod push;
 mod received;
 mod relations;
 mod remote;
@@ -136,6 +137,7 @@ pub use outbox::{
 };
 pub use pool::Database;
 pub use posts::{NewPost, Post, PostContent};
+pub use push::{NewPushSubscription, PushSubscription, QueuedPush, VapidKeys};
 pub use received::{NewReceived, QueuedActivity, ReceivedCounts};
 pub use relations::{Block, Blocked, Hidden, Mute};
 pub use remote::{CollectionCounts, NewRemoteActor, RemoteActor};

@@ -349,6 +349,7 @@ impl Database {
                 .set(oauth_tokens::revoked_at.eq(Some(now)))
                 .execute(c)
                 .await?;
+            crate::push::forget_revoked_subscriptions!(c)?;
             Ok(Some(user_id))
         })
     }

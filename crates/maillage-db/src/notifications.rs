@@ -5,6 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use maillage_domain::NotificationKind;
 
+use crate::push::queue_pushes;
 use crate::schema::notifications;
 use crate::{Database, DbError, UtcTime};
 
@@ -23,6 +24,8 @@ pub struct Notification {
 }
 
 impl Database {
+    /// Stores a notification and, in the same transaction, the Web Push
+    /// messages its subscriptions want ([`crate::push`]).
     pub async fn notify(
         &self,
         actor_id: i64,
@@ -30,18 +33,25 @@ impl Database {
         from: &str,
         object: Option<&str>,
     ) -> Result<(), DbError> {
-        let mut conn = self.write_conn().await?;
+        let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        with_conn!(&mut conn, |c| diesel::insert_into(notifications::table)
-            .values((
-                notifications::actor_id.eq(actor_id),
-                notifications::kind.eq(kind.as_str()),
-                notifications::from_ap_id.eq(from),
-                notifications::object_ap_id.eq(object),
-                notifications::created_at.eq(now),
-            ))
-            .execute(c)
-            .await)?;
+        let pushes = with_write_tx!(self, &mut conn, |c| {
+            let id: i64 = diesel::insert_into(notifications::table)
+                .values((
+                    notifications::actor_id.eq(actor_id),
+                    notifications::kind.eq(kind.as_str()),
+                    notifications::from_ap_id.eq(from),
+                    notifications::object_ap_id.eq(object),
+                    notifications::created_at.eq(now),
+                ))
+                .returning(notifications::id)
+                .get_result(c)
+                .await?;
+            Ok(queue_pushes!(c, id, actor_id, kind, from, now))
+        })?;
+        if pushes > 0 {
+            self.push_changed();
+        }
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::push::forget_revoked_subscriptions;
 use crate::schema::{local_actors, oauth_apps, oauth_codes, oauth_tokens, users};
 use crate::{Database, DbError, LocalActor, UtcTime};
 
@@ -173,6 +174,7 @@ impl Database {
                 .set(oauth_tokens::revoked_at.eq(Some(now)))
                 .execute(c)
                 .await?;
+            forget_revoked_subscriptions!(c)?;
             Ok(())
         })
     }
@@ -223,9 +225,9 @@ impl Database {
 
     /// Revokes a token; with `app_id`, only a token of that application.
     pub async fn revoke_token(&self, token_hash: &str, app_id: Option<i64>) -> Result<bool, DbError> {
-        let mut conn = self.write_conn().await?;
+        let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let n = with_conn!(&mut conn, |c| {
+        let n = with_write_tx!(self, &mut conn, |c| {
             let mut query = diesel::update(oauth_tokens::table)
                 .filter(oauth_tokens::token_hash.eq(token_hash))
                 .filter(oauth_tokens::revoked_at.is_null())
@@ -233,7 +235,10 @@ impl Database {
             if let Some(app) = app_id {
                 query = query.filter(oauth_tokens::app_id.eq(app));
             }
-            query.set(oauth_tokens::revoked_at.eq(Some(now))).execute(c).await
+            let n = query.set(oauth_tokens::revoked_at.eq(Some(now))).execute(c).await?;
+            // A revoked token's Web Push subscription goes with it.
+            forget_revoked_subscriptions!(c)?;
+            Ok(n)
         })?;
         Ok(n > 0)
     }

@@ -61,6 +61,8 @@ pub struct Database {
     enqueued: std::sync::Arc<tokio::sync::Notify>,
     /// Signalled when a transaction that queued e-mail commits.
     mail_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Signalled when a transaction that queued Web Push messages commits.
+    push_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Database {
@@ -87,6 +89,7 @@ impl Database {
                     sqlite_writer: Some(writer),
                     enqueued: Default::default(),
                     mail_queued: Default::default(),
+                    push_queued: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
@@ -129,6 +132,7 @@ impl Database {
                     sqlite_writer: None,
                     enqueued: Default::default(),
                     mail_queued: Default::default(),
+                    push_queued: Default::default(),
                 }
             }
         };
@@ -204,6 +208,18 @@ impl Database {
     /// mail workers find the rows at their next poll).
     pub(crate) fn mail_changed(&self) {
         self.mail_queued.notify_one();
+    }
+
+    /// Wakes [`Self::push_queued`] (this process only; other processes'
+    /// push workers find the rows at their next poll).
+    pub(crate) fn push_changed(&self) {
+        self.push_queued.notify_one();
+    }
+
+    /// Resolves once Web Push messages were queued by this process since
+    /// the last call.
+    pub async fn push_queued(&self) {
+        self.push_queued.notified().await;
     }
 
     /// Resolves once e-mail was queued by this process since the last call.

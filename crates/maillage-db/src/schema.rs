@@ -558,6 +558,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vapid_keys (id) {
+        id -> Integer,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> BigInt,
+        token_id -> BigInt,
+        user_id -> BigInt,
+        access_token -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        alerts -> Text,
+        policy -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_queue (id) {
+        id -> BigInt,
+        subscription_id -> BigInt,
+        notification_id -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(push_queue -> push_subscriptions (subscription_id));
+diesel::joinable!(push_queue -> notifications (notification_id));
+diesel::joinable!(push_subscriptions -> oauth_tokens (token_id));
 diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
@@ -618,4 +661,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_queue,
     email_links,
     enterprise_contacts,
+    vapid_keys,
+    push_subscriptions,
+    push_queue,
 );

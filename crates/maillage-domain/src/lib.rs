@@ -14,6 +14,7 @@ pub mod notification;
 pub mod password;
 pub mod post;
 pub mod post_text;
+pub mod push;
 pub mod reading;
 pub mod regions;
 pub mod server_name;

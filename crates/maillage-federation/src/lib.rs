@@ -35,6 +35,7 @@ mod routes;
 pub mod signature;
 pub mod tag_index;
 pub mod urls;
+pub mod web_push;
 pub mod webfinger;
 
 pub use actors::ActorError;

@@ -150,6 +150,11 @@ impl Application {
             tokio::spawn(maillage_app::backups::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
         let mail =
             tokio::spawn(maillage_app::mail::sender::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
+        let pushes = tokio::spawn(maillage_app::push::sender::run(
+            maillage_app::App::new(self.federation.clone()),
+            maillage_http::default_images::avatar_url(&self.config.public_base_url()),
+            stopping_rx.clone(),
+        ));
         let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(
             maillage_app::App::new(self.federation.clone()),
             stopping_rx.clone(),
@@ -190,6 +195,8 @@ impl Application {
         // A message being sent when the grace ends stays leased, and is sent
         // again by a process once its lease ends.
         let _ = tokio::time::timeout(grace, mail).await;
+        // Likewise a push being sent.
+        let _ = tokio::time::timeout(grace, pushes).await;
         // A backup still being written after the grace period is abandoned:
         // its partial file is removed, and the schedule's lease runs out.
         let mut backups = backups;

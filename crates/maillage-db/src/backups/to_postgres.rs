@@ -68,6 +68,9 @@ pub const TABLES: &[&str] = &[
     "backup_schedule",
     "mail_queue",
     "email_links",
+    "vapid_keys",
+    "push_subscriptions",
+    "push_queue",
     "enterprise_contacts",
 ];
 

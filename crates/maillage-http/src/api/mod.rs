@@ -28,6 +28,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/followers", get(mastodon::followers))
         .route("/api/v1/accounts/{id}/following", get(mastodon::following))
         .route("/api/v1/instance/peers", get(mastodon::peers))
+        .route(
+            "/api/v1/push/subscription",
+            post(mastodon::create_push_subscription)
+                .get(mastodon::push_subscription)
+                .put(mastodon::update_push_subscription)
+                .delete(mastodon::delete_push_subscription),
+        )
         .route("/api/v1/accounts/lookup", get(mastodon::lookup))
         .route("/api/v1/accounts/search", get(mastodon::account_search))
         .route("/api/v1/accounts/{id}/featured_tags", get(mastodon::featured_tags))

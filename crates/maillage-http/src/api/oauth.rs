@@ -36,6 +36,7 @@ pub async fn create_app(State(state): State<AppState>, params: Params) -> Result
     };
     let registered = sign_in::register_client(&state.app, new).await.map_err(refusal)?;
     let app = &registered.client;
+    let vapid_key = maillage_app::push::vapid_public_key(&state.app).await?;
     Ok(Json(json!({
         "id": app.id.to_string(),
         "name": app.name,
@@ -45,7 +46,7 @@ pub async fn create_app(State(state): State<AppState>, params: Params) -> Result
         "redirect_uris": app.redirect_uris.split_whitespace().collect::<Vec<_>>(),
         "client_id": registered.client_id,
         "client_secret": registered.client_secret,
-        "vapid_key": "",
+        "vapid_key": vapid_key,
     })))
 }
 

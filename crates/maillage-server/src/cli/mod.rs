@@ -25,6 +25,7 @@ mod enterprise;
 mod moderation;
 mod network;
 mod post;
+mod push;
 mod storage;
 mod user;
 
@@ -33,6 +34,7 @@ pub use enterprise::{EnterpriseCommand, ProfileArgs};
 pub use moderation::{DomainCommand, ModerationCommand, ReportCommand};
 pub use network::{DeliveryCommand, DirectoryCommand, FollowersCommand, HubCommand};
 pub use post::{PostCommand, PracticeArgs};
+pub use push::PushCommand;
 pub use user::{InviteCommand, TokenCommand, UserCommand};
 
 #[derive(Debug, Parser)]
@@ -117,6 +119,9 @@ pub enum AdminCommand {
     /// What the hub reshares and features.
     #[command(subcommand)]
     Hub(HubCommand),
+    /// Web Push: the queue and the instance's VAPID key.
+    #[command(subcommand)]
+    Push(PushCommand),
     /// The network directory: the enterprises of the hubs our hub follows.
     #[command(subcommand)]
     Directory(DirectoryCommand),
@@ -276,6 +281,7 @@ async fn run_admin(
         AdminCommand::Followers(command) => network::run_followers(run, command).await,
         AdminCommand::Approval { handle, mode } => network::approval(run, &handle, mode == "on").await,
         AdminCommand::Hub(command) => network::run_hub(run, command).await,
+        AdminCommand::Push(command) => push::run(run, command).await,
         AdminCommand::Directory(command) => network::run_directory(run, command).await,
         AdminCommand::Delivery(command) => network::run_delivery(run, command).await,
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } | AdminCommand::MigrateDatabase { .. } => {

@@ -55,6 +55,7 @@ pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, H
 /// `GET /api/v2/instance`
 pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
     let counts = state.db().count_local_actors().await?;
+    let vapid_key = maillage_app::push::vapid_public_key(&state.app).await?;
     Ok(Json(json!({
         "domain": state.config().instance.domain,
         "title": state.config().hub.name,
@@ -71,6 +72,7 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
             "media_attachments": { "supported_mime_types": [] },
             "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
             "translation": { "enabled": false },
+            "vapid": { "public_key": vapid_key },
         },
         "registrations": {
             "enabled": state.config().registrations.mode.is_open(),

@@ -5,7 +5,8 @@
 //! Split by resource, as Mastodon's own controllers are: `instance`,
 //! `accounts`, `timelines`, `statuses`, `notifications`, `search`,
 //! `bookmarks`, `favourites`, `markers`, `lists`, `filters` (also how the
-//! viewer's filters change what each context shows); and `empty`, the
+//! viewer's filters change what each context shows), `push` (Web Push
+//! subscriptions); and `empty`, the
 //! features we do not have, answered as empty.
 
 mod accounts;
@@ -22,6 +23,7 @@ mod lists;
 mod markers;
 mod mutes;
 mod notifications;
+mod push;
 mod search;
 mod statuses;
 mod timelines;
@@ -40,6 +42,7 @@ pub use lists::*;
 pub use markers::*;
 pub use mutes::*;
 pub use notifications::*;
+pub use push::*;
 pub use search::*;
 pub use statuses::*;
 pub use timelines::*;

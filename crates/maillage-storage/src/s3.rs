@@ -21,9 +21,16 @@ use crate::{Listed, StoreError, StoreKey};
 /// Where [`Bucket::check`] writes its probe; no [`StoreKey`] can name it.
 const PROBE_PREFIX: &str = ".maillage-probe";
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Bucket {
     store: Arc<AmazonS3>,
+}
+
+/// Not derived: object_store's own Debug shows the credentials.
+impl std::fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bucket({})", self.store)
+    }
 }
 
 impl Bucket {

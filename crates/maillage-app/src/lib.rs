@@ -34,6 +34,7 @@ pub mod instance;
 pub mod lists;
 pub mod mail;
 pub mod markers;
+pub mod media_migration;
 pub mod moderation;
 pub mod notifications;
 pub mod open_data;

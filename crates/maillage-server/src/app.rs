@@ -1,7 +1,7 @@
 //! Start-up and shutdown of a serving instance.
 //!
-//! Order matters: the database is opened and migrated, the instance's
-//! domain checked and the media store checked (`MediaStore::open`) before
+//! Order matters: the media store is checked (`MediaStore::open`), the
+//! database opened and migrated and the instance's domain checked before
 //! the port is bound, so a bad configuration never serves a single request.
 //! A media store that only does not answer is an outage: the server starts.
 
@@ -103,8 +103,9 @@ impl Application {
     /// Prepares an instance listening on `server.listen`.
     pub async fn build(config: Config) -> Result<Self, ServerError> {
         let addr = config.listen_addr()?;
-        let db = open_database(&config).await?;
+        // Before the database: a refused start leaves it untouched.
         let media_store = MediaStore::open(&config.media).await?;
+        let db = open_database(&config).await?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
@@ -114,8 +115,8 @@ impl Application {
     /// Prepares an instance on a listener bound by the caller (tests bind
     /// port 0 first, to know the port before choosing the domain).
     pub async fn build_with_listener(config: Config, listener: std::net::TcpListener) -> Result<Self, ServerError> {
-        let db = open_database(&config).await?;
         let media_store = MediaStore::open(&config.media).await?;
+        let db = open_database(&config).await?;
         let bind_error =
             |e: std::io::Error| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() };
         listener.set_nonblocking(true).map_err(bind_error)?;

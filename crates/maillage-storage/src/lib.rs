@@ -144,6 +144,10 @@ impl MediaStore {
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
         // Listing is by whole directories; the rest of the prefix filters.
         let directory = prefix.rfind('/').map(|end| &prefix[..end]).filter(|d| !d.is_empty());
+        if directory.is_some_and(|directory| StoreKey::new(directory).is_err()) {
+            // No key lives under a name no key can have (`..`, `/x`): nothing to walk.
+            return Ok(Vec::new());
+        }
         let listed = match &self.files {
             Files::Local(local) => local.list(directory).await?,
             Files::S3(bucket) => bucket.list(directory).await?,

@@ -100,6 +100,9 @@ async fn store_suite(config: &MediaConfig) {
     assert_eq!(previews.iter().map(|l| l.key.clone()).collect::<Vec<_>>(), vec![preview.clone()], "a partial name");
     assert_eq!(store.list(&format!("{run}/photo")).await.unwrap().len(), 2, "a partial directory name");
     assert!(store.list(&format!("{run}/nothing/")).await.unwrap().is_empty());
+    for outside in ["../", "/", "//", "a/../../", "/etc/"] {
+        assert!(store.list(outside).await.unwrap().is_empty(), "{outside:?} lists nothing");
+    }
 
     other.delete(&photo).await.unwrap();
     assert!(matches!(store.get(&photo).await, Err(StoreError::NotFound)), "deleted by the other process");

@@ -23,13 +23,13 @@ garage_pid=""
 
 # Whether the binary is there and of the version we test with.
 garage_installed() {
-    [ -x "$garage_bin" ] && "$garage_bin" --version 2>/dev/null | grep -q "v$GARAGE_VERSION"
+    [ -x "$garage_bin" ] && "$garage_bin" --version 2>/dev/null | grep -qF "$GARAGE_VERSION"
 }
 
 # Builds Garage into the cache when missing; fails when it cannot.
 install_garage() {
     garage_installed && return 0
-    [ -n "${MAILLAGE_GARAGE:-}" ] && { echo "MAILLAGE_GARAGE=$MAILLAGE_GARAGE is not garage v$GARAGE_VERSION" >&2; return 1; }
+    [ -n "${MAILLAGE_GARAGE:-}" ] && { echo "MAILLAGE_GARAGE=$MAILLAGE_GARAGE is not garage $GARAGE_VERSION" >&2; return 1; }
     say "Installing Garage $GARAGE_VERSION from crates.io into $garage_cache (once; about 8.5 minutes on two cores)"
     local started=$SECONDS
     cargo install --quiet --locked garage --version "$GARAGE_VERSION" --root "$garage_cache" || return 1

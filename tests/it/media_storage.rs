@@ -205,3 +205,20 @@ async fn media_move_between_backends_and_a_second_run_copies_nothing() -> anyhow
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_check_masks_the_s3_secret() -> anyhow::Result<()> {
+    let env = [
+        ("MAILLAGE__MEDIA__BACKEND", "s3"),
+        ("MAILLAGE__MEDIA__S3__ENDPOINT", "https://s3.example.org"),
+        ("MAILLAGE__MEDIA__S3__BUCKET", "hub-media"),
+        ("MAILLAGE__MEDIA__S3__ACCESS_KEY_ID", "GKvisible"),
+        ("MAILLAGE__MEDIA__S3__SECRET_ACCESS_KEY", "the-s3-secret"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let config = maillage_config::Config::load_with_env(None, env)?;
+    let shown = maillage_tests::run_cli(&config, &["config", "check"], "").await?;
+    assert!(shown.contains("secret_access_key = \"********\""), "{shown}");
+    assert!(shown.contains("GKvisible") && !shown.contains("the-s3-secret"), "{shown}");
+    Ok(())
+}

@@ -26,6 +26,7 @@ mod inbox;
 mod limits;
 mod logs;
 mod mail;
+mod media_storage;
 mod open_data;
 mod outages;
 mod peers;

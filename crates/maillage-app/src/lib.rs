@@ -34,6 +34,7 @@ pub mod instance;
 pub mod lists;
 pub mod mail;
 pub mod markers;
+pub mod media_migration;
 pub mod moderation;
 pub mod notifications;
 pub mod open_data;
@@ -62,6 +63,7 @@ use maillage_config::Config;
 use maillage_db::{Database, LocalActor};
 use maillage_domain::ActorKind;
 use maillage_federation::Federation;
+use maillage_storage::MediaStore;
 
 pub use acting::{Acting, Staff};
 pub use error::AppError;
@@ -70,17 +72,21 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct App {
     federation: Federation,
+    media_store: MediaStore,
 }
 
 impl App {
-    pub fn new(federation: Federation) -> Self {
-        App { federation }
+    pub fn new(federation: Federation, media_store: MediaStore) -> Self {
+        App { federation, media_store }
     }
 
     /// Opens the wire over an open, migrated database whose built-in
-    /// actors exist (`ensure_builtin_actors`).
+    /// actors exist (`ensure_builtin_actors`). The media store is not
+    /// touched until a file is needed (`maillage serve` checks it at start,
+    /// with [`MediaStore::open`]).
     pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
-        Ok(App::new(Federation::new(db, config, received::effects()).await?))
+        let media_store = MediaStore::connect(&config.media).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(App::new(Federation::new(db, config, received::effects()).await?, media_store))
     }
 
     pub fn db(&self) -> &Database {
@@ -89,6 +95,11 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.federation.context().config
+    }
+
+    /// Where media files live (`[media]`).
+    pub fn media_store(&self) -> &MediaStore {
+        &self.media_store
     }
 
     pub fn federation(&self) -> &Federation {

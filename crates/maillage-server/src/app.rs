@@ -1,8 +1,9 @@
 //! Start-up and shutdown of a serving instance.
 //!
-//! Order matters: the database is opened and migrated and the instance's
-//! domain checked before the port is bound, so a bad configuration never
-//! serves a single request.
+//! Order matters: the media store is checked (`MediaStore::open`), the
+//! database opened and migrated and the instance's domain checked before
+//! the port is bound, so a bad configuration never serves a single request.
+//! A media store that only does not answer is an outage: the server starts.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use maillage_config::{Config, ConfigError};
 use maillage_db::{Database, DbError};
 use maillage_federation::Federation;
 use maillage_http::AppState;
+use maillage_storage::MediaStore;
 
 /// Why the server could not start or stopped abnormally. One line, for admins.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,9 @@ pub enum ServerError {
          or set instance.domain back to {stored}"
     )]
     DomainChanged { stored: String, configured: String },
+    /// The media store is misconfigured (`media.directory`, `media.s3.*`).
+    #[error(transparent)]
+    Media(#[from] maillage_storage::StoreError),
     #[error("cannot listen on {addr}: {reason} (change server.listen)")]
     Bind { addr: String, reason: String },
     #[error("the HTTP server failed: {0}")]
@@ -73,7 +78,9 @@ impl ServerError {
             ServerError::Config(_)
             | ServerError::DomainChanged { .. }
             | ServerError::Bind { .. }
-            | ServerError::Database(DbError::Tls { .. }) => 78,
+            | ServerError::Database(DbError::Tls { .. })
+            | ServerError::Media(maillage_storage::StoreError::Misconfigured { .. }) => 78,
+            ServerError::Media(maillage_storage::StoreError::Unavailable(_)) => 75,
             ServerError::Output(_) => 74,
             // EX_NOINPUT.
             ServerError::NoInput(_) => 66,
@@ -87,6 +94,7 @@ pub struct Application {
     config: Arc<Config>,
     db: Database,
     federation: Federation,
+    media_store: MediaStore,
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
 }
@@ -95,25 +103,33 @@ impl Application {
     /// Prepares an instance listening on `server.listen`.
     pub async fn build(config: Config) -> Result<Self, ServerError> {
         let addr = config.listen_addr()?;
+        // Before the database: a refused start leaves it untouched.
+        let media_store = MediaStore::open(&config.media).await?;
         let db = open_database(&config).await?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
-        Self::assemble(config, db, listener).await
+        Self::assemble(config, db, media_store, listener).await
     }
 
     /// Prepares an instance on a listener bound by the caller (tests bind
     /// port 0 first, to know the port before choosing the domain).
     pub async fn build_with_listener(config: Config, listener: std::net::TcpListener) -> Result<Self, ServerError> {
+        let media_store = MediaStore::open(&config.media).await?;
         let db = open_database(&config).await?;
         let bind_error =
             |e: std::io::Error| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() };
         listener.set_nonblocking(true).map_err(bind_error)?;
         let listener = tokio::net::TcpListener::from_std(listener).map_err(bind_error)?;
-        Self::assemble(config, db, listener).await
+        Self::assemble(config, db, media_store, listener).await
     }
 
-    async fn assemble(config: Config, db: Database, listener: tokio::net::TcpListener) -> Result<Self, ServerError> {
+    async fn assemble(
+        config: Config,
+        db: Database,
+        media_store: MediaStore,
+        listener: tokio::net::TcpListener,
+    ) -> Result<Self, ServerError> {
         let local_addr = listener
             .local_addr()
             .map_err(|e| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() })?;
@@ -122,7 +138,7 @@ impl Application {
         }
         let config = Arc::new(config);
         let federation = Federation::new(db.clone(), config.clone(), maillage_app::received::effects()).await?;
-        Ok(Application { config, db, federation, listener, local_addr })
+        Ok(Application { config, db, federation, media_store, listener, local_addr })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -133,12 +149,17 @@ impl Application {
         &self.db
     }
 
+    /// The use cases over this instance's database, wire and media store.
+    fn app(&self) -> maillage_app::App {
+        maillage_app::App::new(self.federation.clone(), self.media_store.clone())
+    }
+
     /// Serves until `stop` completes, then lets in-flight requests finish
     /// for at most `server.shutdown_grace_seconds`.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
         let limits = std::sync::Arc::new(maillage_http::limits::RateLimits::new(&self.config.limits));
-        let state = AppState::new(self.federation.clone(), limits);
+        let state = AppState::new(self.app(), limits);
         let app = maillage_http::app(state.clone(), maillage_web::pages(state));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker =
@@ -151,14 +172,11 @@ impl Application {
         let mail =
             tokio::spawn(maillage_app::mail::sender::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
         let pushes = tokio::spawn(maillage_app::push::sender::run(
-            maillage_app::App::new(self.federation.clone()),
+            self.app(),
             maillage_http::default_images::avatar_url(&self.config.public_base_url()),
             stopping_rx.clone(),
         ));
-        let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(
-            maillage_app::App::new(self.federation.clone()),
-            stopping_rx.clone(),
-        ));
+        let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(self.app(), stopping_rx.clone()));
         let keys = tokio::spawn(maillage_app::actors::make_missing_keys(self.db.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;

@@ -22,6 +22,7 @@ use crate::{Application, ServerError};
 
 mod announcement;
 mod enterprise;
+mod media;
 mod moderation;
 mod network;
 mod post;
@@ -31,6 +32,7 @@ mod user;
 
 pub use announcement::AnnouncementCommand;
 pub use enterprise::{EnterpriseCommand, ProfileArgs};
+pub use media::{BackendArg, MediaCommand};
 pub use moderation::{DomainCommand, ModerationCommand, ReportCommand};
 pub use network::{DeliveryCommand, DirectoryCommand, FollowersCommand, HubCommand};
 pub use post::{PostCommand, PracticeArgs};
@@ -142,6 +144,9 @@ pub enum AdminCommand {
         #[arg(long, env = "MAILLAGE_MIGRATE_TO", value_name = "URL", hide_env_values = true)]
         to: String,
     },
+    /// The media store: move the files from one backend to the other.
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// Whether a local actor approves new followers by hand (on) or accepts them at once (off).
     Approval {
         handle: String,
@@ -232,6 +237,7 @@ pub async fn execute_with_input(
         Command::Admin(AdminCommand::Backup { file }) => storage::backup(config, &file, out).await,
         Command::Admin(AdminCommand::Restore { file }) => storage::restore(config, &file, out).await,
         Command::Admin(AdminCommand::MigrateDatabase { to }) => storage::migrate_database(config, &to, out).await,
+        Command::Admin(AdminCommand::Media(command)) => media::run(config, command, out).await,
         Command::Admin(admin) => {
             let db = open_database(config).await?;
             let outcome = run_admin(admin, &db, config, input, out).await;
@@ -284,9 +290,10 @@ async fn run_admin(
         AdminCommand::Push(command) => push::run(run, command).await,
         AdminCommand::Directory(command) => network::run_directory(run, command).await,
         AdminCommand::Delivery(command) => network::run_delivery(run, command).await,
-        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } | AdminCommand::MigrateDatabase { .. } => {
-            Err(ServerError::Input("this command opens the database itself".into()))
-        }
+        AdminCommand::Backup { .. }
+        | AdminCommand::Restore { .. }
+        | AdminCommand::MigrateDatabase { .. }
+        | AdminCommand::Media(_) => Err(ServerError::Input("this command opens the database itself".into())),
     }
 }
 

@@ -69,6 +69,7 @@ pub const TABLES: &[&str] = &[
     "mail_queue",
     "email_links",
     "enterprise_contacts",
+    "media",
 ];
 
 /// diesel's own table of applied migrations: created by the migrations on

@@ -358,8 +358,87 @@ impl TryFrom<String> for MediaBackend {
     }
 }
 
+impl MediaConfig {
+    /// Limits that must leave room to work, and the S3 settings when the
+    /// backend is `s3` (whether the bucket exists and the keys are accepted
+    /// is checked when the store is opened, in maillage-storage).
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.backend == MediaBackend::Local && self.directory.trim().is_empty() {
+            return Err(ConfigError::invalid("media.directory", "", "give a directory, like data/media"));
+        }
+        for (key, value) in [
+            ("media.max_image_bytes", self.max_image_bytes),
+            ("media.max_document_bytes", self.max_document_bytes),
+            ("media.max_image_pixels", self.max_image_pixels),
+            ("media.preview_side", u64::from(self.preview_side)),
+            ("media.processing_concurrency", u64::from(self.processing_concurrency)),
+            ("media.unattached_hours", u64::from(self.unattached_hours)),
+            ("media.remote_cache_days", u64::from(self.remote_cache_days)),
+            ("media.remote_max_bytes", self.remote_max_bytes),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, 0, "must be at least 1"));
+            }
+        }
+        if self.original_side < self.preview_side {
+            return Err(ConfigError::invalid(
+                "media.original_side",
+                self.original_side,
+                "must be at least media.preview_side",
+            ));
+        }
+        if self.max_attachments < 4 {
+            return Err(ConfigError::invalid(
+                "media.max_attachments",
+                self.max_attachments,
+                "must be at least 4 (what Mastodon apps expect)",
+            ));
+        }
+        let s3 = &self.s3;
+        if self.backend == MediaBackend::S3 {
+            for (key, value) in [
+                ("media.s3.endpoint", &s3.endpoint),
+                ("media.s3.bucket", &s3.bucket),
+                ("media.s3.region", &s3.region),
+                ("media.s3.access_key_id", &s3.access_key_id),
+                ("media.s3.secret_access_key", &s3.secret_access_key),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(ConfigError::invalid(key, "", "must be set when media.backend is \"s3\""));
+                }
+            }
+            if !is_http_url(&s3.endpoint) {
+                return Err(ConfigError::invalid(
+                    "media.s3.endpoint",
+                    &s3.endpoint,
+                    "give the store's http(s) URL, like https://s3.fr-par.scw.cloud or http://127.0.0.1:3900",
+                ));
+            }
+        }
+        if !s3.public_base_url.trim().is_empty() && !is_http_url(&s3.public_base_url) {
+            return Err(ConfigError::invalid(
+                "media.s3.public_base_url",
+                &s3.public_base_url,
+                "give an http(s) URL, like https://media.hub.example.org, or \"\" to serve files through Maillage",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An absolute http or https URL with a host, and nothing after the path.
+fn is_http_url(value: &str) -> bool {
+    url::Url::parse(value.trim()).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|host| !host.is_empty())
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+    })
+}
+
 /// An S3-compatible object store (`[media.s3]`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct S3Config {
     pub endpoint: String,
@@ -371,6 +450,22 @@ pub struct S3Config {
     pub path_style: bool,
     /// Empty: every file is served by Maillage itself.
     pub public_base_url: String,
+}
+
+/// As derived, but the secret is masked: configurations end up in logs.
+impl fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = if self.secret_access_key.is_empty() { "" } else { "********" };
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &secret)
+            .field("path_style", &self.path_style)
+            .field("public_base_url", &self.public_base_url)
+            .finish()
+    }
 }
 
 /// Outgoing e-mail (`[mail]`). See [`MailConfig::enabled`].
@@ -667,6 +762,7 @@ impl Config {
             return Err(ConfigError::invalid("hub.name", &self.hub.name, "the hub needs a display name"));
         }
         self.mail.validate()?;
+        self.media.validate()?;
         self.validate_backup()
     }
 
@@ -720,6 +816,13 @@ impl Config {
                     .to_string(),
             ),
             None => {}
+        }
+        if self.media.backend == MediaBackend::Local && !self.media.s3.public_base_url.trim().is_empty() {
+            warnings.push(
+                "media.s3.public_base_url is set but media.backend is \"local\": it is ignored, \
+                 and Maillage serves every file itself"
+                    .to_string(),
+            );
         }
         warnings
     }
@@ -869,12 +972,21 @@ fn merge(base: &mut toml::Table, layer: toml::Table) {
 fn apply_env(tree: &mut toml::Table, var: &str, value: String) -> Result<(), ConfigError> {
     let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
     let unknown = |reason: &str| ConfigError::UnknownEnv { var: var.to_string(), reason: reason.to_string() };
-    let [section, key] = path.as_slice() else {
+    // [media.s3] and the like sit one level deeper: MAILLAGE__MEDIA__S3__BUCKET.
+    let Some((key, sections)) = path.split_last().filter(|(_, sections)| matches!(sections.len(), 1 | 2)) else {
         return Err(unknown("expected MAILLAGE__SECTION__KEY, e.g. MAILLAGE__SERVER__LISTEN"));
     };
-    let Some(toml::Value::Table(table)) = tree.get_mut(section) else {
-        return Err(unknown(&format!("there is no [{section}] section")));
-    };
+    let section = sections.join(".");
+    let mut table = tree;
+    for name in sections {
+        let Some(toml::Value::Table(inner)) = table.get_mut(name) else {
+            return Err(unknown(&format!("there is no [{section}] section")));
+        };
+        table = inner;
+    }
+    if let Some(toml::Value::Table(_)) = table.get(key) {
+        return Err(unknown(&format!("[{section}.{key}] is a section: name one of its settings")));
+    }
     let typed = match table.get(key) {
         Some(toml::Value::Integer(_)) => value.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| {
             ConfigError::BadEnv { var: var.into(), value: value.clone(), reason: "expected a whole number".into() }

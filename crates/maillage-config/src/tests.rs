@@ -106,6 +106,21 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__MAIL__SMTP_URL", "smtp://127.0.0.1:2525", "mail.from"),
         ("MAILLAGE__MAIL__CLAIM_LINK_HOURS", "0", "mail.claim_link_hours"),
         ("MAILLAGE__MAIL__RETRY_MAX_SECONDS", "1", "mail.retry_max_seconds"),
+        ("MAILLAGE__MEDIA__BACKEND", "ftp", "media.backend"),
+        ("MAILLAGE__MEDIA__DIRECTORY", " ", "media.directory"),
+        ("MAILLAGE__MEDIA__MAX_ATTACHMENTS", "3", "media.max_attachments"),
+        ("MAILLAGE__MEDIA__MAX_IMAGE_BYTES", "0", "media.max_image_bytes"),
+        ("MAILLAGE__MEDIA__MAX_DOCUMENT_BYTES", "0", "media.max_document_bytes"),
+        ("MAILLAGE__MEDIA__MAX_IMAGE_PIXELS", "0", "media.max_image_pixels"),
+        ("MAILLAGE__MEDIA__PREVIEW_SIDE", "0", "media.preview_side"),
+        ("MAILLAGE__MEDIA__ORIGINAL_SIDE", "320", "media.original_side"),
+        ("MAILLAGE__MEDIA__PROCESSING_CONCURRENCY", "0", "media.processing_concurrency"),
+        ("MAILLAGE__MEDIA__UNATTACHED_HOURS", "0", "media.unattached_hours"),
+        ("MAILLAGE__MEDIA__REMOTE_CACHE_DAYS", "0", "media.remote_cache_days"),
+        ("MAILLAGE__MEDIA__REMOTE_MAX_BYTES", "0", "media.remote_max_bytes"),
+        ("MAILLAGE__MEDIA__S3__PUBLIC_BASE_URL", "media.hub.example.org", "media.s3.public_base_url"),
+        ("MAILLAGE__MEDIA__S3__PUBLIC_BASE_URL", "ftp://media.hub.example.org", "media.s3.public_base_url"),
+        ("MAILLAGE__MEDIA__S3__NOPE", "1", "MAILLAGE__MEDIA__S3__NOPE"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();
@@ -314,4 +329,68 @@ fn mail_is_off_by_default_and_its_password_is_masked() {
     for url in ["smtp://127.0.0.1:2525", "smtp://u:p@mail.example.org:587?tls=required"] {
         load(&[("MAILLAGE__MAIL__SMTP_URL", url), ("MAILLAGE__MAIL__FROM", "noreply@hub.example.org")]).expect(url);
     }
+}
+
+/// The settings of an instance storing its media in an S3 bucket.
+const S3: &[(&str, &str)] = &[
+    ("MAILLAGE__MEDIA__BACKEND", "s3"),
+    ("MAILLAGE__MEDIA__S3__ENDPOINT", "https://s3.fr-par.scw.cloud"),
+    ("MAILLAGE__MEDIA__S3__BUCKET", "hub-media"),
+    ("MAILLAGE__MEDIA__S3__REGION", "fr-par"),
+    ("MAILLAGE__MEDIA__S3__ACCESS_KEY_ID", "SCWKEYID"),
+    ("MAILLAGE__MEDIA__S3__SECRET_ACCESS_KEY", "s3cret-key"),
+];
+
+#[test]
+fn media_are_local_by_default_with_the_documented_limits() {
+    let media = load(&[]).unwrap().media;
+    assert_eq!(media.backend, MediaBackend::Local);
+    assert_eq!(media.directory, "data/media");
+    assert_eq!(media.max_attachments, 4);
+    assert_eq!((media.original_side, media.preview_side), (3840, 640));
+    assert_eq!(media.max_image_bytes, 16 * 1024 * 1024);
+    assert!(media.processing_concurrency >= 1 && media.quota_per_member_bytes > 0);
+    assert!(media.s3.path_style && media.s3.endpoint.is_empty() && media.s3.public_base_url.is_empty());
+}
+
+#[test]
+fn the_s3_backend_needs_its_settings_and_its_secret_is_masked() {
+    let config = load(S3).unwrap();
+    assert_eq!(config.media.backend, MediaBackend::S3);
+    assert_eq!(config.media.s3.bucket, "hub-media");
+    let shown = config.to_masked_toml();
+    assert!(!shown.contains("s3cret-key"), "{shown}");
+    assert!(shown.contains("secret_access_key = \"********\""), "{shown}");
+    assert!(shown.contains("access_key_id = \"SCWKEYID\""), "the key id is not a secret: {shown}");
+    assert!(load(&[]).unwrap().to_masked_toml().contains("secret_access_key = \"\""), "nothing to mask");
+
+    for (var, _) in &S3[1..] {
+        let without: Vec<(&str, &str)> = S3.iter().map(|&(k, v)| if k == *var { (k, "") } else { (k, v) }).collect();
+        let err = load(&without).expect_err(var).to_string();
+        let setting = var.trim_start_matches("MAILLAGE__").to_lowercase().replace("__", ".");
+        assert!(err.contains(&setting), "{var} empty: {err}");
+        assert!(!err.contains("s3cret-key"), "{err}");
+    }
+    assert!(!format!("{:?}", config.media).contains("s3cret-key"), "Debug masks the secret too");
+    for endpoint in ["s3.fr-par.scw.cloud", "ftp://s3.example.org", "https://"] {
+        let wrong: Vec<(&str, &str)> = S3
+            .iter()
+            .map(|&(k, v)| if k == "MAILLAGE__MEDIA__S3__ENDPOINT" { (k, endpoint) } else { (k, v) })
+            .collect();
+        let err = load(&wrong).expect_err(endpoint).to_string();
+        assert!(err.contains("media.s3.endpoint"), "{endpoint}: {err}");
+    }
+    // The local backend needs none of them.
+    load(&[("MAILLAGE__MEDIA__S3__ENDPOINT", "")]).unwrap();
+}
+
+#[test]
+fn a_public_base_url_is_an_http_url_and_ignored_with_a_warning_on_the_local_backend() {
+    let mut public = S3.to_vec();
+    public.push(("MAILLAGE__MEDIA__S3__PUBLIC_BASE_URL", "https://media.hub.example.org"));
+    let config = load(&public).unwrap();
+    assert_eq!(config.media.s3.public_base_url, "https://media.hub.example.org");
+    assert!(config.warnings().is_empty(), "{:?}", config.warnings());
+    let local = load(&[("MAILLAGE__MEDIA__S3__PUBLIC_BASE_URL", "https://media.hub.example.org")]).unwrap();
+    assert!(local.warnings().iter().any(|w| w.contains("media.s3.public_base_url")), "{:?}", local.warnings());
 }

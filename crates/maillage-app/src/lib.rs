@@ -34,6 +34,7 @@ pub mod instance;
 pub mod lists;
 pub mod mail;
 pub mod markers;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod open_data;
@@ -69,17 +70,34 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct App {
     federation: Federation,
+    media: media::MediaService,
 }
 
 impl App {
-    pub fn new(federation: Federation) -> Self {
-        App { federation }
+    /// The use cases over `federation`, storing media in `store`
+    /// (`maillage serve` opens it with its start-up checks).
+    pub fn new(federation: Federation, store: maillage_storage::MediaStore) -> Self {
+        let media = media::MediaService::new(store, &federation.context().config.media);
+        App { federation, media }
     }
 
     /// Opens the wire over an open, migrated database whose built-in
-    /// actors exist (`ensure_builtin_actors`).
+    /// actors exist (`ensure_builtin_actors`). The media store is not
+    /// touched until a file is needed.
     pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
-        Ok(App::new(Federation::new(db, config, received::effects()).await?))
+        let store = maillage_storage::MediaStore::connect(&config.media)
+            .map_err(|e| AppError::Internal(format!("the media store: {e}")))?;
+        Ok(App::new(Federation::new(db, config, received::effects()).await?, store))
+    }
+
+    /// The media store and the pool pictures are processed on.
+    pub fn media(&self) -> &media::MediaService {
+        &self.media
+    }
+
+    /// The media store.
+    pub fn media_store(&self) -> &maillage_storage::MediaStore {
+        self.media.store()
     }
 
     pub fn db(&self) -> &Database {

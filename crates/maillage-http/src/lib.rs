@@ -43,8 +43,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(federation: maillage_federation::Federation, limits: Arc<limits::RateLimits>) -> Self {
-        AppState { app: maillage_app::App::new(federation), limits }
+    pub fn new(app: maillage_app::App, limits: Arc<limits::RateLimits>) -> Self {
+        AppState { app, limits }
     }
 
     /// For reads; changes go through [`Self::app`].

@@ -32,6 +32,9 @@ pub enum ServerError {
     /// A use case refused or failed.
     #[error(transparent)]
     App(#[from] maillage_app::AppError),
+    /// The media store is misconfigured (directory, bucket, credentials).
+    #[error(transparent)]
+    MediaStore(#[from] maillage_storage::StoreError),
     #[error(
         "this database belongs to the instance {stored}, but instance.domain is {configured}: \
          ActivityPub ids cannot change domain. Use another database.url for a new instance, \
@@ -59,11 +62,12 @@ impl ServerError {
     pub fn exit_code(&self) -> u8 {
         use maillage_app::AppError as A;
         match self {
-            ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_)) | ServerError::Input(_) => 65,
+            ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_) | A::TooLarge(_))
+            | ServerError::Input(_) => 65,
             ServerError::App(A::Unauthenticated(_) | A::Forbidden(_)) => 77,
             ServerError::App(A::Remote(_) | A::RateLimited(_)) => 69,
             // EX_TEMPFAIL: try again later.
-            ServerError::App(A::Unavailable(_)) => 75,
+            ServerError::App(A::Unavailable(_) | A::StoreUnavailable(_)) => 75,
             ServerError::Database(error) if error.outage().is_some() => 75,
             ServerError::Backup(error) if error.is_outage() => 75,
             ServerError::Backup(maillage_db::BackupError::Refused(_)) => 65,
@@ -73,7 +77,8 @@ impl ServerError {
             ServerError::Config(_)
             | ServerError::DomainChanged { .. }
             | ServerError::Bind { .. }
-            | ServerError::Database(DbError::Tls { .. }) => 78,
+            | ServerError::Database(DbError::Tls { .. })
+            | ServerError::MediaStore(maillage_storage::StoreError::Misconfigured { .. }) => 78,
             ServerError::Output(_) => 74,
             // EX_NOINPUT.
             ServerError::NoInput(_) => 66,
@@ -87,6 +92,7 @@ pub struct Application {
     config: Arc<Config>,
     db: Database,
     federation: Federation,
+    media_store: maillage_storage::MediaStore,
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
 }
@@ -121,8 +127,9 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let config = Arc::new(config);
+        let media_store = maillage_storage::MediaStore::open(&config.media).await?;
         let federation = Federation::new(db.clone(), config.clone(), maillage_app::received::effects()).await?;
-        Ok(Application { config, db, federation, listener, local_addr })
+        Ok(Application { config, db, federation, media_store, listener, local_addr })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -138,7 +145,8 @@ impl Application {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
         let limits = std::sync::Arc::new(maillage_http::limits::RateLimits::new(&self.config.limits));
-        let state = AppState::new(self.federation.clone(), limits);
+        let app_of_uses = maillage_app::App::new(self.federation.clone(), self.media_store.clone());
+        let state = AppState::new(app_of_uses.clone(), limits);
         let app = maillage_http::app(state.clone(), maillage_web::pages(state));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker =
@@ -150,10 +158,9 @@ impl Application {
             tokio::spawn(maillage_app::backups::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
         let mail =
             tokio::spawn(maillage_app::mail::sender::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
-        let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(
-            maillage_app::App::new(self.federation.clone()),
-            stopping_rx.clone(),
-        ));
+        let hub_readings =
+            tokio::spawn(maillage_app::directory::schedule::run(app_of_uses.clone(), stopping_rx.clone()));
+        let media_pruning = tokio::spawn(maillage_app::media::cleanup::run(app_of_uses, stopping_rx.clone()));
         let keys = tokio::spawn(maillage_app::actors::make_missing_keys(self.db.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;
@@ -186,6 +193,7 @@ impl Application {
         }
         let _ = tokio::time::timeout(grace, checkpoints).await;
         let _ = tokio::time::timeout(grace, hub_readings).await;
+        let _ = tokio::time::timeout(grace, media_pruning).await;
         let _ = tokio::time::timeout(grace, keys).await;
         // A message being sent when the grace ends stays leased, and is sent
         // again by a process once its lease ends.

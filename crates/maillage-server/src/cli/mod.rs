@@ -22,6 +22,7 @@ use crate::{Application, ServerError};
 
 mod announcement;
 mod enterprise;
+mod media;
 mod moderation;
 mod network;
 mod post;
@@ -114,6 +115,9 @@ pub enum AdminCommand {
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
+    /// Uploaded pictures and documents: usage, pruning.
+    #[command(subcommand)]
+    Media(media::MediaCommand),
     /// What the hub reshares and features.
     #[command(subcommand)]
     Hub(HubCommand),
@@ -268,6 +272,7 @@ async fn run_admin(
         AdminCommand::Token(command) => user::run_token(run, command).await,
         AdminCommand::Post(command) => post::run(run, command).await,
         AdminCommand::Announcement(command) => announcement::run(run, command).await,
+        AdminCommand::Media(command) => media::run(run, command).await,
         AdminCommand::Domain(command) => moderation::run_domain(run, command).await,
         AdminCommand::Report(command) => moderation::run_report(run, command).await,
         AdminCommand::Moderation(command) => moderation::run(run, command).await,

@@ -47,7 +47,7 @@ pub async fn create_status(
         translation: None,
     };
     let post =
-        maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency, user.grant.app_id)
+        maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, &[], idempotency, user.grant.app_id)
             .await?;
     Ok(Json(local_status(&state, &post, Some(user.member())).await?))
 }

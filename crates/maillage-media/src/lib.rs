@@ -7,6 +7,9 @@
 //! given a blurhash; documents are checked and kept as uploaded.
 //! **Invariant:** no I/O, no async: callers run this on a bounded pool.
 
+mod picture;
+mod sniff;
+
 use thiserror::Error;
 
 /// Why a file is refused. Each names the limit or the reason, for the person
@@ -149,22 +152,67 @@ impl Focus {
 /// What the bytes are, from their content alone. Refuses SVG, HTML, video,
 /// audio and anything unknown.
 pub fn sniff(bytes: &[u8]) -> Result<Sniffed, MediaError> {
-    if bytes.is_empty() {
-        return Err(MediaError::Empty);
-    }
-    Err(MediaError::Unsupported)
+    sniff::sniff(bytes)
 }
 
 /// Decodes a picture within `limits` (refused from its header when it
 /// declares too many pixels), applies its orientation, drops every metadata,
 /// and re-encodes a bounded original and a preview.
 pub fn process_image(bytes: &[u8], limits: &ImageLimits) -> Result<ProcessedImage, MediaError> {
-    let _ = (bytes, limits);
-    Err(MediaError::Unsupported)
+    picture::process_image(bytes, limits)
 }
 
 /// Checks that `bytes` are a document we accept, within `max_bytes`.
 pub fn check_document(bytes: &[u8], max_bytes: u64) -> Result<DocumentFormat, MediaError> {
-    let _ = (bytes, max_bytes);
-    Err(MediaError::Unsupported)
+    let size = bytes.len() as u64;
+    if size > max_bytes {
+        return Err(MediaError::TooLarge { size, limit: max_bytes });
+    }
+    match sniff(bytes)? {
+        Sniffed::Document(format) => Ok(format),
+        Sniffed::Image(_) => Err(MediaError::NotAccepted(
+            "a picture is not a document: attach PDF, ODT, ODS, DOCX, XLSX, CSV or text files here, and pictures as images",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_checked_for_size_then_kind() {
+        assert_eq!(check_document(b"%PDF-1.7\n", 100), Ok(DocumentFormat::Pdf));
+        assert_eq!(check_document(b"a;b\n1;2\n", 100), Ok(DocumentFormat::Csv));
+        assert_eq!(check_document(b"%PDF-1.7\n", 5), Err(MediaError::TooLarge { size: 9, limit: 5 }));
+        assert_eq!(check_document(b"", 5), Err(MediaError::Empty));
+        let photo = include_bytes!("../tests/fixtures/phone-photo-gps.jpg");
+        let refusal = check_document(photo, 1 << 20).unwrap_err();
+        assert!(matches!(refusal, MediaError::NotAccepted(_)), "{refusal:?}");
+        assert!(refusal.to_string().contains("picture"), "{refusal}");
+        assert_eq!(
+            check_document(include_bytes!("../tests/fixtures/logo-with-script.svg"), 1 << 20),
+            Err(MediaError::Svg)
+        );
+        assert_eq!(
+            check_document(include_bytes!("../tests/fixtures/not-a-photo.jpg"), 1 << 20),
+            Err(MediaError::Unsupported)
+        );
+        assert_eq!(check_document(b"\x00\x00\x00\x18ftypmp42\x00\x00", 1 << 20), Err(MediaError::VideoOrAudio));
+    }
+
+    #[test]
+    fn types_and_extensions_of_documents() {
+        assert_eq!(DocumentFormat::Docx.extension(), "docx");
+        assert_eq!(DocumentFormat::Text.media_type(), "text/plain");
+    }
+
+    #[test]
+    fn focus_is_two_numbers_from_minus_one_to_one() {
+        assert_eq!(Focus::parse("0.5,-0.25"), Ok(Focus { x: 0.5, y: -0.25 }));
+        assert_eq!(Focus::parse(" -1 , 1 "), Ok(Focus { x: -1.0, y: 1.0 }));
+        for bad in ["", "0.5", "1.5,0", "0,-2", "a,b", "NaN,0", "0,inf"] {
+            assert_eq!(Focus::parse(bad), Err(MediaError::BadFocus), "{bad:?}");
+        }
+    }
 }

@@ -58,6 +58,8 @@ pub struct TestInstance {
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+    /// The local media directory, unless the test named its own.
+    _media: tempfile::TempDir,
     // Dropped last: the database outlives the server using it.
     database: Option<TestDatabase>,
 }
@@ -105,7 +107,12 @@ impl TestInstance {
         Self::start(config, listener, Some(database)).await
     }
 
-    async fn start(config: Config, listener: TcpListener, database: Option<TestDatabase>) -> anyhow::Result<Self> {
+    async fn start(mut config: Config, listener: TcpListener, database: Option<TestDatabase>) -> anyhow::Result<Self> {
+        // Media of their own, not in the default data/media of the working directory.
+        let media = tempfile::tempdir()?;
+        if std::path::Path::new(&config.media.directory).is_relative() {
+            config.media.directory = media.path().join("media").to_string_lossy().into_owned();
+        }
         let app = Application::build_with_listener(config.clone(), listener).await?;
         let port = app.local_addr().port();
         let domain = config.instance.domain.clone();
@@ -120,6 +127,7 @@ impl TestInstance {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?,
             stop: Some(stop_tx),
             server: Some(server),
+            _media: media,
             database,
         })
     }

@@ -34,6 +34,8 @@ pub struct ProcessInstance {
     /// Where the process writes its log (its standard output), appended
     /// across restarts.
     log: tempfile::NamedTempFile,
+    /// The local media directory, unless the settings name one.
+    _media: tempfile::TempDir,
 }
 
 impl ProcessInstance {
@@ -56,6 +58,10 @@ impl ProcessInstance {
             ("MAILLAGE__DELIVERY__RETRY_INITIAL_SECONDS".into(), "1".into()),
             ("MAILLAGE__LOG__FILTER".into(), "warn".into()),
         ];
+        let media = tempfile::tempdir()?;
+        if !settings.iter().any(|(k, _)| *k == "MAILLAGE__MEDIA__DIRECTORY") {
+            env.push(("MAILLAGE__MEDIA__DIRECTORY".into(), media.path().join("media").to_string_lossy().into_owned()));
+        }
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::load_with_env(None, env.clone())?;
         config.validate()?;
@@ -67,6 +73,7 @@ impl ProcessInstance {
             listen_port,
             child: None,
             log: tempfile::NamedTempFile::new()?,
+            _media: media,
         };
         instance.start().await?;
         Ok(instance)

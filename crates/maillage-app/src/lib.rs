@@ -62,6 +62,7 @@ use maillage_config::Config;
 use maillage_db::{Database, LocalActor};
 use maillage_domain::ActorKind;
 use maillage_federation::Federation;
+use maillage_storage::MediaStore;
 
 pub use acting::{Acting, Staff};
 pub use error::AppError;
@@ -76,7 +77,7 @@ pub struct App {
 impl App {
     /// The use cases over `federation`, storing media in `store`
     /// (`maillage serve` opens it with its start-up checks).
-    pub fn new(federation: Federation, store: maillage_storage::MediaStore) -> Self {
+    pub fn new(federation: Federation, store: MediaStore) -> Self {
         let media = media::MediaService::new(store, &federation.context().config.media);
         App { federation, media }
     }
@@ -85,7 +86,7 @@ impl App {
     /// actors exist (`ensure_builtin_actors`). The media store is not
     /// touched until a file is needed.
     pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
-        let store = maillage_storage::MediaStore::connect(&config.media)
+        let store = MediaStore::connect(&config.media)
             .map_err(|e| AppError::Internal(format!("the media store: {e}")))?;
         Ok(App::new(Federation::new(db, config, received::effects()).await?, store))
     }
@@ -95,8 +96,8 @@ impl App {
         &self.media
     }
 
-    /// The media store.
-    pub fn media_store(&self) -> &maillage_storage::MediaStore {
+    /// Where media files live (`[media]`).
+    pub fn media_store(&self) -> &MediaStore {
         self.media.store()
     }
 

@@ -10,7 +10,7 @@ use super::*;
 async fn app() -> (TestDatabase, AppState) {
     let (test_db, app) = maillage_app::testing::test_app(|config| config.server.max_body_bytes = 4096).await;
     let limits = Arc::new(limits::RateLimits::new(&app.config().limits));
-    (test_db, AppState::new(app.clone(), limits))
+    (test_db, AppState::new(app, limits))
 }
 
 async fn json_of(response: axum::response::Response) -> serde_json::Value {

@@ -1,8 +1,9 @@
 //! Start-up and shutdown of a serving instance.
 //!
-//! Order matters: the database is opened and migrated and the instance's
-//! domain checked before the port is bound, so a bad configuration never
-//! serves a single request.
+//! Order matters: the database is opened and migrated, the instance's
+//! domain checked and the media store checked (`MediaStore::open`) before
+//! the port is bound, so a bad configuration never serves a single request.
+//! A media store that only does not answer is an outage: the server starts.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use maillage_config::{Config, ConfigError};
 use maillage_db::{Database, DbError};
 use maillage_federation::Federation;
 use maillage_http::AppState;
+use maillage_storage::MediaStore;
 
 /// Why the server could not start or stopped abnormally. One line, for admins.
 #[derive(Debug, thiserror::Error)]
@@ -32,15 +34,15 @@ pub enum ServerError {
     /// A use case refused or failed.
     #[error(transparent)]
     App(#[from] maillage_app::AppError),
-    /// The media store is misconfigured (directory, bucket, credentials).
-    #[error(transparent)]
-    MediaStore(#[from] maillage_storage::StoreError),
     #[error(
         "this database belongs to the instance {stored}, but instance.domain is {configured}: \
          ActivityPub ids cannot change domain. Use another database.url for a new instance, \
          or set instance.domain back to {stored}"
     )]
     DomainChanged { stored: String, configured: String },
+    /// The media store is misconfigured (`media.directory`, `media.s3.*`).
+    #[error(transparent)]
+    Media(#[from] maillage_storage::StoreError),
     #[error("cannot listen on {addr}: {reason} (change server.listen)")]
     Bind { addr: String, reason: String },
     #[error("the HTTP server failed: {0}")]
@@ -62,12 +64,11 @@ impl ServerError {
     pub fn exit_code(&self) -> u8 {
         use maillage_app::AppError as A;
         match self {
-            ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_) | A::TooLarge(_))
-            | ServerError::Input(_) => 65,
+            ServerError::App(A::Invalid { .. } | A::NotFound(_) | A::Conflict(_)) | ServerError::Input(_) => 65,
             ServerError::App(A::Unauthenticated(_) | A::Forbidden(_)) => 77,
             ServerError::App(A::Remote(_) | A::RateLimited(_)) => 69,
             // EX_TEMPFAIL: try again later.
-            ServerError::App(A::Unavailable(_) | A::StoreUnavailable(_)) => 75,
+            ServerError::App(A::Unavailable(_)) => 75,
             ServerError::Database(error) if error.outage().is_some() => 75,
             ServerError::Backup(error) if error.is_outage() => 75,
             ServerError::Backup(maillage_db::BackupError::Refused(_)) => 65,
@@ -78,7 +79,8 @@ impl ServerError {
             | ServerError::DomainChanged { .. }
             | ServerError::Bind { .. }
             | ServerError::Database(DbError::Tls { .. })
-            | ServerError::MediaStore(maillage_storage::StoreError::Misconfigured { .. }) => 78,
+            | ServerError::Media(maillage_storage::StoreError::Misconfigured { .. }) => 78,
+            ServerError::Media(maillage_storage::StoreError::Unavailable(_)) => 75,
             ServerError::Output(_) => 74,
             // EX_NOINPUT.
             ServerError::NoInput(_) => 66,
@@ -92,7 +94,7 @@ pub struct Application {
     config: Arc<Config>,
     db: Database,
     federation: Federation,
-    media_store: maillage_storage::MediaStore,
+    media_store: MediaStore,
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
 }
@@ -102,24 +104,31 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, ServerError> {
         let addr = config.listen_addr()?;
         let db = open_database(&config).await?;
+        let media_store = MediaStore::open(&config.media).await?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServerError::Bind { addr: addr.to_string(), reason: e.to_string() })?;
-        Self::assemble(config, db, listener).await
+        Self::assemble(config, db, media_store, listener).await
     }
 
     /// Prepares an instance on a listener bound by the caller (tests bind
     /// port 0 first, to know the port before choosing the domain).
     pub async fn build_with_listener(config: Config, listener: std::net::TcpListener) -> Result<Self, ServerError> {
         let db = open_database(&config).await?;
+        let media_store = MediaStore::open(&config.media).await?;
         let bind_error =
             |e: std::io::Error| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() };
         listener.set_nonblocking(true).map_err(bind_error)?;
         let listener = tokio::net::TcpListener::from_std(listener).map_err(bind_error)?;
-        Self::assemble(config, db, listener).await
+        Self::assemble(config, db, media_store, listener).await
     }
 
-    async fn assemble(config: Config, db: Database, listener: tokio::net::TcpListener) -> Result<Self, ServerError> {
+    async fn assemble(
+        config: Config,
+        db: Database,
+        media_store: MediaStore,
+        listener: tokio::net::TcpListener,
+    ) -> Result<Self, ServerError> {
         let local_addr = listener
             .local_addr()
             .map_err(|e| ServerError::Bind { addr: config.server.listen.clone(), reason: e.to_string() })?;
@@ -127,7 +136,6 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let config = Arc::new(config);
-        let media_store = maillage_storage::MediaStore::open(&config.media).await?;
         let federation = Federation::new(db.clone(), config.clone(), maillage_app::received::effects()).await?;
         Ok(Application { config, db, federation, media_store, listener, local_addr })
     }
@@ -140,13 +148,17 @@ impl Application {
         &self.db
     }
 
+    /// The use cases over this instance's database, wire and media store.
+    fn app(&self) -> maillage_app::App {
+        maillage_app::App::new(self.federation.clone(), self.media_store.clone())
+    }
+
     /// Serves until `stop` completes, then lets in-flight requests finish
     /// for at most `server.shutdown_grace_seconds`.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let grace = Duration::from_secs(self.config.server.shutdown_grace_seconds);
         let limits = std::sync::Arc::new(maillage_http::limits::RateLimits::new(&self.config.limits));
-        let app_of_uses = maillage_app::App::new(self.federation.clone(), self.media_store.clone());
-        let state = AppState::new(app_of_uses.clone(), limits);
+        let state = AppState::new(self.app(), limits);
         let app = maillage_http::app(state.clone(), maillage_web::pages(state));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let worker =
@@ -158,9 +170,8 @@ impl Application {
             tokio::spawn(maillage_app::backups::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
         let mail =
             tokio::spawn(maillage_app::mail::sender::run(self.db.clone(), self.config.clone(), stopping_rx.clone()));
-        let hub_readings =
-            tokio::spawn(maillage_app::directory::schedule::run(app_of_uses.clone(), stopping_rx.clone()));
-        let media_pruning = tokio::spawn(maillage_app::media::cleanup::run(app_of_uses, stopping_rx.clone()));
+        let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(self.app(), stopping_rx.clone()));
+        let media_pruning = tokio::spawn(maillage_app::media::cleanup::run(self.app(), stopping_rx.clone()));
         let keys = tokio::spawn(maillage_app::actors::make_missing_keys(self.db.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;

@@ -28,7 +28,7 @@ impl TestSite {
     async fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
         let (test_db, app) = maillage_app::testing::test_app(tweak).await;
         let limits = Arc::new(maillage_http::limits::RateLimits::new(&app.config().limits));
-        TestSite { _db: test_db, state: AppState::new(app.clone(), limits) }
+        TestSite { _db: test_db, state: AppState::new(app, limits) }
     }
 
     fn db(&self) -> &Database {

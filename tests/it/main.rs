@@ -26,6 +26,7 @@ mod inbox;
 mod limits;
 mod logs;
 mod mail;
+mod media;
 mod open_data;
 mod outages;
 mod peers;

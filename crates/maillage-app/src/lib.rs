@@ -86,8 +86,8 @@ impl App {
     /// actors exist (`ensure_builtin_actors`). The media store is not
     /// touched until a file is needed.
     pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
-        let store = MediaStore::connect(&config.media)
-            .map_err(|e| AppError::Internal(format!("the media store: {e}")))?;
+        let store =
+            MediaStore::connect(&config.media).map_err(|e| AppError::Internal(format!("the media store: {e}")))?;
         Ok(App::new(Federation::new(db, config, received::effects()).await?, store))
     }
 

@@ -7,7 +7,7 @@ use maillage_db::{LocalActor, MediaAttachment, NewPost, Outgoing, Post, PostCont
 use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
 use maillage_federation::content::audience::deliveries_for;
 use maillage_federation::content::{
-    Mention, NoteDraft, PracticeDraft, mentions_of, note_content, post_document, practice_content,
+    Mention, NoteDraft, PracticeDraft, mentions_of, note_content, post_document, practice_content, with_attachments,
 };
 use maillage_federation::objects::fetch_remote_object;
 use serde_json::json;
@@ -111,7 +111,8 @@ async fn store_new_post(
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let preview = preview(&new);
-    let document = post_document(&preview, enterprise, Some(author), &ctx.urls);
+    let attached = attached_media(app, media.map(|m| m.media_ids.as_slice())).await?;
+    let document = with_attachments(post_document(&preview, enterprise, Some(author), &ctx.urls), &attached, &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Create", &preview, enterprise, &document).await?;
     let (hub_reshares, enterprise_sends): (Vec<Outgoing>, Vec<Outgoing>) =
         deliveries.into_iter().partition(|o| o.kind == "Announce");
@@ -135,6 +136,15 @@ async fn store_new_post(
         app.db().record_reshare(hub.id, &post.ap_id, &announce_id, &announce_json, &hub_reshares).await?;
     }
     Ok(post)
+}
+
+/// The rows of the uploads `ids`, in their order, for the post's document.
+async fn attached_media(app: &App, ids: Option<&[i64]>) -> Result<Vec<maillage_db::Media>, AppError> {
+    let mut found = Vec::new();
+    for id in ids.unwrap_or_default() {
+        found.extend(app.db().media_by_id(*id).await?);
+    }
+    Ok(found)
 }
 
 /// A post's enterprise and author.
@@ -212,7 +222,12 @@ async fn save_edit(
         updated: Some(updated),
         ..post.clone()
     };
-    let document = post_document(&next, &enterprise, author.as_ref(), &ctx.urls);
+    let attached = match media {
+        Some(media) => attached_media(app, Some(&media.media_ids)).await?,
+        None => app.db().media_of_posts(&[post.id]).await?,
+    };
+    let document =
+        with_attachments(post_document(&next, &enterprise, author.as_ref(), &ctx.urls), &attached, &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Update", &next, &enterprise, &document).await?;
     Ok(app.db().update_post_with_media(post.id, &content, updated, media, &deliveries).await?)
 }

@@ -331,3 +331,55 @@ async fn files_go_with_their_post_and_uploads_never_attached_are_pruned() -> any
     assert_eq!(status, 404);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_notes_carry_their_attachments_as_mastodon_sends_them_and_edits_the_new_list() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let marie = login(&a, "marie").await?;
+    let (status, logo) = upload(
+        &a,
+        "v2",
+        &marie,
+        fixture("animated.gif"),
+        "logo.gif",
+        "image/gif",
+        &[("description", "Le logo"), ("focus", "0.5,-0.25")],
+    )
+    .await?;
+    assert_eq!(status, 200, "{logo}");
+    let body = json!({ "status": "Notre logo", "maillage_as": "coop", "media_ids": [logo["id"]] });
+    let (status, post) = post_status(&a, &marie, body).await?;
+    assert_eq!(status, 200, "{post}");
+    let note: Value = a.get_activity(post["uri"].as_str().unwrap()).await?.json().await?;
+    let attachment = &note["attachment"][0];
+    assert_eq!(attachment["type"], "Image", "{note}");
+    assert_eq!(attachment["name"], "Le logo");
+    assert_eq!(attachment["width"], 64);
+    assert_eq!(attachment["height"], 64);
+    assert_eq!(attachment["focalPoint"], json!([0.5, -0.25]));
+    assert!(attachment["blurhash"].as_str().is_some_and(|b| !b.is_empty()));
+    let media_type = attachment["mediaType"].as_str().unwrap();
+    assert!(media_type.starts_with("image/"), "{attachment}");
+    // The URL in the Note serves the file, of the type it says.
+    let served = get_file(&a, attachment["url"].as_str().unwrap(), None).await?;
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(served.headers()["content-type"], media_type);
+    eprintln!("FEDERATION EXAMPLE {}", serde_json::to_string_pretty(&note["attachment"])?);
+
+    // An edit that adds a photo carries the new list, in order.
+    let photo = photo(&a, &marie, "Des pommes").await?;
+    let id = post["id"].as_str().unwrap();
+    let edit = json!({ "status": "Notre logo et nos pommes", "media_ids": [logo["id"], photo["id"]] });
+    let (status, edited) = call(&a, Method::PUT, &format!("/api/v1/statuses/{id}"), Some(&marie), Some(edit)).await?;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["media_attachments"].as_array().map(Vec::len), Some(2));
+    let note: Value = a.get_activity(post["uri"].as_str().unwrap()).await?.json().await?;
+    let names: Vec<&str> = note["attachment"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Le logo", "Des pommes"], "{note}");
+    // An edit without media_ids keeps them.
+    let edit = json!({ "status": "Texte seulement" });
+    let (status, edited) = call(&a, Method::PUT, &format!("/api/v1/statuses/{id}"), Some(&marie), Some(edit)).await?;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["media_attachments"].as_array().map(Vec::len), Some(2));
+    Ok(())
+}

@@ -183,11 +183,11 @@ pub async fn upload(app: &App, acting: &Acting, upload: Upload) -> Result<Media,
     let preview_key = prepared.preview.as_ref().map(|p| store_key(format!("{folder}/{}", p.1))).transpose()?;
     let store = app.media().store();
     store.put(&original_key, prepared.original.0, &prepared.media_type).await?;
-    if let (Some(key), Some((bytes, _))) = (&preview_key, prepared.preview) {
-        if let Err(error) = store.put(key, bytes, &prepared.media_type).await {
-            let _ = store.delete(&original_key).await;
-            return Err(error.into());
-        }
+    if let (Some(key), Some((bytes, _))) = (&preview_key, prepared.preview)
+        && let Err(error) = store.put(key, bytes, &prepared.media_type).await
+    {
+        let _ = store.delete(&original_key).await;
+        return Err(error.into());
     }
     let (width, height, preview_width, preview_height) = match prepared.sizes {
         Some((w, h, pw, ph)) => (Some(w as i32), Some(h as i32), Some(pw as i32), Some(ph as i32)),

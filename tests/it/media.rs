@@ -383,3 +383,90 @@ async fn our_notes_carry_their_attachments_as_mastodon_sends_them_and_edits_the_
     assert_eq!(edited["media_attachments"].as_array().map(Vec::len), Some(2));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_posts_an_update_with_photos_and_a_practice_with_a_document() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let dir = tempfile::tempdir()?;
+    let photo = dir.path().join("pommes.jpg");
+    std::fs::write(&photo, fixture("phone-photo-gps.jpg"))?;
+    let guide = dir.path().join("guide.csv");
+    std::fs::write(&guide, "étape,durée\nTrouver un local,2 semaines\n")?;
+    let photo = photo.to_string_lossy().into_owned();
+    let printed = a
+        .cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--text",
+            "Nos pommes",
+            "--image",
+            &photo,
+            "--alt",
+            "Des pommes",
+            "--image",
+            &photo,
+        ])
+        .await?;
+    let url = printed.trim().strip_prefix("published ").unwrap().to_string();
+    let note: Value = a.get_activity(&url).await?.json().await?;
+    let attachments = note["attachment"].as_array().unwrap();
+    assert_eq!(attachments.len(), 2, "{note}");
+    assert_eq!(attachments[0]["name"], "Des pommes");
+    assert_eq!(attachments[1]["name"], Value::Null);
+
+    let guide = guide.to_string_lossy().into_owned();
+    let printed = a
+        .cli(&[
+            "admin",
+            "post",
+            "practice",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--title",
+            "Ouvrir un atelier",
+            "--summary",
+            "Les étapes",
+            "--body",
+            "Voir le guide",
+            "--attach",
+            &guide,
+        ])
+        .await?;
+    let url = printed.trim().strip_prefix("published ").unwrap().to_string();
+    let article: Value = a.get_activity(&url).await?.json().await?;
+    let document = &article["attachment"][0];
+    assert_eq!(document["type"], "Document", "{article}");
+    assert_eq!(document["mediaType"], "text/csv");
+    assert_eq!(document["name"], "guide.csv");
+    let served = get_file(&a, document["url"].as_str().unwrap(), None).await?;
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(served.headers()["content-disposition"], "attachment; filename=\"guide.csv\"");
+    assert_eq!(served.headers()["content-security-policy"], "default-src 'none'; sandbox");
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+
+    // A member who does not edit coop cannot attach for it, even through the operator.
+    let refused = a
+        .cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "paul",
+            "--text",
+            "Intrus",
+            "--image",
+            &photo,
+        ])
+        .await;
+    assert!(refused.is_err());
+    Ok(())
+}

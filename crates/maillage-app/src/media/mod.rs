@@ -245,6 +245,24 @@ fn clean_file_name(name: &str) -> String {
     base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | ';')).take(200).collect::<String>().trim().to_string()
 }
 
+/// The hub's operator (or an admin) acting as the member `author`, to
+/// upload and attach files for them (`maillage admin post ... --image`):
+/// what the member may do, and nothing more.
+pub async fn acting_as_author(app: &App, acting: &Acting, author: &str) -> Result<Acting, AppError> {
+    if let Acting::Member { actor, .. } = acting
+        && actor.username.eq_ignore_ascii_case(author.trim_start_matches('@'))
+    {
+        return Ok(acting.clone());
+    }
+    acting.require_admin()?;
+    let account = app
+        .db()
+        .account_for_login(author.trim_start_matches('@'))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no member {author} on this hub")))?;
+    Ok(Acting::member(&account))
+}
+
 /// One's own upload (not found for anyone else, as on Mastodon).
 pub async fn own(app: &App, acting: &Acting, id: i64) -> Result<Media, AppError> {
     let Acting::Member { user_id, .. } = acting else {

@@ -37,18 +37,8 @@ pub enum PostCommand {
         /// A content warning, shown before the text.
         #[arg(long)]
         content_warning: Option<String>,
-        /// The same update in a second language (sent in contentMap).
-        #[arg(long, requires = "translation_language")]
-        translation: Option<String>,
-        /// The language of --translation (fr or en).
-        #[arg(long)]
-        translation_language: Option<String>,
-        /// A picture to attach (repeatable, in order, at most media.max_attachments).
-        #[arg(long = "image", value_name = "FILE")]
-        images: Vec<PathBuf>,
-        /// The alt text of each --image, in the same order.
-        #[arg(long = "alt", value_name = "TEXT")]
-        alts: Vec<String>,
+        #[command(flatten)]
+        extras: Box<NoteExtras>,
     },
     /// Publish a shared practice (Article).
     Practice(Box<PracticeArgs>),
@@ -70,6 +60,23 @@ pub enum PostCommand {
     Delete { url: String },
     /// Who liked and reshared a post.
     Reactions { url: String },
+}
+
+/// The optional parts of a new update: a translation, pictures.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoteExtras {
+    /// The same update in a second language (sent in contentMap).
+    #[arg(long, requires = "translation_language")]
+    pub translation: Option<String>,
+    /// The language of --translation (fr or en).
+    #[arg(long)]
+    pub translation_language: Option<String>,
+    /// A picture to attach (repeatable, in order, at most media.max_attachments).
+    #[arg(long = "image", value_name = "FILE")]
+    pub images: Vec<PathBuf>,
+    /// The alt text of each --image, in the same order.
+    #[arg(long = "alt", value_name = "TEXT")]
+    pub alts: Vec<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -173,11 +180,9 @@ pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), Server
             visibility,
             reply_to,
             content_warning,
-            translation,
-            translation_language,
-            images,
-            alts,
+            extras,
         } => {
+            let NoteExtras { translation, translation_language, images, alts } = *extras;
             let visibility = match (visibility, followers_only) {
                 (Some(visibility), _) => visibility,
                 (None, true) => Visibility::Followers,

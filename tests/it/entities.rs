@@ -150,7 +150,7 @@ fn fields(entity: &str) -> Fields {
             ("visibility", OneOf(VISIBILITY), Required),
             ("sensitive", Bool, Required),
             ("spoiler_text", Text, Required),
-            ("media_attachments", List(&Any), Required),
+            ("media_attachments", List(&E("MediaAttachment")), Required),
             ("application", Null(&E("StatusApplication")), Optional),
             ("mentions", List(&E("Mention")), Required),
             ("tags", List(&E("StatusTag")), Required),
@@ -173,6 +173,16 @@ fn fields(entity: &str) -> Fields {
             ("bookmarked", Bool, Optional),
             ("pinned", Bool, Optional),
             ("filtered", List(&E("FilterResult")), Optional),
+        ],
+        "MediaAttachment" => &[
+            ("id", Id, Required),
+            ("type", OneOf(&["image", "gifv", "video", "audio", "unknown"]), Required),
+            ("url", Null(&Url), Required),
+            ("preview_url", Null(&Url), Required),
+            ("remote_url", Null(&Url), Required),
+            ("meta", Any, Required),
+            ("description", Null(&Text), Required),
+            ("blurhash", Null(&Text), Required),
         ],
         "StatusApplication" => &[("name", Text, Required), ("website", Null(&Text), Optional)],
         "Mention" => {
@@ -381,6 +391,8 @@ pub(crate) fn expected(method: &Method, path: &str) -> Option<T> {
         ("POST", ["api", "v1", "accounts", _, "follow" | "unfollow" | "block" | "unblock" | "mute" | "unmute"]) => {
             E("Relationship")
         }
+        ("POST", ["api", "v1" | "v2", "media"]) => E("MediaAttachment"),
+        ("GET" | "PUT", ["api", "v1", "media", _]) => E("MediaAttachment"),
         ("POST", ["api", "v1", "statuses"]) => E("Status"),
         ("GET" | "PUT" | "DELETE", ["api", "v1", "statuses", _]) => E("Status"),
         ("GET", ["api", "v1", "statuses", _, "source"]) => E("StatusSource"),

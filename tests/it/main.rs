@@ -27,6 +27,7 @@ mod limits;
 mod logs;
 mod mail;
 mod media_storage;
+mod media;
 mod open_data;
 mod outages;
 mod peers;

@@ -25,6 +25,13 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     RateLimited(String),
+    /// A file (or a quota) is over its limit; the message names it.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The media store cannot be reached for now: try again later.
+    /// Nothing was changed.
+    #[error("{0}")]
+    StoreUnavailable(String),
     /// Another server could not be reached, or its answer not used.
     #[error("{0}")]
     Remote(String),
@@ -75,6 +82,26 @@ impl From<DbError> for AppError {
                 }
                 None => AppError::Internal(other.to_string()),
             },
+        }
+    }
+}
+
+impl From<maillage_media::MediaError> for AppError {
+    fn from(error: maillage_media::MediaError) -> Self {
+        if error.is_too_large() { AppError::TooLarge(error.to_string()) } else { AppError::refused(error.to_string()) }
+    }
+}
+
+impl From<maillage_storage::StoreError> for AppError {
+    fn from(error: maillage_storage::StoreError) -> Self {
+        use maillage_storage::StoreError as S;
+        match error {
+            S::NotFound => AppError::NotFound("no such file".into()),
+            S::Unavailable(reason) => {
+                tracing::warn!(%reason, "the media store cannot serve for now");
+                AppError::StoreUnavailable("the media store is unavailable for a moment; try again shortly".into())
+            }
+            other => AppError::Internal(other.to_string()),
         }
     }
 }

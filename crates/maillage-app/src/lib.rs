@@ -35,6 +35,7 @@ pub mod lists;
 pub mod mail;
 pub mod markers;
 pub mod media_migration;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod open_data;
@@ -72,21 +73,34 @@ pub use error::AppError;
 #[derive(Clone)]
 pub struct App {
     federation: Federation,
-    media_store: MediaStore,
+    media: media::MediaService,
 }
 
 impl App {
-    pub fn new(federation: Federation, media_store: MediaStore) -> Self {
-        App { federation, media_store }
+    /// The use cases over `federation`, storing media in `store`
+    /// (`maillage serve` opens it with its start-up checks).
+    pub fn new(federation: Federation, store: MediaStore) -> Self {
+        let media = media::MediaService::new(store, &federation.context().config.media);
+        App { federation, media }
     }
 
     /// Opens the wire over an open, migrated database whose built-in
     /// actors exist (`ensure_builtin_actors`). The media store is not
-    /// touched until a file is needed (`maillage serve` checks it at start,
-    /// with [`MediaStore::open`]).
+    /// touched until a file is needed.
     pub async fn open(db: Database, config: Arc<Config>) -> Result<Self, AppError> {
-        let media_store = MediaStore::connect(&config.media).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(App::new(Federation::new(db, config, received::effects()).await?, media_store))
+        let store =
+            MediaStore::connect(&config.media).map_err(|e| AppError::Internal(format!("the media store: {e}")))?;
+        Ok(App::new(Federation::new(db, config, received::effects()).await?, store))
+    }
+
+    /// The media store and the pool pictures are processed on.
+    pub fn media(&self) -> &media::MediaService {
+        &self.media
+    }
+
+    /// Where media files live (`[media]`).
+    pub fn media_store(&self) -> &MediaStore {
+        self.media.store()
     }
 
     pub fn db(&self) -> &Database {
@@ -95,11 +109,6 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.federation.context().config
-    }
-
-    /// Where media files live (`[media]`).
-    pub fn media_store(&self) -> &MediaStore {
-        &self.media_store
     }
 
     pub fn federation(&self) -> &Federation {

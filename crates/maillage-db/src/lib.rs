@@ -83,6 +83,7 @@ mod library;
 mod lists;
 mod mail;
 mod markers;
+mod media;
 mod migrate;
 mod notifications;
 mod oauth;
@@ -128,6 +129,7 @@ pub use library::DirectoryRow;
 pub use lists::{List, ListFields, ListMember, ListMembers};
 pub use mail::{EmailLink, LinkPurpose, MailState, NewEmailLink, NewMail, QueuedMail};
 pub use markers::Marker;
+pub use media::{Media, MediaAttachment, MediaUsage, NewMedia};
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};
@@ -156,3 +158,6 @@ mod tests;
 
 #[cfg(test)]
 mod audience_tests;
+
+#[cfg(test)]
+mod media_tests;

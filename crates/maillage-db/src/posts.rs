@@ -8,10 +8,11 @@ use diesel_async::RunQueryDsl;
 use maillage_domain::{PostKind, Visibility};
 
 use crate::audience::{set_post_addressees, visible_posts};
+use crate::media::{attach_media, delete_post_media};
 use crate::outbox::insert_outgoing;
 use crate::schema::{enterprise_editors, posts};
 use crate::tags::index_post;
-use crate::{Database, DbError, Outgoing, UtcTime};
+use crate::{Database, DbError, MediaAttachment, Outgoing, UtcTime};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = posts)]
@@ -108,6 +109,17 @@ pub struct NewPost {
 impl Database {
     /// Stores a post, its tags and the activities announcing it, atomically.
     pub async fn create_post(&self, post: &NewPost, notify: &[Outgoing]) -> Result<Post, DbError> {
+        self.create_post_with_media(post, None, notify).await
+    }
+
+    /// [`Database::create_post`], attaching uploads in the same
+    /// transaction (refused if one is not the uploader's or already taken).
+    pub async fn create_post_with_media(
+        &self,
+        post: &NewPost,
+        media: Option<&MediaAttachment>,
+        notify: &[Outgoing],
+    ) -> Result<Post, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
@@ -127,6 +139,7 @@ impl Database {
                 .await?;
             index_post!(c, &row);
             set_post_addressees!(c, row.id, &post.content.addressees);
+            attach_media!(c, row.id, media);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -142,6 +155,18 @@ impl Database {
         updated: UtcTime,
         notify: &[Outgoing],
     ) -> Result<Post, DbError> {
+        self.update_post_with_media(id, content, updated, None, notify).await
+    }
+
+    /// [`Database::update_post`], replacing its uploads when `media` is given.
+    pub async fn update_post_with_media(
+        &self,
+        id: i64,
+        content: &PostContent,
+        updated: UtcTime,
+        media: Option<&MediaAttachment>,
+        notify: &[Outgoing],
+    ) -> Result<Post, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
@@ -152,6 +177,7 @@ impl Database {
                 .await?;
             index_post!(c, &row);
             set_post_addressees!(c, row.id, &content.addressees);
+            attach_media!(c, row.id, media);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -160,8 +186,10 @@ impl Database {
     }
 
     /// Marks a post deleted (it is then served as a Tombstone), takes it out
-    /// of the tag index and stores the `Delete`s.
-    pub async fn delete_post(&self, id: i64, notify: &[Outgoing]) -> Result<(), DbError> {
+    /// of the tag index, deletes the rows of its uploads and stores the
+    /// `Delete`s. Returns the media store keys of the uploads' files, for
+    /// the caller to delete once this is committed.
+    pub async fn delete_post(&self, id: i64, notify: &[Outgoing]) -> Result<Vec<String>, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
@@ -171,10 +199,11 @@ impl Database {
                 .get_result(c)
                 .await?;
             index_post!(c, &deleted);
+            let keys = delete_post_media!(c, deleted.id);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
-            Ok(())
+            Ok(keys)
         })
     }
 

@@ -601,6 +601,30 @@ diesel::table! {
 diesel::joinable!(push_queue -> push_subscriptions (subscription_id));
 diesel::joinable!(push_queue -> notifications (notification_id));
 diesel::joinable!(push_subscriptions -> oauth_tokens (token_id));
+    media (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        actor_id -> BigInt,
+        kind -> Text,
+        original_key -> Text,
+        preview_key -> Nullable<Text>,
+        media_type -> Text,
+        byte_size -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        preview_width -> Nullable<Integer>,
+        preview_height -> Nullable<Integer>,
+        blurhash -> Nullable<Text>,
+        description -> Nullable<Text>,
+        focus_x -> Integer,
+        focus_y -> Integer,
+        file_name -> Nullable<Text>,
+        post_id -> Nullable<BigInt>,
+        position -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
@@ -613,6 +637,7 @@ diesel::joinable!(remote_object_addressees -> remote_objects (remote_object_id))
 diesel::joinable!(post_addressees -> posts (post_id));
 diesel::joinable!(list_accounts -> lists (list_id));
 diesel::joinable!(filter_keywords -> filters (filter_id));
+diesel::joinable!(media -> posts (post_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
@@ -664,4 +689,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     vapid_keys,
     push_subscriptions,
     push_queue,
+    media,
 );

@@ -465,7 +465,9 @@ async fn outbox_entry(
             Some(id) => state.db.local_actor_by_id(id).await?,
             None => None,
         };
-        activity["object"] = crate::content::protocol::post_document(&post, actor, author.as_ref(), &state.urls());
+        let media = state.db.media_of_posts(&[post.id]).await?;
+        let document = crate::content::protocol::post_document(&post, actor, author.as_ref(), &state.urls());
+        activity["object"] = crate::content::protocol::with_attachments(document, &media, &state.urls());
     }
     Ok(activity)
 }
@@ -603,7 +605,12 @@ async fn object(
         (Ok(None), _) => return error(StatusCode::NOT_FOUND, "no such object"),
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
+    let media = match state.db.media_of_posts(&[post.id]).await {
+        Ok(media) => media,
+        Err(e) => return internal(e),
+    };
     let document = crate::content::protocol::post_document(&post, &enterprise, author.as_ref(), &state.urls());
+    let document = crate::content::protocol::with_attachments(document, &media, &state.urls());
     activity_response(content_type.unwrap_or(ACTIVITY_JSON), &document)
 }
 

@@ -27,6 +27,11 @@ pub enum HttpError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     TooManyRequests(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The media store cannot serve for now (503 with `Retry-After`).
+    #[error("{0}")]
+    StoreUnavailable(String),
     /// The database (or another service we use) cannot serve for now.
     #[error("{}", .0.message())]
     Unavailable(maillage_db::Outage),
@@ -45,6 +50,8 @@ impl HttpError {
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,6 +78,8 @@ impl From<maillage_app::AppError> for HttpError {
             A::NotFound(m) => HttpError::NotFound(m),
             A::Conflict(m) => HttpError::Conflict(m),
             A::RateLimited(m) => HttpError::TooManyRequests(m),
+            A::TooLarge(m) => HttpError::PayloadTooLarge(m),
+            A::StoreUnavailable(m) => HttpError::StoreUnavailable(m),
             A::Unavailable(outage) => HttpError::Unavailable(outage),
             A::Remote(m) => HttpError::Unprocessable(m),
             A::Internal(m) => HttpError::Internal(m),
@@ -95,6 +104,10 @@ impl IntoResponse for HttpError {
             }
             HttpError::Unavailable(outage) => {
                 let body = Json(json!({ "error": outage.message(), "reason": outage.as_str() }));
+                return (status, [(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())], body).into_response();
+            }
+            HttpError::StoreUnavailable(message) => {
+                let body = Json(json!({ "error": message, "reason": "media_store_unavailable" }));
                 return (status, [(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())], body).into_response();
             }
             other => other.to_string(),

@@ -15,6 +15,7 @@ mod error;
 mod health;
 pub mod limits;
 pub mod login;
+mod media_files;
 mod metrics;
 mod negotiation;
 pub mod open_data;
@@ -80,6 +81,14 @@ impl Pages {
     }
 }
 
+/// The body limit of the upload routes: the largest file accepted, and
+/// room for the multipart framing and the text fields beside it.
+pub fn upload_body_limit(media: &maillage_config::MediaConfig) -> usize {
+    const MULTIPART_ROOM: u64 = 64 * 1024;
+    usize::try_from(media.max_image_bytes.max(media.max_document_bytes).saturating_add(MULTIPART_ROOM))
+        .unwrap_or(usize::MAX)
+}
+
 /// The service to serve: the [`router`] behind a layer that ignores a
 /// trailing slash (`/api/v1/instance/` is what some clients ask for).
 pub fn app(
@@ -103,6 +112,14 @@ pub fn router(state: AppState) -> Router {
 /// The whole HTTP application of one instance.
 pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     let max_body = state.config().server.max_body_bytes;
+    let max_upload = upload_body_limit(&state.config().media);
+    // Uploads get the media limit, outside the API's own (a router merged
+    // after a layer is not under it).
+    let uploads = api::upload_routes()
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api))
+        .with_state(state.clone())
+        .layer(DefaultBodyLimit::max(max_upload))
+        .layer(RequestBodyLimitLayer::new(max_upload));
     // Around everything: the rate limits and the login forms read the address.
     let identify_client = axum::middleware::from_fn_with_state(state.clone(), client_address::identify_client);
     let state_for_ids = state.clone();
@@ -112,6 +129,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
+        .route("/media/{*key}", get(media_files::serve))
         .merge(default_images::routes())
         .merge(api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
         .merge(open_data::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api)))
@@ -122,6 +140,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
+        .merge(uploads)
         .layer(identify_client)
         // Outside the limit layer, so that its bare 413 gets a JSON body too.
         .layer(axum::middleware::map_response(error::explain_bare_errors))

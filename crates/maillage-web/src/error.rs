@@ -141,6 +141,8 @@ impl PageError {
             A::NotFound(_) => Self::not_found(lang),
             A::Conflict(m) => Self::new(lang, StatusCode::CONFLICT, Message::Reason("error-bad-request", m)),
             A::RateLimited(m) => Self::new(lang, StatusCode::TOO_MANY_REQUESTS, Message::Text(m)),
+            A::TooLarge(m) => Self::new(lang, StatusCode::PAYLOAD_TOO_LARGE, Message::Text(m)),
+            A::StoreUnavailable(_) => Self::unavailable(lang, maillage_db::Outage::Unreachable),
             A::Unavailable(outage) => Self::unavailable(lang, outage),
             A::Internal(cause) => Self::internal(lang, cause),
         }

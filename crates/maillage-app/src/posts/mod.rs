@@ -10,7 +10,7 @@ mod store;
 pub use reactions::react;
 
 use maillage_db::{LocalActor, Post};
-use maillage_domain::ActorKind;
+use maillage_domain::{ActorKind, PostKind};
 use maillage_federation::content::{NoteDraft, PracticeDraft};
 
 use crate::secrets::hash_secret;
@@ -81,9 +81,20 @@ async fn publishing_actors(app: &App, enterprise: &str, author: &str) -> Result<
 
 /// Posts an update for an enterprise (its editors) or for oneself.
 pub async fn publish_note(app: &App, acting: &Acting, draft: &NoteDraft) -> Result<Post, AppError> {
+    publish_note_with_media(app, acting, draft, &[]).await
+}
+
+/// [`publish_note`] carrying the member's uploads `media_ids` (pictures), in order.
+pub async fn publish_note_with_media(
+    app: &App,
+    acting: &Acting,
+    draft: &NoteDraft,
+    media_ids: &[i64],
+) -> Result<Post, AppError> {
     check_author(acting, &draft.author)?;
     let (enterprise, author) = publishing_actors(app, &draft.enterprise, &draft.author).await?;
-    store::publish_note(app, draft, &enterprise, &author).await
+    let media = crate::media::attachment(app, acting, PostKind::Note, media_ids).await?;
+    store::publish_note(app, draft, &enterprise, &author, media.as_ref()).await
 }
 
 /// The post already published with this idempotency key by this member
@@ -102,10 +113,11 @@ pub async fn publish_note_once(
     app: &App,
     acting: &Acting,
     draft: &NoteDraft,
+    media_ids: &[i64],
     key: Option<&str>,
     application: Option<i64>,
 ) -> Result<Post, AppError> {
-    let post = publish_note(app, acting, draft).await?;
+    let post = publish_note_with_media(app, acting, draft, media_ids).await?;
     if let (Acting::Member { user_id, .. }, Some(key)) = (acting, key) {
         app.db().remember_idempotent_post(*user_id, &hash_secret(key), post.id).await?;
     }
@@ -117,9 +129,20 @@ pub async fn publish_note_once(
 
 /// Publishes a shared practice for an enterprise (its editors).
 pub async fn publish_practice(app: &App, acting: &Acting, draft: &PracticeDraft) -> Result<Post, AppError> {
+    publish_practice_with_media(app, acting, draft, &[]).await
+}
+
+/// [`publish_practice`] carrying the member's uploads (pictures and documents), in order.
+pub async fn publish_practice_with_media(
+    app: &App,
+    acting: &Acting,
+    draft: &PracticeDraft,
+    media_ids: &[i64],
+) -> Result<Post, AppError> {
     check_author(acting, &draft.author)?;
     let (enterprise, author) = publishing_actors(app, &draft.enterprise, &draft.author).await?;
-    store::publish_practice(app, draft, &enterprise, &author).await
+    let media = crate::media::attachment(app, acting, PostKind::Article, media_ids).await?;
+    store::publish_practice(app, draft, &enterprise, &author, media.as_ref()).await
 }
 
 /// Edits an update's text, and its content warning when given.
@@ -130,21 +153,52 @@ pub async fn edit_note(
     text: &str,
     content_warning: Option<&str>,
 ) -> Result<Post, AppError> {
+    edit_note_with_media(app, acting, ap_id, text, content_warning, None).await
+}
+
+/// [`edit_note`], replacing its pictures with `media_ids` when given.
+pub async fn edit_note_with_media(
+    app: &App,
+    acting: &Acting,
+    ap_id: &str,
+    text: &str,
+    content_warning: Option<&str>,
+    media_ids: Option<&[i64]>,
+) -> Result<Post, AppError> {
     let post = changeable(app, acting, ap_id).await?;
-    store::edit_note(app, post, text, content_warning).await
+    let media = match media_ids {
+        Some(ids) => crate::media::attachment(app, acting, PostKind::Note, ids).await?,
+        None => None,
+    };
+    store::edit_note(app, post, text, content_warning, media.as_ref()).await
 }
 
 /// Replaces a practice's content.
 pub async fn edit_practice(app: &App, acting: &Acting, ap_id: &str, draft: &PracticeDraft) -> Result<Post, AppError> {
+    edit_practice_with_media(app, acting, ap_id, draft, None).await
+}
+
+/// [`edit_practice`], replacing its attachments with `media_ids` when given.
+pub async fn edit_practice_with_media(
+    app: &App,
+    acting: &Acting,
+    ap_id: &str,
+    draft: &PracticeDraft,
+    media_ids: Option<&[i64]>,
+) -> Result<Post, AppError> {
     let post = changeable(app, acting, ap_id).await?;
+    let media = match media_ids {
+        Some(ids) => crate::media::attachment(app, acting, PostKind::Article, ids).await?,
+        None => None,
+    };
     let enterprise = app.db().local_actor_by_id(post.actor_id).await?;
     if enterprise.is_some_and(|e| !e.username.eq_ignore_ascii_case(draft.enterprise.trim_start_matches('@'))) {
         return Err(AppError::invalid("enterprise", "a practice cannot move to another enterprise"));
     }
-    store::edit_practice(app, post, draft).await
+    store::edit_practice(app, post, draft, media.as_ref()).await
 }
 
-/// Deletes a post; the hub's reshare of it is undone.
+/// Deletes a post and the files of its attachments; the hub's reshare of it is undone.
 pub async fn delete(app: &App, acting: &Acting, ap_id: &str) -> Result<(), AppError> {
     let post = changeable(app, acting, ap_id).await?;
     store::delete(app, post).await

@@ -3,11 +3,11 @@
 //! (the post replied to, mentioned actors) is done. Rights are checked by
 //! the caller, in `posts`.
 
-use maillage_db::{LocalActor, NewPost, Outgoing, Post, PostContent, UtcTime};
+use maillage_db::{LocalActor, MediaAttachment, NewPost, Outgoing, Post, PostContent, UtcTime};
 use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
 use maillage_federation::content::audience::deliveries_for;
 use maillage_federation::content::{
-    Mention, NoteDraft, PracticeDraft, mentions_of, note_content, post_document, practice_content,
+    Mention, NoteDraft, PracticeDraft, mentions_of, note_content, post_document, practice_content, with_attachments,
 };
 use maillage_federation::objects::fetch_remote_object;
 use serde_json::json;
@@ -20,6 +20,7 @@ pub(super) async fn publish_note(
     draft: &NoteDraft,
     enterprise: &LocalActor,
     author: &LocalActor,
+    media: Option<&MediaAttachment>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let mentions = mentions_of(app.federation(), &draft.text).await?;
@@ -47,7 +48,7 @@ pub(super) async fn publish_note(
         published: UtcTime::now(),
         content,
     };
-    store_new_post(app, new, enterprise, author).await
+    store_new_post(app, new, enterprise, author, media).await
 }
 
 /// Publishes a shared practice for `enterprise`.
@@ -56,6 +57,7 @@ pub(super) async fn publish_practice(
     draft: &PracticeDraft,
     enterprise: &LocalActor,
     author: &LocalActor,
+    media: Option<&MediaAttachment>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let content = practice_content(draft)?;
@@ -69,7 +71,7 @@ pub(super) async fn publish_practice(
         published: UtcTime::now(),
         content,
     };
-    store_new_post(app, new, enterprise, author).await
+    store_new_post(app, new, enterprise, author, media).await
 }
 
 /// The post as it will be stored, for building its documents before the
@@ -105,14 +107,16 @@ async fn store_new_post(
     new: NewPost,
     enterprise: &LocalActor,
     author: &LocalActor,
+    media: Option<&MediaAttachment>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let preview = preview(&new);
-    let document = post_document(&preview, enterprise, Some(author), &ctx.urls);
+    let attached = attached_media(app, media.map(|m| m.media_ids.as_slice())).await?;
+    let document = with_attachments(post_document(&preview, enterprise, Some(author), &ctx.urls), &attached, &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Create", &preview, enterprise, &document).await?;
     let (hub_reshares, enterprise_sends): (Vec<Outgoing>, Vec<Outgoing>) =
         deliveries.into_iter().partition(|o| o.kind == "Announce");
-    let post = app.db().create_post(&new, &enterprise_sends).await?;
+    let post = app.db().create_post_with_media(&new, media, &enterprise_sends).await?;
     // Actors of this instance named in the post hear of it here.
     let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
     for mention in mentions.iter().filter(|m| m.inbox.is_empty()) {
@@ -132,6 +136,15 @@ async fn store_new_post(
         app.db().record_reshare(hub.id, &post.ap_id, &announce_id, &announce_json, &hub_reshares).await?;
     }
     Ok(post)
+}
+
+/// The rows of the uploads `ids`, in their order, for the post's document.
+async fn attached_media(app: &App, ids: Option<&[i64]>) -> Result<Vec<maillage_db::Media>, AppError> {
+    let mut found = Vec::new();
+    for id in ids.unwrap_or_default() {
+        found.extend(app.db().media_by_id(*id).await?);
+    }
+    Ok(found)
 }
 
 /// A post's enterprise and author.
@@ -155,6 +168,7 @@ pub(super) async fn edit_note(
     post: Post,
     text: &str,
     content_warning: Option<&str>,
+    media: Option<&MediaAttachment>,
 ) -> Result<Post, AppError> {
     let (enterprise, author) = post_actors(app, &post).await?;
     if post.kind != PostKind::Note {
@@ -165,17 +179,22 @@ pub(super) async fn edit_note(
     // An edit carries no translation: an old one would no longer match.
     let urls = &app.federation().context().urls;
     let content = note_content(urls, text, &post.language, &mentions, content_warning, None)?;
-    save_edit(app, post, enterprise, author, content).await
+    save_edit(app, post, enterprise, author, content, media).await
 }
 
 /// Replaces a practice's content: `Update{Article}`.
-pub(super) async fn edit_practice(app: &App, post: Post, draft: &PracticeDraft) -> Result<Post, AppError> {
+pub(super) async fn edit_practice(
+    app: &App,
+    post: Post,
+    draft: &PracticeDraft,
+    media: Option<&MediaAttachment>,
+) -> Result<Post, AppError> {
     let (enterprise, author) = post_actors(app, &post).await?;
     if post.kind != PostKind::Article {
         return Err(AppError::refused("that post is an update, not a practice"));
     }
     let content = practice_content(draft)?;
-    save_edit(app, post, enterprise, author, content).await
+    save_edit(app, post, enterprise, author, content, media).await
 }
 
 async fn save_edit(
@@ -184,6 +203,7 @@ async fn save_edit(
     enterprise: LocalActor,
     author: Option<LocalActor>,
     content: PostContent,
+    media: Option<&MediaAttachment>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let updated = UtcTime::now();
@@ -202,9 +222,14 @@ async fn save_edit(
         updated: Some(updated),
         ..post.clone()
     };
-    let document = post_document(&next, &enterprise, author.as_ref(), &ctx.urls);
+    let attached = match media {
+        Some(media) => attached_media(app, Some(&media.media_ids)).await?,
+        None => app.db().media_of_posts(&[post.id]).await?,
+    };
+    let document =
+        with_attachments(post_document(&next, &enterprise, author.as_ref(), &ctx.urls), &attached, &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Update", &next, &enterprise, &document).await?;
-    Ok(app.db().update_post(post.id, &content, updated, &deliveries).await?)
+    Ok(app.db().update_post_with_media(post.id, &content, updated, media, &deliveries).await?)
 }
 
 /// Deletes a post: `Delete{Tombstone}`, and the hub's reshare is undone.
@@ -213,7 +238,8 @@ pub(super) async fn delete(app: &App, post: Post) -> Result<(), AppError> {
     let (enterprise, author) = post_actors(app, &post).await?;
     let document = post_document(&post, &enterprise, author.as_ref(), &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Delete", &post, &enterprise, &document).await?;
-    app.db().delete_post(post.id, &deliveries).await?;
+    let files = app.db().delete_post(post.id, &deliveries).await?;
+    crate::media::delete_files(app, &files).await;
     if let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? {
         crate::hub::unreshare_with(app, &hub, &post.ap_id).await?;
     }

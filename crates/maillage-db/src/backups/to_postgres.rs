@@ -72,6 +72,7 @@ pub const TABLES: &[&str] = &[
     "push_subscriptions",
     "push_queue",
     "enterprise_contacts",
+    "media",
 ];
 
 /// diesel's own table of applied migrations: created by the migrations on

@@ -34,4 +34,6 @@ pub use drafts::{
 };
 pub use mentions::mentions_of;
 pub use profiles::current_profile;
-pub use protocol::{AS_CONTEXT, DEFAULT_LICENCE, Mention, PUBLIC, object_context, outgoing, post_document};
+pub use protocol::{
+    AS_CONTEXT, DEFAULT_LICENCE, Mention, PUBLIC, object_context, outgoing, post_document, with_attachments,
+};

@@ -3,7 +3,7 @@
 //! envelope of an activity. Pure functions of what they are given; this
 //! module imports nothing else of `content`.
 
-use maillage_db::{LocalActor, Outgoing, Post};
+use maillage_db::{LocalActor, Media, Outgoing, Post};
 use maillage_domain::{PostKind, Visibility};
 use serde_json::{Value, json};
 
@@ -24,8 +24,45 @@ pub fn object_context() -> Value {
             "license": { "@id": "http://purl.org/dc/terms/license", "@type": "@id" },
             "maillage": crate::documents::MAILLAGE_NS,
             "author": { "@id": "maillage:author", "@type": "@id" },
+            "toot": "http://joinmastodon.org/ns#",
+            "blurhash": "toot:blurhash",
+            "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" },
         }
     ])
+}
+
+/// Where other servers and readers fetch a stored file of ours.
+pub fn media_url(urls: &Urls, key: &str) -> String {
+    format!("{}/media/{key}", urls.base().trim_end_matches('/'))
+}
+
+/// One attachment as Mastodon sends it: `Image` (with its size, blurhash
+/// and focal point) or `Document`, `name` the alt text.
+pub fn attachment_json(media: &Media, urls: &Urls) -> Value {
+    let mut attachment = json!({
+        "type": media.kind.activity_type(),
+        "mediaType": media.media_type,
+        "url": media_url(urls, &media.original_key),
+        "name": media.description.clone().or_else(|| media.file_name.clone()),
+    });
+    if let Some(blurhash) = &media.blurhash {
+        attachment["blurhash"] = json!(blurhash);
+    }
+    if let (Some(width), Some(height)) = (media.width, media.height) {
+        attachment["width"] = json!(width);
+        attachment["height"] = json!(height);
+        // Mastodon's focal point: x to the right, y upwards, from -1 to 1.
+        attachment["focalPoint"] = json!([f64::from(media.focus_x) / 1000.0, f64::from(media.focus_y) / 1000.0]);
+    }
+    attachment
+}
+
+/// Puts a post's attachments (in their order) on its document; none: no `attachment`.
+pub fn with_attachments(mut document: Value, media: &[Media], urls: &Urls) -> Value {
+    if !media.is_empty() {
+        document["attachment"] = Value::Array(media.iter().map(|m| attachment_json(m, urls)).collect());
+    }
+    document
 }
 
 /// A mention found in a text: who, and how it was written.

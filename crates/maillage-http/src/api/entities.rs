@@ -296,6 +296,21 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_
         posts: &posts,
     };
     let facts = state.db().status_facts(wanted).await?;
+    // The attachments of the whole page, in one query.
+    let mut attachments: std::collections::HashMap<i64, Vec<Value>> = std::collections::HashMap::new();
+    let open: std::collections::HashMap<i64, bool> = page
+        .iter()
+        .filter_map(|s| match s {
+            StatusOf::Local(post) => Some((post.id, post.visibility().is_open())),
+            StatusOf::Remote(_) => None,
+        })
+        .collect();
+    for media in state.db().media_of_posts(&posts).await? {
+        if let Some(post_id) = media.post_id {
+            let public = open.get(&post_id).copied().unwrap_or(false);
+            attachments.entry(post_id).or_default().push(super::mastodon::media_attachment(state, &media, public));
+        }
+    }
     page.iter()
         .map(|status| {
             let (mut shown, uri) = match status {
@@ -303,6 +318,11 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_
                 StatusOf::Remote(object) => (remote_status_with(state, &facts, object), &object.ap_id),
             };
             thread_fields(&mut shown, &facts, status);
+            if let StatusOf::Local(post) = status
+                && let Some(media) = attachments.remove(&post.id)
+            {
+                shown["media_attachments"] = json!(media);
+            }
             shown["favourited"] = json!(facts.favourited.contains(uri));
             shown["reblogged"] = json!(facts.reblogged.contains(uri));
             shown["bookmarked"] = json!(facts.bookmarked.contains(uri));

@@ -14,6 +14,12 @@ use axum::routing::{any, get, post};
 
 use crate::AppState;
 
+/// The upload routes, whose body limit is the media limit (the caller
+/// layers it), not the API's.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/media", post(mastodon::upload_v1)).route("/api/v2/media", post(mastodon::upload_v2))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/apps", post(oauth::create_app))
@@ -105,6 +111,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/timelines/tag/{hashtag}", get(mastodon::tag_timeline))
         .route("/api/v1/tags/{name}", get(mastodon::tag))
         .route("/api/v2/search", get(mastodon::search))
+        .route("/api/v1/media/{id}", get(mastodon::get_media).put(mastodon::update_media))
         .route("/api/v1/reports", post(reports::create_report))
         .route("/api/v1/admin/reports", get(reports::admin_reports))
         .route("/api/v1/admin/reports/{id}/resolve", post(reports::resolve_report))

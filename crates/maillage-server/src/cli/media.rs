@@ -1,16 +1,28 @@
-//! `maillage admin media ...`: the media store as a whole. `migrate` works
-//! on the files alone and opens no database.
+//! `maillage admin media ...`: what uploads take, removing those never
+//! attached, and moving the files from one backend to the other (`migrate`
+//! works on the files alone and opens no database).
 
 use std::io::Write;
+use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
+use maillage_app::media::cleanup;
 use maillage_app::media_migration;
 use maillage_config::{Config, MediaBackend};
 
+use super::Run;
 use crate::ServerError;
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum MediaCommand {
+    /// Files and bytes per enterprise (or member), largest first.
+    Usage,
+    /// Remove the uploads never attached to a post (older than
+    /// media.unattached_hours, or --older-than-hours).
+    Prune {
+        #[arg(long, value_name = "HOURS")]
+        older_than_hours: Option<u64>,
+    },
     /// Copy every media file from the other backend to this one, both as
     /// [media] describes them (media.directory, [media.s3]). Safe to run
     /// again: it copies only what is missing, and never deletes the source.
@@ -44,27 +56,45 @@ fn name(backend: MediaBackend) -> &'static str {
     }
 }
 
-pub(super) async fn run(config: &Config, command: MediaCommand, out: &mut dyn Write) -> Result<(), ServerError> {
+/// `admin media migrate`, which opens no database.
+pub(super) async fn migrate(config: &Config, to: BackendArg, out: &mut dyn Write) -> Result<(), ServerError> {
+    let to = MediaBackend::from(to);
+    let from = media_migration::other_backend(to);
+    let report = media_migration::migrate(&config.media, to).await?;
+    writeln!(
+        out,
+        "{} file(s) in {}: {} copied to {} ({} bytes), {} already there; the {} files are kept",
+        report.files,
+        name(from),
+        report.copied,
+        name(to),
+        report.bytes_copied,
+        report.already_there,
+        name(from),
+    )?;
+    if config.media.backend != to {
+        writeln!(out, "set media.backend = \"{}\" and restart the servers to use them", name(to))?;
+    }
+    Ok(())
+}
+
+pub(super) async fn run(run: Run<'_>, command: MediaCommand) -> Result<(), ServerError> {
+    let Run { app, acting, out, .. } = run;
     match command {
-        MediaCommand::Migrate { to } => {
-            let to = MediaBackend::from(to);
-            let from = media_migration::other_backend(to);
-            let report = media_migration::migrate(&config.media, to).await?;
-            writeln!(
-                out,
-                "{} file(s) in {}: {} copied to {} ({} bytes), {} already there; the {} files are kept",
-                report.files,
-                name(from),
-                report.copied,
-                name(to),
-                report.bytes_copied,
-                report.already_there,
-                name(from),
-            )?;
-            if config.media.backend != to {
-                writeln!(out, "set media.backend = \"{}\" and restart the servers to use them", name(to))?;
+        MediaCommand::Usage => {
+            writeln!(out, "actor\tfiles\tbytes")?;
+            for row in cleanup::usage(app, acting).await? {
+                writeln!(out, "{}\t{}\t{}", row.actor, row.files, row.bytes)?;
             }
-            Ok(())
+        }
+        MediaCommand::Prune { older_than_hours } => {
+            let older_than = older_than_hours.map(|h| Duration::from_secs(h.saturating_mul(3600)));
+            let removed = cleanup::prune(app, acting, older_than).await?;
+            writeln!(out, "removed {removed} unattached upload(s)")?;
+        }
+        MediaCommand::Migrate { .. } => {
+            return Err(ServerError::Input("media migrate opens no database".into()));
         }
     }
+    Ok(())
 }

@@ -118,6 +118,10 @@ pub enum AdminCommand {
     /// Publish, edit and delete updates and practices.
     #[command(subcommand)]
     Post(PostCommand),
+    /// Uploaded pictures and documents: usage, pruning, moving the files
+    /// from one backend to the other.
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// What the hub reshares and features.
     #[command(subcommand)]
     Hub(HubCommand),
@@ -144,9 +148,6 @@ pub enum AdminCommand {
         #[arg(long, env = "MAILLAGE_MIGRATE_TO", value_name = "URL", hide_env_values = true)]
         to: String,
     },
-    /// The media store: move the files from one backend to the other.
-    #[command(subcommand)]
-    Media(MediaCommand),
     /// Whether a local actor approves new followers by hand (on) or accepts them at once (off).
     Approval {
         handle: String,
@@ -237,7 +238,7 @@ pub async fn execute_with_input(
         Command::Admin(AdminCommand::Backup { file }) => storage::backup(config, &file, out).await,
         Command::Admin(AdminCommand::Restore { file }) => storage::restore(config, &file, out).await,
         Command::Admin(AdminCommand::MigrateDatabase { to }) => storage::migrate_database(config, &to, out).await,
-        Command::Admin(AdminCommand::Media(command)) => media::run(config, command, out).await,
+        Command::Admin(AdminCommand::Media(MediaCommand::Migrate { to })) => media::migrate(config, to, out).await,
         Command::Admin(admin) => {
             let db = open_database(config).await?;
             let outcome = run_admin(admin, &db, config, input, out).await;
@@ -279,6 +280,7 @@ async fn run_admin(
         AdminCommand::Token(command) => user::run_token(run, command).await,
         AdminCommand::Post(command) => post::run(run, command).await,
         AdminCommand::Announcement(command) => announcement::run(run, command).await,
+        AdminCommand::Media(command) => media::run(run, command).await,
         AdminCommand::Domain(command) => moderation::run_domain(run, command).await,
         AdminCommand::Report(command) => moderation::run_report(run, command).await,
         AdminCommand::Moderation(command) => moderation::run(run, command).await,
@@ -292,8 +294,7 @@ async fn run_admin(
         AdminCommand::Delivery(command) => network::run_delivery(run, command).await,
         AdminCommand::Backup { .. }
         | AdminCommand::Restore { .. }
-        | AdminCommand::MigrateDatabase { .. }
-        | AdminCommand::Media(_) => Err(ServerError::Input("this command opens the database itself".into())),
+        | AdminCommand::MigrateDatabase { .. } => Err(ServerError::Input("this command opens the database itself".into())),
     }
 }
 

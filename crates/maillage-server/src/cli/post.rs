@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use maillage_app::posts;
+use maillage_app::{media, posts};
 use maillage_domain::Visibility;
 use maillage_federation::content::{NoteDraft, PracticeDraft, Translation};
 
@@ -37,12 +37,8 @@ pub enum PostCommand {
         /// A content warning, shown before the text.
         #[arg(long)]
         content_warning: Option<String>,
-        /// The same update in a second language (sent in contentMap).
-        #[arg(long, requires = "translation_language")]
-        translation: Option<String>,
-        /// The language of --translation (fr or en).
-        #[arg(long)]
-        translation_language: Option<String>,
+        #[command(flatten)]
+        extras: Box<NoteExtras>,
     },
     /// Publish a shared practice (Article).
     Practice(Box<PracticeArgs>),
@@ -64,6 +60,23 @@ pub enum PostCommand {
     Delete { url: String },
     /// Who liked and reshared a post.
     Reactions { url: String },
+}
+
+/// The optional parts of a new update: a translation, pictures.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoteExtras {
+    /// The same update in a second language (sent in contentMap).
+    #[arg(long, requires = "translation_language")]
+    pub translation: Option<String>,
+    /// The language of --translation (fr or en).
+    #[arg(long)]
+    pub translation_language: Option<String>,
+    /// A picture to attach (repeatable, in order, at most media.max_attachments).
+    #[arg(long = "image", value_name = "FILE")]
+    pub images: Vec<PathBuf>,
+    /// The alt text of each --image, in the same order.
+    #[arg(long = "alt", value_name = "TEXT")]
+    pub alts: Vec<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -94,6 +107,9 @@ pub struct PracticeArgs {
     pub adapted_from: Option<String>,
     #[arg(long, default_value = "fr")]
     pub language: String,
+    /// A document or picture to attach to a new practice (repeatable, in order).
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
 }
 
 impl PracticeArgs {
@@ -126,6 +142,32 @@ fn parse_visibility(value: &str) -> Result<Visibility, String> {
     }
 }
 
+/// Uploads `files` for `enterprise` as `member`, with the alt texts in
+/// order: their ids. A file refused leaves the earlier ones unattached
+/// (pruned after media.unattached_hours).
+async fn upload_files(
+    app: &maillage_app::App,
+    member: &maillage_app::Acting,
+    enterprise: &str,
+    files: &[PathBuf],
+    alts: &[String],
+) -> Result<Vec<i64>, ServerError> {
+    let mut ids = Vec::new();
+    for (n, path) in files.iter().enumerate() {
+        let bytes =
+            std::fs::read(path).map_err(|e| ServerError::NoInput(format!("cannot read {}: {e}", path.display())))?;
+        let upload = media::Upload {
+            bytes,
+            file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            description: alts.get(n).cloned(),
+            focus: None,
+            for_actor: Some(enterprise.to_string()),
+        };
+        ids.push(media::upload(app, member, upload).await?.id);
+    }
+    Ok(ids)
+}
+
 pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), ServerError> {
     let Run { app, acting, out, .. } = run;
     match command {
@@ -138,9 +180,9 @@ pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), Server
             visibility,
             reply_to,
             content_warning,
-            translation,
-            translation_language,
+            extras,
         } => {
+            let NoteExtras { translation, translation_language, images, alts } = *extras;
             let visibility = match (visibility, followers_only) {
                 (Some(visibility), _) => visibility,
                 (None, true) => Visibility::Followers,
@@ -157,11 +199,27 @@ pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), Server
                 translation: translation
                     .map(|text| Translation { language: translation_language.unwrap_or_default(), text }),
             };
-            let post = posts::publish_note(app, acting, &draft).await?;
+            if alts.len() > images.len() {
+                return Err(ServerError::Input("each --alt describes an --image: give the images first".into()));
+            }
+            let post = if images.is_empty() {
+                posts::publish_note(app, acting, &draft).await?
+            } else {
+                let member = media::acting_as_author(app, acting, &draft.author).await?;
+                let ids = upload_files(app, &member, &draft.enterprise, &images, &alts).await?;
+                posts::publish_note_with_media(app, &member, &draft, &ids).await?
+            };
             writeln!(out, "published {}", post.ap_id)?;
         }
         PostCommand::Practice(args) => {
-            let post = posts::publish_practice(app, acting, &args.draft()?).await?;
+            let draft = args.draft()?;
+            let post = if args.attach.is_empty() {
+                posts::publish_practice(app, acting, &draft).await?
+            } else {
+                let member = media::acting_as_author(app, acting, &draft.author).await?;
+                let ids = upload_files(app, &member, &draft.enterprise, &args.attach, &[]).await?;
+                posts::publish_practice_with_media(app, &member, &draft, &ids).await?
+            };
             writeln!(out, "published {}", post.ap_id)?;
         }
         PostCommand::EditNote { url, text, content_warning } => {
@@ -169,6 +227,9 @@ pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), Server
             writeln!(out, "edited {}", post.ap_id)?;
         }
         PostCommand::EditPractice { url, practice } => {
+            if !practice.attach.is_empty() {
+                return Err(ServerError::Input("--attach is for new practices; edits keep their attachments".into()));
+            }
             let post = posts::edit_practice(app, acting, &url, &practice.draft()?).await?;
             writeln!(out, "edited {}", post.ap_id)?;
         }

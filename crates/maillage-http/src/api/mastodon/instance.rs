@@ -43,8 +43,12 @@ pub async fn instance_v1(State(state): State<AppState>) -> Result<Json<Value>, H
         "approval_required": state.config().registrations.mode == RegistrationMode::Approval,
         "invites_enabled": state.config().registrations.mode == RegistrationMode::Invite,
         "configuration": {
-            "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
-            "media_attachments": { "supported_mime_types": [] },
+            "statuses": {
+                "max_characters": MAX_CHARACTERS,
+                "max_media_attachments": state.config().media.max_attachments,
+                "characters_reserved_per_url": 23,
+            },
+            "media_attachments": super::media::instance_configuration(&state),
             "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
         },
         "contact_account": hub_account(&state).await?,
@@ -68,8 +72,12 @@ pub async fn instance_v2(State(state): State<AppState>) -> Result<Json<Value>, H
         "configuration": {
             "urls": { "streaming": streaming_url(&state) },
             "accounts": { "max_featured_tags": 0 },
-            "statuses": { "max_characters": MAX_CHARACTERS, "max_media_attachments": 0, "characters_reserved_per_url": 23 },
-            "media_attachments": { "supported_mime_types": [] },
+            "statuses": {
+                "max_characters": MAX_CHARACTERS,
+                "max_media_attachments": state.config().media.max_attachments,
+                "characters_reserved_per_url": 23,
+            },
+            "media_attachments": super::media::instance_configuration(&state),
             "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
             "translation": { "enabled": false },
             "vapid": { "public_key": vapid_key },

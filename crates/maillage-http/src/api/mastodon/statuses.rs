@@ -20,9 +20,7 @@ pub async fn create_status(
         None => DEFAULT_VISIBILITY,
         Some(name) => Visibility::from_mastodon_name(&name).map_err(|e| HttpError::Unprocessable(e.to_string()))?,
     };
-    if !params.list("media_ids").is_empty() {
-        return Err(HttpError::Unprocessable("media attachments are not supported yet".into()));
-    }
+    let media_ids = super::media::media_ids(&params)?.unwrap_or_default();
     // One replies only to what one may read.
     let reader = user.reader(&state).await?;
     let in_reply_to = match params.text("in_reply_to_id").filter(|s| !s.is_empty()) {
@@ -46,9 +44,15 @@ pub async fn create_status(
         content_warning: params.text("spoiler_text"),
         translation: None,
     };
-    let post =
-        maillage_app::posts::publish_note_once(&state.app, &user.acting(), &draft, idempotency, user.grant.app_id)
-            .await?;
+    let post = maillage_app::posts::publish_note_once(
+        &state.app,
+        &user.acting(),
+        &draft,
+        &media_ids,
+        idempotency,
+        user.grant.app_id,
+    )
+    .await?;
     Ok(Json(local_status(&state, &post, Some(user.member())).await?))
 }
 
@@ -121,8 +125,16 @@ pub async fn edit_status(
     }
     let warning = params.text("spoiler_text");
     let text = params.required("status")?;
-    let edited =
-        maillage_app::posts::edit_note(&state.app, &user.acting(), &post.ap_id, &text, warning.as_deref()).await?;
+    let media_ids = super::media::media_ids(&params)?;
+    let edited = maillage_app::posts::edit_note_with_media(
+        &state.app,
+        &user.acting(),
+        &post.ap_id,
+        &text,
+        warning.as_deref(),
+        media_ids.as_deref(),
+    )
+    .await?;
     Ok(Json(local_status(&state, &edited, Some(user.member())).await?))
 }
 

@@ -1,0 +1,37 @@
+//! What an uploaded file is to us: a picture (shown) or a document (downloaded).
+
+use crate::named::named_enum;
+
+named_enum! {
+    /// The kind of an upload; stored as `image` or `document`.
+    pub enum MediaKind, refused as UnknownMediaKind ("media kind") {
+        /// A picture, re-encoded, with a preview: shown inline.
+        Image = "image",
+        /// A document kept as uploaded: served as a download only.
+        Document = "document",
+    }
+}
+
+impl MediaKind {
+    /// Its ActivityStreams type.
+    pub fn activity_type(self) -> &'static str {
+        match self {
+            MediaKind::Image => "Image",
+            MediaKind::Document => "Document",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_stored_form() {
+        for &kind in MediaKind::ALL {
+            assert_eq!(MediaKind::parse(kind.as_str()), Ok(kind));
+        }
+        assert_eq!(MediaKind::Document.activity_type(), "Document");
+        assert!(MediaKind::parse("video").is_err());
+    }
+}

@@ -32,7 +32,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut conn = self.write_conn().await?;
         let now = UtcTime::now();
-        with_conn!(&mut conn, |c| diesel::insert_into(notifications::table)
+        let id = with_conn!(&mut conn, |c| diesel::insert_into(notifications::table)
             .values((
                 notifications::actor_id.eq(actor_id),
                 notifications::kind.eq(kind.as_str()),
@@ -40,8 +40,11 @@ impl Database {
                 notifications::object_ap_id.eq(object),
                 notifications::created_at.eq(now),
             ))
-            .execute(c)
+            .returning(notifications::id)
+            .get_result::<i64>(c)
             .await)?;
+        drop(conn);
+        self.publish_live(crate::LiveEvent::NotificationCreated { notification: id, recipient: actor_id }).await?;
         Ok(())
     }
 

@@ -54,13 +54,15 @@ pub struct Database {
     /// The same, safe to print.
     shown: std::sync::Arc<str>,
     /// How PostgreSQL connections are opened (`None` on SQLite).
-    postgres: Option<PgConnector>,
+    pub(crate) postgres: Option<PgConnector>,
     /// The one connection this process writes SQLite with (see [`Self::sqlite_writer`]).
     sqlite_writer: Option<Pool<SqliteConn>>,
     /// Signalled when a transaction that enqueued deliveries commits.
     enqueued: std::sync::Arc<tokio::sync::Notify>,
     /// Signalled when a transaction that queued e-mail commits.
     mail_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// The live-event bus of this process (see [`crate::live`]).
+    pub(crate) live: crate::live::SharedBus,
 }
 
 impl Database {
@@ -87,6 +89,7 @@ impl Database {
                     sqlite_writer: Some(writer),
                     enqueued: Default::default(),
                     mail_queued: Default::default(),
+                    live: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
@@ -129,6 +132,7 @@ impl Database {
                     sqlite_writer: None,
                     enqueued: Default::default(),
                     mail_queued: Default::default(),
+                    live: Default::default(),
                 }
             }
         };

@@ -24,6 +24,7 @@ mod mutes;
 mod notifications;
 mod search;
 mod statuses;
+mod streaming;
 mod timelines;
 
 pub use accounts::*;
@@ -42,6 +43,7 @@ pub use mutes::*;
 pub use notifications::*;
 pub use search::*;
 pub use statuses::*;
+pub use streaming::{Hub, streaming_events, streaming_health, streaming_socket};
 pub use timelines::*;
 
 use super::auth::{MaybeUser, User};

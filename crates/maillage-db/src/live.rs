@@ -70,13 +70,23 @@ impl LiveEvent {
 pub(crate) struct LiveBus {
     sender: broadcast::Sender<LiveEvent>,
     listening: OnceLock<()>,
+    /// Whether the listening connection is open now (PostgreSQL).
+    listens: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for LiveBus {
     fn default() -> Self {
-        LiveBus { sender: broadcast::channel(BUS_CAPACITY).0, listening: OnceLock::new() }
+        LiveBus {
+            sender: broadcast::channel(BUS_CAPACITY).0,
+            listening: OnceLock::new(),
+            listens: tokio::sync::watch::channel(false).0,
+        }
     }
 }
+
+/// How long [`Database::live_events`] waits for the first listening
+/// connection before it returns anyway (events then flow once it opens).
+const FIRST_LISTEN_WAIT: Duration = Duration::from_secs(10);
 
 /// Publishing inside a write transaction: `pg_notify` on PostgreSQL (sent
 /// at commit); nothing on SQLite, where [`Database::live_committed`] sends
@@ -104,13 +114,17 @@ impl LiveTx for SqliteConn {
 
 impl Database {
     /// Subscribes to the events of every process on this database. On
-    /// PostgreSQL the first call starts this process's listening connection.
-    pub fn live_events(&self) -> broadcast::Receiver<LiveEvent> {
+    /// PostgreSQL the first call starts this process's listening connection
+    /// and waits (a few seconds at most) until it listens, so that what
+    /// is written after this returns is heard.
+    pub async fn live_events(&self) -> broadcast::Receiver<LiveEvent> {
         let receiver = self.live.sender.subscribe();
         if self.kind() == crate::DatabaseKind::Postgres {
             self.live.listening.get_or_init(|| {
                 tokio::spawn(listen(self.clone()));
             });
+            let mut listens = self.live.listens.subscribe();
+            let _ = tokio::time::timeout(FIRST_LISTEN_WAIT, listens.wait_for(|open| *open)).await;
         }
         receiver
     }
@@ -162,6 +176,7 @@ async fn listen(db: Database) {
                     );
                 }
                 pause = Duration::from_secs(1);
+                db.live.listens.send_replace(true);
                 while let Some(payload) = notifications.recv().await {
                     match LiveEvent::from_payload(&payload) {
                         Some(event) => {
@@ -170,6 +185,7 @@ async fn listen(db: Database) {
                         None => tracing::warn!(payload = %payload, "live events: an unknown payload was ignored"),
                     }
                 }
+                db.live.listens.send_replace(false);
                 lost_since = Some(chrono::Utc::now());
                 tracing::warn!("live events: the listening connection was lost; reconnecting");
             }

@@ -4,7 +4,7 @@
 //! the public timeline shows it, what a deleted status was).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use maillage_db::{LiveEvent, StatusKey};
 use maillage_domain::Visibility;
@@ -49,7 +49,7 @@ pub(crate) struct Prepared {
 /// The streaming side of one process.
 #[derive(Default)]
 pub struct Hub {
-    sender: OnceLock<broadcast::Sender<Arc<Prepared>>>,
+    sender: tokio::sync::OnceCell<broadcast::Sender<Arc<Prepared>>>,
     open: Mutex<Open>,
 }
 
@@ -108,22 +108,27 @@ impl Hub {
     /// The prepared events, from now on; the first call starts the task
     /// that prepares them. A receiver more than `[streaming] queue_events`
     /// behind is told it lagged.
-    pub(crate) fn subscribe(&self, state: &AppState) -> broadcast::Receiver<Arc<Prepared>> {
+    pub(crate) async fn subscribe(&self, state: &AppState) -> broadcast::Receiver<Arc<Prepared>> {
         self.sender
-            .get_or_init(|| {
+            .get_or_init(|| async {
                 let capacity = usize::try_from(state.config().streaming.queue_events).unwrap_or(256);
                 let (sender, _) = broadcast::channel(capacity);
-                tokio::spawn(prepare_events(state.clone(), sender.clone()));
+                let events = state.db().live_events().await;
+                tokio::spawn(prepare_events(state.clone(), events, sender.clone()));
                 sender
             })
+            .await
             .subscribe()
     }
 }
 
 /// Reads the bus and sends each event on, prepared, for as long as the
 /// process runs.
-async fn prepare_events(state: AppState, sender: broadcast::Sender<Arc<Prepared>>) {
-    let mut events = state.db().live_events();
+async fn prepare_events(
+    state: AppState,
+    mut events: broadcast::Receiver<LiveEvent>,
+    sender: broadcast::Sender<Arc<Prepared>>,
+) {
     loop {
         let event = match events.recv().await {
             Ok(event) => event,

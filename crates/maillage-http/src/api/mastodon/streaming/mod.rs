@@ -100,7 +100,9 @@ pub async fn streaming_socket(
         Some(protocol) => upgrade.protocols([protocol]),
         None => upgrade,
     };
-    Ok(upgrade.on_upgrade(move |socket| run_socket(state, socket, session, admission)))
+    // Subscribed before the answer: what is written once the client has it is heard.
+    let events = state.streaming.subscribe(&state).await;
+    Ok(upgrade.on_upgrade(move |socket| run_socket(state, socket, session, events, admission)))
 }
 
 /// Sends one frame, giving up on a client that does not take it in time.
@@ -114,9 +116,14 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
 }
 
 /// A WebSocket's life: commands from the client, events to it, pings.
-async fn run_socket(state: AppState, mut socket: WebSocket, mut session: Session, admission: Admission) {
+async fn run_socket(
+    state: AppState,
+    mut socket: WebSocket,
+    mut session: Session,
+    mut events: tokio::sync::broadcast::Receiver<std::sync::Arc<hub::Prepared>>,
+    admission: Admission,
+) {
     let _admission = admission;
-    let mut events = state.streaming.subscribe(&state);
     let every = Duration::from_secs(state.config().streaming.ping_seconds);
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let mut heard = Instant::now();
@@ -202,7 +209,7 @@ pub async fn streaming_events(
     session.subscribe(stream).await.map_err(HttpError::Unauthorized)?;
     let capacity = usize::try_from(state.config().streaming.queue_events).unwrap_or(256);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(capacity);
-    let mut events = state.streaming.subscribe(&state);
+    let mut events = state.streaming.subscribe(&state).await;
     tokio::spawn(async move {
         let _admission = admission;
         loop {

@@ -175,6 +175,7 @@ async fn websockets_stream_updates_notifications_and_deletes_to_their_readers() 
     assert_eq!(message["stream"], json!(["hashtag", "Coop"]));
 
     // A password reset ends paul's token: his stream ends at the next event.
+    messages_until(&mut paul_user, |m| is_event(m, "update", "nouvelles")).await?;
     a.cli_with_input(&["admin", "user", "reset-password", "paul"], "un autre mot de passe\n").await?;
     post_status(&a, &marie, json!({ "status": "Après la réinitialisation" })).await?;
     let ended = next_message(&mut paul_user).await;

@@ -12,6 +12,7 @@ mod import_step;
 mod inbox_step;
 mod load;
 mod memory_step;
+mod streaming_step;
 mod report;
 mod server;
 
@@ -39,7 +40,7 @@ struct Args {
     #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
     postgres: Option<String>,
     /// Only these steps (comma-separated: crypto, inbox, fanout, growth,
-    /// memory, directory, import), for working on one of them; the report then holds only
+    /// memory, directory, import, streaming), for working on one of them; the report then holds only
     /// their targets. Crypto always runs: the others are judged against it.
     #[arg(long, value_delimiter = ',')]
     steps: Vec<String>,
@@ -81,10 +82,12 @@ async fn main() -> anyhow::Result<()> {
     if let Some(unknown) = args
         .steps
         .iter()
-        .find(|s| !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import"].contains(&s.as_str()))
+        .find(|s| {
+            !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import", "streaming"].contains(&s.as_str())
+        })
     {
         anyhow::bail!(
-            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import"
+            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import, streaming"
         );
     }
 
@@ -133,6 +136,10 @@ async fn main() -> anyhow::Result<()> {
             }
             None => eprintln!("step 7 on PostgreSQL: skipped (no --postgres)"),
         }
+    }
+
+    if wanted("streaming") {
+        streaming_step::run(&mut report, &binary, scale).await?;
     }
 
     report.finish(&args.out, started.elapsed().as_secs_f64(), args.strict)

@@ -106,6 +106,10 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__MAIL__SMTP_URL", "smtp://127.0.0.1:2525", "mail.from"),
         ("MAILLAGE__MAIL__CLAIM_LINK_HOURS", "0", "mail.claim_link_hours"),
         ("MAILLAGE__MAIL__RETRY_MAX_SECONDS", "1", "mail.retry_max_seconds"),
+        ("MAILLAGE__STREAMING__MAX_CONNECTIONS", "0", "streaming.max_connections"),
+        ("MAILLAGE__STREAMING__MAX_CONNECTIONS", "10", "streaming.max_connections_per_account"),
+        ("MAILLAGE__STREAMING__QUEUE_EVENTS", "0", "streaming.queue_events"),
+        ("MAILLAGE__STREAMING__PING_SECONDS", "301", "streaming.ping_seconds"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

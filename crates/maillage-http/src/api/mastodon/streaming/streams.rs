@@ -13,7 +13,8 @@ pub(crate) enum Stream {
     UserNotification,
     /// The public timeline, of every server, ours or other servers' only.
     Public(Origin),
-    /// Public statuses with a tag (`shown` as asked, matched by `key`).
+    /// Public statuses with a tag (`shown` as the client wrote it, which its
+    /// messages name, matched by `key`).
     Hashtag { shown: String, key: String, origin: Origin },
     /// One of the member's lists.
     List(i64),
@@ -43,9 +44,10 @@ impl Stream {
         let hashtag = |origin: Origin| -> Result<Stream, String> {
             let asked = tag.map(str::trim).filter(|t| !t.is_empty()).ok_or("the hashtag stream needs `tag`")?;
             let asked = asked.trim_start_matches('#');
-            let shown = maillage_domain::tags::display_name(asked).ok_or("`tag` is not a hashtag name")?;
-            let key = maillage_domain::tags::key(&shown).ok_or("`tag` is not a hashtag name")?;
-            Ok(Stream::Hashtag { shown, key, origin })
+            let key = maillage_domain::tags::display_name(asked)
+                .and_then(|name| maillage_domain::tags::key(&name))
+                .ok_or("`tag` is not a hashtag name")?;
+            Ok(Stream::Hashtag { shown: asked.to_string(), key, origin })
         };
         match name {
             "user" => Ok(Stream::User),

@@ -12,9 +12,9 @@ mod import_step;
 mod inbox_step;
 mod load;
 mod memory_step;
-mod streaming_step;
 mod report;
 mod server;
+mod streaming_step;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -79,13 +79,9 @@ async fn main() -> anyhow::Result<()> {
     let limits = crypto_step::run(&mut report, Duration::from_secs_f64(if args.quick { 0.5 } else { 2.0 }))?;
 
     let wanted = |step: &str| args.steps.is_empty() || args.steps.iter().any(|s| s == step);
-    if let Some(unknown) = args
-        .steps
-        .iter()
-        .find(|s| {
-            !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import", "streaming"].contains(&s.as_str())
-        })
-    {
+    if let Some(unknown) = args.steps.iter().find(|s| {
+        !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import", "streaming"].contains(&s.as_str())
+    }) {
         anyhow::bail!(
             "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import, streaming"
         );

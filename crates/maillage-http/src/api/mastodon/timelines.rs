@@ -212,14 +212,14 @@ pub(super) async fn timeline_rows(
     let bounds = post_bounds;
     let posts = match local {
         None => Vec::new(),
-        Some(LocalPosts::Listed) => state.db().posts_page_hiding(PostSource::Listed, reader, &bounds, hidden).await?,
+        Some(LocalPosts::Listed) => state.db().posts_page_hiding(PostSource::Listed, reader, bounds, hidden).await?,
         Some(LocalPosts::Of(actors)) => {
-            state.db().posts_page_hiding(PostSource::Of(actors), reader, &bounds, hidden).await?
+            state.db().posts_page_hiding(PostSource::Of(actors), reader, bounds, hidden).await?
         }
         Some(LocalPosts::OfOrNaming(actors)) => {
-            state.db().posts_page_hiding(PostSource::OfOrNaming(actors), reader, &bounds, hidden).await?
+            state.db().posts_page_hiding(PostSource::OfOrNaming(actors), reader, bounds, hidden).await?
         }
-        Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, &bounds).await?,
+        Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, bounds).await?,
     };
     rows.extend(posts.into_iter().map(Row::Local));
     let bounds = remote_bounds;
@@ -228,15 +228,15 @@ pub(super) async fn timeline_rows(
         // The public timeline: what other servers addressed to the public
         // only, never the followers-only posts our actors receive.
         Some(RemotePosts::Listed) => {
-            state.db().remote_objects_page_hiding(RemoteSource::Listed, reader, &bounds, hidden).await?
+            state.db().remote_objects_page_hiding(RemoteSource::Listed, reader, bounds, hidden).await?
         }
         Some(RemotePosts::By(authors)) => {
-            state.db().remote_objects_page_hiding(RemoteSource::By(authors), reader, &bounds, hidden).await?
+            state.db().remote_objects_page_hiding(RemoteSource::By(authors), reader, bounds, hidden).await?
         }
         Some(RemotePosts::ByOrNaming(authors)) => {
-            state.db().remote_objects_page_hiding(RemoteSource::ByOrNaming(authors), reader, &bounds, hidden).await?
+            state.db().remote_objects_page_hiding(RemoteSource::ByOrNaming(authors), reader, bounds, hidden).await?
         }
-        Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, &bounds).await?,
+        Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, bounds).await?,
     };
     rows.extend(objects.into_iter().map(Row::Remote));
     Ok(rows)

@@ -37,6 +37,7 @@ mod relations;
 mod reliability;
 mod social;
 mod ssrf;
+mod streaming;
 mod tags;
 mod threads;
 mod upgrades;

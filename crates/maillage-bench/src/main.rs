@@ -16,6 +16,7 @@ mod media_step;
 mod memory_step;
 mod report;
 mod server;
+mod streaming_step;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -41,7 +42,7 @@ struct Args {
     #[arg(long, env = "MAILLAGE_BENCH_POSTGRES")]
     postgres: Option<String>,
     /// Only these steps (comma-separated: crypto, inbox, fanout, growth,
-    /// memory, directory, import, media), for working on one of them; the report then holds only
+    /// memory, directory, import, media, streaming), for working on one of them; the report then holds only
     /// their targets. Crypto always runs: the others are judged against it.
     #[arg(long, value_delimiter = ',')]
     steps: Vec<String>,
@@ -90,10 +91,11 @@ async fn main() -> anyhow::Result<()> {
 
     let wanted = |step: &str| args.steps.is_empty() || args.steps.iter().any(|s| s == step);
     if let Some(unknown) = args.steps.iter().find(|s| {
-        !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import", "media"].contains(&s.as_str())
+        !["crypto", "inbox", "fanout", "growth", "memory", "directory", "import", "media", "streaming"]
+            .contains(&s.as_str())
     }) {
         anyhow::bail!(
-            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import, media"
+            "unknown step {unknown:?}: the steps are crypto, inbox, fanout, growth, memory, directory, import, media, streaming"
         );
     }
 
@@ -146,6 +148,10 @@ async fn main() -> anyhow::Result<()> {
 
     if wanted("media") {
         media_step::run(&mut report, scale).await?;
+    }
+
+    if wanted("streaming") {
+        streaming_step::run(&mut report, &binary, scale).await?;
     }
 
     report.finish(&args.out, started.elapsed().as_secs_f64(), args.strict)

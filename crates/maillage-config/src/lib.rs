@@ -43,6 +43,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub media: MediaConfig,
     pub push: PushConfig,
+    pub streaming: StreamingConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -469,6 +470,50 @@ impl fmt::Debug for S3Config {
     }
 }
 
+/// The streaming API (`[streaming]`): its caps and timings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StreamingConfig {
+    /// Open streams of one account at most, in one process.
+    pub max_connections_per_account: u32,
+    /// Open streams of this process at most.
+    pub max_connections: u32,
+    /// Events waiting for one client at most before it is dropped as too slow.
+    pub queue_events: u32,
+    /// Seconds between two pings (WebSocket) or heartbeat comments (SSE).
+    pub ping_seconds: u64,
+}
+
+impl StreamingConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("streaming.max_connections_per_account", u64::from(self.max_connections_per_account)),
+            ("streaming.max_connections", u64::from(self.max_connections)),
+            ("streaming.queue_events", u64::from(self.queue_events)),
+            ("streaming.ping_seconds", self.ping_seconds),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(key, 0, "must be at least 1"));
+            }
+        }
+        if self.max_connections_per_account > self.max_connections {
+            return Err(ConfigError::invalid(
+                "streaming.max_connections_per_account",
+                self.max_connections_per_account,
+                "must be at most streaming.max_connections",
+            ));
+        }
+        if self.ping_seconds > 300 {
+            return Err(ConfigError::invalid(
+                "streaming.ping_seconds",
+                self.ping_seconds,
+                "must be at most 300 (proxies close quiet connections; 30 is usual)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Outgoing e-mail (`[mail]`). See [`MailConfig::enabled`].
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -821,6 +866,7 @@ impl Config {
         self.mail.validate()?;
         self.push.validate()?;
         self.media.validate()?;
+        self.streaming.validate()?;
         self.validate_backup()
     }
 

@@ -125,6 +125,10 @@ fn invalid_values_name_the_setting() {
         ("MAILLAGE__MEDIA__S3__PUBLIC_BASE_URL", "media.hub.example.org", "media.s3.public_base_url"),
         ("MAILLAGE__MEDIA__S3__PUBLIC_BASE_URL", "ftp://media.hub.example.org", "media.s3.public_base_url"),
         ("MAILLAGE__MEDIA__S3__NOPE", "1", "MAILLAGE__MEDIA__S3__NOPE"),
+        ("MAILLAGE__STREAMING__MAX_CONNECTIONS", "0", "streaming.max_connections"),
+        ("MAILLAGE__STREAMING__MAX_CONNECTIONS", "10", "streaming.max_connections_per_account"),
+        ("MAILLAGE__STREAMING__QUEUE_EVENTS", "0", "streaming.queue_events"),
+        ("MAILLAGE__STREAMING__PING_SECONDS", "301", "streaming.ping_seconds"),
     ];
     for (var, value, named) in cases {
         let err = load(&[(var, value)]).expect_err(var).to_string();

@@ -11,6 +11,7 @@ use maillage_domain::audience::Addressing;
 use crate::audience::{
     audience_of_remote, audience_of_remote_sqlite, set_remote_addressees, set_remote_addressees_sqlite,
 };
+use crate::live::{LiveEvent, LiveTx, StatusKey};
 use crate::outbox::insert_outgoing;
 use crate::schema::{featured, local_actors, reactions, remote_actors, remote_objects, reshares};
 use crate::tags::{index_remote_object, remote_keys, tombstone_remote_objects, unindex_remote_objects};
@@ -157,9 +158,10 @@ fn store_remote_objects_sqlite(
     c: &mut diesel::SqliteConnection,
     objects: &[NewRemoteObject],
     now: UtcTime,
-) -> QueryResult<Vec<StoreOutcome>> {
+) -> QueryResult<(Vec<StoreOutcome>, Vec<LiveEvent>)> {
     use crate::schema::remote_object_tags;
     let mut outcomes = Vec::with_capacity(objects.len());
+    let mut events = Vec::new();
     for object in objects {
         let stored = diesel::RunQueryDsl::first(
             remote_objects::table.filter(remote_objects::ap_id.eq(&object.ap_id)).select(STORED_VERSION),
@@ -188,6 +190,7 @@ fn store_remote_objects_sqlite(
                     diesel::delete(remote_object_tags::table.filter(remote_object_tags::remote_object_id.eq(id))),
                     c,
                 )?;
+                events.extend(live_event(object, StatusKey::Remote(id), false));
                 (id, created_at)
             }
             ObjectWrite::Insert => {
@@ -202,6 +205,7 @@ fn store_remote_objects_sqlite(
                         .returning(remote_objects::id),
                     c,
                 )?;
+                events.extend(live_event(object, StatusKey::Remote(id), true));
                 (id, now)
             }
         };
@@ -220,7 +224,19 @@ fn store_remote_objects_sqlite(
         }
         outcomes.push(StoreOutcome::Stored);
     }
-    Ok(outcomes)
+    Ok((outcomes, events))
+}
+
+/// The event a write of a remote object publishes: statuses only (the
+/// kinds timelines show), not the other objects we store.
+fn live_event(object: &NewRemoteObject, status: StatusKey, inserted: bool) -> Option<LiveEvent> {
+    if !crate::timeline::TIMELINE_KINDS.contains(&object.kind.as_str()) {
+        return None;
+    }
+    Some(match inserted {
+        true => LiveEvent::StatusCreated { status },
+        false => LiveEvent::StatusEdited { status },
+    })
 }
 
 impl Database {
@@ -238,11 +254,13 @@ impl Database {
         let now = UtcTime::now();
         if self.kind() == maillage_config::DatabaseKind::Sqlite {
             let objects = objects.to_vec();
-            return Ok(self
+            let (outcomes, events) = self
                 .sqlite_writer()
                 .await?
                 .spawn_blocking(move |c| c.immediate_transaction(|c| store_remote_objects_sqlite(c, &objects, now)))
-                .await?);
+                .await?;
+            self.live_committed(&events);
+            return Ok(outcomes);
         }
         let mut conn = self.conn().await?;
         with_write_tx!(self, &mut conn, |c| {
@@ -272,6 +290,9 @@ impl Database {
                             .await?;
                         set_remote_addressees!(c, id, addressees);
                         index_remote_object!(c, id, created_at, keys);
+                        if let Some(event) = live_event(object, StatusKey::Remote(id), false) {
+                            c.publish_live(&event).await?;
+                        }
                         StoreOutcome::Stored
                     }
                     ObjectWrite::Insert => {
@@ -287,6 +308,9 @@ impl Database {
                             .await?;
                         set_remote_addressees!(c, id, addressees);
                         index_remote_object!(c, id, now, keys);
+                        if let Some(event) = live_event(object, StatusKey::Remote(id), true) {
+                            c.publish_live(&event).await?;
+                        }
                         StoreOutcome::Stored
                     }
                 };
@@ -303,7 +327,7 @@ impl Database {
         let now = UtcTime::now();
         with_write_tx!(self, &mut conn, |c| {
             unindex_remote_objects!(c, remote_objects::ap_id.eq(ap_id));
-            diesel::insert_into(remote_objects::table)
+            let id = diesel::insert_into(remote_objects::table)
                 .values((
                     remote_objects::ap_id.eq(ap_id),
                     remote_objects::kind.eq(kind),
@@ -322,10 +346,14 @@ impl Database {
                     remote_objects::raw_json.eq("{}"),
                     remote_objects::updated_at.eq(now),
                 ))
-                .execute(c)
+                .returning(remote_objects::id)
+                .get_result::<i64>(c)
                 .await?;
-            Ok(())
+            let event = LiveEvent::StatusDeleted { status: StatusKey::Remote(id) };
+            c.publish_live(&event).await?;
+            Ok(event)
         })
+        .map(|event| self.live_committed(&[event]))
     }
 
     pub async fn remote_object(&self, ap_id: &str) -> Result<Option<RemoteObject>, DbError> {

@@ -5,6 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use maillage_domain::NotificationKind;
 
+use crate::live::LiveTx;
 use crate::push::queue_pushes;
 use crate::schema::notifications;
 use crate::{Database, DbError, UtcTime};
@@ -35,7 +36,8 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
-        let pushes = with_write_tx!(self, &mut conn, |c| {
+        let event = |id| crate::LiveEvent::NotificationCreated { notification: id, recipient: actor_id };
+        let (id, pushes) = with_write_tx!(self, &mut conn, |c| {
             let id: i64 = diesel::insert_into(notifications::table)
                 .values((
                     notifications::actor_id.eq(actor_id),
@@ -47,8 +49,11 @@ impl Database {
                 .returning(notifications::id)
                 .get_result(c)
                 .await?;
-            Ok(queue_pushes!(c, id, actor_id, kind, from, now))
+            let pushes = queue_pushes!(c, id, actor_id, kind, from, now);
+            c.publish_live(&event(id)).await?;
+            Ok((id, pushes))
         })?;
+        self.live_committed(&[event(id)]);
         if pushes > 0 {
             self.push_changed();
         }

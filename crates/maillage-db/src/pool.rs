@@ -54,7 +54,7 @@ pub struct Database {
     /// The same, safe to print.
     shown: std::sync::Arc<str>,
     /// How PostgreSQL connections are opened (`None` on SQLite).
-    postgres: Option<PgConnector>,
+    pub(crate) postgres: Option<PgConnector>,
     /// The one connection this process writes SQLite with (see [`Self::sqlite_writer`]).
     sqlite_writer: Option<Pool<SqliteConn>>,
     /// Signalled when a transaction that enqueued deliveries commits.
@@ -63,6 +63,8 @@ pub struct Database {
     mail_queued: std::sync::Arc<tokio::sync::Notify>,
     /// Signalled when a transaction that queued Web Push messages commits.
     push_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// The live-event bus of this process (see [`crate::live`]).
+    pub(crate) live: crate::live::SharedBus,
 }
 
 impl Database {
@@ -90,6 +92,7 @@ impl Database {
                     enqueued: Default::default(),
                     mail_queued: Default::default(),
                     push_queued: Default::default(),
+                    live: Default::default(),
                 }
             }
             DatabaseKind::Postgres => {
@@ -133,6 +136,7 @@ impl Database {
                     enqueued: Default::default(),
                     mail_queued: Default::default(),
                     push_queued: Default::default(),
+                    live: Default::default(),
                 }
             }
         };

@@ -82,6 +82,65 @@ impl PgConnector {
     }
 }
 
+impl PgConnector {
+    /// Opens a connection of its own that `LISTEN`s to `channel`: the
+    /// payloads heard come out of the receiver, which closes when the
+    /// connection is lost.
+    pub(crate) async fn listen(&self, channel: &str) -> Result<tokio::sync::mpsc::Receiver<String>, PgConnectError> {
+        let (sender, receiver) = tokio::sync::mpsc::channel(256);
+        let client = match &self.tls {
+            Some(tls) => {
+                let (client, connection) = self.config.connect(tls.clone()).await?;
+                tokio::spawn(forward_notifications(connection, sender));
+                client
+            }
+            None => {
+                let (client, connection) = self.config.connect(tokio_postgres::NoTls).await?;
+                tokio::spawn(forward_notifications(connection, sender));
+                client
+            }
+        };
+        client.batch_execute(&format!("LISTEN {channel}")).await?;
+        // The client must outlive the connection's task: it is kept by a
+        // task that ends when the connection does.
+        let closed = receiver_closed_guard(client);
+        tokio::spawn(closed);
+        Ok(receiver)
+    }
+}
+
+/// Keeps the client of a listening connection alive until its connection ends.
+async fn receiver_closed_guard(client: tokio_postgres::Client) {
+    while !client.is_closed() {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
+
+/// Drives a listening connection, sending each notification's payload on.
+async fn forward_notifications<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    sender: tokio::sync::mpsc::Sender<String>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(tokio_postgres::AsyncMessage::Notification(notification))) => {
+                if sender.send(notification.payload().to_string()).await.is_err() {
+                    return;
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => {
+                tracing::warn!(error = %error_chain(&error), "live events: the listening connection failed");
+                return;
+            }
+            None => return,
+        }
+    }
+}
+
 impl PgConnectError {
     pub(crate) fn reason(&self) -> &str {
         match self {

@@ -8,6 +8,7 @@ use diesel_async::RunQueryDsl;
 use maillage_domain::{PostKind, Visibility};
 
 use crate::audience::{set_post_addressees, visible_posts};
+use crate::live::{LiveEvent, LiveTx, StatusKey};
 use crate::media::{attach_media, delete_post_media};
 use crate::outbox::insert_outgoing;
 use crate::schema::{enterprise_editors, posts};
@@ -143,8 +144,10 @@ impl Database {
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
+            c.publish_live(&LiveEvent::StatusCreated { status: StatusKey::Local(row.id) }).await?;
             Ok(row)
         })
+        .inspect(|row| self.live_committed(&[LiveEvent::StatusCreated { status: StatusKey::Local(row.id) }]))
     }
 
     /// Replaces a post's content (an edit) and its tags, and stores the `Update`s.
@@ -181,8 +184,10 @@ impl Database {
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
+            c.publish_live(&LiveEvent::StatusEdited { status: StatusKey::Local(row.id) }).await?;
             Ok(row)
         })
+        .inspect(|row| self.live_committed(&[LiveEvent::StatusEdited { status: StatusKey::Local(row.id) }]))
     }
 
     /// Marks a post deleted (it is then served as a Tombstone), takes it out
@@ -203,8 +208,10 @@ impl Database {
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
+            c.publish_live(&LiveEvent::StatusDeleted { status: StatusKey::Local(id) }).await?;
             Ok(keys)
         })
+        .inspect(|_| self.live_committed(&[LiveEvent::StatusDeleted { status: StatusKey::Local(id) }]))
     }
 
     pub async fn post_by_ap_id(&self, ap_id: &str) -> Result<Option<Post>, DbError> {

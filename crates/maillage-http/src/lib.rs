@@ -41,11 +41,13 @@ pub struct AppState {
     pub limits: Arc<limits::RateLimits>,
     /// The use cases: every change of state goes through them.
     pub app: maillage_app::App,
+    /// The streaming API's side of this process (caps, event fan-out).
+    pub streaming: Arc<api::mastodon::Hub>,
 }
 
 impl AppState {
     pub fn new(app: maillage_app::App, limits: Arc<limits::RateLimits>) -> Self {
-        AppState { app, limits }
+        AppState { app, limits, streaming: Default::default() }
     }
 
     /// For reads; changes go through [`Self::app`].

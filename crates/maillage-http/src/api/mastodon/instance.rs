@@ -8,7 +8,7 @@ pub(super) fn version() -> String {
 }
 
 /// The WebSocket base URL of the streaming API (`wss://` beside `https://`),
-/// which apps decode as a URL. Streaming itself is not served yet.
+/// which apps decode as a URL and to which they add `/api/v1/streaming`.
 pub(super) fn streaming_url(state: &AppState) -> String {
     let base = state.federation().context().urls.base();
     match base.split_once("://") {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use super::timelines::{ListReplies, LocalPosts, Reading, RemotePosts, timeline};
 use super::*;
 
-fn list_id(id: &str) -> Result<i64, HttpError> {
+pub(super) fn list_id(id: &str) -> Result<i64, HttpError> {
     id.trim().parse().map_err(|_| HttpError::NotFound("Record not found".into()))
 }
 
@@ -170,12 +170,31 @@ pub async fn list_timeline(
 ) -> Result<Response, HttpError> {
     user.require("read:lists")?;
     let list = maillage_app::lists::list(&state.app, &user.acting(), list_id(&id)?).await?;
-    let members = maillage_app::lists::members(&state.app, &user.acting(), list.id).await?;
     let reader = user.reader(&state).await?;
-    let local = Some(LocalPosts::Of(members.local.iter().map(|a| a.id).collect()));
-    let remote = Some(RemotePosts::By(members.remote.iter().map(|a| a.ap_id.clone()).collect()));
     // As on the home timeline, without the accounts the member mutes or blocks.
     let hidden = hidden_from(&state, &user, false).await?;
+    let (local, remote, replies) = list_sources(&state, &user, &list).await?;
+    let reading = Reading {
+        reader: &reader,
+        viewer: Some(&user),
+        context: FilterContext::Home,
+        hidden: &hidden,
+        replies: Some(&replies),
+    };
+    let path = format!("/api/v1/timelines/list/{}", list.id);
+    timeline(&state, &reading, &params, &path, &[], Some(local), Some(remote)).await
+}
+
+/// What a list's timeline is made of: its accounts' posts, and the replies
+/// its policy shows.
+pub(super) async fn list_sources(
+    state: &AppState,
+    user: &User,
+    list: &maillage_db::List,
+) -> Result<(LocalPosts, RemotePosts, ListReplies), HttpError> {
+    let members = maillage_app::lists::members(&state.app, &user.acting(), list.id).await?;
+    let local = LocalPosts::Of(members.local.iter().map(|a| a.id).collect());
+    let remote = RemotePosts::By(members.remote.iter().map(|a| a.ap_id.clone()).collect());
     let me = user.member();
     let mut followed: HashSet<String> = state
         .db()
@@ -196,13 +215,5 @@ pub async fn list_timeline(
             .collect(),
         followed,
     };
-    let reading = Reading {
-        reader: &reader,
-        viewer: Some(&user),
-        context: FilterContext::Home,
-        hidden: &hidden,
-        replies: Some(&replies),
-    };
-    let path = format!("/api/v1/timelines/list/{}", list.id);
-    timeline(&state, &reading, &params, &path, &[], local, remote).await
+    Ok((local, remote, replies))
 }

@@ -27,6 +27,7 @@ mod notifications;
 mod push;
 mod search;
 mod statuses;
+mod streaming;
 mod timelines;
 
 pub use accounts::*;
@@ -48,6 +49,7 @@ pub use notifications::*;
 pub use push::*;
 pub use search::*;
 pub use statuses::*;
+pub use streaming::{Hub, streaming_events, streaming_health, streaming_socket};
 pub use timelines::*;
 
 use super::auth::{MaybeUser, User};

@@ -136,7 +136,7 @@ pub(super) async fn timeline(
     local: Option<LocalPosts>,
     remote: Option<RemotePosts>,
 ) -> Result<Response, HttpError> {
-    let (reader, hidden) = (reading.reader, reading.hidden);
+    let reader = reading.reader;
     let limit = limit(params)?;
     let older_than = cursor(state, reader, params, "max_id").await?;
     let min_id = cursor(state, reader, params, "min_id").await?;
@@ -151,37 +151,15 @@ pub(super) async fn timeline(
         oldest_first,
         limit,
     };
-    let mut rows: Vec<Row> = Vec::new();
-    let bounds = bounds_for(Cursor::for_posts);
-    let posts = match &local {
-        None => Vec::new(),
-        Some(LocalPosts::Listed) => state.db().posts_page_hiding(PostSource::Listed, reader, &bounds, hidden).await?,
-        Some(LocalPosts::Of(actors)) => {
-            state.db().posts_page_hiding(PostSource::Of(actors), reader, &bounds, hidden).await?
-        }
-        Some(LocalPosts::OfOrNaming(actors)) => {
-            state.db().posts_page_hiding(PostSource::OfOrNaming(actors), reader, &bounds, hidden).await?
-        }
-        Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, &bounds).await?,
-    };
-    rows.extend(posts.into_iter().map(Row::Local));
-    let bounds = bounds_for(Cursor::for_remote_objects);
-    let objects = match &remote {
-        None => Vec::new(),
-        // The public timeline: what other servers addressed to the public
-        // only, never the followers-only posts our actors receive.
-        Some(RemotePosts::Listed) => {
-            state.db().remote_objects_page_hiding(RemoteSource::Listed, reader, &bounds, hidden).await?
-        }
-        Some(RemotePosts::By(authors)) => {
-            state.db().remote_objects_page_hiding(RemoteSource::By(authors), reader, &bounds, hidden).await?
-        }
-        Some(RemotePosts::ByOrNaming(authors)) => {
-            state.db().remote_objects_page_hiding(RemoteSource::ByOrNaming(authors), reader, &bounds, hidden).await?
-        }
-        Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, &bounds).await?,
-    };
-    rows.extend(objects.into_iter().map(Row::Remote));
+    let mut rows = timeline_rows(
+        state,
+        reading,
+        local.as_ref(),
+        remote.as_ref(),
+        &bounds_for(Cursor::for_posts),
+        &bounds_for(Cursor::for_remote_objects),
+    )
+    .await?;
     rows.sort_by_key(|row| std::cmp::Reverse(row.order()));
     if oldest_first {
         // The statuses right after `min_id`, shown newest first.
@@ -203,13 +181,76 @@ pub(super) async fn timeline(
     let ends = statuses.first().zip(statuses.last()).map(|(first, last)| {
         (first["id"].as_str().unwrap_or_default().to_string(), last["id"].as_str().unwrap_or_default().to_string())
     });
+    let filters = in_force(state, reading.viewer, reading.context).await?;
+    let statuses = shown(reading, &filters, statuses);
+    Ok(with_links(state, Json(json!(statuses)).into_response(), path, kept, limit, ends))
+}
+
+/// What a timeline shows of rendered statuses: the replies a list's policy
+/// leaves, through the viewer's `filters` of the timeline's context.
+pub(super) fn shown(reading: &Reading<'_>, filters: &[maillage_db::Filter], statuses: Vec<Value>) -> Vec<Value> {
     let statuses = match reading.replies {
         Some(replies) => statuses.into_iter().filter(|status| replies.shows(status)).collect(),
         None => statuses,
     };
-    let filters = in_force(state, reading.viewer, reading.context).await?;
-    let statuses = apply(&filters, statuses);
-    Ok(with_links(state, Json(json!(statuses)).into_response(), path, kept, limit, ends))
+    apply(filters, statuses)
+}
+
+/// The rows of a timeline between bounds (one for local posts, one for
+/// remote objects), unsorted: its sources, through the audience check and
+/// without the accounts the reading hides.
+pub(super) async fn timeline_rows(
+    state: &AppState,
+    reading: &Reading<'_>,
+    local: Option<&LocalPosts>,
+    remote: Option<&RemotePosts>,
+    post_bounds: &PageBounds,
+    remote_bounds: &PageBounds,
+) -> Result<Vec<Row>, HttpError> {
+    let (reader, hidden) = (reading.reader, reading.hidden);
+    let mut rows: Vec<Row> = Vec::new();
+    let bounds = post_bounds;
+    let posts = match local {
+        None => Vec::new(),
+        Some(LocalPosts::Listed) => state.db().posts_page_hiding(PostSource::Listed, reader, bounds, hidden).await?,
+        Some(LocalPosts::Of(actors)) => {
+            state.db().posts_page_hiding(PostSource::Of(actors), reader, bounds, hidden).await?
+        }
+        Some(LocalPosts::OfOrNaming(actors)) => {
+            state.db().posts_page_hiding(PostSource::OfOrNaming(actors), reader, bounds, hidden).await?
+        }
+        Some(LocalPosts::Tagged(tag)) => state.db().tagged_posts_page(tag, bounds).await?,
+    };
+    rows.extend(posts.into_iter().map(Row::Local));
+    let bounds = remote_bounds;
+    let objects = match remote {
+        None => Vec::new(),
+        // The public timeline: what other servers addressed to the public
+        // only, never the followers-only posts our actors receive.
+        Some(RemotePosts::Listed) => {
+            state.db().remote_objects_page_hiding(RemoteSource::Listed, reader, bounds, hidden).await?
+        }
+        Some(RemotePosts::By(authors)) => {
+            state.db().remote_objects_page_hiding(RemoteSource::By(authors), reader, bounds, hidden).await?
+        }
+        Some(RemotePosts::ByOrNaming(authors)) => {
+            state.db().remote_objects_page_hiding(RemoteSource::ByOrNaming(authors), reader, bounds, hidden).await?
+        }
+        Some(RemotePosts::Tagged(tag)) => state.db().tagged_remote_objects_page(tag, bounds).await?,
+    };
+    rows.extend(objects.into_iter().map(Row::Remote));
+    Ok(rows)
+}
+
+/// The bounds of a page of exactly the row at `position` (when its source
+/// and audience keep it).
+pub(super) fn only(position: TimelinePosition) -> PageBounds {
+    PageBounds {
+        older_than: Some(TimelinePosition { time: position.time, id: position.id.saturating_add(1) }),
+        newer_than: Some(TimelinePosition { time: position.time, id: position.id.saturating_sub(1) }),
+        oldest_first: false,
+        limit: 1,
+    }
 }
 
 /// Adds Mastodon's Link header to a page whose newest and oldest items
@@ -392,8 +433,23 @@ pub(super) const HOME_FOLLOWED_MAX: i64 = 10_000;
 /// accounts one mutes or blocks, or who block one.
 pub async fn home_timeline(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {
     user.require("read:statuses")?;
-    let me = &user.account.actor;
     let reader = user.reader(&state).await?;
+    let (local, remote) = home_sources(&state, &user, &reader).await?;
+    let hidden = hidden_from(&state, &user, false).await?;
+    let reading =
+        Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden, replies: None };
+    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], Some(local), Some(remote)).await
+}
+
+/// What a member's home timeline is made of: their own posts and those of
+/// the enterprises they edit, the accounts they follow (here or elsewhere)
+/// but those on an exclusive list, and what names them.
+pub(super) async fn home_sources(
+    state: &AppState,
+    user: &User,
+    reader: &Reader,
+) -> Result<(LocalPosts, RemotePosts), HttpError> {
+    let me = &user.account.actor;
     // Those on an exclusive list are read on that list only.
     let exclusive = state.db().exclusive_list_members(me.id).await?;
     let mut actors = reader.local_ids.clone();
@@ -401,12 +457,7 @@ pub async fn home_timeline(State(state): State<AppState>, user: User, params: Pa
     actors.extend(followed_here.iter().map(|a| a.id).filter(|id| !exclusive.local.iter().any(|x| x.id == *id)));
     let mut followed = state.db().followed_remote_ids(me.id).await?;
     followed.retain(|ap_id| !exclusive.remote.iter().any(|x| x.ap_id == *ap_id));
-    let local = Some(LocalPosts::OfOrNaming(actors));
-    let remote = Some(RemotePosts::ByOrNaming(followed));
-    let hidden = hidden_from(&state, &user, false).await?;
-    let reading =
-        Reading { reader: &reader, viewer: Some(&user), context: FilterContext::Home, hidden: &hidden, replies: None };
-    timeline(&state, &reading, &params, "/api/v1/timelines/home", &[], local, remote).await
+    Ok((LocalPosts::OfOrNaming(actors), RemotePosts::ByOrNaming(followed)))
 }
 
 /// `GET /api/v1/accounts/:id/statuses`

@@ -140,23 +140,6 @@ impl Database {
             }
         }
     }
-
-    /// Publishes an event about a write already committed (a single
-    /// statement outside a transaction).
-    pub(crate) async fn publish_live(&self, event: LiveEvent) -> Result<(), DbError> {
-        match self.kind() {
-            crate::DatabaseKind::Sqlite => {
-                let _ = self.live.sender.send(event);
-            }
-            crate::DatabaseKind::Postgres => {
-                let mut conn = self.conn().await?;
-                if let crate::pool::DbConn::Pg(c) = &mut conn {
-                    c.publish_live(&event).await?;
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The listening connection of this process, for as long as it runs:

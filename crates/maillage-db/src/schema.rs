@@ -601,6 +601,8 @@ diesel::table! {
 diesel::joinable!(push_queue -> push_subscriptions (subscription_id));
 diesel::joinable!(push_queue -> notifications (notification_id));
 diesel::joinable!(push_subscriptions -> oauth_tokens (token_id));
+
+diesel::table! {
     media (id) {
         id -> BigInt,
         user_id -> BigInt,

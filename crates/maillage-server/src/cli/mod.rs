@@ -292,9 +292,9 @@ async fn run_admin(
         AdminCommand::Push(command) => push::run(run, command).await,
         AdminCommand::Directory(command) => network::run_directory(run, command).await,
         AdminCommand::Delivery(command) => network::run_delivery(run, command).await,
-        AdminCommand::Backup { .. }
-        | AdminCommand::Restore { .. }
-        | AdminCommand::MigrateDatabase { .. } => Err(ServerError::Input("this command opens the database itself".into())),
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } | AdminCommand::MigrateDatabase { .. } => {
+            Err(ServerError::Input("this command opens the database itself".into()))
+        }
     }
 }
 

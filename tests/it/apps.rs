@@ -121,7 +121,6 @@ async fn absent_endpoints_are_json_404_and_missing_features_empty() -> anyhow::R
     for (method, path) in [
         (Method::GET, "/api/v1/whatever"),
         (Method::GET, "/api/v1/followed_tags"),
-        (Method::POST, "/api/v2/media"),
         (Method::DELETE, "/api/v1/whatever/1"),
         (Method::GET, "/api/v3/instance"),
         (Method::GET, "/api/v1/trends/people"),

@@ -38,6 +38,8 @@ struct Traffic {
     accepted: Arc<Mutex<Vec<String>>>,
     refused: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
+    /// Why the traffic stopped by itself, if it did.
+    failure: Arc<Mutex<Option<String>>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
@@ -46,32 +48,55 @@ impl Traffic {
         let accepted: Arc<Mutex<Vec<String>>> = Arc::default();
         let refused: Arc<AtomicUsize> = Arc::default();
         let stop: Arc<AtomicBool> = Arc::default();
-        let (ids, refusals, stopping) = (accepted.clone(), refused.clone(), stop.clone());
+        let failure: Arc<Mutex<Option<String>>> = Arc::default();
+        let (ids, refusals, stopping, failed) = (accepted.clone(), refused.clone(), stop.clone(), failure.clone());
         let task = tokio::spawn(async move {
-            let http = reqwest::Client::new();
-            let mut n = 0;
-            while !stopping.load(Ordering::Relaxed) {
-                n += 1;
-                let sent =
-                    http.post(&statuses_url).bearer_auth(&token).json(&json!({ "status": format!("{text} {n}") }));
-                let response = sent.send().await?;
-                match response.status().as_u16() {
-                    200 => {
-                        let id = response.json::<Value>().await?["id"].as_str().unwrap().to_string();
-                        ids.lock().unwrap().push(id);
-                    }
-                    503 => _ = refusals.fetch_add(1, Ordering::Relaxed),
-                    other => anyhow::bail!("a post answered {other}: {}", response.text().await?),
-                }
-                tokio::time::sleep(Duration::from_millis(30)).await;
+            let outcome = Self::post_until_stopped(&statuses_url, &token, text, &ids, &refusals, &stopping).await;
+            if let Err(error) = &outcome {
+                *failed.lock().unwrap() = Some(format!("{error:#}"));
             }
-            Ok(())
+            outcome
         });
-        Traffic { accepted, refused, stop, task }
+        Traffic { accepted, refused, stop, failure, task }
+    }
+
+    async fn post_until_stopped(
+        statuses_url: &str,
+        token: &str,
+        text: &str,
+        ids: &Mutex<Vec<String>>,
+        refusals: &AtomicUsize,
+        stopping: &AtomicBool,
+    ) -> anyhow::Result<()> {
+        let http = reqwest::Client::new();
+        let mut n = 0;
+        while !stopping.load(Ordering::Relaxed) {
+            n += 1;
+            let sent = http.post(statuses_url).bearer_auth(token).json(&json!({ "status": format!("{text} {n}") }));
+            let response = sent.send().await.map_err(|e| anyhow::anyhow!("post {n}: {e:#}"))?;
+            match response.status().as_u16() {
+                200 => {
+                    let id = response.json::<Value>().await?["id"].as_str().unwrap().to_string();
+                    ids.lock().unwrap().push(id);
+                }
+                503 => _ = refusals.fetch_add(1, Ordering::Relaxed),
+                other => anyhow::bail!("post {n} answered {other}: {}", response.text().await?),
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        Ok(())
     }
 
     fn accepted(&self) -> usize {
         self.accepted.lock().unwrap().len()
+    }
+
+    /// Fails once the traffic has stopped by itself, with its reason.
+    fn still_running(&self) -> anyhow::Result<()> {
+        match self.failure.lock().unwrap().as_deref() {
+            Some(failure) => anyhow::bail!("the traffic stopped: {failure}"),
+            None => Ok(()),
+        }
     }
 
     /// Stops posting; the ids of the accepted posts.
@@ -181,13 +206,18 @@ async fn postgres_stopped_mid_traffic_is_answered_503_and_loses_nothing() -> any
     assert_outage(a.http.get(a.url("/healthz")).send().await?, "database_unreachable", "/healthz").await?;
     let refused_before = traffic.refused.load(Ordering::Relaxed);
     eventually(30, "the traffic meets the outage", || async {
+        traffic.still_running()?;
         Ok(traffic.refused.load(Ordering::Relaxed) > refused_before)
     })
     .await?;
 
     tokio::task::block_in_place(|| cluster.resume())?;
     let accepted_before = traffic.accepted();
-    eventually(30, "posts are accepted again", || async { Ok(traffic.accepted() > accepted_before + 3) }).await?;
+    eventually(30, "posts are accepted again", || async {
+        traffic.still_running()?;
+        Ok(traffic.accepted() > accepted_before + 3)
+    })
+    .await?;
     assert_eq!(deliver_late_follow().await?.status(), 202, "the sender's retry is accepted");
     assert_eq!(page().await?.status(), 200);
     assert_eq!(a.http.get(a.url("/healthz")).send().await?.status(), 200);

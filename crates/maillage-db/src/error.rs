@@ -80,8 +80,12 @@ const NOT_WRITABLE: &[&str] = &[
 ];
 
 /// What PostgreSQL says of a connection that ended or a server that is
-/// not accepting queries.
+/// not accepting queries. The driver's own failures (a connection closed
+/// under a query, a socket error) come as `UnableToSendCommand` with its
+/// words: "connection closed", "error communicating with the server".
 const UNREACHABLE: &[&str] = &[
+    "connection closed",
+    "error communicating with the server",
     "server closed the connection",
     "terminating connection",
     "connection to server",
@@ -142,7 +146,7 @@ mod tests {
 
     #[test]
     fn outages_are_told_from_faults() {
-        use DatabaseErrorKind::{ClosedConnection, UniqueViolation, Unknown};
+        use DatabaseErrorKind::{ClosedConnection, UnableToSendCommand, UniqueViolation, Unknown};
         let cases = [
             (database_error(Unknown, "database or disk is full"), Some(Outage::NotWritable)),
             (database_error(Unknown, "attempt to write a readonly database"), Some(Outage::NotWritable)),
@@ -152,6 +156,13 @@ mod tests {
                 Some(Outage::NotWritable),
             ),
             (database_error(ClosedConnection, "connection closed"), Some(Outage::Unreachable)),
+            // What diesel-async makes of tokio-postgres's `Closed` and `Io` errors.
+            (database_error(UnableToSendCommand, "connection closed"), Some(Outage::Unreachable)),
+            (
+                database_error(UnableToSendCommand, "error communicating with the server: broken pipe"),
+                Some(Outage::Unreachable),
+            ),
+            (database_error(UnableToSendCommand, "error serializing parameter 0"), None),
             (database_error(Unknown, "terminating connection due to administrator command"), Some(Outage::Unreachable)),
             (database_error(Unknown, "FATAL: the database system is shutting down"), Some(Outage::Unreachable)),
             (DbError::Pool("timed out".into()), Some(Outage::Unreachable)),

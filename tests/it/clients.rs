@@ -12,15 +12,7 @@ const MEGALODON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/megalodon_
 /// The Python that has Mastodon.py, or `None` (then the test is skipped,
 /// except where `MAILLAGE_REQUIRE_PEERS` says the clients must run).
 fn python() -> Option<String> {
-    let python = std::env::var("MAILLAGE_PYTHON").ok().filter(|p| !p.is_empty());
-    if python.is_none() {
-        assert!(
-            std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
-            "MAILLAGE_PYTHON must name a Python with Mastodon.py (scripts/test prepares one)"
-        );
-        maillage_tests::skipped("MAILLAGE_PYTHON is not set; run scripts/test to use the real client libraries");
-    }
-    python
+    maillage_tests::python::with_modules(&["mastodon"])
 }
 
 /// The `node_modules` that holds megalodon, with Node.js to run it, or

@@ -222,7 +222,7 @@ async fn a_mention_a_follow_and_a_like_are_pushed_encrypted_and_signed() -> anyh
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alerts_off_and_policy_none_push_nothing() -> anyhow::Result<()> {
+async fn alerts_off_and_the_policies_push_only_what_they_let_through() -> anyhow::Result<()> {
     let Some(receiver) = PushReceiver::start(&[201]).await? else { return Ok(()) };
     let site = instance().await?;
     let marie = login(&site, "marie").await?;
@@ -262,13 +262,31 @@ async fn alerts_off_and_policy_none_push_nothing() -> anyhow::Result<()> {
     .await?;
     assert_eq!(status, 200);
     post_status(&site, &paul, json!({ "status": "@marie troisième message, pas suivi" })).await?;
-    // Back to all: the next mention is the first and only message sent.
+    // Policy follower: paul does not follow marie, so nothing.
+    let (status, _) = call(
+        &site,
+        Method::PUT,
+        "/api/v1/push/subscription",
+        Some(&marie),
+        Some(json!({ "data": { "alerts": { "mention": true }, "policy": "follower" } })),
+    )
+    .await?;
+    assert_eq!(status, 200);
+    post_status(&site, &paul, json!({ "status": "@marie troisième message bis, pas abonné" })).await?;
+    // Policy followed once marie follows paul: the next mention is the
+    // first and only message sent.
+    let (status, paul_account) =
+        call(&site, Method::GET, "/api/v1/accounts/lookup?acct=paul", Some(&marie), None).await?;
+    assert_eq!(status, 200, "{paul_account}");
+    let follow = format!("/api/v1/accounts/{}/follow", paul_account["id"].as_str().unwrap());
+    let (status, relationship) = call(&site, Method::POST, &follow, Some(&marie), None).await?;
+    assert_eq!((status, &relationship["following"]), (200, &json!(true)), "{relationship}");
     call(
         &site,
         Method::PUT,
         "/api/v1/push/subscription",
         Some(&marie),
-        Some(json!({ "data": { "alerts": { "mention": true }, "policy": "all" } })),
+        Some(json!({ "data": { "alerts": { "mention": true }, "policy": "followed" } })),
     )
     .await?;
     post_status(&site, &paul, json!({ "status": "@marie quatrième message, reçu" })).await?;

@@ -239,12 +239,7 @@ async fn server_sent_events_health_and_the_connection_caps() -> anyhow::Result<(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mastodon_py_streams_a_mention_from_another_instance() -> anyhow::Result<()> {
     use tokio::io::AsyncBufReadExt;
-    let Some(python) = std::env::var("MAILLAGE_PYTHON").ok().filter(|p| !p.is_empty()) else {
-        assert!(
-            std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
-            "MAILLAGE_PYTHON must name a Python with Mastodon.py"
-        );
-        maillage_tests::skipped("MAILLAGE_PYTHON is not set; run scripts/test to use the real client libraries");
+    let Some(python) = maillage_tests::python::with_modules(&["mastodon"]) else {
         return Ok(());
     };
     let a = instance().await?;

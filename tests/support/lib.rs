@@ -20,6 +20,7 @@ pub use maillage_config::DatabaseKind;
 pub mod own_postgres;
 pub mod process;
 pub mod push;
+pub mod python;
 pub mod smtp;
 pub mod stub;
 

@@ -12,27 +12,10 @@ use tokio::io::AsyncBufReadExt;
 
 const RECEIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/support/push_receiver.py");
 
-/// The Python with `http_ece` and `cryptography`, or `None` (the test is
-/// then skipped, except under `MAILLAGE_REQUIRE_PEERS`).
+/// The Python with http_ece, cryptography, or `None` (the test is then skipped,
+/// except under `MAILLAGE_REQUIRE_PEERS`).
 pub fn python() -> Option<String> {
-    let python = std::env::var("MAILLAGE_PYTHON").ok().filter(|p| !p.is_empty());
-    let usable = python.as_deref().is_some_and(|python| {
-        std::process::Command::new(python)
-            .args(["-c", "import http_ece, cryptography"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if !usable {
-        assert!(
-            std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
-            "MAILLAGE_PYTHON must name a Python with http_ece and cryptography (scripts/test prepares one)"
-        );
-        crate::skipped("no Python with http_ece and cryptography in MAILLAGE_PYTHON; run scripts/test to install it");
-        return None;
-    }
-    python
+    crate::python::with_modules(&["http_ece", "cryptography"])
 }
 
 /// A running push service and device.

@@ -27,27 +27,10 @@ impl Delivered {
     }
 }
 
-/// The Python that has aiosmtpd, or `None` (the test is then skipped,
+/// The Python with aiosmtpd, or `None` (the test is then skipped,
 /// except under `MAILLAGE_REQUIRE_PEERS`).
 pub fn python() -> Option<String> {
-    let python = std::env::var("MAILLAGE_PYTHON").ok().filter(|p| !p.is_empty());
-    let usable = python.as_deref().is_some_and(|python| {
-        std::process::Command::new(python)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if !usable {
-        assert!(
-            std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
-            "MAILLAGE_PYTHON must name a Python with aiosmtpd (scripts/test prepares one)"
-        );
-        crate::skipped("no Python with aiosmtpd in MAILLAGE_PYTHON; run scripts/test to install it");
-        return None;
-    }
-    python
+    crate::python::with_modules(&["aiosmtpd"])
 }
 
 /// The SMTP server of a test, on a port chosen before it starts (so that

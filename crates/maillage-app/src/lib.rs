@@ -42,6 +42,7 @@ pub mod open_data;
 pub mod posts;
 mod profiles;
 pub mod push;
+mod queue_worker;
 pub mod received;
 pub mod recovery;
 pub mod relations;

@@ -13,7 +13,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::outbox::{DONE, FAILED, PENDING, QueueCounts};
+use crate::outbox::{PENDING, leased_queue_outcomes};
 use crate::schema::{email_links, enterprise_contacts, enterprise_editors, mail_queue, oauth_tokens, users};
 use crate::{Database, DbError, UtcTime};
 
@@ -423,54 +423,7 @@ impl Database {
         Ok(claimed)
     }
 
-    /// The SMTP server took the message.
-    pub async fn mail_sent(&self, id: i64) -> Result<(), DbError> {
-        self.finish_mail(id, DONE, None, None).await
-    }
-
-    /// Try again at `next_attempt_at`.
-    pub async fn mail_retry(&self, id: i64, error: &str, next_attempt_at: UtcTime) -> Result<(), DbError> {
-        self.finish_mail(id, PENDING, Some(error), Some(next_attempt_at)).await
-    }
-
-    /// Refused for good, or given up.
-    pub async fn mail_failed(&self, id: i64, error: &str) -> Result<(), DbError> {
-        self.finish_mail(id, FAILED, Some(error), None).await
-    }
-
-    async fn finish_mail(
-        &self,
-        id: i64,
-        state: &str,
-        error: Option<&str>,
-        next_attempt_at: Option<UtcTime>,
-    ) -> Result<(), DbError> {
-        let mut conn = self.write_conn().await?;
-        let now = UtcTime::now();
-        with_conn!(&mut conn, |c| diesel::update(mail_queue::table.find(id))
-            .set((
-                mail_queue::state.eq(state),
-                mail_queue::attempts.eq(mail_queue::attempts + 1),
-                mail_queue::last_error.eq(error),
-                mail_queue::next_attempt_at.eq(next_attempt_at.unwrap_or(now)),
-                mail_queue::lease_until.eq(None::<UtcTime>),
-                mail_queue::updated_at.eq(now),
-            ))
-            .execute(c)
-            .await)?;
-        Ok(())
-    }
-
-    /// Queued messages by state.
-    pub async fn mail_counts(&self) -> Result<QueueCounts, DbError> {
-        let mut conn = self.conn().await?;
-        let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| mail_queue::table
-            .group_by(mail_queue::state)
-            .select((mail_queue::state, diesel::dsl::count_star()))
-            .load(c)
-            .await)?;
-        Ok(QueueCounts::of_states(rows))
-    }
+    leased_queue_outcomes!(mail_queue, "message", sent: mail_sent, retry: mail_retry, failed: mail_failed, counts: mail_counts);
 
     /// The messages to one address, oldest first.
     pub async fn mail_to(&self, recipient: &str) -> Result<Vec<MailState>, DbError> {

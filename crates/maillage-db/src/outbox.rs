@@ -122,6 +122,59 @@ impl QueueCounts {
 
 pub type DeliveryCounts = QueueCounts;
 
+/// The end of one leased attempt on a queue table with the outbox's columns
+/// (`state`, `attempts`, `last_error`, `next_attempt_at`, `lease_until`,
+/// `updated_at`), and its rows by state: `$sent`, `$retry`, `$failed` and
+/// `$counts`, methods of [`Database`](crate::Database) (mail, Web Push).
+macro_rules! leased_queue_outcomes {
+    ($table:ident, $what:literal, sent: $sent:ident, retry: $retry:ident, failed: $failed:ident, counts: $counts:ident) => {
+        #[doc = concat!("The ", $what, " was taken by the server it was for.")]
+        pub async fn $sent(&self, id: i64) -> Result<(), DbError> {
+            leased_queue_outcomes!(@finish self, $table, id, $crate::outbox::DONE, None, None)
+        }
+
+        #[doc = concat!("Try the ", $what, " again at `next_attempt_at`.")]
+        pub async fn $retry(&self, id: i64, error: &str, next_attempt_at: UtcTime) -> Result<(), DbError> {
+            leased_queue_outcomes!(@finish self, $table, id, $crate::outbox::PENDING, Some(error), Some(next_attempt_at))
+        }
+
+        #[doc = concat!("The ", $what, " was refused for good, or given up.")]
+        pub async fn $failed(&self, id: i64, error: &str) -> Result<(), DbError> {
+            leased_queue_outcomes!(@finish self, $table, id, $crate::outbox::FAILED, Some(error), None)
+        }
+
+        #[doc = concat!("Each ", $what, " of the queue, by state.")]
+        pub async fn $counts(&self) -> Result<$crate::outbox::QueueCounts, DbError> {
+            let mut conn = self.conn().await?;
+            let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| $table::table
+                .group_by($table::state)
+                .select(($table::state, diesel::dsl::count_star()))
+                .load(c)
+                .await)?;
+            Ok($crate::outbox::QueueCounts::of_states(rows))
+        }
+    };
+    (@finish $db:ident, $table:ident, $id:expr, $state:expr, $error:expr, $next:expr) => {{
+        let error: Option<&str> = $error;
+        let next: Option<UtcTime> = $next;
+        let mut conn = $db.write_conn().await?;
+        let now = UtcTime::now();
+        with_conn!(&mut conn, |c| diesel::update($table::table.find($id))
+            .set((
+                $table::state.eq($state),
+                $table::attempts.eq($table::attempts + 1),
+                $table::last_error.eq(error),
+                $table::next_attempt_at.eq(next.unwrap_or(now)),
+                $table::lease_until.eq(None::<UtcTime>),
+                $table::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+        Ok(())
+    }};
+}
+pub(crate) use leased_queue_outcomes;
+
 pub(crate) const DONE: &str = "done";
 pub(crate) const PENDING: &str = "pending";
 pub(crate) const FAILED: &str = "failed";

@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use maillage_domain::NotificationKind;
 use maillage_domain::push::{PushAlerts, PushPolicy};
 
-use crate::outbox::{DONE, FAILED, PENDING, QueueCounts};
+use crate::outbox::{PENDING, leased_queue_outcomes};
 use crate::schema::{notifications, push_queue, push_subscriptions, vapid_keys};
 use crate::{Database, DbError, UtcTime};
 
@@ -105,21 +105,48 @@ pub struct QueuedPush {
     pub object_ap_id: Option<String>,
 }
 
+/// Whether an accepted follow links member `$member_id` and the actor
+/// `$other` (an AP id, local or remote): `$member_side` and `$other_side`
+/// are the member's and the other's columns of `local_follows`, and
+/// `$direction` the member's side of a remote follow (`Outgoing`: the
+/// member follows them).
+macro_rules! accepted_follow_between {
+    ($c:expr, $member_id:expr, $other:expr, $member_side:ident, $other_side:ident, $direction:expr) => {{
+        use $crate::schema::{follows, local_actors, local_follows, remote_actors};
+        let accepted = $crate::FollowState::Accepted.as_str();
+        let local: i64 = local_follows::table
+            .inner_join(local_actors::table.on(local_actors::id.eq(local_follows::$other_side)))
+            .filter(local_follows::$member_side.eq($member_id))
+            .filter(local_follows::state.eq(accepted))
+            .filter(local_actors::ap_id.eq($other))
+            .count()
+            .get_result($c)
+            .await?;
+        let remote: i64 = follows::table
+            .inner_join(remote_actors::table)
+            .filter(follows::local_actor_id.eq($member_id))
+            .filter(follows::direction.eq($direction.as_str()))
+            .filter(follows::state.eq(accepted))
+            .filter(remote_actors::ap_id.eq($other))
+            .count()
+            .get_result($c)
+            .await?;
+        local + remote > 0
+    }};
+}
+pub(crate) use accepted_follow_between;
+
 /// Queues a push for each live subscription that reads the notifications
 /// of `$actor_id` (its member, or an editor of the enterprise) and whose
 /// alerts and policy let this one through; runs inside the transaction
 /// that wrote notification `$notification_id`. How many were queued.
 macro_rules! queue_pushes {
     ($c:expr, $notification_id:expr, $actor_id:expr, $kind:expr, $from:expr, $now:expr) => {{
-        use $crate::schema::{
-            enterprise_editors, follows, local_actors, local_follows, oauth_tokens, push_queue, push_subscriptions,
-            remote_actors, users,
-        };
+        use $crate::schema::{enterprise_editors, oauth_tokens, push_queue, push_subscriptions, users};
         let actor_id: i64 = $actor_id;
         let kind: maillage_domain::NotificationKind = $kind;
         let from: &str = $from;
         let now: UtcTime = $now;
-        let accepted = $crate::FollowState::Accepted.as_str();
         let readers = enterprise_editors::table
             .filter(enterprise_editors::enterprise_id.eq(actor_id))
             .select(enterprise_editors::member_id);
@@ -140,44 +167,24 @@ macro_rules! queue_pushes {
                 Ok(maillage_domain::push::PushPolicy::All) => true,
                 Ok(maillage_domain::push::PushPolicy::None) | Err(_) => false,
                 Ok(maillage_domain::push::PushPolicy::Followed) => {
-                    let local: i64 = local_follows::table
-                        .inner_join(local_actors::table.on(local_actors::id.eq(local_follows::followed_id)))
-                        .filter(local_follows::follower_id.eq(member_id))
-                        .filter(local_follows::state.eq(accepted))
-                        .filter(local_actors::ap_id.eq(from))
-                        .count()
-                        .get_result($c)
-                        .await?;
-                    let remote: i64 = follows::table
-                        .inner_join(remote_actors::table)
-                        .filter(follows::local_actor_id.eq(member_id))
-                        .filter(follows::direction.eq($crate::Direction::Outgoing.as_str()))
-                        .filter(follows::state.eq(accepted))
-                        .filter(remote_actors::ap_id.eq(from))
-                        .count()
-                        .get_result($c)
-                        .await?;
-                    local + remote > 0
+                    $crate::push::accepted_follow_between!(
+                        $c,
+                        member_id,
+                        from,
+                        follower_id,
+                        followed_id,
+                        $crate::Direction::Outgoing
+                    )
                 }
                 Ok(maillage_domain::push::PushPolicy::Follower) => {
-                    let local: i64 = local_follows::table
-                        .inner_join(local_actors::table.on(local_actors::id.eq(local_follows::follower_id)))
-                        .filter(local_follows::followed_id.eq(member_id))
-                        .filter(local_follows::state.eq(accepted))
-                        .filter(local_actors::ap_id.eq(from))
-                        .count()
-                        .get_result($c)
-                        .await?;
-                    let remote: i64 = follows::table
-                        .inner_join(remote_actors::table)
-                        .filter(follows::local_actor_id.eq(member_id))
-                        .filter(follows::direction.eq($crate::Direction::Incoming.as_str()))
-                        .filter(follows::state.eq(accepted))
-                        .filter(remote_actors::ap_id.eq(from))
-                        .count()
-                        .get_result($c)
-                        .await?;
-                    local + remote > 0
+                    $crate::push::accepted_follow_between!(
+                        $c,
+                        member_id,
+                        from,
+                        followed_id,
+                        follower_id,
+                        $crate::Direction::Incoming
+                    )
                 }
             };
             if !wanted {
@@ -462,52 +469,5 @@ impl Database {
         Ok(pushes)
     }
 
-    /// The push service took the message.
-    pub async fn push_sent(&self, id: i64) -> Result<(), DbError> {
-        self.finish_push(id, DONE, None, None).await
-    }
-
-    /// Try again at `next_attempt_at`.
-    pub async fn push_retry(&self, id: i64, error: &str, next_attempt_at: UtcTime) -> Result<(), DbError> {
-        self.finish_push(id, PENDING, Some(error), Some(next_attempt_at)).await
-    }
-
-    /// Refused for good, or given up.
-    pub async fn push_failed(&self, id: i64, error: &str) -> Result<(), DbError> {
-        self.finish_push(id, FAILED, Some(error), None).await
-    }
-
-    async fn finish_push(
-        &self,
-        id: i64,
-        state: &str,
-        error: Option<&str>,
-        next_attempt_at: Option<UtcTime>,
-    ) -> Result<(), DbError> {
-        let mut conn = self.write_conn().await?;
-        let now = UtcTime::now();
-        with_conn!(&mut conn, |c| diesel::update(push_queue::table.find(id))
-            .set((
-                push_queue::state.eq(state),
-                push_queue::attempts.eq(push_queue::attempts + 1),
-                push_queue::last_error.eq(error),
-                push_queue::next_attempt_at.eq(next_attempt_at.unwrap_or(now)),
-                push_queue::lease_until.eq(None::<UtcTime>),
-                push_queue::updated_at.eq(now),
-            ))
-            .execute(c)
-            .await)?;
-        Ok(())
-    }
-
-    /// Queued pushes by state.
-    pub async fn push_counts(&self) -> Result<QueueCounts, DbError> {
-        let mut conn = self.conn().await?;
-        let rows: Vec<(String, i64)> = with_conn!(&mut conn, |c| push_queue::table
-            .group_by(push_queue::state)
-            .select((push_queue::state, diesel::dsl::count_star()))
-            .load(c)
-            .await)?;
-        Ok(QueueCounts::of_states(rows))
-    }
+    leased_queue_outcomes!(push_queue, "push", sent: push_sent, retry: push_retry, failed: push_failed, counts: push_counts);
 }

@@ -13,10 +13,11 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use maillage_config::Config;
-use maillage_db::{Database, QueuedMail, UtcTime};
+use maillage_db::{Database, QueuedMail};
 use tokio::sync::watch;
 
 use crate::AppError;
+use crate::queue_worker::{Backoff, Pace};
 use crate::repeated::RepeatedWarning;
 
 /// Messages one worker claims at once (sent one after the other).
@@ -78,7 +79,7 @@ enum Failure {
 }
 
 /// Sends queued mail until `stop`; returns at once when mail is off.
-pub async fn run(db: Database, config: Arc<Config>, mut stop: watch::Receiver<bool>) {
+pub async fn run(db: Database, config: Arc<Config>, stop: watch::Receiver<bool>) {
     let mailer = match Mailer::from_config(&config) {
         Ok(Some(mailer)) => mailer,
         Ok(None) => return,
@@ -87,37 +88,35 @@ pub async fn run(db: Database, config: Arc<Config>, mut stop: watch::Receiver<bo
             return;
         }
     };
-    let poll = Duration::from_millis(config.delivery.poll_interval_ms.max(1));
+    let mut pace = Pace::new(BATCH, Duration::from_millis(config.delivery.poll_interval_ms.max(1)), stop);
     loop {
-        let sent = match db.claim_mail(BATCH, LEASE_SECONDS).await {
-            Ok(batch) => {
-                let n = batch.len();
-                for mail in batch {
-                    if *stop.borrow() {
-                        break;
-                    }
-                    let outcome = mailer.send(&mail).await;
-                    if let Err(error) = record(&db, &config, &mail, outcome).await {
-                        QUEUE_FAILED.warn(&error);
-                    }
-                }
-                n
-            }
-            Err(error) => {
-                QUEUE_FAILED.warn(&error);
-                0
-            }
-        };
-        if sent as i64 == BATCH {
-            continue;
-        }
-        tokio::select! {
-            biased;
-            _ = stop.wait_for(|stopping| *stopping) => return,
-            _ = db.mail_queued() => {}
-            _ = tokio::time::sleep(poll) => {}
+        let claimed = send_batch(&db, &config, &mailer, &pace).await;
+        if !pace.after(claimed, db.mail_queued()).await {
+            return;
         }
     }
+}
+
+/// Claims and sends one batch; how many messages it claimed.
+async fn send_batch(db: &Database, config: &Config, mailer: &Mailer, pace: &Pace) -> usize {
+    let batch = match db.claim_mail(BATCH, LEASE_SECONDS).await {
+        Ok(batch) => batch,
+        Err(error) => {
+            QUEUE_FAILED.warn(&error);
+            return 0;
+        }
+    };
+    let claimed = batch.len();
+    for mail in batch {
+        if !pace.running() {
+            break;
+        }
+        let outcome = mailer.send(&mail).await;
+        if let Err(error) = record(db, config, &mail, outcome).await {
+            QUEUE_FAILED.warn(&error);
+        }
+    }
+    claimed
 }
 
 async fn record(
@@ -136,35 +135,21 @@ async fn record(
             db.mail_failed(mail.id, &error).await
         }
         Err(Failure::Temporary(error)) => {
-            let age = UtcTime::now().as_datetime() - mail.created_at.as_datetime();
-            let give_up = chrono::Duration::hours(config.mail.give_up_after_hours as i64);
-            if age > give_up {
+            let Some(next) = backoff(config).next_attempt(mail.attempts, mail.created_at) else {
                 tracing::warn!(id = mail.id, to = %mail.recipient, %error, "e-mail still not sent; given up");
                 return db.mail_failed(mail.id, &error).await;
-            }
+            };
             SMTP_UNREACHABLE.warn(&error);
-            let delay = retry_delay(config, mail.attempts);
-            let next = UtcTime::from(UtcTime::now().as_datetime() + delay);
             db.mail_retry(mail.id, &error, next).await
         }
     }
 }
 
-/// Doubling delays from `retry_initial_seconds`, at most `retry_max_seconds`.
-fn retry_delay(config: &Config, attempts: i32) -> chrono::Duration {
-    let initial = config.mail.retry_initial_seconds;
-    let seconds = initial.saturating_mul(1u64 << attempts.clamp(0, 30)).min(config.mail.retry_max_seconds);
-    chrono::Duration::seconds(seconds as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_double_up_to_the_largest_delay() {
-        let config = Config::load_with_env(None, Vec::new()).unwrap();
-        let delays: Vec<i64> = (0..9).map(|a| retry_delay(&config, a).num_seconds()).collect();
-        assert_eq!(delays, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+fn backoff(config: &Config) -> Backoff {
+    let mail = &config.mail;
+    Backoff {
+        initial_seconds: mail.retry_initial_seconds,
+        max_seconds: mail.retry_max_seconds,
+        give_up_after_hours: mail.give_up_after_hours,
     }
 }

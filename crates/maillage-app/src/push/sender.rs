@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use maillage_config::Config;
-use maillage_db::{Database, DbError, QueuedPush, UtcTime};
+use maillage_db::{Database, DbError, QueuedPush};
 use maillage_federation::OutgoingClient;
 use maillage_federation::web_push::{PushMessage, PushOutcome, Urgency, VapidSigner, send};
 use tokio::sync::watch;
 
 use crate::App;
+use crate::queue_worker::{Backoff, Pace};
 use crate::repeated::RepeatedWarning;
 
 /// Pushes one worker claims at once (sent one after the other).
@@ -31,51 +32,48 @@ static QUEUE_FAILED: RepeatedWarning = RepeatedWarning::new("cannot read the pus
 
 /// Sends queued pushes until `stop`. `default_icon` is the image of a
 /// message whose sender has none.
-pub async fn run(app: App, default_icon: String, mut stop: watch::Receiver<bool>) {
-    let db = app.db().clone();
+pub async fn run(app: App, default_icon: String, stop: watch::Receiver<bool>) {
     let config = Arc::new(app.config().clone());
     let client = app.federation().context().client.clone();
-    let poll = Duration::from_millis(config.delivery.poll_interval_ms.max(1));
+    let mut pace = Pace::new(BATCH, Duration::from_millis(config.delivery.poll_interval_ms.max(1)), stop);
     loop {
-        let claimed = match db.claim_pushes(BATCH, LEASE_SECONDS).await {
-            Ok(batch) => {
-                let n = batch.len();
-                if n > 0 {
-                    match signer(&app).await {
-                        Ok(signer) => {
-                            for push in batch {
-                                if *stop.borrow() {
-                                    break;
-                                }
-                                if let Err(error) = deliver(&app, &client, &signer, &config, &default_icon, &push).await
-                                {
-                                    QUEUE_FAILED.warn(&error);
-                                }
-                            }
-                        }
-                        // The rows' leases end and they are claimed again.
-                        Err(error) => {
-                            QUEUE_FAILED.warn(&error);
-                        }
-                    }
-                }
-                n
-            }
-            Err(error) => {
-                QUEUE_FAILED.warn(&error);
-                0
-            }
-        };
-        if claimed as i64 == BATCH {
-            continue;
-        }
-        tokio::select! {
-            biased;
-            _ = stop.wait_for(|stopping| *stopping) => return,
-            _ = db.push_queued() => {}
-            _ = tokio::time::sleep(poll) => {}
+        let claimed = send_batch(&app, &client, &config, &default_icon, &pace).await;
+        if !pace.after(claimed, app.db().push_queued()).await {
+            return;
         }
     }
+}
+
+/// Claims and sends one batch; how many rows it claimed.
+async fn send_batch(app: &App, client: &OutgoingClient, config: &Config, default_icon: &str, pace: &Pace) -> usize {
+    let batch = match app.db().claim_pushes(BATCH, LEASE_SECONDS).await {
+        Ok(batch) => batch,
+        Err(error) => {
+            QUEUE_FAILED.warn(&error);
+            return 0;
+        }
+    };
+    let claimed = batch.len();
+    if claimed == 0 {
+        return 0;
+    }
+    // Without a signer, the rows' leases end and they are claimed again.
+    let signer = match signer(app).await {
+        Ok(signer) => signer,
+        Err(error) => {
+            QUEUE_FAILED.warn(&error);
+            return claimed;
+        }
+    };
+    for push in batch {
+        if !pace.running() {
+            break;
+        }
+        if let Err(error) = deliver(app, client, &signer, config, default_icon, &push).await {
+            QUEUE_FAILED.warn(&error);
+        }
+    }
+    claimed
 }
 
 async fn signer(app: &App) -> Result<VapidSigner, crate::AppError> {
@@ -126,34 +124,21 @@ async fn record(db: &Database, config: &Config, push: &QueuedPush, outcome: Push
             db.push_failed(push.id, &error).await
         }
         PushOutcome::Retry(error) => {
-            let age = UtcTime::now().as_datetime() - push.created_at.as_datetime();
-            let give_up = chrono::Duration::hours(config.push.give_up_after_hours as i64);
-            if age > give_up {
+            let Some(next) = backoff(config).next_attempt(push.attempts, push.created_at) else {
                 tracing::warn!(id = push.id, %endpoint, %error, "push still not sent; given up");
                 return db.push_failed(push.id, &error).await;
-            }
+            };
             SERVICE_UNREACHABLE.warn(&error);
-            let next = UtcTime::from(UtcTime::now().as_datetime() + retry_delay(config, push.attempts));
             db.push_retry(push.id, &error, next).await
         }
     }
 }
 
-/// Doubling delays from `retry_initial_seconds`, at most `retry_max_seconds`.
-fn retry_delay(config: &Config, attempts: i32) -> chrono::Duration {
-    let initial = config.push.retry_initial_seconds;
-    let seconds = initial.saturating_mul(1u64 << attempts.clamp(0, 30)).min(config.push.retry_max_seconds);
-    chrono::Duration::seconds(seconds as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_double_up_to_the_largest_delay() {
-        let config = Config::load_with_env(None, Vec::new()).unwrap();
-        let delays: Vec<i64> = (0..9).map(|a| retry_delay(&config, a).num_seconds()).collect();
-        assert_eq!(delays, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+fn backoff(config: &Config) -> Backoff {
+    let push = &config.push;
+    Backoff {
+        initial_seconds: push.retry_initial_seconds,
+        max_seconds: push.retry_max_seconds,
+        give_up_after_hours: push.give_up_after_hours,
     }
 }

@@ -96,6 +96,12 @@ fn is_event(message: &Value, event: &str, text: &str) -> bool {
     message["event"] == event && content.contains(text)
 }
 
+/// A `conversation` event whose last status says `text`.
+fn is_conversation(message: &Value, text: &str) -> bool {
+    let content = payload(message)["last_status"]["content"].as_str().unwrap_or_default().to_string();
+    message["event"] == "conversation" && content.contains(text)
+}
+
 async fn account_id(instance: &TestInstance, acct: &str) -> anyhow::Result<String> {
     let (_, account) = call(instance, Method::GET, &format!("/api/v1/accounts/lookup?acct={acct}"), None, None).await?;
     Ok(account["id"].as_str().context("no account")?.to_string())
@@ -181,6 +187,26 @@ async fn websockets_stream_updates_notifications_and_deletes_to_their_readers() 
     let ended = next_message(&mut paul_user).await;
     assert!(ended.is_err(), "a revoked token still streams: {ended:?}");
     assert_eq!(refused(base, &format!("?stream=user&access_token={paul}")).await?, 401);
+
+    // A direct status: its conversation reaches the `direct` streams of who
+    // it addresses and of its author, never another member's.
+    a.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
+    let (marie, luc) = (login(&a, "marie").await?, login(&a, "luc").await?);
+    let mut marie_direct = connect(base, "?stream=direct", Some(&marie)).await?;
+    let mut luc_direct = connect(base, "?stream=direct", Some(&luc)).await?;
+    post_status(&a, &luc, json!({ "status": "@marie rien que pour toi", "visibility": "direct" })).await?;
+    let message = next_message(&mut marie_direct).await?;
+    assert_eq!((&message["event"], &message["stream"]), (&json!("conversation"), &json!(["direct"])), "{message}");
+    let conversation = payload(&message);
+    assert!(conversation["last_status"]["content"].as_str().unwrap_or_default().contains("rien que pour toi"));
+    assert_eq!(conversation["accounts"][0]["username"], "luc", "{conversation}");
+    assert_eq!(conversation["unread"], true);
+    let own = next_message(&mut luc_direct).await?;
+    assert!(is_conversation(&own, "rien que pour toi"), "the author's conversation: {own}");
+    post_status(&a, &marie, json!({ "status": "@paul entre nous deux", "visibility": "direct" })).await?;
+    post_status(&a, &marie, json!({ "status": "@luc à toi seulement", "visibility": "direct" })).await?;
+    let next = next_message(&mut luc_direct).await?;
+    assert!(is_conversation(&next, "toi seulement"), "luc got someone else's conversation: {next}");
     Ok(())
 }
 

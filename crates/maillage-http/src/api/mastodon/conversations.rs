@@ -162,6 +162,23 @@ async fn conversation_json(
     }))
 }
 
+/// The caller's conversation whose newest status is `status`, as the
+/// `direct` stream sends it; `None` when the caller is not in it (or
+/// removed it, or a newer status of it exists).
+pub(crate) async fn conversation_ending_with(
+    state: &AppState,
+    user: &User,
+    status: Ref,
+) -> Result<Option<Value>, HttpError> {
+    let (reader, all) = conversations_of(state, user).await?;
+    match all.iter().find(|(conversation, _)| place(conversation.last()).0 == status) {
+        Some((conversation, mark)) => {
+            Ok(Some(conversation_json(state, user, &reader, conversation, mark.as_ref()).await?))
+        }
+        None => Ok(None),
+    }
+}
+
 /// `GET /api/v1/conversations` (`limit`, `max_id`: the `last_status` id of
 /// the last conversation of the previous page, as the Link header gives it).
 pub async fn conversations(State(state): State<AppState>, user: User, params: Params) -> Result<Response, HttpError> {

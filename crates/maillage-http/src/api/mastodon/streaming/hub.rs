@@ -44,6 +44,9 @@ pub(crate) struct Prepared {
     pub event: LiveEvent,
     pub public: Option<PublicStatus>,
     pub deleted: Option<Deleted>,
+    /// A new or edited status is direct: the `direct` streams of its
+    /// participants get its conversation.
+    pub direct: bool,
 }
 
 /// The streaming side of one process.
@@ -147,10 +150,13 @@ async fn prepare_events(
 }
 
 async fn prepare(state: &AppState, event: LiveEvent) -> Result<Prepared, HttpError> {
-    let mut prepared = Prepared { event, public: None, deleted: None };
+    let mut prepared = Prepared { event, public: None, deleted: None, direct: false };
     match event {
         LiveEvent::StatusCreated { status } | LiveEvent::StatusEdited { status } => {
             prepared.public = public_status(state, status).await?;
+            if prepared.public.is_none() {
+                prepared.direct = visibility(state, status).await? == Some(Visibility::Direct);
+            }
         }
         LiveEvent::StatusDeleted { status } => {
             prepared.deleted = match status {
@@ -171,6 +177,14 @@ async fn prepare(state: &AppState, event: LiveEvent) -> Result<Prepared, HttpErr
         LiveEvent::NotificationCreated { .. } => {}
     }
     Ok(prepared)
+}
+
+/// Who a status is for, as its author addressed it (`None`: no such row).
+async fn visibility(state: &AppState, status: StatusKey) -> Result<Option<Visibility>, HttpError> {
+    Ok(match status {
+        StatusKey::Local(id) => state.db().post_by_id(id).await?.map(|post| Visibility::from_stored(&post.visibility)),
+        StatusKey::Remote(id) => state.db().remote_object_by_id(id).await?.map(|object| object.visibility()),
+    })
 }
 
 /// Where a status stands in timelines, and its author (`None`: no such row).

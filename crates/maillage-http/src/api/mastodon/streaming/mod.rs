@@ -194,7 +194,7 @@ pub async fn streaming_health() -> &'static str {
 }
 
 /// The server-sent-events paths: `/api/v1/streaming/{user, user/notification,
-/// public, public/local, public/remote, hashtag, hashtag/local, list}`.
+/// public, public/local, public/remote, hashtag, hashtag/local, list, direct}`.
 pub async fn streaming_events(
     State(state): State<AppState>,
     Path(path): Path<String>,

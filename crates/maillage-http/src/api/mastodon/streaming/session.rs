@@ -127,6 +127,12 @@ impl Session {
                         Stream::User => self.in_timeline(status, None).await?,
                         Stream::List(id) => self.in_timeline(status, Some(*id)).await?,
                         Stream::UserNotification => None,
+                        Stream::Direct => {
+                            if let Some(json) = self.conversation(status, prepared.direct).await? {
+                                out.push(Message::new(stream, EventName::Conversation, json.to_string()));
+                            }
+                            None
+                        }
                     };
                     if let Some(json) = json {
                         out.push(Message::new(stream, name, json.to_string()));
@@ -149,7 +155,8 @@ impl Session {
                         Stream::List(list) => {
                             self.may_have_seen(&deleted.author, deleted.visibility, Some(*list)).await?
                         }
-                        Stream::UserNotification => false,
+                        // Mastodon's `direct` stream sends no deletes.
+                        Stream::UserNotification | Stream::Direct => false,
                     };
                     if told {
                         out.push(Message::new(stream, EventName::Delete, id.clone()));
@@ -172,6 +179,17 @@ impl Session {
             return Ok(Err(End::TokenGone));
         }
         Ok(Ok(out))
+    }
+
+    /// The viewer's conversation that a direct status just joined, as the
+    /// conversations list shows it (read through the audience check).
+    async fn conversation(&mut self, status: StatusKey, direct: bool) -> Result<Option<Value>, HttpError> {
+        let Some(user) = self.user.as_ref().filter(|_| direct) else { return Ok(None) };
+        let at = match status {
+            StatusKey::Local(id) => Ref::Local(id),
+            StatusKey::Remote(id) => Ref::Remote(id),
+        };
+        super::super::conversations::conversation_ending_with(&self.state, user, at).await
     }
 
     /// Whether the token this stream was opened with still reads.

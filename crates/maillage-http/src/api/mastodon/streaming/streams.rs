@@ -18,6 +18,8 @@ pub(crate) enum Stream {
     Hashtag { shown: String, key: String, origin: Origin },
     /// One of the member's lists.
     List(i64),
+    /// The member's conversations (direct statuses).
+    Direct,
 }
 
 /// Which statuses of a public stream: all of them, ours or other servers'.
@@ -57,6 +59,7 @@ impl Stream {
             "public:remote" => Ok(Stream::Public(Origin::Remote)),
             "hashtag" => hashtag(Origin::Any),
             "hashtag:local" => hashtag(Origin::Local),
+            "direct" => Ok(Stream::Direct),
             "list" => {
                 let id = list.map(str::trim).ok_or("the list stream needs `list`")?;
                 id.parse().map(Stream::List).map_err(|_| "`list` must be a list id".to_string())
@@ -67,7 +70,7 @@ impl Stream {
 
     /// Whether the stream is a member's (a token of a member is needed).
     pub(crate) fn is_personal(&self) -> bool {
-        matches!(self, Stream::User | Stream::UserNotification | Stream::List(_))
+        matches!(self, Stream::User | Stream::UserNotification | Stream::List(_) | Stream::Direct)
     }
 
     /// The `stream` array of the messages it carries.
@@ -83,6 +86,7 @@ impl Stream {
             Stream::Public(origin) => vec![origin_name("public", *origin)],
             Stream::Hashtag { shown, origin, .. } => vec![origin_name("hashtag", *origin), shown.clone()],
             Stream::List(id) => vec!["list".into(), id.to_string()],
+            Stream::Direct => vec!["direct".into()],
         }
     }
 }
@@ -94,6 +98,7 @@ pub(crate) enum EventName {
     StatusUpdate,
     Delete,
     Notification,
+    Conversation,
 }
 
 impl EventName {
@@ -103,6 +108,7 @@ impl EventName {
             EventName::StatusUpdate => "status.update",
             EventName::Delete => "delete",
             EventName::Notification => "notification",
+            EventName::Conversation => "conversation",
         }
     }
 }
@@ -170,6 +176,8 @@ mod tests {
         assert!(Stream::parse("list", None, Some("x")).is_err());
         assert!(Stream::parse("public:media", None, None).is_err());
         assert!(Stream::List(1).is_personal() && !Stream::Public(Origin::Any).is_personal());
+        assert_eq!(Stream::parse("direct", None, None), Ok(Stream::Direct));
+        assert!(Stream::Direct.is_personal());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! federation endpoints.
 
 mod assets;
+mod attachments;
 pub mod directory;
 mod error;
 mod feeds;

@@ -11,7 +11,7 @@ const MEGALODON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/megalodon_
 
 /// The Python that has Mastodon.py, or `None` (then the test is skipped,
 /// except where `MAILLAGE_REQUIRE_PEERS` says the clients must run).
-fn python() -> Option<String> {
+pub(crate) fn python() -> Option<String> {
     let python = std::env::var("MAILLAGE_PYTHON").ok().filter(|p| !p.is_empty());
     if python.is_none() {
         assert!(
@@ -25,7 +25,7 @@ fn python() -> Option<String> {
 
 /// The `node_modules` that holds megalodon, with Node.js to run it, or
 /// `None` (then the test is skipped, except under `MAILLAGE_REQUIRE_PEERS`).
-fn megalodon_modules() -> Option<String> {
+pub(crate) fn megalodon_modules() -> Option<String> {
     let modules = std::env::var("MAILLAGE_NODE_MODULES")
         .ok()
         .filter(|p| !p.is_empty())
@@ -44,7 +44,11 @@ fn megalodon_modules() -> Option<String> {
     Some(modules)
 }
 
-async fn run_client(mut command: tokio::process::Command, name: &str, args: &[&str]) -> anyhow::Result<String> {
+pub(crate) async fn run_client(
+    mut command: tokio::process::Command,
+    name: &str,
+    args: &[&str],
+) -> anyhow::Result<String> {
     let output = command.args(args).stdin(Stdio::null()).kill_on_drop(true).output().await?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     anyhow::ensure!(

@@ -213,6 +213,22 @@ mod tests {
     }
 
     #[test]
+    fn the_session_token_is_read_from_its_cookie_only() {
+        let headers = |cookie: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, cookie.parse().unwrap());
+            headers
+        };
+        assert_eq!(
+            session_token(&headers("lang=fr; maillage_session=abc-123; maillage_csrf=x")).as_deref(),
+            Some("abc-123")
+        );
+        assert_eq!(session_token(&headers("maillage_session_old=abc; other=maillage_session")), None);
+        assert_eq!(session_token(&headers("maillage_session=")), None);
+        assert_eq!(session_token(&HeaderMap::new()), None);
+    }
+
+    #[test]
     fn secrets_are_random_and_hashed() {
         let a = new_secret().unwrap();
         let b = new_secret().unwrap();

@@ -266,6 +266,7 @@ upload-photos = Photos (optional)
 upload-alt-hint = Describe each photo for people who cannot see it (alt text): what it shows, in a sentence or two. A photo without a description is not accepted.
 upload-photo-n = Photo { $number }
 upload-alt-n = Description of file { $number } (alt text)
+upload-photo-alt-n = Description of photo { $number } (alt text)
 upload-kept-n = File { $number }, already sent:
 upload-remove = Leave this file out
 upload-files = Photos and documents (optional)

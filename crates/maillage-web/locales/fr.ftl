@@ -266,6 +266,7 @@ upload-photos = Photos (facultatif)
 upload-alt-hint = Décrivez chaque photo pour les personnes qui ne la voient pas (texte alternatif) : ce qu’elle montre, en une phrase ou deux. Une photo sans description n’est pas acceptée.
 upload-photo-n = Photo { $number }
 upload-alt-n = Description du fichier { $number } (texte alternatif)
+upload-photo-alt-n = Description de la photo { $number } (texte alternatif)
 upload-kept-n = Fichier { $number }, déjà envoyé :
 upload-remove = Retirer ce fichier
 upload-files = Photos et documents (facultatif)

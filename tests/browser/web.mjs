@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(process.env.MAILLAGE_PLAYWRIGHT_DIR + "/");
 const { chromium } = require("playwright-core");
@@ -156,6 +157,8 @@ await page.goto(`${base}/actors/ferme`);
 assert.ok(await page.getByText(text).isVisible(), "the update is on the enterprise page");
 ok("logged in, posted, update visible");
 
+await photoStep();
+
 // 4. Switch language.
 await page.locator("#switch-language").click();
 await page.waitForURL(/lang=en/);
@@ -169,5 +172,53 @@ await shot("home-en");
 ok("language switched and remembered");
 
 assert.deepEqual(pageErrors, [], "no script errors");
+
+/**
+ * The workspace posts an update with a photo, as a member does from a
+ * phone: without its alt text first (refused, the photo kept), then with
+ * it; the post page shows the photo with that alt text, and it loads.
+ * Ends on the enterprise page, where it started.
+ */
+async function photoStep() {
+  const photo = fileURLToPath(new URL("../fixtures/media/phone-photo-gps.jpg", import.meta.url));
+  const alt = "Des pommes rouges dans un panier d’osier";
+  const text = `Photo de la récolte ${Date.now()}`;
+  await page.goto(`${base}/workspace`);
+  await page.getByLabel("Au nom de").first().selectOption("ferme");
+  await page.getByLabel("Texte", { exact: true }).fill(text);
+  await page.getByLabel("Photo 1", { exact: true }).setInputFiles(photo);
+  await page.getByRole("button", { name: "Publier", exact: true }).click();
+  await page.locator("[role=alert]").waitFor();
+  assert.match(await page.locator("[role=alert]").textContent(), /Décrivez la photo 1/);
+  assert.equal(await page.getByLabel("Texte", { exact: true }).inputValue(), text, "the text is kept");
+  const kept = page.locator("form[action='/workspace/updates'] img.thumbnail");
+  await page.waitForFunction(() => {
+    const img = document.querySelector("form[action='/workspace/updates'] img.thumbnail");
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  assert.equal(await kept.count(), 1, "the photo is kept, its thumbnail shown to its uploader");
+  await shot("workspace-photo-kept");
+  ok("a photo without alt text is refused and kept");
+
+  await page.locator("#update-alt-1").fill(alt);
+  await page.getByRole("button", { name: "Publier", exact: true }).click();
+  await page.waitForURL(/done=update/);
+  await page.locator("ul.cards a", { hasText: "Photo de la récolte" }).first().click();
+  await page.waitForURL(/\/objects\//);
+  const image = page.locator(".attachments img").first();
+  assert.equal(await image.getAttribute("alt"), alt);
+  assert.equal(await image.getAttribute("loading"), "lazy");
+  assert.ok(Number(await image.getAttribute("width")) > 0 && Number(await image.getAttribute("height")) > 0);
+  await image.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => {
+    const img = document.querySelector(".attachments img");
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  const original = await page.locator(".attachments a").first().getAttribute("href");
+  assert.match(original, /^\/media\/m\/[0-9a-f]{32}\/original\.jpg$/);
+  await shot("post-photo");
+  ok("the post page shows the photo with its alt text");
+  await page.goto(`${base}/actors/ferme`);
+}
 await browser.close();
 console.log("all browser checks passed");

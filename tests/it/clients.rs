@@ -11,13 +11,13 @@ const MEGALODON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/megalodon_
 
 /// The Python that has Mastodon.py, or `None` (then the test is skipped,
 /// except where `MAILLAGE_REQUIRE_PEERS` says the clients must run).
-fn python() -> Option<String> {
+pub(crate) fn python() -> Option<String> {
     maillage_tests::python::with_modules(&["mastodon"])
 }
 
 /// The `node_modules` that holds megalodon, with Node.js to run it, or
 /// `None` (then the test is skipped, except under `MAILLAGE_REQUIRE_PEERS`).
-fn megalodon_modules() -> Option<String> {
+pub(crate) fn megalodon_modules() -> Option<String> {
     let modules = std::env::var("MAILLAGE_NODE_MODULES")
         .ok()
         .filter(|p| !p.is_empty())
@@ -36,7 +36,11 @@ fn megalodon_modules() -> Option<String> {
     Some(modules)
 }
 
-async fn run_client(mut command: tokio::process::Command, name: &str, args: &[&str]) -> anyhow::Result<String> {
+pub(crate) async fn run_client(
+    mut command: tokio::process::Command,
+    name: &str,
+    args: &[&str],
+) -> anyhow::Result<String> {
     let output = command.args(args).stdin(Stdio::null()).kill_on_drop(true).output().await?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     anyhow::ensure!(

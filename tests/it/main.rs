@@ -27,6 +27,7 @@ mod limits;
 mod logs;
 mod mail;
 mod media;
+mod media_clients;
 mod media_storage;
 mod open_data;
 mod outages;

@@ -161,7 +161,7 @@ async fn a_browser_searches_filters_logs_in_posts_and_switches_language() -> any
         "all browser checks passed",
     )
     .await?;
-    for shot in ["directory-facets", "directory-map-cluster", "enterprise", "workspace", "home-en"] {
+    for shot in ["directory-facets", "directory-map-cluster", "enterprise", "workspace", "home-en", "post-photo"] {
         assert!(std::path::Path::new(&format!("{artifacts}/{shot}.png")).is_file(), "screenshot {shot}");
     }
     Ok(())

@@ -75,11 +75,14 @@ pub struct Pages {
     /// The page a browser gets for an error that no page answered (no
     /// such route, a refusal by the HTTP layer), instead of the API's JSON.
     pub error_page: Option<browser_errors::ErrorPage>,
+    /// Forms that carry files (the workspace's updates and practices):
+    /// under [`form_upload_body_limit`] instead of `server.max_body_bytes`.
+    pub uploads: Router,
 }
 
 impl Pages {
     pub fn none() -> Self {
-        Pages { routes: Router::new(), documents: Router::new(), error_page: None }
+        Pages { routes: Router::new(), documents: Router::new(), error_page: None, uploads: Router::new() }
     }
 }
 
@@ -89,6 +92,12 @@ pub fn upload_body_limit(media: &maillage_config::MediaConfig) -> usize {
     const MULTIPART_ROOM: u64 = 64 * 1024;
     usize::try_from(media.max_image_bytes.max(media.max_document_bytes).saturating_add(MULTIPART_ROOM))
         .unwrap_or(usize::MAX)
+}
+
+/// The body limit of a web form with files: up to `media.max_attachments`
+/// files of the largest size accepted, with the same room for the rest.
+pub fn form_upload_body_limit(media: &maillage_config::MediaConfig) -> usize {
+    upload_body_limit(media).saturating_mul(media.max_attachments.max(1) as usize)
 }
 
 /// The service to serve: the [`router`] behind a layer that ignores a
@@ -122,6 +131,8 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(max_upload))
         .layer(RequestBodyLimitLayer::new(max_upload));
+    let max_form = form_upload_body_limit(&state.config().media);
+    let form_uploads = pages.uploads.layer(DefaultBodyLimit::max(max_form)).layer(RequestBodyLimitLayer::new(max_form));
     // Around everything: the rate limits and the login forms read the address.
     let identify_client = axum::middleware::from_fn_with_state(state.clone(), client_address::identify_client);
     let state_for_ids = state.clone();
@@ -143,6 +154,7 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .merge(uploads)
+        .merge(form_uploads)
         .layer(identify_client)
         // Outside the limit layer, so that its bare 413 gets a JSON body too.
         .layer(axum::middleware::map_response(error::explain_bare_errors))

@@ -1,7 +1,8 @@
 //! `/media/<key>`: the stored files of uploads, read through the media
 //! store. A file of a post is served to whoever may read the post (the one
 //! audience check, `visible_post`); an upload not yet attached only to its
-//! uploader. Pictures are served as what we re-encoded them to; documents
+//! uploader. The reader is a client's bearer token or, for the images of
+//! our pages, the web session's cookie. Pictures are served as what we re-encoded them to; documents
 //! only as downloads, never rendered (`attachment`, `nosniff`, a sandbox).
 
 use axum::extract::{Path, State};
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use maillage_domain::MediaKind;
 use maillage_storage::StoreKey;
 
-use crate::api::auth::MaybeUser;
+use crate::api::auth::BearerOrSession;
 use crate::{AppState, HttpError};
 
 /// Public files never change under their name: cached for a year.
@@ -22,7 +23,7 @@ const DOCUMENT_CSP: &str = "default-src 'none'; sandbox";
 
 pub(crate) async fn serve(
     State(state): State<AppState>,
-    viewer: MaybeUser,
+    BearerOrSession(viewer): BearerOrSession,
     Path(key): Path<String>,
 ) -> Result<Response, HttpError> {
     let missing = || HttpError::NotFound("no such file".into());
@@ -50,6 +51,9 @@ pub(crate) async fn serve(
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(if public { PUBLIC_CACHE } else { PRIVATE_CACHE }));
+    if !public {
+        headers.insert(header::VARY, HeaderValue::from_static("Authorization, Cookie"));
+    }
     if media.kind == MediaKind::Document {
         let name = media.file_name.as_deref().unwrap_or("document");
         let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();

@@ -260,3 +260,23 @@ staff-claim-email = Contact's address
 staff-claim-button = Send the invitation
 staff-claim-sent = Invitation sent for { $handle }.
 edit-contact = Private contact: { $email } (seen by the team and the hub's staff only; never published)
+
+## Media on the workspace's forms and on post pages (issue 18, web-media).
+upload-photos = Photos (optional)
+upload-alt-hint = Describe each photo for people who cannot see it (alt text): what it shows, in a sentence or two. A photo without a description is not accepted.
+upload-photo-n = Photo { $number }
+upload-alt-n = Description of file { $number } (alt text)
+upload-photo-alt-n = Description of photo { $number } (alt text)
+upload-kept-n = File { $number }, already sent:
+upload-remove = Leave this file out
+upload-files = Photos and documents (optional)
+upload-files-hint = Photos need a description (alt text): what they show, in a sentence or two. Documents (PDF, ODT, ODS, DOCX, XLSX, CSV, text) need none; they are offered for download.
+upload-file-n = File { $number }
+upload-file = The file “{ $name }”
+upload-refused = { $file } was not accepted: { $reason }.
+upload-alt-missing = Describe photo { $number } (its alt text) before publishing: the photo is kept.
+upload-too-large = it is too large (at most { $images } MB for a photo, { $documents } MB for a document)
+media-no-description = Photo without a description
+media-original = Open the full-size photo
+media-document = { $name } ({ $size }, download)
+media-attachments = Attachments

@@ -260,3 +260,23 @@ staff-claim-email = Adresse du contact
 staff-claim-button = Envoyer l’invitation
 staff-claim-sent = Invitation envoyée pour { $handle }.
 edit-contact = Contact privé : { $email } (visible de l’équipe et du personnel du pôle seulement ; jamais publié)
+
+## Médias des formulaires de l’espace de travail et des pages de publication (issue 18, web-media).
+upload-photos = Photos (facultatif)
+upload-alt-hint = Décrivez chaque photo pour les personnes qui ne la voient pas (texte alternatif) : ce qu’elle montre, en une phrase ou deux. Une photo sans description n’est pas acceptée.
+upload-photo-n = Photo { $number }
+upload-alt-n = Description du fichier { $number } (texte alternatif)
+upload-photo-alt-n = Description de la photo { $number } (texte alternatif)
+upload-kept-n = Fichier { $number }, déjà envoyé :
+upload-remove = Retirer ce fichier
+upload-files = Photos et documents (facultatif)
+upload-files-hint = Les photos demandent une description (texte alternatif) : ce qu’elles montrent, en une phrase ou deux. Les documents (PDF, ODT, ODS, DOCX, XLSX, CSV, texte) n’en demandent pas ; ils sont proposés au téléchargement.
+upload-file-n = Fichier { $number }
+upload-file = Le fichier « { $name } »
+upload-refused = { $file } n’a pas été accepté : { $reason }.
+upload-alt-missing = Décrivez la photo { $number } (son texte alternatif) avant de publier : la photo est conservée.
+upload-too-large = il est trop volumineux (au plus { $images } Mo pour une photo, { $documents } Mo pour un document)
+media-no-description = Photo sans description
+media-original = Ouvrir la photo en grand format
+media-document = { $name } ({ $size }, téléchargement)
+media-attachments = Pièces jointes

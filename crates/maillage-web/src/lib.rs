@@ -10,6 +10,7 @@
 //! federation endpoints.
 
 mod assets;
+mod attachments;
 pub mod directory;
 mod error;
 mod feeds;
@@ -91,14 +92,12 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/password/forgot", get(mail_links::forgot_form).post(mail_links::forgot))
         .route("/password/reset/{token}", get(mail_links::reset_form).post(mail_links::reset))
         .route("/workspace", get(workspace::workspace))
-        .route("/workspace/updates", post(workspace::publish::post_update))
         .route("/workspace/follows", post(workspace::follows::follow))
-        .route("/workspace/practices", post(workspace::publish::publish_practice))
-        .route("/workspace/practices/{id}", get(workspace::edit::practice_form).post(workspace::edit::save_practice))
         .route(
             "/workspace/enterprises/{handle}",
             get(workspace::edit::profile_form).post(workspace::edit::save_profile),
         )
+        .route("/workspace/practices/{id}", get(workspace::edit::practice_form).post(workspace::edit::save_practice))
         .route("/workspace/staff", get(workspace::staff::staff_home))
         .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
         .route("/workspace/staff/import", get(workspace::import::import_form).post(workspace::import::preview))
@@ -111,6 +110,11 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/workspace/staff/announcements", post(workspace::announcements::publish))
         .route("/workspace/staff/announcements/{id}/delete", post(workspace::announcements::withdraw))
         .route("/static/{file}", get(assets::asset))
+        .with_state(state.clone());
+    // Forms with files: under the media body limit, not the pages' own.
+    let uploads = Router::new()
+        .route("/workspace/updates", post(workspace::publish::post_update))
+        .route("/workspace/practices", post(workspace::publish::publish_practice))
         .with_state(state.clone());
     let documents = Router::new()
         .route("/actors/{username}", get(pages::actor))
@@ -130,6 +134,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
     });
     maillage_http::Pages {
         routes: routes.layer(headers.clone()),
+        uploads: uploads.layer(headers.clone()),
         documents: documents.layer(headers),
         error_page: Some(error_page),
     }

@@ -638,6 +638,8 @@ struct PostPage {
     adapted_from: Option<(String, String)>,
     adapted_by: Vec<(String, String)>,
     replies: Vec<crate::replies::ReplyView>,
+    images: Vec<crate::attachments::ImageView>,
+    documents: Vec<crate::attachments::DocumentView>,
 }
 
 /// `GET /objects/ID` from a browser: a practice or an update.
@@ -695,6 +697,8 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         .map(|p| (p.ap_id.clone(), p.title.unwrap_or(p.ap_id)))
         .collect();
     let replies = crate::replies::replies_of(&state, &ctx, &reader, &post.ap_id).await.map_err(internal)?;
+    let media = db.media_of_posts(&[post.id]).await.map_err(internal)?;
+    let (images, documents) = crate::attachments::views(&ctx, &media);
     let author = match post.author_id {
         Some(id) => db.local_actor_by_id(id).await.map_err(internal)?,
         None => None,
@@ -745,6 +749,8 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         adapted_from,
         adapted_by,
         replies,
+        images,
+        documents,
     };
     ctx.render(&page)
 }

@@ -1471,3 +1471,6 @@ async fn every_error_a_browser_meets_is_a_page_in_both_languages() {
         assert!(kind.contains("json"), "{uri} {accept}: {kind} {body}");
     }
 }
+
+/// The workspace's forms with files and the pages that show them.
+mod media;

@@ -16,7 +16,7 @@ use crate::WebState;
 use crate::error::PageError;
 use crate::i18n::{LANG_COOKIE, Lang, Tr, cookie};
 
-pub const SESSION_COOKIE: &str = "maillage_session";
+pub use maillage_http::api::auth::SESSION_COOKIE;
 pub const CSRF_COOKIE: &str = "maillage_csrf";
 
 /// The request as the pages see it.
@@ -47,7 +47,7 @@ impl FromRequestParts<WebState> for Ctx {
         let query_lang = query_pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
         let lang = Lang::negotiate(query_lang, &parts.headers);
         let chose_lang = query_lang.and_then(Lang::parse).is_some();
-        let session_token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty() && t.len() < 200);
+        let session_token = maillage_http::api::auth::session_token(&parts.headers);
         let account = match &session_token {
             Some(token) => state
                 .shared

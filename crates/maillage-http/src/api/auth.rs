@@ -118,6 +118,31 @@ impl FromRequestParts<AppState> for User {
     }
 }
 
+/// The cookie of a web session: an access token of a member (scopes `read
+/// write follow`) that the web's login opened (`maillage-web`'s `session`).
+pub const SESSION_COOKIE: &str = "maillage_session";
+
+/// The session token a request's cookies carry, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim_matches('"').to_string())
+        .filter(|token| !token.is_empty() && token.len() < 200)
+}
+
+impl User {
+    /// The approved member of a web session's token, if it is one.
+    pub async fn of_session(state: &AppState, token: &str) -> Result<Option<User>, HttpError> {
+        let Some(grant) = state.db().token_grant(&hash_secret(token)).await? else { return Ok(None) };
+        Ok(grant.account.clone().filter(|account| account.approved).map(|account| User { grant, account }))
+    }
+}
+
 /// The member behind a token, when the request carries one.
 pub struct MaybeUser(pub Option<User>);
 
@@ -147,6 +172,27 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
+/// The member behind a bearer token or, without one, behind the web
+/// session's cookie: who reads the files of `/media` that pages show.
+/// The cookie is `SameSite=Lax`, so another site's page cannot make a
+/// browser fetch a member's restricted files with it.
+pub struct BearerOrSession(pub MaybeUser);
+
+impl FromRequestParts<AppState> for BearerOrSession {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if bearer(&parts.headers).is_some() {
+            return MaybeUser::from_request_parts(parts, state).await.map(BearerOrSession);
+        }
+        let user = match session_token(&parts.headers) {
+            Some(token) => User::of_session(state, &token).await?,
+            None => None,
+        };
+        Ok(BearerOrSession(MaybeUser(user)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +210,22 @@ mod tests {
         assert_eq!(valid_scopes("read+write:statuses").unwrap(), "read write:statuses");
         assert_eq!(valid_scopes("").unwrap(), "read");
         assert!(valid_scopes("read delete-everything").is_err());
+    }
+
+    #[test]
+    fn the_session_token_is_read_from_its_cookie_only() {
+        let headers = |cookie: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, cookie.parse().unwrap());
+            headers
+        };
+        assert_eq!(
+            session_token(&headers("lang=fr; maillage_session=abc-123; maillage_csrf=x")).as_deref(),
+            Some("abc-123")
+        );
+        assert_eq!(session_token(&headers("maillage_session_old=abc; other=maillage_session")), None);
+        assert_eq!(session_token(&headers("maillage_session=")), None);
+        assert_eq!(session_token(&HeaderMap::new()), None);
     }
 
     #[test]

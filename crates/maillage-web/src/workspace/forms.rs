@@ -5,11 +5,10 @@
 use maillage_domain::{EnterpriseProfile, ProfileChanges};
 use serde::Deserialize;
 
-/// The update form (`POST /workspace/updates`).
+/// The update form's text fields (`POST /workspace/updates`; the CSRF
+/// token and the photos are read by `attachments`).
 #[derive(Deserialize, Default)]
 pub struct UpdateForm {
-    #[serde(default)]
-    pub(super) csrf: String,
     #[serde(default)]
     enterprise: String,
     #[serde(default)]

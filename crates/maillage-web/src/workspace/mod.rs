@@ -16,6 +16,7 @@ use maillage_domain::PostKind;
 use serde::Deserialize;
 
 pub mod announcements;
+mod attachments;
 pub mod edit;
 pub mod follows;
 mod forms;
@@ -23,6 +24,7 @@ pub mod import;
 pub mod publish;
 pub mod staff;
 
+use attachments::SlotView;
 use forms::{PracticeForm, UpdateDraft};
 
 use crate::WebState;
@@ -63,6 +65,10 @@ struct WorkspacePage {
     draft: UpdateDraft,
     practice: PracticeForm,
     preview: Option<String>,
+    /// The photos of the update form (kept uploads, then empty slots).
+    update_files: Vec<SlotView>,
+    /// The files of the practice form.
+    practice_files: Vec<SlotView>,
     /// The staff's current announcements (sanitised HTML), newest first.
     announcements: Vec<String>,
 }
@@ -127,10 +133,14 @@ struct Shown {
     draft: UpdateDraft,
     practice: PracticeForm,
     preview: Option<String>,
+    /// Files kept from a refused submission (`None`: empty slots).
+    update_files: Option<Vec<SlotView>>,
+    practice_files: Option<Vec<SlotView>>,
 }
 
 async fn page(state: &WebState, ctx: &Ctx, account: &Account, shown: Shown) -> Result<WorkspacePage, PageError> {
-    let Shown { notice, error, draft, practice, preview } = shown;
+    let Shown { notice, error, draft, practice, preview, update_files, practice_files } = shown;
+    let max = state.shared.config().media.max_attachments as usize;
     let enterprises = my_enterprises(state, ctx, account).await?;
     let announcements = maillage_app::announcements::current(&state.shared.app, &maillage_app::Acting::member(account))
         .await
@@ -154,6 +164,8 @@ async fn page(state: &WebState, ctx: &Ctx, account: &Account, shown: Shown) -> R
         draft,
         practice,
         preview,
+        update_files: update_files.unwrap_or_else(|| attachments::empty_slots(max)),
+        practice_files: practice_files.unwrap_or_else(|| attachments::empty_slots(max)),
         announcements,
     })
 }
@@ -178,23 +190,34 @@ pub async fn workspace(
     ctx.render(&page)
 }
 
-/// A refusal shown on the form, with what was typed kept.
+/// A refusal shown on the form, with what was typed (and uploaded) kept.
 async fn refused(
     state: &WebState,
     ctx: &Ctx,
     account: &Account,
     error: AppError,
-    draft: UpdateDraft,
-    practice: PracticeForm,
+    shown: Shown,
 ) -> Result<Response, PageError> {
     // What the member can mend is shown on the form; the rest is a page.
     let status = match &error {
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::Invalid { .. } | AppError::NotFound(_) | AppError::Remote(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         _ => return Err(PageError::app(ctx.lang, error)),
     };
     let message = ctx.t.t1("error-bad-request", "reason", &error.to_string());
-    let page = page(state, ctx, account, Shown { error: Some(message), draft, practice, ..Shown::default() }).await?;
+    shown_with_status(state, ctx, account, Shown { error: Some(message), ..shown }, status).await
+}
+
+/// The workspace with `shown`, answered with `status`.
+async fn shown_with_status(
+    state: &WebState,
+    ctx: &Ctx,
+    account: &Account,
+    shown: Shown,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let page = page(state, ctx, account, shown).await?;
     let mut response = ctx.render(&page)?;
     *response.status_mut() = status;
     Ok(response)

@@ -1,17 +1,19 @@
-//! Publishing from the workspace: an update (with its translation and
-//! content warning) or a practice (with a preview), through the same use
-//! cases as the client API, so a post made here is delivered like one made
-//! from a Mastodon app.
+//! Publishing from the workspace: an update (with its translation, content
+//! warning and photos) or a practice (with a preview, photos and
+//! documents), through the same use cases as the client API, so a post
+//! made here is delivered like one made from a Mastodon app. The files are
+//! read and uploaded by [`super::attachments`].
 
-use axum::extract::State;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use maillage_app::{Acting, posts};
 use maillage_domain::Visibility;
 use maillage_federation::content::{NoteDraft, PracticeDraft, Translation};
 
+use super::attachments::Submitted;
 use super::forms::{PracticeForm, UpdateDraft, UpdateForm, split_tags};
-use super::{Shown, page, refused, require_login};
+use super::{Shown, refused, require_login};
 use crate::WebState;
 use crate::error::PageError;
 use crate::views::Ctx;
@@ -20,14 +22,25 @@ fn note_language(draft: &UpdateDraft, ctx: &Ctx) -> String {
     if draft.language.is_empty() { ctx.lang.code().to_string() } else { draft.language.clone() }
 }
 
-pub async fn post_update(
-    State(state): State<WebState>,
-    ctx: Ctx,
-    Form(form): Form<UpdateForm>,
-) -> Result<Response, PageError> {
+/// `POST /workspace/updates` (multipart, or a plain form without photos).
+pub async fn post_update(State(state): State<WebState>, ctx: Ctx, request: Request) -> Result<Response, PageError> {
     let account = require_login(&ctx)?;
-    ctx.check_csrf(&form.csrf)?;
+    let acting = Acting::member(account);
+    let submitted = Submitted::read(&state, &ctx, &acting, "enterprise", request).await?;
+    let form: UpdateForm = submitted.form();
     let draft = form.draft();
+    let files = submitted.files(&state, &ctx, &acting).await?;
+    let max = state.shared.config().media.max_attachments as usize;
+    if !files.problems.is_empty() {
+        let status = if files.too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+        let shown = Shown {
+            error: Some(files.problems.join(" ")),
+            update_files: Some(files.slots(max)),
+            draft,
+            ..Shown::default()
+        };
+        return super::shown_with_status(&state, &ctx, account, shown, status).await;
+    }
     let note = NoteDraft {
         enterprise: draft.enterprise.clone(),
         author: account.actor.username.clone(),
@@ -42,24 +55,45 @@ pub async fn post_update(
             text: text.to_string(),
         }),
     };
-    match posts::publish_note(&state.shared.app, &Acting::member(account), &note).await {
+    match posts::publish_note_with_media(&state.shared.app, &acting, &note, &files.ids()).await {
         Ok(_) => Ok(Redirect::to("/workspace?done=update").into_response()),
-        Err(error) => refused(&state, &ctx, account, error, draft, PracticeForm::default()).await,
+        Err(error) => {
+            let shown = Shown { draft, update_files: Some(files.slots(max)), ..Shown::default() };
+            refused(&state, &ctx, account, error, shown).await
+        }
     }
 }
 
+/// `POST /workspace/practices` (multipart, or a plain form without files):
+/// a preview, or the practice published.
 pub async fn publish_practice(
     State(state): State<WebState>,
     ctx: Ctx,
-    Form(form): Form<PracticeForm>,
+    request: Request,
 ) -> Result<Response, PageError> {
     let account = require_login(&ctx)?;
-    ctx.check_csrf(&form.csrf)?;
-    if form.action == "preview" {
-        let preview = maillage_domain::html::render_markdown(&form.body);
-        let shown = Shown { practice: form, preview: Some(preview), ..Shown::default() };
-        let page = page(&state, &ctx, account, shown).await?;
-        return ctx.render(&page);
+    let acting = Acting::member(account);
+    let submitted = Submitted::read(&state, &ctx, &acting, "enterprise", request).await?;
+    let form: PracticeForm = submitted.form();
+    let files = submitted.files(&state, &ctx, &acting).await?;
+    let max = state.shared.config().media.max_attachments as usize;
+    if form.action == "preview" || !files.problems.is_empty() {
+        let status = if files.problems.is_empty() {
+            StatusCode::OK
+        } else if files.too_large {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let preview = (form.action == "preview").then(|| maillage_domain::html::render_markdown(&form.body));
+        let shown = Shown {
+            error: Some(files.problems.join(" ")).filter(|e| !e.is_empty()),
+            practice: form,
+            practice_files: Some(files.slots(max)),
+            preview,
+            ..Shown::default()
+        };
+        return super::shown_with_status(&state, &ctx, account, shown, status).await;
     }
     let draft = PracticeDraft {
         enterprise: form.enterprise.trim().to_string(),
@@ -72,8 +106,11 @@ pub async fn publish_practice(
         adapted_from: Some(form.adapted_from.trim().to_string()).filter(|a| !a.is_empty()),
         language: if form.language.is_empty() { ctx.lang.code().to_string() } else { form.language.clone() },
     };
-    match posts::publish_practice(&state.shared.app, &Acting::member(account), &draft).await {
+    match posts::publish_practice_with_media(&state.shared.app, &acting, &draft, &files.ids()).await {
         Ok(_) => Ok(Redirect::to("/workspace?done=practice").into_response()),
-        Err(error) => refused(&state, &ctx, account, error, UpdateDraft::default(), form).await,
+        Err(error) => {
+            let shown = Shown { practice: form, practice_files: Some(files.slots(max)), ..Shown::default() };
+            refused(&state, &ctx, account, error, shown).await
+        }
     }
 }

@@ -374,24 +374,29 @@ impl Database {
     }
 
     /// Takes the lease of a file to fetch (pending, or pruned and asked for),
-    /// unless another worker holds it; the row as leased.
-    pub async fn lease_remote_media(&self, id: i64) -> Result<Option<RemoteMedia>, DbError> {
+    /// unless another worker holds it; the row as leased. A file waiting to
+    /// be retried after a passing failure is taken `on_demand` (a reader
+    /// asks for it) but not by the background worker.
+    pub async fn lease_remote_media(&self, id: i64, on_demand: bool) -> Result<Option<RemoteMedia>, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         let until = UtcTime::from(now.as_datetime() + chrono::Duration::seconds(LEASE_SECONDS));
         with_write_tx!(self, &mut conn, |c| {
-            let leased = diesel::update(
-                remote_media::table
-                    .find(id)
-                    .filter(
-                        remote_media::state
-                            .eq_any([RemoteMediaState::Pending.as_str(), RemoteMediaState::Pruned.as_str()]),
-                    )
-                    .filter(remote_media::leased_until.is_null().or(remote_media::leased_until.lt(now))),
-            )
-            .set(remote_media::leased_until.eq(Some(until)))
-            .execute(c)
-            .await?;
+            let leased =
+                diesel::update(
+                    remote_media::table
+                        .find(id)
+                        .filter(
+                            remote_media::state
+                                .eq_any([RemoteMediaState::Pending.as_str(), RemoteMediaState::Pruned.as_str()]),
+                        )
+                        .filter(remote_media::leased_until.is_null().or(remote_media::leased_until.lt(now)).or(
+                            remote_media::failure.is_not_null().and(on_demand.into_sql::<diesel::sql_types::Bool>()),
+                        )),
+                )
+                .set(remote_media::leased_until.eq(Some(until)))
+                .execute(c)
+                .await?;
             if leased == 0 {
                 return Ok(None);
             }
@@ -445,18 +450,41 @@ impl Database {
     }
 
     /// Records a failed fetch: `for_good` (refused: address, type, size)
-    /// marks it failed; otherwise it stays to fetch, after the lease.
-    pub async fn set_remote_media_failed(&self, id: i64, failure: &str, for_good: bool) -> Result<(), DbError> {
+    /// marks it failed; otherwise the worker tries again after `retry_in`
+    /// (a reader asking for it may try before).
+    pub async fn set_remote_media_failed(
+        &self,
+        id: i64,
+        failure: &str,
+        for_good: bool,
+        retry_in: std::time::Duration,
+    ) -> Result<(), DbError> {
         let mut conn = self.write_conn().await?;
-        let state = if for_good { RemoteMediaState::Failed } else { RemoteMediaState::Pending };
-        with_conn!(&mut conn, |c| diesel::update(remote_media::table.find(id))
-            .set((
-                remote_media::failure.eq(Some(failure)),
-                remote_media::attempts.eq(remote_media::attempts + 1),
-                remote_media::state.eq(state.as_str()),
-            ))
-            .execute(c)
-            .await)?;
+        let retry = chrono::Duration::from_std(retry_in).unwrap_or(chrono::Duration::days(1));
+        let retry_at = UtcTime::from(UtcTime::now().as_datetime() + retry);
+        with_conn!(&mut conn, |c| {
+            let row = remote_media::table.find(id);
+            if for_good {
+                diesel::update(row)
+                    .set((
+                        remote_media::failure.eq(Some(failure)),
+                        remote_media::attempts.eq(remote_media::attempts + 1),
+                        remote_media::state.eq(RemoteMediaState::Failed.as_str()),
+                        remote_media::leased_until.eq(None::<UtcTime>),
+                    ))
+                    .execute(c)
+                    .await
+            } else {
+                diesel::update(row)
+                    .set((
+                        remote_media::failure.eq(Some(failure)),
+                        remote_media::attempts.eq(remote_media::attempts + 1),
+                        remote_media::leased_until.eq(Some(retry_at)),
+                    ))
+                    .execute(c)
+                    .await
+            }
+        })?;
         Ok(())
     }
 

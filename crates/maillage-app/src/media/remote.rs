@@ -28,6 +28,9 @@ const POLL: Duration = Duration::from_secs(2);
 const BATCH: i64 = 20;
 /// Fetches that fail for a passing reason before the file is given up.
 const MAX_ATTEMPTS: i32 = 5;
+/// The worker's wait before fetching again after a passing failure, times
+/// the attempts made.
+const RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
 /// How long a reader waits for a copy another worker is making.
 const WAIT_FOR_OTHER: Duration = Duration::from_secs(20);
 
@@ -35,14 +38,15 @@ static FAILED: RepeatedWarning = RepeatedWarning::new("fetching other servers' f
 
 /// Fetches, processes and stores the copy of file `id` if it is to fetch
 /// and no one else holds it; the row afterwards (`None`: held elsewhere).
-pub async fn fetch_one(app: &App, id: i64) -> Result<Option<RemoteMedia>, AppError> {
-    let Some(row) = app.db().lease_remote_media(id).await? else { return Ok(None) };
+pub async fn fetch_one(app: &App, id: i64, on_demand: bool) -> Result<Option<RemoteMedia>, AppError> {
+    let Some(row) = app.db().lease_remote_media(id, on_demand).await? else { return Ok(None) };
     match copy(app, &row).await {
         Ok(cached) => app.db().set_remote_media_cached(row.id, &cached).await?,
         Err(Refusal { reason, for_good }) => {
             let for_good = for_good || row.attempts + 1 >= MAX_ATTEMPTS;
             tracing::info!(url = %row.remote_url, %reason, for_good, "a file of another server was not copied");
-            app.db().set_remote_media_failed(row.id, &reason, for_good).await?;
+            let retry_in = RETRY_AFTER * (row.attempts.max(0) as u32 + 1);
+            app.db().set_remote_media_failed(row.id, &reason, for_good, retry_in).await?;
         }
     }
     Ok(app.db().remote_media_by_key(&row.original_key).await?)
@@ -120,7 +124,7 @@ pub async fn cached(app: &App, row: RemoteMedia) -> Result<RemoteMedia, AppError
             RemoteMediaState::Failed => return Err(missing()),
             RemoteMediaState::Pending | RemoteMediaState::Pruned => {}
         }
-        if let Some(after) = fetch_one(app, row.id).await? {
+        if let Some(after) = fetch_one(app, row.id, true).await? {
             if after.state != RemoteMediaState::Cached && after.state != RemoteMediaState::Failed {
                 // A passing failure: the worker tries again later.
                 return Err(missing());
@@ -159,7 +163,7 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
             if *stop.borrow() {
                 return;
             }
-            if let Err(error) = fetch_one(&app, id).await {
+            if let Err(error) = fetch_one(&app, id, false).await {
                 FAILED.warn(&error);
             }
         }

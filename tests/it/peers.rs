@@ -140,8 +140,24 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
     })
     .await?;
 
+    // With a photo: it reaches the Fedify follower as an attachment.
+    let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/media/phone-photo-gps.jpg");
     let note = instance
-        .cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour le fédivers"])
+        .cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--text",
+            "Bonjour le fédivers",
+            "--image",
+            photo,
+            "--alt",
+            "Des pommes",
+        ])
         .await?;
     let note = note.trim().trim_start_matches("published ").to_string();
     let practice =
@@ -164,6 +180,18 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
         .find(|e| e["type"] == "Announce" && e["activity"]["object"] == note.as_str())
         .unwrap_or_else(|| panic!("no Announce of {note}: {received:?}"));
     assert_eq!(announce["actor"], instance.actor_id("hub"));
+    let created = received
+        .iter()
+        .find(|e| e["type"] == "Create" && e["activity"]["object"]["id"] == note.as_str())
+        .unwrap_or_else(|| panic!("no Create of {note}: {received:?}"));
+    let photo = &created["activity"]["object"]["attachment"];
+    let photo = if photo.is_array() { &photo[0] } else { photo };
+    assert_eq!(photo["type"], "Image", "{created}");
+    assert_eq!(photo["mediaType"], "image/jpeg");
+    assert_eq!(photo["name"], "Des pommes");
+    let url = photo["url"].as_str().unwrap_or_default();
+    assert!(url.starts_with(&instance.url("/media/")), "{photo}");
+    assert_eq!(instance.http.get(url).send().await?.status(), 200, "the follower can fetch it");
     let create = received
         .iter()
         .find(|e| e["type"] == "Create" && e["activity"]["object"]["type"] == "Article")

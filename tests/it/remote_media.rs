@@ -149,7 +149,7 @@ async fn a_second_maillage_shows_the_photo_from_its_own_copy() -> anyhow::Result
 
 /// A file server on loopback answering `body` as `content_type` to every
 /// request: its base URL and how many requests reached it.
-async fn file_server(
+pub(crate) async fn file_server(
     body: Vec<u8>,
     content_type: &'static str,
 ) -> anyhow::Result<(String, std::sync::Arc<std::sync::atomic::AtomicUsize>)> {

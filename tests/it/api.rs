@@ -880,6 +880,7 @@ async fn the_public_timeline_keeps_followers_only_posts_out() -> anyhow::Result<
             addressing: maillage_federation::objects::addressing_of(&raw),
             raw_json: raw.to_string(),
             hashtags: Vec::new(),
+            attachments: Vec::new(),
         })
         .await?;
     }

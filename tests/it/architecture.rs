@@ -180,6 +180,7 @@ fn front_ends_write_only_through_the_use_cases() {
 const WIRE_WRITES: &[(&str, &str)] = &[
     ("upsert_remote_actor", "the copy of a remote actor, as fetched"),
     ("set_remote_actor_counts", "the copy of a remote actor: the sizes its collections gave"),
+    ("set_remote_actor_images", "the copy of a remote actor: its avatar and header, as fetched"),
     ("tombstone_remote_object", "the copy of a remote object, gone at its origin"),
     ("store_received_batch", "the inbox queue"),
     ("claim_received", "the inbox queue"),

@@ -36,6 +36,7 @@ mod postgres_tls;
 mod push;
 mod relations;
 mod reliability;
+mod remote_media;
 mod social;
 mod ssrf;
 mod streaming;

@@ -16,7 +16,7 @@ fn fixture(name: &str) -> Vec<u8> {
 
 /// Uploads `bytes` as `file` (with the client's own idea of its type), as
 /// apps do: the HTTP status and the answer.
-async fn upload(
+pub(crate) async fn upload(
     instance: &TestInstance,
     version: &str,
     token: &str,
@@ -59,7 +59,7 @@ async fn photo(instance: &TestInstance, token: &str, alt: &str) -> anyhow::Resul
 }
 
 /// Every file under the instance's media directory.
-fn stored_files(instance: &TestInstance) -> Vec<std::path::PathBuf> {
+pub(crate) fn stored_files(instance: &TestInstance) -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for entry in entries.flatten() {
@@ -78,7 +78,7 @@ fn stored_files(instance: &TestInstance) -> Vec<std::path::PathBuf> {
 }
 
 /// The width and height a JPEG's frame header declares.
-fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
+pub(crate) fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
     let mut at = 2;
     while at + 9 < bytes.len() {
         if bytes[at] != 0xFF {
@@ -96,7 +96,11 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
     None
 }
 
-async fn get_file(instance: &TestInstance, url: &str, token: Option<&str>) -> anyhow::Result<reqwest::Response> {
+pub(crate) async fn get_file(
+    instance: &TestInstance,
+    url: &str,
+    token: Option<&str>,
+) -> anyhow::Result<reqwest::Response> {
     let mut request = instance.http.get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);

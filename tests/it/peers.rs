@@ -140,8 +140,24 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
     })
     .await?;
 
+    // With a photo: it reaches the Fedify follower as an attachment.
+    let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/media/phone-photo-gps.jpg");
     let note = instance
-        .cli(&["admin", "post", "note", "--enterprise", "coop", "--author", "marie", "--text", "Bonjour le fédivers"])
+        .cli(&[
+            "admin",
+            "post",
+            "note",
+            "--enterprise",
+            "coop",
+            "--author",
+            "marie",
+            "--text",
+            "Bonjour le fédivers",
+            "--image",
+            photo,
+            "--alt",
+            "Des pommes",
+        ])
         .await?;
     let note = note.trim().trim_start_matches("published ").to_string();
     let practice =
@@ -164,6 +180,18 @@ async fn a_fedify_follower_receives_announces_and_articles() -> anyhow::Result<(
         .find(|e| e["type"] == "Announce" && e["activity"]["object"] == note.as_str())
         .unwrap_or_else(|| panic!("no Announce of {note}: {received:?}"));
     assert_eq!(announce["actor"], instance.actor_id("hub"));
+    let created = received
+        .iter()
+        .find(|e| e["type"] == "Create" && e["activity"]["object"]["id"] == note.as_str())
+        .unwrap_or_else(|| panic!("no Create of {note}: {received:?}"));
+    let photo = &created["activity"]["object"]["attachment"];
+    let photo = if photo.is_array() { &photo[0] } else { photo };
+    assert_eq!(photo["type"], "Image", "{created}");
+    assert_eq!(photo["mediaType"], "image/jpeg");
+    assert_eq!(photo["name"], "Des pommes");
+    let url = photo["url"].as_str().unwrap_or_default();
+    assert!(url.starts_with(&instance.url("/media/")), "{photo}");
+    assert_eq!(instance.http.get(url).send().await?.status(), 200, "the follower can fetch it");
     let create = received
         .iter()
         .find(|e| e["type"] == "Create" && e["activity"]["object"]["type"] == "Article")
@@ -234,9 +262,14 @@ async fn a_fedify_reply_joins_the_thread() -> anyhow::Result<()> {
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port().to_string();
     let script = ReplyScript::prepare(&port)?;
+    // Its photo, served beside it: we copy it and serve it from our URL.
+    let photo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/media/phone-photo-gps.jpg"))?;
+    let (files, _) = crate::remote_media::file_server(photo, "image/jpeg").await?;
+    let photo_url = format!("{files}/photo.jpg");
     let mut child = tokio::process::Command::new("node")
         .arg(script.0.join("fedify-reply.mjs"))
         .args(["--port", &port, "--reply-to", &post, "--text", "Moi, avec deux amis", "--duration", "90"])
+        .args(["--image", &photo_url])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -279,6 +312,14 @@ async fn a_fedify_reply_joins_the_thread() -> anyhow::Result<()> {
     assert_eq!(reply["in_reply_to_id"], stored.id.to_string());
     assert_eq!(reply["account"]["acct"], format!("i@localhost:{port}"));
     assert!(reply["content"].as_str().unwrap_or_default().contains("Moi, avec deux amis"), "{reply}");
+    let attachment = &reply["media_attachments"][0];
+    assert_eq!(attachment["remote_url"], photo_url.as_str(), "{reply}");
+    assert_eq!(attachment["description"], "Une photo de Fedify");
+    let ours = attachment["url"].as_str().unwrap_or_default();
+    assert!(ours.starts_with(&instance.url("/media/r/")), "{attachment}");
+    let copy = instance.http.get(ours).send().await?;
+    assert_eq!(copy.status(), 200);
+    assert_eq!(crate::media::jpeg_size(&copy.bytes().await?), Some((900, 1200)), "our re-processed copy");
     let status: serde_json::Value =
         instance.http.get(instance.url(&format!("/api/v1/statuses/{}", stored.id))).send().await?.json().await?;
     assert_eq!(status["replies_count"], 1, "{status}");

@@ -16,7 +16,7 @@
 import http from "node:http";
 import process from "node:process";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
-import { Create, Endpoints, Mention, Note, Person, PUBLIC_COLLECTION, isActor, lookupObject } from "@fedify/vocab";
+import { Create, Endpoints, Image, Mention, Note, Person, PUBLIC_COLLECTION, isActor, lookupObject } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
 
@@ -25,7 +25,7 @@ const opts = {};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) opts[argv[i].replace(/^--/, "").replace(/-(.)/g, (_, c) => c.toUpperCase())] = argv[i + 1];
 if (!opts.port || !opts.replyTo || !opts.text) {
-  console.error("usage: fedify-reply.mjs --port P --reply-to URL --text TEXT [--duration SECONDS]");
+  console.error("usage: fedify-reply.mjs --port P --reply-to URL --text TEXT [--image URL] [--duration SECONDS]");
   process.exit(2);
 }
 
@@ -99,6 +99,8 @@ try {
     content: `<p>${opts.text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
     tags: [new Mention({ href: author.id, name: `@${author.preferredUsername}@${author.id.host}` })],
     published: Temporal.Now.instant(),
+    // --image URL: a photo attached, as Fedify sends one.
+    attachments: opts.image ? [new Image({ url: new URL(opts.image), mediaType: "image/jpeg", name: "Une photo de Fedify" })] : [],
   });
   notes.set(id, note);
   await ctx.sendActivity({ identifier: "i" }, author, new Create({

@@ -101,6 +101,7 @@ fn remote_object(author: &RemoteActor, n: usize, addressing: Addressing) -> NewR
         raw_json: "{}".into(),
         addressing,
         hashtags: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

@@ -71,6 +71,9 @@ pub struct NewRemoteObject {
     /// The names of its `Hashtag` tags.
     #[diesel(skip_insertion, skip_update)]
     pub hashtags: Vec<String>,
+    /// Its `attachment`s, in order: they replace the stored list.
+    #[diesel(skip_insertion, skip_update)]
+    pub attachments: Vec<crate::NewRemoteMedia>,
 }
 
 /// How a remote object write went.
@@ -210,6 +213,7 @@ fn store_remote_objects_sqlite(
             }
         };
         set_remote_addressees_sqlite(c, id, &addressees)?;
+        crate::remote_media::replace_remote_attachments_sqlite(c, id, &object.attachments, now)?;
         for tag in remote_keys(&object.kind, visibility.is_listed(), &object.hashtags) {
             diesel::RunQueryDsl::execute(
                 diesel::insert_into(remote_object_tags::table)
@@ -289,6 +293,7 @@ impl Database {
                             .execute(c)
                             .await?;
                         set_remote_addressees!(c, id, addressees);
+                        crate::remote_media::replace_remote_attachments!(c, id, &object.attachments, now);
                         index_remote_object!(c, id, created_at, keys);
                         if let Some(event) = live_event(object, StatusKey::Remote(id), false) {
                             c.publish_live(&event).await?;
@@ -307,6 +312,7 @@ impl Database {
                             .get_result(c)
                             .await?;
                         set_remote_addressees!(c, id, addressees);
+                        crate::remote_media::replace_remote_attachments!(c, id, &object.attachments, now);
                         index_remote_object!(c, id, now, keys);
                         if let Some(event) = live_event(object, StatusKey::Remote(id), true) {
                             c.publish_live(&event).await?;
@@ -349,6 +355,12 @@ impl Database {
                 .returning(remote_objects::id)
                 .get_result::<i64>(c)
                 .await?;
+            diesel::update(
+                crate::schema::remote_media::table.filter(crate::schema::remote_media::remote_object_id.eq(id)),
+            )
+            .set(crate::schema::remote_media::remote_object_id.eq(None::<i64>))
+            .execute(c)
+            .await?;
             let event = LiveEvent::StatusDeleted { status: StatusKey::Remote(id) };
             c.publish_live(&event).await?;
             Ok(event)

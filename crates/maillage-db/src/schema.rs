@@ -627,6 +627,41 @@ diesel::table! {
     }
 }
 
+// remote-media: files of other servers and our cached copies.
+diesel::table! {
+    remote_media (id) {
+        id -> BigInt,
+        remote_object_id -> Nullable<BigInt>,
+        remote_actor_id -> Nullable<BigInt>,
+        role -> Text,
+        position -> Integer,
+        kind -> Text,
+        remote_url -> Text,
+        claimed_type -> Nullable<Text>,
+        description -> Nullable<Text>,
+        blurhash -> Nullable<Text>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        focus_x -> Integer,
+        focus_y -> Integer,
+        original_key -> Text,
+        preview_key -> Text,
+        state -> Text,
+        media_type -> Nullable<Text>,
+        has_preview -> Bool,
+        preview_width -> Nullable<Integer>,
+        preview_height -> Nullable<Integer>,
+        byte_size -> BigInt,
+        fetched_at -> Nullable<Timestamp>,
+        failure -> Nullable<Text>,
+        attempts -> Integer,
+        leased_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+diesel::joinable!(remote_media -> remote_objects (remote_object_id));
+diesel::joinable!(remote_media -> remote_actors (remote_actor_id));
+
 diesel::joinable!(post_applications -> oauth_apps (app_id));
 diesel::joinable!(announcement_dismissals -> announcements (announcement_id));
 diesel::joinable!(follows -> local_actors (local_actor_id));
@@ -692,4 +727,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_subscriptions,
     push_queue,
     media,
+    remote_media,
 );

@@ -471,6 +471,7 @@ fn remote_note(ap_id: &str, content: &str) -> NewRemoteObject {
         raw_json: "{}".into(),
         addressing: addressed_to_public(true),
         hashtags: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 
@@ -852,6 +853,7 @@ async fn a_batch_of_remote_objects_is_written_in_order() {
     let version = |ap_id: &str, html: &str, updated, tags: &[&str]| NewRemoteObject {
         updated,
         hashtags: tags.iter().map(|t| t.to_string()).collect(),
+        attachments: Vec::new(),
         ..remote_note(ap_id, html)
     };
     db.tombstone_remote_object("http://peer/n/gone", "Note").await.unwrap();
@@ -883,6 +885,7 @@ async fn the_tag_index_follows_remote_objects() {
     let tagged = |ap_id: &str, public: bool, tags: &[&str]| NewRemoteObject {
         addressing: addressed_to_public(public),
         hashtags: tags.iter().map(|t| t.to_string()).collect(),
+        attachments: Vec::new(),
         ..remote_note(ap_id, "<p>x</p>")
     };
     db.store_remote_object(&tagged("http://peer/n/1", true, &["#Vélo", "#vélo", "not a tag"])).await.unwrap();

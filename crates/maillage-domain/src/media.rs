@@ -35,3 +35,29 @@ mod tests {
         assert!(MediaKind::parse("video").is_err());
     }
 }
+
+named_enum! {
+    /// What a file of another server is to one of its posts or actors.
+    pub enum RemoteMediaRole, refused as UnknownRemoteMediaRole ("remote media role") {
+        /// One of a post's `attachment`s.
+        Attachment = "attachment",
+        /// An actor's `icon`.
+        Avatar = "avatar",
+        /// An actor's `image`.
+        Header = "header",
+    }
+}
+
+named_enum! {
+    /// Where our copy of another server's file stands.
+    pub enum RemoteMediaState, refused as UnknownRemoteMediaState ("remote media state") {
+        /// Not fetched yet.
+        Pending = "pending",
+        /// Fetched, processed and stored under our keys.
+        Cached = "cached",
+        /// Refused (address, type, size) or unreachable too often: never served.
+        Failed = "failed",
+        /// Removed after `media.remote_cache_days`: fetched again when asked for.
+        Pruned = "pruned",
+    }
+}

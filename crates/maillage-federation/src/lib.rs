@@ -29,6 +29,7 @@ pub mod negotiation;
 pub mod objects;
 pub mod policy;
 pub mod remote_body;
+pub mod remote_media;
 
 pub mod remote_url;
 mod routes;

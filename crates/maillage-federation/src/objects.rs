@@ -33,6 +33,11 @@ fn first_href(value: &Value) -> Option<String> {
     }
 }
 
+/// [`first_href`], for readers of stored documents.
+pub fn first_link(value: &Value) -> Option<String> {
+    first_href(value)
+}
+
 fn url_at(json: &Value, key: &str) -> Result<Option<Url>, FederationError> {
     match string_at(json, key) {
         None => Ok(None),
@@ -249,6 +254,7 @@ pub fn parse_remote_object(json: &Value) -> Result<maillage_db::NewRemoteObject,
         raw_json: json.to_string(),
         addressing: addressing_of(json),
         hashtags: hashtags_of(json),
+        attachments: crate::remote_media::attachments_of(json),
     })
 }
 
@@ -439,6 +445,7 @@ impl Object for RemoteActorObject {
     async fn from_json(json: Value, data: &Data<Context>) -> Result<Self, FederationError> {
         let actor = parse_actor_document(&json)?;
         let actor = Self::try_from(data.db.upsert_remote_actor(&actor).await?)?;
+        data.db.set_remote_actor_images(actor.row.id, &crate::remote_media::actor_images_of(&json)).await?;
         data.remote_actors.insert(actor.row.ap_id.clone(), actor.clone());
         // The sizes of its collections, read apart: whoever waits for the
         // actor (an inbox checking a signature) does not wait for them.

@@ -178,6 +178,7 @@ impl Application {
         ));
         let hub_readings = tokio::spawn(maillage_app::directory::schedule::run(self.app(), stopping_rx.clone()));
         let media_pruning = tokio::spawn(maillage_app::media::cleanup::run(self.app(), stopping_rx.clone()));
+        let remote_media = tokio::spawn(maillage_app::media::remote::run(self.app(), stopping_rx.clone()));
         let keys = tokio::spawn(maillage_app::actors::make_missing_keys(self.db.clone(), stopping_rx.clone()));
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             stop.await;
@@ -211,6 +212,7 @@ impl Application {
         let _ = tokio::time::timeout(grace, checkpoints).await;
         let _ = tokio::time::timeout(grace, hub_readings).await;
         let _ = tokio::time::timeout(grace, media_pruning).await;
+        let _ = tokio::time::timeout(grace, remote_media).await;
         let _ = tokio::time::timeout(grace, keys).await;
         // A message being sent when the grace ends stays leased, and is sent
         // again by a process once its lease ends.

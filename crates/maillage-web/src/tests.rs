@@ -216,6 +216,7 @@ fn remote_note(id: &str, raw: &serde_json::Value, html: &str, url: Option<&str>)
         raw_json: raw.to_string(),
         addressing: maillage_federation::objects::addressing_of(raw),
         hashtags: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

@@ -59,6 +59,13 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
                 FAILED.warn(&error);
             }
         }
+        match super::remote::prune(&app, super::remote::cache_age(&app)).await {
+            Ok(pruned) if pruned.files == 0 => {}
+            Ok(pruned) => tracing::info!(files = pruned.files, bytes = pruned.bytes, "remote cache pruned"),
+            Err(error) => {
+                FAILED.warn(&error);
+            }
+        }
     }
 }
 
@@ -74,4 +81,21 @@ pub async fn prune(app: &App, acting: &Acting, older_than: Option<Duration>) -> 
     acting.require_admin()?;
     let hours = u64::from(app.config().media.unattached_hours);
     prune_unattached(app, older_than.unwrap_or(Duration::from_secs(hours * 3600))).await
+}
+
+/// The remote cache's pruning now, for the hub's admins; `older_than`
+/// defaults to `media.remote_cache_days`.
+pub async fn prune_remote(
+    app: &App,
+    acting: &Acting,
+    older_than: Option<Duration>,
+) -> Result<super::remote::Pruned, AppError> {
+    acting.require_admin()?;
+    super::remote::prune(app, older_than.unwrap_or_else(|| super::remote::cache_age(app))).await
+}
+
+/// Files and bytes of the remote cache, for the hub's admins.
+pub async fn remote_usage(app: &App, acting: &Acting) -> Result<maillage_db::RemoteCacheUsage, AppError> {
+    acting.require_admin()?;
+    Ok(app.db().remote_cache_usage().await?)
 }

@@ -6,6 +6,7 @@
 //! [`cleanup`] removes what no post uses.
 
 pub mod cleanup;
+pub mod remote;
 
 use std::sync::Arc;
 

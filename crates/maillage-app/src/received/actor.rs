@@ -14,7 +14,8 @@ pub(super) async fn update(
 ) -> Result<Received, FederationError> {
     let Some(document) = document else { return Ok(Received::Ignored) };
     let parsed = own_document(document, actor)?;
-    ctx.db.upsert_remote_actor(&parsed).await?;
+    let stored = ctx.db.upsert_remote_actor(&parsed).await?;
+    ctx.db.set_remote_actor_images(stored.id, &maillage_federation::remote_media::actor_images_of(document)).await?;
     ctx.forget_cached_actor(&parsed.ap_id);
     ctx.db.set_remote_profile(&parsed.ap_id, parsed.profile_json.as_deref()).await?;
     Ok(Received::Processed)

@@ -73,6 +73,7 @@ pub const TABLES: &[&str] = &[
     "push_queue",
     "enterprise_contacts",
     "media",
+    "remote_media",
 ];
 
 /// diesel's own table of applied migrations: created by the migrations on

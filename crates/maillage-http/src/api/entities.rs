@@ -62,9 +62,13 @@ pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value
 /// The images an account shows: our defaults until accounts have their own
 /// (avatar uploads come with media).
 fn images(state: &AppState, avatar: Option<&str>) -> [(&'static str, String); 4] {
+    images_of(state, avatar.map(str::to_string), None)
+}
+
+fn images_of(state: &AppState, avatar: Option<String>, header: Option<String>) -> [(&'static str, String); 4] {
     let base = state.federation().context().urls.base();
-    let avatar = avatar.map(str::to_string).unwrap_or_else(|| crate::default_images::avatar_url(base));
-    let header = crate::default_images::header_url(base);
+    let avatar = avatar.unwrap_or_else(|| crate::default_images::avatar_url(base));
+    let header = header.unwrap_or_else(|| crate::default_images::header_url(base));
     [("avatar", avatar.clone()), ("avatar_static", avatar), ("header", header.clone()), ("header_static", header)]
 }
 
@@ -134,7 +138,19 @@ pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
     let url = actor.url.as_deref().and_then(http_url).or_else(|| http_url(&actor.ap_id));
     // An actor id that is not http(s) is refused when the actor is stored.
     let url = url.unwrap_or_else(|| actor.ap_id.clone());
-    let avatar = actor.icon_url.as_deref().and_then(http_url);
+    let document: Value = serde_json::from_str(&actor.raw_json).unwrap_or(Value::Null);
+    // Our copy of its avatar and header (`/media/actors/<id>/...`, which
+    // falls back to our default image when the copy cannot be made).
+    let ours = |role: maillage_domain::RemoteMediaRole| {
+        let base = state.federation().context().urls.base().to_string();
+        crate::media_files::remote_actor_image_url(base.trim_end_matches('/'), actor.id, role)
+    };
+    let avatar = actor.icon_url.as_deref().and_then(http_url).map(|_| ours(maillage_domain::RemoteMediaRole::Avatar));
+    let header = document
+        .get("image")
+        .and_then(objects::first_link)
+        .and_then(|u| http_url(&u))
+        .map(|_| ours(maillage_domain::RemoteMediaRole::Header));
     let account = json!({
         "id": Ref::Remote(actor.id).id(),
         "username": actor.username,
@@ -153,9 +169,9 @@ pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
         "statuses_count": actor.statuses_count.unwrap_or(0),
         "last_status_at": null,
         "emojis": [],
-        "fields": fields_json(objects::profile_fields_of(&serde_json::from_str(&actor.raw_json).unwrap_or(Value::Null))),
+        "fields": fields_json(objects::profile_fields_of(&document)),
     });
-    with_images(account, images(state, avatar.as_deref()))
+    with_images(account, images_of(state, avatar, header))
 }
 
 /// The Account shown for an author we do not know (yet): every field an
@@ -311,6 +327,22 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_
             attachments.entry(post_id).or_default().push(super::mastodon::media_attachment(state, &media, public));
         }
     }
+    let remote_ids: Vec<i64> = page
+        .iter()
+        .filter_map(|s| match s {
+            StatusOf::Remote(object) => Some(object.id),
+            StatusOf::Local(_) => None,
+        })
+        .collect();
+    let mut remote_attachments: std::collections::HashMap<i64, Vec<Value>> = std::collections::HashMap::new();
+    for media in state.db().attachments_of_remote_objects(&remote_ids).await? {
+        if let Some(object_id) = media.remote_object_id {
+            remote_attachments
+                .entry(object_id)
+                .or_default()
+                .push(super::mastodon::remote_media_attachment(state, &media));
+        }
+    }
     page.iter()
         .map(|status| {
             let (mut shown, uri) = match status {
@@ -320,6 +352,11 @@ pub async fn statuses(state: &AppState, page: &[StatusOf<'_>], viewer: Viewer<'_
             thread_fields(&mut shown, &facts, status);
             if let StatusOf::Local(post) = status
                 && let Some(media) = attachments.remove(&post.id)
+            {
+                shown["media_attachments"] = json!(media);
+            }
+            if let StatusOf::Remote(object) = status
+                && let Some(media) = remote_attachments.remove(&object.id)
             {
                 shown["media_attachments"] = json!(media);
             }

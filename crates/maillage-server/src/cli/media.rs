@@ -15,13 +15,18 @@ use crate::ServerError;
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum MediaCommand {
-    /// Files and bytes per enterprise (or member), largest first.
+    /// Files and bytes per enterprise (or member), largest first; then the
+    /// cache of other servers' files, when it holds any.
     Usage,
     /// Remove the uploads never attached to a post (older than
-    /// media.unattached_hours, or --older-than-hours).
+    /// media.unattached_hours, or --older-than-hours), and the cached copies
+    /// of other servers' files fetched before media.remote_cache_days (or
+    /// --remote-older-than-days; fetched again when asked for).
     Prune {
         #[arg(long, value_name = "HOURS")]
         older_than_hours: Option<u64>,
+        #[arg(long, value_name = "DAYS")]
+        remote_older_than_days: Option<u64>,
     },
     /// Copy every media file from the other backend to this one, both as
     /// [media] describes them (media.directory, [media.s3]). Safe to run
@@ -86,11 +91,24 @@ pub(super) async fn run(run: Run<'_>, command: MediaCommand) -> Result<(), Serve
             for row in cleanup::usage(app, acting).await? {
                 writeln!(out, "{}\t{}\t{}", row.actor, row.files, row.bytes)?;
             }
+            let remote = cleanup::remote_usage(app, acting).await?;
+            if remote.files > 0 {
+                writeln!(out, "(other servers)\t{}\t{}", remote.files, remote.bytes)?;
+            }
         }
-        MediaCommand::Prune { older_than_hours } => {
+        MediaCommand::Prune { older_than_hours, remote_older_than_days } => {
             let older_than = older_than_hours.map(|h| Duration::from_secs(h.saturating_mul(3600)));
             let removed = cleanup::prune(app, acting, older_than).await?;
             writeln!(out, "removed {removed} unattached upload(s)")?;
+            let remote_age = remote_older_than_days.map(|d| Duration::from_secs(d.saturating_mul(24 * 3600)));
+            let pruned = cleanup::prune_remote(app, acting, remote_age).await?;
+            if pruned.files > 0 || remote_older_than_days.is_some() {
+                writeln!(
+                    out,
+                    "removed {} cached file(s) of other servers, {} bytes freed",
+                    pruned.files, pruned.bytes
+                )?;
+            }
         }
         MediaCommand::Migrate { .. } => {
             return Err(ServerError::Input("media migrate opens no database".into()));

@@ -10,8 +10,8 @@ use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
 use axum::http::StatusCode;
 use maillage_app::media::{self, Upload};
-use maillage_db::Media;
-use maillage_domain::MediaKind;
+use maillage_db::{Media, RemoteMedia};
+use maillage_domain::{MediaKind, RemoteMediaState};
 use maillage_storage::StoreKey;
 
 use super::*;
@@ -57,6 +57,39 @@ pub(crate) fn media_attachment(state: &AppState, media: &Media, public: bool) ->
         "url": url,
         "preview_url": preview_url,
         "remote_url": null,
+        "text_url": null,
+        "meta": meta,
+        "description": media.description,
+        "blurhash": media.blurhash,
+    })
+}
+
+/// The MediaAttachment entity of another server's file: `url` and
+/// `preview_url` are always ours (the file is fetched when first asked for;
+/// one we refused answers 404 and is typed `unknown`), `remote_url` the
+/// original, so a reader's browser never contacts the other server.
+pub(crate) fn remote_media_attachment(state: &AppState, media: &RemoteMedia) -> Value {
+    let ours = |key: &str| file_url(state, key, false);
+    let kind = match (media.state, media.media_kind()) {
+        (RemoteMediaState::Failed, _) | (_, None) => "unknown",
+        (_, Some(MediaKind::Image)) => "image",
+        (_, Some(MediaKind::Document)) => "unknown",
+    };
+    let shows_preview = kind == "image" && (media.has_preview || media.state != RemoteMediaState::Cached);
+    let meta = match kind {
+        "image" => json!({
+            "original": size_meta(media.width, media.height),
+            "small": size_meta(media.preview_width, media.preview_height),
+            "focus": { "x": f64::from(media.focus_x) / 1000.0, "y": f64::from(media.focus_y) / 1000.0 },
+        }),
+        _ => json!({}),
+    };
+    json!({
+        "id": format!("r{}", media.id),
+        "type": kind,
+        "url": ours(&media.original_key),
+        "preview_url": shows_preview.then(|| ours(&media.preview_key)),
+        "remote_url": media.remote_url,
         "text_url": null,
         "meta": meta,
         "description": media.description,

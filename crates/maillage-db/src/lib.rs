@@ -85,6 +85,7 @@ mod live;
 mod mail;
 mod markers;
 mod media;
+mod profile_images;
 mod migrate;
 mod notifications;
 mod oauth;

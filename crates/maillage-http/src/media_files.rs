@@ -26,7 +26,9 @@ pub(crate) async fn serve(
     Path(key): Path<String>,
 ) -> Result<Response, HttpError> {
     let missing = || HttpError::NotFound("no such file".into());
-    let media = state.db().media_by_key(&key).await?.ok_or_else(missing)?;
+    let Some(media) = state.db().media_by_key(&key).await? else {
+        return serve_picture(&state, &key).await;
+    };
     let public = match media.post_id {
         Some(post_id) => {
             let reader = viewer.reader(&state).await?;
@@ -60,5 +62,21 @@ pub(crate) async fn serve(
         );
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCUMENT_CSP));
     }
+    Ok(response)
+}
+
+/// A picture of one of our actors (avatar, header, logo, banner): public,
+/// as the actor document that names it.
+async fn serve_picture(state: &AppState, key: &str) -> Result<Response, HttpError> {
+    let missing = || HttpError::NotFound("no such file".into());
+    state.db().local_actor_by_image_key(key).await?.ok_or_else(missing)?;
+    let store_key = StoreKey::new(key.to_string()).map_err(|_| missing())?;
+    let bytes = state.app.media_store().get(&store_key).await.map_err(maillage_app::AppError::from)?;
+    let media_type = maillage_domain::profile_image::media_type_of_key(key);
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC_CACHE));
     Ok(response)
 }

@@ -185,7 +185,10 @@ async fn a_member_sets_avatar_and_header_with_a_real_client() -> anyhow::Result<
 fn python() -> Option<String> {
     let python = std::env::var("MAILLAGE_PYTHON").ok().filter(|p| !p.is_empty());
     if python.is_none() {
-        assert!(std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(), "MAILLAGE_PYTHON must name a Python with Mastodon.py");
+        assert!(
+            std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
+            "MAILLAGE_PYTHON must name a Python with Mastodon.py"
+        );
         maillage_tests::skipped("MAILLAGE_PYTHON is not set: Mastodon.py's update_credentials is not run");
     }
     python
@@ -202,7 +205,10 @@ async fn picture_server(body: Vec<u8>) -> anyhow::Result<String> {
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = socket.read(&mut buf).await;
-                let head = format!("HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
                 let _ = socket.write_all(head.as_bytes()).await;
                 let _ = socket.write_all(&body).await;
             });
@@ -219,10 +225,12 @@ async fn an_enterprise_logo_from_a_file_or_a_url_and_only_by_its_editors() -> an
     let document = actor_document(&a, "coop").await?;
     let logo = document["icon"]["url"].as_str().expect("an icon").to_string();
     assert_eq!(served_picture(&a, &logo).await?, (600, 800));
-    assert_eq!(document["enterpriseProfile"]["logo_url"], logo.as_str(), "the profile names our copy");
+    assert_eq!(document["enterpriseProfile"]["logoUrl"], logo.as_str(), "the profile names our copy");
     // The enterprise page shows it from our URL.
     let page = a.http.get(a.url("/actors/coop")).header("accept", "text/html").send().await?.text().await?;
-    assert!(page.contains(&logo), "the page shows the stored logo");
+    let path = logo.trim_start_matches(&a.base_url);
+    let shown = format!(r#"<img class="profile-logo" src="{path}" alt="La Coop" loading="lazy""#);
+    assert!(page.contains(&shown), "the page shows the stored logo with its alt text: {page}");
 
     // --banner URL: fetched once into the store (a localhost instance may
     // reach loopback).
@@ -245,7 +253,8 @@ async fn an_enterprise_logo_from_a_file_or_a_url_and_only_by_its_editors() -> an
     let (status, refused) =
         call(&a, Method::PATCH, path, Some(&paul), Some(serde_json::json!({ "logo_url": url }))).await?;
     assert_eq!(status, 403, "{refused}");
-    let (status, cleared) = call(&a, Method::PATCH, path, Some(&marie), Some(serde_json::json!({ "logo_url": "" }))).await?;
+    let (status, cleared) =
+        call(&a, Method::PATCH, path, Some(&marie), Some(serde_json::json!({ "logo_url": "" }))).await?;
     assert_eq!(status, 200, "{cleared}");
     assert!(actor_document(&a, "coop").await?.get("icon").is_none());
     assert_eq!(picture_files(&a).len(), 1);
@@ -258,8 +267,9 @@ async fn an_enterprise_logo_from_a_file_or_a_url_and_only_by_its_editors() -> an
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_public_instance_refuses_a_logo_at_a_private_address() -> anyhow::Result<()> {
-    let a = TestInstance::spawn_with(Box::new(|c: &mut maillage_config::Config| c.instance.domain = "hub.example".into()))
-        .await?;
+    let a =
+        TestInstance::spawn_with(Box::new(|c: &mut maillage_config::Config| c.instance.domain = "hub.example".into()))
+            .await?;
     a.cli(&["admin", "enterprise", "create", "coop", "--name", "La Coop"]).await?;
     let url = picture_server(fixture("animated.gif")).await?;
     let error = a.cli(&["admin", "enterprise", "update", "coop", "--logo", &url]).await.unwrap_err().to_string();

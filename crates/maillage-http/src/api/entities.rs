@@ -110,7 +110,8 @@ fn local_account_with_counts(
         "fields": local_fields(actor),
         "maillage_kind": actor.kind().as_str(),
     });
-    let (avatar, header) = (picture_url(state, actor.icon_key.as_deref()), picture_url(state, actor.image_key.as_deref()));
+    let (avatar, header) =
+        (picture_url(state, actor.icon_key.as_deref()), picture_url(state, actor.image_key.as_deref()));
     with_images(account, images(state, avatar.as_deref(), header.as_deref()))
 }
 

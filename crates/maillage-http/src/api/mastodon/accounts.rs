@@ -194,13 +194,9 @@ pub async fn update_credentials(
     let (display_name, note) = (params.text("display_name"), params.text("note"));
     let mut updated = user.account.actor.clone();
     if display_name.is_some() || note.is_some() {
-        updated = maillage_app::posts::update_member_profile(
-            &state.app,
-            &updated,
-            display_name.as_deref(),
-            note.as_deref(),
-        )
-        .await?;
+        updated =
+            maillage_app::posts::update_member_profile(&state.app, &updated, display_name.as_deref(), note.as_deref())
+                .await?;
     }
     for (field, slot) in [("avatar", ImageSlot::Icon), ("header", ImageSlot::Image)] {
         let source = match (body.file(field), params.text(field)) {

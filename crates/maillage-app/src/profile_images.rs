@@ -146,6 +146,15 @@ fn fetch_error(field: &'static str, error: PictureFetchError) -> AppError {
     }
 }
 
+/// A refused picture, naming the field it was for.
+fn media_error(field: &'static str, error: maillage_media::MediaError) -> AppError {
+    if error.is_too_large() {
+        AppError::TooLarge(format!("{field}: {error}"))
+    } else {
+        AppError::invalid(field, error.to_string())
+    }
+}
+
 /// Processes a picture on the media pool and stores it; its key.
 async fn process_and_store(
     app: &App,
@@ -162,7 +171,7 @@ async fn process_and_store(
                 config.max_image_bytes
             )));
         }
-        match maillage_media::sniff(&bytes)? {
+        match maillage_media::sniff(&bytes).map_err(|e| media_error(field, e))? {
             Sniffed::Image(_) => {}
             Sniffed::Document(_) => {
                 return Err(AppError::invalid(field, "a picture is expected (JPEG, PNG, WebP, GIF)"));
@@ -175,7 +184,7 @@ async fn process_and_store(
             original_side: side,
             preview_side: side.min(config.preview_side),
         };
-        Ok(maillage_media::process_image(&bytes, &limits)?)
+        maillage_media::process_image(&bytes, &limits).map_err(|e| media_error(field, e))
     })
     .await?;
     let key = crate::media::new_store_key("p", &format!("{}.{}", slot.as_str(), image.original.extension))?;

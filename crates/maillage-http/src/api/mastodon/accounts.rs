@@ -192,12 +192,8 @@ pub async fn update_credentials(
     user.require("write:accounts")?;
     let params = &body.params;
     let (display_name, note) = (params.text("display_name"), params.text("note"));
+    // The pictures first: a file refused leaves the whole request undone.
     let mut updated = user.account.actor.clone();
-    if display_name.is_some() || note.is_some() {
-        updated =
-            maillage_app::posts::update_member_profile(&state.app, &updated, display_name.as_deref(), note.as_deref())
-                .await?;
-    }
     for (field, slot) in [("avatar", ImageSlot::Icon), ("header", ImageSlot::Image)] {
         let source = match (body.file(field), params.text(field)) {
             (Some(bytes), _) => PictureSource::File(bytes.to_vec()),
@@ -205,6 +201,11 @@ pub async fn update_credentials(
             _ => continue,
         };
         updated = set_picture(&state.app, &user.acting(), &updated.username, slot, source).await?;
+    }
+    if display_name.is_some() || note.is_some() {
+        updated =
+            maillage_app::posts::update_member_profile(&state.app, &updated, display_name.as_deref(), note.as_deref())
+                .await?;
     }
     Ok(Json(credential_account(&state, &user, &updated).await?))
 }

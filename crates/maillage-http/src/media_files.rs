@@ -3,6 +3,8 @@
 //! audience check, `visible_post`); an upload not yet attached only to its
 //! uploader. Pictures are served as what we re-encoded them to; documents
 //! only as downloads, never rendered (`attachment`, `nosniff`, a sandbox).
+//! The pictures of our actors (`p/...`: avatars, headers, logos, banners)
+//! are public, as the actor documents that name them.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};

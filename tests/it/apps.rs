@@ -284,7 +284,7 @@ async fn an_app_reads_the_source_of_what_its_user_may_edit_only() -> anyhow::Res
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_profile_edit_sent_as_multipart_is_applied_and_a_file_part_refused() -> anyhow::Result<()> {
+async fn a_profile_edit_sent_as_multipart_is_applied_and_a_broken_avatar_refused() -> anyhow::Result<()> {
     let a = instance().await?;
     let marie = login(&a, "marie").await?;
     let patch = |form: reqwest::multipart::Form, token: Option<&str>| {
@@ -300,13 +300,14 @@ async fn a_profile_edit_sent_as_multipart_is_applied_and_a_file_part_refused() -
     let account: Value = response.json().await?;
     assert_eq!(account["display_name"], "Marie C.");
     assert_eq!(account["source"]["note"], "Coopérante à Laval", "{account}");
-    // An avatar file is refused by name, and nothing of the request applied.
+    // An avatar that is no picture is refused by name, and nothing of the
+    // request applied (tests/it/profile_images.rs has avatars that are).
     let image = reqwest::multipart::Part::bytes(vec![0x89, b'P', b'N', b'G']).file_name("moi.png");
     let form = reqwest::multipart::Form::new().text("display_name", "Autre nom").part("avatar", image);
     let response = patch(form, Some(&marie)).await?;
     assert_eq!(response.status(), 422);
     let refused: Value = response.json().await?;
-    assert!(refused["error"].as_str().unwrap().contains("`avatar`"), "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("avatar"), "{refused}");
     // Without a token nobody's profile changes.
     let form = reqwest::multipart::Form::new().text("display_name", "Anonyme");
     assert_eq!(patch(form, None).await?.status(), 401);

@@ -33,6 +33,8 @@ mod open_data;
 mod outages;
 mod peers;
 mod postgres_tls;
+// profile-images: the pictures of our actors.
+mod profile_images;
 mod push;
 mod relations;
 mod reliability;

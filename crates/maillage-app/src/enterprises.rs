@@ -7,7 +7,10 @@ use maillage_federation::activities::actor_delete_document;
 use maillage_federation::content::audience::{followed_inboxes, follower_inboxes};
 use maillage_federation::content::outgoing;
 
+use maillage_domain::profile_image::ImageSlot;
+
 use crate::hub::Membership;
+use crate::profile_images::PictureSource;
 use crate::{Acting, App, AppError};
 
 /// Admits an enterprise to the hub (admins); the hub's followers get `Add`.
@@ -32,7 +35,31 @@ pub async fn update_profile(
 ) -> Result<EnterpriseProfile, AppError> {
     let enterprise = app.local_actor_of(ActorKind::Enterprise, handle).await?;
     acting.require_editor(app.db(), &enterprise).await?;
-    crate::profiles::update_enterprise(app, &enterprise, changes).await
+    // A logo or banner given by URL is fetched into our store (or cleared);
+    // the rest is checked first, so a refused change stores no picture.
+    let mut rest = changes.clone();
+    let pictures = [(ImageSlot::Icon, rest.logo_url.take()), (ImageSlot::Image, rest.banner_url.take())];
+    let ctx = app.federation().context();
+    maillage_federation::content::current_profile(ctx, &enterprise)
+        .apply(&rest)
+        .map_err(|e| AppError::refused(e.to_string()))?;
+    for (slot, value) in &pictures {
+        if let Some(value) = value {
+            maillage_domain::enterprise::web_url(slot.field(ActorKind::Enterprise), value)
+                .map_err(|e| AppError::refused(e.to_string()))?;
+        }
+    }
+    let mut current = enterprise;
+    for (slot, value) in pictures {
+        if let Some(value) = value {
+            current =
+                crate::profile_images::store_picture(app, &current, slot, PictureSource::from_text(&value)).await?;
+        }
+    }
+    if rest == ProfileChanges::default() {
+        return Ok(maillage_federation::content::current_profile(ctx, &current));
+    }
+    crate::profiles::update_enterprise(app, &current, &rest).await
 }
 
 /// What deleting an enterprise did.

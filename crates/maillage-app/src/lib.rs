@@ -40,6 +40,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod open_data;
 pub mod posts;
+pub mod profile_images;
 mod profiles;
 pub mod push;
 mod queue_worker;

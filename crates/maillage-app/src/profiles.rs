@@ -2,7 +2,7 @@
 //! Their followers, and other hubs' directories, get `Update`, stored with
 //! the change.
 
-use maillage_db::LocalActor;
+use maillage_db::{LocalActor, Outgoing};
 use maillage_domain::enterprise::{NAME_MAX, SUMMARY_MAX};
 use maillage_domain::{ActorKind, EnterpriseProfile, ProfileChanges};
 use maillage_federation::content::audience::{activity, follower_inboxes};
@@ -30,12 +30,28 @@ pub(crate) async fn update_enterprise(
     next.display_name = name.clone();
     next.summary = summary.clone();
     next.profile_json = Some(profile_json.clone());
-    let document = actor_document(&next, &ctx.urls);
+    let notify = enterprise_update(app, &next).await?;
+    match app
+        .db()
+        .update_local_profile(enterprise.id, &name, &summary, &profile_json, profile.neq.as_deref(), &notify)
+        .await
+    {
+        Ok(()) => Ok(profile),
+        Err(e) if e.is_unique_violation() => Err(neq_taken(app, profile.neq.as_deref().unwrap_or_default()).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `Update` of an enterprise's actor document as `next` holds it, for
+/// its followers, and relayed by our hub to the hubs that follow it.
+pub(crate) async fn enterprise_update(app: &App, next: &LocalActor) -> Result<Vec<Outgoing>, AppError> {
+    let ctx = app.federation().context();
+    let document = actor_document(next, &ctx.urls);
     let to = json!([PUBLIC]);
-    let cc = json!([Urls::of_actor(&enterprise.ap_id, "followers")]);
-    let update = activity(ctx, "Update", &enterprise.ap_id, document, &to, &cc);
-    let followers = follower_inboxes(ctx, enterprise).await?.into_iter().map(|(i, _)| i).collect();
-    let mut notify = vec![outgoing(enterprise, &update, false, followers)];
+    let cc = json!([Urls::of_actor(&next.ap_id, "followers")]);
+    let update = activity(ctx, "Update", &next.ap_id, document, &to, &cc);
+    let followers = follower_inboxes(ctx, next).await?.into_iter().map(|(i, _)| i).collect();
+    let mut notify = vec![outgoing(next, &update, false, followers)];
     // Other Maillage hubs following our hub keep their directory up to date.
     if let Some(hub) = app.db().local_actor_of_kind(ActorKind::Hub).await? {
         let groups: Vec<String> =
@@ -46,15 +62,23 @@ pub(crate) async fn update_enterprise(
             notify.push(outgoing(&hub, &relay, false, groups));
         }
     }
-    match app
-        .db()
-        .update_local_profile(enterprise.id, &name, &summary, &profile_json, profile.neq.as_deref(), &notify)
-        .await
-    {
-        Ok(()) => Ok(profile),
-        Err(e) if e.is_unique_violation() => Err(neq_taken(app, profile.neq.as_deref().unwrap_or_default()).await),
-        Err(e) => Err(e.into()),
-    }
+    Ok(notify)
+}
+
+/// The `Update{Person}` of a member's actor document as `next` holds it.
+pub(crate) async fn member_update(app: &App, next: &LocalActor) -> Result<Outgoing, AppError> {
+    let ctx = app.federation().context();
+    let document = actor_document(next, &ctx.urls);
+    let update = activity(
+        ctx,
+        "Update",
+        &next.ap_id,
+        document,
+        &json!([PUBLIC]),
+        &json!([Urls::of_actor(&next.ap_id, "followers")]),
+    );
+    let inboxes = follower_inboxes(ctx, next).await?.into_iter().map(|(i, _)| i).collect();
+    Ok(outgoing(next, &update, false, inboxes))
 }
 
 /// The refusal of a NEQ that another live enterprise of this hub has.
@@ -73,7 +97,6 @@ pub(crate) async fn update_member(
     display_name: Option<&str>,
     note: Option<&str>,
 ) -> Result<LocalActor, AppError> {
-    let ctx = app.federation().context();
     let mut next = member.clone();
     if let Some(name) = display_name {
         let name = name.trim();
@@ -88,17 +111,7 @@ pub(crate) async fn update_member(
         }
         next.summary = note.trim().to_string();
     }
-    let document = actor_document(&next, &ctx.urls);
-    let update = activity(
-        ctx,
-        "Update",
-        &member.ap_id,
-        document,
-        &json!([PUBLIC]),
-        &json!([Urls::of_actor(&member.ap_id, "followers")]),
-    );
-    let inboxes = follower_inboxes(ctx, member).await?.into_iter().map(|(i, _)| i).collect();
-    let notify = outgoing(member, &update, false, inboxes);
+    let notify = member_update(app, &next).await?;
     app.db().update_member_profile(member.id, &next.display_name, &next.summary, &notify).await?;
     Ok(next)
 }

@@ -31,6 +31,10 @@ pub struct LocalActor {
     /// When a deleted enterprise was deleted: its row stays as a tombstone
     /// (the handle reserved, the keys signing its queued `Delete`).
     pub deleted_at: Option<UtcTime>,
+    /// The media-store key of its icon (avatar or logo); `None`: the default.
+    pub icon_key: Option<String>,
+    /// The media-store key of its image (header or banner).
+    pub image_key: Option<String>,
 }
 
 /// Everything but the private key, which must never reach a log.
@@ -194,6 +198,8 @@ fn created(row: CreatedRow) -> LocalActor {
         updated_at,
         profile_json,
         deleted_at: None,
+        icon_key: None,
+        image_key: None,
     }
 }
 

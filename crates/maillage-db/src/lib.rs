@@ -92,6 +92,7 @@ mod outbox;
 mod pool;
 mod postgres_connect;
 mod posts;
+mod profile_images;
 mod push;
 mod received;
 mod relations;

@@ -46,6 +46,8 @@ diesel::table! {
         profile_json -> Nullable<Text>,
         deleted_at -> Nullable<Timestamp>,
         neq -> Nullable<Text>,
+        icon_key -> Nullable<Text>,
+        image_key -> Nullable<Text>,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod notification;
 pub mod password;
 pub mod post;
 pub mod post_text;
+pub mod profile_image;
 pub mod push;
 pub mod reading;
 pub mod regions;

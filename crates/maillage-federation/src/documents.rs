@@ -89,6 +89,7 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
     {
         add_profile(&mut doc, &profile, urls);
     }
+    add_pictures(&mut doc, actor, urls);
     if kind == ActorKind::Instance {
         // The instance actor is a technical account: not listed, not searchable.
         doc["discoverable"] = json!(false);
@@ -103,6 +104,22 @@ pub fn actor_document(actor: &LocalActor, urls: &Urls) -> Value {
         doc["indexable"] = json!(actor.discoverable);
     }
     doc
+}
+
+/// The actor's stored pictures as `icon` and `image` (replacing an
+/// enterprise's logo or banner given as a URL it was not fetched from),
+/// with their `mediaType`; none: no such property.
+fn add_pictures(doc: &mut Value, actor: &LocalActor, urls: &Urls) {
+    use maillage_domain::profile_image::media_type_of_key;
+    for (property, key) in [("icon", &actor.icon_key), ("image", &actor.image_key)] {
+        if let Some(key) = key {
+            doc[property] = json!({
+                "type": "Image",
+                "mediaType": media_type_of_key(key),
+                "url": crate::content::protocol::media_url(urls, key),
+            });
+        }
+    }
 }
 
 /// A `PropertyValue` profile field, as Mastodon shows it.

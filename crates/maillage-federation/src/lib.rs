@@ -27,6 +27,7 @@ mod inbox_queue;
 pub mod metrics;
 pub mod negotiation;
 pub mod objects;
+pub mod picture_fetch;
 pub mod policy;
 pub mod remote_body;
 pub mod remote_media;

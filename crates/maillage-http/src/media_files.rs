@@ -5,6 +5,8 @@
 //! our pages, the web session's cookie. Pictures are served as what we
 //! re-encoded them to; documents only as downloads, never rendered
 //! (`attachment`, `nosniff`, a sandbox).
+//! The pictures of our actors (`p/...`: avatars, headers, logos, banners)
+//! are public, as the actor documents that name them.
 //! Our copies of other servers' files are served here too, under the same
 //! audience check as the remote post they belong to (avatars and headers:
 //! to anyone), and fetched first when we do not hold them.
@@ -35,6 +37,9 @@ pub(crate) async fn serve(
         return serve_actor_image(&state, image).await;
     }
     let Some(media) = state.db().media_by_key(&key).await? else {
+        if key.starts_with(PICTURES) {
+            return serve_picture(&state, &key).await;
+        }
         return serve_remote(&state, viewer, key).await;
     };
     let public = match media.post_id {
@@ -61,6 +66,8 @@ pub(crate) async fn serve(
     .await
 }
 
+/// Where the pictures of our actors are stored (`p/<random>/icon.jpg`).
+const PICTURES: &str = "p/";
 /// Where a remote actor's avatar and header are read: `/media/actors/<id>/<role>`.
 const ACTOR_IMAGES: &str = "actors/";
 /// A remote actor's image may change under its name: cached for an hour.
@@ -163,5 +170,21 @@ async fn file_response(
         );
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCUMENT_CSP));
     }
+    Ok(response)
+}
+
+/// A picture of one of our actors (avatar, header, logo, banner): public,
+/// as the actor document that names it.
+async fn serve_picture(state: &AppState, key: &str) -> Result<Response, HttpError> {
+    let missing = || HttpError::NotFound("no such file".into());
+    state.db().local_actor_by_image_key(key).await?.ok_or_else(missing)?;
+    let store_key = StoreKey::new(key.to_string()).map_err(|_| missing())?;
+    let bytes = state.app.media_store().get(&store_key).await.map_err(maillage_app::AppError::from)?;
+    let media_type = maillage_domain::profile_image::media_type_of_key(key);
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC_CACHE));
     Ok(response)
 }

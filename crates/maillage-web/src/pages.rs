@@ -476,6 +476,9 @@ struct ActorPage {
     follow: Option<crate::workspace::follows::FollowButton>,
     /// An enterprise's schema.org `Organization`, escaped for its script element.
     json_ld: Option<String>,
+    /// Our URLs of its stored logo (avatar) and banner (header).
+    logo: Option<String>,
+    banner: Option<String>,
 }
 
 fn profile_rows(ctx: &Ctx, profile: &EnterpriseProfile) -> Vec<Row> {
@@ -612,6 +615,8 @@ pub async fn actor(
         feed_url,
         follow,
         json_ld,
+        logo: actor.icon_key.as_deref().map(|k| format!("/media/{k}")),
+        banner: actor.image_key.as_deref().map(|k| format!("/media/{k}")),
     };
     ctx.render(&page)
 }

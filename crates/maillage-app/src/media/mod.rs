@@ -59,9 +59,35 @@ fn parse_focus(text: &str) -> Result<(i32, i32), AppError> {
 
 /// `m/<32 random hex>/`: a folder nobody can guess.
 fn new_folder() -> Result<String, AppError> {
+    random_folder("m")
+}
+
+/// `<prefix>/<32 random hex>`.
+fn random_folder(prefix: &str) -> Result<String, AppError> {
     let mut bytes = [0u8; 16];
     getrandom::getrandom(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
-    Ok(format!("m/{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(format!("{prefix}/{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// `<prefix>/<32 random hex>/<name>`: the key of a new file nobody can guess.
+pub(crate) fn new_store_key(prefix: &str, name: &str) -> Result<StoreKey, AppError> {
+    store_key(format!("{}/{name}", random_folder(prefix)?))
+}
+
+/// Runs `work` (decoding, processing) on a blocking thread once the
+/// bounded processing pool has room.
+pub(crate) async fn on_pool<T: Send + 'static>(
+    app: &App,
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = app
+        .media()
+        .processing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::Internal("the processing pool is closed".into()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(format!("processing failed: {e}")))?
 }
 
 fn store_key(key: String) -> Result<StoreKey, AppError> {

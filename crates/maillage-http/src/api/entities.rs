@@ -59,17 +59,19 @@ pub async fn local_account(state: &AppState, actor: &LocalActor) -> Result<Value
     Ok(local_account_with_counts(state, actor, followers, following, statuses))
 }
 
-/// The images an account shows: our defaults until accounts have their own
-/// (avatar uploads come with media).
-fn images(state: &AppState, avatar: Option<&str>) -> [(&'static str, String); 4] {
-    images_of(state, avatar.map(str::to_string), None)
+/// The images an account shows: its own (stored here or, for another
+/// server's account, its `icon`), else our defaults, so that an account
+/// never has an empty `avatar`.
+fn images(state: &AppState, avatar: Option<&str>, header: Option<&str>) -> [(&'static str, String); 4] {
+    let base = state.federation().context().urls.base();
+    let avatar = avatar.map(str::to_string).unwrap_or_else(|| crate::default_images::avatar_url(base));
+    let header = header.map(str::to_string).unwrap_or_else(|| crate::default_images::header_url(base));
+    [("avatar", avatar.clone()), ("avatar_static", avatar), ("header", header.clone()), ("header_static", header)]
 }
 
-fn images_of(state: &AppState, avatar: Option<String>, header: Option<String>) -> [(&'static str, String); 4] {
-    let base = state.federation().context().urls.base();
-    let avatar = avatar.unwrap_or_else(|| crate::default_images::avatar_url(base));
-    let header = header.unwrap_or_else(|| crate::default_images::header_url(base));
-    [("avatar", avatar.clone()), ("avatar_static", avatar), ("header", header.clone()), ("header_static", header)]
+/// The URL of a stored picture of one of our actors.
+fn picture_url(state: &AppState, key: Option<&str>) -> Option<String> {
+    key.map(|key| maillage_federation::content::protocol::media_url(&state.federation().context().urls, key))
 }
 
 fn with_images(mut account: Value, images: [(&'static str, String); 4]) -> Value {
@@ -108,7 +110,9 @@ fn local_account_with_counts(
         "fields": local_fields(actor),
         "maillage_kind": actor.kind().as_str(),
     });
-    with_images(account, images(state, None))
+    let (avatar, header) =
+        (picture_url(state, actor.icon_key.as_deref()), picture_url(state, actor.image_key.as_deref()));
+    with_images(account, images(state, avatar.as_deref(), header.as_deref()))
 }
 
 /// An Account's `fields` (none is verified here).
@@ -171,7 +175,7 @@ pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
         "emojis": [],
         "fields": fields_json(objects::profile_fields_of(&document)),
     });
-    with_images(account, images_of(state, avatar, header))
+    with_images(account, images(state, avatar.as_deref(), header.as_deref()))
 }
 
 /// The Account shown for an author we do not know (yet): every field an
@@ -200,7 +204,7 @@ pub fn unknown_account(state: &AppState, uri: Option<&str>, seen_at: maillage_db
         "emojis": [],
         "fields": [],
     });
-    with_images(account, images(state, None))
+    with_images(account, images(state, None, None))
 }
 
 fn base_status(

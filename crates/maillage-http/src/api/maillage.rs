@@ -274,7 +274,7 @@ pub async fn create_enterprise(
 
 /// Change an enterprise's profile (its editors, or admins); followers get `Update`.
 #[utoipa::path(patch, path = "/api/maillage/v1/enterprises/{handle}",
-    request_body(content = Object, description = "Profile fields to change, e.g. {\"legal_form\": \"cooperative\", \"sectors\": [\"transport\"]}"),
+    request_body(content = Object, description = "Profile fields to change, e.g. {\"legal_form\": \"cooperative\", \"sectors\": [\"transport\"]}. `logo_url` and `banner_url`: an http(s) address, fetched once into this hub's media store (the profile then names our copy), or \"\" for the default picture."),
     responses((status = 200, body = Enterprise), (status = 403), (status = 422)))]
 pub async fn update_enterprise(
     State(state): State<AppState>,

@@ -17,7 +17,10 @@ use crate::AppState;
 /// The upload routes, whose body limit is the media limit (the caller
 /// layers it), not the API's.
 pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/api/v1/media", post(mastodon::upload_v1)).route("/api/v2/media", post(mastodon::upload_v2))
+    Router::new()
+        .route("/api/v1/media", post(mastodon::upload_v1))
+        .route("/api/v2/media", post(mastodon::upload_v2))
+        .route("/api/v1/accounts/update_credentials", axum::routing::patch(mastodon::update_credentials))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -30,7 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/instance", get(mastodon::instance_v2))
         .route("/api/v1/accounts", post(mastodon::register))
         .route("/api/v1/accounts/verify_credentials", get(mastodon::verify_credentials))
-        .route("/api/v1/accounts/update_credentials", axum::routing::patch(mastodon::update_credentials))
         .route("/api/v1/accounts/{id}/followers", get(mastodon::followers))
         .route("/api/v1/accounts/{id}/following", get(mastodon::following))
         .route("/api/v1/instance/peers", get(mastodon::peers))

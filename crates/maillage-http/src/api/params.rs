@@ -35,71 +35,118 @@ impl<S: Send + Sync> FromRequest<S> for Params {
     type Rejection = HttpError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let mut map = Map::new();
-        if let Some(query) = request.uri().query() {
-            for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-                add_pair(&mut map, key.into_owned(), value.into_owned());
-            }
-        }
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        if content_type == "multipart/form-data" {
-            read_multipart(
-                Multipart::from_request(request, state)
-                    .await
-                    .map_err(|e| HttpError::BadRequest(format!("cannot read the multipart body: {}", e.body_text())))?,
-                &mut map,
-            )
-            .await?;
-            return Ok(Params(map));
-        }
-        let body = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| HttpError::BadRequest(format!("cannot read the request body: {e}")))?;
-        if body.is_empty() {
-            return Ok(Params(map));
-        }
-        match content_type.as_str() {
-            "application/json" => {
-                let value: Value =
-                    serde_json::from_slice(&body).map_err(|e| HttpError::BadRequest(format!("invalid JSON: {e}")))?;
-                let Value::Object(object) = value else {
-                    return Err(HttpError::BadRequest("the JSON body must be an object".into()));
-                };
-                map.extend(object);
-            }
-            "application/x-www-form-urlencoded" | "" => {
-                for (key, value) in url::form_urlencoded::parse(&body) {
-                    add_pair(&mut map, key.into_owned(), value.into_owned());
-                }
-            }
-            other => {
-                return Err(HttpError::UnsupportedMediaType(format!(
-                    "send parameters as a form or as JSON, not {other}"
-                )));
-            }
-        }
-        Ok(Params(map))
+        read_params(request, state, None).await
     }
 }
 
-/// The text fields of a `multipart/form-data` body, as apps send profile
-/// edits. A file part is refused by name: there is no media storage yet.
-async fn read_multipart(mut multipart: Multipart, map: &mut Map<String, Value>) -> Result<(), HttpError> {
-    let unreadable =
-        |e: MultipartError| HttpError::BadRequest(format!("cannot read the multipart body: {}", e.body_text()));
+/// [`Params`] and the files of a `multipart/form-data` body (as apps send
+/// `avatar` and `header`), by field name. Only routes whose body limit is
+/// the media limit take files.
+#[derive(Debug, Default)]
+pub struct ParamsWithFiles {
+    pub params: Params,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl ParamsWithFiles {
+    /// The bytes of the file sent as `name`.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files.iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes.as_slice())
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for ParamsWithFiles {
+    type Rejection = HttpError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let mut files = Vec::new();
+        let params = read_params(request, state, Some(&mut files)).await?;
+        Ok(ParamsWithFiles { params, files })
+    }
+}
+
+async fn read_params<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    files: Option<&mut Vec<(String, Vec<u8>)>>,
+) -> Result<Params, HttpError> {
+    let mut map = Map::new();
+    if let Some(query) = request.uri().query() {
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            add_pair(&mut map, key.into_owned(), value.into_owned());
+        }
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if content_type == "multipart/form-data" {
+        read_multipart(
+            Multipart::from_request(request, state).await.map_err(|e| unreadable_multipart(&e.body_text()))?,
+            &mut map,
+            files,
+        )
+        .await?;
+        return Ok(Params(map));
+    }
+    let body = Bytes::from_request(request, state)
+        .await
+        .map_err(|e| HttpError::BadRequest(format!("cannot read the request body: {e}")))?;
+    if body.is_empty() {
+        return Ok(Params(map));
+    }
+    match content_type.as_str() {
+        "application/json" => {
+            let value: Value =
+                serde_json::from_slice(&body).map_err(|e| HttpError::BadRequest(format!("invalid JSON: {e}")))?;
+            let Value::Object(object) = value else {
+                return Err(HttpError::BadRequest("the JSON body must be an object".into()));
+            };
+            map.extend(object);
+        }
+        "application/x-www-form-urlencoded" | "" => {
+            for (key, value) in url::form_urlencoded::parse(&body) {
+                add_pair(&mut map, key.into_owned(), value.into_owned());
+            }
+        }
+        other => {
+            return Err(HttpError::UnsupportedMediaType(format!("send parameters as a form or as JSON, not {other}")));
+        }
+    }
+    Ok(Params(map))
+}
+
+fn unreadable_multipart(text: &str) -> HttpError {
+    HttpError::BadRequest(format!("cannot read the multipart body: {text}"))
+}
+
+/// The fields of a `multipart/form-data` body, as apps send profile
+/// edits: text into `map`; a file into `files` where the route takes
+/// files, refused by name elsewhere.
+async fn read_multipart(
+    mut multipart: Multipart,
+    map: &mut Map<String, Value>,
+    mut files: Option<&mut Vec<(String, Vec<u8>)>>,
+) -> Result<(), HttpError> {
+    let unreadable = |e: MultipartError| match e.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            HttpError::PayloadTooLarge(format!("the file is too large: {}", e.body_text()))
+        }
+        _ => unreadable_multipart(&e.body_text()),
+    };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let Some(name) = field.name().map(str::to_string) else {
             return Err(HttpError::BadRequest("a part of the multipart body has no name".into()));
         };
         if field.file_name().is_some() {
-            return Err(HttpError::Unprocessable(format!(
-                "`{name}` is a file: this server does not store uploaded files yet"
-            )));
+            let Some(files) = files.as_deref_mut() else {
+                return Err(HttpError::Unprocessable(format!("`{name}` is a file: this request takes no files")));
+            };
+            let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            files.push((name, bytes));
+            continue;
         }
         let value = field.text().await.map_err(unreadable)?;
         add_pair(map, name, value);

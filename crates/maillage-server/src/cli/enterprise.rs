@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use maillage_app::profile_images::{PictureSource, set_picture};
+use maillage_domain::profile_image::ImageSlot;
 use maillage_domain::{ActorKind, TeamRole};
 
 use super::Run;
@@ -156,10 +158,19 @@ pub struct ProfileArgs {
     /// A language the enterprise works in (repeat; replaces the list).
     #[arg(long = "language")]
     pub languages: Vec<String>,
-    #[arg(long)]
+    /// The logo: a picture file (uploaded) or an http(s) URL (fetched once
+    /// into the media store); empty to go back to the default.
+    #[arg(long, value_name = "FILE_OR_URL")]
     pub logo: Option<String>,
-    #[arg(long)]
+    /// The banner, as --logo.
+    #[arg(long, value_name = "FILE_OR_URL")]
     pub banner: Option<String>,
+}
+
+/// `--logo`/`--banner`: an http(s) address or empty (to clear), else a file path.
+fn is_url_or_empty(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    lower.is_empty() || lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 fn hub_handle(value: &str) -> Result<String, String> {
@@ -260,7 +271,16 @@ pub(super) async fn run(run: Run<'_>, command: EnterpriseCommand) -> Result<(), 
             writeln!(out, "{total} enterprise(s)")?;
         }
         EnterpriseCommand::Update(args) => {
-            let profile = maillage_app::enterprises::update_profile(app, acting, &args.handle, &args.changes()).await?;
+            let mut changes = args.changes();
+            // --logo/--banner FILE: a path is uploaded; a URL (or an empty
+            // value, which clears) goes with the profile's changes.
+            for (slot, value) in [(ImageSlot::Icon, &mut changes.logo_url), (ImageSlot::Image, &mut changes.banner_url)]
+            {
+                let Some(path) = value.take_if(|v| !is_url_or_empty(v)) else { continue };
+                let bytes = std::fs::read(&path).map_err(|e| ServerError::Input(format!("cannot read {path}: {e}")))?;
+                set_picture(app, acting, &args.handle, slot, PictureSource::File(bytes)).await?;
+            }
+            let profile = maillage_app::enterprises::update_profile(app, acting, &args.handle, &changes).await?;
             writeln!(out, "updated @{}@{domain}: {}", args.handle, profile.name().unwrap_or_default())?;
         }
         EnterpriseCommand::AddEditor { handle, username, owner } => {

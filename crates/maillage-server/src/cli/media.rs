@@ -36,6 +36,11 @@ pub enum MediaCommand {
         #[arg(long, value_enum)]
         to: BackendArg,
     },
+    /// Fetch into the media store the logos and banners that local
+    /// enterprises' profiles still name by another server's URL (through
+    /// the address rules of every fetch), so pages need no third-party
+    /// image. Reports each one; safe to run again.
+    FetchLogos,
 }
 
 /// `--to`: a backend, as `media.backend` names it.
@@ -109,6 +114,20 @@ pub(super) async fn run(run: Run<'_>, command: MediaCommand) -> Result<(), Serve
                     pruned.files, pruned.bytes
                 )?;
             }
+        }
+        MediaCommand::FetchLogos => {
+            use maillage_app::profile_images::{LogoOutcome, fetch_logos};
+            let report = fetch_logos(app, acting).await?;
+            let fetched = report.iter().filter(|r| r.outcome == LogoOutcome::Fetched).count();
+            for row in &report {
+                match &row.outcome {
+                    LogoOutcome::Fetched => writeln!(out, "@{}\t{}\tfetched\t{}", row.enterprise, row.field, row.url)?,
+                    LogoOutcome::Refused(reason) => {
+                        writeln!(out, "@{}\t{}\trefused\t{}\t{reason}", row.enterprise, row.field, row.url)?
+                    }
+                }
+            }
+            writeln!(out, "{fetched} picture(s) fetched, {} refused", report.len() - fetched)?;
         }
         MediaCommand::Migrate { .. } => {
             return Err(ServerError::Input("media migrate opens no database".into()));

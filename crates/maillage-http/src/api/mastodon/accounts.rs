@@ -179,20 +179,34 @@ pub async fn unfollow(
 }
 
 /// `PATCH /api/v1/accounts/update_credentials` (`display_name`, `note`; as
-/// a form, JSON or multipart): the caller's account, with its `source`.
+/// a form, JSON or multipart; `avatar` and `header` files in multipart, as
+/// Tusky sends them, or empty to go back to the default): the caller's
+/// account, with its `source`. Its body limit is the media limit.
 pub async fn update_credentials(
     State(state): State<AppState>,
     user: User,
-    params: Params,
+    body: ParamsWithFiles,
 ) -> Result<Json<Value>, HttpError> {
+    use maillage_app::profile_images::{PictureSource, set_picture};
+    use maillage_domain::profile_image::ImageSlot;
     user.require("write:accounts")?;
-    let updated = maillage_app::posts::update_member_profile(
-        &state.app,
-        &user.account.actor,
-        params.text("display_name").as_deref(),
-        params.text("note").as_deref(),
-    )
-    .await?;
+    let params = &body.params;
+    let (display_name, note) = (params.text("display_name"), params.text("note"));
+    // The pictures first: a file refused leaves the whole request undone.
+    let mut updated = user.account.actor.clone();
+    for (field, slot) in [("avatar", ImageSlot::Icon), ("header", ImageSlot::Image)] {
+        let source = match (body.file(field), params.text(field)) {
+            (Some(bytes), _) => PictureSource::File(bytes.to_vec()),
+            (None, Some(text)) if text.is_empty() => PictureSource::Clear,
+            _ => continue,
+        };
+        updated = set_picture(&state.app, &user.acting(), &updated.username, slot, source).await?;
+    }
+    if display_name.is_some() || note.is_some() {
+        updated =
+            maillage_app::posts::update_member_profile(&state.app, &updated, display_name.as_deref(), note.as_deref())
+                .await?;
+    }
     Ok(Json(credential_account(&state, &user, &updated).await?))
 }
 

@@ -57,7 +57,7 @@ use super::entities::{
     self, REMOTE_OFFSET, Ref, StatusOf, Viewer, local_account, local_status, remote_account, remote_status,
     unknown_account,
 };
-use super::params::Params;
+use super::params::{Params, ParamsWithFiles};
 use crate::{AppState, HttpError};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -96,6 +96,12 @@ pub async fn streaming_socket(
         let stream = Stream::parse(name, query.tag.as_deref(), query.list.as_deref()).map_err(HttpError::BadRequest)?;
         session.subscribe(stream).await.map_err(HttpError::Unauthorized)?;
     }
+    // Clients only send short commands: a small read buffer (tungstenite
+    // allocates 128 KiB per connection by default) and small messages.
+    let upgrade = upgrade
+        .read_buffer_size(CLIENT_READ_BUFFER)
+        .max_message_size(CLIENT_MESSAGE_MAX)
+        .max_frame_size(CLIENT_MESSAGE_MAX);
     let upgrade = match protocol {
         Some(protocol) => upgrade.protocols([protocol]),
         None => upgrade,
@@ -187,6 +193,12 @@ async fn run_socket(
         }
     }
 }
+
+/// What one read from a client's socket takes at most.
+const CLIENT_READ_BUFFER: usize = 4096;
+/// The largest message a client may send (subscribe and unsubscribe
+/// commands are a few dozen bytes).
+const CLIENT_MESSAGE_MAX: usize = 64 * 1024;
 
 /// `GET /api/v1/streaming/health`
 pub async fn streaming_health() -> &'static str {

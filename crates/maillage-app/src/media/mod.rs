@@ -185,20 +185,8 @@ pub async fn upload(app: &App, acting: &Acting, upload: Upload) -> Result<Media,
              {used} bytes are used"
         )));
     }
-    let prepared = {
-        let _permit = app
-            .media()
-            .processing
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| AppError::Internal("the processing pool is closed".into()))?;
-        let bytes = upload.bytes;
-        let pool_config = config.clone();
-        tokio::task::spawn_blocking(move || prepare(bytes, &pool_config))
-            .await
-            .map_err(|e| AppError::Internal(format!("processing failed: {e}")))??
-    };
+    let (bytes, pool_config) = (upload.bytes, config.clone());
+    let prepared = on_pool(app, move || prepare(bytes, &pool_config)).await?;
     let size = prepared.original.0.len() + prepared.preview.as_ref().map_or(0, |p| p.0.len());
     if quota > 0 && used + size as u64 > quota {
         return Err(AppError::TooLarge(format!(

@@ -43,7 +43,7 @@ pub(crate) async fn upload(
     Ok((status, body))
 }
 
-async fn photo(instance: &TestInstance, token: &str, alt: &str) -> anyhow::Result<Value> {
+pub(crate) async fn photo(instance: &TestInstance, token: &str, alt: &str) -> anyhow::Result<Value> {
     let (status, media) = upload(
         instance,
         "v2",

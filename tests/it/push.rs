@@ -157,6 +157,7 @@ async fn a_mention_a_follow_and_a_like_are_pushed_encrypted_and_signed() -> anyh
 
     let messages = received(&receiver, 3).await?;
     let (_, notifications) = call(&site, Method::GET, "/api/v1/notifications", Some(&marie), None).await?;
+    let (_, paul_account) = call(&site, Method::GET, "/api/v1/accounts/lookup?acct=paul", None, None).await?;
     let mut types = Vec::new();
     for message in &messages {
         assert_eq!(message["path"], "/push/marie");
@@ -174,7 +175,7 @@ async fn a_mention_a_follow_and_a_like_are_pushed_encrypted_and_signed() -> anyh
         assert!(payload.is_object(), "not decrypted: {message}");
         assert_eq!(payload["access_token"], marie.as_str());
         assert_eq!(payload["preferred_locale"], "fr");
-        assert!(payload["icon"].as_str().is_some_and(|icon| icon.starts_with("http")), "{payload}");
+        assert_eq!(payload["icon"], paul_account["avatar"], "the sender's avatar, as the API shows it: {payload}");
         let id = payload["notification_id"].as_i64().unwrap_or_else(|| panic!("a number: {payload}")).to_string();
         let kind = payload["notification_type"].as_str().unwrap_or_default().to_string();
         let listed = notifications.as_array().into_iter().flatten().find(|n| n["id"] == id.as_str());

@@ -25,7 +25,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The streaming URL the instance advertises (v1 `urls.streaming_api`,
 /// the same in v2), to which clients add `/api/v1/streaming`.
-async fn streaming_base(base_url: &str) -> anyhow::Result<String> {
+pub(crate) async fn streaming_base(base_url: &str) -> anyhow::Result<String> {
     let v1: Value = reqwest::get(format!("{base_url}/api/v1/instance")).await?.json().await?;
     let v2: Value = reqwest::get(format!("{base_url}/api/v2/instance")).await?.json().await?;
     let url = v1["urls"]["streaming_api"].as_str().context("no urls.streaming_api")?.to_string();
@@ -35,7 +35,7 @@ async fn streaming_base(base_url: &str) -> anyhow::Result<String> {
 
 /// A WebSocket on the streaming API, with `query` (`?stream=...`) and
 /// `protocol_token` sent as `Sec-WebSocket-Protocol` when given.
-async fn connect(base_url: &str, query: &str, protocol_token: Option<&str>) -> anyhow::Result<Socket> {
+pub(crate) async fn connect(base_url: &str, query: &str, protocol_token: Option<&str>) -> anyhow::Result<Socket> {
     let url = format!("{}/api/v1/streaming{query}", streaming_base(base_url).await?);
     let mut request = url.into_client_request()?;
     if let Some(token) = protocol_token {
@@ -56,7 +56,7 @@ async fn refused(base_url: &str, query: &str) -> anyhow::Result<u16> {
 }
 
 /// The next JSON text message (pings skipped).
-async fn next_message(socket: &mut Socket) -> anyhow::Result<Value> {
+pub(crate) async fn next_message(socket: &mut Socket) -> anyhow::Result<Value> {
     loop {
         let frame = tokio::time::timeout(PATIENCE, socket.next())
             .await
@@ -71,7 +71,7 @@ async fn next_message(socket: &mut Socket) -> anyhow::Result<Value> {
 }
 
 /// The messages up to and including the first that `last` accepts.
-async fn messages_until(socket: &mut Socket, last: impl Fn(&Value) -> bool) -> anyhow::Result<Vec<Value>> {
+pub(crate) async fn messages_until(socket: &mut Socket, last: impl Fn(&Value) -> bool) -> anyhow::Result<Vec<Value>> {
     let mut seen = Vec::new();
     loop {
         let message = next_message(socket).await.with_context(|| format!("after {seen:?}"))?;
@@ -84,13 +84,13 @@ async fn messages_until(socket: &mut Socket, last: impl Fn(&Value) -> bool) -> a
 }
 
 /// The payload of a message, parsed (a status, a notification) or as it is (a deleted id).
-fn payload(message: &Value) -> Value {
+pub(crate) fn payload(message: &Value) -> Value {
     let text = message["payload"].as_str().unwrap_or_default();
     serde_json::from_str(text).unwrap_or_else(|_| json!(text))
 }
 
 /// Whether a message is an `event` whose status (or notification's status) contains `text`.
-fn is_event(message: &Value, event: &str, text: &str) -> bool {
+pub(crate) fn is_event(message: &Value, event: &str, text: &str) -> bool {
     let payload = payload(message);
     let content = payload["content"].as_str().or(payload["status"]["content"].as_str()).unwrap_or_default();
     message["event"] == event && content.contains(text)

@@ -77,7 +77,9 @@ pub struct DeletedEnterprise {
 /// keys signing what is queued) and its posts, team and follows end; its
 /// followers, the accounts it follows and the hub's followers (who got its
 /// posts through the hub) get the actor's `Delete`, and the hub's
-/// followers the hub's `Remove`. It cannot be undone.
+/// followers the hub's `Remove`. Its files (pictures, its posts' media,
+/// its unattached uploads) are deleted once that is committed. It cannot
+/// be undone.
 pub async fn delete(app: &App, acting: &Acting, handle: &str) -> Result<DeletedEnterprise, AppError> {
     acting.require_admin()?;
     let name = handle.trim().trim_start_matches('@');
@@ -100,9 +102,10 @@ pub async fn delete(app: &App, acting: &Acting, handle: &str) -> Result<DeletedE
     let mut notify = vec![outgoing(&enterprise, &delete, false, inboxes)];
     notify.extend(removal);
     match app.db().delete_local_actor(enterprise.id, &notify).await? {
-        Some(posts) => {
+        Some(deleted) => {
+            crate::media::delete_files(app, &deleted.file_keys).await;
             let actor = app.db().local_actor_or_tombstone(name).await?.ok_or_else(no_such)?;
-            Ok(DeletedEnterprise { actor, posts })
+            Ok(DeletedEnterprise { actor, posts: deleted.posts })
         }
         // Another admin was quicker.
         None => Err(already_deleted(&enterprise)),

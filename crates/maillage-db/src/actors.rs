@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use maillage_domain::{ActorKind, Handle};
 
+use crate::live::{LiveEvent, LiveTx, StatusKey};
 use crate::outbox::insert_outgoing;
 use crate::schema::{local_actors, users};
 use crate::{Database, DbError, Outgoing, UtcTime};
@@ -68,6 +69,16 @@ impl LocalActor {
 }
 
 /// What it takes to create a local actor.
+/// What deleting a local actor ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedActor {
+    /// How many live posts it had.
+    pub posts: usize,
+    /// The media store keys of its uploads and pictures, for the caller to
+    /// delete once the deletion is committed.
+    pub file_keys: Vec<String>,
+}
+
 #[derive(Clone)]
 pub struct NewLocalActor {
     pub kind: ActorKind,
@@ -372,10 +383,15 @@ impl Database {
     /// tombstone, with the activities that report it, all in one
     /// transaction: its posts are marked deleted and leave the tag index,
     /// its team, its follows both ways and its place in the hub's
-    /// `featured` end. `None` when it was already deleted; else how many
-    /// live posts it had.
-    pub async fn delete_local_actor(&self, actor_id: i64, notify: &[Outgoing]) -> Result<Option<usize>, DbError> {
-        use crate::schema::{enterprise_editors, featured, follows, local_follows, post_tags, posts};
+    /// `featured` end; its uploads (attached or not) and its pictures leave
+    /// the `media` table and the actor's row, and streaming clients hear of
+    /// each post's deletion. `None` when it was already deleted.
+    pub async fn delete_local_actor(
+        &self,
+        actor_id: i64,
+        notify: &[Outgoing],
+    ) -> Result<Option<DeletedActor>, DbError> {
+        use crate::schema::{enterprise_editors, featured, follows, local_follows, media, post_tags, posts};
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
@@ -392,11 +408,28 @@ impl Database {
             ))
             .execute(c)
             .await?;
-            let posts =
+            let posts: Vec<i64> =
                 diesel::update(posts::table.filter(posts::actor_id.eq(actor_id)).filter(posts::deleted_at.is_null()))
                     .set(posts::deleted_at.eq(Some(now)))
-                    .execute(c)
+                    .returning(posts::id)
+                    .get_results(c)
                     .await?;
+            // Its posts' files (whoever uploaded them) and its own unattached uploads.
+            let its_posts = posts::table.filter(posts::actor_id.eq(actor_id)).select(posts::id.nullable());
+            let uploads: Vec<crate::Media> =
+                diesel::delete(media::table.filter(media::actor_id.eq(actor_id).or(media::post_id.eq_any(its_posts))))
+                    .returning(crate::Media::as_returning())
+                    .get_results(c)
+                    .await?;
+            let pictures: (Option<String>, Option<String>) = local_actors::table
+                .find(actor_id)
+                .select((local_actors::icon_key, local_actors::image_key))
+                .first(c)
+                .await?;
+            diesel::update(local_actors::table.find(actor_id))
+                .set((local_actors::icon_key.eq(None::<String>), local_actors::image_key.eq(None::<String>)))
+                .execute(c)
+                .await?;
             diesel::delete(enterprise_editors::table.filter(enterprise_editors::enterprise_id.eq(actor_id)))
                 .execute(c)
                 .await?;
@@ -418,7 +451,21 @@ impl Database {
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
-            Ok(Some(posts))
+            let events: Vec<LiveEvent> =
+                posts.iter().map(|&id| LiveEvent::StatusDeleted { status: StatusKey::Local(id) }).collect();
+            for event in &events {
+                c.publish_live(event).await?;
+            }
+            let mut file_keys: Vec<String> = uploads.iter().flat_map(crate::Media::keys).collect();
+            file_keys.extend(pictures.0);
+            file_keys.extend(pictures.1);
+            Ok(Some((DeletedActor { posts: posts.len(), file_keys }, events)))
+        })
+        .map(|deleted| {
+            deleted.map(|(deleted, events)| {
+                self.live_committed(&events);
+                deleted
+            })
         })
     }
 

@@ -398,10 +398,14 @@ impl Database {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_write_tx!(self, &mut conn, |c| {
-            tombstone_remote_objects!(c, remote_objects::attributed_to.eq(ap_id), now);
+            let events = tombstone_remote_objects!(c, remote_objects::attributed_to.eq(ap_id), now);
             let removed =
                 diesel::delete(remote_actors::table.filter(remote_actors::ap_id.eq(ap_id))).execute(c).await?;
-            Ok(removed > 0)
+            Ok((removed > 0, events))
+        })
+        .map(|(removed, events)| {
+            self.live_committed(&events);
+            removed
         })
     }
 

@@ -116,6 +116,7 @@ impl Database {
                 .execute(c)
                 .await?;
             let mut report = BlockReport::default();
+            let mut events = Vec::new();
             if policy == DomainPolicy::Block {
                 let actors: Vec<(i64, String)> = remote_actors::table
                     .filter(remote_actors::domain.like(&mentioning))
@@ -161,8 +162,9 @@ impl Database {
                     .await?;
                 }
                 for chunk in objects.chunks(ID_CHUNK) {
-                    report.objects_removed +=
-                        crate::tags::tombstone_remote_objects!(c, remote_objects::id.eq_any(chunk), now);
+                    let removed = crate::tags::tombstone_remote_objects!(c, remote_objects::id.eq_any(chunk), now);
+                    report.objects_removed += removed.len();
+                    events.extend(removed);
                 }
                 for chunk in reactions.chunks(ID_CHUNK) {
                     diesel::delete(reactions::table.filter(reactions::id.eq_any(chunk))).execute(c).await?;
@@ -180,7 +182,11 @@ impl Database {
                             .await?;
                 }
             }
-            Ok(report)
+            Ok((report, events))
+        })
+        .map(|(report, events)| {
+            self.live_committed(&events);
+            report
         })
     }
 

@@ -114,7 +114,7 @@ pub mod testing;
 #[cfg(feature = "bench")]
 mod bench;
 
-pub use actors::{ActorCounts, LocalActor, NewLocalActor, NewUser};
+pub use actors::{ActorCounts, DeletedActor, LocalActor, NewLocalActor, NewUser};
 pub use announcements::{Announcement, NewAnnouncement};
 pub use audience::{LocalFollow, Reader};
 pub use backup_schedule::BackupSchedule;

@@ -147,11 +147,15 @@ impl Database {
                 .get_result(c)
                 .await
                 .optional()?;
-            let Some(id) = found else { return Ok(false) };
+            let Some(id) = found else { return Ok((false, Vec::new())) };
             diesel::delete(follows::table.filter(follows::remote_actor_id.eq(id))).execute(c).await?;
-            crate::tags::tombstone_remote_objects!(c, remote_objects::attributed_to.eq(ap_id), now);
+            let events = crate::tags::tombstone_remote_objects!(c, remote_objects::attributed_to.eq(ap_id), now);
             diesel::delete(reactions::table.filter(reactions::actor_ap_id.eq(ap_id))).execute(c).await?;
-            Ok(true)
+            Ok((true, events))
+        })
+        .map(|(suspended, events)| {
+            self.live_committed(&events);
+            suspended
         })
     }
 

@@ -93,21 +93,33 @@ macro_rules! unindex_remote_objects {
 }
 pub(crate) use unindex_remote_objects;
 
-/// Tombstones the remote objects `$filter` selects, inside a transaction:
-/// out of the tag index, their content gone. Evaluates to how many.
+/// Tombstones the live remote objects `$filter` selects, inside a
+/// transaction: out of the tag index, their content gone, each deletion
+/// published to streaming clients. Evaluates to those events, for
+/// [`Database::live_committed`] once the transaction is committed.
 macro_rules! tombstone_remote_objects {
     ($c:expr, $filter:expr, $now:expr) => {{
+        use $crate::live::LiveTx as _;
         $crate::tags::unindex_remote_objects!($c, $filter);
         let objects = $crate::schema::remote_objects::table;
-        diesel::update(objects.filter($filter))
-            .set((
-                $crate::schema::remote_objects::deleted.eq(true),
-                $crate::schema::remote_objects::content_html.eq(None::<String>),
-                $crate::schema::remote_objects::raw_json.eq("{}"),
-                $crate::schema::remote_objects::updated_at.eq($now),
-            ))
-            .execute($c)
-            .await?
+        let ids: Vec<i64> =
+            diesel::update(objects.filter($filter).filter($crate::schema::remote_objects::deleted.eq(false)))
+                .set((
+                    $crate::schema::remote_objects::deleted.eq(true),
+                    $crate::schema::remote_objects::content_html.eq(None::<String>),
+                    $crate::schema::remote_objects::raw_json.eq("{}"),
+                    $crate::schema::remote_objects::updated_at.eq($now),
+                ))
+                .returning($crate::schema::remote_objects::id)
+                .get_results($c)
+                .await?;
+        let mut events = Vec::with_capacity(ids.len());
+        for id in ids {
+            let event = $crate::live::LiveEvent::StatusDeleted { status: $crate::live::StatusKey::Remote(id) };
+            $c.publish_live(&event).await?;
+            events.push(event);
+        }
+        events
     }};
 }
 pub(crate) use tombstone_remote_objects;

@@ -878,6 +878,20 @@ async fn a_batch_of_remote_objects_is_written_in_order() {
     assert_eq!(index_rows(&db).await, (0, 2));
 }
 
+/// Waits (a few seconds at most) until `live` carries `wanted`.
+async fn heard(live: &mut tokio::sync::broadcast::Receiver<LiveEvent>, wanted: LiveEvent) {
+    let found = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Ok(event) = live.recv().await {
+            if event == wanted {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "{wanted:?} was not published");
+}
+
 #[tokio::test]
 async fn the_tag_index_follows_remote_objects() {
     let (_guard, db) = fresh().await;
@@ -906,13 +920,19 @@ async fn the_tag_index_follows_remote_objects() {
     assert_eq!(index_rows(&db).await, (0, 0));
 
     // Moderation, blocks and deleted actors take their objects out too.
+    // Streaming clients hear of each object those bulk deletions end.
+    let mut live = db.live_events().await;
     db.store_remote_object(&tagged("http://peer/n/3", true, &["#jardin"])).await.unwrap();
+    let n3 = db.remote_object("http://peer/n/3").await.unwrap().unwrap().id;
     db.remove_remote_actor("http://peer/users/ana").await.unwrap();
     assert_eq!(index_rows(&db).await, (0, 0));
+    heard(&mut live, LiveEvent::StatusDeleted { status: StatusKey::Remote(n3) }).await;
     let on_peer0 = NewRemoteObject { attributed_to: None, ..tagged("http://peer0/n/1", true, &["#jardin"]) };
     db.store_remote_object(&on_peer0).await.unwrap();
+    let peer0 = db.remote_object("http://peer0/n/1").await.unwrap().unwrap().id;
     db.set_domain_policy("peer0", DomainPolicy::Block, None).await.unwrap();
     assert_eq!(index_rows(&db).await, (0, 0));
+    heard(&mut live, LiveEvent::StatusDeleted { status: StatusKey::Remote(peer0) }).await;
 
     // A rebuild from what the caller read of each object.
     db.store_remote_object(&tagged("http://peer/n/4", true, &["#jardin"])).await.unwrap();

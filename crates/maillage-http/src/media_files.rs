@@ -69,14 +69,9 @@ pub(crate) async fn serve(
 /// Where the pictures of our actors are stored (`p/<random>/icon.jpg`).
 const PICTURES: &str = "p/";
 /// Where a remote actor's avatar and header are read: `/media/actors/<id>/<role>`.
-const ACTOR_IMAGES: &str = "actors/";
+use maillage_federation::content::protocol::REMOTE_ACTOR_IMAGES as ACTOR_IMAGES;
 /// A remote actor's image may change under its name: cached for an hour.
 const ACTOR_IMAGE_CACHE: &str = "public, max-age=3600";
-
-/// Our URL of remote actor `actor_id`'s avatar or header.
-pub(crate) fn remote_actor_image_url(base: &str, actor_id: i64, role: RemoteMediaRole) -> String {
-    format!("{base}/media/{ACTOR_IMAGES}{actor_id}/{}", role.as_str())
-}
 
 /// A remote actor's avatar or header: our copy, or (when it has none, or it
 /// cannot be copied) a redirect to our default image, never a broken one.

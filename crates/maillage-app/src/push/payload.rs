@@ -5,8 +5,10 @@
 //! the audience check) or the account's handle.
 
 use maillage_db::{Database, QueuedPush};
-use maillage_domain::NotificationKind;
 use maillage_domain::html::{html_to_text, http_url, truncate_text};
+use maillage_domain::{NotificationKind, RemoteMediaRole};
+use maillage_federation::content::protocol::{media_url, remote_actor_image_url};
+use maillage_federation::urls::Urls;
 use serde::Serialize;
 
 use crate::AppError;
@@ -33,16 +35,24 @@ struct Sender {
     icon: Option<String>,
 }
 
-async fn sender(db: &Database, ap_id: &str, domain: &str) -> Result<Sender, AppError> {
+/// Its icon is our URL (our copy of a remote avatar, our stored picture),
+/// so the device showing the message never contacts another server.
+async fn sender(db: &Database, urls: &Urls, ap_id: &str, domain: &str) -> Result<Sender, AppError> {
     if let Some(remote) = db.remote_actor_by_ap_id(ap_id).await? {
         let handle = format!("@{}@{}", remote.username, remote.domain);
+        let icon = remote
+            .icon_url
+            .as_deref()
+            .and_then(http_url)
+            .map(|_| remote_actor_image_url(urls, remote.id, RemoteMediaRole::Avatar));
         let name = remote.display_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| handle.clone());
-        return Ok(Sender { name, handle, icon: remote.icon_url.as_deref().and_then(http_url) });
+        return Ok(Sender { name, handle, icon });
     }
     if let Some(local) = db.local_actor_by_ap_id(ap_id).await? {
         let handle = format!("@{}@{domain}", local.username);
+        let icon = local.icon_key.as_deref().map(|key| media_url(urls, key));
         let name = if local.display_name.trim().is_empty() { handle.clone() } else { local.display_name };
-        return Ok(Sender { name, handle, icon: None });
+        return Ok(Sender { name, handle, icon });
     }
     Ok(Sender { name: ap_id.to_string(), handle: ap_id.to_string(), icon: None })
 }
@@ -68,7 +78,12 @@ fn title(kind: NotificationKind, name: &str) -> String {
 /// The message of a claimed push; `None` when it should not be sent: the
 /// account it is for is gone, or no longer hears from its sender (muted
 /// with notifications, blocked).
-pub async fn payload(db: &Database, push: &QueuedPush, default_icon: &str) -> Result<Option<PushPayload>, AppError> {
+pub async fn payload(
+    db: &Database,
+    urls: &Urls,
+    push: &QueuedPush,
+    default_icon: &str,
+) -> Result<Option<PushPayload>, AppError> {
     let Some(account) = db.account_by_user_id(push.user_id).await? else { return Ok(None) };
     let member = &account.actor;
     let hidden = db.hidden_from(member.id, &member.ap_id, true).await?;
@@ -76,7 +91,7 @@ pub async fn payload(db: &Database, push: &QueuedPush, default_icon: &str) -> Re
         return Ok(None);
     }
     let domain = member.ap_id.split('/').nth(2).unwrap_or_default().to_string();
-    let from = sender(db, &push.from_ap_id, &domain).await?;
+    let from = sender(db, urls, &push.from_ap_id, &domain).await?;
     let reader = db.reader_for_member(member).await?;
     let text = match &push.object_ap_id {
         Some(uri) => match db.visible_post_by_ap_id(&reader, uri).await? {

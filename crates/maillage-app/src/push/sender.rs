@@ -90,7 +90,7 @@ async fn deliver(
     push: &QueuedPush,
 ) -> Result<(), crate::AppError> {
     let db = app.db();
-    let Some(payload) = super::payload::payload(db, push, default_icon).await? else {
+    let Some(payload) = super::payload::payload(db, &app.federation().context().urls, push, default_icon).await? else {
         // Nobody to tell, or they no longer hear from the sender.
         db.push_sent(push.id).await?;
         return Ok(());

@@ -36,6 +36,15 @@ pub fn media_url(urls: &Urls, key: &str) -> String {
     format!("{}/media/{key}", urls.base().trim_end_matches('/'))
 }
 
+/// The `/media/` path prefix of remote actors' avatars and headers, served
+/// from our copy (or our default image when there is none).
+pub const REMOTE_ACTOR_IMAGES: &str = "actors/";
+
+/// Where readers fetch our copy of a remote actor's avatar or header.
+pub fn remote_actor_image_url(urls: &Urls, actor_id: i64, role: maillage_domain::RemoteMediaRole) -> String {
+    media_url(urls, &format!("{REMOTE_ACTOR_IMAGES}{actor_id}/{}", role.as_str()))
+}
+
 /// One attachment as Mastodon sends it: `Image` (with its size, blurhash
 /// and focal point) or `Document`, `name` the alt text.
 pub fn attachment_json(media: &Media, urls: &Urls) -> Value {

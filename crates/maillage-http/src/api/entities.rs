@@ -146,8 +146,11 @@ pub fn remote_account(state: &AppState, actor: &RemoteActor) -> Value {
     // Our copy of its avatar and header (`/media/actors/<id>/...`, which
     // falls back to our default image when the copy cannot be made).
     let ours = |role: maillage_domain::RemoteMediaRole| {
-        let base = state.federation().context().urls.base().to_string();
-        crate::media_files::remote_actor_image_url(base.trim_end_matches('/'), actor.id, role)
+        maillage_federation::content::protocol::remote_actor_image_url(
+            &state.federation().context().urls,
+            actor.id,
+            role,
+        )
     };
     let avatar = actor.icon_url.as_deref().and_then(http_url).map(|_| ours(maillage_domain::RemoteMediaRole::Avatar));
     let header = document

@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use maillage_domain::{MediaKind, RemoteMediaRole, RemoteMediaState};
 
 use crate::schema::{remote_actors, remote_media};
-use crate::{Database, DbError, UtcTime};
+use crate::{Database, DbError, LocalActor, UtcTime};
 
 /// One file of another server, as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -294,6 +294,42 @@ pub(crate) fn inserted(
 const LEASE_SECONDS: i64 = 120;
 
 impl Database {
+    /// A local actor that may read remote object `object_id` though not
+    /// everyone may: one it was addressed to, else one whose follow of its
+    /// author was accepted (the first by id, for a stable choice). We sign
+    /// the fetch of its files as this actor, so that its server's own
+    /// audience check lets the fetch through. `None`: no one here may.
+    pub async fn local_reader_of_remote_object(&self, object_id: i64) -> Result<Option<LocalActor>, DbError> {
+        use crate::schema::{follows, local_actors, remote_object_addressees, remote_objects};
+        let mut conn = self.conn().await?;
+        let addressee = with_conn!(&mut conn, |c| remote_object_addressees::table
+            .inner_join(local_actors::table.on(local_actors::id.eq(remote_object_addressees::local_actor_id)))
+            .filter(remote_object_addressees::remote_object_id.eq(object_id))
+            .filter(local_actors::deleted_at.is_null())
+            .order(local_actors::id.asc())
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        if addressee.is_some() {
+            return Ok(addressee);
+        }
+        let authors = remote_objects::table.find(object_id).select(remote_objects::attributed_to.assume_not_null());
+        let actor = with_conn!(&mut conn, |c| follows::table
+            .inner_join(remote_actors::table)
+            .inner_join(local_actors::table)
+            .filter(remote_actors::ap_id.eq_any(authors))
+            .filter(follows::direction.eq(crate::Direction::Outgoing.as_str()))
+            .filter(follows::state.eq(crate::FollowState::Accepted.as_str()))
+            .filter(local_actors::deleted_at.is_null())
+            .order(local_actors::id.asc())
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
     /// Sets the avatar and header of remote actor `actor_id` (`None`: it has
     /// none): a file whose URL changed is detached and a new row written.
     pub async fn set_remote_actor_images(

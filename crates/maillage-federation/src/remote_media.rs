@@ -3,13 +3,18 @@
 //! outgoing client's address rules, with a size cap, redirects checked one
 //! by one). Processing and storing the copy is `maillage_app::media::remote`.
 
-use maillage_db::NewRemoteMedia;
+use std::time::SystemTime;
+
+use http::Method;
+use maillage_db::{LocalActor, NewRemoteMedia};
 use maillage_domain::{MediaKind, RemoteMediaRole};
 use serde_json::Value;
 use url::Url;
 
 use crate::context::Context;
 use crate::remote_body::{BodyError, excerpt, read_capped};
+use crate::signature::sign_on_pool;
+use crate::urls::Urls;
 
 /// The most attachments we keep of one remote post: Mastodon's own cap for
 /// posts of other servers (`ACTIVITYPUB_STATUS_ATTACHMENT_MAX`, 16), so a
@@ -158,11 +163,42 @@ pub enum MediaFetchError {
 }
 
 /// The bytes at `url`, at most `limit`, through our one client: each URL
-/// (and each redirect's target) passes the address rules first.
-pub async fn fetch_file(ctx: &Context, url: &str, limit: u64) -> Result<Vec<u8>, MediaFetchError> {
+/// (and each redirect's target) passes the address rules first. With
+/// `signer` (the file of a post not everyone may read), each request to the
+/// file's own server is signed as that local actor, whose right to read the
+/// post that server checks; a redirect elsewhere is not signed.
+pub async fn fetch_file(
+    ctx: &Context,
+    url: &str,
+    limit: u64,
+    signer: Option<LocalActor>,
+) -> Result<Vec<u8>, MediaFetchError> {
     let mut url = Url::parse(url).map_err(|_| MediaFetchError::Refused(format!("not a URL: {}", excerpt(url))))?;
+    let origin = url.origin();
+    let signer = match signer {
+        Some(actor) => Some(
+            crate::actors::ensure_keys(&ctx.db, actor)
+                .await
+                .map_err(|error| MediaFetchError::Unreachable(format!("cannot sign the fetch: {error}")))?,
+        ),
+        None => None,
+    };
     for _ in 0..=MAX_REDIRECTS {
-        let request = ctx.client.get(url.clone()).map_err(|refusal| MediaFetchError::Refused(refusal.to_string()))?;
+        let mut request =
+            ctx.client.get(url.clone()).map_err(|refusal| MediaFetchError::Refused(refusal.to_string()))?;
+        if let Some(actor) = signer.as_ref().filter(|_| url.origin() == origin) {
+            let headers = sign_on_pool(
+                Method::GET,
+                url.clone(),
+                None,
+                Urls::key_id(&actor.ap_id),
+                actor.private_key_pem.clone(),
+                SystemTime::now(),
+            )
+            .await
+            .map_err(|error| MediaFetchError::Unreachable(format!("cannot sign the fetch: {error}")))?;
+            request = request.headers(headers);
+        }
         let response = request.send().await.map_err(|error| match crate::remote_url::address_refusal(&error) {
             Some(refusal) => MediaFetchError::Refused(refusal.to_string()),
             None => MediaFetchError::Unreachable(format!("{url}: {error}")),

@@ -70,10 +70,12 @@ async fn copy(app: &App, row: &RemoteMedia) -> Result<CachedRemoteMedia, Refusal
     }
     let config = app.config().media.clone();
     let ctx = app.federation().context();
-    let bytes = fetch_file(ctx, &row.remote_url, config.remote_max_bytes).await.map_err(|error| match error {
-        MediaFetchError::Refused(reason) => Refusal::for_good(reason),
-        MediaFetchError::Unreachable(reason) => Refusal { reason, for_good: false },
-    })?;
+    let signer = signer_for(app, row).await.map_err(|error| Refusal { reason: error.to_string(), for_good: false })?;
+    let bytes =
+        fetch_file(ctx, &row.remote_url, config.remote_max_bytes, signer).await.map_err(|error| match error {
+            MediaFetchError::Refused(reason) => Refusal::for_good(reason),
+            MediaFetchError::Unreachable(reason) => Refusal { reason, for_good: false },
+        })?;
     let prepared = {
         let _permit = app.media().processing.clone().acquire_owned().await.map_err(Refusal::for_good)?;
         tokio::task::spawn_blocking(move || prepare(bytes, &config))
@@ -110,6 +112,21 @@ async fn copy(app: &App, row: &RemoteMedia) -> Result<CachedRemoteMedia, Refusal
         blurhash,
         byte_size: size as i64,
     })
+}
+
+/// Who signs the fetch of `row`: no one for what anyone may read (avatars,
+/// headers, files of public and unlisted posts); for a followers-only or
+/// direct post, a local actor who may read it (one it was addressed to,
+/// else a follower of its author), since its server serves the file only
+/// to its audience. `None` when no one here may read it (the fetch goes
+/// unsigned and is refused).
+async fn signer_for(app: &App, row: &RemoteMedia) -> Result<Option<maillage_db::LocalActor>, AppError> {
+    let Some(object_id) = row.remote_object_id else { return Ok(None) };
+    let open = app.db().remote_object_by_id(object_id).await?.is_none_or(|object| object.visibility().is_open());
+    if open {
+        return Ok(None);
+    }
+    Ok(app.db().local_reader_of_remote_object(object_id).await?)
 }
 
 /// The file stored under `key`, copied now if we do not hold it (never

@@ -112,6 +112,11 @@ pub struct RemoteCacheUsage {
     pub bytes: i64,
 }
 
+/// What a file's row is matched by when its post or actor is written again:
+/// its id and its remote URL (a file listed again keeps its row and copy).
+pub(crate) const ROW_AND_URL: (remote_media::id, remote_media::remote_url) =
+    (remote_media::id, remote_media::remote_url);
+
 /// Replaces the attachments of remote object `$id` with `$list` (a
 /// `&[NewRemoteMedia]`) inside the object's write transaction; `$now` the
 /// write's time. A file whose remote URL was listed before keeps its row
@@ -123,7 +128,7 @@ macro_rules! replace_remote_attachments {
         let list: &[$crate::NewRemoteMedia] = $list;
         let before: Vec<(i64, String)> = remote_media::table
             .filter(remote_media::remote_object_id.eq(object_id))
-            .select((remote_media::id, remote_media::remote_url))
+            .select($crate::remote_media::ROW_AND_URL)
             .load(&mut *$c)
             .await?;
         let plan = $crate::remote_media::attachment_plan(&before, list);
@@ -171,7 +176,7 @@ mod sqlite {
     ) -> QueryResult<()> {
         let before: Vec<(i64, String)> = remote_media::table
             .filter(remote_media::remote_object_id.eq(object_id))
-            .select((remote_media::id, remote_media::remote_url))
+            .select(super::ROW_AND_URL)
             .load(c)?;
         let plan = attachment_plan(&before, list);
         if !plan.detach.is_empty() {
@@ -344,7 +349,7 @@ impl Database {
                 let stored: Option<(i64, String)> = remote_media::table
                     .filter(remote_media::remote_actor_id.eq(actor_id))
                     .filter(remote_media::role.eq(role.as_str()))
-                    .select((remote_media::id, remote_media::remote_url))
+                    .select(ROW_AND_URL)
                     .first(c)
                     .await
                     .optional()?;

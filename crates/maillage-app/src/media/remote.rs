@@ -19,6 +19,7 @@ use maillage_federation::remote_media::{MediaFetchError, fetch_file};
 use tokio::sync::watch;
 
 use super::{Prepared, prepare, store_key};
+use crate::queue_worker::Periodic;
 use crate::repeated::RepeatedWarning;
 use crate::{App, AppError};
 
@@ -160,15 +161,9 @@ pub async fn cached(app: &App, row: RemoteMedia) -> Result<RemoteMedia, AppError
 
 /// Fetches the files that arrived since the last round, every [`POLL`],
 /// until `stop`.
-pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
-    let mut ticks = tokio::time::interval(POLL);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            biased;
-            _ = stop.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
+pub async fn run(app: App, stop: watch::Receiver<bool>) {
+    let mut every = Periodic::new(POLL, stop);
+    while every.next().await {
         let pending = match app.db().pending_remote_media(BATCH).await {
             Ok(pending) => pending,
             Err(error) => {
@@ -177,7 +172,7 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
             }
         };
         for id in pending {
-            if *stop.borrow() {
+            if !every.running() {
                 return;
             }
             if let Err(error) = fetch_one(&app, id, false).await {

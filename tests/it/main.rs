@@ -28,6 +28,8 @@ mod logs;
 mod mail;
 mod media;
 mod media_clients;
+// media-multi: two processes on one PostgreSQL and one S3 bucket.
+mod media_cluster;
 mod media_storage;
 mod open_data;
 mod outages;

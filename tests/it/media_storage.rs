@@ -12,7 +12,7 @@ use maillage_tests::skipped;
 
 /// The `MAILLAGE__MEDIA__*` settings of the test S3 store, or `None`
 /// (noted as skipped) without one; CI requires it.
-fn s3_settings() -> Option<Vec<(String, String)>> {
+pub(crate) fn s3_settings() -> Option<Vec<(String, String)>> {
     let Some(endpoint) = std::env::var("MAILLAGE_TEST_S3_ENDPOINT").ok().filter(|e| !e.is_empty()) else {
         assert!(
             std::env::var_os("MAILLAGE_REQUIRE_PEERS").is_none(),
@@ -41,7 +41,7 @@ fn with(settings: &[(String, String)], key: &str, value: &str) -> Vec<(String, S
     settings.iter().map(|(k, v)| (k.clone(), if k == key { value.to_string() } else { v.clone() })).collect()
 }
 
-fn borrowed(settings: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn borrowed(settings: &[(String, String)]) -> Vec<(&str, &str)> {
     settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

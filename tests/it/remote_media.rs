@@ -9,7 +9,7 @@ use maillage_tests::{TestInstance, eventually};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{PASSWORD, call, instance, login, luc_on_b_follows_coop, post_status};
+use crate::api::{PASSWORD, call, instance, login, post_status};
 use crate::media::{get_file, jpeg_size, upload};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -57,18 +57,50 @@ async fn bytes_of(response: reqwest::Response) -> anyhow::Result<(u16, Option<St
     Ok((status, content_type, response.bytes().await?.to_vec()))
 }
 
+/// B, with luc following coop on A: B keeps its media in the test S3
+/// bucket when there is one (`MAILLAGE_TEST_S3_*`; required in CI), so the
+/// remote cache is tested on both backends, else on its local disk.
+async fn b_follows_coop_on_a(a: &TestInstance) -> anyhow::Result<(TestInstance, String)> {
+    let s3 = crate::media_storage::s3_settings();
+    let b = TestInstance::spawn_with(Box::new(move |config| {
+        for (name, value) in s3.into_iter().flatten() {
+            let media = &mut config.media;
+            match name.trim_start_matches("MAILLAGE__MEDIA__") {
+                "BACKEND" => media.backend = maillage_config::MediaBackend::S3,
+                "S3__ENDPOINT" => media.s3.endpoint = value,
+                "S3__BUCKET" => media.s3.bucket = value,
+                "S3__REGION" => media.s3.region = value,
+                "S3__ACCESS_KEY_ID" => media.s3.access_key_id = value,
+                "S3__SECRET_ACCESS_KEY" => media.s3.secret_access_key = value,
+                other => panic!("an S3 setting this helper does not know: {other}"),
+            }
+        }
+    }))
+    .await?;
+    b.cli_with_input(&["admin", "user", "create", "luc"], &format!("{PASSWORD}\n")).await?;
+    let luc = login(&b, "luc").await?;
+    let search = format!("/api/v2/search?q=@coop@{}&resolve=true", a.domain);
+    let (_, found) = call(&b, Method::GET, &search, Some(&luc), None).await?;
+    let coop_on_b = found["accounts"][0]["id"].as_str().unwrap_or_else(|| panic!("{found}")).to_string();
+    call(&b, Method::POST, &format!("/api/v1/accounts/{coop_on_b}/follow"), Some(&luc), None).await?;
+    let coop_followers = format!("{}/followers", a.actor_id("coop"));
+    eventually(20, "luc follows coop", || async { Ok(!a.collection_items(&coop_followers).await?.is_empty()) }).await?;
+    Ok((b, luc))
+}
+
+/// The store key of one of our `/media/{key}` URLs.
+fn key_of(url: &str) -> anyhow::Result<maillage_storage::StoreKey> {
+    let path = url::Url::parse(url)?.path().to_string();
+    Ok(maillage_storage::StoreKey::new(path.trim_start_matches("/media/"))?)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_maillage_shows_the_photo_from_its_own_copy() -> anyhow::Result<()> {
     let mut a = instance().await?;
     let marie = login(&a, "marie").await?;
-    let (b, luc, _) = luc_on_b_follows_coop(&a).await?;
-    b.cli_with_input(&["admin", "user", "create", "zoe"], &format!("{PASSWORD}\n")).await?;
-    let zoe = login(&b, "zoe").await?;
-    let coop_followers = format!("{}/followers", a.actor_id("coop"));
-    eventually(20, "luc follows coop", || async { Ok(!a.collection_items(&coop_followers).await?.is_empty()) }).await?;
+    let (b, luc) = b_follows_coop_on_a(&a).await?;
 
     let public = coop_posts_a_photo(&a, &marie, "word-public des pommes", "Des pommes", "public").await?;
-    let private = coop_posts_a_photo(&a, &marie, "word-private des poires", "Des poires", "private").await?;
     let a_url = public["media_attachments"][0]["url"].as_str().unwrap().to_string();
     let (status, _, a_bytes) = bytes_of(get_file(&a, &a_url, None).await?).await?;
     assert_eq!(status, 200);
@@ -89,7 +121,8 @@ async fn a_second_maillage_shows_the_photo_from_its_own_copy() -> anyhow::Result
         assert!(image.starts_with(b.url("/").trim_end_matches('/')), "{field}: {image}");
     }
 
-    // B serves its own copy, re-processed as an upload: the same picture.
+    // B serves its own copy, re-processed as an upload: the same picture,
+    // in B's store (the S3 bucket or its directory).
     let (status, content_type, b_bytes) = bytes_of(get_file(&b, url, None).await?).await?;
     assert_eq!(status, 200);
     assert_eq!(content_type.as_deref(), Some("image/jpeg"));
@@ -98,45 +131,27 @@ async fn a_second_maillage_shows_the_photo_from_its_own_copy() -> anyhow::Result
     let (status, _, preview) = bytes_of(get_file(&b, preview_url, None).await?).await?;
     assert_eq!(status, 200);
     assert!(jpeg_size(&preview).is_some_and(|(w, h)| w <= 640 && h <= 640), "{:?}", jpeg_size(&preview));
+    let store = maillage_storage::MediaStore::open(&b.config.media).await?;
+    assert_eq!(store.backend(), b.config.media.backend);
+    assert_eq!(store.get(&key_of(url)?).await?, b_bytes, "served from the store");
 
-    // A followers-only post with a photo: to luc, who follows coop, not to
-    // zoe nor to anyone. (A guards its own followers-only files, which B
-    // cannot fetch unsigned yet: here the post points at a file A serves.)
-    let hidden = json!({
-        "id": format!("{}/objects/hidden-1", a.url("").trim_end_matches('/')),
-        "type": "Note",
-        "attributedTo": a.actor_id("coop"),
-        "to": [coop_followers],
-        "content": "<p>word-hidden</p>",
-        "attachment": [{ "type": "Image", "mediaType": "image/jpeg", "url": a_url, "name": "Des poires" }],
-    });
-    let stored = b.database().await?;
-    stored.store_remote_object(&maillage_federation::objects::parse_remote_object(&hidden)?).await?;
-    let hidden = with_photo_on_b(&b, &luc, "word-hidden").await?;
-    let private_url = hidden["media_attachments"][0]["url"].as_str().unwrap().to_string();
-    assert!(private_url.starts_with(&b_base), "{hidden}");
-    assert_eq!(hidden["visibility"], "private");
-    assert_eq!(get_file(&b, &private_url, Some(&zoe)).await?.status().as_u16(), 404, "a stranger");
-    assert_eq!(get_file(&b, &private_url, None).await?.status().as_u16(), 404, "no one");
-    assert_eq!(get_file(&b, &private_url, Some(&luc)).await?.status().as_u16(), 200, "the follower");
-    let private_post = with_photo_on_b(&b, &luc, "word-private").await?;
-    assert!(private_post["media_attachments"][0]["url"].as_str().unwrap().starts_with(&b_base));
-    let _ = private;
-
-    // A is gone: B still serves its copies (no reader's request goes to A).
+    // A is gone: B still serves its copy (no reader's request goes to A).
     let usage = b.cli(&["admin", "media", "usage"]).await?;
-    assert!(usage.lines().any(|l| l.starts_with("(other servers)\t2\t")), "{usage}");
+    assert!(usage.lines().any(|l| l.starts_with("(other servers)\t1\t")), "{usage}");
     a.stop().await?;
     assert_eq!(get_file(&b, url, None).await?.status().as_u16(), 200);
-    assert_eq!(get_file(&b, &private_url, Some(&luc)).await?.status().as_u16(), 200);
 
-    // Pruned (as after media.remote_cache_days): the rows stay, the files go;
+    // Pruned (as after media.remote_cache_days): the row stays, the files go;
     // without A they cannot be had again, and come back once A is there.
     assert_eq!(b.cli(&["admin", "media", "prune"]).await?.lines().count(), 1, "nothing is old enough yet");
     let pruned = b.cli(&["admin", "media", "prune", "--remote-older-than-days", "0"]).await?;
-    assert!(pruned.contains("removed 2 cached file(s) of other servers"), "{pruned}");
+    assert!(pruned.contains("removed 1 cached file(s) of other servers"), "{pruned}");
     let usage = b.cli(&["admin", "media", "usage"]).await?;
     assert!(!usage.contains("(other servers)"), "{usage}");
+    for gone in [url, preview_url] {
+        let read = store.get(&key_of(gone)?).await;
+        assert!(matches!(read, Err(maillage_storage::StoreError::NotFound)), "{gone} removed from the store: {read:?}");
+    }
     assert_eq!(get_file(&b, url, None).await?.status().as_u16(), 404);
     let still = on_b(&b, &luc, "word-public").await?.unwrap();
     assert_eq!(still["media_attachments"][0]["url"], url, "still listed, at the same URL");
@@ -144,6 +159,39 @@ async fn a_second_maillage_shows_the_photo_from_its_own_copy() -> anyhow::Result
     let (status, _, again) = bytes_of(get_file(&b, url, None).await?).await?;
     assert_eq!(status, 200, "fetched again when asked for");
     assert_eq!(jpeg_size(&again), Some((900, 1200)));
+    assert_eq!(store.get(&key_of(url)?).await?, again, "in the store again");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followers_only_photo_is_fetched_signed_as_a_follower_and_served_to_followers_only() -> anyhow::Result<()> {
+    let a = instance().await?;
+    let marie = login(&a, "marie").await?;
+    let (b, luc) = b_follows_coop_on_a(&a).await?;
+    b.cli_with_input(&["admin", "user", "create", "zoe"], &format!("{PASSWORD}\n")).await?;
+    let zoe = login(&b, "zoe").await?;
+
+    let private = coop_posts_a_photo(&a, &marie, "word-private des poires", "Des poires", "private").await?;
+    let a_url = private["media_attachments"][0]["url"].as_str().unwrap().to_string();
+
+    // B copied it (its fetch signed as luc, whom A's audience check lets
+    // read it) and serves its copy to luc only.
+    let shown = with_photo_on_b(&b, &luc, "word-private").await?;
+    assert_eq!(shown["visibility"], "private");
+    let url = shown["media_attachments"][0]["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&b.url("/media/")), "{shown}");
+    let (status, content_type, b_bytes) = bytes_of(get_file(&b, &url, Some(&luc)).await?).await?;
+    assert_eq!(status, 200, "the follower");
+    assert_eq!(content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(jpeg_size(&b_bytes), Some((900, 1200)), "B holds the picture itself");
+    assert_eq!(get_file(&b, &url, Some(&zoe)).await?.status().as_u16(), 404, "another member of B");
+    assert_eq!(get_file(&b, &url, None).await?.status().as_u16(), 404, "no one");
+
+    // On A: the file to a GET signed by luc (a follower), not unsigned nor
+    // signed by zoe (who does not follow coop).
+    assert_eq!(b.signed_get("luc", &a_url, "image/*").await?, 200, "signed by a follower");
+    assert_eq!(b.signed_get("zoe", &a_url, "image/*").await?, 404, "signed by someone else");
+    assert_eq!(get_file(&a, &a_url, None).await?.status().as_u16(), 404, "unsigned");
     Ok(())
 }
 

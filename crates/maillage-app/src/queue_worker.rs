@@ -1,6 +1,7 @@
 //! What the queue workers of a `maillage serve` process share (mail, Web
 //! Push): the pace of draining a leased queue in batches, and the doubling
-//! delays of their retries up to a give-up age.
+//! delays of their retries up to a give-up age; and the beat of the workers
+//! that run at an interval (the media cleanup, the remote media fetcher).
 
 use std::time::Duration;
 
@@ -65,6 +66,36 @@ impl Pace {
             _ = wake => true,
             _ = tokio::time::sleep(self.poll) => true,
         }
+    }
+}
+
+/// The beat of a worker that runs every `every` until the process stops:
+/// a round that runs late delays the next rather than bunching them.
+pub(crate) struct Periodic {
+    ticks: tokio::time::Interval,
+    stop: watch::Receiver<bool>,
+}
+
+impl Periodic {
+    pub(crate) fn new(every: Duration, stop: watch::Receiver<bool>) -> Self {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Periodic { ticks, stop }
+    }
+
+    /// Waits for the next round (the first at once); false once the
+    /// process is stopping.
+    pub(crate) async fn next(&mut self) -> bool {
+        tokio::select! {
+            biased;
+            _ = self.stop.wait_for(|stopping| *stopping) => false,
+            _ = self.ticks.tick() => true,
+        }
+    }
+
+    /// True while the process is not stopping (a round then stops early).
+    pub(crate) fn running(&self) -> bool {
+        !*self.stop.borrow()
     }
 }
 

@@ -147,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     if wanted("media") {
-        media_step::run(&mut report, scale).await?;
+        media_step::run(&mut report, &binary, scale).await?;
     }
 
     if wanted("streaming") {

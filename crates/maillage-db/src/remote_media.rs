@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use maillage_domain::{MediaKind, RemoteMediaRole, RemoteMediaState};
 
 use crate::schema::{remote_actors, remote_media};
-use crate::{Database, DbError, UtcTime};
+use crate::{Database, DbError, LocalActor, UtcTime};
 
 /// One file of another server, as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -112,6 +112,11 @@ pub struct RemoteCacheUsage {
     pub bytes: i64,
 }
 
+/// What a file's row is matched by when its post or actor is written again:
+/// its id and its remote URL (a file listed again keeps its row and copy).
+pub(crate) const ROW_AND_URL: (remote_media::id, remote_media::remote_url) =
+    (remote_media::id, remote_media::remote_url);
+
 /// Replaces the attachments of remote object `$id` with `$list` (a
 /// `&[NewRemoteMedia]`) inside the object's write transaction; `$now` the
 /// write's time. A file whose remote URL was listed before keeps its row
@@ -123,7 +128,7 @@ macro_rules! replace_remote_attachments {
         let list: &[$crate::NewRemoteMedia] = $list;
         let before: Vec<(i64, String)> = remote_media::table
             .filter(remote_media::remote_object_id.eq(object_id))
-            .select((remote_media::id, remote_media::remote_url))
+            .select($crate::remote_media::ROW_AND_URL)
             .load(&mut *$c)
             .await?;
         let plan = $crate::remote_media::attachment_plan(&before, list);
@@ -171,7 +176,7 @@ mod sqlite {
     ) -> QueryResult<()> {
         let before: Vec<(i64, String)> = remote_media::table
             .filter(remote_media::remote_object_id.eq(object_id))
-            .select((remote_media::id, remote_media::remote_url))
+            .select(super::ROW_AND_URL)
             .load(c)?;
         let plan = attachment_plan(&before, list);
         if !plan.detach.is_empty() {
@@ -294,6 +299,42 @@ pub(crate) fn inserted(
 const LEASE_SECONDS: i64 = 120;
 
 impl Database {
+    /// A local actor that may read remote object `object_id` though not
+    /// everyone may: one it was addressed to, else one whose follow of its
+    /// author was accepted (the first by id, for a stable choice). We sign
+    /// the fetch of its files as this actor, so that its server's own
+    /// audience check lets the fetch through. `None`: no one here may.
+    pub async fn local_reader_of_remote_object(&self, object_id: i64) -> Result<Option<LocalActor>, DbError> {
+        use crate::schema::{follows, local_actors, remote_object_addressees, remote_objects};
+        let mut conn = self.conn().await?;
+        let addressee = with_conn!(&mut conn, |c| remote_object_addressees::table
+            .inner_join(local_actors::table.on(local_actors::id.eq(remote_object_addressees::local_actor_id)))
+            .filter(remote_object_addressees::remote_object_id.eq(object_id))
+            .filter(local_actors::deleted_at.is_null())
+            .order(local_actors::id.asc())
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        if addressee.is_some() {
+            return Ok(addressee);
+        }
+        let authors = remote_objects::table.find(object_id).select(remote_objects::attributed_to.assume_not_null());
+        let actor = with_conn!(&mut conn, |c| follows::table
+            .inner_join(remote_actors::table)
+            .inner_join(local_actors::table)
+            .filter(remote_actors::ap_id.eq_any(authors))
+            .filter(follows::direction.eq(crate::Direction::Outgoing.as_str()))
+            .filter(follows::state.eq(crate::FollowState::Accepted.as_str()))
+            .filter(local_actors::deleted_at.is_null())
+            .order(local_actors::id.asc())
+            .select(LocalActor::as_select())
+            .first(c)
+            .await
+            .optional())?;
+        Ok(actor)
+    }
+
     /// Sets the avatar and header of remote actor `actor_id` (`None`: it has
     /// none): a file whose URL changed is detached and a new row written.
     pub async fn set_remote_actor_images(
@@ -308,7 +349,7 @@ impl Database {
                 let stored: Option<(i64, String)> = remote_media::table
                     .filter(remote_media::remote_actor_id.eq(actor_id))
                     .filter(remote_media::role.eq(role.as_str()))
-                    .select((remote_media::id, remote_media::remote_url))
+                    .select(ROW_AND_URL)
                     .first(c)
                     .await
                     .optional()?;

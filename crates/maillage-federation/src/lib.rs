@@ -41,6 +41,7 @@ pub mod web_push;
 pub mod webfinger;
 
 pub use actors::ActorError;
+pub use authorized_fetch::reader_of as signed_reader;
 pub use client::{ClientError, OutgoingClient, user_agent};
 pub use context::{Context, ContextParts, Federation};
 pub use error::FederationError;

@@ -1,15 +1,16 @@
 //! Files of other servers: what we read of an object's `attachment` and an
-//! actor's `icon`/`image`, and the one fetch of their bytes (through the
-//! outgoing client's address rules, with a size cap, redirects checked one
-//! by one). Processing and storing the copy is `maillage_app::media::remote`.
+//! actor's `icon`/`image`, and the fetch of their bytes (the one capped
+//! fetch of `picture_fetch`: the outgoing client's address rules, a size
+//! cap, redirects checked one by one). Processing and storing the copy is `maillage_app::media::remote`.
 
-use maillage_db::NewRemoteMedia;
+use maillage_db::{LocalActor, NewRemoteMedia};
 use maillage_domain::{MediaKind, RemoteMediaRole};
 use serde_json::Value;
 use url::Url;
 
 use crate::context::Context;
-use crate::remote_body::{BodyError, excerpt, read_capped};
+use crate::picture_fetch::{CappedFetch, PictureFetchError, fetch_capped};
+use crate::remote_body::{BodyError, excerpt};
 
 /// The most attachments we keep of one remote post: Mastodon's own cap for
 /// posts of other servers (`ACTIVITYPUB_STATUS_ATTACHMENT_MAX`, 16), so a
@@ -157,40 +158,37 @@ pub enum MediaFetchError {
     Unreachable(String),
 }
 
-/// The bytes at `url`, at most `limit`, through our one client: each URL
-/// (and each redirect's target) passes the address rules first.
-pub async fn fetch_file(ctx: &Context, url: &str, limit: u64) -> Result<Vec<u8>, MediaFetchError> {
-    let mut url = Url::parse(url).map_err(|_| MediaFetchError::Refused(format!("not a URL: {}", excerpt(url))))?;
-    for _ in 0..=MAX_REDIRECTS {
-        let request = ctx.client.get(url.clone()).map_err(|refusal| MediaFetchError::Refused(refusal.to_string()))?;
-        let response = request.send().await.map_err(|error| match crate::remote_url::address_refusal(&error) {
-            Some(refusal) => MediaFetchError::Refused(refusal.to_string()),
-            None => MediaFetchError::Unreachable(format!("{url}: {error}")),
-        })?;
-        let status = response.status();
-        if status.is_redirection() {
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| url.join(l).ok())
-                .ok_or_else(|| MediaFetchError::Refused(format!("{url} redirects nowhere")))?;
-            url = location;
-            continue;
+/// The bytes at `url`, at most `limit`, through our one capped fetch
+/// (`picture_fetch::fetch_capped`): each URL (and each redirect's target)
+/// passes the address rules first. With `signer` (the file of a post not
+/// everyone may read), each request to the file's own server is signed as
+/// that local actor, whose right to read the post that server checks; a
+/// redirect elsewhere is not signed.
+pub async fn fetch_file(
+    ctx: &Context,
+    url: &str,
+    limit: u64,
+    signer: Option<LocalActor>,
+) -> Result<Vec<u8>, MediaFetchError> {
+    let url = Url::parse(url).map_err(|_| MediaFetchError::Refused(format!("not a URL: {}", excerpt(url))))?;
+    let how = CappedFetch {
+        limit: usize::try_from(limit).unwrap_or(usize::MAX),
+        redirects: MAX_REDIRECTS,
+        accept: None,
+        signer: signer.as_ref(),
+    };
+    fetch_capped(ctx, url, how).await.map_err(|error| match error {
+        PictureFetchError::Refused(reason) => MediaFetchError::Refused(reason),
+        PictureFetchError::Unreachable(reason) => MediaFetchError::Unreachable(reason),
+        PictureFetchError::Status { status, .. } if status >= 500 || status == 429 => {
+            MediaFetchError::Unreachable(error.to_string())
         }
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(MediaFetchError::Unreachable(format!("{url} answered {status}")));
+        PictureFetchError::Status { .. } => MediaFetchError::Refused(error.to_string()),
+        PictureFetchError::Body { error: BodyError::TooLarge { .. }, .. } => {
+            MediaFetchError::Refused(error.to_string())
         }
-        if !status.is_success() {
-            return Err(MediaFetchError::Refused(format!("{url} answered {status}")));
-        }
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        return read_capped(response, limit).await.map_err(|error| match error {
-            BodyError::TooLarge { .. } => MediaFetchError::Refused(format!("{url}: {error}")),
-            BodyError::Read(_) => MediaFetchError::Unreachable(format!("{url}: {error}")),
-        });
-    }
-    Err(MediaFetchError::Refused(format!("more than {MAX_REDIRECTS} redirects")))
+        PictureFetchError::Body { .. } => MediaFetchError::Unreachable(error.to_string()),
+    })
 }
 
 #[cfg(test)]

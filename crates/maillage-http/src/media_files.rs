@@ -2,7 +2,9 @@
 //! store. A file of a post is served to whoever may read the post (the one
 //! audience check, `visible_post`); an upload not yet attached only to its
 //! uploader. The reader is a client's bearer token or, for the images of
-//! our pages, the web session's cookie. Pictures are served as what we
+//! our pages, the web session's cookie, or the actor of another server whose
+//! HTTP signature is on the GET (that server copying a followers-only
+//! post's file for its follower). Pictures are served as what we
 //! re-encoded them to; documents only as downloads, never rendered
 //! (`attachment`, `nosniff`, a sandbox).
 //! The pictures of our actors (`p/...`: avatars, headers, logos, banners)
@@ -11,8 +13,8 @@
 //! audience check as the remote post they belong to (avatars and headers:
 //! to anyone), and fetched first when we do not hold them.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use maillage_domain::{MediaKind, RemoteMediaRole};
 use maillage_storage::StoreKey;
@@ -31,6 +33,9 @@ pub(crate) async fn serve(
     State(state): State<AppState>,
     BearerOrSession(viewer): BearerOrSession,
     Path(key): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let missing = || HttpError::NotFound("no such file".into());
     if let Some(image) = key.strip_prefix(ACTOR_IMAGES) {
@@ -44,7 +49,19 @@ pub(crate) async fn serve(
     };
     let public = match media.post_id {
         Some(post_id) => {
-            let reader = viewer.reader(&state).await?;
+            let reader = match viewer.0 {
+                // Another server fetching the file for one of its actors
+                // (its copy of a followers-only post): that actor reads.
+                None if headers.contains_key("signature") => {
+                    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+                    match maillage_federation::signed_reader(state.federation(), &method, target, &headers, None).await
+                    {
+                        Ok(reader) => reader,
+                        Err(refusal) => return Ok(refusal),
+                    }
+                }
+                _ => viewer.reader(&state).await?,
+            };
             let post = state.db().visible_post(&reader, post_id).await?.ok_or_else(missing)?;
             post.visibility().is_open()
         }

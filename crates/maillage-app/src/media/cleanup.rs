@@ -7,6 +7,7 @@ use std::time::Duration;
 use maillage_db::{MediaUsage, UtcTime};
 use tokio::sync::watch;
 
+use crate::queue_worker::Periodic;
 use crate::repeated::RepeatedWarning;
 use crate::{Acting, App, AppError};
 
@@ -42,16 +43,10 @@ pub async fn prune_unattached(app: &App, older_than: Duration) -> Result<usize, 
 }
 
 /// The pruning after `media.unattached_hours`, every [`POLL`], until `stop`.
-pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
+pub async fn run(app: App, stop: watch::Receiver<bool>) {
     let after = Duration::from_secs(u64::from(app.config().media.unattached_hours) * 3600);
-    let mut ticks = tokio::time::interval(POLL);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            biased;
-            _ = stop.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
+    let mut every = Periodic::new(POLL, stop);
+    while every.next().await {
         match prune_unattached(&app, after).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "unattached uploads removed"),

@@ -19,6 +19,7 @@ use maillage_federation::remote_media::{MediaFetchError, fetch_file};
 use tokio::sync::watch;
 
 use super::{Prepared, prepare, store_key};
+use crate::queue_worker::Periodic;
 use crate::repeated::RepeatedWarning;
 use crate::{App, AppError};
 
@@ -70,10 +71,12 @@ async fn copy(app: &App, row: &RemoteMedia) -> Result<CachedRemoteMedia, Refusal
     }
     let config = app.config().media.clone();
     let ctx = app.federation().context();
-    let bytes = fetch_file(ctx, &row.remote_url, config.remote_max_bytes).await.map_err(|error| match error {
-        MediaFetchError::Refused(reason) => Refusal::for_good(reason),
-        MediaFetchError::Unreachable(reason) => Refusal { reason, for_good: false },
-    })?;
+    let signer = signer_for(app, row).await.map_err(|error| Refusal { reason: error.to_string(), for_good: false })?;
+    let bytes =
+        fetch_file(ctx, &row.remote_url, config.remote_max_bytes, signer).await.map_err(|error| match error {
+            MediaFetchError::Refused(reason) => Refusal::for_good(reason),
+            MediaFetchError::Unreachable(reason) => Refusal { reason, for_good: false },
+        })?;
     let prepared = {
         let _permit = app.media().processing.clone().acquire_owned().await.map_err(Refusal::for_good)?;
         tokio::task::spawn_blocking(move || prepare(bytes, &config))
@@ -112,6 +115,21 @@ async fn copy(app: &App, row: &RemoteMedia) -> Result<CachedRemoteMedia, Refusal
     })
 }
 
+/// Who signs the fetch of `row`: no one for what anyone may read (avatars,
+/// headers, files of public and unlisted posts); for a followers-only or
+/// direct post, a local actor who may read it (one it was addressed to,
+/// else a follower of its author), since its server serves the file only
+/// to its audience. `None` when no one here may read it (the fetch goes
+/// unsigned and is refused).
+async fn signer_for(app: &App, row: &RemoteMedia) -> Result<Option<maillage_db::LocalActor>, AppError> {
+    let Some(object_id) = row.remote_object_id else { return Ok(None) };
+    let open = app.db().remote_object_by_id(object_id).await?.is_none_or(|object| object.visibility().is_open());
+    if open {
+        return Ok(None);
+    }
+    Ok(app.db().local_reader_of_remote_object(object_id).await?)
+}
+
 /// The file stored under `key`, copied now if we do not hold it (never
 /// fetched, or pruned); `NotFound` when it cannot be had.
 pub async fn cached(app: &App, row: RemoteMedia) -> Result<RemoteMedia, AppError> {
@@ -143,15 +161,9 @@ pub async fn cached(app: &App, row: RemoteMedia) -> Result<RemoteMedia, AppError
 
 /// Fetches the files that arrived since the last round, every [`POLL`],
 /// until `stop`.
-pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
-    let mut ticks = tokio::time::interval(POLL);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            biased;
-            _ = stop.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
+pub async fn run(app: App, stop: watch::Receiver<bool>) {
+    let mut every = Periodic::new(POLL, stop);
+    while every.next().await {
         let pending = match app.db().pending_remote_media(BATCH).await {
             Ok(pending) => pending,
             Err(error) => {
@@ -160,7 +172,7 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
             }
         };
         for id in pending {
-            if *stop.borrow() {
+            if !every.running() {
                 return;
             }
             if let Err(error) = fetch_one(&app, id, false).await {

@@ -39,6 +39,19 @@ pub(super) struct Submitted {
     slots: BTreeMap<usize, SlotInput>,
     /// Files refused on upload: (file name, why).
     refusals: Vec<(String, AppError)>,
+    /// The named pictures' bytes (field name, bytes), for their use case.
+    pictures: Vec<(String, Vec<u8>)>,
+}
+
+/// The files a form carries.
+#[derive(Clone, Copy)]
+pub(super) enum Expecting<'a> {
+    /// Numbered slots (`file_N`), each uploaded as it arrives for the
+    /// enterprise the named text field gives.
+    Slots { for_field: &'a str },
+    /// Pictures in the named fields (an enterprise's logo and banner),
+    /// held until their use case has them.
+    Pictures(&'a [&'a str]),
 }
 
 #[derive(Default)]
@@ -128,8 +141,7 @@ impl Submitted {
         state: &WebState,
         ctx: &Ctx,
         acting: &Acting,
-        // The field naming the enterprise the files are for.
-        for_field: &str,
+        expecting: Expecting<'_>,
         request: Request,
     ) -> Result<Self, PageError> {
         let is_multipart = request
@@ -137,7 +149,8 @@ impl Submitted {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-        let mut submitted = Submitted { pairs: Vec::new(), slots: BTreeMap::new(), refusals: Vec::new() };
+        let mut submitted =
+            Submitted { pairs: Vec::new(), slots: BTreeMap::new(), refusals: Vec::new(), pictures: Vec::new() };
         if !is_multipart {
             let bytes = axum::body::Bytes::from_request(request, state)
                 .await
@@ -161,7 +174,19 @@ impl Submitted {
         let mut csrf_checked = false;
         while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_string();
-            let Some(slot) = slot_of(&name, "file_") else {
+            let for_field = match expecting {
+                Expecting::Pictures(names) if names.contains(&name.as_str()) => {
+                    let bytes = field.bytes().await.map_err(unreadable)?;
+                    // An empty file input: no new picture.
+                    if !bytes.is_empty() {
+                        submitted.pictures.push((name, bytes.to_vec()));
+                    }
+                    continue;
+                }
+                Expecting::Pictures(_) => None,
+                Expecting::Slots { for_field } => Some(for_field),
+            };
+            let Some((slot, for_field)) = slot_of(&name, "file_").zip(for_field) else {
                 let value = field.text().await.map_err(unreadable)?;
                 submitted.text_field(name, value);
                 continue;
@@ -213,6 +238,11 @@ impl Submitted {
         }
     }
 
+    /// The bytes sent in the picture field `name`, if a file was chosen.
+    pub(super) fn picture(&self, name: &str) -> Option<Vec<u8>> {
+        self.pictures.iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes.clone())
+    }
+
     /// The text field `name` ("" when absent).
     pub(super) fn value(&self, name: &str) -> String {
         self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
@@ -255,7 +285,7 @@ impl Submitted {
 
 /// Why a file was refused, in the reader's language where we know the
 /// limit, else the use case's own words.
-fn refusal(state: &WebState, ctx: &Ctx, error: &AppError) -> String {
+pub(super) fn refusal(state: &WebState, ctx: &Ctx, error: &AppError) -> String {
     match error {
         AppError::TooLarge(message) if !message.contains("quota") => {
             let media = &state.shared.config().media;

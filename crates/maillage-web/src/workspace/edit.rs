@@ -3,12 +3,14 @@
 //! (`Update{Article}`), through the same use cases as the API.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use maillage_app::profile_images::{self, PictureSource};
 use maillage_app::{Acting, AppError, enterprises, posts};
 use maillage_db::LocalActor;
+use maillage_domain::profile_image::ImageSlot;
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, STATUSES, Vocabulary,
 };
@@ -16,6 +18,7 @@ use maillage_domain::{ActorKind, EnterpriseProfile, PostKind};
 use maillage_federation::content::PracticeDraft;
 use serde::Deserialize;
 
+use super::attachments::{Expecting, Submitted, refusal};
 use super::forms::{PracticeForm, ProfileForm, split_tags};
 use super::require_login;
 use crate::WebState;
@@ -66,7 +69,24 @@ struct ProfilePage {
     checks: Vec<SelectField>,
     /// The enterprise's private contact address (its team and staff only).
     contact: Option<String>,
+    /// Its logo and banner: file inputs, with the current ones shown.
+    pictures: Vec<PictureField>,
 }
+
+/// The logo or the banner on the profile form. Neither has an alt text of
+/// its own: the enterprise's name is theirs (as on its page).
+struct PictureField {
+    /// `logo` or `banner`: the form's fields are `NAME_file` and `NAME_remove`.
+    name: &'static str,
+    label: String,
+    /// Our URL of the current one.
+    current: Option<String>,
+    alt: String,
+}
+
+/// The picture fields of the profile form, with their slot.
+const PICTURES: [(ImageSlot, &str, &str); 2] =
+    [(ImageSlot::Icon, "logo_file", "logo"), (ImageSlot::Image, "banner_file", "banner")];
 
 fn options(ctx: &Ctx, vocabulary: &Vocabulary, chosen: &[String]) -> Vec<(String, String, bool)> {
     vocabulary
@@ -126,6 +146,19 @@ fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile)
         },
     ];
     let name = profile.name().unwrap_or(&enterprise.display_name).to_string();
+    let pictures = PICTURES
+        .iter()
+        .map(|(slot, _, field)| PictureField {
+            name: field,
+            label: ctx.t.t(&format!("profile-picture-{field}")),
+            current: match slot {
+                ImageSlot::Icon => enterprise.icon_key.as_deref(),
+                ImageSlot::Image => enterprise.image_key.as_deref(),
+            }
+            .map(|key| format!("/media/{key}")),
+            alt: name.clone(),
+        })
+        .collect();
     ProfilePage {
         c: ctx.chrome(ctx.t.t1("edit-profile-title", "name", &name)),
         handle: enterprise.username.clone(),
@@ -135,6 +168,7 @@ fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile)
         selects,
         checks,
         contact: None,
+        pictures,
     }
 }
 
@@ -164,16 +198,21 @@ pub async fn profile_form(
     ctx.render(&page)
 }
 
-/// Saves the profile; who may is the use case's to decide.
+/// Saves the profile, then its new or removed logo and banner (the form is
+/// multipart); who may is the use cases' to decide. A refused text change
+/// stores no picture; a refused picture is named on the form shown again,
+/// the text changes saved.
 pub async fn save_profile(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(handle): Path<String>,
-    Form(form): Form<ProfileForm>,
+    request: Request,
 ) -> Result<Response, PageError> {
     let enterprise = local_enterprise(&state, &ctx, &handle).await?;
     let acting = Acting::member(require_login(&ctx)?);
-    ctx.check_csrf(&form.csrf)?;
+    let fields: Vec<&str> = PICTURES.iter().map(|(_, field, _)| *field).collect();
+    let submitted = Submitted::read(&state, &ctx, &acting, Expecting::Pictures(&fields), request).await?;
+    let form: ProfileForm = submitted.form();
     let outcome = match form.changes() {
         Ok(changes) => enterprises::update_profile(&state.shared.app, &acting, &enterprise.username, &changes).await,
         // The use case is not reached: only its editors are told what to correct.
@@ -181,19 +220,51 @@ pub async fn save_profile(
             acting.require_editor(state.shared.db(), &enterprise).await.and(Err(AppError::refused(message)))
         }
     };
+    let shown_again = |enterprise: &LocalActor, error: String, status: StatusCode| {
+        // Show what was typed, with the reason.
+        let typed = form.typed(current_profile(enterprise));
+        let mut page = profile_page(&ctx, enterprise, &typed);
+        page.error = Some(error);
+        let mut response = ctx.render(&page)?;
+        *response.status_mut() = status;
+        Ok(response)
+    };
     match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
+        Ok(_) => {}
         Err(AppError::Invalid { message, .. }) => {
-            // Show what was typed, with the reason.
-            let typed = form.typed(current_profile(&enterprise));
-            let mut page = profile_page(&ctx, &enterprise, &typed);
-            page.error = Some(ctx.t.t1("error-bad-request", "reason", &message));
-            let mut response = ctx.render(&page)?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            let error = ctx.t.t1("error-bad-request", "reason", &message);
+            return shown_again(&enterprise, error, StatusCode::UNPROCESSABLE_ENTITY);
         }
-        Err(e) => Err(PageError::app(ctx.lang, e)),
+        Err(e) => return Err(PageError::app(ctx.lang, e)),
     }
+    let mut problems = Vec::new();
+    let mut too_large = false;
+    for (slot, file_field, field) in PICTURES {
+        let remove = match slot {
+            ImageSlot::Icon => form.logo_remove.is_some(),
+            ImageSlot::Image => form.banner_remove.is_some(),
+        };
+        let source = match submitted.picture(file_field) {
+            Some(bytes) => PictureSource::File(bytes),
+            None if remove => PictureSource::Clear,
+            None => continue,
+        };
+        match profile_images::set_picture(&state.shared.app, &acting, &enterprise.username, slot, source).await {
+            Ok(_) => {}
+            Err(error @ (AppError::Invalid { .. } | AppError::TooLarge(_))) => {
+                too_large |= matches!(error, AppError::TooLarge(_));
+                let reason = refusal(&state, &ctx, &error);
+                problems.push(ctx.t.t1(&format!("profile-picture-{field}-refused"), "reason", &reason));
+            }
+            Err(e) => return Err(PageError::app(ctx.lang, e)),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response());
+    }
+    let saved = local_enterprise(&state, &ctx, &handle).await?;
+    let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+    shown_again(&saved, problems.join(" "), status)
 }
 
 #[derive(Template)]

@@ -141,3 +141,125 @@ async fn a_member_who_does_not_edit_the_enterprise_cannot_change_its_pictures() 
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(ferme(&site).await.icon_key, None);
 }
+
+/// Posts an update for `ferme` with one picture, as alice.
+async fn update_with_picture(
+    site: &super::TestSite,
+    (cookies, csrf): &(String, String),
+    text: &str,
+    alt: &str,
+    followers_only: bool,
+) -> maillage_db::Media {
+    let mut parts = vec![
+        Part::Text("csrf", csrf),
+        Part::Text("enterprise", "ferme"),
+        Part::Text("text", text),
+        Part::File("file_1", "photo.jpg", PHOTO),
+        Part::Text("alt_1", alt),
+    ];
+    if followers_only {
+        parts.push(Part::Text("followers_only", "true"));
+    }
+    let (status, _, body) = site.post_multipart("/workspace/updates", cookies, "fr", &parts).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let ferme = ferme(site).await;
+    let post = site.db().posts_of(ferme.id, None, 1).await.unwrap().remove(0);
+    site.db().media_of_posts(&[post.id]).await.unwrap().remove(0)
+}
+
+#[tokio::test]
+async fn list_cards_show_a_small_first_picture_and_never_a_followers_only_one() {
+    let media = tempfile::tempdir().unwrap();
+    let site = site(&media, |_| {}).await;
+    site.member("carol", "un mot de passe sûr", None).await;
+    let alice = site.session("alice").await;
+    let public = update_with_picture(&site, &alice, "Les pommes sont là", "Des pommes dans un panier", false).await;
+    let private = update_with_picture(&site, &alice, "Pour nos abonnés", "Réservé aux abonnés", true).await;
+    let preview = format!("/media/{}", public.preview_key.as_deref().unwrap());
+    let card_image = format!(
+        "<img class=\"card-image\" src=\"{preview}\" alt=\"Des pommes dans un panier\" width=\"{}\" height=\"{}\" loading=\"lazy\"",
+        public.preview_width.unwrap(),
+        public.preview_height.unwrap()
+    );
+    let (carol, _) = site.session("carol").await;
+    for (path, cookie) in [("/", ""), ("/actors/ferme", ""), ("/actors/ferme", carol.as_str())] {
+        let (status, _, page) = site.get(path, &[("accept", "text/html"), ("cookie", cookie)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&card_image), "{path}: {page}");
+        assert!(!page.contains(&private.original_key) && !page.contains("Réservé aux abonnés"), "{path}: {page}");
+        assert!(!page.contains(private.preview_key.as_deref().unwrap()), "{path}");
+    }
+}
+
+/// Another server's Note, public or for its followers, with one picture.
+fn remote_note_with_picture(
+    id: &str,
+    in_reply_to: Option<&str>,
+    public: bool,
+    alt: &str,
+    folder: &str,
+) -> maillage_db::NewRemoteObject {
+    let to = if public {
+        "https://www.w3.org/ns/activitystreams#Public"
+    } else {
+        "https://other.test/actors/coop/followers"
+    };
+    let raw = serde_json::json!({ "type": "Note", "id": id, "to": [to], "content": "<p>Avec photo</p>", "inReplyTo": in_reply_to });
+    let mut note = super::remote_note(id, &raw, "<p>Avec photo</p>", None);
+    note.in_reply_to = in_reply_to.map(str::to_string);
+    note.attachments = vec![maillage_db::NewRemoteMedia {
+        role: maillage_domain::RemoteMediaRole::Attachment,
+        kind: Some(maillage_domain::MediaKind::Image),
+        remote_url: format!("https://other.test/files/{folder}.jpg"),
+        claimed_type: Some("image/jpeg".into()),
+        description: Some(alt.into()),
+        blurhash: None,
+        width: Some(640),
+        height: Some(480),
+        focus_x: 0,
+        focus_y: 0,
+        folder: format!("r/{folder}"),
+    }];
+    note
+}
+
+#[tokio::test]
+async fn remote_posts_show_their_pictures_from_our_cache_to_readers_who_may_see_them() {
+    let site = super::TestSite::new().await;
+    site.enterprise("ferme", super::profile("Ferme du Lac", "estrie", "cooperative")).await;
+    site.member("alice", "un mot de passe sûr", Some("ferme")).await;
+    let folder = "0123456789abcdef0123456789abcdef";
+    let note = remote_note_with_picture("https://other.test/notes/1", None, true, "Un vélo cargo", folder);
+    site.db().store_remote_object(&note).await.unwrap();
+    let (_, _, home) = site.get("/", &[]).await;
+    assert!(home.contains(&format!("class=\"card-image\" src=\"/media/r/{folder}/")), "{home}");
+    assert!(home.contains("alt=\"Un vélo cargo\""), "{home}");
+    assert!(!home.contains("other.test/files"), "never the other server's URL");
+
+    // Replies from another server under our practice: the public one's
+    // picture is shown from our cache; the followers-only one is not shown.
+    let practice = super::alice_practice(&site, "Un guide").await;
+    let reply = remote_note_with_picture(
+        "https://other.test/notes/2",
+        Some(&practice.ap_id),
+        true,
+        "Notre bac",
+        "11111111111111111111111111111111",
+    );
+    site.db().store_remote_object(&reply).await.unwrap();
+    let hidden = remote_note_with_picture(
+        "https://other.test/notes/3",
+        Some(&practice.ap_id),
+        false,
+        "Entre nous",
+        "22222222222222222222222222222222",
+    );
+    site.db().store_remote_object(&hidden).await.unwrap();
+    let id = practice.ap_id.rsplit('/').next().unwrap();
+    let (status, _, page) = site.get(&format!("/objects/{id}"), &[("accept", "text/html")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("src=\"/media/r/11111111111111111111111111111111/"), "{page}");
+    assert!(page.contains("alt=\"Notre bac\""), "{page}");
+    assert!(!page.contains("22222222222222222222222222222222") && !page.contains("Entre nous"), "{page}");
+    assert!(!page.contains("other.test/files"), "never the other server's URL");
+}

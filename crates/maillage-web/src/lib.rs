@@ -94,7 +94,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/workspace", get(workspace::workspace))
         .route("/workspace/follows", post(workspace::follows::follow))
         .route("/workspace/enterprises/{handle}", get(workspace::edit::profile_form))
-        .route("/workspace/practices/{id}", get(workspace::edit::practice_form).post(workspace::edit::save_practice))
+        .route("/workspace/practices/{id}", get(workspace::edit::practice_form))
         .route("/workspace/staff", get(workspace::staff::staff_home))
         .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
         .route("/workspace/staff/import", get(workspace::import::import_form).post(workspace::import::preview))
@@ -113,6 +113,7 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/workspace/updates", post(workspace::publish::post_update))
         .route("/workspace/practices", post(workspace::publish::publish_practice))
         .route("/workspace/enterprises/{handle}", post(workspace::edit::save_profile))
+        .route("/workspace/practices/{id}", post(workspace::edit::save_practice))
         .with_state(state.clone());
     let documents = Router::new()
         .route("/actors/{username}", get(pages::actor))

@@ -263,3 +263,74 @@ async fn remote_posts_show_their_pictures_from_our_cache_to_readers_who_may_see_
     assert!(!page.contains("22222222222222222222222222222222") && !page.contains("Entre nous"), "{page}");
     assert!(!page.contains("other.test/files"), "never the other server's URL");
 }
+
+#[tokio::test]
+async fn the_practice_edit_form_adds_and_removes_attachments_and_the_article_follows() {
+    let media = tempfile::tempdir().unwrap();
+    let site = site(&media, |_| {}).await;
+    let (alice, csrf) = site.session("alice").await;
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let fields = |action: &'static str| {
+        vec![
+            Part::Text("csrf", &csrf),
+            Part::Text("enterprise", "ferme"),
+            Part::Text("title", "Un guide du compost"),
+            Part::Text("summary", "Comment composter"),
+            Part::Text("body", "Le compost"),
+            Part::Text("action", action),
+        ]
+    };
+    let mut parts = fields("publish");
+    parts.push(Part::File("file_1", "guide.pdf", pdf));
+    parts.push(Part::File("file_2", "bac.jpg", PHOTO));
+    parts.push(Part::Text("alt_2", "Un bac en bois"));
+    let (status, _, body) = site.post_multipart("/workspace/practices", &alice, "fr", &parts).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let ferme = ferme(&site).await;
+    let post = site.db().posts_of(ferme.id, None, 1).await.unwrap().remove(0);
+    let before = site.db().media_of_posts(&[post.id]).await.unwrap();
+    let id = post.ap_id.rsplit('/').next().unwrap().to_string();
+    let edit = format!("/workspace/practices/{id}");
+    let (_, _, form) = site.get(&edit, &[("cookie", &alice)]).await;
+    assert!(form.contains("enctype=\"multipart/form-data\""), "{form}");
+    assert!(form.contains(&format!("name=\"media_2\" value=\"{}\"", before[1].id)), "{form}");
+
+    // A member of another enterprise is refused, and nothing changes.
+    site.enterprise("cafe", super::profile("Café", "estrie", "nonprofit")).await;
+    site.member("bob", "un mot de passe sûr", Some("cafe")).await;
+    let (bob, bob_csrf) = site.session("bob").await;
+    let (doc_id, photo_id) = (before[0].id.to_string(), before[1].id.to_string());
+    let forged = [
+        Part::Text("csrf", &bob_csrf),
+        Part::Text("enterprise", "ferme"),
+        Part::Text("title", "Pris"),
+        Part::Text("summary", "x"),
+        Part::Text("body", "x"),
+        Part::Text("action", "publish"),
+        Part::Text("media_1", &doc_id),
+    ];
+    let (status, _, _) = site.post_multipart(&edit, &bob, "fr", &forged).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(site.db().media_of_posts(&[post.id]).await.unwrap().len(), 2);
+
+    // Keep the document, leave the photo out, add another photo.
+    let mut parts = fields("publish");
+    parts.push(Part::Text("media_1", &doc_id));
+    parts.push(Part::Text("media_2", &photo_id));
+    parts.push(Part::Text("remove_2", "1"));
+    parts.push(Part::File("file_3", "tas.jpg", PHOTO));
+    parts.push(Part::Text("alt_3", "Un tas de compost mûr"));
+    let (status, _, body) = site.post_multipart(&edit, &alice, "fr", &parts).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let after = site.db().media_of_posts(&[post.id]).await.unwrap();
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0].id, before[0].id);
+    assert_eq!(after[1].description.as_deref(), Some("Un tas de compost mûr"));
+    let (_, _, page) = site.get(&format!("/objects/{id}"), &[("accept", "text/html")]).await;
+    assert!(page.contains("alt=\"Un tas de compost mûr\"") && !page.contains("Un bac en bois"), "{page}");
+    let (_, _, article) = site.get(&format!("/objects/{id}"), &[("accept", "application/activity+json")]).await;
+    let article: serde_json::Value = serde_json::from_str(&article).unwrap();
+    let names: Vec<&str> =
+        article["attachment"].as_array().unwrap().iter().filter_map(|a| a["name"].as_str()).collect();
+    assert!(names.contains(&"Un tas de compost mûr") && !names.contains(&"Un bac en bois"), "{article}");
+}

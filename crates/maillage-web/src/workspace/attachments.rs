@@ -112,6 +112,12 @@ impl Files {
     }
 }
 
+/// A post's attachments as kept slots, then empty ones up to `max`.
+pub(super) fn kept_slots(media: &[Media], max: usize) -> Vec<SlotView> {
+    let attached = media.iter().map(|m| (0, m.clone(), m.description.clone().unwrap_or_default())).collect::<Vec<_>>();
+    Files { attached, ..Files::default() }.slots(max)
+}
+
 /// `max` empty slots (a new form).
 pub(super) fn empty_slots(max: usize) -> Vec<SlotView> {
     Files::default().slots(max)
@@ -257,7 +263,15 @@ impl Submitted {
     /// The files the member keeps, each with its alt text saved (through
     /// the use case), and what to tell them about the rest: refused
     /// uploads, and photos without a description.
-    pub(super) async fn files(self, state: &WebState, ctx: &Ctx, acting: &Acting) -> Result<Files, PageError> {
+    /// `current`: the post's attachments (an edit), kept by id even when
+    /// another member uploaded them (the edit use case decides on them).
+    pub(super) async fn files(
+        self,
+        state: &WebState,
+        ctx: &Ctx,
+        acting: &Acting,
+        current: &[Media],
+    ) -> Result<Files, PageError> {
         let mut files = Files::default();
         for (file_name, error) in self.refusals {
             files.too_large |= matches!(error, AppError::TooLarge(_));
@@ -267,8 +281,14 @@ impl Submitted {
         for (slot, input) in self.slots {
             let Some(id) = input.media.filter(|_| !input.remove) else { continue };
             // Someone else's id: not shown, and never attached.
-            let Ok(mut media) = media::own(&state.shared.app, acting, id).await else { continue };
             let alt = input.alt.trim().to_string();
+            let Ok(mut media) = media::own(&state.shared.app, acting, id).await else {
+                if let Some(theirs) = current.iter().find(|m| m.id == id) {
+                    let alt = theirs.description.clone().unwrap_or_default();
+                    files.attached.push((slot, theirs.clone(), alt));
+                }
+                continue;
+            };
             if media.description.as_deref().unwrap_or_default() != alt {
                 media = media::describe(&state.shared.app, acting, id, Some(&alt), None)
                     .await

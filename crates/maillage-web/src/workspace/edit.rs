@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use maillage_app::profile_images::{self, PictureSource};
 use maillage_app::{Acting, AppError, enterprises, posts};
 use maillage_db::LocalActor;
@@ -18,7 +17,7 @@ use maillage_domain::{ActorKind, EnterpriseProfile, PostKind};
 use maillage_federation::content::PracticeDraft;
 use serde::Deserialize;
 
-use super::attachments::{Expecting, Submitted, refusal};
+use super::attachments::{Expecting, SlotView, Submitted, kept_slots, refusal};
 use super::forms::{PracticeForm, ProfileForm, split_tags};
 use super::require_login;
 use crate::WebState;
@@ -279,6 +278,10 @@ struct PracticePage {
     body: String,
     tags: String,
     language: String,
+    /// Its handle (the files are uploaded for it).
+    enterprise: String,
+    /// Its attachments (kept, each with a box to leave it out), then empty slots.
+    files: Vec<SlotView>,
 }
 
 /// A live practice of ours, by the last segment of its id.
@@ -312,6 +315,11 @@ pub async fn practice_form(
 ) -> Result<Response, PageError> {
     let post = practice_to_change(&state, &ctx, &id).await?;
     let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
+    let db = state.shared.db();
+    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+    let enterprise = db.local_actor_by_id(post.actor_id).await.map_err(internal)?.map(|e| e.username);
+    let media = db.media_of_posts(&[post.id]).await.map_err(internal)?;
+    let max = state.shared.config().media.max_attachments as usize;
     let page = PracticePage {
         c: ctx.chrome(ctx.t.t("edit-practice-title")),
         id,
@@ -322,19 +330,32 @@ pub async fn practice_form(
         body: post.source.clone(),
         tags: tags.join(", "),
         language: post.language.clone(),
+        enterprise: enterprise.unwrap_or_default(),
+        files: kept_slots(&media, max),
     };
     ctx.render(&page)
 }
 
+/// Saves a practice: its text, and its attachments (kept, left out, new
+/// files, as the new-practice form has them) through the edit use case,
+/// which owns who may and which uploads may be attached.
 pub async fn save_practice(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<PracticeForm>,
+    request: Request,
 ) -> Result<Response, PageError> {
     let post = practice(&state, &ctx, &id).await?;
     let account = require_login(&ctx)?;
-    ctx.check_csrf(&form.csrf)?;
+    let acting = Acting::member(account);
+    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+    let current = state.shared.db().media_of_posts(&[post.id]).await.map_err(internal)?;
+    let submitted =
+        Submitted::read(&state, &ctx, &acting, Expecting::Slots { for_field: "enterprise" }, request).await?;
+    let form: PracticeForm = submitted.form();
+    let files = submitted.files(&state, &ctx, &acting, &current).await?;
+    let max = state.shared.config().media.max_attachments as usize;
+    let enterprise = state.shared.db().local_actor_by_id(post.actor_id).await.map_err(internal)?;
     let page = |error: Option<String>, preview: Option<String>| PracticePage {
         c: ctx.chrome(ctx.t.t("edit-practice-title")),
         id: id.clone(),
@@ -345,19 +366,30 @@ pub async fn save_practice(
         body: form.body.clone(),
         tags: form.tags.clone(),
         language: form.language.clone(),
+        enterprise: enterprise.as_ref().map(|e| e.username.clone()).unwrap_or_default(),
+        files: files.slots(max),
     };
-    if form.action == "preview" {
+    let shown = |error: Option<String>, preview: Option<String>, status: StatusCode| {
+        let mut response = ctx.render(&page(error, preview))?;
+        *response.status_mut() = status;
+        Ok::<_, PageError>(response)
+    };
+    if form.action == "preview" || !files.problems.is_empty() {
         // Nothing is saved, so no use case decides: the form's rule does.
         practice_to_change(&state, &ctx, &id).await?;
-        return ctx.render(&page(None, Some(maillage_domain::html::render_markdown(&form.body))));
+        let status = if files.problems.is_empty() {
+            StatusCode::OK
+        } else if files.too_large {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let preview = (form.action == "preview").then(|| maillage_domain::html::render_markdown(&form.body));
+        return shown(Some(files.problems.join(" ")).filter(|e| !e.is_empty()), preview, status);
     }
-    let acting = Acting::member(account);
-    let account = account.actor.username.clone();
-    let enterprise =
-        state.shared.db().local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let draft = PracticeDraft {
-        enterprise: enterprise.map(|e| e.username).unwrap_or_default(),
-        author: account,
+        enterprise: enterprise.as_ref().map(|e| e.username.clone()).unwrap_or_default(),
+        author: account.actor.username.clone(),
         title: form.title.clone(),
         summary: form.summary.clone(),
         body_markdown: form.body.clone(),
@@ -366,12 +398,17 @@ pub async fn save_practice(
         adapted_from: post.adapted_from.clone(),
         language: if form.language.is_empty() { post.language.clone() } else { form.language.clone() },
     };
-    match posts::edit_practice(&state.shared.app, &acting, &post.ap_id, &draft).await {
+    // The same attachments: left as they are (another editor's uploads
+    // stay); otherwise the use case replaces them.
+    let ids = files.ids();
+    let media_ids = (ids != current.iter().map(|m| m.id).collect::<Vec<_>>()).then_some(ids);
+    match posts::edit_practice_with_media(&state.shared.app, &acting, &post.ap_id, &draft, media_ids.as_deref()).await {
         Ok(_) => Ok(Redirect::to(&post.ap_id).into_response()),
         Err(AppError::Invalid { message, .. }) => {
-            let mut response = ctx.render(&page(Some(ctx.t.t1("error-bad-request", "reason", &message)), None))?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            shown(Some(ctx.t.t1("error-bad-request", "reason", &message)), None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::TooLarge(message)) => {
+            shown(Some(ctx.t.t1("error-bad-request", "reason", &message)), None, StatusCode::PAYLOAD_TOO_LARGE)
         }
         Err(e) => Err(PageError::app(ctx.lang, e)),
     }

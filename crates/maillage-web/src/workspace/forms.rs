@@ -54,8 +54,6 @@ pub(super) struct UpdateDraft {
 #[derive(Deserialize, Default)]
 pub struct PracticeForm {
     #[serde(default)]
-    pub(super) csrf: String,
-    #[serde(default)]
     pub(super) enterprise: String,
     #[serde(default)]
     pub(super) title: String,

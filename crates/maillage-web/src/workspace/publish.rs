@@ -30,7 +30,7 @@ pub async fn post_update(State(state): State<WebState>, ctx: Ctx, request: Reque
         Submitted::read(&state, &ctx, &acting, Expecting::Slots { for_field: "enterprise" }, request).await?;
     let form: UpdateForm = submitted.form();
     let draft = form.draft();
-    let files = submitted.files(&state, &ctx, &acting).await?;
+    let files = submitted.files(&state, &ctx, &acting, &[]).await?;
     let max = state.shared.config().media.max_attachments as usize;
     if !files.problems.is_empty() {
         let status = if files.too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -77,7 +77,7 @@ pub async fn publish_practice(
     let submitted =
         Submitted::read(&state, &ctx, &acting, Expecting::Slots { for_field: "enterprise" }, request).await?;
     let form: PracticeForm = submitted.form();
-    let files = submitted.files(&state, &ctx, &acting).await?;
+    let files = submitted.files(&state, &ctx, &acting, &[]).await?;
     let max = state.shared.config().media.max_attachments as usize;
     if form.action == "preview" || !files.problems.is_empty() {
         let status = if files.problems.is_empty() {

@@ -158,6 +158,7 @@ assert.ok(await page.getByText(text).isVisible(), "the update is on the enterpri
 ok("logged in, posted, update visible");
 
 await photoStep();
+await logoStep();
 
 // 4. Switch language.
 await page.locator("#switch-language").click();
@@ -219,6 +220,31 @@ async function photoStep() {
   await shot("post-photo");
   ok("the post page shows the photo with its alt text");
   await page.goto(`${base}/actors/ferme`);
+}
+/**
+ * The workspace uploads a logo on the enterprise's profile form (a plain
+ * multipart form, no script); the enterprise's page shows it with the
+ * enterprise's name as its alt text, and it loads from our own `/media`.
+ * Ends on the enterprise page, where it started.
+ */
+async function logoStep() {
+  const logo = fileURLToPath(new URL("../fixtures/media/animated.gif", import.meta.url));
+  await page.goto(`${base}/workspace/enterprises/ferme`);
+  await page.getByLabel("Nouveau logo").setInputFiles(logo);
+  await page.getByRole("button", { name: "Enregistrer le profil" }).click();
+  await page.waitForURL(/saved=1/);
+  assert.ok(await page.locator("[role=status]").isVisible());
+  await page.goto(`${base}/actors/ferme`);
+  const image = page.locator("img.profile-logo");
+  assert.equal(await image.getAttribute("alt"), "Ferme coopérative du Lac");
+  assert.match(await image.getAttribute("src"), /^\/media\/p\/.+\/icon\.(png|jpg)$/, "our own copy");
+  await image.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => {
+    const img = document.querySelector("img.profile-logo");
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  await shot("enterprise-logo");
+  ok("the workspace uploads a logo; the enterprise page shows it with its alt text");
 }
 await browser.close();
 console.log("all browser checks passed");

@@ -61,6 +61,15 @@ impl RemoteMedia {
         MediaKind::parse(&self.kind).ok()
     }
 
+    /// Whether readers are shown its preview: a picture we have not
+    /// refused, whose copy has a preview or is not fetched yet (the
+    /// Mastodon API's `preview_url` and the pages follow this one rule).
+    pub fn shows_preview(&self) -> bool {
+        self.state != RemoteMediaState::Failed
+            && self.media_kind() == Some(MediaKind::Image)
+            && (self.has_preview || self.state != RemoteMediaState::Cached)
+    }
+
     /// The keys of the files our copy has.
     pub fn keys(&self) -> Vec<String> {
         std::iter::once(self.original_key.clone()).chain(self.has_preview.then(|| self.preview_key.clone())).collect()

@@ -280,3 +280,12 @@ media-no-description = Photo without a description
 media-original = Open the full-size photo
 media-document = { $name } ({ $size }, download)
 media-attachments = Attachments
+
+## Profile logo and banner, pictures on pages (issue 18, web-pictures).
+profile-pictures = Logo and banner
+profile-pictures-hint = JPEG, PNG, WebP or GIF images (not SVG). Their alt text is the enterprise’s name.
+profile-picture-logo = New logo
+profile-picture-banner = New banner
+profile-picture-remove = Remove this picture
+profile-picture-logo-refused = The logo was not accepted: { $reason }.
+profile-picture-banner-refused = The banner was not accepted: { $reason }.

@@ -280,3 +280,12 @@ media-no-description = Photo sans description
 media-original = Ouvrir la photo en grand format
 media-document = { $name } ({ $size }, téléchargement)
 media-attachments = Pièces jointes
+
+## Logo et bannière du profil, images des pages (issue 18, web-pictures).
+profile-pictures = Logo et bannière
+profile-pictures-hint = Des images JPEG, PNG, WebP ou GIF (pas de SVG). Leur texte alternatif est le nom de l’entreprise.
+profile-picture-logo = Nouveau logo
+profile-picture-banner = Nouvelle bannière
+profile-picture-remove = Retirer cette image
+profile-picture-logo-refused = Le logo n’a pas été accepté : { $reason }.
+profile-picture-banner-refused = La bannière n’a pas été acceptée : { $reason }.

@@ -2,10 +2,12 @@
 //! with their sizes so nothing moves as they load, their alt text, a link
 //! to the original) and its documents as download links with their name
 //! and size. Always from our own `/media/` URLs, which check the reader
-//! (the web session's cookie included) against the post's audience.
+//! (the web session's cookie included) against the post's audience; for
+//! another server's post, our copies in the remote cache (`/media/r/...`),
+//! so a reader's browser never contacts that server.
 
-use maillage_db::Media;
-use maillage_domain::MediaKind;
+use maillage_db::{Media, RemoteMedia};
+use maillage_domain::{MediaKind, RemoteMediaState};
 
 use crate::i18n::Lang;
 use crate::views::Ctx;
@@ -39,11 +41,7 @@ pub fn views(ctx: &Ctx, media: &[Media]) -> (Vec<ImageView>, Vec<DocumentView>) 
                 src: file.preview_key.as_deref().map_or_else(|| full.clone(), |key| format!("/media/{key}")),
                 width: file.preview_width.or(file.width).unwrap_or(0),
                 height: file.preview_height.or(file.height).unwrap_or(0),
-                alt: file
-                    .description
-                    .clone()
-                    .filter(|d| !d.trim().is_empty())
-                    .unwrap_or_else(|| ctx.t.t("media-no-description")),
+                alt: described(ctx, file.description.as_deref()),
                 full,
             }),
             MediaKind::Document => {
@@ -57,6 +55,30 @@ pub fn views(ctx: &Ctx, media: &[Media]) -> (Vec<ImageView>, Vec<DocumentView>) 
         }
     }
     (images, documents)
+}
+
+/// The pictures of another server's post, from our cache, in its order
+/// (files we refused and documents are left out).
+pub fn remote_images(ctx: &Ctx, media: &[RemoteMedia]) -> Vec<ImageView> {
+    media
+        .iter()
+        .filter(|file| file.state != RemoteMediaState::Failed && file.media_kind() == Some(MediaKind::Image))
+        .map(|file| {
+            let full = format!("/media/{}", file.original_key);
+            ImageView {
+                src: if file.shows_preview() { format!("/media/{}", file.preview_key) } else { full.clone() },
+                width: file.preview_width.or(file.width).unwrap_or(0),
+                height: file.preview_height.or(file.height).unwrap_or(0),
+                alt: described(ctx, file.description.as_deref()),
+                full,
+            }
+        })
+        .collect()
+}
+
+/// A picture's alt text, or that it has none.
+fn described(ctx: &Ctx, description: Option<&str>) -> String {
+    description.map(str::trim).filter(|d| !d.is_empty()).map_or_else(|| ctx.t.t("media-no-description"), str::to_string)
 }
 
 /// A file's size for people: "340 Ko", "1,2 Mo" / "340 KB", "1.2 MB".

@@ -93,11 +93,8 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
         .route("/password/reset/{token}", get(mail_links::reset_form).post(mail_links::reset))
         .route("/workspace", get(workspace::workspace))
         .route("/workspace/follows", post(workspace::follows::follow))
-        .route(
-            "/workspace/enterprises/{handle}",
-            get(workspace::edit::profile_form).post(workspace::edit::save_profile),
-        )
-        .route("/workspace/practices/{id}", get(workspace::edit::practice_form).post(workspace::edit::save_practice))
+        .route("/workspace/enterprises/{handle}", get(workspace::edit::profile_form))
+        .route("/workspace/practices/{id}", get(workspace::edit::practice_form))
         .route("/workspace/staff", get(workspace::staff::staff_home))
         .route("/workspace/staff/enterprises", post(workspace::staff::admit_enterprise))
         .route("/workspace/staff/import", get(workspace::import::import_form).post(workspace::import::preview))
@@ -115,6 +112,8 @@ pub fn pages(app: AppState) -> maillage_http::Pages {
     let uploads = Router::new()
         .route("/workspace/updates", post(workspace::publish::post_update))
         .route("/workspace/practices", post(workspace::publish::publish_practice))
+        .route("/workspace/enterprises/{handle}", post(workspace::edit::save_profile))
+        .route("/workspace/practices/{id}", post(workspace::edit::save_practice))
         .with_state(state.clone());
     let documents = Router::new()
         .route("/actors/{username}", get(pages::actor))

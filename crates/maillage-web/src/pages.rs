@@ -41,15 +41,41 @@ impl<'a> Actors<'a> {
         Ok(actor)
     }
 
+    /// The cards of posts the reader may see (each with its first picture).
     async fn cards(&mut self, ctx: &Ctx, posts: &[Post]) -> Result<Vec<Card>, PageError> {
+        let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let media = self.state.shared.db().media_of_posts(&ids).await.map_err(internal)?;
         let mut cards = Vec::with_capacity(posts.len());
         for post in posts {
-            if let Some(enterprise) = self.get(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))? {
-                cards.push(Card::local(ctx.lang, post, &enterprise));
+            if let Some(enterprise) = self.get(post.actor_id).await.map_err(internal)? {
+                let files: Vec<_> = media.iter().filter(|m| m.post_id == Some(post.id)).cloned().collect();
+                let image = crate::attachments::views(ctx, &files).0.into_iter().next();
+                cards.push(Card::local(ctx.lang, post, &enterprise).with_image(image));
             }
         }
         Ok(cards)
     }
+}
+
+/// The cards of other servers' posts the reader may see, each with its
+/// first picture from our cache.
+async fn remote_cards(
+    state: &WebState,
+    ctx: &Ctx,
+    objects: &[maillage_db::RemoteObject],
+) -> Result<Vec<Card>, PageError> {
+    let ids: Vec<i64> = objects.iter().map(|o| o.id).collect();
+    let media =
+        state.shared.db().attachments_of_remote_objects(&ids).await.map_err(|e| PageError::internal(ctx.lang, e))?;
+    Ok(objects
+        .iter()
+        .map(|object| {
+            let files: Vec<_> = media.iter().filter(|m| m.remote_object_id == Some(object.id)).cloned().collect();
+            let image = crate::attachments::remote_images(ctx, &files).into_iter().next();
+            Card::remote(ctx.lang, object, None).with_image(image)
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -83,7 +109,7 @@ pub async fn home(State(state): State<WebState>, ctx: Ctx) -> Result<Response, P
         .remote_objects_page(RemoteSource::Listed, &Reader::anonymous(), &PageBounds::newest(6))
         .await
         .map_err(internal)?;
-    let network = network.iter().map(|o| Card::remote(ctx.lang, o, None)).collect();
+    let network = remote_cards(&state, &ctx, &network).await?;
     let entries = state.directory_entries().await.map_err(internal)?;
     // Enterprises the staff featured, then others of this hub.
     let chosen = match &hub {
@@ -433,13 +459,8 @@ pub async fn theme(
     let updates =
         db.tagged_posts_of_kind(&key, Some(PostKind::Note), &PageBounds::newest(LIST_SIZE)).await.map_err(internal)?;
     let updates = actors.cards(&ctx, &updates).await?;
-    let network = db
-        .tagged_remote_objects_page(&key, &PageBounds::newest(LIST_SIZE))
-        .await
-        .map_err(internal)?
-        .iter()
-        .map(|o| Card::remote(ctx.lang, o, None))
-        .collect();
+    let network = db.tagged_remote_objects_page(&key, &PageBounds::newest(LIST_SIZE)).await.map_err(internal)?;
+    let network = remote_cards(&state, &ctx, &network).await?;
     let heading = ctx.t.t1("theme-title", "tag", &format!("#{tag}"));
     let feed_url = format!("/feeds/tags/{encoded}");
     let c = ctx.chrome(heading.clone()).alternate("application/atom+xml", &feed_url);

@@ -4,6 +4,7 @@
 use maillage_db::{Reader, ThreadReply};
 
 use crate::WebState;
+use crate::attachments::{ImageView, remote_images};
 use crate::views::{Ctx, date, safe_href};
 
 /// How many replies a post's page shows.
@@ -20,6 +21,8 @@ pub struct ReplyView {
     pub url: Option<String>,
     /// 0 for a direct reply, more for replies to replies.
     pub depth: usize,
+    /// Its pictures, from our own `/media/` (the remote cache for another server's).
+    pub images: Vec<ImageView>,
 }
 
 /// The replies below the post `ap_id` that `reader` may see.
@@ -47,6 +50,7 @@ pub async fn replies_of(
                     content_html: post.content_html.clone(),
                     url: Some(post.ap_id.clone()),
                     depth,
+                    images: crate::attachments::views(ctx, &db.media_of_posts(&[post.id]).await?).0,
                 }
             }
             ThreadReply::Remote(object) => {
@@ -68,6 +72,7 @@ pub async fn replies_of(
                     content_html: object.content_html.clone().unwrap_or_default(),
                     url: object.url.as_deref().or(Some(&object.ap_id)).and_then(safe_href),
                     depth,
+                    images: remote_images(ctx, &db.attachments_of_remote_objects(&[object.id]).await?),
                 }
             }
         });

@@ -1475,3 +1475,4 @@ async fn every_error_a_browser_meets_is_a_page_in_both_languages() {
 
 /// The workspace's forms with files and the pages that show them.
 mod media;
+mod pictures;

@@ -239,6 +239,8 @@ pub struct Card {
     /// A content warning: the text stays folded behind it.
     pub warning: Option<String>,
     pub language: String,
+    /// Its first picture, small (from our own `/media/`).
+    pub image: Option<crate::attachments::ImageView>,
 }
 
 impl Card {
@@ -259,6 +261,7 @@ impl Card {
             summary: post.summary.clone(),
             warning: post.content_warning.clone(),
             language: if translated.is_some() { lang.code().to_string() } else { post.language.clone() },
+            image: None,
         }
     }
 
@@ -289,7 +292,13 @@ impl Card {
             warning: (object.kind != "Article").then(|| in_lang("summaryMap").or(object.summary.clone())).flatten(),
             summary: (object.kind == "Article").then(|| in_lang("summaryMap").or(object.summary.clone())).flatten(),
             language: if translated { lang.code().to_string() } else { object.language.clone().unwrap_or_default() },
+            image: None,
         }
+    }
+
+    /// The card with its first picture shown.
+    pub fn with_image(self, image: Option<crate::attachments::ImageView>) -> Self {
+        Card { image, ..self }
     }
 }
 

@@ -9,14 +9,14 @@ use axum::http::{Request, StatusCode, header};
 
 use super::TestSite;
 
-const PHOTO: &[u8] = include_bytes!("../../../../tests/fixtures/media/phone-photo-gps.jpg");
-const GIF: &[u8] = include_bytes!("../../../../tests/fixtures/media/animated.gif");
+pub(super) const PHOTO: &[u8] = include_bytes!("../../../../tests/fixtures/media/phone-photo-gps.jpg");
+pub(super) const GIF: &[u8] = include_bytes!("../../../../tests/fixtures/media/animated.gif");
 const NOT_A_PHOTO: &[u8] = include_bytes!("../../../../tests/fixtures/media/not-a-photo.jpg");
 const BOUNDARY: &str = "maillage-test-boundary";
 
 /// A site whose media live in `media` (kept by the caller), with a small
 /// global body limit that the forms with files must not be held to.
-async fn site(media: &tempfile::TempDir, tweak: impl FnOnce(&mut maillage_config::Config)) -> TestSite {
+pub(super) async fn site(media: &tempfile::TempDir, tweak: impl FnOnce(&mut maillage_config::Config)) -> TestSite {
     let directory = media.path().join("media").to_string_lossy().into_owned();
     let site = TestSite::with_config(move |config| {
         config.media.directory = directory;
@@ -29,7 +29,7 @@ async fn site(media: &tempfile::TempDir, tweak: impl FnOnce(&mut maillage_config
     site
 }
 
-enum Part<'a> {
+pub(super) enum Part<'a> {
     Text(&'a str, &'a str),
     File(&'a str, &'a str, &'a [u8]),
 }
@@ -61,7 +61,7 @@ fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 }
 
 impl TestSite {
-    async fn post_multipart(
+    pub(super) async fn post_multipart(
         &self,
         uri: &str,
         cookie: &str,
@@ -81,7 +81,7 @@ impl TestSite {
         (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
-    async fn stored_uploads(&self) -> i64 {
+    pub(super) async fn stored_uploads(&self) -> i64 {
         self.db().media_usage().await.unwrap().iter().map(|u| u.files).sum()
     }
 
@@ -93,7 +93,7 @@ impl TestSite {
         Some((post, media))
     }
 
-    async fn get_with_cookie(&self, uri: &str, cookie: Option<&str>) -> StatusCode {
+    pub(super) async fn get_with_cookie(&self, uri: &str, cookie: Option<&str>) -> StatusCode {
         let mut request = Request::get(uri);
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);

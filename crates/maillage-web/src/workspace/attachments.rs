@@ -39,6 +39,19 @@ pub(super) struct Submitted {
     slots: BTreeMap<usize, SlotInput>,
     /// Files refused on upload: (file name, why).
     refusals: Vec<(String, AppError)>,
+    /// The named pictures' bytes (field name, bytes), for their use case.
+    pictures: Vec<(String, Vec<u8>)>,
+}
+
+/// The files a form carries.
+#[derive(Clone, Copy)]
+pub(super) enum Expecting<'a> {
+    /// Numbered slots (`file_N`), each uploaded as it arrives for the
+    /// enterprise the named text field gives.
+    Slots { for_field: &'a str },
+    /// Pictures in the named fields (an enterprise's logo and banner),
+    /// held until their use case has them.
+    Pictures(&'a [&'a str]),
 }
 
 #[derive(Default)]
@@ -99,6 +112,12 @@ impl Files {
     }
 }
 
+/// A post's attachments as kept slots, then empty ones up to `max`.
+pub(super) fn kept_slots(media: &[Media], max: usize) -> Vec<SlotView> {
+    let attached = media.iter().map(|m| (0, m.clone(), m.description.clone().unwrap_or_default())).collect::<Vec<_>>();
+    Files { attached, ..Files::default() }.slots(max)
+}
+
 /// `max` empty slots (a new form).
 pub(super) fn empty_slots(max: usize) -> Vec<SlotView> {
     Files::default().slots(max)
@@ -128,8 +147,7 @@ impl Submitted {
         state: &WebState,
         ctx: &Ctx,
         acting: &Acting,
-        // The field naming the enterprise the files are for.
-        for_field: &str,
+        expecting: Expecting<'_>,
         request: Request,
     ) -> Result<Self, PageError> {
         let is_multipart = request
@@ -137,7 +155,8 @@ impl Submitted {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-        let mut submitted = Submitted { pairs: Vec::new(), slots: BTreeMap::new(), refusals: Vec::new() };
+        let mut submitted =
+            Submitted { pairs: Vec::new(), slots: BTreeMap::new(), refusals: Vec::new(), pictures: Vec::new() };
         if !is_multipart {
             let bytes = axum::body::Bytes::from_request(request, state)
                 .await
@@ -161,7 +180,19 @@ impl Submitted {
         let mut csrf_checked = false;
         while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_string();
-            let Some(slot) = slot_of(&name, "file_") else {
+            let for_field = match expecting {
+                Expecting::Pictures(names) if names.contains(&name.as_str()) => {
+                    let bytes = field.bytes().await.map_err(unreadable)?;
+                    // An empty file input: no new picture.
+                    if !bytes.is_empty() {
+                        submitted.pictures.push((name, bytes.to_vec()));
+                    }
+                    continue;
+                }
+                Expecting::Pictures(_) => None,
+                Expecting::Slots { for_field } => Some(for_field),
+            };
+            let Some((slot, for_field)) = slot_of(&name, "file_").zip(for_field) else {
                 let value = field.text().await.map_err(unreadable)?;
                 submitted.text_field(name, value);
                 continue;
@@ -213,6 +244,11 @@ impl Submitted {
         }
     }
 
+    /// The bytes sent in the picture field `name`, if a file was chosen.
+    pub(super) fn picture(&self, name: &str) -> Option<Vec<u8>> {
+        self.pictures.iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes.clone())
+    }
+
     /// The text field `name` ("" when absent).
     pub(super) fn value(&self, name: &str) -> String {
         self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
@@ -227,7 +263,15 @@ impl Submitted {
     /// The files the member keeps, each with its alt text saved (through
     /// the use case), and what to tell them about the rest: refused
     /// uploads, and photos without a description.
-    pub(super) async fn files(self, state: &WebState, ctx: &Ctx, acting: &Acting) -> Result<Files, PageError> {
+    /// `current`: the post's attachments (an edit), kept by id even when
+    /// another member uploaded them (the edit use case decides on them).
+    pub(super) async fn files(
+        self,
+        state: &WebState,
+        ctx: &Ctx,
+        acting: &Acting,
+        current: &[Media],
+    ) -> Result<Files, PageError> {
         let mut files = Files::default();
         for (file_name, error) in self.refusals {
             files.too_large |= matches!(error, AppError::TooLarge(_));
@@ -237,8 +281,14 @@ impl Submitted {
         for (slot, input) in self.slots {
             let Some(id) = input.media.filter(|_| !input.remove) else { continue };
             // Someone else's id: not shown, and never attached.
-            let Ok(mut media) = media::own(&state.shared.app, acting, id).await else { continue };
             let alt = input.alt.trim().to_string();
+            let Ok(mut media) = media::own(&state.shared.app, acting, id).await else {
+                if let Some(theirs) = current.iter().find(|m| m.id == id) {
+                    let alt = theirs.description.clone().unwrap_or_default();
+                    files.attached.push((slot, theirs.clone(), alt));
+                }
+                continue;
+            };
             if media.description.as_deref().unwrap_or_default() != alt {
                 media = media::describe(&state.shared.app, acting, id, Some(&alt), None)
                     .await
@@ -255,7 +305,7 @@ impl Submitted {
 
 /// Why a file was refused, in the reader's language where we know the
 /// limit, else the use case's own words.
-fn refusal(state: &WebState, ctx: &Ctx, error: &AppError) -> String {
+pub(super) fn refusal(state: &WebState, ctx: &Ctx, error: &AppError) -> String {
     match error {
         AppError::TooLarge(message) if !message.contains("quota") => {
             let media = &state.shared.config().media;

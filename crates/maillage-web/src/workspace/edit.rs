@@ -3,12 +3,13 @@
 //! (`Update{Article}`), through the same use cases as the API.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
+use maillage_app::profile_images::{self, PictureSource};
 use maillage_app::{Acting, AppError, enterprises, posts};
 use maillage_db::LocalActor;
+use maillage_domain::profile_image::ImageSlot;
 use maillage_domain::vocabulary::{
     COOP_TYPES, LANGUAGES, LEGAL_FORMS, QUALIFIERS, REGIONS, SECTORS, STATUSES, Vocabulary,
 };
@@ -16,6 +17,7 @@ use maillage_domain::{ActorKind, EnterpriseProfile, PostKind};
 use maillage_federation::content::PracticeDraft;
 use serde::Deserialize;
 
+use super::attachments::{Expecting, SlotView, Submitted, kept_slots, refusal};
 use super::forms::{PracticeForm, ProfileForm, split_tags};
 use super::require_login;
 use crate::WebState;
@@ -66,7 +68,24 @@ struct ProfilePage {
     checks: Vec<SelectField>,
     /// The enterprise's private contact address (its team and staff only).
     contact: Option<String>,
+    /// Its logo and banner: file inputs, with the current ones shown.
+    pictures: Vec<PictureField>,
 }
+
+/// The logo or the banner on the profile form. Neither has an alt text of
+/// its own: the enterprise's name is theirs (as on its page).
+struct PictureField {
+    /// `logo` or `banner`: the form's fields are `NAME_file` and `NAME_remove`.
+    name: &'static str,
+    label: String,
+    /// Our URL of the current one.
+    current: Option<String>,
+    alt: String,
+}
+
+/// The picture fields of the profile form, with their slot.
+const PICTURES: [(ImageSlot, &str, &str); 2] =
+    [(ImageSlot::Icon, "logo_file", "logo"), (ImageSlot::Image, "banner_file", "banner")];
 
 fn options(ctx: &Ctx, vocabulary: &Vocabulary, chosen: &[String]) -> Vec<(String, String, bool)> {
     vocabulary
@@ -126,6 +145,19 @@ fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile)
         },
     ];
     let name = profile.name().unwrap_or(&enterprise.display_name).to_string();
+    let pictures = PICTURES
+        .iter()
+        .map(|(slot, _, field)| PictureField {
+            name: field,
+            label: ctx.t.t(&format!("profile-picture-{field}")),
+            current: match slot {
+                ImageSlot::Icon => enterprise.icon_key.as_deref(),
+                ImageSlot::Image => enterprise.image_key.as_deref(),
+            }
+            .map(|key| format!("/media/{key}")),
+            alt: name.clone(),
+        })
+        .collect();
     ProfilePage {
         c: ctx.chrome(ctx.t.t1("edit-profile-title", "name", &name)),
         handle: enterprise.username.clone(),
@@ -135,6 +167,7 @@ fn profile_page(ctx: &Ctx, enterprise: &LocalActor, profile: &EnterpriseProfile)
         selects,
         checks,
         contact: None,
+        pictures,
     }
 }
 
@@ -164,16 +197,21 @@ pub async fn profile_form(
     ctx.render(&page)
 }
 
-/// Saves the profile; who may is the use case's to decide.
+/// Saves the profile, then its new or removed logo and banner (the form is
+/// multipart); who may is the use cases' to decide. A refused text change
+/// stores no picture; a refused picture is named on the form shown again,
+/// the text changes saved.
 pub async fn save_profile(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(handle): Path<String>,
-    Form(form): Form<ProfileForm>,
+    request: Request,
 ) -> Result<Response, PageError> {
     let enterprise = local_enterprise(&state, &ctx, &handle).await?;
     let acting = Acting::member(require_login(&ctx)?);
-    ctx.check_csrf(&form.csrf)?;
+    let fields: Vec<&str> = PICTURES.iter().map(|(_, field, _)| *field).collect();
+    let submitted = Submitted::read(&state, &ctx, &acting, Expecting::Pictures(&fields), request).await?;
+    let form: ProfileForm = submitted.form();
     let outcome = match form.changes() {
         Ok(changes) => enterprises::update_profile(&state.shared.app, &acting, &enterprise.username, &changes).await,
         // The use case is not reached: only its editors are told what to correct.
@@ -181,19 +219,51 @@ pub async fn save_profile(
             acting.require_editor(state.shared.db(), &enterprise).await.and(Err(AppError::refused(message)))
         }
     };
+    let shown_again = |enterprise: &LocalActor, error: String, status: StatusCode| {
+        // Show what was typed, with the reason.
+        let typed = form.typed(current_profile(enterprise));
+        let mut page = profile_page(&ctx, enterprise, &typed);
+        page.error = Some(error);
+        let mut response = ctx.render(&page)?;
+        *response.status_mut() = status;
+        Ok(response)
+    };
     match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response()),
+        Ok(_) => {}
         Err(AppError::Invalid { message, .. }) => {
-            // Show what was typed, with the reason.
-            let typed = form.typed(current_profile(&enterprise));
-            let mut page = profile_page(&ctx, &enterprise, &typed);
-            page.error = Some(ctx.t.t1("error-bad-request", "reason", &message));
-            let mut response = ctx.render(&page)?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            let error = ctx.t.t1("error-bad-request", "reason", &message);
+            return shown_again(&enterprise, error, StatusCode::UNPROCESSABLE_ENTITY);
         }
-        Err(e) => Err(PageError::app(ctx.lang, e)),
+        Err(e) => return Err(PageError::app(ctx.lang, e)),
     }
+    let mut problems = Vec::new();
+    let mut too_large = false;
+    for (slot, file_field, field) in PICTURES {
+        let remove = match slot {
+            ImageSlot::Icon => form.logo_remove.is_some(),
+            ImageSlot::Image => form.banner_remove.is_some(),
+        };
+        let source = match submitted.picture(file_field) {
+            Some(bytes) => PictureSource::File(bytes),
+            None if remove => PictureSource::Clear,
+            None => continue,
+        };
+        match profile_images::set_picture(&state.shared.app, &acting, &enterprise.username, slot, source).await {
+            Ok(_) => {}
+            Err(error @ (AppError::Invalid { .. } | AppError::TooLarge(_))) => {
+                too_large |= matches!(error, AppError::TooLarge(_));
+                let reason = refusal(&state, &ctx, &error);
+                problems.push(ctx.t.t1(&format!("profile-picture-{field}-refused"), "reason", &reason));
+            }
+            Err(e) => return Err(PageError::app(ctx.lang, e)),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(Redirect::to(&format!("/workspace/enterprises/{}?saved=1", enterprise.username)).into_response());
+    }
+    let saved = local_enterprise(&state, &ctx, &handle).await?;
+    let status = if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+    shown_again(&saved, problems.join(" "), status)
 }
 
 #[derive(Template)]
@@ -208,6 +278,10 @@ struct PracticePage {
     body: String,
     tags: String,
     language: String,
+    /// Its handle (the files are uploaded for it).
+    enterprise: String,
+    /// Its attachments (kept, each with a box to leave it out), then empty slots.
+    files: Vec<SlotView>,
 }
 
 /// A live practice of ours, by the last segment of its id.
@@ -241,6 +315,11 @@ pub async fn practice_form(
 ) -> Result<Response, PageError> {
     let post = practice_to_change(&state, &ctx, &id).await?;
     let tags: Vec<String> = serde_json::from_str(&post.tags_json).unwrap_or_default();
+    let db = state.shared.db();
+    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+    let enterprise = db.local_actor_by_id(post.actor_id).await.map_err(internal)?.map(|e| e.username);
+    let media = db.media_of_posts(&[post.id]).await.map_err(internal)?;
+    let max = state.shared.config().media.max_attachments as usize;
     let page = PracticePage {
         c: ctx.chrome(ctx.t.t("edit-practice-title")),
         id,
@@ -251,19 +330,32 @@ pub async fn practice_form(
         body: post.source.clone(),
         tags: tags.join(", "),
         language: post.language.clone(),
+        enterprise: enterprise.unwrap_or_default(),
+        files: kept_slots(&media, max),
     };
     ctx.render(&page)
 }
 
+/// Saves a practice: its text, and its attachments (kept, left out, new
+/// files, as the new-practice form has them) through the edit use case,
+/// which owns who may and which uploads may be attached.
 pub async fn save_practice(
     State(state): State<WebState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<PracticeForm>,
+    request: Request,
 ) -> Result<Response, PageError> {
     let post = practice(&state, &ctx, &id).await?;
     let account = require_login(&ctx)?;
-    ctx.check_csrf(&form.csrf)?;
+    let acting = Acting::member(account);
+    let internal = |e: maillage_db::DbError| PageError::internal(ctx.lang, e);
+    let current = state.shared.db().media_of_posts(&[post.id]).await.map_err(internal)?;
+    let submitted =
+        Submitted::read(&state, &ctx, &acting, Expecting::Slots { for_field: "enterprise" }, request).await?;
+    let form: PracticeForm = submitted.form();
+    let files = submitted.files(&state, &ctx, &acting, &current).await?;
+    let max = state.shared.config().media.max_attachments as usize;
+    let enterprise = state.shared.db().local_actor_by_id(post.actor_id).await.map_err(internal)?;
     let page = |error: Option<String>, preview: Option<String>| PracticePage {
         c: ctx.chrome(ctx.t.t("edit-practice-title")),
         id: id.clone(),
@@ -274,19 +366,30 @@ pub async fn save_practice(
         body: form.body.clone(),
         tags: form.tags.clone(),
         language: form.language.clone(),
+        enterprise: enterprise.as_ref().map(|e| e.username.clone()).unwrap_or_default(),
+        files: files.slots(max),
     };
-    if form.action == "preview" {
+    let shown = |error: Option<String>, preview: Option<String>, status: StatusCode| {
+        let mut response = ctx.render(&page(error, preview))?;
+        *response.status_mut() = status;
+        Ok::<_, PageError>(response)
+    };
+    if form.action == "preview" || !files.problems.is_empty() {
         // Nothing is saved, so no use case decides: the form's rule does.
         practice_to_change(&state, &ctx, &id).await?;
-        return ctx.render(&page(None, Some(maillage_domain::html::render_markdown(&form.body))));
+        let status = if files.problems.is_empty() {
+            StatusCode::OK
+        } else if files.too_large {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let preview = (form.action == "preview").then(|| maillage_domain::html::render_markdown(&form.body));
+        return shown(Some(files.problems.join(" ")).filter(|e| !e.is_empty()), preview, status);
     }
-    let acting = Acting::member(account);
-    let account = account.actor.username.clone();
-    let enterprise =
-        state.shared.db().local_actor_by_id(post.actor_id).await.map_err(|e| PageError::internal(ctx.lang, e))?;
     let draft = PracticeDraft {
-        enterprise: enterprise.map(|e| e.username).unwrap_or_default(),
-        author: account,
+        enterprise: enterprise.as_ref().map(|e| e.username.clone()).unwrap_or_default(),
+        author: account.actor.username.clone(),
         title: form.title.clone(),
         summary: form.summary.clone(),
         body_markdown: form.body.clone(),
@@ -295,12 +398,17 @@ pub async fn save_practice(
         adapted_from: post.adapted_from.clone(),
         language: if form.language.is_empty() { post.language.clone() } else { form.language.clone() },
     };
-    match posts::edit_practice(&state.shared.app, &acting, &post.ap_id, &draft).await {
+    // The same attachments: left as they are (another editor's uploads
+    // stay); otherwise the use case replaces them.
+    let ids = files.ids();
+    let media_ids = (ids != current.iter().map(|m| m.id).collect::<Vec<_>>()).then_some(ids);
+    match posts::edit_practice_with_media(&state.shared.app, &acting, &post.ap_id, &draft, media_ids.as_deref()).await {
         Ok(_) => Ok(Redirect::to(&post.ap_id).into_response()),
         Err(AppError::Invalid { message, .. }) => {
-            let mut response = ctx.render(&page(Some(ctx.t.t1("error-bad-request", "reason", &message)), None))?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            shown(Some(ctx.t.t1("error-bad-request", "reason", &message)), None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::TooLarge(message)) => {
+            shown(Some(ctx.t.t1("error-bad-request", "reason", &message)), None, StatusCode::PAYLOAD_TOO_LARGE)
         }
         Err(e) => Err(PageError::app(ctx.lang, e)),
     }

@@ -54,8 +54,6 @@ pub(super) struct UpdateDraft {
 #[derive(Deserialize, Default)]
 pub struct PracticeForm {
     #[serde(default)]
-    pub(super) csrf: String,
-    #[serde(default)]
     pub(super) enterprise: String,
     #[serde(default)]
     pub(super) title: String,
@@ -80,11 +78,10 @@ pub(super) fn split_tags(tags: &str) -> Vec<String> {
     tags.split(',').map(|t| t.trim().trim_start_matches('#').to_string()).filter(|t| !t.is_empty()).collect()
 }
 
-/// An enterprise's profile form (`POST /workspace/enterprises/{handle}`).
+/// An enterprise's profile form (`POST /workspace/enterprises/{handle}`;
+/// the CSRF token and the pictures are read by `attachments`).
 #[derive(Deserialize, Default)]
 pub struct ProfileForm {
-    #[serde(default)]
-    pub(super) csrf: String,
     #[serde(default)]
     name_fr: String,
     #[serde(default)]
@@ -121,6 +118,12 @@ pub struct ProfileForm {
     qualifiers: Vec<String>,
     #[serde(default)]
     languages: Vec<String>,
+    /// Ticked: the logo goes back to the default picture.
+    #[serde(default)]
+    pub(super) logo_remove: Option<String>,
+    /// Ticked: the banner is removed.
+    #[serde(default)]
+    pub(super) banner_remove: Option<String>,
 }
 
 fn parse_number<T: std::str::FromStr>(field: &str, value: &str) -> Result<Option<T>, String> {

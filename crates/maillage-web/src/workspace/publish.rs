@@ -11,7 +11,7 @@ use maillage_app::{Acting, posts};
 use maillage_domain::Visibility;
 use maillage_federation::content::{NoteDraft, PracticeDraft, Translation};
 
-use super::attachments::Submitted;
+use super::attachments::{Expecting, Submitted};
 use super::forms::{PracticeForm, UpdateDraft, UpdateForm, split_tags};
 use super::{Shown, refused, require_login};
 use crate::WebState;
@@ -26,10 +26,11 @@ fn note_language(draft: &UpdateDraft, ctx: &Ctx) -> String {
 pub async fn post_update(State(state): State<WebState>, ctx: Ctx, request: Request) -> Result<Response, PageError> {
     let account = require_login(&ctx)?;
     let acting = Acting::member(account);
-    let submitted = Submitted::read(&state, &ctx, &acting, "enterprise", request).await?;
+    let submitted =
+        Submitted::read(&state, &ctx, &acting, Expecting::Slots { for_field: "enterprise" }, request).await?;
     let form: UpdateForm = submitted.form();
     let draft = form.draft();
-    let files = submitted.files(&state, &ctx, &acting).await?;
+    let files = submitted.files(&state, &ctx, &acting, &[]).await?;
     let max = state.shared.config().media.max_attachments as usize;
     if !files.problems.is_empty() {
         let status = if files.too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -73,9 +74,10 @@ pub async fn publish_practice(
 ) -> Result<Response, PageError> {
     let account = require_login(&ctx)?;
     let acting = Acting::member(account);
-    let submitted = Submitted::read(&state, &ctx, &acting, "enterprise", request).await?;
+    let submitted =
+        Submitted::read(&state, &ctx, &acting, Expecting::Slots { for_field: "enterprise" }, request).await?;
     let form: PracticeForm = submitted.form();
-    let files = submitted.files(&state, &ctx, &acting).await?;
+    let files = submitted.files(&state, &ctx, &acting, &[]).await?;
     let max = state.shared.config().media.max_attachments as usize;
     if form.action == "preview" || !files.problems.is_empty() {
         let status = if files.problems.is_empty() {

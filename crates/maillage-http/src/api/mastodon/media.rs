@@ -75,7 +75,6 @@ pub(crate) fn remote_media_attachment(state: &AppState, media: &RemoteMedia) -> 
         (_, Some(MediaKind::Image)) => "image",
         (_, Some(MediaKind::Document)) => "unknown",
     };
-    let shows_preview = kind == "image" && (media.has_preview || media.state != RemoteMediaState::Cached);
     let meta = match kind {
         "image" => json!({
             "original": size_meta(media.width, media.height),
@@ -88,7 +87,7 @@ pub(crate) fn remote_media_attachment(state: &AppState, media: &RemoteMedia) -> 
         "id": format!("r{}", media.id),
         "type": kind,
         "url": ours(&media.original_key),
-        "preview_url": shows_preview.then(|| ours(&media.preview_key)),
+        "preview_url": media.shows_preview().then(|| ours(&media.preview_key)),
         "remote_url": media.remote_url,
         "text_url": null,
         "meta": meta,

@@ -35,6 +35,8 @@ mod open_data;
 mod outages;
 mod peers;
 mod postgres_tls;
+// practice-cover
+mod practice_media;
 // profile-images: the pictures of our actors.
 mod profile_images;
 mod push;

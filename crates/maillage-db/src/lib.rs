@@ -133,7 +133,7 @@ pub use lists::{List, ListFields, ListMember, ListMembers};
 pub use live::{LiveEvent, StatusKey};
 pub use mail::{EmailLink, LinkPurpose, MailState, NewEmailLink, NewMail, QueuedMail};
 pub use markers::Marker;
-pub use media::{Media, MediaAttachment, MediaUsage, NewMedia};
+pub use media::{CoverChange, Media, MediaAttachment, MediaUsage, NewMedia};
 pub use migrate::{MigrationReport, migration_names};
 pub use notifications::Notification;
 pub use oauth::{Account, AuthorizationCode, NewOAuthApp, OAuthApp, TokenGrant};

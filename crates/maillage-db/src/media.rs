@@ -10,7 +10,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use maillage_domain::MediaKind;
+use maillage_domain::{MediaKind, MediaRole};
 
 use crate::schema::{local_actors, media};
 use crate::{Database, DbError, UtcTime};
@@ -48,6 +48,9 @@ pub struct Media {
     pub post_id: Option<i64>,
     pub position: Option<i32>,
     pub created_at: UtcTime,
+    /// An attachment of its post, or a practice's cover.
+    #[diesel(deserialize_as = String)]
+    pub role: MediaRole,
 }
 
 impl Media {
@@ -89,6 +92,15 @@ pub struct MediaAttachment {
     pub max: usize,
 }
 
+/// A practice's cover to set (`Some`) or take off (`None`), and who may
+/// use the upload: its uploader. Replacing or removing a cover deletes the
+/// old one's row; its keys are returned for the caller to delete the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoverChange {
+    pub user_id: i64,
+    pub media_id: Option<i64>,
+}
+
 /// What one enterprise (or member) holds in the media store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaUsage {
@@ -121,10 +133,11 @@ macro_rules! attach_media {
             if unique.len() != attach.media_ids.len() {
                 return Err($crate::DbError::Refused("the same upload is listed twice".into()));
             }
+            let attachment = maillage_domain::MediaRole::Attachment.as_str();
             let usable: i64 = media::table
                 .filter(media::id.eq_any(attach.media_ids.clone()))
                 .filter(media::user_id.eq(attach.user_id))
-                .filter(media::post_id.is_null().or(media::post_id.eq(post_id)))
+                .filter(media::post_id.is_null().or(media::post_id.eq(post_id).and(media::role.eq(attachment))))
                 .count()
                 .get_result(&mut *$c)
                 .await?;
@@ -133,7 +146,7 @@ macro_rules! attach_media {
                     "an attachment is not one of your uploads, or is already attached to another post".into(),
                 ));
             }
-            diesel::update(media::table.filter(media::post_id.eq(post_id)))
+            diesel::update(media::table.filter(media::post_id.eq(post_id)).filter(media::role.eq(attachment)))
                 .set((media::post_id.eq(None::<i64>), media::position.eq(None::<i32>)))
                 .execute(&mut *$c)
                 .await?;
@@ -147,6 +160,61 @@ macro_rules! attach_media {
     }};
 }
 pub(crate) use attach_media;
+
+/// Sets the cover of post `$post_id` to `$cover` (an
+/// `Option<&CoverChange>`; `None` leaves it as it is) inside the post's
+/// write transaction; evaluates to the store keys of the cover it replaced
+/// or took off (its row is deleted). Refused (and the transaction rolled
+/// back) when the upload is not the uploader's picture, or is attached to a
+/// post already (this one's attachments included).
+macro_rules! set_cover {
+    ($c:expr, $post_id:expr, $cover:expr) => {{
+        use $crate::schema::media;
+        let post_id: i64 = $post_id;
+        let cover: Option<&$crate::CoverChange> = $cover;
+        let cover_role = maillage_domain::MediaRole::Cover.as_str();
+        let mut replaced: Vec<String> = Vec::new();
+        if let Some(cover) = cover {
+            if let Some(id) = cover.media_id {
+                let usable: i64 = media::table
+                    .filter(media::id.eq(id))
+                    .filter(media::user_id.eq(cover.user_id))
+                    .filter(media::kind.eq(maillage_domain::MediaKind::Image.as_str()))
+                    .filter(media::post_id.is_null().or(media::post_id.eq(post_id).and(media::role.eq(cover_role))))
+                    .count()
+                    .get_result(&mut *$c)
+                    .await?;
+                if usable != 1 {
+                    return Err($crate::DbError::Refused(
+                        "the cover is not one of your pictures, or is already attached to a post".into(),
+                    ));
+                }
+            }
+            let old: Vec<$crate::Media> = diesel::delete(
+                media::table
+                    .filter(media::post_id.eq(post_id))
+                    .filter(media::role.eq(cover_role))
+                    .filter(media::id.ne(cover.media_id.unwrap_or(0))),
+            )
+            .returning($crate::Media::as_returning())
+            .get_results(&mut *$c)
+            .await?;
+            replaced = old.iter().flat_map($crate::Media::keys).collect();
+            if let Some(id) = cover.media_id {
+                diesel::update(media::table.find(id))
+                    .set((
+                        media::post_id.eq(Some(post_id)),
+                        media::position.eq(None::<i32>),
+                        media::role.eq(cover_role),
+                    ))
+                    .execute(&mut *$c)
+                    .await?;
+            }
+        }
+        replaced
+    }};
+}
+pub(crate) use set_cover;
 
 /// Deletes the rows of the uploads of post `$post_id` inside its delete
 /// transaction; evaluates to the store keys of their files.
@@ -240,20 +308,22 @@ impl Database {
         })
     }
 
-    /// The uploads of these posts, by post then position: one query for a
-    /// page of a timeline.
+    /// The uploads of these posts, by post, each post's cover first then its
+    /// attachments in order: one query for a page of a timeline.
     pub async fn media_of_posts(&self, post_ids: &[i64]) -> Result<Vec<Media>, DbError> {
         if post_ids.is_empty() {
             return Ok(Vec::new());
         }
         let mut conn = self.conn().await?;
         let ids = post_ids.to_vec();
-        Ok(with_conn!(&mut conn, |c| media::table
+        let mut rows: Vec<Media> = with_conn!(&mut conn, |c| media::table
             .filter(media::post_id.eq_any(ids))
-            .order((media::post_id, media::position))
             .select(Media::as_select())
             .load(c)
-            .await)?)
+            .await)?;
+        // Sorted here: the databases place a NULL position differently.
+        rows.sort_by_key(|m| (m.post_id, m.role != MediaRole::Cover, m.position, m.id));
+        Ok(rows)
     }
 
     /// Uploads never attached to a post, created before `before`.

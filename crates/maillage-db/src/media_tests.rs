@@ -146,3 +146,58 @@ async fn uploads_attach_to_one_post_of_their_uploader_and_go_with_it() {
     assert!(db.media_by_id(a.id).await.unwrap().is_none());
     assert!(db.media_by_key(&a.original_key).await.unwrap().is_none());
 }
+
+// practice-cover
+#[tokio::test]
+async fn a_cover_is_one_picture_of_its_uploader_replaced_and_deleted_with_its_post() {
+    use maillage_domain::MediaRole;
+    let (_guard, db) = fresh().await;
+    let (marie, marie_user) = member(&db, "marie").await;
+    let (_, bob_user) = member(&db, "bob").await;
+    let now = UtcTime::now();
+    let photo = db.insert_media(&upload(marie_user, marie.id, 1, now)).await.unwrap();
+    let cover = db.insert_media(&upload(marie_user, marie.id, 2, now)).await.unwrap();
+    let other = db.insert_media(&upload(marie_user, marie.id, 3, now)).await.unwrap();
+    let attach = MediaAttachment { user_id: marie_user, media_ids: vec![photo.id], max: 4 };
+    let set = |id| CoverChange { user_id: marie_user, media_id: Some(id) };
+
+    // Someone else's upload, or one the post already carries: refused.
+    let theirs = CoverChange { user_id: bob_user, media_id: Some(cover.id) };
+    assert!(db.create_post_with_files(&note(marie.id, 1), Some(&attach), Some(&theirs), &[]).await.is_err());
+    assert!(db.create_post_with_files(&note(marie.id, 1), Some(&attach), Some(&set(photo.id)), &[]).await.is_err());
+    let post = db.create_post_with_files(&note(marie.id, 1), Some(&attach), Some(&set(cover.id)), &[]).await.unwrap();
+    let files = db.media_of_posts(&[post.id]).await.unwrap();
+    assert_eq!(
+        files.iter().map(|m| (m.id, m.role)).collect::<Vec<_>>(),
+        vec![(cover.id, MediaRole::Cover), (photo.id, MediaRole::Attachment)],
+        "the cover first"
+    );
+    // Re-setting the attachments leaves the cover; it cannot become one.
+    let again = MediaAttachment { user_id: marie_user, media_ids: vec![cover.id], max: 4 };
+    let content = note(marie.id, 1).content;
+    assert!(db.update_post_with_files(post.id, &content, now, Some(&again), None, &[]).await.is_err());
+    let (_, replaced) = db.update_post_with_files(post.id, &content, now, Some(&attach), None, &[]).await.unwrap();
+    assert!(replaced.is_empty());
+    // Kept as it is: nothing deleted.
+    let (_, replaced) =
+        db.update_post_with_files(post.id, &content, now, None, Some(&set(cover.id)), &[]).await.unwrap();
+    assert!(replaced.is_empty());
+    // Replaced: the old row goes, its keys returned.
+    let (_, replaced) =
+        db.update_post_with_files(post.id, &content, now, None, Some(&set(other.id)), &[]).await.unwrap();
+    assert_eq!(replaced, cover.keys());
+    assert!(db.media_by_id(cover.id).await.unwrap().is_none());
+    assert!(
+        db.unattached_media_before(UtcTime::from(now.as_datetime() + chrono::Duration::hours(1)), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(db.media_bytes_of_user(marie_user).await.unwrap(), 1001 + 1003, "counted in the quota");
+    // Deleting the post deletes the cover with the attachments.
+    let mut keys = db.delete_post(post.id, &[]).await.unwrap();
+    keys.sort();
+    let mut expected: Vec<String> = photo.keys().into_iter().chain(other.keys()).collect();
+    expected.sort();
+    assert_eq!(keys, expected);
+}

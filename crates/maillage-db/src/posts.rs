@@ -9,11 +9,11 @@ use maillage_domain::{PostKind, Visibility};
 
 use crate::audience::{set_post_addressees, visible_posts};
 use crate::live::{LiveEvent, LiveTx, StatusKey};
-use crate::media::{attach_media, delete_post_media};
+use crate::media::{attach_media, delete_post_media, set_cover};
 use crate::outbox::insert_outgoing;
 use crate::schema::{enterprise_editors, posts};
 use crate::tags::index_post;
-use crate::{Database, DbError, MediaAttachment, Outgoing, UtcTime};
+use crate::{CoverChange, Database, DbError, MediaAttachment, Outgoing, UtcTime};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = posts)]
@@ -121,6 +121,17 @@ impl Database {
         media: Option<&MediaAttachment>,
         notify: &[Outgoing],
     ) -> Result<Post, DbError> {
+        self.create_post_with_files(post, media, None, notify).await
+    }
+
+    /// [`Database::create_post_with_media`], setting a practice's cover too.
+    pub async fn create_post_with_files(
+        &self,
+        post: &NewPost,
+        media: Option<&MediaAttachment>,
+        cover: Option<&CoverChange>,
+        notify: &[Outgoing],
+    ) -> Result<Post, DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
@@ -141,6 +152,7 @@ impl Database {
             index_post!(c, &row);
             set_post_addressees!(c, row.id, &post.content.addressees);
             attach_media!(c, row.id, media);
+            set_cover!(c, row.id, cover);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
@@ -170,6 +182,21 @@ impl Database {
         media: Option<&MediaAttachment>,
         notify: &[Outgoing],
     ) -> Result<Post, DbError> {
+        Ok(self.update_post_with_files(id, content, updated, media, None, notify).await?.0)
+    }
+
+    /// [`Database::update_post_with_media`], setting or taking off a
+    /// practice's cover when `cover` is given; with the store keys of the
+    /// cover replaced, for the caller to delete once this is committed.
+    pub async fn update_post_with_files(
+        &self,
+        id: i64,
+        content: &PostContent,
+        updated: UtcTime,
+        media: Option<&MediaAttachment>,
+        cover: Option<&CoverChange>,
+        notify: &[Outgoing],
+    ) -> Result<(Post, Vec<String>), DbError> {
         let mut conn = self.conn().await?;
         let now = UtcTime::now();
         with_enqueuing_tx!(self, &mut conn, |c| {
@@ -181,13 +208,14 @@ impl Database {
             index_post!(c, &row);
             set_post_addressees!(c, row.id, &content.addressees);
             attach_media!(c, row.id, media);
+            let replaced = set_cover!(c, row.id, cover);
             for outgoing in notify {
                 insert_outgoing!(c, outgoing, now);
             }
             c.publish_live(&LiveEvent::StatusEdited { status: StatusKey::Local(row.id) }).await?;
-            Ok(row)
+            Ok((row, replaced))
         })
-        .inspect(|row| self.live_committed(&[LiveEvent::StatusEdited { status: StatusKey::Local(row.id) }]))
+        .inspect(|(row, _)| self.live_committed(&[LiveEvent::StatusEdited { status: StatusKey::Local(row.id) }]))
     }
 
     /// Marks a post deleted (it is then served as a Tombstone), takes it out

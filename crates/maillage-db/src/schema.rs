@@ -626,6 +626,8 @@ diesel::table! {
         post_id -> Nullable<BigInt>,
         position -> Nullable<Integer>,
         created_at -> Timestamp,
+        // practice-cover: `attachment` or `cover`.
+        role -> Text,
     }
 }
 

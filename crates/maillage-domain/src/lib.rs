@@ -27,7 +27,7 @@ pub mod vocabulary;
 pub use actor::{ActorKind, Handle, HandleError, is_account_address};
 pub use audience::Visibility;
 pub use enterprise::{EnterpriseProfile, ProfileChanges, ProfileError};
-pub use media::{MediaKind, RemoteMediaRole, RemoteMediaState};
+pub use media::{MediaKind, MediaRole, RemoteMediaRole, RemoteMediaState};
 pub use notification::NotificationKind;
 pub use post::PostKind;
 pub use team::TeamRole;

@@ -22,6 +22,17 @@ impl MediaKind {
     }
 }
 
+named_enum! {
+    /// What an upload is to the post it is attached to; stored as
+    /// `attachment` or `cover`.
+    pub enum MediaRole, refused as UnknownMediaRole ("media role") {
+        /// One of the post's `attachment`s, in order.
+        Attachment = "attachment",
+        /// A practice's cover picture: its `image`, at most one.
+        Cover = "cover",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

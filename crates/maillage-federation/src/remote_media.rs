@@ -119,30 +119,46 @@ fn read_one(item: &Value, role: RemoteMediaRole) -> Option<NewRemoteMedia> {
     })
 }
 
-/// The `attachment`s of a Note, Article or Question that are files (not
+/// The files of a Note, Article or Question: an Article's cover (its
+/// `image`, a picture) first, then its `attachment`s that are files (not
 /// Mastodon's `PropertyValue`s, not links), in order, at most
-/// [`MAX_REMOTE_ATTACHMENTS`].
+/// [`MAX_REMOTE_ATTACHMENTS`] of them. The cover is kept as the first
+/// attachment (shown as Mastodon shows a post's first picture; the
+/// Mastodon API has no cover), cached and served like the others.
 pub fn attachments_of(json: &Value) -> Vec<NewRemoteMedia> {
-    entries(json, "attachment")
-        .iter()
-        .filter_map(|item| read_one(item, RemoteMediaRole::Attachment))
-        .take(MAX_REMOTE_ATTACHMENTS)
+    let cover = match json.get("type").and_then(Value::as_str) {
+        // Only a picture: a cover is never a document or a video.
+        Some("Article") => {
+            image_of(json, "image", RemoteMediaRole::Attachment).filter(|cover| cover.kind == Some(MediaKind::Image))
+        }
+        _ => None,
+    };
+    cover
+        .into_iter()
+        .chain(
+            entries(json, "attachment")
+                .iter()
+                .filter_map(|item| read_one(item, RemoteMediaRole::Attachment))
+                .take(MAX_REMOTE_ATTACHMENTS),
+        )
         .collect()
+}
+
+/// The one picture at `key` (a URL, an `Image`, or a list of those).
+fn image_of(json: &Value, key: &str, role: RemoteMediaRole) -> Option<NewRemoteMedia> {
+    match json.get(key) {
+        Some(Value::String(url)) => read_one(&serde_json::json!({"type": "Image", "url": url}), role),
+        Some(Value::Array(items)) => items.iter().find_map(|i| read_one(i, role)),
+        Some(item) => read_one(item, role),
+        None => None,
+    }
 }
 
 /// An actor's avatar (`icon`) and header (`image`), `None` when it has none.
 pub fn actor_images_of(json: &Value) -> Vec<(RemoteMediaRole, Option<NewRemoteMedia>)> {
     [("icon", RemoteMediaRole::Avatar), ("image", RemoteMediaRole::Header)]
         .into_iter()
-        .map(|(key, role)| {
-            let image = match json.get(key) {
-                Some(Value::String(url)) => read_one(&serde_json::json!({"type": "Image", "url": url}), role),
-                Some(Value::Array(items)) => items.iter().find_map(|i| read_one(i, role)),
-                Some(item) => read_one(item, role),
-                None => None,
-            };
-            (role, image)
-        })
+        .map(|(key, role)| (role, image_of(json, key, role)))
         .collect()
 }
 
@@ -228,6 +244,21 @@ mod tests {
             (0..20).map(|i| json!({"type": "Image", "url": format!("https://files.example/{i}.jpg")})).collect();
         assert_eq!(attachments_of(&json!({ "attachment": many })).len(), MAX_REMOTE_ATTACHMENTS);
         assert!(attachments_of(&json!({})).is_empty());
+    }
+
+    #[test]
+    fn an_articles_image_is_its_cover_first() {
+        let article = json!({"type": "Article",
+            "image": {"type": "Image", "mediaType": "image/jpeg", "url": "https://files.example/cover.jpg", "name": "Le jardin"},
+            "attachment": [{"type": "Document", "mediaType": "application/pdf", "url": "https://files.example/guide.pdf"}]});
+        let read = attachments_of(&article);
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].remote_url, "https://files.example/cover.jpg", "the cover first");
+        assert_eq!(read[0].kind, Some(MediaKind::Image));
+        assert_eq!(read[0].description.as_deref(), Some("Le jardin"));
+        assert_eq!(read[1].kind, Some(MediaKind::Document));
+        let note = json!({"type": "Note", "image": "https://files.example/cover.jpg"});
+        assert!(attachments_of(&note).is_empty(), "only an Article's image is a cover");
     }
 
     #[test]

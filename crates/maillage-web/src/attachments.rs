@@ -7,7 +7,7 @@
 //! so a reader's browser never contacts that server.
 
 use maillage_db::{Media, RemoteMedia};
-use maillage_domain::{MediaKind, RemoteMediaState};
+use maillage_domain::{MediaKind, MediaRole, RemoteMediaState};
 
 use crate::i18n::Lang;
 use crate::views::Ctx;
@@ -30,20 +30,32 @@ pub struct DocumentView {
     pub label: String,
 }
 
-/// The pictures and documents of a post, in its order.
+/// A picture at preview size, with its alt text.
+fn image_view(ctx: &Ctx, file: &Media) -> ImageView {
+    let full = format!("/media/{}", file.original_key);
+    ImageView {
+        src: file.preview_key.as_deref().map_or_else(|| full.clone(), |key| format!("/media/{key}")),
+        width: file.preview_width.or(file.width).unwrap_or(0),
+        height: file.preview_height.or(file.height).unwrap_or(0),
+        alt: described(ctx, file.description.as_deref()),
+        full,
+    }
+}
+
+/// A practice's cover picture, if it has one.
+pub fn cover_view(ctx: &Ctx, media: &[Media]) -> Option<ImageView> {
+    media.iter().find(|m| m.role == MediaRole::Cover && m.kind == MediaKind::Image).map(|m| image_view(ctx, m))
+}
+
+/// The pictures and documents attached to a post, in its order (its
+/// cover aside: [`cover_view`]).
 pub fn views(ctx: &Ctx, media: &[Media]) -> (Vec<ImageView>, Vec<DocumentView>) {
     let mut images = Vec::new();
     let mut documents = Vec::new();
-    for file in media {
+    for file in media.iter().filter(|m| m.role == MediaRole::Attachment) {
         let full = format!("/media/{}", file.original_key);
         match file.kind {
-            MediaKind::Image => images.push(ImageView {
-                src: file.preview_key.as_deref().map_or_else(|| full.clone(), |key| format!("/media/{key}")),
-                width: file.preview_width.or(file.width).unwrap_or(0),
-                height: file.preview_height.or(file.height).unwrap_or(0),
-                alt: described(ctx, file.description.as_deref()),
-                full,
-            }),
+            MediaKind::Image => images.push(image_view(ctx, file)),
             MediaKind::Document => {
                 let name = file
                     .file_name

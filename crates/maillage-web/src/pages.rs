@@ -666,6 +666,8 @@ struct PostPage {
     replies: Vec<crate::replies::ReplyView>,
     images: Vec<crate::attachments::ImageView>,
     documents: Vec<crate::attachments::DocumentView>,
+    /// A practice's cover picture.
+    cover: Option<crate::attachments::ImageView>,
 }
 
 /// `GET /objects/ID` from a browser: a practice or an update.
@@ -725,6 +727,7 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
     let replies = crate::replies::replies_of(&state, &ctx, &reader, &post.ap_id).await.map_err(internal)?;
     let media = db.media_of_posts(&[post.id]).await.map_err(internal)?;
     let (images, documents) = crate::attachments::views(&ctx, &media);
+    let cover = crate::attachments::cover_view(&ctx, &media);
     let author = match post.author_id {
         Some(id) => db.local_actor_by_id(id).await.map_err(internal)?,
         None => None,
@@ -777,6 +780,7 @@ pub async fn object(State(state): State<WebState>, ctx: Ctx, Path(id): Path<Stri
         replies,
         images,
         documents,
+        cover,
     };
     ctx.render(&page)
 }

@@ -11,8 +11,8 @@ pub mod remote;
 use std::sync::Arc;
 
 use maillage_config::MediaConfig;
-use maillage_db::{Media, MediaAttachment, NewMedia, UtcTime};
-use maillage_domain::{ActorKind, MediaKind, PostKind};
+use maillage_db::{CoverChange, Media, MediaAttachment, NewMedia, UtcTime};
+use maillage_domain::{ActorKind, MediaKind, MediaRole, PostKind};
 use maillage_media::{Focus, ImageLimits, Sniffed};
 use maillage_storage::{MediaStore, StoreKey};
 use tokio::sync::Semaphore;
@@ -334,6 +334,55 @@ pub async fn attachment(
         }
     }
     Ok(Some(MediaAttachment { user_id: *user_id, media_ids: media_ids.to_vec(), max }))
+}
+
+/// What a practice's create or edit does with its cover picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cover {
+    /// Leaves it as it is (none, for a new practice).
+    #[default]
+    Keep,
+    /// Sets it to this upload of the member's (a picture): the old one is deleted.
+    Set(i64),
+    /// Takes it off: its files are deleted.
+    Remove,
+}
+
+/// The cover change practice `post` (`None`: a new one) is to carry,
+/// checked before its transaction (which checks again that the upload is
+/// free): one of the member's own pictures, attached to no other post.
+pub async fn cover(
+    app: &App,
+    acting: &Acting,
+    cover: Cover,
+    post: Option<i64>,
+) -> Result<Option<CoverChange>, AppError> {
+    let user_id = match acting {
+        Acting::Member { user_id, .. } => Some(*user_id),
+        _ => None,
+    };
+    match cover {
+        Cover::Keep => Ok(None),
+        Cover::Remove => Ok(Some(CoverChange { user_id: user_id.unwrap_or(0), media_id: None })),
+        Cover::Set(id) => {
+            let Some(user_id) = user_id else {
+                return Err(AppError::Forbidden("a cover is set by the member who uploaded it".into()));
+            };
+            let media = app
+                .db()
+                .media_of_uploader(id, user_id)
+                .await?
+                .ok_or_else(|| AppError::invalid("cover", format!("{id} is not one of your uploads")))?;
+            if media.kind != MediaKind::Image {
+                return Err(AppError::invalid("cover", "a cover is a picture (JPEG, PNG, WebP or GIF)"));
+            }
+            let its_cover = media.role == MediaRole::Cover && media.post_id.is_some() && media.post_id == post;
+            if media.post_id.is_some() && !its_cover {
+                return Err(AppError::invalid("cover", format!("{id} is attached to a post already")));
+            }
+            Ok(Some(CoverChange { user_id, media_id: Some(id) }))
+        }
+    }
 }
 
 /// Deletes stored files whose rows are gone; a failure is logged (the

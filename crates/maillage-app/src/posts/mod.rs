@@ -13,6 +13,7 @@ use maillage_db::{LocalActor, Post};
 use maillage_domain::{ActorKind, PostKind};
 use maillage_federation::content::{NoteDraft, PracticeDraft};
 
+pub use crate::media::Cover;
 use crate::secrets::hash_secret;
 use crate::{Acting, App, AppError};
 
@@ -139,10 +140,22 @@ pub async fn publish_practice_with_media(
     draft: &PracticeDraft,
     media_ids: &[i64],
 ) -> Result<Post, AppError> {
+    publish_practice_with_files(app, acting, draft, media_ids, Cover::Keep).await
+}
+
+/// [`publish_practice_with_media`] with a cover picture (`Cover::Set`).
+pub async fn publish_practice_with_files(
+    app: &App,
+    acting: &Acting,
+    draft: &PracticeDraft,
+    media_ids: &[i64],
+    cover: Cover,
+) -> Result<Post, AppError> {
     check_author(acting, &draft.author)?;
     let (enterprise, author) = publishing_actors(app, &draft.enterprise, &draft.author).await?;
     let media = crate::media::attachment(app, acting, PostKind::Article, media_ids).await?;
-    store::publish_practice(app, draft, &enterprise, &author, media.as_ref()).await
+    let cover = crate::media::cover(app, acting, cover, None).await?;
+    store::publish_practice(app, draft, &enterprise, &author, media.as_ref(), cover.as_ref()).await
 }
 
 /// Edits an update's text, and its content warning when given.
@@ -186,16 +199,30 @@ pub async fn edit_practice_with_media(
     draft: &PracticeDraft,
     media_ids: Option<&[i64]>,
 ) -> Result<Post, AppError> {
+    edit_practice_with_files(app, acting, ap_id, draft, media_ids, Cover::Keep).await
+}
+
+/// [`edit_practice_with_media`], setting, replacing or taking off its
+/// cover (a replaced cover's files are deleted).
+pub async fn edit_practice_with_files(
+    app: &App,
+    acting: &Acting,
+    ap_id: &str,
+    draft: &PracticeDraft,
+    media_ids: Option<&[i64]>,
+    cover: Cover,
+) -> Result<Post, AppError> {
     let post = changeable(app, acting, ap_id).await?;
     let media = match media_ids {
         Some(ids) => crate::media::attachment(app, acting, PostKind::Article, ids).await?,
         None => None,
     };
+    let cover = crate::media::cover(app, acting, cover, Some(post.id)).await?;
     let enterprise = app.db().local_actor_by_id(post.actor_id).await?;
     if enterprise.is_some_and(|e| !e.username.eq_ignore_ascii_case(draft.enterprise.trim_start_matches('@'))) {
         return Err(AppError::invalid("enterprise", "a practice cannot move to another enterprise"));
     }
-    store::edit_practice(app, post, draft, media.as_ref()).await
+    store::edit_practice(app, post, draft, media.as_ref(), cover.as_ref()).await
 }
 
 /// Deletes a post and the files of its attachments; the hub's reshare of it is undone.

@@ -3,8 +3,8 @@
 //! (the post replied to, mentioned actors) is done. Rights are checked by
 //! the caller, in `posts`.
 
-use maillage_db::{LocalActor, MediaAttachment, NewPost, Outgoing, Post, PostContent, UtcTime};
-use maillage_domain::{ActorKind, NotificationKind, PostKind, Visibility};
+use maillage_db::{CoverChange, LocalActor, Media, MediaAttachment, NewPost, Outgoing, Post, PostContent, UtcTime};
+use maillage_domain::{ActorKind, MediaRole, NotificationKind, PostKind, Visibility};
 use maillage_federation::content::audience::deliveries_for;
 use maillage_federation::content::{
     Mention, NoteDraft, PracticeDraft, mentions_of, note_content, post_document, practice_content, with_attachments,
@@ -48,7 +48,7 @@ pub(super) async fn publish_note(
         published: UtcTime::now(),
         content,
     };
-    store_new_post(app, new, enterprise, author, media).await
+    store_new_post(app, new, enterprise, author, media, None).await
 }
 
 /// Publishes a shared practice for `enterprise`.
@@ -58,6 +58,7 @@ pub(super) async fn publish_practice(
     enterprise: &LocalActor,
     author: &LocalActor,
     media: Option<&MediaAttachment>,
+    cover: Option<&CoverChange>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let content = practice_content(draft)?;
@@ -71,7 +72,7 @@ pub(super) async fn publish_practice(
         published: UtcTime::now(),
         content,
     };
-    store_new_post(app, new, enterprise, author, media).await
+    store_new_post(app, new, enterprise, author, media, cover).await
 }
 
 /// The post as it will be stored, for building its documents before the
@@ -108,15 +109,17 @@ async fn store_new_post(
     enterprise: &LocalActor,
     author: &LocalActor,
     media: Option<&MediaAttachment>,
+    cover: Option<&CoverChange>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let preview = preview(&new);
-    let attached = attached_media(app, media.map(|m| m.media_ids.as_slice())).await?;
+    let mut attached = attached_media(app, media.map(|m| m.media_ids.as_slice())).await?;
+    attached.extend(cover_media(app, cover, Vec::new()).await?);
     let document = with_attachments(post_document(&preview, enterprise, Some(author), &ctx.urls), &attached, &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Create", &preview, enterprise, &document).await?;
     let (hub_reshares, enterprise_sends): (Vec<Outgoing>, Vec<Outgoing>) =
         deliveries.into_iter().partition(|o| o.kind == "Announce");
-    let post = app.db().create_post_with_media(&new, media, &enterprise_sends).await?;
+    let post = app.db().create_post_with_files(&new, media, cover, &enterprise_sends).await?;
     // Actors of this instance named in the post hear of it here.
     let mentions: Vec<Mention> = serde_json::from_str(&post.mentions_json).unwrap_or_default();
     for mention in mentions.iter().filter(|m| m.inbox.is_empty()) {
@@ -145,6 +148,16 @@ async fn attached_media(app: &App, ids: Option<&[i64]>) -> Result<Vec<maillage_d
         found.extend(app.db().media_by_id(*id).await?);
     }
     Ok(found)
+}
+
+/// The cover a post's document is to show: the one `change` sets (none
+/// when it takes it off), or the one among `current` when it is kept.
+async fn cover_media(app: &App, change: Option<&CoverChange>, current: Vec<Media>) -> Result<Vec<Media>, AppError> {
+    let Some(change) = change else {
+        return Ok(current.into_iter().filter(|m| m.role == MediaRole::Cover).collect());
+    };
+    let Some(id) = change.media_id else { return Ok(Vec::new()) };
+    Ok(app.db().media_by_id(id).await?.map(|m| Media { role: MediaRole::Cover, ..m }).into_iter().collect())
 }
 
 /// A post's enterprise and author.
@@ -179,22 +192,24 @@ pub(super) async fn edit_note(
     // An edit carries no translation: an old one would no longer match.
     let urls = &app.federation().context().urls;
     let content = note_content(urls, text, &post.language, &mentions, content_warning, None)?;
-    save_edit(app, post, enterprise, author, content, media).await
+    save_edit(app, post, enterprise, author, content, media, None).await
 }
 
-/// Replaces a practice's content: `Update{Article}`.
+/// Replaces a practice's content (and its cover when `cover` is given):
+/// `Update{Article}`.
 pub(super) async fn edit_practice(
     app: &App,
     post: Post,
     draft: &PracticeDraft,
     media: Option<&MediaAttachment>,
+    cover: Option<&CoverChange>,
 ) -> Result<Post, AppError> {
     let (enterprise, author) = post_actors(app, &post).await?;
     if post.kind != PostKind::Article {
         return Err(AppError::refused("that post is an update, not a practice"));
     }
     let content = practice_content(draft)?;
-    save_edit(app, post, enterprise, author, content, media).await
+    save_edit(app, post, enterprise, author, content, media, cover).await
 }
 
 async fn save_edit(
@@ -204,6 +219,7 @@ async fn save_edit(
     author: Option<LocalActor>,
     content: PostContent,
     media: Option<&MediaAttachment>,
+    cover: Option<&CoverChange>,
 ) -> Result<Post, AppError> {
     let ctx = app.federation().context();
     let updated = UtcTime::now();
@@ -222,14 +238,19 @@ async fn save_edit(
         updated: Some(updated),
         ..post.clone()
     };
-    let attached = match media {
-        Some(media) => attached_media(app, Some(&media.media_ids)).await?,
-        None => app.db().media_of_posts(&[post.id]).await?,
-    };
+    let current = app.db().media_of_posts(&[post.id]).await?;
+    let mut attached = cover_media(app, cover, current.clone()).await?;
+    match media {
+        Some(media) => attached.extend(attached_media(app, Some(&media.media_ids)).await?),
+        None => attached.extend(current.into_iter().filter(|m| m.role == MediaRole::Attachment)),
+    }
     let document =
         with_attachments(post_document(&next, &enterprise, author.as_ref(), &ctx.urls), &attached, &ctx.urls);
     let (_, deliveries) = deliveries_for(ctx, "Update", &next, &enterprise, &document).await?;
-    Ok(app.db().update_post_with_media(post.id, &content, updated, media, &deliveries).await?)
+    let (post, replaced) =
+        app.db().update_post_with_files(post.id, &content, updated, media, cover, &deliveries).await?;
+    crate::media::delete_files(app, &replaced).await;
+    Ok(post)
 }
 
 /// Deletes a post: `Delete{Tombstone}`, and the hub's reshare is undone.

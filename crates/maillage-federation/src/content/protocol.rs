@@ -4,7 +4,7 @@
 //! module imports nothing else of `content`.
 
 use maillage_db::{LocalActor, Media, Outgoing, Post};
-use maillage_domain::{PostKind, Visibility};
+use maillage_domain::{MediaRole, PostKind, Visibility};
 use serde_json::{Value, json};
 
 use crate::urls::Urls;
@@ -66,10 +66,16 @@ pub fn attachment_json(media: &Media, urls: &Urls) -> Value {
     attachment
 }
 
-/// Puts a post's attachments (in their order) on its document; none: no `attachment`.
+/// Puts a post's uploads on its document: its attachments (in their order;
+/// none: no `attachment`) and a practice's cover as its `image` (an `Image`
+/// with `url`, `mediaType`, `name` the alt text, `width`/`height`).
 pub fn with_attachments(mut document: Value, media: &[Media], urls: &Urls) -> Value {
-    if !media.is_empty() {
-        document["attachment"] = Value::Array(media.iter().map(|m| attachment_json(m, urls)).collect());
+    let (covers, attachments): (Vec<&Media>, Vec<&Media>) = media.iter().partition(|m| m.role == MediaRole::Cover);
+    if !attachments.is_empty() {
+        document["attachment"] = Value::Array(attachments.iter().map(|m| attachment_json(m, urls)).collect());
+    }
+    if let Some(cover) = covers.first() {
+        document["image"] = attachment_json(cover, urls);
     }
     document
 }

@@ -14,7 +14,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::auth::{MaybeUser, User};
+use super::maillage_media::{self, PictureUpload, PracticeFile};
 use crate::{AppState, HttpError};
+use maillage_app::posts::Cover;
 
 /// An enterprise of this instance or of the network.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,6 +85,10 @@ pub struct Practice {
     adapted_from: Option<String>,
     published: String,
     updated: Option<String>,
+    /// Its pictures and documents, in order.
+    attachments: Vec<PracticeFile>,
+    /// Its cover picture (the Article's `image`).
+    cover: Option<PracticeFile>,
 }
 
 /// A new practice, or the new version of one.
@@ -103,6 +109,14 @@ pub struct PracticeInput {
     language: String,
     /// URL of the practice (on any server) this one adapts.
     adapted_from: Option<String>,
+    /// Its attachments, in order: ids of your uploads (`POST /api/v2/media`,
+    /// pictures and documents), at most `media.max_attachments`, none
+    /// attached to another post. Absent: an edit keeps the attachments it has.
+    media_ids: Option<Vec<String>>,
+    /// Its cover: the id of one of your uploaded pictures (its alt text is
+    /// the upload's `description`). Absent: an edit keeps the cover; `""`:
+    /// takes it off. A cover replaced or taken off is deleted.
+    cover_media_id: Option<String>,
 }
 
 fn default_language() -> String {
@@ -150,7 +164,7 @@ fn matches(profile: &EnterpriseProfile, filter: &EnterpriseFilter) -> bool {
 }
 
 /// This hub, as the hub of its enterprises (`None` before its actor exists).
-async fn our_hub(state: &AppState) -> Result<Option<Hub>, HttpError> {
+pub(super) async fn our_hub(state: &AppState) -> Result<Option<Hub>, HttpError> {
     let hub = state.db().local_actor_of_kind(ActorKind::Hub).await?;
     Ok(hub.map(|hub| Hub::of(&ListingHub::ours(&hub), &state.config().instance.domain)))
 }
@@ -159,7 +173,11 @@ fn listed_by(hub: Option<&Hub>, wanted: Option<&str>) -> bool {
     wanted.is_none_or(|wanted| hub.is_some_and(|hub| hub.handle.eq_ignore_ascii_case(wanted)))
 }
 
-fn local_enterprise(state: &AppState, actor: &LocalActor, hub: Option<Hub>) -> (Enterprise, EnterpriseProfile) {
+pub(super) fn local_enterprise(
+    state: &AppState,
+    actor: &LocalActor,
+    hub: Option<Hub>,
+) -> (Enterprise, EnterpriseProfile) {
     let profile = content::current_profile(state.federation().context(), actor);
     let enterprise = Enterprise {
         acct: format!("{}@{}", actor.username, state.config().instance.domain),
@@ -237,7 +255,7 @@ pub async fn list_enterprises(
     Ok(Json(out))
 }
 
-async fn enterprise_actor(state: &AppState, handle: &str) -> Result<LocalActor, HttpError> {
+pub(super) async fn enterprise_actor(state: &AppState, handle: &str) -> Result<LocalActor, HttpError> {
     state
         .db()
         .local_actor_by_username(handle)
@@ -353,6 +371,7 @@ pub async fn remove_member(
 }
 
 async fn practice_json(state: &AppState, post: &Post) -> Result<Practice, HttpError> {
+    let (attachments, cover) = maillage_media::practice_files(state, post).await?;
     let enterprise = state.db().local_actor_by_id(post.actor_id).await?.map(|a| a.username).unwrap_or_default();
     let author = match post.author_id {
         Some(id) => state.db().local_actor_by_id(id).await?.map(|a| a.username),
@@ -374,6 +393,8 @@ async fn practice_json(state: &AppState, post: &Post) -> Result<Practice, HttpEr
         adapted_from: post.adapted_from.clone(),
         published: iso(post.published),
         updated: post.updated.map(iso),
+        attachments,
+        cover,
     })
 }
 
@@ -415,6 +436,21 @@ pub async fn get_practice(State(state): State<AppState>, Path(id): Path<String>)
     Ok(Json(practice_json(&state, &practice_post(&state, &id).await?).await?))
 }
 
+/// The files a practice's input names: its attachments (`None`: kept) and its cover.
+fn files(input: &PracticeInput) -> Result<(Option<Vec<i64>>, Cover), HttpError> {
+    let media_ids = input
+        .media_ids
+        .as_ref()
+        .map(|ids| ids.iter().map(|id| maillage_media::media_id("media_ids", id)).collect::<Result<Vec<_>, _>>())
+        .transpose()?;
+    let cover = match input.cover_media_id.as_deref().map(str::trim) {
+        None => Cover::Keep,
+        Some("") => Cover::Remove,
+        Some(id) => Cover::Set(maillage_media::media_id("cover_media_id", id)?),
+    };
+    Ok((media_ids, cover))
+}
+
 fn draft(user: &User, input: PracticeInput) -> PracticeDraft {
     PracticeDraft {
         enterprise: input.enterprise,
@@ -438,7 +474,15 @@ pub async fn create_practice(
     Json(input): Json<PracticeInput>,
 ) -> Result<(StatusCode, Json<Practice>), HttpError> {
     user.require("write:statuses")?;
-    let post = maillage_app::posts::publish_practice(&state.app, &user.acting(), &draft(&user, input)).await?;
+    let (media_ids, cover) = files(&input)?;
+    let post = maillage_app::posts::publish_practice_with_files(
+        &state.app,
+        &user.acting(),
+        &draft(&user, input),
+        media_ids.as_deref().unwrap_or_default(),
+        cover,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(practice_json(&state, &post).await?)))
 }
 
@@ -453,8 +497,16 @@ pub async fn update_practice(
 ) -> Result<Json<Practice>, HttpError> {
     user.require("write:statuses")?;
     let post = practice_post(&state, &id).await?;
-    let post =
-        maillage_app::posts::edit_practice(&state.app, &user.acting(), &post.ap_id, &draft(&user, input)).await?;
+    let (media_ids, cover) = files(&input)?;
+    let post = maillage_app::posts::edit_practice_with_files(
+        &state.app,
+        &user.acting(),
+        &post.ap_id,
+        &draft(&user, input),
+        media_ids.as_deref(),
+        cover,
+    )
+    .await?;
     Ok(Json(practice_json(&state, &post).await?))
 }
 
@@ -502,8 +554,21 @@ pub async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, Ht
         update_practice,
         delete_practice,
         statistics,
+        maillage_media::put_logo,
+        maillage_media::delete_logo,
+        maillage_media::put_banner,
+        maillage_media::delete_banner,
     ),
-    components(schemas(Enterprise, Hub, Practice, PracticeInput, EnterpriseInput, TeamMember))
+    components(schemas(
+        Enterprise,
+        Hub,
+        Practice,
+        PracticeInput,
+        EnterpriseInput,
+        TeamMember,
+        PracticeFile,
+        PictureUpload
+    ))
 )]
 pub struct ApiDoc;
 

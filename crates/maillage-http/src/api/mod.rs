@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod entities;
 pub mod maillage;
+pub mod maillage_media;
 pub mod mastodon;
 pub mod oauth;
 pub mod params;
@@ -21,6 +22,14 @@ pub fn upload_routes() -> Router<AppState> {
         .route("/api/v1/media", post(mastodon::upload_v1))
         .route("/api/v2/media", post(mastodon::upload_v2))
         .route("/api/v1/accounts/update_credentials", axum::routing::patch(mastodon::update_credentials))
+        .route(
+            "/api/maillage/v1/enterprises/{handle}/logo",
+            axum::routing::put(maillage_media::put_logo).delete(maillage_media::delete_logo),
+        )
+        .route(
+            "/api/maillage/v1/enterprises/{handle}/banner",
+            axum::routing::put(maillage_media::put_banner).delete(maillage_media::delete_banner),
+        )
 }
 
 pub fn routes() -> Router<AppState> {

@@ -110,6 +110,12 @@ pub struct PracticeArgs {
     /// A document or picture to attach to a new practice (repeatable, in order).
     #[arg(long = "attach", value_name = "FILE")]
     pub attach: Vec<PathBuf>,
+    /// A cover picture (an edit replaces the old one, whose files are deleted).
+    #[arg(long, value_name = "FILE")]
+    pub cover: Option<PathBuf>,
+    /// The cover's alt text.
+    #[arg(long, value_name = "TEXT", requires = "cover")]
+    pub cover_alt: Option<String>,
 }
 
 impl PracticeArgs {
@@ -168,6 +174,19 @@ async fn upload_files(
     Ok(ids)
 }
 
+/// Uploads a practice's `--cover` (with `--cover-alt`) as `member`.
+async fn upload_cover(
+    app: &maillage_app::App,
+    member: &maillage_app::Acting,
+    enterprise: &str,
+    args: &PracticeArgs,
+) -> Result<posts::Cover, ServerError> {
+    let Some(path) = &args.cover else { return Ok(posts::Cover::Keep) };
+    let alts: Vec<String> = args.cover_alt.iter().cloned().collect();
+    let ids = upload_files(app, member, enterprise, std::slice::from_ref(path), &alts).await?;
+    Ok(ids.first().map_or(posts::Cover::Keep, |id| posts::Cover::Set(*id)))
+}
+
 pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), ServerError> {
     let Run { app, acting, out, .. } = run;
     match command {
@@ -213,12 +232,13 @@ pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), Server
         }
         PostCommand::Practice(args) => {
             let draft = args.draft()?;
-            let post = if args.attach.is_empty() {
+            let post = if args.attach.is_empty() && args.cover.is_none() {
                 posts::publish_practice(app, acting, &draft).await?
             } else {
                 let member = media::acting_as_author(app, acting, &draft.author).await?;
                 let ids = upload_files(app, &member, &draft.enterprise, &args.attach, &[]).await?;
-                posts::publish_practice_with_media(app, &member, &draft, &ids).await?
+                let cover = upload_cover(app, &member, &draft.enterprise, &args).await?;
+                posts::publish_practice_with_files(app, &member, &draft, &ids, cover).await?
             };
             writeln!(out, "published {}", post.ap_id)?;
         }
@@ -230,7 +250,14 @@ pub(super) async fn run(run: Run<'_>, command: PostCommand) -> Result<(), Server
             if !practice.attach.is_empty() {
                 return Err(ServerError::Input("--attach is for new practices; edits keep their attachments".into()));
             }
-            let post = posts::edit_practice(app, acting, &url, &practice.draft()?).await?;
+            let draft = practice.draft()?;
+            let post = if practice.cover.is_none() {
+                posts::edit_practice(app, acting, &url, &draft).await?
+            } else {
+                let member = media::acting_as_author(app, acting, &draft.author).await?;
+                let cover = upload_cover(app, &member, &draft.enterprise, &practice).await?;
+                posts::edit_practice_with_files(app, &member, &url, &draft, None, cover).await?
+            };
             writeln!(out, "edited {}", post.ap_id)?;
         }
         PostCommand::Delete { url } => {

@@ -97,7 +97,7 @@ pub(crate) fn remote_media_attachment(state: &AppState, media: &RemoteMedia) -> 
 }
 
 /// The fields of an upload's multipart body.
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, HttpError> {
+pub(crate) async fn read_upload(mut multipart: Multipart) -> Result<Upload, HttpError> {
     let unreadable = |e: MultipartError| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => {
             HttpError::PayloadTooLarge(format!("the file is too large: {}", e.body_text()))

@@ -21,7 +21,7 @@ mod follow_requests;
 mod instance;
 mod lists;
 mod markers;
-mod media;
+pub(crate) mod media;
 mod mutes;
 mod notifications;
 mod push;

@@ -1,0 +1,2 @@
+DELETE FROM media WHERE role = 'cover';
+ALTER TABLE media DROP COLUMN role;

@@ -20,6 +20,7 @@ mod metrics;
 mod negotiation;
 pub mod open_data;
 pub mod request_id;
+mod upload_admission;
 
 use std::sync::Arc;
 
@@ -126,13 +127,19 @@ pub fn router_with_pages(state: AppState, pages: Pages) -> Router {
     let max_upload = upload_body_limit(&state.config().media);
     // Uploads get the media limit, outside the API's own (a router merged
     // after a layer is not under it).
+    let admit_upload = axum::middleware::from_fn_with_state(state.clone(), upload_admission::admit);
     let uploads = api::upload_routes()
+        .route_layer(admit_upload.clone())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_api))
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(max_upload))
         .layer(RequestBodyLimitLayer::new(max_upload));
     let max_form = form_upload_body_limit(&state.config().media);
-    let form_uploads = pages.uploads.layer(DefaultBodyLimit::max(max_form)).layer(RequestBodyLimitLayer::new(max_form));
+    let form_uploads = pages
+        .uploads
+        .layer(admit_upload)
+        .layer(DefaultBodyLimit::max(max_form))
+        .layer(RequestBodyLimitLayer::new(max_form));
     // Around everything: the rate limits and the login forms read the address.
     let identify_client = axum::middleware::from_fn_with_state(state.clone(), client_address::identify_client);
     let state_for_ids = state.clone();

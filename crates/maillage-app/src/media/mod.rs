@@ -19,17 +19,37 @@ use tokio::sync::Semaphore;
 
 use crate::{Acting, App, AppError};
 
-/// The media store and the pool pictures are processed on. Cheap to clone.
+/// The media store, the pool pictures are processed on, and the admission
+/// of upload requests. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct MediaService {
     store: MediaStore,
     processing: Arc<Semaphore>,
+    admission: Arc<Semaphore>,
 }
+
+/// Upload requests admitted per processing slot: one processed while the
+/// next one's body is read.
+const ADMITTED_PER_SLOT: usize = 2;
 
 impl MediaService {
     pub fn new(store: MediaStore, config: &MediaConfig) -> Self {
         let permits = config.processing_concurrency.max(1) as usize;
-        MediaService { store, processing: Arc::new(Semaphore::new(permits)) }
+        MediaService {
+            store,
+            processing: Arc::new(Semaphore::new(permits)),
+            admission: Arc::new(Semaphore::new(permits * ADMITTED_PER_SLOT)),
+        }
+    }
+
+    /// Waits until an upload request may read its body: the requests
+    /// beyond `media.processing_concurrency × 2` wait here, their bodies
+    /// unread (in the sockets, not in our memory), so that concurrent
+    /// uploads queue rather than each hold a file in memory. The front
+    /// ends hold the permit for the whole request.
+    pub async fn admit_upload(&self) -> tokio::sync::OwnedSemaphorePermit {
+        // The semaphore is never closed.
+        self.admission.clone().acquire_owned().await.expect("the upload admission is never closed")
     }
 
     pub fn store(&self) -> &MediaStore {

@@ -80,6 +80,7 @@ async fn a_practice_carries_a_cover_and_attachments_replaced_and_deleted_with_th
     assert_eq!(image["name"], "Le jardin au printemps");
     assert_eq!(image["url"], created["cover"]["url"]);
     assert_eq!((image["width"].as_i64(), image["height"].as_i64()), (Some(900), Some(1200)));
+    println!("image as sent: {}", serde_json::to_string_pretty(image)?);
     let attached = article["attachment"].as_array().unwrap();
     assert_eq!(attached.len(), 2, "the cover is not an attachment: {article}");
     assert_eq!(attached[1]["type"], "Document");

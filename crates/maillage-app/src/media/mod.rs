@@ -423,6 +423,25 @@ pub async fn delete_files(app: &App, keys: &[String]) {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn uploads_beyond_twice_the_processing_slots_wait_for_admission() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [
+            ("MAILLAGE__MEDIA__PROCESSING_CONCURRENCY".to_string(), "1".to_string()),
+            ("MAILLAGE__MEDIA__DIRECTORY".to_string(), dir.path().display().to_string()),
+        ];
+        let config = maillage_config::Config::load_with_env(None, env).unwrap();
+        let store = MediaStore::open(&config.media).await.unwrap();
+        let media = MediaService::new(store, &config.media);
+        let first = media.admit_upload().await;
+        let _second = media.admit_upload().await;
+        let third = tokio::time::timeout(std::time::Duration::from_millis(200), media.admit_upload()).await;
+        assert!(third.is_err(), "a third upload was admitted with one processing slot");
+        drop(first);
+        let third = tokio::time::timeout(std::time::Duration::from_secs(5), media.admit_upload()).await;
+        assert!(third.is_ok(), "an admission freed is given to the next upload");
+    }
+
     #[test]
     fn focus_is_kept_in_thousandths() {
         assert_eq!(parse_focus("0.5,-0.25").unwrap(), (500, -250));

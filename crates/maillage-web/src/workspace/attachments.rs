@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use maillage_app::media::{self, Upload};
 use maillage_app::{Acting, AppError};
 use maillage_db::Media;
@@ -90,6 +90,18 @@ pub(super) struct Files {
 }
 
 impl Files {
+    /// The status of the form shown again: 200 when no file was refused,
+    /// 413 when one was too large, else 422.
+    pub(super) fn status(&self) -> StatusCode {
+        if self.problems.is_empty() {
+            StatusCode::OK
+        } else if self.too_large {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     pub(super) fn ids(&self) -> Vec<i64> {
         self.attached.iter().map(|(_, media, _)| media.id).collect()
     }

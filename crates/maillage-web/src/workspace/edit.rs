@@ -377,13 +377,7 @@ pub async fn save_practice(
     if form.action == "preview" || !files.problems.is_empty() {
         // Nothing is saved, so no use case decides: the form's rule does.
         practice_to_change(&state, &ctx, &id).await?;
-        let status = if files.problems.is_empty() {
-            StatusCode::OK
-        } else if files.too_large {
-            StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        let status = files.status();
         let preview = (form.action == "preview").then(|| maillage_domain::html::render_markdown(&form.body));
         return shown(Some(files.problems.join(" ")).filter(|e| !e.is_empty()), preview, status);
     }

@@ -5,7 +5,6 @@
 //! read and uploaded by [`super::attachments`].
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maillage_app::{Acting, posts};
 use maillage_domain::Visibility;
@@ -33,7 +32,7 @@ pub async fn post_update(State(state): State<WebState>, ctx: Ctx, request: Reque
     let files = submitted.files(&state, &ctx, &acting, &[]).await?;
     let max = state.shared.config().media.max_attachments as usize;
     if !files.problems.is_empty() {
-        let status = if files.too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+        let status = files.status();
         let shown = Shown {
             error: Some(files.problems.join(" ")),
             update_files: Some(files.slots(max)),
@@ -80,13 +79,7 @@ pub async fn publish_practice(
     let files = submitted.files(&state, &ctx, &acting, &[]).await?;
     let max = state.shared.config().media.max_attachments as usize;
     if form.action == "preview" || !files.problems.is_empty() {
-        let status = if files.problems.is_empty() {
-            StatusCode::OK
-        } else if files.too_large {
-            StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        let status = files.status();
         let preview = (form.action == "preview").then(|| maillage_domain::html::render_markdown(&form.body));
         let shown = Shown {
             error: Some(files.problems.join(" ")).filter(|e| !e.is_empty()),

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::api::{PASSWORD, call, instance, login, populate, post_status};
 
-fn fixture(name: &str) -> Vec<u8> {
+/// The bytes of a file of `tests/fixtures/media`.
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/media").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

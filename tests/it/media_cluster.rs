@@ -11,19 +11,15 @@ use maillage_tests::process::ProcessInstance;
 use serde_json::{Value, json};
 
 use crate::api::PASSWORD;
+use crate::media::fixture;
 use crate::media_storage::{borrowed, s3_settings};
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/media").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// A password-grant token of `username`, asked of the process at `base`.
-async fn token(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+pub(crate) async fn token(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
     let app: Value = http
         .post(format!("{base}/api/v1/apps"))
         .form(&[("client_name", "t"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write")])

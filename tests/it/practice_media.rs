@@ -9,12 +9,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::api::{call, instance, login, luc_on_b_follows_coop};
+use crate::media::fixture;
 use crate::media::{get_file, jpeg_size, stored_files, upload};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/media").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 

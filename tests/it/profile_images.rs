@@ -9,11 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::api::{call, instance, login};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/media").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use crate::media::fixture;
 
 fn fixture_path(name: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/media").join(name).display().to_string()

@@ -10,12 +10,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::api::{PASSWORD, call, instance, login, post_status};
+use crate::media::fixture;
 use crate::media::{get_file, jpeg_size, upload};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/media").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// Marie posts as coop, with one photo described `alt`: the status on A.
 async fn coop_posts_a_photo(

@@ -313,28 +313,7 @@ async fn two_processes_on_one_postgresql_stream_each_event_once() -> anyhow::Res
     first.cli_with_input(&["admin", "user", "create", "marie"], &format!("{PASSWORD}\n")).await?;
     let http = reqwest::Client::new();
     let on_b = format!("http://127.0.0.1:{port_b}");
-    let app: Value = http
-        .post(format!("{on_b}/api/v1/apps"))
-        .form(&[("client_name", "t"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read write")])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token: Value = http
-        .post(format!("{on_b}/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", app["client_id"].as_str().unwrap()),
-            ("client_secret", app["client_secret"].as_str().unwrap()),
-            ("username", "marie"),
-            ("password", PASSWORD),
-            ("scope", "read write"),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = token["access_token"].as_str().context("no token")?.to_string();
+    let token = crate::media_cluster::token(&http, &on_b, "marie").await?;
 
     let mut on_a = connect(&first.base_url, &format!("?stream=public:local&access_token={token}"), None).await?;
     for text in ["Écrit sur B", "Marqueur sur B"] {

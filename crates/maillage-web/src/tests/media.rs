@@ -11,6 +11,20 @@ use super::TestSite;
 
 pub(super) const PHOTO: &[u8] = include_bytes!("../../../../tests/fixtures/media/phone-photo-gps.jpg");
 pub(super) const GIF: &[u8] = include_bytes!("../../../../tests/fixtures/media/animated.gif");
+/// A small PDF document.
+pub(super) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The text fields of the practice form of ferme's guide to compost.
+pub(super) fn practice_fields<'a>(csrf: &'a str, body: &'a str, action: &'a str) -> Vec<Part<'a>> {
+    vec![
+        Part::Text("csrf", csrf),
+        Part::Text("enterprise", "ferme"),
+        Part::Text("title", "Un guide du compost"),
+        Part::Text("summary", "Comment composter"),
+        Part::Text("body", body),
+        Part::Text("action", action),
+    ]
+}
 const NOT_A_PHOTO: &[u8] = include_bytes!("../../../../tests/fixtures/media/not-a-photo.jpg");
 const BOUNDARY: &str = "maillage-test-boundary";
 
@@ -310,17 +324,8 @@ async fn a_practice_carries_a_document_offered_for_download_and_a_photo() {
     let media = tempfile::tempdir().unwrap();
     let site = site(&media, |_| {}).await;
     let (cookies, csrf) = site.session("alice").await;
-    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-    let fields = |action: &'static str| {
-        vec![
-            Part::Text("csrf", &csrf),
-            Part::Text("enterprise", "ferme"),
-            Part::Text("title", "Un guide du compost"),
-            Part::Text("summary", "Comment composter"),
-            Part::Text("body", "Le **compost** en trois étapes"),
-            Part::Text("action", action),
-        ]
-    };
+    let pdf = PDF;
+    let fields = |action: &'static str| practice_fields(&csrf, "Le **compost** en trois étapes", action);
     // A preview keeps the files for the publication that follows.
     let mut parts = fields("preview");
     parts.push(Part::File("file_1", "guide-compost.pdf", pdf));

@@ -5,7 +5,7 @@
 
 use axum::http::{StatusCode, header};
 
-use super::media::{GIF, PHOTO, Part, site};
+use super::media::{GIF, PDF, PHOTO, Part, practice_fields, site};
 
 const SVG: &[u8] = include_bytes!("../../../../tests/fixtures/media/logo-with-script.svg");
 
@@ -269,17 +269,8 @@ async fn the_practice_edit_form_adds_and_removes_attachments_and_the_article_fol
     let media = tempfile::tempdir().unwrap();
     let site = site(&media, |_| {}).await;
     let (alice, csrf) = site.session("alice").await;
-    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-    let fields = |action: &'static str| {
-        vec![
-            Part::Text("csrf", &csrf),
-            Part::Text("enterprise", "ferme"),
-            Part::Text("title", "Un guide du compost"),
-            Part::Text("summary", "Comment composter"),
-            Part::Text("body", "Le compost"),
-            Part::Text("action", action),
-        ]
-    };
+    let pdf = PDF;
+    let fields = |action: &'static str| practice_fields(&csrf, "Le compost", action);
     let mut parts = fields("publish");
     parts.push(Part::File("file_1", "guide.pdf", pdf));
     parts.push(Part::File("file_2", "bac.jpg", PHOTO));
